@@ -1,0 +1,108 @@
+"""The model catalog's public shapes: what the catalog answers and the generation service reads."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from studio_contracts.enums import GenerationType, MediaType, Quality
+
+ParamType = Literal["string", "integer", "number", "boolean", "image", "video", "audio", "images"]
+"""A parameter's value type. `image`/`video`/`audio` are one file URL, `images` a list of image
+URLs: those are bound from the generation's input assets, never typed in by a person."""
+
+MEDIA_PARAM_TYPES: frozenset[str] = frozenset({"image", "video", "audio", "images"})
+
+Scalar = str | int | float | bool
+
+
+class ParamSpec(BaseModel):
+    """One input parameter of a model, named exactly as fal names it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: ParamType
+    required: bool = False
+    default: Scalar | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    enum: list[Scalar] | None = None
+    description: str = ""
+
+    @property
+    def is_media(self) -> bool:
+        return self.type in MEDIA_PARAM_TYPES
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ParamSpec":
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError("minimum is greater than maximum")
+        if (self.minimum is not None or self.maximum is not None) and self.type not in (
+            "integer",
+            "number",
+        ):
+            raise ValueError("minimum/maximum only apply to integer and number parameters")
+        if self.enum is not None and not self.enum:
+            raise ValueError("enum must list at least one value")
+        if self.is_media and (self.default is not None or self.enum is not None):
+            raise ValueError("media parameters take no default or enum")
+        return self
+
+
+class ProviderGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    name: str
+
+
+class ModelInfo(BaseModel):
+    """A model as the catalog serves it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*(/[a-zA-Z0-9._-]+)+$")]
+    name: str
+    provider: ProviderGroup
+    runtime: Literal["fal", "local"]
+    types: list[GenerationType]
+    output: MediaType
+    quality: Quality
+    recommended: bool = False
+    description: str
+    price: str
+    params: dict[str, ParamSpec]
+    source: str = ""
+
+
+class GenerationTypeInfo(BaseModel):
+    """A generation type as the studio presents it: what goes in and what comes out."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: GenerationType
+    label: str
+    inputs: list[MediaType]
+    output: MediaType
+
+
+class ModelPage(BaseModel):
+    items: list[ModelInfo]
+    total: int
+
+
+class ValidateParamsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: GenerationType
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class ValidateParamsResponse(BaseModel):
+    model_id: str
+    type: GenerationType
+    runtime: Literal["fal", "local"]
+    output: MediaType
+    params: dict[str, Any]
+    """The parameters to send to the provider: the caller's, checked, with defaults filled in."""
+    media_params: dict[str, ParamSpec]
+    """The model's file inputs, bound by the generation service from the input assets."""

@@ -1,0 +1,121 @@
+"""The catalog's data files: one YAML file per provider group, validated when loaded."""
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from studio_contracts.catalog import ModelInfo, ParamSpec, ProviderGroup
+from studio_contracts.enums import GenerationType, MediaType, Quality
+
+DATA_DIR = Path(__file__).parent / "data" / "models"
+
+
+class CatalogDataError(ValueError):
+    """A data file is malformed; the message names the file and the entry."""
+
+
+class ModelEntry(BaseModel):
+    """One model as written in a data file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*(/[a-zA-Z0-9._-]+)+$")]
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    types: Annotated[list[GenerationType], Field(min_length=1)]
+    output: MediaType
+    quality: Quality
+    recommended: bool = False
+    description: Annotated[str, Field(min_length=1, max_length=300)]
+    price: Annotated[str, Field(min_length=1)]
+    params: dict[str, ParamSpec]
+    source: str
+    """Where the entry was checked: the model's fal page address."""
+    checked: date
+    omitted_params: list[str] = Field(default_factory=list)
+    """fal parameters deliberately not offered (complex objects such as LoRA lists)."""
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _params_consistent(self) -> "ModelEntry":
+        if "prompt" in self.params and self.params["prompt"].type != "string":
+            raise ValueError("prompt must be a string parameter")
+        for name, spec in self.params.items():
+            if spec.default is None:
+                continue
+            problem = _default_problem(spec)
+            if problem:
+                raise ValueError(f"parameter {name!r}: default {spec.default!r} {problem}")
+        return self
+
+
+class ProviderFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    provider: ProviderGroup
+    models: Annotated[list[ModelEntry], Field(min_length=1)]
+
+
+def load_models(directory: Path = DATA_DIR) -> list[ModelInfo]:
+    """Read and validate every data file; raise CatalogDataError on the first bad one."""
+    models: list[ModelInfo] = []
+    seen: dict[str, Path] = {}
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise CatalogDataError(f"no catalog data files in {directory}")
+    for path in files:
+        for entry, group in _read_file(path):
+            if entry.id in seen:
+                raise CatalogDataError(f"{path.name}: model {entry.id!r} also in {seen[entry.id].name}")
+            seen[entry.id] = path
+            models.append(_to_info(entry, group))
+    return models
+
+
+def _read_file(path: Path) -> list[tuple[ModelEntry, ProviderGroup]]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        parsed = ProviderFile.model_validate(raw)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise CatalogDataError(f"{path.name}: {exc}") from exc
+    is_local = parsed.provider.id == "local"
+    for entry in parsed.models:
+        if entry.id.startswith("local/") != is_local:
+            raise CatalogDataError(
+                f"{path.name}: {entry.id!r}: ids start with 'local/' exactly when the provider is 'local'"
+            )
+    return [(entry, parsed.provider) for entry in parsed.models]
+
+
+def _to_info(entry: ModelEntry, group: ProviderGroup) -> ModelInfo:
+    return ModelInfo(
+        id=entry.id,
+        name=entry.name,
+        provider=group,
+        runtime="local" if group.id == "local" else "fal",
+        types=entry.types,
+        output=entry.output,
+        quality=entry.quality,
+        recommended=entry.recommended,
+        description=entry.description,
+        price=entry.price,
+        params=entry.params,
+        source=entry.source,
+    )
+
+
+def _default_problem(spec: ParamSpec) -> str | None:
+    value = spec.default
+    expected = {"string": str, "integer": int, "number": (int, float), "boolean": bool}[spec.type]
+    if isinstance(value, bool) and spec.type != "boolean" or not isinstance(value, expected):
+        return f"is not a {spec.type}"
+    if spec.enum is not None and value not in spec.enum:
+        return "is not one of the enum values"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if spec.minimum is not None and value < spec.minimum:
+            return "is below the minimum"
+        if spec.maximum is not None and value > spec.maximum:
+            return "is above the maximum"
+    return None
