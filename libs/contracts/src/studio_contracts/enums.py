@@ -36,7 +36,9 @@ class GenerationStatus(StrEnum):
         return self in _TERMINAL
 
 
-_TERMINAL = frozenset({GenerationStatus.COMPLETED, GenerationStatus.FAILED, GenerationStatus.CANCELLED})
+_TERMINAL = frozenset(
+    {GenerationStatus.COMPLETED, GenerationStatus.FAILED, GenerationStatus.CANCELLED}
+)
 
 
 class Quality(StrEnum):

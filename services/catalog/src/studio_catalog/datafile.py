@@ -6,9 +6,10 @@ from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
 from studio_contracts.catalog import ModelInfo, ParamSpec, ProviderGroup
 from studio_contracts.enums import GenerationType, MediaType, Quality
+
+from studio_catalog.validation import value_problem
 
 DATA_DIR = Path(__file__).parent / "data" / "models"
 
@@ -45,9 +46,9 @@ class ModelEntry(BaseModel):
         for name, spec in self.params.items():
             if spec.default is None:
                 continue
-            problem = _default_problem(spec)
+            problem = value_problem(spec, spec.default)
             if problem:
-                raise ValueError(f"parameter {name!r}: default {spec.default!r} {problem}")
+                raise ValueError(f"parameter {name!r}: default {spec.default!r} {problem[0]}")
         return self
 
 
@@ -68,7 +69,9 @@ def load_models(directory: Path = DATA_DIR) -> list[ModelInfo]:
     for path in files:
         for entry, group in _read_file(path):
             if entry.id in seen:
-                raise CatalogDataError(f"{path.name}: model {entry.id!r} also in {seen[entry.id].name}")
+                raise CatalogDataError(
+                    f"{path.name}: model {entry.id!r} also in {seen[entry.id].name}"
+                )
             seen[entry.id] = path
             models.append(_to_info(entry, group))
     return models
@@ -104,18 +107,3 @@ def _to_info(entry: ModelEntry, group: ProviderGroup) -> ModelInfo:
         params=entry.params,
         source=entry.source,
     )
-
-
-def _default_problem(spec: ParamSpec) -> str | None:
-    value = spec.default
-    expected = {"string": str, "integer": int, "number": (int, float), "boolean": bool}[spec.type]
-    if isinstance(value, bool) and spec.type != "boolean" or not isinstance(value, expected):
-        return f"is not a {spec.type}"
-    if spec.enum is not None and value not in spec.enum:
-        return "is not one of the enum values"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if spec.minimum is not None and value < spec.minimum:
-            return "is below the minimum"
-        if spec.maximum is not None and value > spec.maximum:
-            return "is above the maximum"
-    return None

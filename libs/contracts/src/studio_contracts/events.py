@@ -1,0 +1,128 @@
+"""Event payloads published on NATS. Each carries the common envelope and knows its subject."""
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from uuid import uuid4
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from studio_contracts import subjects
+from studio_contracts.dtos import ErrorInfo
+from studio_contracts.enums import GenerationType, MediaType
+
+
+def _new_event_id() -> str:
+    return uuid4().hex
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    """The envelope: who and when, plus the ids that tie log lines together across services.
+
+    `event_id` is also the JetStream `Nats-Msg-Id`, so a double publish is swallowed.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    subject: ClassVar[str]
+
+    event_id: str = Field(default_factory=_new_event_id)
+    occurred_at: datetime = Field(default_factory=_now)
+    user_id: str
+    request_id: str | None = None
+    trace_id: str | None = None
+
+
+class OutputFile(BaseModel):
+    """One output of a finished generation, already written to object storage."""
+
+    index: int
+    object_key: str
+    media_type: MediaType
+    content_type: str
+    size: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+
+
+class GenerationEvent(Event):
+    generation_id: str
+    project_id: str
+
+
+class GenerationRequested(GenerationEvent):
+    subject = subjects.GENERATION_REQUESTED
+
+    type: GenerationType
+    model_id: str
+    prompt: str
+    params: dict[str, Any]
+    input_asset_ids: list[str] = Field(default_factory=list)
+
+
+class GenerationStarted(GenerationEvent):
+    subject = subjects.GENERATION_STARTED
+
+    attempt: int
+
+
+class GenerationProgress(GenerationEvent):
+    subject = subjects.GENERATION_PROGRESS
+
+    queue_position: int | None = None
+    percent: float | None = None
+    logs: list[str] = Field(default_factory=list)
+
+
+class GenerationCompleted(GenerationEvent):
+    subject = subjects.GENERATION_COMPLETED
+
+    model_id: str
+    prompt: str
+    outputs: list[OutputFile]
+
+
+class GenerationFailed(GenerationEvent):
+    subject = subjects.GENERATION_FAILED
+
+    error: ErrorInfo
+
+
+class GenerationCancelled(GenerationEvent):
+    subject = subjects.GENERATION_CANCELLED
+
+
+class AssetEvent(Event):
+    asset_id: str
+    project_id: str
+
+
+class AssetCreated(AssetEvent):
+    subject = subjects.ASSET_CREATED
+
+    media_type: MediaType
+    kind: str
+    generation_id: str | None = None
+    output_index: int | None = None
+
+
+class AssetDeleted(AssetEvent):
+    subject = subjects.ASSET_DELETED
+
+
+class ProjectCreated(Event):
+    subject = subjects.PROJECT_CREATED
+
+    project_id: str
+    name: str
+
+
+class ProjectDeleted(Event):
+    subject = subjects.PROJECT_DELETED
+
+    project_id: str

@@ -1,0 +1,74 @@
+"""NATS subject names and JetStream stream definitions.
+
+Every subject and stream name can carry a prefix so that tests (and several installations on one
+NATS) never see each other's messages. Each stream is declared by exactly one owning service;
+everyone else binds to it, since a declaration overwrites the stream's configuration.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+GENERATION_REQUESTED = "generation.requested"
+GENERATION_STARTED = "generation.started"
+GENERATION_PROGRESS = "generation.progress"
+GENERATION_COMPLETED = "generation.completed"
+GENERATION_FAILED = "generation.failed"
+GENERATION_CANCELLED = "generation.cancelled"
+ASSET_CREATED = "asset.created"
+ASSET_DELETED = "asset.deleted"
+PROJECT_CREATED = "project.created"
+PROJECT_DELETED = "project.deleted"
+
+WORKERS_CONSUMER = "generation-workers"
+"""The one durable consumer of `generation.requested` that every worker replica shares."""
+
+
+def subject(name: str, prefix: str = "") -> str:
+    """The subject `name` under an optional isolation prefix."""
+    return f"{prefix}.{name}" if prefix else name
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: tuple[str, ...]
+    owner: str
+    max_age: timedelta
+    max_bytes: int
+    duplicate_window: timedelta = timedelta(minutes=2)
+
+    def with_prefix(self, prefix: str) -> "StreamSpec":
+        if not prefix:
+            return self
+        return StreamSpec(
+            name=f"{prefix.upper()}_{self.name}",
+            subjects=tuple(subject(s, prefix) for s in self.subjects),
+            owner=self.owner,
+            max_age=self.max_age,
+            max_bytes=self.max_bytes,
+            duplicate_window=self.duplicate_window,
+        )
+
+
+GENERATIONS_STREAM = StreamSpec(
+    name="GENERATIONS",
+    subjects=("generation.>",),
+    owner="generation",
+    max_age=timedelta(days=7),
+    max_bytes=1 << 30,
+)
+ASSETS_STREAM = StreamSpec(
+    name="ASSETS",
+    subjects=("asset.>",),
+    owner="assets",
+    max_age=timedelta(days=7),
+    max_bytes=256 << 20,
+)
+PROJECTS_STREAM = StreamSpec(
+    name="PROJECTS",
+    subjects=("project.>",),
+    owner="projects",
+    max_age=timedelta(days=7),
+    max_bytes=256 << 20,
+)
+STREAMS = (GENERATIONS_STREAM, ASSETS_STREAM, PROJECTS_STREAM)

@@ -1,0 +1,3 @@
+from studio_devtools.stack import main
+
+main()

@@ -1,0 +1,65 @@
+"""The app factory every service builds on: logging, request context, internal auth, errors,
+health and metrics, and a lifespan that registers readiness checks as dependencies connect."""
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+
+import structlog
+from fastapi import APIRouter, FastAPI
+
+from studio_runtime.errors import install_error_handlers
+from studio_runtime.health import Readiness, health_router
+from studio_runtime.logging import configure_logging
+from studio_runtime.middleware import InternalIdentityMiddleware, RequestContextMiddleware
+from studio_runtime.settings import ServiceSettings
+
+ServiceLifespan = Callable[[FastAPI, Readiness], AbstractAsyncContextManager[None]]
+
+log = structlog.get_logger(__name__)
+
+
+def create_service_app(
+    *,
+    name: str,
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter] = (),
+    lifespan: ServiceLifespan | None = None,
+    internal: bool = True,
+    title: str | None = None,
+    openapi_url: str | None = "/openapi.json",
+) -> FastAPI:
+    """Build a service app. `internal=True` refuses calls without the gateway's identity."""
+    configure_logging(service=name, json=settings.log_json, level=settings.log_level)
+    readiness = Readiness()
+
+    @asynccontextmanager
+    async def service_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("service.starting", port=settings.port)
+        async with lifespan(app, readiness) if lifespan else nullcontext():
+            app.state.started = True
+            log.info("service.started", port=settings.port)
+            yield
+        app.state.started = False
+        log.info("service.stopped")
+
+    app = FastAPI(
+        title=title or f"AI Studio {name}",
+        version="0.1.0",
+        lifespan=service_lifespan,
+        openapi_url=openapi_url,
+        docs_url="/docs" if openapi_url else None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.readiness = readiness
+    app.state.started = False
+    install_error_handlers(app)
+    app.include_router(health_router())
+    for router in routers:
+        app.include_router(router)
+    if internal:
+        app.add_middleware(
+            InternalIdentityMiddleware, secret=settings.internal_secret.get_secret_value()
+        )
+    app.add_middleware(RequestContextMiddleware)
+    return app

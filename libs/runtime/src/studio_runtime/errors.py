@@ -1,0 +1,105 @@
+"""Domain errors and their one mapping to RFC 9457 problem+json responses."""
+
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from studio_contracts.problems import PROBLEM_CONTENT_TYPE, FieldError, Problem
+
+log = structlog.get_logger(__name__)
+
+
+class DomainError(Exception):
+    """An expected failure the caller should hear about, with an HTTP status."""
+
+    status: int = 400
+    code: str = "bad-request"
+
+    def __init__(self, detail: str, *, errors: Sequence[FieldError] = ()) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors)
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not-found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidInput(DomainError):
+    status = 422
+    code = "invalid-input"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class ServiceUnavailable(DomainError):
+    status = 503
+    code = "service-unavailable"
+
+
+def problem_response(
+    status: int,
+    detail: str | None = None,
+    *,
+    code: str | None = None,
+    errors: Sequence[FieldError] = (),
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    problem = Problem(
+        type=f"https://ai-studio.dev/problems/{code}" if code else "about:blank",
+        title=title,
+        status=status,
+        detail=detail,
+        errors=list(errors),
+    )
+    return JSONResponse(
+        problem.to_body(), status_code=status, media_type=PROBLEM_CONTENT_TYPE, headers=headers
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _on_domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _on_unexpected_error)
+
+
+async def _on_domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    return problem_response(exc.status, exc.detail, code=exc.code, errors=exc.errors)
+
+
+async def _on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        FieldError(
+            loc=list(err.get("loc", ())), msg=str(err.get("msg", "")), type=str(err.get("type", ""))
+        )
+        for err in exc.errors()
+    ]
+    summary = "; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors[:5])
+    return problem_response(422, summary or "invalid input", code="invalid-input", errors=errors)
+
+
+async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_response(exc.status_code, detail, headers=exc.headers)
+
+
+async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("request.failed", path=request.url.path, exc_info=exc)
+    return problem_response(
+        500, "An unexpected error occurred; it has been logged.", code="internal"
+    )

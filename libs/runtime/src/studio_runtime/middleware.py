@@ -1,0 +1,116 @@
+"""Pure ASGI middleware (cheaper than BaseHTTPMiddleware on every request).
+
+- `RequestContextMiddleware`: request id in and out, bound to every log line; one access line;
+  Prometheus request metrics by route template.
+- `InternalIdentityMiddleware`: refuses calls that lack the gateway's signed identity.
+"""
+
+import re
+import time
+import uuid
+
+import structlog
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from studio_runtime.errors import problem_response
+from studio_runtime.internal_auth import IDENTITY_HEADER, InvalidIdentity, verify_identity
+
+REQUEST_ID_HEADER = "x-request-id"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+UNAUTHENTICATED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+REQUESTS = Counter("studio_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "studio_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
+)
+log = structlog.get_logger("studio.access")
+
+
+def request_id_from(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == REQUEST_ID_HEADER.encode():
+            text: str = value.decode("latin-1")
+            if _VALID_REQUEST_ID.match(text):
+                return text
+    return uuid.uuid4().hex
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_from(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            method = scope["method"]
+            REQUESTS.labels(method, template, str(status)).inc()
+            LATENCY.labels(method, template).observe(elapsed)
+            if template not in UNAUTHENTICATED_PATHS:
+                log.info(
+                    "request.handled",
+                    method=method,
+                    path=scope["path"],
+                    status=status,
+                    ms=round(elapsed * 1000, 2),
+                )
+
+
+class InternalIdentityMiddleware:
+    """Every route but health and metrics needs a valid `X-Studio-Identity` from the gateway."""
+
+    def __init__(self, app: ASGIApp, *, secret: str) -> None:
+        self.app = app
+        self.secret = secret
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNAUTHENTICATED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        token = next(
+            (
+                v.decode("latin-1")
+                for k, v in scope.get("headers", ())
+                if k == IDENTITY_HEADER.encode()
+            ),
+            None,
+        )
+        if token is None:
+            await problem_response(401, "missing internal identity", code="unauthorized")(
+                scope, receive, send
+            )
+            return
+        try:
+            identity = verify_identity(token, self.secret)
+        except InvalidIdentity as exc:
+            await problem_response(401, str(exc), code="unauthorized")(scope, receive, send)
+            return
+        scope.setdefault("state", {})["identity"] = identity
+        structlog.contextvars.bind_contextvars(user_id=identity.user_id)
+        await self.app(scope, receive, send)

@@ -1,0 +1,46 @@
+"""NATS connections and JetStream stream declarations."""
+
+import nats
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+from studio_contracts.subjects import StreamSpec
+
+from studio_runtime.settings import NatsSettings
+
+
+async def connect_nats(settings: NatsSettings, *, name: str) -> NatsClient:
+    """Connect, retrying in the background after a lost connection (never giving up)."""
+    return await nats.connect(
+        settings.nats_url,
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        connect_timeout=5,
+    )
+
+
+async def ping_nats(client: NatsClient) -> None:
+    if not client.is_connected:
+        raise ConnectionError("not connected to NATS")
+    await client.flush(timeout=1)
+
+
+async def declare_stream(js: JetStreamContext, spec: StreamSpec) -> None:
+    """Create or update the stream. Only the stream's owning service calls this."""
+    config = StreamConfig(
+        name=spec.name,
+        subjects=list(spec.subjects),
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        max_age=spec.max_age.total_seconds(),
+        max_bytes=spec.max_bytes,
+        duplicate_window=spec.duplicate_window.total_seconds(),
+    )
+    try:
+        await js.stream_info(spec.name)
+    except NotFoundError:
+        await js.add_stream(config)
+    else:
+        await js.update_stream(config)

@@ -1,0 +1,50 @@
+"""Connecting a service to MongoDB and NATS for its lifetime, with readiness checks."""
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
+
+import structlog
+from fastapi import FastAPI
+from studio_contracts.subjects import StreamSpec
+
+from studio_runtime.health import Readiness
+from studio_runtime.mongo import create_mongo_client, ping_mongo
+from studio_runtime.nats import connect_nats, declare_stream, ping_nats
+from studio_runtime.settings import MongoSettings, NatsSettings
+
+log = structlog.get_logger(__name__)
+
+
+class DataServiceSettings(MongoSettings, NatsSettings):
+    """Settings of a service that keeps records in MongoDB and talks over NATS."""
+
+
+@asynccontextmanager
+async def mongo_and_nats(
+    app: FastAPI,
+    readiness: Readiness,
+    settings: DataServiceSettings,
+    *,
+    name: str,
+    own_streams: Sequence[StreamSpec] = (),
+) -> AsyncIterator[None]:
+    """Sets `app.state.mongo`, `.db`, `.nats` and `.js`; declares the streams this service owns."""
+    mongo = create_mongo_client(settings, app_name=name)
+    nc = await connect_nats(settings, name=name)
+    try:
+        js = nc.jetstream()
+        for spec in own_streams:
+            await declare_stream(js, spec.with_prefix(settings.nats_prefix))
+        app.state.mongo = mongo
+        app.state.db = mongo[settings.mongo_db]
+        app.state.nats = nc
+        app.state.js = js
+        readiness.add("mongo", partial(ping_mongo, mongo))
+        readiness.add("nats", partial(ping_nats, nc))
+        yield
+    finally:
+        if nc.is_connected:
+            await nc.drain()
+        await mongo.close()
+        log.info("connections.closed")

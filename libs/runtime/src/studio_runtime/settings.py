@@ -1,0 +1,40 @@
+"""The settings every service shares; each service subclasses `ServiceSettings`."""
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Read from `STUDIO_*` environment variables. Defaults suit one machine (`make run`)."""
+
+    model_config = SettingsConfigDict(env_prefix="STUDIO_", extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    log_json: bool = False
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    internal_secret: SecretStr = Field(min_length=32)
+    """Shared by the gateway and the services to sign and check the internal identity.
+
+    No default on purpose: a deployment must choose its own (`make run` generates one)."""
+    internal_token_ttl_s: float = Field(default=60, gt=0)
+    shutdown_grace_s: int = Field(default=10, ge=0)
+
+
+class MongoSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STUDIO_", extra="ignore", frozen=True)
+
+    mongo_url: str = "mongodb://127.0.0.1:27017"
+    mongo_db: str = Field(default="studio", pattern=r"^[A-Za-z0-9_-]{1,63}$")
+    """The service's own database; each service overrides the default with its name."""
+    mongo_timeout_ms: int = Field(default=5000, gt=0)
+
+
+class NatsSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STUDIO_", extra="ignore", frozen=True)
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9_-]*$")
+    """Prefix for every subject and stream name, so installations sharing one NATS stay apart."""

@@ -1,0 +1,13 @@
+from studio_runtime.serve import serve
+
+from studio_assets.main import create_app
+from studio_assets.settings import AssetsSettings
+
+
+def main() -> None:
+    settings = AssetsSettings()
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The catalog's HTTP API, served internally and exposed unchanged by the gateway."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from studio_contracts.catalog import (
+    GenerationTypeInfo,
+    ModelInfo,
+    ModelPage,
+    ValidateParamsRequest,
+    ValidateParamsResponse,
+)
+from studio_contracts.enums import GenerationType, Quality
+from studio_contracts.generation_types import GENERATION_TYPES
+from studio_runtime.errors import NotFound
+
+from studio_catalog.catalog import Catalog
+from studio_catalog.mapping import recommended_models
+from studio_catalog.validation import validate_params
+
+router = APIRouter(prefix="/api/v1", tags=["catalog"])
+
+
+def _catalog(request: Request) -> Catalog:
+    catalog: Catalog = request.app.state.catalog
+    return catalog
+
+
+@router.get("/generation-types", response_model=list[GenerationTypeInfo])
+async def list_generation_types() -> tuple[GenerationTypeInfo, ...]:
+    return GENERATION_TYPES
+
+
+@router.get("/models", response_model=ModelPage)
+async def list_models(
+    request: Request,
+    type: GenerationType | None = None,
+    provider: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z0-9-]+$")] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    quality: Quality | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ModelPage:
+    result = _catalog(request).search(
+        type=type, provider=provider, q=q, quality=quality, limit=limit, offset=offset
+    )
+    return ModelPage(items=result.items, total=result.total)
+
+
+@router.get("/models/recommended", response_model=list[ModelInfo])
+async def list_recommended_models(
+    request: Request, type: GenerationType | None = None
+) -> list[ModelInfo]:
+    return recommended_models(_catalog(request).models, type)
+
+
+@router.post("/models/{model_id:path}/validate", response_model=ValidateParamsResponse)
+async def validate_model_params(
+    request: Request, model_id: str, body: ValidateParamsRequest
+) -> ValidateParamsResponse:
+    return validate_params(_get_model(request, model_id), body.type, body.params)
+
+
+@router.get("/models/{model_id:path}", response_model=ModelInfo)
+async def get_model(request: Request, model_id: str) -> ModelInfo:
+    return _get_model(request, model_id)
+
+
+def _get_model(request: Request, model_id: str) -> ModelInfo:
+    model = _catalog(request).get(model_id)
+    if model is None:
+        raise NotFound(f"no model {model_id!r} in the catalog")
+    return model

@@ -1,0 +1,18 @@
+"""The catalog service: the model catalog, loaded from its data files at start-up."""
+
+from fastapi import FastAPI
+from studio_runtime.app import create_service_app
+
+from studio_catalog.api import router
+from studio_catalog.catalog import Catalog
+from studio_catalog.datafile import load_models
+from studio_catalog.settings import CatalogSettings
+
+
+def create_app(settings: CatalogSettings | None = None) -> FastAPI:
+    settings = settings or CatalogSettings()
+    # Loaded here, not lazily: a bad data file must stop the service at start-up.
+    catalog = Catalog(load_models(settings.catalog_data_dir))
+    app = create_service_app(name="catalog", settings=settings, routers=[router])
+    app.state.catalog = catalog
+    return app

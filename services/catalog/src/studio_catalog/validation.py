@@ -1,0 +1,106 @@
+"""Checks a generation's parameters against a model's input schema and fills in defaults.
+
+The result is exactly what the worker sends to the provider, so the stored generation records the
+parameters really used. Every problem is reported at once, one error per field.
+"""
+
+from typing import Any
+
+from studio_contracts.catalog import ModelInfo, ParamSpec, ValidateParamsResponse
+from studio_contracts.enums import GenerationType
+from studio_contracts.problems import FieldError
+from studio_runtime.errors import InvalidInput
+
+
+def validate_params(
+    model: ModelInfo, generation_type: GenerationType, params: dict[str, Any]
+) -> ValidateParamsResponse:
+    errors: list[FieldError] = []
+    if generation_type not in model.types:
+        supported = ", ".join(model.types)
+        errors.append(
+            _error(
+                ["body", "type"],
+                f"{model.name} does not do {generation_type}; it supports: {supported}",
+                "unsupported_type",
+            )
+        )
+    normalised: dict[str, Any] = {}
+    for name, value in params.items():
+        spec = model.params.get(name)
+        loc: list[str | int] = ["body", "params", name]
+        if spec is None:
+            errors.append(
+                _error(loc, f"{model.name} has no parameter {name!r}", "unknown_parameter")
+            )
+        elif spec.is_media:
+            errors.append(
+                _error(loc, f"{name!r} is a file input: attach an asset instead", "media_parameter")
+            )
+        elif value is None:
+            if spec.required:
+                errors.append(_error(loc, f"{name!r} is required", "missing"))
+        else:
+            problem = value_problem(spec, value)
+            if problem:
+                errors.append(_error(loc, problem[0], problem[1]))
+            else:
+                normalised[name] = value
+    for name, spec in model.params.items():
+        if name in normalised or spec.is_media:
+            continue
+        if spec.default is not None:
+            normalised[name] = spec.default
+        elif spec.required and name not in params:
+            errors.append(_error(["body", "params", name], f"{name!r} is required", "missing"))
+    if errors:
+        raise InvalidInput(_summary(errors), errors=errors)
+    return ValidateParamsResponse(
+        model_id=model.id,
+        type=generation_type,
+        runtime=model.runtime,
+        output=model.output,
+        params=normalised,
+        media_params={name: spec for name, spec in model.params.items() if spec.is_media},
+    )
+
+
+def value_problem(spec: ParamSpec, value: Any) -> tuple[str, str] | None:
+    """(message, code) when `value` does not fit `spec`, else None."""
+    if not _has_type(spec, value):
+        return f"must be {_article(spec.type)}", f"{spec.type}_type"
+    if spec.enum is not None and value not in spec.enum:
+        options = ", ".join(repr(option) for option in spec.enum)
+        return f"must be one of {options}", "enum"
+    if spec.type in ("integer", "number"):
+        if spec.minimum is not None and value < spec.minimum:
+            return f"must be at least {spec.minimum:g}", "out_of_range"
+        if spec.maximum is not None and value > spec.maximum:
+            return f"must be at most {spec.maximum:g}", "out_of_range"
+    return None
+
+
+def _has_type(spec: ParamSpec, value: Any) -> bool:
+    if spec.type == "string":
+        return isinstance(value, str)
+    if spec.type == "boolean":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if spec.type == "integer":
+        return isinstance(value, int)
+    return isinstance(value, int | float)
+
+
+def _article(type_name: str) -> str:
+    return f"an {type_name}" if type_name[0] in "aeiou" else f"a {type_name}"
+
+
+def _error(loc: list[str | int], msg: str, type_: str) -> FieldError:
+    return FieldError(loc=loc, msg=msg, type=type_)
+
+
+def _summary(errors: list[FieldError]) -> str:
+    parts = [f"{'.'.join(str(p) for p in e.loc[1:])}: {e.msg}" for e in errors[:5]]
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return "; ".join(parts) + more

@@ -1,0 +1,47 @@
+"""The public API's routing table: which service answers which path.
+
+Until accounts exist (a later issue) every caller acts as the configured local user.
+"""
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request, Response
+from studio_runtime.internal_auth import Identity
+
+from studio_gateway.proxy import UpstreamProxy
+from studio_gateway.settings import GatewaySettings
+
+ProxyRoute = tuple[str, list[str], str]
+"""(path pattern, methods, service)."""
+
+ROUTES: tuple[ProxyRoute, ...] = (
+    ("/api/v1/generation-types", ["GET"], "catalog"),
+    ("/api/v1/models", ["GET"], "catalog"),
+    ("/api/v1/models/{model_path:path}", ["GET", "POST"], "catalog"),
+)
+
+
+def build_router(settings: GatewaySettings) -> APIRouter:
+    router = APIRouter()
+    upstreams = settings.upstreams()
+    for path, methods, service in ROUTES:
+        router.add_api_route(
+            path,
+            _forwarder(service, upstreams[service], settings.local_user_id),
+            methods=methods,
+            tags=[service],
+            include_in_schema=False,
+        )
+    return router
+
+
+def _forwarder(
+    service: str, base_url: str, user_id: str
+) -> Callable[[Request], Awaitable[Response]]:
+    async def forward(request: Request) -> Response:
+        proxy: UpstreamProxy = request.app.state.proxy
+        identity = Identity(user_id=user_id, request_id=request.state.request_id)
+        return await proxy.forward(request, service=service, base_url=base_url, identity=identity)
+
+    forward.__name__ = f"forward_to_{service}"
+    return forward

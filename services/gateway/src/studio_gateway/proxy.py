@@ -1,0 +1,98 @@
+"""Forwarding a public request to the service that owns it.
+
+The gateway adds the caller's signed identity and the request id, forwards only the headers a
+service needs, and passes the service's answer (problem bodies included) back unchanged. Small
+bodies are read whole; large ones (downloads) stream through without being held in memory.
+"""
+
+import httpx
+import structlog
+from fastapi import Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
+from studio_runtime.errors import problem_response
+from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
+from studio_runtime.middleware import REQUEST_ID_HEADER
+
+FORWARDED_REQUEST_HEADERS = (
+    "content-type",
+    "accept",
+    "idempotency-key",
+    "range",
+    "if-none-match",
+    "if-match",
+    "if-modified-since",
+    "last-event-id",
+)
+RETURNED_RESPONSE_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "content-range",
+        "accept-ranges",
+        "content-disposition",
+        "etag",
+        "last-modified",
+        "cache-control",
+        "location",
+        "retry-after",
+    }
+)
+_BUFFER_LIMIT = 1 << 20
+
+log = structlog.get_logger(__name__)
+
+
+class UpstreamProxy:
+    def __init__(self, client: httpx.AsyncClient, *, secret: str, token_ttl_s: float) -> None:
+        self._client = client
+        self._secret = secret
+        self._token_ttl_s = token_ttl_s
+
+    async def forward(
+        self, request: Request, *, service: str, base_url: str, identity: Identity
+    ) -> Response:
+        headers = {
+            name: request.headers[name]
+            for name in FORWARDED_REQUEST_HEADERS
+            if name in request.headers
+        }
+        headers[IDENTITY_HEADER] = sign_identity(identity, self._secret, ttl_s=self._token_ttl_s)
+        if identity.request_id:
+            headers[REQUEST_ID_HEADER] = identity.request_id
+        has_body = request.method in ("POST", "PUT", "PATCH")
+        upstream_request = self._client.build_request(
+            request.method,
+            base_url + request.url.path,
+            params=request.url.query,
+            headers=headers,
+            content=request.stream() if has_body else None,
+        )
+        try:
+            upstream = await self._client.send(upstream_request, stream=True)
+        except httpx.TimeoutException:
+            log.warning("upstream.timed_out", service=service)
+            return problem_response(
+                504, f"the {service} service did not answer in time", code="upstream-timeout"
+            )
+        except httpx.TransportError as exc:
+            log.warning("upstream.unreachable", service=service, error=str(exc))
+            return problem_response(
+                502, f"the {service} service is unavailable", code="upstream-unavailable"
+            )
+        response_headers = {
+            k: v for k, v in upstream.headers.items() if k in RETURNED_RESPONSE_HEADERS
+        }
+        length = upstream.headers.get("content-length")
+        if length is not None and int(length) <= _BUFFER_LIMIT:
+            try:
+                body = await upstream.aread()
+            finally:
+                await upstream.aclose()
+            return Response(body, status_code=upstream.status_code, headers=response_headers)
+        return StreamingResponse(
+            upstream.aiter_raw(),
+            status_code=upstream.status_code,
+            headers=response_headers,
+            background=BackgroundTask(upstream.aclose),
+        )

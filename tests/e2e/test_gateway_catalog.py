@@ -1,0 +1,82 @@
+"""The catalog through the gateway: same paths, request ids, problem bodies unchanged."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from studio_catalog.main import create_app as create_catalog
+from studio_catalog.settings import CatalogSettings
+from studio_devtools.servers import free_port
+from studio_gateway.main import create_app as create_gateway
+from studio_gateway.settings import GatewaySettings
+
+from tests.support.apps import make_settings, running
+
+
+@pytest.fixture(scope="module")
+async def gateway() -> AsyncIterator[httpx.AsyncClient]:
+    async with running(create_catalog(make_settings(CatalogSettings))) as catalog_url:
+        settings = make_settings(GatewaySettings, catalog_url=catalog_url)
+        async with (
+            running(create_gateway(settings)) as url,
+            httpx.AsyncClient(base_url=url) as client,
+        ):
+            yield client
+
+
+async def test_video_models_are_listed_through_the_gateway(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/api/v1/models", params={"type": "text-to-video"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["total"] >= 5
+    assert all(m["output"] == "video" for m in body["items"])
+
+
+async def test_model_ids_with_slashes_and_validate_pass_through(gateway: httpx.AsyncClient) -> None:
+    model = await gateway.get("/api/v1/models/fal-ai/flux/dev")
+    assert model.json()["id"] == "fal-ai/flux/dev"
+    validated = await gateway.post(
+        "/api/v1/models/local/audio/validate",
+        json={"type": "text-to-audio", "params": {"prompt": "rain"}},
+    )
+    assert validated.status_code == 200
+    assert validated.json()["params"]["seconds_total"] == 3
+
+
+async def test_problem_bodies_pass_through_unchanged(gateway: httpx.AsyncClient) -> None:
+    missing = await gateway.get("/api/v1/models/fal-ai/does-not-exist")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["detail"] == "no model 'fal-ai/does-not-exist' in the catalog"
+    bad = await gateway.get("/api/v1/models", params={"limit": "many"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["loc"] == ["query", "limit"]
+
+
+async def test_request_id_is_returned_generated_or_echoed(gateway: httpx.AsyncClient) -> None:
+    generated = await gateway.get("/api/v1/generation-types")
+    assert len(generated.headers["x-request-id"]) == 32
+    echoed = await gateway.get("/api/v1/generation-types", headers={"X-Request-ID": "trace-abc.1"})
+    assert echoed.headers["x-request-id"] == "trace-abc.1"
+    unsafe = await gateway.get(
+        "/api/v1/generation-types", headers={"X-Request-ID": "bad id\twith spaces"}
+    )
+    assert unsafe.headers["x-request-id"] != "bad id\twith spaces"
+
+
+async def test_gateway_answers_502_problem_when_the_catalog_is_down() -> None:
+    settings = make_settings(GatewaySettings, catalog_url=f"http://127.0.0.1:{free_port()}")
+    async with running(create_gateway(settings)) as url, httpx.AsyncClient(base_url=url) as client:
+        response = await client.get("/api/v1/models")
+        assert response.status_code == 502
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["detail"] == "the catalog service is unavailable"
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["catalog"] != "ok"
+
+
+async def test_unknown_public_path_is_a_404_problem(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"

@@ -1,0 +1,120 @@
+"""Every service starts against the real servers, reports ready, serves metrics, and refuses
+calls that lack the gateway's signed identity."""
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from studio_assets.main import create_app as create_assets
+from studio_assets.settings import AssetsSettings
+from studio_catalog.main import create_app as create_catalog
+from studio_catalog.settings import CatalogSettings
+from studio_devtools.servers import free_port
+from studio_generation.main import create_app as create_generation
+from studio_generation.main import create_worker_app
+from studio_generation.settings import GenerationSettings, WorkerSettings
+from studio_projects.main import create_app as create_projects
+from studio_projects.settings import ProjectsSettings
+
+from tests.support.apps import identity_headers, make_settings, running
+
+AppFactory = Callable[[dict[str, Any]], FastAPI]
+
+DATA_SERVICES: dict[str, AppFactory] = {
+    "projects": lambda v: create_projects(make_settings(ProjectsSettings, **v)),
+    "generation-api": lambda v: create_generation(make_settings(GenerationSettings, **v)),
+    "generation-worker": lambda v: create_worker_app(make_settings(WorkerSettings, **v)),
+    "assets": lambda v: create_assets(make_settings(AssetsSettings, **v)),
+}
+
+
+@pytest.fixture
+def data_values(
+    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str
+) -> dict[str, Any]:
+    return {
+        "mongo_url": mongo_url,
+        "mongo_db": mongo_db_name,
+        "nats_url": nats_url,
+        "nats_prefix": nats_prefix,
+    }
+
+
+@pytest.mark.parametrize("service", sorted(DATA_SERVICES))
+async def test_data_service_is_ready_against_real_servers(
+    service: str, data_values: dict[str, Any]
+) -> None:
+    async with (
+        running(DATA_SERVICES[service](data_values)) as url,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {"mongo": "ok", "nats": "ok"}
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        metrics = await client.get("/metrics")
+        assert "studio_http_requests_total" in metrics.text
+
+
+async def test_catalog_is_ready_with_its_data_loaded() -> None:
+    app = create_catalog(make_settings(CatalogSettings))
+    async with running(app) as url, httpx.AsyncClient(base_url=url) as client:
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["status"] == "ready"
+
+
+async def test_readiness_fails_when_mongodb_is_unreachable(data_values: dict[str, Any]) -> None:
+    dead = f"mongodb://127.0.0.1:{free_port()}"
+    app = DATA_SERVICES["projects"]({**data_values, "mongo_url": dead, "mongo_timeout_ms": 300})
+    async with running(app) as url, httpx.AsyncClient(base_url=url) as client:
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503
+        checks = ready.json()["checks"]
+        assert checks["nats"] == "ok"
+        assert checks["mongo"] != "ok"
+
+
+async def test_generation_api_declares_its_stream(
+    data_values: dict[str, Any], nats_url: str, nats_prefix: str
+) -> None:
+    import nats
+
+    async with running(DATA_SERVICES["generation-api"](data_values)):
+        nc = await nats.connect(nats_url)
+        try:
+            info = await nc.jetstream().stream_info(f"{nats_prefix.upper()}_GENERATIONS")
+        finally:
+            await nc.close()
+    assert info.config.subjects == [f"{nats_prefix}.generation.>"]
+
+
+@pytest.mark.parametrize("service", ["catalog", *sorted(DATA_SERVICES)])
+async def test_internal_services_refuse_calls_without_the_gateway_identity(
+    service: str, data_values: dict[str, Any]
+) -> None:
+    app = (
+        create_catalog(make_settings(CatalogSettings))
+        if service == "catalog"
+        else DATA_SERVICES[service](data_values)
+    )
+    async with running(app) as url, httpx.AsyncClient(base_url=url) as client:
+        bare = await client.get("/api/v1/models", headers={"x-user-id": "someone"})
+        assert bare.status_code == 401
+        assert bare.headers["content-type"] == "application/problem+json"
+        assert bare.json()["detail"] == "missing internal identity"
+        forged = await client.get(
+            "/api/v1/models", headers=identity_headers(secret="another-secret-" + "x" * 30)
+        )
+        assert forged.status_code == 401
+        assert "signature" in forged.json()["detail"]
+
+
+async def test_catalog_accepts_a_call_with_the_gateway_identity() -> None:
+    app = create_catalog(make_settings(CatalogSettings))
+    async with running(app) as url, httpx.AsyncClient(base_url=url) as client:
+        response = await client.get("/api/v1/models", headers=identity_headers())
+        assert response.status_code == 200
+        assert response.json()["total"] > 0

@@ -1,0 +1,47 @@
+"""Running service apps on real sockets inside the test's event loop, and building their
+settings against the session's real servers."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import uvicorn
+from fastapi import FastAPI
+from pydantic_settings import BaseSettings
+from studio_devtools.servers import free_port
+from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
+
+INTERNAL_SECRET = "test-internal-secret-0123456789abcdef"
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def make_settings(cls: type[S], **values: Any) -> S:
+    """Settings from explicit values only: the developer's environment must not leak in."""
+    values.setdefault("internal_secret", INTERNAL_SECRET)
+    return cls.model_validate(values)
+
+
+def identity_headers(user_id: str = "user-1", secret: str = INTERNAL_SECRET) -> dict[str, str]:
+    return {IDENTITY_HEADER: sign_identity(Identity(user_id), secret)}
+
+
+@asynccontextmanager
+async def running(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
+    """Serve `app` with uvicorn on 127.0.0.1 (its lifespan included); yield its base URL."""
+    port = port or free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(20):
+            while not server.started:
+                if task.done():
+                    task.result()
+                    raise RuntimeError("server stopped while starting")
+                await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

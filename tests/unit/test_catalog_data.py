@@ -1,0 +1,124 @@
+"""The packaged catalog data files: valid, complete enough, and consistent."""
+
+from pathlib import Path
+
+import pytest
+from studio_catalog.catalog import Catalog, CatalogError
+from studio_catalog.datafile import DATA_DIR, CatalogDataError, load_models
+from studio_contracts.enums import GenerationType
+
+MODELS = load_models()
+FAL = [m for m in MODELS if m.runtime == "fal"]
+
+
+def test_catalog_has_at_least_45_hosted_models() -> None:
+    assert len(FAL) >= 45
+
+
+def test_every_generation_type_has_hosted_and_local_models() -> None:
+    for generation_type in GenerationType:
+        hosted = [m for m in FAL if generation_type in m.types]
+        local = [m for m in MODELS if m.runtime == "local" and generation_type in m.types]
+        assert hosted, f"no fal model for {generation_type}"
+        assert len(local) == 1, f"want exactly one local model for {generation_type}"
+
+
+@pytest.mark.parametrize(
+    "needle",
+    [
+        "flux",
+        "veo3.1",
+        "sora-2",
+        "kling",
+        "mochi",
+        "luma",
+        "minimax",
+        "wan",
+        "ltx",
+        "imagen",
+        "gpt-image",
+        "recraft",
+        "ideogram",
+        "stable",
+    ],
+)
+def test_seed_design_families_are_present(needle: str) -> None:
+    assert any(needle in m.id for m in FAL), f"no model id contains {needle!r}"
+
+
+def test_local_models_take_prompt_or_image_and_seed() -> None:
+    for model in (m for m in MODELS if m.runtime == "local"):
+        assert model.id.startswith("local/")
+        assert model.provider.id == "local"
+        assert "seed" in model.params
+        assert "prompt" in model.params
+
+
+def test_every_hosted_model_records_where_it_was_checked() -> None:
+    for model in FAL:
+        assert model.source.startswith("https://"), model.id
+        assert model.price, model.id
+
+
+def test_media_inputs_match_generation_type_inputs() -> None:
+    """A model offering image-to-video must take an image; text-to-X needs no file input."""
+    media_types = {"image": "image", "images": "image", "video": "video", "audio": "audio"}
+    for model in MODELS:
+        required = {media_types[s.type] for s in model.params.values() if s.is_media and s.required}
+        for generation_type in model.types:
+            if generation_type.startswith("text-to"):
+                assert not required, f"{model.id} needs a file but offers {generation_type}"
+
+
+def test_duplicate_model_id_across_files_is_refused(tmp_path: Path) -> None:
+    source = DATA_DIR / "local.yaml"
+    (tmp_path / "a.yaml").write_text(source.read_text())
+    (tmp_path / "b.yaml").write_text(source.read_text())
+    with pytest.raises(CatalogDataError, match="also in"):
+        load_models(tmp_path)
+
+
+def test_default_outside_range_is_refused_with_file_and_parameter_named(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(
+        """
+provider: {id: acme, name: Acme}
+models:
+  - id: acme/model
+    name: Acme
+    types: [text-to-image]
+    output: image
+    quality: fast
+    description: test
+    price: free
+    source: https://example.invalid
+    checked: 2026-11-25
+    params:
+      steps: {type: integer, default: 99, minimum: 1, maximum: 50}
+"""
+    )
+    with pytest.raises(CatalogDataError, match=r"(?s)bad\.yaml.*'steps'.*at most 50"):
+        load_models(tmp_path)
+
+
+def test_unknown_field_in_data_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(
+        "provider: {id: acme, name: Acme}\nmodels:\n  - id: acme/m\n    colour: red\n"
+    )
+    with pytest.raises(CatalogDataError, match=r"bad\.yaml"):
+        load_models(tmp_path)
+
+
+def test_local_id_outside_local_provider_is_refused(tmp_path: Path) -> None:
+    source = (DATA_DIR / "local.yaml").read_text()
+    (tmp_path / "x.yaml").write_text(source.replace("id: local\n", "id: other\n", 1))
+    with pytest.raises(CatalogDataError, match="local/"):
+        load_models(tmp_path)
+
+
+def test_catalog_without_a_recommended_model_for_a_type_is_refused() -> None:
+    without = [
+        m.model_copy(update={"recommended": False}) if GenerationType.IMAGE_TO_3D in m.types else m
+        for m in MODELS
+    ]
+    with pytest.raises(CatalogError, match="image-to-3d"):
+        Catalog(without)

@@ -1,0 +1,133 @@
+"""Parameter validation against model schemas: defaults filled, one error per bad field."""
+
+from typing import Any
+
+import pytest
+from studio_catalog.catalog import Catalog
+from studio_catalog.datafile import load_models
+from studio_catalog.validation import validate_params
+from studio_contracts.catalog import ModelInfo
+from studio_contracts.enums import GenerationType as T
+from studio_runtime.errors import InvalidInput
+
+CATALOG = Catalog(load_models())
+
+
+def model(model_id: str) -> ModelInfo:
+    found = CATALOG.get(model_id)
+    assert found is not None, model_id
+    return found
+
+
+def errors_of(model_id: str, generation_type: T, params: dict[str, Any]) -> dict[str, str]:
+    with pytest.raises(InvalidInput) as caught:
+        validate_params(model(model_id), generation_type, params)
+    return {".".join(str(p) for p in e.loc[1:]): e.type for e in caught.value.errors}
+
+
+def test_defaults_are_filled_in_and_given_values_kept() -> None:
+    result = validate_params(
+        model("local/image"), T.TEXT_TO_IMAGE, {"prompt": "a fox", "num_inference_steps": 8}
+    )
+    assert result.params["prompt"] == "a fox"
+    assert result.params["num_inference_steps"] == 8
+    assert result.params["image_size"] == "square_hd"
+    assert result.params["guidance_scale"] == 3.5
+    assert "seed" not in result.params
+    assert result.runtime == "local"
+
+
+def test_flux_dev_accepts_fal_parameters() -> None:
+    result = validate_params(
+        model("fal-ai/flux/dev"),
+        T.TEXT_TO_IMAGE,
+        {
+            "prompt": "a fox",
+            "image_size": "landscape_16_9",
+            "num_inference_steps": 28,
+            "guidance_scale": 3.5,
+            "seed": 42,
+        },
+    )
+    assert result.params["image_size"] == "landscape_16_9"
+    assert result.params["seed"] == 42
+    assert result.runtime == "fal"
+
+
+def test_each_bad_field_gets_its_own_error() -> None:
+    errors = errors_of(
+        "local/image",
+        T.TEXT_TO_IMAGE,
+        {
+            "prompt": "x",
+            "num_inference_steps": 500,
+            "image_size": "huge",
+            "colour": "red",
+            "guidance_scale": "high",
+        },
+    )
+    assert errors == {
+        "params.num_inference_steps": "out_of_range",
+        "params.image_size": "enum",
+        "params.colour": "unknown_parameter",
+        "params.guidance_scale": "number_type",
+    }
+
+
+def test_missing_required_prompt_is_reported() -> None:
+    assert errors_of("local/video", T.TEXT_TO_VIDEO, {}) == {"params.prompt": "missing"}
+
+
+def test_type_the_model_does_not_support_is_refused() -> None:
+    assert errors_of("local/image", T.TEXT_TO_VIDEO, {"prompt": "x"}) == {
+        "type": "unsupported_type"
+    }
+
+
+def test_booleans_are_not_numbers_and_floats_are_not_integers() -> None:
+    errors = errors_of(
+        "local/image",
+        T.TEXT_TO_IMAGE,
+        {"prompt": "x", "num_images": True, "num_inference_steps": 2.5},
+    )
+    assert errors == {
+        "params.num_images": "integer_type",
+        "params.num_inference_steps": "integer_type",
+    }
+
+
+def test_file_inputs_cannot_be_passed_as_parameters() -> None:
+    errors = errors_of(
+        "local/image-to-video",
+        T.IMAGE_TO_VIDEO,
+        {"prompt": "x", "image_url": "http://169.254.169.254/"},
+    )
+    assert errors == {"params.image_url": "media_parameter"}
+
+
+def test_media_params_are_listed_for_the_generation_service() -> None:
+    result = validate_params(model("local/image-to-video"), T.IMAGE_TO_VIDEO, {"prompt": "x"})
+    assert set(result.media_params) == {"image_url"}
+    assert "image_url" not in result.params
+
+
+def test_enum_values_keep_their_type() -> None:
+    errors = errors_of("local/video", T.TEXT_TO_VIDEO, {"prompt": "x", "duration": 2})
+    assert errors == {"params.duration": "string_type"}
+    ok = validate_params(model("local/video"), T.TEXT_TO_VIDEO, {"prompt": "x", "duration": "4"})
+    assert ok.params["duration"] == "4"
+
+
+@pytest.mark.parametrize("model_id", [m.id for m in CATALOG.models])
+def test_every_model_validates_its_own_defaults(model_id: str) -> None:
+    """With required text filled in, each model's schema accepts its own defaults."""
+    info = model(model_id)
+    params = {
+        name: "a test"
+        for name, spec in info.params.items()
+        if spec.required and spec.type == "string"
+    }
+    result = validate_params(info, info.types[0], params)
+    for name, spec in info.params.items():
+        if spec.default is not None:
+            assert result.params[name] == spec.default
