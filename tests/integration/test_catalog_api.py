@@ -85,7 +85,7 @@ async def test_models_search_provider_and_quality(catalog: httpx.AsyncClient) ->
     ],
 )
 async def test_bad_query_values_answer_422_problem(
-    catalog: httpx.AsyncClient, params: dict[str, object], field: str
+    catalog: httpx.AsyncClient, params: dict[str, str | int], field: str
 ) -> None:
     response = await catalog.get("/api/v1/models", params=params)
     assert response.status_code == 422

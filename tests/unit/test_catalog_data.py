@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 from studio_catalog.catalog import Catalog, CatalogError
-from studio_catalog.datafile import DATA_DIR, CatalogDataError, load_models
+from studio_catalog.datafile import DATA_DIR, CatalogDataError, load_models, load_unavailable
 from studio_contracts.enums import GenerationType
 
 MODELS = load_models()
@@ -28,7 +28,6 @@ def test_every_generation_type_has_hosted_and_local_models() -> None:
     [
         "flux",
         "veo3.1",
-        "sora-2",
         "kling",
         "mochi",
         "luma",
@@ -44,6 +43,14 @@ def test_every_generation_type_has_hosted_and_local_models() -> None:
 )
 def test_seed_design_families_are_present(needle: str) -> None:
     assert any(needle in m.id for m in FAL), f"no model id contains {needle!r}"
+
+
+@pytest.mark.parametrize("family", ["Sora 2", "Runway"])
+def test_design_families_fal_does_not_serve_are_recorded_with_a_stand_in(family: str) -> None:
+    recorded = [f for f in load_unavailable() if f.family.startswith(family)]
+    assert recorded, f"{family} is neither in the catalog nor recorded as unavailable"
+    assert all(f.stand_in and f.reason for f in recorded)
+    assert not any(family.lower().replace(" ", "-") in m.id for m in FAL)
 
 
 def test_local_models_take_prompt_or_image_and_seed() -> None:

@@ -41,6 +41,7 @@ __all__ = [
     "ServerStartError",
     "find_binary",
     "free_port",
+    "free_ports",
     "start_mongo",
     "start_nats",
     "start_seaweedfs",
@@ -85,19 +86,18 @@ class ServerProcess:
         """SIGTERM the server's process group, then SIGKILL it if it ignores us.
 
         The server runs in its own session, so signalling the group also ends any
-        helper processes it spawned, and only those.
+        helper processes it spawned, and only those. The group is signalled only while
+        its leader is unreaped: after that its id could belong to someone else.
         """
         _running.discard(self)
-        if self.process.poll() is None:
-            _signal_group(self.process, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _signal_group(self.process, signal.SIGKILL)
-                self.process.wait(timeout=timeout)
-        else:
-            # The leader is gone; make sure no orphaned helper of its group survives.
+        if self.process.poll() is not None:
+            return
+        _signal_group(self.process, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
             _signal_group(self.process, signal.SIGKILL)
+            self.process.wait(timeout=timeout)
 
     def log_tail(self, lines: int = 40) -> str:
         """Last lines of the server's log, for error messages."""

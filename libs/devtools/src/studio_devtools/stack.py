@@ -165,6 +165,8 @@ def _check_ports_free(specs: list[ServiceSpec], public_host: str) -> None:
     for spec in specs:
         host = spec.env.get("STUDIO_HOST", public_host)
         with socket.socket() as sock:
+            # As the servers themselves do, so a port left in TIME_WAIT by the last run is free.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((host, spec.port))
             except OSError:

@@ -52,11 +52,29 @@ class ModelEntry(BaseModel):
         return self
 
 
+class UnavailableFamily(BaseModel):
+    """A family the product design names that fal does not serve, and what stands in for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    family: str
+    reason: str
+    stand_in: str
+    checked: date
+
+
 class ProviderFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     provider: ProviderGroup
-    models: Annotated[list[ModelEntry], Field(min_length=1)]
+    models: list[ModelEntry] = Field(default_factory=list)
+    unavailable: list[UnavailableFamily] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "ProviderFile":
+        if not self.models and not self.unavailable:
+            raise ValueError("a provider file lists models, or families that are unavailable")
+        return self
 
 
 def load_models(directory: Path = DATA_DIR) -> list[ModelInfo]:
@@ -77,12 +95,23 @@ def load_models(directory: Path = DATA_DIR) -> list[ModelInfo]:
     return models
 
 
-def _read_file(path: Path) -> list[tuple[ModelEntry, ProviderGroup]]:
+def load_unavailable(directory: Path = DATA_DIR) -> list[UnavailableFamily]:
+    """Families the design asks for that fal does not serve, as recorded in the data files."""
+    return [
+        family for path in sorted(directory.glob("*.yaml")) for family in _parse(path).unavailable
+    ]
+
+
+def _parse(path: Path) -> ProviderFile:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        parsed = ProviderFile.model_validate(raw)
+        return ProviderFile.model_validate(raw)
     except (yaml.YAMLError, ValidationError) as exc:
         raise CatalogDataError(f"{path.name}: {exc}") from exc
+
+
+def _read_file(path: Path) -> list[tuple[ModelEntry, ProviderGroup]]:
+    parsed = _parse(path)
     is_local = parsed.provider.id == "local"
     for entry in parsed.models:
         if entry.id.startswith("local/") != is_local:

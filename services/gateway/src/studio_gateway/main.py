@@ -12,6 +12,7 @@ from studio_runtime.health import Readiness
 from studio_gateway.api import build_router
 from studio_gateway.proxy import UpstreamProxy
 from studio_gateway.settings import GatewaySettings
+from studio_gateway.upstream_clients import UpstreamClients
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -20,21 +21,22 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI, readiness: Readiness) -> AsyncIterator[None]:
-        limits = httpx.Limits(
-            max_connections=cfg.upstream_max_connections,
-            max_keepalive_connections=cfg.upstream_max_connections,
+        clients = UpstreamClients(
+            shards=cfg.upstream_pool_shards,
+            connections_per_shard=cfg.upstream_connections_per_shard,
+            timeout_s=cfg.upstream_timeout_s,
         )
-        async with httpx.AsyncClient(
-            timeout=cfg.upstream_timeout_s, limits=limits, follow_redirects=False
-        ) as client:
+        try:
             app.state.proxy = UpstreamProxy(
-                client,
+                clients,
                 secret=cfg.internal_secret.get_secret_value(),
                 token_ttl_s=cfg.internal_token_ttl_s,
             )
             for name, url in cfg.upstreams().items():
-                readiness.add(name, partial(_check_alive, client, url))
+                readiness.add(name, partial(_check_alive, clients.pick(), url))
             yield
+        finally:
+            await clients.aclose()
 
     return create_service_app(
         name="gateway",

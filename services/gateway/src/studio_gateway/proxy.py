@@ -14,6 +14,8 @@ from studio_runtime.errors import problem_response
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.middleware import REQUEST_ID_HEADER
 
+from studio_gateway.upstream_clients import UpstreamClients
+
 FORWARDED_REQUEST_HEADERS = (
     "content-type",
     "accept",
@@ -44,8 +46,8 @@ log = structlog.get_logger(__name__)
 
 
 class UpstreamProxy:
-    def __init__(self, client: httpx.AsyncClient, *, secret: str, token_ttl_s: float) -> None:
-        self._client = client
+    def __init__(self, clients: UpstreamClients, *, secret: str, token_ttl_s: float) -> None:
+        self._clients = clients
         self._secret = secret
         self._token_ttl_s = token_ttl_s
 
@@ -61,7 +63,8 @@ class UpstreamProxy:
         if identity.request_id:
             headers[REQUEST_ID_HEADER] = identity.request_id
         has_body = request.method in ("POST", "PUT", "PATCH")
-        upstream_request = self._client.build_request(
+        client = self._clients.pick()
+        upstream_request = client.build_request(
             request.method,
             base_url + request.url.path,
             params=request.url.query,
@@ -69,7 +72,7 @@ class UpstreamProxy:
             content=request.stream() if has_body else None,
         )
         try:
-            upstream = await self._client.send(upstream_request, stream=True)
+            upstream = await client.send(upstream_request, stream=True)
         except httpx.TimeoutException:
             log.warning("upstream.timed_out", service=service)
             return problem_response(

@@ -11,7 +11,8 @@ class GatewaySettings(ServiceSettings):
     local_user_id: str = Field(default="local", min_length=1, max_length=64)
     """Until accounts exist, the one user every request acts for."""
     upstream_timeout_s: float = Field(default=30, gt=0)
-    upstream_max_connections: int = Field(default=200, ge=1)
+    upstream_pool_shards: int = Field(default=16, ge=1, le=256)
+    upstream_connections_per_shard: int = Field(default=16, ge=1)
 
     def upstreams(self) -> dict[str, str]:
         """Service name -> base URL (no trailing slash)."""

@@ -1,0 +1,160 @@
+"""`make run`'s launcher as a person uses it: start, use, Ctrl-C, start again."""
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from studio_devtools.servers import free_ports
+
+READY_LINE = "AI Studio is ready"
+
+
+@dataclass
+class Launch:
+    process: subprocess.Popen[str]
+    lines: "queue.Queue[str]" = field(default_factory=queue.Queue)
+    seen: list[str] = field(default_factory=list)
+
+    def wait_for(self, text: str, timeout: float = 90) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.process.poll() is not None and self.lines.empty():
+                    break
+                continue
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"{text!r} not seen; output:\n{''.join(self.seen[-40:])}")
+
+    def output(self) -> str:
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return "".join(self.seen)
+
+
+@pytest.fixture
+def stack_env(tmp_path: Path) -> dict[str, str]:
+    ports = free_ports(8)
+    names = [
+        "PROJECTS",
+        "CATALOG",
+        "GENERATION",
+        "ASSETS",
+        "WORKER",
+        "GATEWAY",
+        "EMBEDDED_NATS",
+        "EMBEDDED_MONGO",
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    env.update({f"STUDIO_{name}_PORT": str(port) for name, port in zip(names, ports, strict=True)})
+    env["STUDIO_DATA_DIR"] = str(tmp_path / "data")
+    return env
+
+
+def launch(env: dict[str, str]) -> Launch:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "studio_devtools"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    started = Launch(process)
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            started.lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return started
+
+
+@pytest.fixture
+def launches() -> Iterator[list[Launch]]:
+    started: list[Launch] = []
+    yield started
+    for item in started:
+        if item.process.poll() is None:
+            item.process.send_signal(signal.SIGINT)
+            try:
+                item.process.wait(30)
+            except subprocess.TimeoutExpired:
+                item.process.kill()
+
+
+def stop(item: Launch) -> int:
+    item.process.send_signal(signal.SIGINT)
+    return item.process.wait(30)
+
+
+def test_run_serves_the_catalog_stops_cleanly_and_runs_again(
+    stack_env: dict[str, str], launches: list[Launch]
+) -> None:
+    gateway = f"http://127.0.0.1:{stack_env['STUDIO_GATEWAY_PORT']}"
+    first = launch(stack_env)
+    launches.append(first)
+    assert gateway in first.wait_for(READY_LINE)
+    models = httpx.get(f"{gateway}/api/v1/models", params={"type": "text-to-video"}).json()
+    assert models["total"] > 0
+    assert all("text-to-video" in m["types"] for m in models["items"])
+
+    second = launch(stack_env)
+    launches.append(second)
+    assert second.process.wait(30) == 1
+    assert "already running" in second.output()
+
+    assert stop(first) == 0
+    assert "stopped" in first.output()
+    pid_file = Path(stack_env["STUDIO_DATA_DIR"]) / "run.pid"
+    assert not pid_file.exists()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{gateway}/healthz")
+
+    again = launch(stack_env)
+    launches.append(again)
+    again.wait_for(READY_LINE)
+    assert httpx.get(f"{gateway}/api/v1/generation-types").status_code == 200
+    assert stop(again) == 0
+
+
+def test_stale_pid_file_is_cleared_with_a_message(
+    stack_env: dict[str, str], launches: list[Launch]
+) -> None:
+    data_dir = Path(stack_env["STUDIO_DATA_DIR"])
+    data_dir.mkdir(parents=True)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (data_dir / "run.pid").write_text(str(dead.pid))
+    item = launch(stack_env)
+    launches.append(item)
+    item.wait_for("removed a stale pid file")
+    item.wait_for(READY_LINE)
+    assert stop(item) == 0
+
+
+def test_used_port_gets_a_clear_message(stack_env: dict[str, str], launches: list[Launch]) -> None:
+    import socket
+
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", int(stack_env["STUDIO_GATEWAY_PORT"])))
+        blocker.listen()
+        item = launch(stack_env)
+        launches.append(item)
+        assert item.process.wait(30) == 1
+    output = item.output()
+    assert f"port {stack_env['STUDIO_GATEWAY_PORT']}" in output
+    assert "needed by gateway, is in use" in output
+    assert "STUDIO_GATEWAY_PORT" in output

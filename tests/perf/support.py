@@ -1,0 +1,149 @@
+"""Benchmark plumbing: services as real processes, an asyncio httpx load client, and results
+appended to `tests/perf/results/*.jsonl` with the date, commit and servers used."""
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from studio_devtools.servers import free_port
+
+from tests.support.apps import INTERNAL_SECRET
+
+RESULTS_DIR = Path(__file__).parent / "results"
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    requests: int
+    concurrency: int
+    seconds: float
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+@contextmanager
+def service_process(
+    module: str, *args: str, env: dict[str, str] | None = None, ready_path: str = "/readyz"
+) -> Iterator[str]:
+    """Start `python -m module args` on a free port, logging as in production (JSON lines at
+    info, to a file); yield its base URL once `ready_path` answers 200."""
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    full_env.update(
+        {
+            "STUDIO_PORT": str(port),
+            "STUDIO_INTERNAL_SECRET": INTERNAL_SECRET,
+            "STUDIO_LOG_JSON": "1",
+        }
+    )
+    full_env.update(env or {})
+    RESULTS_DIR.mkdir(exist_ok=True)
+    log = (RESULTS_DIR / f"{module}.log.tmp").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, *args], env=full_env, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{module} exited with {process.returncode}")
+            try:
+                if httpx.get(url + ready_path, timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{module} not ready in 30s")
+            time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(15)
+        log.close()
+
+
+async def run_load(
+    send: Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]],
+    *,
+    base_url: str,
+    total: int,
+    concurrency: int,
+    headers: dict[str, str] | None = None,
+    warmup: int = 200,
+) -> LoadStats:
+    """`total` requests from `concurrency` clients, each with its own keep-alive connection.
+
+    One client per worker, as independent callers would be: a single httpx pool shared by 64
+    workers serialises on its own bookkeeping and measures the client instead of the server."""
+    clients = [
+        httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30)
+        for _ in range(concurrency)
+    ]
+    try:
+        for i in range(warmup):
+            await send(clients[i % concurrency], i)
+        latencies: list[float] = []
+        errors = 0
+        counter = iter(range(total))
+
+        async def worker(client: httpx.AsyncClient) -> None:
+            nonlocal errors
+            for i in counter:
+                started = time.perf_counter()
+                response = await send(client, i)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code >= 400:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for client in clients))
+        elapsed = time.perf_counter() - started
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
+    quantiles = statistics.quantiles(latencies, n=100)
+    return LoadStats(
+        requests=total,
+        concurrency=concurrency,
+        seconds=round(elapsed, 3),
+        per_second=round(total / elapsed, 1),
+        p50_ms=round(quantiles[49] * 1000, 2),
+        p99_ms=round(quantiles[98] * 1000, 2),
+        errors=errors,
+    )
+
+
+def record(benchmark: str, figures: dict[str, object], servers: dict[str, str]) -> None:
+    """Print the figures and append them, with date, commit and servers, to the results file."""
+    line = {
+        "benchmark": benchmark,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _commit(),
+        "servers": servers,
+        "figures": {k: asdict(v) if isinstance(v, LoadStats) else v for k, v in figures.items()},
+    }
+    RESULTS_DIR.mkdir(exist_ok=True)
+    with (RESULTS_DIR / f"{benchmark}.jsonl").open("a") as results:
+        results.write(json.dumps(line) + "\n")
+    print(f"\n{benchmark}: {json.dumps(line['figures'], indent=2)}")
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"

@@ -1,0 +1,1 @@
+"""Helpers shared by the test suite (backend selection, data classes)."""
