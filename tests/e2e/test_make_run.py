@@ -1,85 +1,16 @@
 """`make run`'s launcher as a person uses it: start, use, Ctrl-C, start again."""
 
-import os
-import queue
 import signal
+import socket
 import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
-from studio_devtools.servers import free_ports
 
-READY_LINE = "AI Studio is ready"
-
-
-@dataclass
-class Launch:
-    process: subprocess.Popen[str]
-    lines: "queue.Queue[str]" = field(default_factory=queue.Queue)
-    seen: list[str] = field(default_factory=list)
-
-    def wait_for(self, text: str, timeout: float = 90) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.2)
-            except queue.Empty:
-                if self.process.poll() is not None and self.lines.empty():
-                    break
-                continue
-            self.seen.append(line)
-            if text in line:
-                return line
-        raise AssertionError(f"{text!r} not seen; output:\n{''.join(self.seen[-40:])}")
-
-    def output(self) -> str:
-        while not self.lines.empty():
-            self.seen.append(self.lines.get())
-        return "".join(self.seen)
-
-
-@pytest.fixture
-def stack_env(tmp_path: Path) -> dict[str, str]:
-    ports = free_ports(8)
-    names = [
-        "PROJECTS",
-        "CATALOG",
-        "GENERATION",
-        "ASSETS",
-        "WORKER",
-        "GATEWAY",
-        "EMBEDDED_NATS",
-        "EMBEDDED_MONGO",
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
-    env.update({f"STUDIO_{name}_PORT": str(port) for name, port in zip(names, ports, strict=True)})
-    env["STUDIO_DATA_DIR"] = str(tmp_path / "data")
-    return env
-
-
-def launch(env: dict[str, str]) -> Launch:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "studio_devtools"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    started = Launch(process)
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            started.lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    return started
+from tests.support.stack import READY_LINE, Launch, launch
+from tests.support.stack import stack_env as make_stack_env
 
 
 @pytest.fixture
@@ -93,6 +24,11 @@ def launches() -> Iterator[list[Launch]]:
                 item.process.wait(30)
             except subprocess.TimeoutExpired:
                 item.process.kill()
+
+
+@pytest.fixture
+def stack_env(tmp_path: Path) -> dict[str, str]:
+    return make_stack_env(tmp_path / "data")
 
 
 def stop(item: Launch) -> int:
@@ -146,8 +82,6 @@ def test_stale_pid_file_is_cleared_with_a_message(
 
 
 def test_used_port_gets_a_clear_message(stack_env: dict[str, str], launches: list[Launch]) -> None:
-    import socket
-
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", int(stack_env["STUDIO_GATEWAY_PORT"])))
         blocker.listen()

@@ -123,7 +123,6 @@ def _alive(pid: int) -> bool:
 def _base_env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("STUDIO_INTERNAL_SECRET", _internal_secret(data_dir))
-    env.setdefault("STUDIO_STORAGE_URL", (data_dir / "storage").as_uri())
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from studio_contracts.catalog import (
     GenerationTypeInfo,
     ModelInfo,
@@ -40,11 +40,12 @@ async def list_models(
     quality: Quality | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> ModelPage:
-    result = _catalog(request).search(
+) -> Response:
+    catalog = _catalog(request)
+    result = catalog.search(
         type=type, provider=provider, q=q, quality=quality, limit=limit, offset=offset
     )
-    return ModelPage(items=result.items, total=result.total)
+    return Response(catalog.page_json(result), media_type="application/json")
 
 
 @router.get("/models/recommended", response_model=list[ModelInfo])
@@ -62,8 +63,11 @@ async def validate_model_params(
 
 
 @router.get("/models/{model_id:path}", response_model=ModelInfo)
-async def get_model(request: Request, model_id: str) -> ModelInfo:
-    return _get_model(request, model_id)
+async def get_model(request: Request, model_id: str) -> Response:
+    body = _catalog(request).model_json(model_id)
+    if body is None:
+        raise NotFound(f"no model {model_id!r} in the catalog")
+    return Response(body, media_type="application/json")
 
 
 def _get_model(request: Request, model_id: str) -> ModelInfo:

@@ -28,6 +28,8 @@ class Catalog:
             m.id: " ".join((m.name, m.id, m.provider.id, m.provider.name, m.description)).lower()
             for m in ordered
         }
+        # Models never change after start-up, so each is serialised once.
+        self._json = {m.id: m.model_dump_json().encode() for m in ordered}
         self._check_coverage()
 
     def __len__(self) -> int:
@@ -62,6 +64,14 @@ class Catalog:
             and all(word in self._haystacks[m.id] for word in words)
         ]
         return SearchResult(items=matches[offset : offset + limit], total=len(matches))
+
+    def page_json(self, result: SearchResult) -> bytes:
+        """The `{items, total}` page as JSON, from the models' pre-serialised forms."""
+        items = b",".join(self._json[m.id] for m in result.items)
+        return b'{"items":[%s],"total":%d}' % (items, result.total)
+
+    def model_json(self, model_id: str) -> bytes | None:
+        return self._json.get(model_id)
 
     def _check_coverage(self) -> None:
         for generation_type in GenerationType:

@@ -1,0 +1,79 @@
+"""Running `make run`'s launcher (`python -m studio_devtools`) as a child process and reading
+its output, for the e2e tests and the start-up benchmark."""
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studio_devtools.servers import free_ports
+
+READY_LINE = "AI Studio is ready"
+
+
+@dataclass
+class Launch:
+    process: subprocess.Popen[str]
+    lines: "queue.Queue[str]" = field(default_factory=queue.Queue)
+    seen: list[str] = field(default_factory=list)
+
+    def wait_for(self, text: str, timeout: float = 90) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.process.poll() is not None and self.lines.empty():
+                    break
+                continue
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"{text!r} not seen; output:\n{''.join(self.seen[-40:])}")
+
+    def output(self) -> str:
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return "".join(self.seen)
+
+
+def stack_env(data_dir: Path) -> dict[str, str]:
+    """The environment for a launch on free ports, without the developer's STUDIO_ settings."""
+    ports = free_ports(8)
+    names = [
+        "PROJECTS",
+        "CATALOG",
+        "GENERATION",
+        "ASSETS",
+        "WORKER",
+        "GATEWAY",
+        "EMBEDDED_NATS",
+        "EMBEDDED_MONGO",
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    env.update({f"STUDIO_{name}_PORT": str(port) for name, port in zip(names, ports, strict=True)})
+    env["STUDIO_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def launch(env: dict[str, str]) -> Launch:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "studio_devtools"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    started = Launch(process)
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            started.lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return started
