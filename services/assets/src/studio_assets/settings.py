@@ -1,8 +1,7 @@
 from pydantic import Field
-from studio_runtime.resources import DataServiceSettings
-from studio_runtime.settings import ServiceSettings
+from studio_runtime.resources import DataServiceAppSettings
 
 
-class AssetsSettings(ServiceSettings, DataServiceSettings):
+class AssetsSettings(DataServiceAppSettings):
     port: int = Field(default=8004, ge=0, le=65535)
     mongo_db: str = Field(default="studio_assets", pattern=r"^[A-Za-z0-9_-]{1,63}$")

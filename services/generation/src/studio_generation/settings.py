@@ -1,9 +1,8 @@
 from pydantic import Field
-from studio_runtime.resources import DataServiceSettings
-from studio_runtime.settings import ServiceSettings
+from studio_runtime.resources import DataServiceAppSettings
 
 
-class GenerationSettings(ServiceSettings, DataServiceSettings):
+class GenerationSettings(DataServiceAppSettings):
     """Settings of the generation API process."""
 
     port: int = Field(default=8003, ge=0, le=65535)
