@@ -1,0 +1,176 @@
+"""Publishing events to JetStream and consuming them with durable pull consumers.
+
+Publishing sets `Nats-Msg-Id` to the event id, so the stream's duplicate window swallows a
+double publish. Consuming is at-least-once with explicit acks: a handler that raises gets a NAK
+with a growing delay (a transient failure is retried, never dropped); a payload that cannot be
+parsed is terminated and logged, since no retry can fix it; the last allowed delivery that still
+fails is logged as dropped, so nothing disappears silently.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import structlog
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from pydantic import ValidationError
+from studio_contracts.events import Event
+from studio_contracts.subjects import StreamSpec, subject
+
+E = TypeVar("E", bound=Event)
+
+log = structlog.get_logger(__name__)
+
+
+class EventPublisher:
+    def __init__(self, js: JetStreamContext, *, prefix: str = "") -> None:
+        self._js = js
+        self._prefix = prefix
+
+    async def publish(self, event: Event) -> None:
+        headers = {"Nats-Msg-Id": event.event_id}
+        if event.request_id:
+            headers["X-Request-ID"] = event.request_id
+        await self._js.publish(
+            subject(event.subject, self._prefix), event.model_dump_json().encode(), headers=headers
+        )
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    stream: StreamSpec
+    durable: str
+    filter_subject: str
+    """Unprefixed subject, e.g. `generation.completed`."""
+    ack_wait_s: float = 30
+    max_deliver: int = 10
+    max_ack_pending: int = 1000
+    batch: int = 32
+    concurrency: int = 16
+
+
+class EventConsumer(Generic[E]):
+    """Runs `handler` for every event on a durable pull consumer until stopped."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        spec: ConsumerSpec,
+        event_type: type[E],
+        handler: Callable[[E], Awaitable[None]],
+        *,
+        prefix: str = "",
+    ) -> None:
+        self._js = js
+        self._spec = spec
+        self._stream = spec.stream.with_prefix(prefix).name
+        self._subject = subject(spec.filter_subject, prefix)
+        self._event_type = event_type
+        self._handler = handler
+        self._slots = asyncio.Semaphore(spec.concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.Task[None] | None = None
+        self.bound = False
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self._run(), name=f"consumer-{self._spec.durable}")
+
+    async def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def ready(self) -> None:
+        """Readiness check: the consumer exists and is being pulled from."""
+        if not self.bound:
+            raise RuntimeError(f"consumer {self._spec.durable} not bound to {self._stream} yet")
+
+    async def _run(self) -> None:
+        subscription = await self._bind()
+        while True:
+            try:
+                messages = await subscription.fetch(self._spec.batch, timeout=1)
+            except TimeoutError:
+                continue
+            except Exception as exc:
+                # A lost connection reconnects on its own; keep pulling once it is back.
+                log.warning("consumer.fetch_failed", durable=self._spec.durable, error=str(exc))
+                await asyncio.sleep(0.5)
+                continue
+            for message in messages:
+                await self._slots.acquire()
+                task = asyncio.create_task(self._handle(message))
+                self._tasks.add(task)
+                task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._slots.release()
+
+    async def _bind(self) -> JetStreamContext.PullSubscription:
+        config = ConsumerConfig(
+            durable_name=self._spec.durable,
+            filter_subject=self._subject,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self._spec.ack_wait_s,
+            max_deliver=self._spec.max_deliver,
+            max_ack_pending=self._spec.max_ack_pending,
+        )
+        delay = 0.1
+        while True:
+            try:
+                await self._js.add_consumer(self._stream, config)
+                subscription = await self._js.pull_subscribe_bind(
+                    self._spec.durable, stream=self._stream
+                )
+            except NotFoundError:
+                # The stream's owner has not declared it yet (services start in any order).
+                log.info("consumer.waiting_for_stream", stream=self._stream)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            self.bound = True
+            log.info("consumer.bound", durable=self._spec.durable, stream=self._stream)
+            return subscription
+
+    async def _handle(self, message: Msg) -> None:
+        attempt = message.metadata.num_delivered
+        try:
+            event = self._event_type.model_validate_json(message.data)
+        except ValidationError as exc:
+            log.error(
+                "event.unreadable",
+                durable=self._spec.durable,
+                subject=message.subject,
+                error=str(exc)[:500],
+            )
+            await message.term()
+            return
+        bound = structlog.contextvars.bound_contextvars(
+            event_id=event.event_id, request_id=event.request_id, user_id=event.user_id
+        )
+        with bound:
+            try:
+                await self._handler(event)
+            except Exception as exc:
+                if attempt >= self._spec.max_deliver:
+                    log.error(
+                        "event.dropped", durable=self._spec.durable, attempt=attempt, exc_info=exc
+                    )
+                    await message.term()
+                    return
+                log.warning(
+                    "event.retrying", durable=self._spec.durable, attempt=attempt, error=str(exc)
+                )
+                await message.nak(delay=min(0.2 * 2**attempt, 30.0))
+                return
+            await message.ack()
