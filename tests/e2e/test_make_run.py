@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support import media_samples
 from tests.support.stack import READY_LINE, Launch, launch
 from tests.support.stack import stack_env as make_stack_env
 
@@ -46,6 +47,14 @@ def test_run_serves_the_catalog_stops_cleanly_and_runs_again(
     models = httpx.get(f"{gateway}/api/v1/models", params={"type": "text-to-video"}).json()
     assert models["total"] > 0
     assert all("text-to-video" in m["types"] for m in models["items"])
+    project = httpx.post(f"{gateway}/api/v1/projects", json={"name": "First"}).json()
+    data = media_samples.png()
+    asset = httpx.post(
+        f"{gateway}/api/v1/projects/{project['id']}/assets", files={"file": ("a.png", data)}
+    ).json()
+    assert httpx.get(gateway + asset["content_url"]).content == data
+    stored = list((Path(stack_env["STUDIO_DATA_DIR"]) / "storage").rglob("*.png"))
+    assert len(stored) == 1
 
     second = launch(stack_env)
     launches.append(second)
@@ -63,6 +72,8 @@ def test_run_serves_the_catalog_stops_cleanly_and_runs_again(
     launches.append(again)
     again.wait_for(READY_LINE)
     assert httpx.get(f"{gateway}/api/v1/generation-types").status_code == 200
+    kept = httpx.get(gateway + asset["content_url"])
+    assert kept.content == data, "uploads survive a restart"
     assert stop(again) == 0
 
 

@@ -2,6 +2,7 @@
 calls that lack the gateway's signed identity."""
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,13 +33,15 @@ DATA_SERVICES: dict[str, AppFactory] = {
 
 @pytest.fixture
 def data_values(
-    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str
+    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: Path
 ) -> dict[str, Any]:
     return {
         "mongo_url": mongo_url,
         "mongo_db": mongo_db_name,
         "nats_url": nats_url,
         "nats_prefix": nats_prefix,
+        # Read by the assets service only; the others' settings ignore it.
+        "storage_url": (tmp_path / "storage").as_uri(),
     }
 
 
@@ -52,7 +55,10 @@ async def test_data_service_is_ready_against_real_servers(
     ):
         ready = await client.get("/readyz")
         assert ready.status_code == 200, ready.text
-        assert ready.json()["checks"] == {"mongo": "ok", "nats": "ok"}
+        expected = {"mongo": "ok", "nats": "ok"} | (
+            {"storage": "ok"} if service == "assets" else {}
+        )
+        assert ready.json()["checks"] == expected
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         metrics = await client.get("/metrics")
         assert "studio_http_requests_total" in metrics.text

@@ -123,6 +123,7 @@ def _alive(pid: int) -> bool:
 def _base_env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("STUDIO_INTERNAL_SECRET", _internal_secret(data_dir))
+    env.setdefault("STUDIO_STORAGE_URL", (data_dir / "storage").as_uri())
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -155,7 +156,12 @@ def _service_specs() -> list[ServiceSpec]:
         ServiceSpec("catalog", "studio_catalog", ports["catalog"], env=internal),
         ServiceSpec("generation", "studio_generation", ports["generation"], ("api",), internal),
         ServiceSpec("worker", "studio_generation", ports["worker"], ("worker",), internal),
-        ServiceSpec("assets", "studio_assets", ports["assets"], env=internal),
+        ServiceSpec(
+            "assets",
+            "studio_assets",
+            ports["assets"],
+            env={**internal, "STUDIO_PROJECTS_URL": upstreams["STUDIO_PROJECTS_URL"]},
+        ),
         ServiceSpec("gateway", "studio_gateway", ports["gateway"], env=upstreams),
     ]
 

@@ -45,6 +45,16 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload-too-large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported-media-type"
+
+
 class ServiceUnavailable(DomainError):
     status = 503
     code = "service-unavailable"

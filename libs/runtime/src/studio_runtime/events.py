@@ -75,7 +75,12 @@ class EventConsumer(Generic[E]):
         self._slots = asyncio.Semaphore(spec.concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
+        self._subscription: JetStreamContext.PullSubscription | None = None
         self.bound = False
+
+    @property
+    def name(self) -> str:
+        return self._spec.durable
 
     def start(self) -> None:
         self._loop = asyncio.create_task(self._run(), name=f"consumer-{self._spec.durable}")
@@ -87,6 +92,12 @@ class EventConsumer(Generic[E]):
                 await self._loop
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._subscription is not None:
+            # Without this the connection's drain waits for the pull subscription until it
+            # times out, and shutdown stalls.
+            with contextlib.suppress(Exception):
+                await self._subscription.unsubscribe()
+            self._subscription = None
 
     async def ready(self) -> None:
         """Readiness check: the consumer exists and is being pulled from."""
@@ -94,7 +105,7 @@ class EventConsumer(Generic[E]):
             raise RuntimeError(f"consumer {self._spec.durable} not bound to {self._stream} yet")
 
     async def _run(self) -> None:
-        subscription = await self._bind()
+        subscription = self._subscription = await self._bind()
         while True:
             try:
                 messages = await subscription.fetch(self._spec.batch, timeout=1)
@@ -126,6 +137,7 @@ class EventConsumer(Generic[E]):
             max_ack_pending=self._spec.max_ack_pending,
         )
         delay = 0.1
+        waited = False
         while True:
             try:
                 await self._js.add_consumer(self._stream, config)
@@ -134,7 +146,9 @@ class EventConsumer(Generic[E]):
                 )
             except NotFoundError:
                 # The stream's owner has not declared it yet (services start in any order).
-                log.info("consumer.waiting_for_stream", stream=self._stream)
+                if not waited:
+                    log.info("consumer.waiting_for_stream", stream=self._stream)
+                    waited = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
                 continue

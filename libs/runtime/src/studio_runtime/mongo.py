@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from pymongo import AsyncMongoClient
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 
 from studio_runtime.settings import MongoSettings
 
@@ -21,3 +22,22 @@ def create_mongo_client(settings: MongoSettings, *, app_name: str) -> MongoClien
 
 async def ping_mongo(client: MongoClient) -> None:
     await client.admin.command("ping")
+
+
+async def create_newest_first_index(
+    collection: AsyncCollection[dict[str, Any]], *scope: str
+) -> None:
+    """An index serving "newest first within `scope`": (scope..., `_id` descending).
+
+    nx-27017 (the embedded development server) accepts an index naming `_id` on an empty
+    collection and then fails every insert, so there the index is on the scope alone and the
+    `_id` sort runs over one scope's records."""
+    fields = [(name, ASCENDING) for name in scope]
+    if await _indexes_may_name_id(collection.database.client):
+        fields.append(("_id", DESCENDING))
+    await collection.create_index(fields)
+
+
+async def _indexes_may_name_id(client: MongoClient) -> bool:
+    info = await client.admin.command("buildInfo")
+    return bool(info.get("process") != "nx_27017")

@@ -18,6 +18,7 @@ async def connect_nats(settings: NatsSettings, *, name: str) -> NatsClient:
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
+        drain_timeout=5,
     )
 
 

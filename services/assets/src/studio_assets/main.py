@@ -1,12 +1,61 @@
-"""The assets service."""
+"""The assets service: uploads, generation outputs, downloads, and their object storage."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
 from fastapi import FastAPI
 from studio_contracts.subjects import ASSETS_STREAM
+from studio_runtime.events import EventPublisher
+from studio_runtime.health import Readiness
 from studio_runtime.resources import create_data_service_app
 
+from studio_assets.api import router
+from studio_assets.events import build_consumers
+from studio_assets.projects_client import ProjectsClient
+from studio_assets.repository import AssetRepository
+from studio_assets.service import AssetService
 from studio_assets.settings import AssetsSettings
+from studio_assets.storage import object_store_from_url
 
 
 def create_app(settings: AssetsSettings | None = None) -> FastAPI:
     settings = settings or AssetsSettings()
-    return create_data_service_app(name="assets", settings=settings, own_streams=[ASSETS_STREAM])
+    cfg = settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI, readiness: Readiness) -> AsyncIterator[None]:
+        store = object_store_from_url(
+            cfg.storage_url,
+            access_key=cfg.storage_access_key,
+            secret_key=cfg.storage_secret_key.get_secret_value(),
+        )
+        await store.ensure_ready()
+        readiness.add("storage", store.ping)
+        repository = AssetRepository(app.state.db)
+        await repository.ensure_indexes()
+        async with httpx.AsyncClient(timeout=10) as client:
+            projects = ProjectsClient(
+                client, cfg.projects_url, secret=cfg.internal_secret.get_secret_value()
+            )
+            publisher = EventPublisher(app.state.js, prefix=cfg.nats_prefix)
+            service = AssetService(repository, store, publisher, projects, cfg)
+            app.state.assets = service
+            consumers = build_consumers(app.state.js, service, prefix=cfg.nats_prefix)
+            # Not readiness checks: the streams belong to other services, and uploads and
+            # downloads work whether or not those services are up yet.
+            for consumer in consumers:
+                consumer.start()
+            try:
+                yield
+            finally:
+                for consumer in consumers:
+                    await consumer.stop()
+
+    return create_data_service_app(
+        name="assets",
+        settings=settings,
+        own_streams=[ASSETS_STREAM],
+        routers=[router],
+        lifespan=lifespan,
+    )

@@ -18,6 +18,13 @@ ROUTES: tuple[ProxyRoute, ...] = (
     ("/api/v1/generation-types", ["GET"], "catalog"),
     ("/api/v1/models", ["GET"], "catalog"),
     ("/api/v1/models/{model_path:path}", ["GET", "POST"], "catalog"),
+    ("/api/v1/projects", ["GET", "POST"], "projects"),
+    ("/api/v1/projects/{project_id}", ["GET", "PATCH", "DELETE"], "projects"),
+    ("/api/v1/projects/{project_id}/assets", ["GET", "POST"], "assets"),
+    ("/api/v1/assets", ["GET"], "assets"),
+    ("/api/v1/assets/{asset_id}", ["GET", "PATCH", "DELETE"], "assets"),
+    ("/api/v1/assets/{asset_id}/content", ["GET"], "assets"),
+    ("/api/v1/assets/{asset_id}/thumbnail", ["GET"], "assets"),
 )
 
 

@@ -63,6 +63,9 @@ class UpstreamProxy:
         if identity.request_id:
             headers[REQUEST_ID_HEADER] = identity.request_id
         has_body = request.method in ("POST", "PUT", "PATCH")
+        if has_body and "content-length" in request.headers:
+            # Lets the service refuse an oversize upload before reading it.
+            headers["content-length"] = request.headers["content-length"]
         client = self._clients.pick()
         upstream_request = client.build_request(
             request.method,

@@ -1,14 +1,63 @@
-"""The projects service."""
+"""The projects service: a user's projects, with stats kept from other services' events."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from studio_contracts.subjects import PROJECTS_STREAM
+from studio_runtime.events import EventPublisher
+from studio_runtime.health import Readiness
 from studio_runtime.resources import create_data_service_app
 
+from studio_projects.api import router
+from studio_projects.events import ProjectEvents, stats_consumers
+from studio_projects.maintenance import Maintenance
+from studio_projects.repository import ProjectStore, StatsStore
+from studio_projects.service import ProjectService
 from studio_projects.settings import ProjectsSettings
+from studio_projects.stats import StatsKeeper
 
 
 def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
     settings = settings or ProjectsSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI, _readiness: Readiness) -> AsyncIterator[None]:
+        # Runs inside the MongoDB and NATS connections (app.state.db, .nats, .js).
+        # The stats consumers are not readiness checks: they bind to streams other services
+        # own, and the API serves fine while those services are still starting.
+        publisher = EventPublisher(app.state.js, prefix=settings.nats_prefix)
+        events = ProjectEvents(publisher, lambda: bool(app.state.nats.is_connected))
+        projects = ProjectService(ProjectStore(app.state.db), events)
+        stats = StatsKeeper(StatsStore(app.state.db))
+        app.state.projects = projects
+        app.state.stats = stats
+        consumers = stats_consumers(app.state.js, stats, prefix=settings.nats_prefix)
+        maintenance = Maintenance(
+            app.state.db,
+            projects,
+            stats,
+            interval_s=settings.maintenance_interval_s,
+            deletion_grace_s=settings.deletion_grace_s,
+        )
+        for consumer in consumers:
+            consumer.start()
+        upkeep = asyncio.create_task(maintenance.run(), name="projects-maintenance")
+        try:
+            yield
+        finally:
+            upkeep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await upkeep
+            for consumer in consumers:
+                await consumer.stop()
+
     return create_data_service_app(
-        name="projects", settings=settings, own_streams=[PROJECTS_STREAM]
+        name="projects",
+        settings=settings,
+        own_streams=[PROJECTS_STREAM],
+        routers=[router],
+        lifespan=lifespan,
     )

@@ -5,3 +5,8 @@ from studio_runtime.resources import DataServiceAppSettings
 class ProjectsSettings(DataServiceAppSettings):
     port: int = Field(default=8001, ge=0, le=65535)
     mongo_db: str = Field(default="studio_projects", pattern=r"^[A-Za-z0-9_-]{1,63}$")
+    deletion_grace_s: float = Field(default=60, gt=0)
+    """How long a deletion may stay unfinished before the background sweep completes it. Longer
+    than a publish timeout, so the sweep never races a request that is still deciding."""
+    maintenance_interval_s: float = Field(default=30, gt=0)
+    """How often the background sweep runs (unfinished deletions, old applied-event records)."""

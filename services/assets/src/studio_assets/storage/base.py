@@ -32,9 +32,7 @@ class ObjectStore(Protocol):
     async def ping(self) -> None:
         """Raise if the store cannot be reached (readiness check)."""
 
-    async def put(
-        self, key: str, chunks: AsyncIterator[bytes], *, content_type: str
-    ) -> ObjectInfo:
+    async def put(self, key: str, chunks: AsyncIterator[bytes], *, content_type: str) -> ObjectInfo:
         """Stream `chunks` into `key` without holding the whole object in memory.
 
         The object appears only once complete: a failed or abandoned put leaves nothing."""

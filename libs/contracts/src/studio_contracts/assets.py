@@ -1,0 +1,54 @@
+"""The assets service's public shapes."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from studio_contracts.enums import MediaType
+
+
+class AssetKind(StrEnum):
+    UPLOAD = "upload"
+    OUTPUT = "output"
+
+
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class Asset(BaseModel):
+    """A stored file as its owner sees it. Bytes are at `content_url`, a preview (images) at
+    `thumbnail_url`."""
+
+    id: str
+    project_id: str
+    kind: AssetKind
+    media_type: MediaType
+    content_type: str
+    size: int
+    sha256: str
+    name: str
+    original_filename: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    generation_id: str | None = None
+    output_index: int | None = None
+    prompt: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    favorite: bool = False
+    created_at: datetime
+    content_url: str
+    thumbnail_url: str | None = None
+
+
+class AssetUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+        | None
+    ) = None
+    tags: Annotated[list[Tag], Field(max_length=32)] | None = None
+    favorite: bool | None = None

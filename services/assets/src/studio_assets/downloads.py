@@ -1,0 +1,69 @@
+"""Serving an asset's bytes over HTTP: Range (so videos seek in a browser), ETag and
+conditional requests, inline or attachment disposition."""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class RangeNotSatisfiable(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    start: int
+    end: int
+    """Inclusive, as in Content-Range."""
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+
+def parse_range(header: str | None, size: int) -> ByteRange | None:
+    """The single range asked for, or None to send the whole file.
+
+    Several ranges in one request are answered with the whole file, which RFC 9110 allows; a
+    range that cannot be satisfied raises RangeNotSatisfiable (416)."""
+    if not header:
+        return None
+    match = _RANGE.match(header.strip())
+    if match is None:
+        return None if "," in header else _unsatisfiable()
+    first, last = match.groups()
+    if not first and not last:
+        return _unsatisfiable()
+    if not first:
+        suffix = int(last)
+        if suffix == 0:
+            return _unsatisfiable()
+        return ByteRange(max(size - suffix, 0), size - 1)
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or (last and int(last) < start):
+        return _unsatisfiable()
+    return ByteRange(start, end)
+
+
+def content_disposition(name: str, *, download: bool) -> str:
+    kind = "attachment" if download else "inline"
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:120] or "file"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def etag_for(sha256: str) -> str:
+    return f'"{sha256[:40]}"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+def _unsatisfiable() -> ByteRange:
+    raise RangeNotSatisfiable

@@ -1,0 +1,55 @@
+"""Decoding images safely: size checked before decoding, corrupt files refused, thumbnails
+made as WebP. Blocking work: call these from a worker thread."""
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+
+class BadImage(ValueError):
+    """The file is not a decodable image, or is too large to decode safely."""
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    width: int
+    height: int
+    thumbnail: bytes
+    """WebP, at most `max_px` on its longer side."""
+
+
+def inspect_image(source: BinaryIO, *, max_pixels: int, max_px: int) -> ImageFacts:
+    """Read an image's size and make its thumbnail, refusing bombs and broken files."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse those too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise BadImage(
+                        f"image is {width}x{height} pixels; at most {max_pixels:,} are accepted"
+                    )
+                image.draft("RGB", (max_px, max_px))
+                image.load()
+                thumbnail = _thumbnail(image, max_px)
+    except BadImage:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise BadImage(f"image is too large to decode safely: {exc}") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise BadImage(f"the image could not be decoded: {exc}") from exc
+    return ImageFacts(width=width, height=height, thumbnail=thumbnail)
+
+
+def _thumbnail(image: Image.Image, max_px: int) -> bytes:
+    frame = ImageOps.exif_transpose(image) or image
+    if frame.mode not in ("RGB", "RGBA"):
+        frame = frame.convert("RGBA" if "A" in frame.getbands() or frame.mode == "P" else "RGB")
+    frame.thumbnail((max_px, max_px))
+    out = io.BytesIO()
+    frame.save(out, format="WEBP", quality=80, method=4)
+    return out.getvalue()

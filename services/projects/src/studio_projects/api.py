@@ -1,0 +1,88 @@
+"""The projects HTTP API, served internally and exposed unchanged by the gateway.
+
+Every route acts for the caller the gateway signed for; a project of anyone else, an unknown id
+and a malformed id all answer the same 404.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from studio_contracts.dtos import CursorPage
+from studio_contracts.projects import Project, ProjectCreate, ProjectUpdate
+from studio_runtime.deps import CurrentIdentity
+from studio_runtime.internal_auth import Identity
+
+from studio_projects.service import DeletionOutcome, ProjectService
+
+router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
+
+
+def _service(request: Request) -> ProjectService:
+    service: ProjectService = request.app.state.projects
+    return service
+
+
+Projects = Annotated[ProjectService, Depends(_service)]
+
+
+def _request_id(request: Request, identity: Identity) -> str | None:
+    return identity.request_id or getattr(request.state, "request_id", None)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Project)
+async def create_project(
+    body: ProjectCreate,
+    identity: CurrentIdentity,
+    projects: Projects,
+    request: Request,
+    response: Response,
+) -> Project:
+    project = await projects.create(
+        identity.user_id, body, request_id=_request_id(request, identity)
+    )
+    response.headers["Location"] = f"{router.prefix}/{project.id}"
+    return project
+
+
+@router.get("", response_model=CursorPage[Project])
+async def list_projects(
+    identity: CurrentIdentity,
+    projects: Projects,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: str | None = None,
+) -> CursorPage[Project]:
+    return await projects.list_page(identity.user_id, search=q, cursor=cursor, limit=limit)
+
+
+@router.get("/{project_id}", response_model=Project)
+async def get_project(project_id: str, identity: CurrentIdentity, projects: Projects) -> Project:
+    return await projects.get(identity.user_id, project_id)
+
+
+@router.patch("/{project_id}", response_model=Project)
+async def update_project(
+    project_id: str, body: ProjectUpdate, identity: CurrentIdentity, projects: Projects
+) -> Project:
+    return await projects.update(identity.user_id, project_id, body)
+
+
+@router.delete(
+    "/{project_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses={
+        202: {"description": "Hidden and bound to finish, but not confirmed yet"},
+        503: {"description": "Not deleted: the deletion could not be announced"},
+    },
+)
+async def delete_project(
+    project_id: str, identity: CurrentIdentity, projects: Projects, request: Request
+) -> Response:
+    outcome = await projects.delete(
+        identity.user_id, project_id, request_id=_request_id(request, identity)
+    )
+    accepted = outcome is DeletionOutcome.PENDING
+    return Response(
+        status_code=status.HTTP_202_ACCEPTED if accepted else status.HTTP_204_NO_CONTENT
+    )

@@ -1,0 +1,95 @@
+"""The events the projects service publishes, and the consumers that keep project stats."""
+
+from collections.abc import Callable
+from typing import Any
+
+from nats.js import JetStreamContext
+from studio_contracts.events import AssetCreated, AssetDeleted, Event, GenerationRequested
+from studio_contracts.subjects import (
+    ASSET_CREATED,
+    ASSET_DELETED,
+    ASSETS_STREAM,
+    GENERATION_REQUESTED,
+    GENERATIONS_STREAM,
+)
+from studio_runtime.events import ConsumerSpec, EventConsumer, EventPublisher
+
+from studio_projects.stats import StatsKeeper
+
+
+class PublishFailed(Exception):
+    """An event did not get a JetStream acknowledgement.
+
+    `maybe_published` tells the two failures apart that callers must treat differently: a
+    refusal (not connected, no stream, an error reply) means the event was certainly not stored;
+    a timeout means it may have been, or may still be once a dropped connection comes back
+    (nats-py buffers while reconnecting)."""
+
+    def __init__(self, event: Event, *, maybe_published: bool) -> None:
+        state = "may have been" if maybe_published else "was not"
+        super().__init__(f"{event.subject} {event.event_id} {state} published")
+        self.maybe_published = maybe_published
+
+
+class ProjectEvents:
+    def __init__(self, publisher: EventPublisher, is_connected: Callable[[], bool]) -> None:
+        self._publisher = publisher
+        self._is_connected = is_connected
+
+    def available(self) -> bool:
+        """Whether publishing can be tried at all; checked before any write that needs it."""
+        return self._is_connected()
+
+    async def publish(self, event: Event) -> None:
+        if not self._is_connected():
+            # Refused up front: a publish now would sit in the reconnect buffer, unconfirmed.
+            raise PublishFailed(event, maybe_published=False)
+        try:
+            await self._publisher.publish(event)
+        except TimeoutError as exc:  # nats.errors.TimeoutError is one
+            raise PublishFailed(event, maybe_published=True) from exc
+        except Exception as exc:
+            raise PublishFailed(event, maybe_published=False) from exc
+
+
+STATS_MAX_DELIVER = 120
+"""With the consumer's back-off capped at 30 s, about an hour of MongoDB outage before an event is
+given up (and logged as dropped); the default 10 would lose counts after about two minutes."""
+
+STATS_DURABLES = (
+    "projects-stats-assets-created",
+    "projects-stats-assets-deleted",
+    "projects-stats-generations",
+)
+
+
+def stats_consumers(
+    js: JetStreamContext, stats: StatsKeeper, *, prefix: str
+) -> list[EventConsumer[Any]]:
+    """Durable consumers on streams other services own; each waits until its stream exists."""
+    created, deleted, generations = STATS_DURABLES
+    return [
+        EventConsumer(
+            js,
+            ConsumerSpec(ASSETS_STREAM, created, ASSET_CREATED, max_deliver=STATS_MAX_DELIVER),
+            AssetCreated,
+            stats.asset_created,
+            prefix=prefix,
+        ),
+        EventConsumer(
+            js,
+            ConsumerSpec(ASSETS_STREAM, deleted, ASSET_DELETED, max_deliver=STATS_MAX_DELIVER),
+            AssetDeleted,
+            stats.asset_deleted,
+            prefix=prefix,
+        ),
+        EventConsumer(
+            js,
+            ConsumerSpec(
+                GENERATIONS_STREAM, generations, GENERATION_REQUESTED, max_deliver=STATS_MAX_DELIVER
+            ),
+            GenerationRequested,
+            stats.generation_requested,
+            prefix=prefix,
+        ),
+    ]

@@ -1,0 +1,276 @@
+"""MongoDB storage: the `projects` collection and the `applied_events` ledger.
+
+A project document:
+
+    {_id, owner, name, description, status: "active" | "deleting",
+     created_ms, updated_ms, generation_count, assets_added, assets_removed,
+     activity_ms?, cover_asset_id?, cover_ms?,              # stats, kept from events
+     applied_events: [event id, ...], removed_assets: [asset id, ...],   # the last 500 of each
+     delete_event_id?, deleting_ms?}                         # only while a deletion is pending
+
+Timestamps are integer milliseconds since the epoch, not BSON dates: nx-27017 (the dev/test
+server) turns a datetime written by an update operator (`$set`, `$max`) into a string that no
+longer compares with dates. Integers behave the same on every server.
+
+Fields that have no value are left out rather than set to null, since nx-27017 cannot tell the
+two apart. Every query from the API filters by owner; so do the stats updates (by the event's
+user), so a wrong or stray event cannot touch another user's project.
+"""
+
+import contextlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+from studio_contracts.projects import Project
+from studio_runtime.ids import new_id
+
+Doc = dict[str, Any]
+PROJECTS = "projects"
+APPLIED_EVENTS = "applied_events"
+ACTIVE = "active"
+DELETING = "deleting"
+RECENT_LIMIT = 500
+"""How many applied event ids (and deleted asset ids) a project document remembers itself."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_PUBLIC = {
+    "name": 1,
+    "description": 1,
+    "created_ms": 1,
+    "updated_ms": 1,
+    "generation_count": 1,
+    "assets_added": 1,
+    "assets_removed": 1,
+    "activity_ms": 1,
+    "cover_asset_id": 1,
+}
+"""Projection for reads: leaves out the owner and the (large) bookkeeping lists."""
+
+log = structlog.get_logger(__name__)
+
+
+def to_ms(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def from_ms(ms: int) -> datetime:
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def now_ms() -> int:
+    return to_ms(datetime.now(UTC))
+
+
+def to_project(doc: Mapping[str, Any]) -> Project:
+    activity = doc.get("activity_ms")
+    return Project(
+        id=doc["_id"],
+        name=doc["name"],
+        description=doc["description"],
+        created_at=from_ms(doc["created_ms"]),
+        updated_at=from_ms(doc["updated_ms"]),
+        generation_count=doc.get("generation_count", 0),
+        # Two counters that only grow, so a deletion handled before its creation still nets out;
+        # the floor hides a deletion whose creation was never counted.
+        asset_count=max(0, doc.get("assets_added", 0) - doc.get("assets_removed", 0)),
+        last_activity_at=None if activity is None else from_ms(activity),
+        cover_asset_id=doc.get("cover_asset_id"),
+    )
+
+
+async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
+    projects = db[PROJECTS]
+    if await _indexes_may_name_id(db):
+        await projects.create_index([("owner", ASCENDING), ("_id", DESCENDING)])
+    else:
+        # An owner index still keeps every list to one user's projects; the sort by _id then
+        # happens on that user's records.
+        log.warning("index.degraded", collection=PROJECTS, wanted="owner,_id", built="owner")
+        await projects.create_index("owner")
+    await projects.create_index([("status", ASCENDING), ("deleting_ms", ASCENDING)])
+    await db[APPLIED_EVENTS].create_index("applied_ms")
+
+
+async def _indexes_may_name_id(db: AsyncDatabase[Doc]) -> bool:
+    """False on nx-27017 (the dev/test server): it refuses an index naming `_id` on a collection
+    with documents, and on an empty one accepts it and then fails every insert."""
+    info = await db.client.admin.command("buildInfo")
+    return bool(info.get("process") != "nx_27017")
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """A deletion that was started and must be finished: publish the event, remove the record."""
+
+    project_id: str
+    owner: str
+    event_id: str
+
+
+class ProjectStore:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._projects: AsyncCollection[Doc] = db[PROJECTS]
+
+    async def insert(self, owner: str, name: str, description: str) -> Project:
+        now = now_ms()
+        doc: Doc = {
+            "_id": new_id(),
+            "owner": owner,
+            "name": name,
+            "description": description,
+            "status": ACTIVE,
+            "created_ms": now,
+            "updated_ms": now,
+            "generation_count": 0,
+            "assets_added": 0,
+            "assets_removed": 0,
+        }
+        await self._projects.insert_one(doc)
+        return to_project(doc)
+
+    async def get(self, owner: str, project_id: str) -> Project | None:
+        doc = await self._projects.find_one(_visible(owner, project_id), _PUBLIC)
+        return None if doc is None else to_project(doc)
+
+    async def list_page(
+        self, owner: str, *, scope: Mapping[str, Any], search: str | None, limit: int
+    ) -> list[Project]:
+        """Up to `limit` of the owner's projects, newest first, within `scope` (a cursor)."""
+        query: Doc = {"owner": owner, "status": ACTIVE, **scope}
+        if search:
+            pattern = {"$regex": re.escape(search), "$options": "i"}
+            query["$or"] = [{"name": pattern}, {"description": pattern}]
+        cursor = self._projects.find(query, _PUBLIC).sort("_id", DESCENDING).limit(limit)
+        return [to_project(doc) async for doc in cursor]
+
+    async def update(
+        self, owner: str, project_id: str, changes: Mapping[str, str]
+    ) -> Project | None:
+        doc = await self._projects.find_one_and_update(
+            _visible(owner, project_id),
+            {"$set": {**changes, "updated_ms": now_ms()}},
+            projection=_PUBLIC,
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else to_project(doc)
+
+    async def mark_deleting(self, owner: str, project_id: str, event_id: str) -> bool:
+        """Hide the project and record the deletion event to publish; False if not visible."""
+        result = await self._projects.update_one(
+            _visible(owner, project_id),
+            {"$set": {"status": DELETING, "delete_event_id": event_id, "deleting_ms": now_ms()}},
+        )
+        return result.modified_count == 1
+
+    async def unmark_deleting(self, deletion: Deletion) -> bool:
+        result = await self._projects.update_one(
+            {"_id": deletion.project_id, "status": DELETING, "delete_event_id": deletion.event_id},
+            {"$set": {"status": ACTIVE}, "$unset": {"delete_event_id": "", "deleting_ms": ""}},
+        )
+        return result.modified_count == 1
+
+    async def remove(self, project_id: str) -> None:
+        # By id alone: once the event is out, the record must go even if a concurrent request
+        # has just un-hidden it, or other services would have cleaned up a live project.
+        await self._projects.delete_one({"_id": project_id})
+
+    async def unfinished_deletions(self, started_before_ms: int, limit: int) -> list[Deletion]:
+        cursor = self._projects.find(
+            {"status": DELETING, "deleting_ms": {"$lt": started_before_ms}},
+            {"owner": 1, "delete_event_id": 1},
+        ).limit(limit)
+        return [
+            Deletion(project_id=doc["_id"], owner=doc["owner"], event_id=doc["delete_event_id"])
+            async for doc in cursor
+        ]
+
+
+@dataclass(frozen=True)
+class StatsChange:
+    """What one event does to one project's stats."""
+
+    project_id: str
+    owner: str
+    event_id: str
+    increments: Mapping[str, int]
+    activity_ms: int | None = None
+    removed_asset_id: str | None = None
+
+
+class StatsStore:
+    """Stats updates that are safe to repeat; see `StatsKeeper` for how they combine."""
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._projects: AsyncCollection[Doc] = db[PROJECTS]
+        self._applied: AsyncCollection[Doc] = db[APPLIED_EVENTS]
+
+    async def was_applied(self, event_id: str) -> bool:
+        return await self._applied.find_one({"_id": event_id}, {"_id": 1}) is not None
+
+    async def remember_applied(self, event_id: str, project_id: str) -> None:
+        # A concurrent delivery of the same event may have recorded it first.
+        with contextlib.suppress(DuplicateKeyError):
+            await self._applied.insert_one(
+                {"_id": event_id, "project_id": project_id, "applied_ms": now_ms()}
+            )
+
+    async def forget_applied_before(self, cutoff_ms: int) -> int:
+        result = await self._applied.delete_many({"applied_ms": {"$lt": cutoff_ms}})
+        return result.deleted_count
+
+    async def apply(self, change: StatsChange) -> bool:
+        """Apply the change unless the project already lists the event as applied; the counters
+        and the event id change in one document update, so there is no window between them.
+        False: already applied, or no such project of that owner."""
+        push: Doc = {"applied_events": _recent(change.event_id)}
+        if change.removed_asset_id is not None:
+            push["removed_assets"] = _recent(change.removed_asset_id)
+        update: Doc = {"$inc": dict(change.increments), "$push": push}
+        if change.activity_ms is not None:
+            update["$max"] = {"activity_ms": change.activity_ms}
+        # $nin, not $ne: nx-27017 gives $ne no array semantics (and no match on a missing field).
+        result = await self._projects.update_one(
+            {
+                "_id": change.project_id,
+                "owner": change.owner,
+                "applied_events": {"$nin": [change.event_id]},
+            },
+            update,
+        )
+        return result.modified_count == 1
+
+    async def offer_cover(self, owner: str, project_id: str, asset_id: str, at_ms: int) -> None:
+        """Make the asset the cover unless a newer one is, or the asset was deleted already."""
+        await self._projects.update_one(
+            {
+                "_id": project_id,
+                "owner": owner,
+                "removed_assets": {"$nin": [asset_id]},
+                "$or": [{"cover_ms": None}, {"cover_ms": {"$lte": at_ms}}],
+            },
+            {"$set": {"cover_asset_id": asset_id, "cover_ms": at_ms}},
+        )
+
+    async def clear_cover(self, owner: str, project_id: str, asset_id: str) -> None:
+        await self._projects.update_one(
+            {"_id": project_id, "owner": owner, "cover_asset_id": asset_id},
+            {"$unset": {"cover_asset_id": "", "cover_ms": ""}},
+        )
+
+
+def _visible(owner: str, project_id: str) -> Doc:
+    return {"_id": project_id, "owner": owner, "status": ACTIVE}
+
+
+def _recent(value: str) -> Doc:
+    return {"$each": [value], "$slice": -RECENT_LIMIT}

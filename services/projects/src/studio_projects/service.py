@@ -1,0 +1,152 @@
+"""What the API does with projects, including the protocol that keeps a deletion whole.
+
+Deleting a project is two things that cannot be one transaction: removing the record here and
+publishing `project.deleted`, from which the other services remove their data. Neither order
+alone is safe (record gone and no event: nobody cleans up; event out and record kept: a live
+project loses its data). So:
+
+1. mark the project `deleting` (hidden from every read) with the event id to publish;
+2. publish `project.deleted` with that event id;
+3. remove the record.
+
+If 2 is refused (the event was certainly not stored), the mark is undone and the caller gets a
+503: nothing happened. If 2 times out, the event may be out already or may still go out when a
+dropped connection comes back, so undoing would risk the second unsafe state; the deletion is
+kept instead and finished by the background sweep, and the caller gets 202 (accepted, not yet
+complete). After a crash between 1 and 3 the sweep finishes the deletion too: it publishes the
+same event id again (JetStream drops the duplicate within its window; consumers are idempotent
+after that) and removes the record.
+"""
+
+from enum import Enum
+from uuid import uuid4
+
+import structlog
+from studio_contracts.dtos import CursorPage
+from studio_contracts.events import ProjectCreated, ProjectDeleted
+from studio_contracts.projects import Project, ProjectCreate, ProjectUpdate
+from studio_runtime.errors import NotFound, ServiceUnavailable
+from studio_runtime.ids import is_id
+from studio_runtime.pagination import cursor_filter, split_page
+
+from studio_projects.events import ProjectEvents, PublishFailed
+from studio_projects.repository import Deletion, ProjectStore
+
+log = structlog.get_logger(__name__)
+
+
+class DeletionOutcome(Enum):
+    DONE = "done"
+    PENDING = "pending"
+    """Hidden and bound to finish (by the sweep), but not confirmed yet."""
+
+
+class ProjectService:
+    def __init__(self, store: ProjectStore, events: ProjectEvents) -> None:
+        self._store = store
+        self._events = events
+
+    async def create(self, owner: str, body: ProjectCreate, *, request_id: str | None) -> Project:
+        self._require_events()
+        project = await self._store.insert(owner, body.name, body.description)
+        event = ProjectCreated(
+            user_id=owner, request_id=request_id, project_id=project.id, name=project.name
+        )
+        try:
+            await self._events.publish(event)
+        except PublishFailed as exc:
+            await self._abandon(owner, project.id, request_id, maybe_published=exc.maybe_published)
+            raise ServiceUnavailable("the project could not be announced; try again") from exc
+        log.info("project.created", project_id=project.id)
+        return project
+
+    async def get(self, owner: str, project_id: str) -> Project:
+        project = await self._store.get(owner, project_id) if is_id(project_id) else None
+        if project is None:
+            raise _not_found(project_id)
+        return project
+
+    async def list_page(
+        self, owner: str, *, search: str | None, cursor: str | None, limit: int
+    ) -> CursorPage[Project]:
+        records = await self._store.list_page(
+            owner, scope=cursor_filter(cursor), search=search or None, limit=limit + 1
+        )
+        page, next_cursor = split_page(records, limit, lambda project: project.id)
+        return CursorPage[Project](items=page, next_cursor=next_cursor)
+
+    async def update(self, owner: str, project_id: str, body: ProjectUpdate) -> Project:
+        changes = body.changes()
+        if not changes:
+            return await self.get(owner, project_id)
+        project = (
+            await self._store.update(owner, project_id, changes) if is_id(project_id) else None
+        )
+        if project is None:
+            raise _not_found(project_id)
+        log.info("project.updated", project_id=project_id, fields=sorted(changes))
+        return project
+
+    async def delete(
+        self, owner: str, project_id: str, *, request_id: str | None
+    ) -> DeletionOutcome:
+        self._require_events()
+        deletion = Deletion(project_id=project_id, owner=owner, event_id=uuid4().hex)
+        if not is_id(project_id) or not await self._store.mark_deleting(
+            owner, project_id, deletion.event_id
+        ):
+            raise _not_found(project_id)
+        try:
+            await self._events.publish(_deleted_event(deletion, request_id))
+        except PublishFailed as exc:
+            if exc.maybe_published:
+                log.warning("project.deletion_unconfirmed", project_id=project_id)
+                return DeletionOutcome.PENDING
+            await self._store.unmark_deleting(deletion)
+            log.warning("project.deletion_refused", project_id=project_id, error=str(exc))
+            raise ServiceUnavailable("the deletion could not be announced; try again") from exc
+        await self._store.remove(project_id)
+        log.info("project.deleted", project_id=project_id)
+        return DeletionOutcome.DONE
+
+    async def finish_deletions(self, *, started_before_ms: int, batch: int = 100) -> int:
+        """Finish deletions left unfinished (crash, unconfirmed publish); the sweep calls this."""
+        finished = 0
+        for deletion in await self._store.unfinished_deletions(started_before_ms, batch):
+            # An exception stops the round: the next one retries with the same event id.
+            await self._events.publish(_deleted_event(deletion, None))
+            await self._store.remove(deletion.project_id)
+            log.info("project.deletion_finished", project_id=deletion.project_id)
+            finished += 1
+        return finished
+
+    def _require_events(self) -> None:
+        # Refuse before writing anything: every change here must be announced.
+        if not self._events.available():
+            raise ServiceUnavailable("the event bus is unreachable; try again shortly")
+
+    async def _abandon(
+        self, owner: str, project_id: str, request_id: str | None, *, maybe_published: bool
+    ) -> None:
+        """Undo a creation whose event did not go out. If it may have, other services may know
+        the project, so it goes the deletion's way instead: hidden now, `project.deleted` and
+        removal by the sweep."""
+        if maybe_published:
+            await self._store.mark_deleting(owner, project_id, uuid4().hex)
+        else:
+            await self._store.remove(project_id)
+        log.warning("project.creation_abandoned", project_id=project_id, request_id=request_id)
+
+
+def _deleted_event(deletion: Deletion, request_id: str | None) -> ProjectDeleted:
+    return ProjectDeleted(
+        event_id=deletion.event_id,
+        user_id=deletion.owner,
+        request_id=request_id,
+        project_id=deletion.project_id,
+    )
+
+
+def _not_found(project_id: str) -> NotFound:
+    # The same answer for "no such project" and "someone else's": never confirm that it exists.
+    return NotFound(f"no project {project_id!r}")

@@ -1,0 +1,97 @@
+"""Project stats kept from other services' events, each event counted once.
+
+Delivery is at-least-once (a lost ack, a crash, a producer that publishes again), so every
+handler must be safe to run twice, or concurrently with itself. Per event:
+
+1. the `applied_events` ledger (one record per event id, unique `_id`) already has the event:
+   skip. This is the long memory: it holds every event applied in the last 8 days, longer than
+   the streams keep messages, so JetStream cannot redeliver anything older.
+2. one conditional update changes the counters and appends the event id to the project's own
+   `applied_events` list, only if the list does not hold it yet. Counter and marker live in
+   one document, so MongoDB applies both or neither, and of concurrent duplicates only one
+   matches. This closes the window a ledger-only design leaves open (marker written, counter
+   not, crash: the redelivery would be skipped and the count lost; or the reverse order: counted
+   twice).
+3. cover updates, which are idempotent by themselves (run again after a crash between 2 and 4).
+4. the ledger records the event.
+
+A crash anywhere means redelivery, which redoes whatever is missing: 2 matches nothing if it
+already ran (the list remembers the last 500 events of the project, far more than normally
+arrive between a delivery and its redelivery), 3 repeats harmlessly, 4 is written then.
+"""
+
+from collections.abc import Awaitable, Callable
+
+import structlog
+from studio_contracts.enums import MediaType
+from studio_contracts.events import AssetCreated, AssetDeleted, Event, GenerationRequested
+
+from studio_projects.repository import StatsChange, StatsStore, to_ms
+
+log = structlog.get_logger(__name__)
+
+FollowUp = Callable[[], Awaitable[None]]
+
+
+class StatsKeeper:
+    def __init__(self, store: StatsStore) -> None:
+        self._store = store
+
+    async def asset_created(self, event: AssetCreated) -> None:
+        at_ms = to_ms(event.occurred_at)
+        change = StatsChange(
+            project_id=event.project_id,
+            owner=event.user_id,
+            event_id=event.event_id,
+            increments={"assets_added": 1},
+            activity_ms=at_ms,
+        )
+
+        async def offer_cover() -> None:
+            await self._store.offer_cover(event.user_id, event.project_id, event.asset_id, at_ms)
+
+        is_image_output = event.kind == "output" and event.media_type is MediaType.IMAGE
+        await self._apply_once(event, change, offer_cover if is_image_output else None)
+
+    async def asset_deleted(self, event: AssetDeleted) -> None:
+        change = StatsChange(
+            project_id=event.project_id,
+            owner=event.user_id,
+            event_id=event.event_id,
+            increments={"assets_removed": 1},
+            # Remembered so a late `asset.created` of the same asset cannot make it the cover.
+            removed_asset_id=event.asset_id,
+        )
+
+        async def clear_cover() -> None:
+            await self._store.clear_cover(event.user_id, event.project_id, event.asset_id)
+
+        await self._apply_once(event, change, clear_cover)
+
+    async def generation_requested(self, event: GenerationRequested) -> None:
+        change = StatsChange(
+            project_id=event.project_id,
+            owner=event.user_id,
+            event_id=event.event_id,
+            increments={"generation_count": 1},
+            activity_ms=to_ms(event.occurred_at),
+        )
+        await self._apply_once(event, change)
+
+    async def _apply_once(
+        self, event: Event, change: StatsChange, follow_up: FollowUp | None = None
+    ) -> None:
+        fields = {"subject": event.subject, "project_id": change.project_id}
+        if await self._store.was_applied(event.event_id):
+            log.info("stats.duplicate_skipped", **fields)
+            return
+        counted = await self._store.apply(change)
+        if follow_up is not None:
+            await follow_up()
+        await self._store.remember_applied(event.event_id, change.project_id)
+        # Not counted: a redelivery after a crash, or a project that is gone (deleted, or not
+        # this user's); either way the event is done with and gets acknowledged.
+        log.info("stats.applied" if counted else "stats.ignored", **fields)
+
+    async def forget_before(self, cutoff_ms: int) -> int:
+        return await self._store.forget_applied_before(cutoff_ms)

@@ -1,0 +1,399 @@
+"""The assets service through HTTP, against real MongoDB, NATS and S3 (SeaweedFS) servers."""
+
+import hashlib
+import io
+from collections.abc import AsyncIterator
+
+import httpx
+import nats
+import pytest
+from minio import Minio
+from nats.aio.msg import Msg
+from PIL import Image
+from studio_contracts import subjects
+from studio_contracts.events import GenerationCompleted, OutputFile
+from studio_runtime.events import EventPublisher
+from studio_runtime.ids import new_id
+from studio_runtime.nats import declare_stream
+
+from tests.support import media_samples
+from tests.support.assets_stack import AssetsStack, assets_stack
+from tests.support.servers import S3Server
+from tests.support.waiting import eventually
+
+LIMIT = 300 * 1024
+
+
+@pytest.fixture
+async def stack(
+    mongo_url: str,
+    mongo_db_name: str,
+    nats_url: str,
+    nats_prefix: str,
+    s3: S3Server,
+    s3_bucket: str,
+) -> AsyncIterator[AssetsStack]:
+    async with assets_stack(
+        mongo_url=mongo_url,
+        mongo_db_name=mongo_db_name,
+        nats_url=nats_url,
+        nats_prefix=nats_prefix,
+        storage_url=f"s3://{s3_bucket}?endpoint={s3.endpoint}&region={s3.region}&public_endpoint={s3.endpoint}",
+        storage_access_key=s3.access_key,
+        storage_secret_key=s3.secret_key,
+        upload_max_bytes=LIMIT,
+        max_image_pixels=4_000_000,
+    ) as running_stack:
+        yield running_stack
+
+
+def bucket_keys(s3: S3Server, bucket: str) -> list[str]:
+    client: Minio = s3.client()
+    return sorted(
+        o.object_name for o in client.list_objects(bucket, recursive=True) if o.object_name
+    )
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    project_id: str,
+    data: bytes,
+    filename: str,
+    declared: str = "application/octet-stream",
+) -> httpx.Response:
+    return await client.post(
+        f"/api/v1/projects/{project_id}/assets", files={"file": (filename, data, declared)}
+    )
+
+
+async def test_upload_list_download_round_trip(
+    stack: AssetsStack, s3: S3Server, s3_bucket: str
+) -> None:
+    project = await stack.new_project()
+    data = media_samples.png(640, 480)
+    async with stack.client() as client:
+        created = await upload(client, project, data, "fox.png", "text/plain")
+        assert created.status_code == 201, created.text
+        asset = created.json()
+        assert asset["media_type"] == "image"
+        assert asset["content_type"] == "image/png"
+        assert (asset["width"], asset["height"]) == (640, 480)
+        assert asset["sha256"] == hashlib.sha256(data).hexdigest()
+        assert asset["name"] == "fox.png"
+        listed = (await client.get(f"/api/v1/projects/{project}/assets")).json()
+        assert [a["id"] for a in listed["items"]] == [asset["id"]]
+        content = await client.get(asset["content_url"])
+        assert content.status_code == 200
+        assert hashlib.sha256(content.content).hexdigest() == hashlib.sha256(data).hexdigest()
+        assert content.headers["content-type"] == "image/png"
+        assert content.headers["content-length"] == str(len(data))
+        assert content.headers["etag"]
+        assert content.headers["content-disposition"].startswith("inline")
+        attachment = await client.get(asset["content_url"], params={"download": 1})
+        assert attachment.headers["content-disposition"].startswith(
+            'attachment; filename="fox.png"'
+        )
+        thumbnail = await client.get(asset["thumbnail_url"])
+        assert thumbnail.headers["content-type"] == "image/webp"
+        with Image.open(io.BytesIO(thumbnail.content)) as image:
+            assert image.format == "WEBP"
+            assert max(image.size) == 512
+    assert len(bucket_keys(s3, s3_bucket)) == 2
+
+
+async def test_text_file_named_png_is_refused_and_leaves_nothing(
+    stack: AssetsStack, s3: S3Server, s3_bucket: str
+) -> None:
+    project = await stack.new_project()
+    async with stack.client() as client:
+        response = await upload(
+            client, project, b"just some text, honestly" * 10, "photo.png", "image/png"
+        )
+        assert response.status_code == 415
+        assert response.headers["content-type"] == "application/problem+json"
+        assert (await client.get("/api/v1/assets")).json()["items"] == []
+    assert bucket_keys(s3, s3_bucket) == []
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["with-length", "chunked"])
+async def test_over_limit_upload_is_refused_and_leaves_nothing(
+    stack: AssetsStack, s3: S3Server, s3_bucket: str, chunked: bool
+) -> None:
+    project = await stack.new_project()
+    data = media_samples.noisy_png(400, 400)
+    assert len(data) > LIMIT
+    async with stack.client() as client:
+        if chunked:
+            boundary = "studio-test-boundary"
+            body = (
+                (
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\n'
+                    f"Content-Type: image/png\r\n\r\n"
+                ).encode()
+                + data
+                + f"\r\n--{boundary}--\r\n".encode()
+            )
+
+            async def pieces() -> AsyncIterator[bytes]:
+                for start in range(0, len(body), 65536):
+                    yield body[start : start + 65536]
+
+            response = await client.post(
+                f"/api/v1/projects/{project}/assets",
+                content=pieces(),
+                headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+            )
+        else:
+            response = await upload(client, project, data, "big.png")
+        assert response.status_code == 413
+        assert "limit" in response.json()["detail"]
+        assert (await client.get("/api/v1/assets")).json()["items"] == []
+    assert bucket_keys(s3, s3_bucket) == []
+
+
+async def test_corrupt_image_and_decompression_bomb_are_422_and_leave_nothing(
+    stack: AssetsStack, s3: S3Server, s3_bucket: str
+) -> None:
+    project = await stack.new_project()
+    corrupt = media_samples.png()[:40] + b"\x00" * 200
+    bomb = media_samples.png(3000, 3000)
+    async with stack.client() as client:
+        broken = await upload(client, project, corrupt, "broken.png")
+        assert broken.status_code == 422
+        too_big = await upload(client, project, bomb, "bomb.png")
+        assert too_big.status_code == 422
+        assert "pixels" in too_big.json()["detail"]
+        assert (await client.get("/api/v1/assets")).json()["items"] == []
+    assert bucket_keys(s3, s3_bucket) == []
+
+
+async def test_range_requests_return_the_right_slice(stack: AssetsStack) -> None:
+    project = await stack.new_project()
+    data = media_samples.wav(seconds=2)
+    async with stack.client() as client:
+        asset = (await upload(client, project, data, "tone.wav")).json()
+        assert asset["media_type"] == "audio"
+        assert asset["thumbnail_url"] is None
+        part = await client.get(asset["content_url"], headers={"Range": "bytes=100-1099"})
+        assert part.status_code == 206
+        assert part.content == data[100:1100]
+        assert part.headers["content-range"] == f"bytes 100-1099/{len(data)}"
+        assert part.headers["content-length"] == "1000"
+        tail = await client.get(asset["content_url"], headers={"Range": "bytes=-10"})
+        assert tail.content == data[-10:]
+        beyond = await client.get(
+            asset["content_url"], headers={"Range": f"bytes={len(data) + 5}-"}
+        )
+        assert beyond.status_code == 416
+        assert beyond.headers["content-range"] == f"bytes */{len(data)}"
+        cached = await client.get(
+            asset["content_url"], headers={"If-None-Match": part.headers["etag"]}
+        )
+        assert cached.status_code == 304
+
+
+async def test_presigned_redirect_serves_the_bytes(stack: AssetsStack) -> None:
+    project = await stack.new_project()
+    data = media_samples.png()
+    async with stack.client() as client:
+        asset = (await upload(client, project, data, "a.png")).json()
+        redirect = await client.get(asset["content_url"], params={"redirect": 1})
+        assert redirect.status_code == 307
+        async with httpx.AsyncClient() as anonymous:
+            direct = await anonymous.get(redirect.headers["location"])
+        assert direct.content == data
+
+
+async def test_another_users_assets_answer_404(stack: AssetsStack) -> None:
+    project = await stack.new_project("alice")
+    async with stack.client("alice") as alice, stack.client("mallory") as mallory:
+        asset = (await upload(alice, project, media_samples.png(), "mine.png")).json()
+        for method, path in [
+            ("GET", f"/api/v1/assets/{asset['id']}"),
+            ("PATCH", f"/api/v1/assets/{asset['id']}"),
+            ("DELETE", f"/api/v1/assets/{asset['id']}"),
+            ("GET", f"/api/v1/assets/{asset['id']}/content"),
+            ("GET", f"/api/v1/assets/{asset['id']}/thumbnail"),
+            ("GET", f"/api/v1/projects/{project}/assets"),
+        ]:
+            response = await mallory.request(
+                method, path, json={"favorite": True} if method == "PATCH" else None
+            )
+            assert response.status_code == 404, (method, path)
+        assert (await mallory.get("/api/v1/assets")).json()["items"] == []
+        assert (await upload(mallory, project, media_samples.png(), "x.png")).status_code == 404
+        assert (await alice.get(f"/api/v1/assets/{asset['id']}")).json()["favorite"] is False
+
+
+async def test_update_filters_search_and_pagination(stack: AssetsStack) -> None:
+    project = await stack.new_project()
+    async with stack.client() as client:
+        ids = []
+        for i in range(5):
+            ids.append(
+                (
+                    await upload(
+                        client, project, media_samples.png(colour=(i, 0, 0)), f"shot-{i}.png"
+                    )
+                ).json()["id"]
+            )
+        sound = (await upload(client, project, media_samples.wav(), "rain.wav")).json()["id"]
+        updated = await client.patch(
+            f"/api/v1/assets/{ids[1]}",
+            json={"tags": ["  hero ", "night"], "favorite": True, "name": "Hero shot"},
+        )
+        assert updated.status_code == 200
+        assert updated.json()["tags"] == ["hero", "night"]
+        assert (
+            await client.patch(f"/api/v1/assets/{ids[1]}", json={"owner": "x"})
+        ).status_code == 422
+        favourites = (await client.get("/api/v1/assets", params={"favorite": True})).json()["items"]
+        assert [a["id"] for a in favourites] == [ids[1]]
+        audio = (await client.get("/api/v1/assets", params={"media_type": "audio"})).json()["items"]
+        assert [a["id"] for a in audio] == [sound]
+        by_tag = (await client.get("/api/v1/assets", params={"q": "HERO"})).json()["items"]
+        assert [a["id"] for a in by_tag] == [ids[1]]
+        by_filename = (await client.get("/api/v1/assets", params={"q": "shot-3"})).json()["items"]
+        assert [a["id"] for a in by_filename] == [ids[3]]
+        pages, cursor = [], None
+        while True:
+            params: dict[str, str | int] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            body = (await client.get(f"/api/v1/projects/{project}/assets", params=params)).json()
+            pages.append([a["id"] for a in body["items"]])
+            cursor = body["next_cursor"]
+            if cursor is None:
+                break
+        assert [i for page in pages for i in page] == [sound, *reversed(ids)]
+        assert all(len(page) <= 2 for page in pages)
+        assert (
+            await client.get("/api/v1/assets", params={"cursor": "nonsense"})
+        ).status_code == 422
+        assert (await client.get("/api/v1/assets", params={"limit": 0})).status_code == 422
+
+
+async def test_delete_removes_object_thumbnail_and_record(
+    stack: AssetsStack, s3: S3Server, s3_bucket: str, nats_url: str, nats_prefix: str
+) -> None:
+    project = await stack.new_project()
+    nc = await nats.connect(nats_url)
+    received: list[bytes] = []
+
+    async def collect(message: Msg) -> None:
+        received.append(message.data)
+
+    await nc.subscribe(subjects.subject(subjects.ASSET_DELETED, nats_prefix), cb=collect)
+    try:
+        async with stack.client() as client:
+            asset = (await upload(client, project, media_samples.png(), "gone.png")).json()
+            assert len(bucket_keys(s3, s3_bucket)) == 2
+            assert (await client.delete(f"/api/v1/assets/{asset['id']}")).status_code == 204
+            assert (await client.get(f"/api/v1/assets/{asset['id']}")).status_code == 404
+            assert (await client.delete(f"/api/v1/assets/{asset['id']}")).status_code == 404
+        assert bucket_keys(s3, s3_bucket) == []
+        await eventually(lambda: len(received) == 1)
+        assert asset["id"].encode() in received[0]
+    finally:
+        await nc.close()
+
+
+async def test_generation_completed_twice_creates_one_asset_per_output(
+    stack: AssetsStack, nats_url: str, nats_prefix: str
+) -> None:
+    project = await stack.new_project()
+    generation_id = new_id()
+    store = stack_store(stack)
+    image = media_samples.png(800, 600)
+    key = f"user-1/{project}/{generation_id}/0.png"
+    await store.put_bytes(key, image, content_type="image/png")
+    output = OutputFile(
+        index=0,
+        object_key=key,
+        media_type="image",
+        content_type="image/png",
+        size=len(image),
+        sha256=hashlib.sha256(image).hexdigest(),
+        width=800,
+        height=600,
+    )
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        await declare_stream(js, subjects.GENERATIONS_STREAM.with_prefix(nats_prefix))
+        publisher = EventPublisher(js, prefix=nats_prefix)
+        for _ in range(2):  # two deliveries of the same completion (distinct event ids)
+            await publisher.publish(
+                GenerationCompleted(
+                    user_id="user-1",
+                    generation_id=generation_id,
+                    project_id=project,
+                    model_id="local/image",
+                    prompt="a red square",
+                    outputs=[output],
+                )
+            )
+        async with stack.client() as client:
+
+            async def registered() -> bool:
+                items = (await client.get("/api/v1/assets", params={"kind": "output"})).json()[
+                    "items"
+                ]
+                return len(items) >= 1
+
+            await eventually(registered)
+            stream = subjects.GENERATIONS_STREAM.with_prefix(nats_prefix).name
+
+            async def both_handled() -> bool:
+                info = await js.consumer_info(stream, "assets-outputs")
+                return bool(
+                    info.delivered.stream_seq >= 2
+                    and info.num_pending == 0
+                    and info.num_ack_pending == 0
+                )
+
+            await eventually(both_handled)
+            items = (await client.get("/api/v1/assets", params={"kind": "output"})).json()["items"]
+            assert len(items) == 1
+            asset = items[0]
+            assert asset["generation_id"] == generation_id
+            assert asset["prompt"] == "a red square"
+            assert asset["thumbnail_url"] is not None
+            assert (await client.get("/api/v1/assets", params={"q": "red square"})).json()["items"][
+                0
+            ]["id"] == asset["id"]
+            content = await client.get(asset["content_url"])
+            assert content.content == image
+    finally:
+        await nc.close()
+
+
+async def test_deleting_a_project_removes_its_assets(
+    stack: AssetsStack, s3: S3Server, s3_bucket: str, nats_url: str, nats_prefix: str
+) -> None:
+    keep = await stack.new_project(name="keep")
+    doomed = await stack.new_project(name="doomed")
+    async with stack.client() as client:
+        for project in (keep, doomed, doomed):
+            assert (await upload(client, project, media_samples.png(), "f.png")).status_code == 201
+        async with httpx.AsyncClient(
+            base_url=stack.projects_url, headers=client.headers
+        ) as projects:
+            assert (await projects.delete(f"/api/v1/projects/{doomed}")).status_code == 204
+
+        async def only_kept() -> bool:
+            items = (await client.get("/api/v1/assets")).json()["items"]
+            return {a["project_id"] for a in items} == {keep}
+
+        await eventually(only_kept)
+    assert len(bucket_keys(s3, s3_bucket)) == 2
+    assert all(key.split("/")[1] == keep for key in bucket_keys(s3, s3_bucket))
+
+
+def stack_store(stack: AssetsStack):  # type: ignore[no-untyped-def]
+    from studio_assets.storage import object_store_from_url
+
+    settings = stack.settings
+    return object_store_from_url(
+        settings.storage_url,
+        access_key=settings.storage_access_key,
+        secret_key=settings.storage_secret_key.get_secret_value(),
+    )

@@ -1,0 +1,62 @@
+"""The projects and assets services running together against the session's real servers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from studio_assets.main import create_app as create_assets
+from studio_assets.settings import AssetsSettings
+from studio_projects.main import create_app as create_projects
+from studio_projects.settings import ProjectsSettings
+
+from tests.support.apps import identity_headers, make_settings, running
+
+
+@dataclass
+class AssetsStack:
+    projects_url: str
+    assets_url: str
+    settings: AssetsSettings
+
+    def client(self, user_id: str = "user-1") -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.assets_url, headers=identity_headers(user_id), timeout=30
+        )
+
+    async def new_project(self, user_id: str = "user-1", name: str = "Project") -> str:
+        async with httpx.AsyncClient(
+            base_url=self.projects_url, headers=identity_headers(user_id)
+        ) as client:
+            response = await client.post("/api/v1/projects", json={"name": name})
+            response.raise_for_status()
+            project_id: str = response.json()["id"]
+            return project_id
+
+
+@asynccontextmanager
+async def assets_stack(
+    *,
+    mongo_url: str,
+    mongo_db_name: str,
+    nats_url: str,
+    nats_prefix: str,
+    storage_url: str,
+    **assets_settings: Any,
+) -> AsyncIterator[AssetsStack]:
+    common = {"mongo_url": mongo_url, "nats_url": nats_url, "nats_prefix": nats_prefix}
+    projects = create_projects(
+        make_settings(ProjectsSettings, mongo_db=f"{mongo_db_name}_p", **common)
+    )
+    async with running(projects) as projects_url:
+        settings = make_settings(
+            AssetsSettings,
+            mongo_db=f"{mongo_db_name}_a",
+            storage_url=storage_url,
+            projects_url=projects_url,
+            **common,
+            **assets_settings,
+        )
+        async with running(create_assets(settings)) as assets_url:
+            yield AssetsStack(projects_url, assets_url, settings)
