@@ -2,12 +2,15 @@
 
 from typing import Any
 
+import structlog
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
 from studio_runtime.settings import MongoSettings
 
 MongoClient = AsyncMongoClient[dict[str, Any]]
+
+log = structlog.get_logger(__name__)
 
 
 def create_mongo_client(settings: MongoSettings, *, app_name: str) -> MongoClient:
@@ -35,6 +38,10 @@ async def create_newest_first_index(
     fields = [(name, ASCENDING) for name in scope]
     if await _indexes_may_name_id(collection.database.client):
         fields.append(("_id", DESCENDING))
+    else:
+        log.warning(
+            "index.degraded", collection=collection.name, wanted=[*scope, "_id"], built=list(scope)
+        )
     await collection.create_index(fields)
 
 

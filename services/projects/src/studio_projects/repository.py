@@ -31,6 +31,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from studio_contracts.projects import Project
 from studio_runtime.ids import new_id
+from studio_runtime.mongo import create_newest_first_index
 
 Doc = dict[str, Any]
 PROJECTS = "projects"
@@ -90,22 +91,9 @@ def to_project(doc: Mapping[str, Any]) -> Project:
 
 async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
     projects = db[PROJECTS]
-    if await _indexes_may_name_id(db):
-        await projects.create_index([("owner", ASCENDING), ("_id", DESCENDING)])
-    else:
-        # An owner index still keeps every list to one user's projects; the sort by _id then
-        # happens on that user's records.
-        log.warning("index.degraded", collection=PROJECTS, wanted="owner,_id", built="owner")
-        await projects.create_index("owner")
+    await create_newest_first_index(projects, "owner")
     await projects.create_index([("status", ASCENDING), ("deleting_ms", ASCENDING)])
     await db[APPLIED_EVENTS].create_index("applied_ms")
-
-
-async def _indexes_may_name_id(db: AsyncDatabase[Doc]) -> bool:
-    """False on nx-27017 (the dev/test server): it refuses an index naming `_id` on a collection
-    with documents, and on an empty one accepts it and then fails every insert."""
-    info = await db.client.admin.command("buildInfo")
-    return bool(info.get("process") != "nx_27017")
 
 
 @dataclass(frozen=True)
