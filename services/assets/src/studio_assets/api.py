@@ -1,8 +1,9 @@
 """The assets service's internal HTTP API (exposed by the gateway under the same paths)."""
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from studio_contracts.assets import Asset, AssetKind, AssetUpdate
 from studio_contracts.dtos import CursorPage
@@ -48,56 +49,38 @@ async def upload_asset(request: Request, project_id: str, identity: CurrentIdent
     return to_public(doc)
 
 
+@dataclass
+class AssetQuery:
+    """The filters and paging both asset lists take."""
+
+    media_type: MediaType | None = None
+    kind: AssetKind | None = None
+    favorite: bool | None = None
+    q: SearchText = None
+    limit: Limit = 50
+    cursor: Cursor = None
+
+
+AssetQueryParams = Annotated[AssetQuery, Depends()]
+
+
 @router.get("/projects/{project_id}/assets", response_model=CursorPage[Asset])
 async def list_project_assets(
-    request: Request,
-    project_id: str,
-    identity: CurrentIdentity,
-    media_type: MediaType | None = None,
-    kind: AssetKind | None = None,
-    favorite: bool | None = None,
-    q: SearchText = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    request: Request, project_id: str, identity: CurrentIdentity, query: AssetQueryParams
 ) -> CursorPage[Asset]:
     service = _service(request)
     await service.require_project(identity, project_id)
-    return await _page(
-        service,
-        identity.user_id,
-        limit,
-        project_id=project_id,
-        media_type=media_type,
-        kind=kind,
-        favorite=favorite,
-        q=q,
-        cursor=cursor,
-    )
+    return await _page(service, identity.user_id, query, project_id)
 
 
 @router.get("/assets", response_model=CursorPage[Asset])
 async def list_assets(
     request: Request,
     identity: CurrentIdentity,
+    query: AssetQueryParams,
     project_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
-    media_type: MediaType | None = None,
-    kind: AssetKind | None = None,
-    favorite: bool | None = None,
-    q: SearchText = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
 ) -> CursorPage[Asset]:
-    return await _page(
-        _service(request),
-        identity.user_id,
-        limit,
-        project_id=project_id,
-        media_type=media_type,
-        kind=kind,
-        favorite=favorite,
-        q=q,
-        cursor=cursor,
-    )
+    return await _page(_service(request), identity.user_id, query, project_id)
 
 
 @router.get("/assets/{asset_id}", response_model=Asset)
@@ -204,9 +187,20 @@ async def _stream_object(
     return StreamingResponse(chunks, status_code=status, media_type=content_type, headers=headers)
 
 
-async def _page(service: AssetService, owner: str, limit: int, **filters: Any) -> CursorPage[Asset]:
-    docs = await service.repository.find_page(owner, limit=limit, **filters)
-    page, next_cursor = split_page(docs, limit, lambda doc: doc["_id"])
+async def _page(
+    service: AssetService, owner: str, query: AssetQuery, project_id: str | None
+) -> CursorPage[Asset]:
+    docs = await service.repository.find_page(
+        owner,
+        project_id=project_id,
+        media_type=query.media_type,
+        kind=query.kind,
+        favorite=query.favorite,
+        q=query.q,
+        cursor=query.cursor,
+        limit=query.limit,
+    )
+    page, next_cursor = split_page(docs, query.limit, lambda doc: doc["_id"])
     return CursorPage[Asset](items=[to_public(doc) for doc in page], next_cursor=next_cursor)
 
 
