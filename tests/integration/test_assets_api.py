@@ -389,7 +389,7 @@ async def test_deleting_a_project_removes_its_assets(
 
 
 def stack_store(stack: AssetsStack):  # type: ignore[no-untyped-def]
-    from studio_assets.storage import object_store_from_url
+    from studio_storage import object_store_from_url
 
     settings = stack.settings
     return object_store_from_url(

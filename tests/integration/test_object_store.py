@@ -17,7 +17,7 @@ import anyio
 import anyio.lowlevel
 import httpx
 import pytest
-from studio_assets.storage import (
+from studio_storage import (
     DirectoryObjectStore,
     ObjectNotFound,
     ObjectStore,
@@ -25,7 +25,7 @@ from studio_assets.storage import (
     S3ObjectStore,
     object_store_from_url,
 )
-from studio_assets.storage.s3 import PART_SIZE
+from studio_storage.s3 import PART_SIZE
 
 from tests.support.servers import S3Server
 

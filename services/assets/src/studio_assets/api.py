@@ -12,6 +12,7 @@ from studio_runtime.deps import CurrentIdentity
 from studio_runtime.errors import NotFound, PayloadTooLarge, problem_response
 from studio_runtime.ids import ID_PATTERN
 from studio_runtime.pagination import split_page
+from studio_storage import ObjectNotFound
 
 from studio_assets.downloads import (
     RangeNotSatisfiable,
@@ -22,7 +23,6 @@ from studio_assets.downloads import (
 )
 from studio_assets.repository import AssetDoc
 from studio_assets.service import AssetService
-from studio_assets.storage import ObjectNotFound
 
 router = APIRouter(prefix="/api/v1", tags=["assets"])
 

@@ -9,6 +9,7 @@ from studio_contracts.subjects import ASSETS_STREAM
 from studio_runtime.events import EventPublisher
 from studio_runtime.health import Readiness
 from studio_runtime.resources import create_data_service_app
+from studio_storage import object_store_from_url
 
 from studio_assets.api import router
 from studio_assets.events import build_consumers
@@ -16,7 +17,6 @@ from studio_assets.projects_client import ProjectsClient
 from studio_assets.repository import AssetRepository
 from studio_assets.service import AssetService
 from studio_assets.settings import AssetsSettings
-from studio_assets.storage import object_store_from_url
 
 
 def create_app(settings: AssetsSettings | None = None) -> FastAPI:

@@ -18,13 +18,13 @@ from studio_runtime.errors import DomainError, InvalidInput, PayloadTooLarge, Un
 from studio_runtime.events import EventPublisher
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
+from studio_storage import ObjectStore
 
 from studio_assets import media
 from studio_assets.images import BadImage, ImageFacts, inspect_image
 from studio_assets.projects_client import ProjectsClient
 from studio_assets.repository import AssetDoc, AssetRepository
 from studio_assets.settings import AssetsSettings
-from studio_assets.storage import ObjectStore
 from studio_assets.uploads import MultipartFileStream, UploadRejected
 
 log = structlog.get_logger(__name__)

@@ -27,8 +27,8 @@ from typing import BinaryIO
 import anyio
 import anyio.to_thread
 
-from studio_assets.storage.base import ObjectInfo, ObjectNotFound, ObjectStoreError
-from studio_assets.storage.common import (
+from studio_storage.base import ObjectInfo, ObjectNotFound, ObjectStoreError
+from studio_storage.common import (
     ThreadedByteStream,
     check_range,
     run_sync_to_end,

@@ -34,8 +34,8 @@ from minio.error import MinioException, S3Error
 from urllib3.exceptions import HTTPError
 from urllib3.response import BaseHTTPResponse
 
-from studio_assets.storage.base import ObjectInfo, ObjectNotFound, ObjectStoreError
-from studio_assets.storage.common import (
+from studio_storage.base import ObjectInfo, ObjectNotFound, ObjectStoreError
+from studio_storage.common import (
     ThreadedByteStream,
     check_range,
     run_sync_to_end,

@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from studio_assets.storage.base import ObjectStore
-from studio_assets.storage.directory import DirectoryObjectStore
-from studio_assets.storage.s3 import S3ObjectStore, check_bucket_name
+from studio_storage.base import ObjectStore
+from studio_storage.directory import DirectoryObjectStore
+from studio_storage.s3 import S3ObjectStore, check_bucket_name
 
 _S3_PARAMS = frozenset({"endpoint", "region", "public_endpoint", "access_key", "secret_key"})
 

@@ -1,0 +1,103 @@
+"""What a provider is: something that turns a generation job into output files.
+
+The worker picks the provider from the model's `runtime` in the catalog (`fal` or `local`),
+hands it a `ProviderJob`, and gets back `ProviderOutput`s it then writes to object storage.
+Providers report what they learn on the way through `ProviderEvents`: the provider's own request
+id as soon as there is one (so a worker that dies mid-job can resume instead of paying for a
+second run), and progress (queue position, percent, log lines) for the user.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from studio_contracts.enums import GenerationType, MediaType
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file the generation takes as input (a reference image, a source video, ...)."""
+
+    content_type: str
+    data: bytes
+    filename: str = "input"
+
+
+@dataclass(frozen=True)
+class ProviderJob:
+    generation_id: str
+    model_id: str
+    type: GenerationType
+    output: MediaType
+    params: Mapping[str, Any]
+    """Validated parameters with defaults filled in, `prompt` included, named as the provider
+    names them (fal's names); file inputs are not in here but in `inputs`."""
+    inputs: Mapping[str, InputFile] = field(default_factory=dict)
+    """File inputs by parameter name (`image_url`, `video_url`, ...)."""
+    resume_request_id: str | None = None
+    """Set when an earlier attempt already submitted this job: poll it, do not submit again."""
+
+
+@dataclass(frozen=True)
+class ProviderProgress:
+    queue_position: int | None = None
+    percent: float | None = None
+    logs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProviderOutput:
+    """One output file: its bytes, or a URL the worker downloads them from."""
+
+    media_type: MediaType
+    content_type: str
+    extension: str
+    data: bytes | None = None
+    url: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+
+
+class ProviderEvents(Protocol):
+    async def submitted(self, request_id: str) -> None:
+        """The provider accepted the job under `request_id` (stored before waiting on it)."""
+
+    async def progress(self, progress: ProviderProgress) -> None: ...
+
+
+class ProviderError(Exception):
+    """A job failed at the provider. `message` is for the person who asked for the generation."""
+
+    transient: bool = False
+    code: str = "provider_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class TransientProviderError(ProviderError):
+    """Worth retrying later: connection errors, timeouts, 5xx, 429."""
+
+    transient = True
+    code = "provider_unavailable"
+
+
+class PermanentProviderError(ProviderError):
+    """Retrying will not help: the provider refused the input (4xx), the key is wrong, ..."""
+
+    code = "provider_rejected"
+
+
+class Provider(Protocol):
+    name: str
+
+    async def run(self, job: ProviderJob, events: ProviderEvents) -> list[ProviderOutput]:
+        """Run the job to the end and return its outputs, or raise a ProviderError."""
+
+    async def cancel(self, request_id: str) -> bool:
+        """Ask the provider to drop a submitted job; False when it is too late (already running
+        or finished) — the generation still ends cancelled, its outputs unused."""
