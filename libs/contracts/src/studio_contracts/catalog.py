@@ -106,3 +106,5 @@ class ValidateParamsResponse(BaseModel):
     """The parameters to send to the provider: the caller's, checked, with defaults filled in."""
     media_params: dict[str, ParamSpec]
     """The model's file inputs, bound by the generation service from the input assets."""
+    accepted: list[str] = Field(default_factory=list)
+    """Every non-file parameter the model takes (e.g. to know whether it takes a `seed`)."""

@@ -40,6 +40,8 @@ class OutputFile(BaseModel):
     """One output of a finished generation, already written to object storage."""
 
     index: int
+    asset_id: str | None = None
+    """The asset id to register it under (`generations.output_asset_id`)."""
     object_key: str
     media_type: MediaType
     content_type: str

@@ -154,8 +154,16 @@ def _service_specs() -> list[ServiceSpec]:
     return [
         ServiceSpec("projects", "studio_projects", ports["projects"], env=internal),
         ServiceSpec("catalog", "studio_catalog", ports["catalog"], env=internal),
-        ServiceSpec("generation", "studio_generation", ports["generation"], ("api",), internal),
-        ServiceSpec("worker", "studio_generation", ports["worker"], ("worker",), internal),
+        ServiceSpec(
+            "generation",
+            "studio_generation",
+            ports["generation"],
+            ("api",),
+            {**internal, **upstreams},
+        ),
+        ServiceSpec(
+            "worker", "studio_generation", ports["worker"], ("worker",), {**internal, **upstreams}
+        ),
         ServiceSpec(
             "assets",
             "studio_assets",

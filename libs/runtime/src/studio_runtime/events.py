@@ -9,6 +9,7 @@ fails is logged as dropped, so nothing disappears silently.
 
 import asyncio
 import contextlib
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -52,6 +53,17 @@ class ConsumerSpec:
     max_ack_pending: int = 1000
     batch: int = 32
     concurrency: int = 16
+    heartbeat_s: float | None = None
+    """For long handlers: tell the server every this many seconds that the message is still
+    being worked on, so it is not redelivered to another consumer meanwhile."""
+
+
+class RetryLater(Exception):
+    """Raised by a handler to have its event delivered again after `delay_s` seconds."""
+
+    def __init__(self, reason: str, delay_s: float) -> None:
+        super().__init__(reason)
+        self.delay_s = delay_s
 
 
 class EventConsumer(Generic[E]):
@@ -173,8 +185,18 @@ class EventConsumer(Generic[E]):
             event_id=event.event_id, request_id=event.request_id, user_id=event.user_id
         )
         with bound:
+            heartbeat = self._start_heartbeat(message)
             try:
                 await self._handler(event)
+            except RetryLater as exc:
+                log.info(
+                    "event.deferred",
+                    durable=self._spec.durable,
+                    reason=str(exc),
+                    delay_s=exc.delay_s,
+                )
+                await message.nak(delay=exc.delay_s)
+                return
             except Exception as exc:
                 if attempt >= self._spec.max_deliver:
                     log.error(
@@ -185,6 +207,22 @@ class EventConsumer(Generic[E]):
                 log.warning(
                     "event.retrying", durable=self._spec.durable, attempt=attempt, error=str(exc)
                 )
-                await message.nak(delay=min(0.2 * 2**attempt, 30.0))
+                await message.nak(delay=min(0.2 * 2**attempt, 30.0) * random.uniform(0.8, 1.2))
                 return
+            finally:
+                if heartbeat is not None:
+                    heartbeat.cancel()
             await message.ack()
+
+    def _start_heartbeat(self, message: Msg) -> asyncio.Task[None] | None:
+        interval = self._spec.heartbeat_s
+        if interval is None:
+            return None
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                with contextlib.suppress(Exception):
+                    await message.in_progress()
+
+        return asyncio.create_task(beat())

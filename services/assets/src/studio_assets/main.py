@@ -8,12 +8,12 @@ from fastapi import FastAPI
 from studio_contracts.subjects import ASSETS_STREAM
 from studio_runtime.events import EventPublisher
 from studio_runtime.health import Readiness
+from studio_runtime.internal_http import InternalService, ProjectsClient
 from studio_runtime.resources import create_data_service_app
 from studio_storage import object_store_from_url
 
 from studio_assets.api import router
 from studio_assets.events import build_consumers
-from studio_assets.projects_client import ProjectsClient
 from studio_assets.repository import AssetRepository
 from studio_assets.service import AssetService
 from studio_assets.settings import AssetsSettings
@@ -36,7 +36,12 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
         await repository.ensure_indexes()
         async with httpx.AsyncClient(timeout=10) as client:
             projects = ProjectsClient(
-                client, cfg.projects_url, secret=cfg.internal_secret.get_secret_value()
+                InternalService(
+                    client,
+                    cfg.projects_url,
+                    secret=cfg.internal_secret.get_secret_value(),
+                    name="projects",
+                )
             )
             publisher = EventPublisher(app.state.js, prefix=cfg.nats_prefix)
             service = AssetService(repository, store, publisher, projects, cfg)

@@ -14,15 +14,16 @@ import structlog
 from studio_contracts.assets import AssetKind
 from studio_contracts.enums import MediaType
 from studio_contracts.events import AssetCreated, AssetDeleted, GenerationCompleted, ProjectDeleted
+from studio_contracts.generations import output_asset_id
 from studio_runtime.errors import DomainError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from studio_runtime.events import EventPublisher
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
+from studio_runtime.internal_http import ProjectsClient
 from studio_storage import ObjectStore
 
 from studio_assets import media
 from studio_assets.images import BadImage, ImageFacts, inspect_image
-from studio_assets.projects_client import ProjectsClient
 from studio_assets.repository import AssetDoc, AssetRepository
 from studio_assets.settings import AssetsSettings
 from studio_assets.uploads import MultipartFileStream, UploadRejected
@@ -147,7 +148,7 @@ class AssetService:
                         error=exc.detail,
                     )
         thumbnail_key = await self._store_thumbnail(output["object_key"], facts, written)
-        asset_id = new_id()
+        asset_id = output.get("asset_id") or output_asset_id(event.generation_id, index)
         doc = _record(
             asset_id=asset_id,
             owner=event.user_id,

@@ -62,6 +62,7 @@ def validate_params(
         output=model.output,
         params=normalised,
         media_params={name: spec for name, spec in model.params.items() if spec.is_media},
+        accepted=[name for name, spec in model.params.items() if not spec.is_media],
     )
 
 

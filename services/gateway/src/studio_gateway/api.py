@@ -25,6 +25,11 @@ ROUTES: tuple[ProxyRoute, ...] = (
     ("/api/v1/assets/{asset_id}", ["GET", "PATCH", "DELETE"], "assets"),
     ("/api/v1/assets/{asset_id}/content", ["GET"], "assets"),
     ("/api/v1/assets/{asset_id}/thumbnail", ["GET"], "assets"),
+    ("/api/v1/projects/{project_id}/generations", ["GET", "POST"], "generation"),
+    ("/api/v1/generations", ["GET"], "generation"),
+    ("/api/v1/generations/{generation_id}", ["GET", "DELETE"], "generation"),
+    ("/api/v1/generations/{generation_id}/cancel", ["POST"], "generation"),
+    ("/api/v1/generations/{generation_id}/retry", ["POST"], "generation"),
 )
 
 

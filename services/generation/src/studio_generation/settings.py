@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from studio_runtime.resources import DataServiceAppSettings
 
 
@@ -7,6 +7,13 @@ class GenerationSettings(DataServiceAppSettings):
 
     port: int = Field(default=8003, ge=0, le=65535)
     mongo_db: str = Field(default="studio_generation", pattern=r"^[A-Za-z0-9_-]{1,63}$")
+    catalog_url: str = "http://127.0.0.1:8002"
+    projects_url: str = "http://127.0.0.1:8001"
+    assets_url: str = "http://127.0.0.1:8004"
+    idempotency_ttl_s: float = Field(default=24 * 3600, gt=0)
+    relay_interval_s: float = Field(default=5, gt=0)
+    """How often the relay looks for accepted generations whose request was never published."""
+    relay_min_age_s: float = Field(default=5, ge=0)
 
 
 class WorkerSettings(GenerationSettings):
@@ -14,3 +21,24 @@ class WorkerSettings(GenerationSettings):
 
     port: int = Field(default=8005, ge=0, le=65535)
     worker_concurrency: int = Field(default=32, ge=1, le=4096)
+    storage_url: str = "file:.data/storage"
+    storage_access_key: str = ""
+    storage_secret_key: SecretStr = SecretStr("")
+    job_deadline_s: float = Field(default=900, gt=0)
+    model_deadlines_s: dict[str, float] = Field(default_factory=dict)
+    """Per-model deadlines overriding `job_deadline_s`, e.g. `{"fal-ai/veo3.1": 1800}`."""
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    """Attempts for transient failures (provider down, 5xx, 429) before a generation fails."""
+    lease_s: float = Field(default=60, gt=1)
+    """A processing job whose worker has not renewed its lease for this long is taken over."""
+    heartbeat_s: float = Field(default=10, gt=0)
+    """How often a running job renews its lease and tells NATS it is still being worked on."""
+    ack_wait_s: float = Field(default=30, gt=0)
+    """How long NATS waits for a worker's sign of life before handing the job to another."""
+    max_output_bytes: int = Field(default=2 * 1024**3, ge=1)
+    fal_key: SecretStr = Field(
+        default=SecretStr(""), validation_alias=AliasChoices("STUDIO_FAL_KEY", "FAL_KEY")
+    )
+    fal_base_url: str = "https://queue.fal.run"
+    local_latency_s: float = Field(default=0, ge=0)
+    local_progress_steps: int = Field(default=0, ge=0, le=100)

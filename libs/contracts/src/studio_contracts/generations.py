@@ -1,0 +1,76 @@
+"""The generation service's public shapes."""
+
+import hashlib
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from studio_contracts.dtos import ErrorInfo
+from studio_contracts.enums import GenerationStatus, GenerationType, MediaType
+
+MAX_INPUT_ASSETS = 8
+
+
+def output_asset_id(generation_id: str, index: int) -> str:
+    """The asset id of a generation's output, known before the asset exists.
+
+    Time-ordered like every id (the generation's creation time leads), deterministic so the
+    worker can name it in `generation.completed` and the assets service register it under the
+    same id, however often the event is delivered."""
+    digest = hashlib.sha256(f"{generation_id}:{index}".encode()).hexdigest()
+    return generation_id[:12] + digest[:12]
+
+
+class GenerationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: GenerationType
+    model_id: Annotated[str, Field(min_length=1, max_length=200)]
+    prompt: Annotated[str, Field(max_length=10_000)] = ""
+    params: dict[str, Any] = Field(default_factory=dict)
+    input_asset_ids: Annotated[list[str], Field(max_length=MAX_INPUT_ASSETS)] = Field(
+        default_factory=list
+    )
+
+
+class RetryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reroll_seed: bool = False
+    """Keep the seed (the same picture again, if the model is deterministic) or draw a new one."""
+
+
+class GenerationOutput(BaseModel):
+    index: int
+    asset_id: str
+    media_type: MediaType
+    content_type: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+
+
+class GenerationProgressInfo(BaseModel):
+    queue_position: int | None = None
+    percent: float | None = None
+    logs: list[str] = Field(default_factory=list)
+
+
+class Generation(BaseModel):
+    id: str
+    project_id: str
+    type: GenerationType
+    model_id: str
+    prompt: str
+    params: dict[str, Any]
+    input_asset_ids: list[str]
+    status: GenerationStatus
+    progress: GenerationProgressInfo | None = None
+    error: ErrorInfo | None = None
+    outputs: list[GenerationOutput] = Field(default_factory=list)
+    created_at: datetime
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    attempts: int = 0

@@ -1,0 +1,88 @@
+"""What the generation API asks other services: the catalog (is this request valid, with which
+defaults?) and assets (do these inputs exist, are they the caller's, of what kind?)."""
+
+from typing import Any
+
+from studio_contracts.assets import Asset
+from studio_contracts.catalog import ValidateParamsResponse
+from studio_contracts.enums import GenerationType
+from studio_contracts.problems import FieldError
+from studio_runtime.errors import InvalidInput, ServiceUnavailable
+from studio_runtime.internal_auth import Identity
+from studio_runtime.internal_http import InternalService
+
+
+class CatalogClient:
+    def __init__(self, service: InternalService) -> None:
+        self._service = service
+
+    async def validate(
+        self,
+        identity: Identity,
+        model_id: str,
+        generation_type: GenerationType,
+        params: dict[str, Any],
+    ) -> ValidateParamsResponse:
+        """The normalised parameters, or InvalidInput with the catalog's field errors."""
+        response = await self._service.request(
+            "POST",
+            f"/api/v1/models/{model_id}/validate",
+            identity,
+            json={"type": generation_type.value, "params": params},
+        )
+        if response.status_code == 200:
+            return ValidateParamsResponse.model_validate_json(response.content)
+        if response.status_code == 404:
+            raise InvalidInput(
+                f"no model {model_id!r} in the catalog",
+                errors=[
+                    FieldError(loc=["body", "model_id"], msg="unknown model", type="unknown_model")
+                ],
+            )
+        if response.status_code == 422:
+            body = response.json()
+            errors = [_from_catalog(FieldError.model_validate(e)) for e in body.get("errors", [])]
+            raise InvalidInput(body.get("detail") or "invalid parameters", errors=errors)
+        raise ServiceUnavailable(f"the catalog answered {response.status_code}; try again")
+
+
+class AssetsClient:
+    def __init__(self, service: InternalService) -> None:
+        self._service = service
+
+    async def get(self, identity: Identity, asset_id: str) -> Asset | None:
+        response = await self._service.request("GET", f"/api/v1/assets/{asset_id}", identity)
+        if response.status_code == 200:
+            return Asset.model_validate_json(response.content)
+        if response.status_code in (404, 422):
+            return None
+        raise ServiceUnavailable(f"the assets service answered {response.status_code}; try again")
+
+    async def content(self, identity: Identity, asset_id: str, *, max_bytes: int) -> bytes:
+        """The asset's bytes (inputs are small: reference images and short clips)."""
+        async with self._service.stream(
+            "GET", f"/api/v1/assets/{asset_id}/content", identity
+        ) as response:
+            if response.status_code != 200:
+                raise LookupError(
+                    f"input asset {asset_id} is not available ({response.status_code})"
+                )
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ValueError(f"input asset {asset_id} is larger than {max_bytes} bytes")
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+    async def delete(self, identity: Identity, asset_id: str) -> None:
+        await self._service.request("DELETE", f"/api/v1/assets/{asset_id}", identity)
+
+
+def _from_catalog(error: FieldError) -> FieldError:
+    """The catalog names the prompt `params.prompt`; our callers sent it as `prompt`."""
+    if error.loc == ["body", "params", "prompt"]:
+        msg = "this model takes no prompt" if error.type == "unknown_parameter" else error.msg
+        return FieldError(loc=["body", "prompt"], msg=msg, type=error.type)
+    return error

@@ -1,0 +1,88 @@
+"""Binding a generation's input assets to the model's file parameters."""
+
+from typing import Any
+
+from studio_contracts.assets import Asset
+from studio_contracts.catalog import ParamSpec
+from studio_contracts.enums import GenerationType, MediaType
+from studio_contracts.generation_types import GENERATION_TYPE_INFO
+from studio_contracts.problems import FieldError
+
+_PARAM_MEDIA = {
+    "image": MediaType.IMAGE,
+    "images": MediaType.IMAGE,
+    "video": MediaType.VIDEO,
+    "audio": MediaType.AUDIO,
+}
+
+
+def bind_inputs(
+    generation_type: GenerationType,
+    assets: list[Asset | None],
+    media_params: dict[str, ParamSpec],
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """({param: asset id, or a list for `images`}, errors): assets taken in order, each by the
+    first free parameter of its media type; required parameters and the type's inputs checked."""
+    bindings: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for index, asset in enumerate(assets):
+        loc: list[str | int] = ["body", "input_asset_ids", index]
+        if asset is None:
+            errors.append(FieldError(loc=loc, msg="no such asset", type="not_found"))
+            continue
+        name = _free_param(asset.media_type, media_params, bindings)
+        if name is None:
+            accepted = sorted({_PARAM_MEDIA[s.type].value for s in media_params.values()}) or [
+                "no files"
+            ]
+            errors.append(
+                FieldError(
+                    loc=loc,
+                    msg=f"a {asset.media_type.value} cannot be used here; this model takes {', '.join(accepted)}",
+                    type="wrong_media_type",
+                )
+            )
+        elif media_params[name].type == "images":
+            bindings.setdefault(name, []).append(asset.id)
+        else:
+            bindings[name] = asset.id
+    if not errors:
+        errors.extend(_missing(generation_type, media_params, bindings))
+    return bindings, errors
+
+
+def _free_param(
+    media: MediaType, params: dict[str, ParamSpec], bindings: dict[str, Any]
+) -> str | None:
+    candidates = [n for n, s in params.items() if _PARAM_MEDIA[s.type] == media]
+    # Required parameters first, so an optional second image never takes the one that matters.
+    candidates.sort(key=lambda n: not params[n].required)
+    for name in candidates:
+        if params[name].type == "images" or name not in bindings:
+            return name
+    return None
+
+
+def _missing(
+    generation_type: GenerationType, params: dict[str, ParamSpec], bindings: dict[str, Any]
+) -> list[FieldError]:
+    unbound = sorted(n for n, s in params.items() if s.required and n not in bindings)
+    covered = {_PARAM_MEDIA[params[n].type] for n in [*bindings, *unbound]}
+    errors = [
+        FieldError(
+            loc=["body", "input_asset_ids"],
+            msg=f"this model needs an input {_PARAM_MEDIA[params[name].type].value} (for {name!r})",
+            type="missing_input",
+        )
+        for name in unbound
+    ]
+    errors.extend(
+        FieldError(
+            loc=["body", "input_asset_ids"],
+            msg=f"{generation_type.value} needs an input {media.value}",
+            type="missing_input",
+        )
+        for media in GENERATION_TYPE_INFO[generation_type].inputs
+        if media not in covered
+    )
+    return errors

@@ -1,0 +1,88 @@
+"""Writing a job's outputs to object storage under deterministic keys.
+
+`{user}/{project}/{generation}/{index}.{ext}`: a re-run after a crash overwrites the same objects
+instead of adding new ones."""
+
+import hashlib
+from collections.abc import AsyncIterator
+
+import httpx
+from studio_contracts.events import OutputFile
+from studio_contracts.generations import output_asset_id
+from studio_storage import ObjectStore
+
+from studio_generation.providers.base import ProviderOutput, TransientProviderError
+from studio_generation.repository import Doc
+
+
+class OutputWriter:
+    def __init__(self, store: ObjectStore, http: httpx.AsyncClient, *, max_bytes: int) -> None:
+        self._store = store
+        self._http = http
+        self._max_bytes = max_bytes
+
+    async def write(self, doc: Doc, outputs: list[ProviderOutput]) -> list[OutputFile]:
+        files = []
+        for index, output in enumerate(outputs):
+            key = f"{doc['owner']}/{doc['project_id']}/{doc['_id']}/{index}.{output.extension}"
+            size, digest = await self._put(key, output)
+            files.append(
+                OutputFile(
+                    index=index,
+                    asset_id=output_asset_id(doc["_id"], index),
+                    object_key=key,
+                    media_type=output.media_type,
+                    content_type=output.content_type,
+                    size=size,
+                    sha256=digest,
+                    width=output.width,
+                    height=output.height,
+                    duration=output.duration,
+                )
+            )
+        return files
+
+    def keys(self, doc: Doc, outputs: list[ProviderOutput]) -> list[str]:
+        return [
+            f"{doc['owner']}/{doc['project_id']}/{doc['_id']}/{i}.{o.extension}"
+            for i, o in enumerate(outputs)
+        ]
+
+    async def remove(self, keys: list[str]) -> None:
+        for key in keys:
+            await self._store.delete(key)
+
+    async def _put(self, key: str, output: ProviderOutput) -> tuple[int, str]:
+        if output.data is not None:
+            await self._store.put_bytes(key, output.data, content_type=output.content_type)
+            return len(output.data), hashlib.sha256(output.data).hexdigest()
+        if output.url is None:
+            raise ValueError("a provider output has neither bytes nor a URL")
+        digest = hashlib.sha256()
+        counted = [0]
+        try:
+            async with self._http.stream("GET", output.url) as response:
+                if response.status_code != 200:
+                    raise TransientProviderError(
+                        f"the provider's file could not be fetched ({response.status_code})"
+                    )
+                await self._store.put(
+                    key,
+                    self._hashed(response.aiter_raw(), digest, counted),
+                    content_type=output.content_type,
+                )
+        except httpx.HTTPError as exc:
+            raise TransientProviderError(
+                f"the provider's file could not be fetched: {exc}"
+            ) from exc
+        return counted[0], digest.hexdigest()
+
+    async def _hashed(
+        self, chunks: AsyncIterator[bytes], digest: "hashlib._Hash", counted: list[int]
+    ) -> AsyncIterator[bytes]:
+        async for chunk in chunks:
+            counted[0] += len(chunk)
+            if counted[0] > self._max_bytes:
+                raise ValueError(f"a provider output is larger than {self._max_bytes} bytes")
+            digest.update(chunk)
+            yield chunk

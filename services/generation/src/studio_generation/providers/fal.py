@@ -1,0 +1,241 @@
+"""The fal.ai provider: runs a generation on fal's queue API.
+
+Flow (docs/fal-provider.md has the details and the error table): submit the model input with
+file inputs inlined as data URIs, hand the worker an opaque request handle right away (so a
+worker that dies can resume instead of paying for a second run), poll the status until
+COMPLETED while reporting queue position and new log lines, then fetch the result and return
+its media URLs for the worker to copy.
+
+HTTP, retries and error mapping live in `fal_http`; handle, inputs and outputs in `fal_io`.
+"""
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import structlog
+
+from studio_generation.providers.base import (
+    PermanentProviderError,
+    ProviderEvents,
+    ProviderJob,
+    ProviderOutput,
+    ProviderProgress,
+    TransientProviderError,
+)
+from studio_generation.providers.fal_http import (
+    CODE_AUTH,
+    CODE_REQUEST_FAILED,
+    Call,
+    FalHttp,
+    RetryPolicy,
+    describe,
+    raise_for_fal,
+)
+from studio_generation.providers.fal_io import FalHandle, map_outputs, request_body
+
+__all__ = ["DEFAULT_BASE_URL", "FalHandle", "FalProvider"]
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_BASE_URL = "https://queue.fal.run"
+MIB = 1024 * 1024
+
+
+@dataclass
+class _Watch:
+    """What the poll loop has already told the user, so each thing is told once."""
+
+    queue_position: int | None = None
+    status: str | None = None
+    seen_logs: set[tuple[str, str, int]] = field(default_factory=set)
+
+
+class FalProvider:
+    """`Provider` for models whose catalog runtime is `fal`.
+
+    `client` is shared and owned by the caller; the provider sets no default headers on it,
+    so the key goes only to the queue host (never to media URLs on other hosts).
+    """
+
+    name = "fal"
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        key: str,
+        poll_interval_s: float = 0.5,
+        max_poll_interval_s: float = 5.0,
+        request_retries: int = 4,
+        retry_backoff_s: float = 0.5,
+        max_retry_backoff_s: float = 8.0,
+        data_uri_max_bytes: int = 10 * MIB,
+        max_wait_s: float | None = 3600.0,
+    ) -> None:
+        self._key = key
+        self._http = FalHttp(
+            client,
+            base_url=base_url,
+            key=key,
+            policy=RetryPolicy(request_retries, retry_backoff_s, max_retry_backoff_s),
+        )
+        self.base_url = self._http.base_url
+        self._poll_interval_s = poll_interval_s
+        self._max_poll_interval_s = max(poll_interval_s, max_poll_interval_s)
+        self._data_uri_max_bytes = data_uri_max_bytes
+        self._max_wait_s = max_wait_s
+
+    # --- Provider -------------------------------------------------------------------------
+
+    async def run(self, job: ProviderJob, events: ProviderEvents) -> list[ProviderOutput]:
+        self._require_key()
+        bound = log.bind(generation_id=job.generation_id, model_id=job.model_id)
+        if job.resume_request_id:
+            handle = self._handle_for(job.resume_request_id, job.model_id)
+            bound.info("fal_resume", request_id=handle.request_id)
+        else:
+            handle = await self._submit(job)
+            bound.info("fal_submitted", request_id=handle.request_id)
+            await events.submitted(handle.encode())
+        await self._wait(handle, job, events)
+        result = await self._result(handle, job)
+        outputs = map_outputs(result, job.output)
+        bound.info("fal_completed", request_id=handle.request_id, outputs=len(outputs))
+        return outputs
+
+    async def cancel(self, request_id: str) -> bool:
+        """PUT the cancel URL. True when fal took the cancellation (the request had not
+        started); False when it is too late or fal no longer knows the request."""
+        self._require_key()
+        handle = FalHandle.decode(request_id)
+        if handle is None:
+            log.warning("fal_cancel_without_handle", request_id=request_id[:80])
+            return False
+        response = await self._http.send(Call.CANCEL, "PUT", handle.cancel_url)
+        status = _body_status(response)
+        if response.status_code in (200, 202) and status != "ALREADY_COMPLETED":
+            return True
+        if response.status_code in (400, 404, 409):
+            log.info("fal_cancel_too_late", request_id=handle.request_id, status=status)
+            return False
+        raise_for_fal(response, model_id=handle.request_id)
+        return False
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def _require_key(self) -> None:
+        if not self._key:
+            raise PermanentProviderError(
+                "no fal API key is configured (FAL_KEY is missing)", code=CODE_AUTH
+            )
+
+    def _handle_for(self, stored: str, model_id: str) -> FalHandle:
+        """The stored handle, or for a bare fal request id the URLs fal documents."""
+        return FalHandle.decode(stored) or FalHandle.from_request_id(
+            self.base_url, model_id, stored
+        )
+
+    async def _submit(self, job: ProviderJob) -> FalHandle:
+        body = request_body(job.params, job.inputs, max_inline_bytes=self._data_uri_max_bytes)
+        url = f"{self.base_url}/{job.model_id.strip('/')}"
+        response = await self._http.send(Call.SUBMIT, "POST", url, json=body)
+        raise_for_fal(response, model_id=job.model_id)
+        return FalHandle.from_submit(_json_or_none(response))
+
+    async def _wait(self, handle: FalHandle, job: ProviderJob, events: ProviderEvents) -> None:
+        """Poll until COMPLETED, backing off while nothing changes, resetting when it does."""
+        watch = _Watch()
+        interval = self._poll_interval_s
+        deadline = None if self._max_wait_s is None else time.monotonic() + self._max_wait_s
+        while True:
+            response = await self._http.send(
+                Call.STATUS, "GET", handle.status_url, params={"logs": "1"}
+            )
+            body = self._status_body(response, handle, job)
+            if await self._report(body, watch, events):
+                interval = self._poll_interval_s
+            if body.get("status") == "COMPLETED":
+                return
+            if deadline is not None and time.monotonic() + interval > deadline:
+                raise PermanentProviderError(
+                    f"fal did not finish {job.model_id} within {self._max_wait_s:.0f} s "
+                    f"(last status {watch.status})",
+                    code="provider_timeout",
+                )
+            await asyncio.sleep(interval)
+            interval = min(self._max_poll_interval_s, interval * 1.5)
+
+    @staticmethod
+    def _status_body(response: httpx.Response, handle: FalHandle, job: ProviderJob) -> Any:
+        if response.status_code == 404:
+            # Expired (results are kept about an hour) or never existed: resuming cannot work.
+            raise TransientProviderError(
+                f"fal no longer knows request {handle.request_id}", code=CODE_REQUEST_FAILED
+            )
+        raise_for_fal(response, model_id=job.model_id)
+        body = _json_or_none(response)
+        if not isinstance(body, dict):
+            raise TransientProviderError(f"fal answered an unreadable status: {describe(response)}")
+        return body
+
+    @staticmethod
+    async def _report(body: dict[str, Any], watch: _Watch, events: ProviderEvents) -> bool:
+        """Send what is new since the last poll; True when anything changed."""
+        status = body.get("status")
+        changed = status != watch.status
+        watch.status = status if isinstance(status, str) else None
+        position = body.get("queue_position")
+        if status == "IN_QUEUE" and isinstance(position, int) and position != watch.queue_position:
+            watch.queue_position = position
+            await events.progress(ProviderProgress(queue_position=position))
+            changed = True
+        new_lines = _new_log_lines(body.get("logs"), watch.seen_logs)
+        if new_lines:
+            await events.progress(ProviderProgress(logs=tuple(new_lines)))
+            changed = True
+        return changed
+
+    async def _result(self, handle: FalHandle, job: ProviderJob) -> Any:
+        response = await self._http.send(Call.RESULT, "GET", handle.response_url)
+        raise_for_fal(response, model_id=job.model_id)
+        body = _json_or_none(response)
+        if body is None:
+            raise TransientProviderError(f"fal answered an unreadable result: {describe(response)}")
+        return body
+
+
+def _new_log_lines(logs: Any, seen: set[tuple[str, str, int]]) -> list[str]:
+    """fal answers all logs so far on each poll: keep those not reported yet, in order. A line
+    is known by timestamp, message and how often that pair came before it in the same answer,
+    so a genuinely repeated line is still reported once per occurrence."""
+    if not isinstance(logs, list):
+        return []
+    lines = []
+    occurrences: dict[tuple[str, str], int] = {}
+    for entry in logs:
+        if not isinstance(entry, dict) or not isinstance(entry.get("message"), str):
+            continue
+        pair = (str(entry.get("timestamp", "")), entry["message"])
+        occurrences[pair] = occurrences.get(pair, 0) + 1
+        key = (*pair, occurrences[pair])
+        if key not in seen:
+            seen.add(key)
+            lines.append(entry["message"])
+    return lines
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _body_status(response: httpx.Response) -> str | None:
+    body = _json_or_none(response)
+    status = body.get("status") if isinstance(body, dict) else None
+    return status if isinstance(status, str) else None

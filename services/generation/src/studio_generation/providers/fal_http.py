@@ -1,0 +1,249 @@
+"""HTTP to fal's queue: the `Authorization: Key` header, retries with backoff, and turning fal's
+error answers into `ProviderError`s the worker understands.
+
+Kept apart from the polling logic in `fal.py` so the rules "what is retried, what is final, what
+the user is told" live in one place and match docs/fal-provider.md.
+"""
+
+import asyncio
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from enum import Enum
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import structlog
+
+from studio_generation.providers.base import (
+    PermanentProviderError,
+    ProviderError,
+    TransientProviderError,
+)
+
+log = structlog.get_logger(__name__)
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+"""Answers that say "not now": fal's infrastructure, not the request, is the problem."""
+
+MAX_RETRY_AFTER_S = 60.0
+"""A Retry-After longer than this is cut down: a worker slot must not sleep for ever."""
+
+CODE_VALIDATION = "provider_validation"
+CODE_AUTH = "provider_auth"
+CODE_CANCELLED = "provider_cancelled"
+CODE_REQUEST_FAILED = "provider_request_failed"
+"""Transient, but the fal request itself is dead: the worker must submit anew, not resume."""
+
+
+class Call(Enum):
+    """Which queue call is made; decides what may be retried."""
+
+    SUBMIT = "submit"
+    STATUS = "status"
+    RESULT = "result"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    retries: int = 4
+    backoff_s: float = 0.5
+    max_backoff_s: float = 8.0
+
+    def delay(self, attempt: int, response: httpx.Response | None) -> float:
+        """Retry-After when fal sends one, else exponential backoff with full jitter in its
+        upper half (so many workers retrying together spread out)."""
+        if response is not None:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if retry_after is not None:
+                return min(retry_after, MAX_RETRY_AFTER_S)
+        ceiling = min(self.max_backoff_s, self.backoff_s * (2.0**attempt))
+        return ceiling * (0.5 + random.random() / 2)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds (fractions accepted) or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+class FalHttp:
+    """Sends one queue call, retrying what is worth retrying, and raises mapped errors."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, *, base_url: str, key: str, policy: RetryPolicy
+    ) -> None:
+        self._client = client
+        self.base_url = base_url.rstrip("/")
+        self._key = key
+        self._policy = policy
+        self._origin = origin(self.base_url)
+
+    def on_queue_host(self, url: str) -> bool:
+        """Only URLs on the queue host get the key; anything else would leak it."""
+        return origin(url) == self._origin
+
+    async def send(
+        self,
+        call: Call,
+        method: str,
+        url: str,
+        *,
+        json: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """The final answer to one call, error statuses included for the caller to read
+        (`raise_for_fal` maps them); raises `TransientProviderError` once retries are spent."""
+        if not self.on_queue_host(url):
+            raise PermanentProviderError(
+                f"refusing to send the fal key to {urlsplit(url).netloc}: not the queue host"
+            )
+        headers = {"Authorization": f"Key {self._key}"}
+        attempt = 0
+        while True:
+            try:
+                response = await self._client.request(
+                    method, url, json=json, params=params, headers=headers
+                )
+            except httpx.HTTPError as exc:
+                if call is Call.SUBMIT and not _surely_not_sent(exc):
+                    # fal may hold the request already; a resubmit could pay for it twice.
+                    raise TransientProviderError(
+                        f"fal did not answer the submission ({type(exc).__name__})"
+                    ) from exc
+                failure: httpx.Response | None = None
+                reason = f"{type(exc).__name__}: {exc}"
+            else:
+                if not self._retryable(call, response):
+                    return response
+                failure, reason = response, describe(response)
+            if attempt >= self._policy.retries:
+                raise _transient(call, failure, reason)
+            delay = self._policy.delay(attempt, failure)
+            log.warning(
+                "fal_call_retry", call=call.value, attempt=attempt + 1, reason=reason, delay=delay
+            )
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    @staticmethod
+    def _retryable(call: Call, response: httpx.Response) -> bool:
+        if response.status_code not in RETRYABLE_STATUSES:
+            return False
+        if call is Call.SUBMIT and response.status_code == 504:
+            return False  # the request may exist at fal; the worker decides, see docs
+        # The result of a finished request that failed in fal's infrastructure is stored:
+        # asking again answers the same, so it is final (except rate limiting).
+        return not (call is Call.RESULT and response.status_code != 429 and error_type(response))
+
+
+def _surely_not_sent(exc: httpx.HTTPError) -> bool:
+    """Errors raised before a byte of the request left: resubmitting cannot duplicate it."""
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def _transient(call: Call, response: httpx.Response | None, reason: str) -> TransientProviderError:
+    if call is Call.SUBMIT and response is not None and response.status_code == 504:
+        return TransientProviderError(f"fal timed out accepting the job: {reason}")
+    return TransientProviderError(f"fal is unavailable ({call.value}): {reason}")
+
+
+def error_type(response: httpx.Response) -> str | None:
+    """fal's infrastructure error category, from the header or the body."""
+    header: str | None = response.headers.get("x-fal-error-type")
+    if header:
+        return header
+    body = _json(response)
+    value = body.get("error_type") if isinstance(body, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def describe(response: httpx.Response) -> str:
+    """One line for logs and messages: status, category, fal's own words."""
+    body = _json(response)
+    detail = body.get("detail") if isinstance(body, dict) else None
+    text = detail if isinstance(detail, str) else response.text[:300]
+    category = error_type(response)
+    prefix = f"HTTP {response.status_code}" + (f" {category}" if category else "")
+    return f"{prefix}: {text}" if text else prefix
+
+
+def validation_messages(detail: Any) -> list[str]:
+    """`field: msg` for each entry of a 422 `detail` list (loc without the leading "body")."""
+    if isinstance(detail, str):
+        return [detail]
+    if not isinstance(detail, list):
+        return []
+    messages = []
+    for item in detail:
+        if not isinstance(item, dict):
+            continue
+        loc = [str(part) for part in item.get("loc", []) if part != "body"]
+        msg = str(item.get("msg", "invalid"))
+        messages.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
+    return messages
+
+
+def raise_for_fal(response: httpx.Response, *, model_id: str) -> None:
+    """Turn a non-2xx answer (after retries) into the ProviderError the worker acts on."""
+    status = response.status_code
+    if status < 400:
+        return
+    raise map_error(response, model_id=model_id)
+
+
+def map_error(response: httpx.Response, *, model_id: str) -> ProviderError:
+    status = response.status_code
+    body = _json(response)
+    if status == 422:
+        detail = body.get("detail") if isinstance(body, dict) else None
+        messages = validation_messages(detail) or [describe(response)]
+        return PermanentProviderError(
+            f"fal rejected the input of {model_id}: " + "; ".join(messages),
+            code=CODE_VALIDATION,
+        )
+    if status == 401:
+        return PermanentProviderError(
+            "fal refused the API key: FAL_KEY is missing or wrong", code=CODE_AUTH
+        )
+    if status == 403:
+        return PermanentProviderError(
+            f"the fal API key has no access to {model_id} (check the key's account and scopes)",
+            code=CODE_AUTH,
+        )
+    category = error_type(response)
+    if category == "client_cancelled" or status == 499:
+        return PermanentProviderError(
+            f"the fal request was cancelled: {describe(response)}", code=CODE_CANCELLED
+        )
+    if status in RETRYABLE_STATUSES:
+        # Only reached for a stored infrastructure failure of a finished request.
+        return TransientProviderError(
+            f"fal could not run the job: {describe(response)}", code=CODE_REQUEST_FAILED
+        )
+    return PermanentProviderError(f"fal rejected the job: {describe(response)}")

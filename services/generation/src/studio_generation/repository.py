@@ -1,0 +1,200 @@
+"""Generation records in MongoDB.
+
+Every state change is one conditional `find_one_and_update` with the expected status in the
+filter, so two workers (or a worker and a cancel) can never both win, and a terminal state is
+never left. Times that updates change are integer milliseconds: the embedded MongoDB-wire server
+returns datetimes written by `$set` as strings.
+"""
+
+import time
+from typing import Any
+
+from pymongo import DESCENDING, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+from studio_contracts.enums import GenerationStatus
+from studio_runtime.mongo import create_newest_first_index
+from studio_runtime.pagination import cursor_filter
+
+Doc = dict[str, Any]
+PENDING, PROCESSING = GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value
+ACTIVE = [PENDING, PROCESSING]
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class GenerationRepository:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._generations: AsyncCollection[Doc] = db["generations"]
+        self._keys: AsyncCollection[Doc] = db["idempotency_keys"]
+
+    async def ensure_indexes(self) -> None:
+        await create_newest_first_index(self._generations, "owner")
+        await create_newest_first_index(self._generations, "owner", "project_id")
+        await self._generations.create_index([("status", 1), ("published", 1), ("created_ms", 1)])
+
+    # --- accepting ---------------------------------------------------------------------
+
+    async def claim_idempotency_key(self, owner: str, key: str, generation_id: str) -> Doc | None:
+        """Reserve `key` for `generation_id`: None when reserved now, else the holding record
+        (`generation_id`, `created_ms`), or `{}` if it vanished in between."""
+        try:
+            await self._keys.insert_one(
+                {"_id": f"{owner}:{key}", "generation_id": generation_id, "created_ms": now_ms()}
+            )
+        except DuplicateKeyError:
+            return await self._keys.find_one({"_id": f"{owner}:{key}"}) or {}
+        return None
+
+    async def release_idempotency_key(self, owner: str, key: str, generation_id: str) -> None:
+        """Free the key after the request that held it failed, so a retry can use it."""
+        await self._keys.delete_one({"_id": f"{owner}:{key}", "generation_id": generation_id})
+
+    async def drop_idempotency_key(self, owner: str, key: str) -> None:
+        """Forget an expired key."""
+        await self._keys.delete_one({"_id": f"{owner}:{key}"})
+
+    async def insert(self, doc: Doc) -> None:
+        await self._generations.insert_one(doc)
+
+    async def mark_published(self, generation_id: str) -> None:
+        await self._generations.update_one({"_id": generation_id}, {"$set": {"published": True}})
+
+    async def unpublished(self, older_than_ms: int, limit: int = 200) -> list[Doc]:
+        found = self._generations.find(
+            {"status": PENDING, "published": False, "created_ms": {"$lt": older_than_ms}}
+        ).limit(limit)
+        return [doc async for doc in found]
+
+    # --- reading -----------------------------------------------------------------------
+
+    async def get(self, owner: str, generation_id: str) -> Doc | None:
+        return await self._generations.find_one({"_id": generation_id, "owner": owner})
+
+    async def get_by_id(self, generation_id: str) -> Doc | None:
+        return await self._generations.find_one({"_id": generation_id})
+
+    async def find_page(
+        self,
+        owner: str,
+        *,
+        project_id: str | None,
+        status: str | None,
+        type: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> list[Doc]:
+        query: Doc = {"owner": owner, **cursor_filter(cursor)}
+        for name, value in (("project_id", project_id), ("status", status), ("type", type)):
+            if value is not None:
+                query[name] = value
+        found = self._generations.find(query).sort("_id", DESCENDING).limit(limit + 1)
+        return [doc async for doc in found]
+
+    # --- the worker's transitions ----------------------------------------------------------
+
+    async def claim(self, generation_id: str, *, lease_ms: int) -> Doc | None:
+        """pending → processing, or take over a processing job whose lease ran out."""
+        now = now_ms()
+        return await self._generations.find_one_and_update(
+            {
+                "_id": generation_id,
+                "$or": [
+                    {"status": PENDING},
+                    {"status": PROCESSING, "lease_until_ms": {"$lt": now}},
+                ],
+            },
+            {
+                "$set": {"status": PROCESSING, "lease_until_ms": now + lease_ms, "started_ms": now},
+                "$inc": {"attempts": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def renew_lease(self, generation_id: str, *, lease_ms: int) -> Doc | None:
+        """Extend the lease; returns the record (to see a cancel request), None if no longer ours."""
+        return await self._generations.find_one_and_update(
+            {"_id": generation_id, "status": PROCESSING},
+            {"$set": {"lease_until_ms": now_ms() + lease_ms}},
+            projection={"cancel_requested": True},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def mark_announced(self, generation_id: str) -> None:
+        await self._generations.update_one({"_id": generation_id}, {"$set": {"announced": True}})
+
+    async def set_provider_request(self, generation_id: str, handle: str) -> None:
+        await self._generations.update_one(
+            {"_id": generation_id, "status": PROCESSING}, {"$set": {"provider_request": handle}}
+        )
+
+    async def set_progress(self, generation_id: str, progress: Doc) -> None:
+        await self._generations.update_one(
+            {"_id": generation_id, "status": PROCESSING}, {"$set": {"progress": progress}}
+        )
+
+    async def complete(self, generation_id: str, outputs: list[Doc]) -> Doc | None:
+        return await self._finish(
+            generation_id, [PROCESSING], GenerationStatus.COMPLETED, {"outputs": outputs}
+        )
+
+    async def fail(self, generation_id: str, error: Doc) -> Doc | None:
+        return await self._finish(generation_id, ACTIVE, GenerationStatus.FAILED, {"error": error})
+
+    async def mark_cancelled(self, generation_id: str) -> Doc | None:
+        return await self._finish(generation_id, ACTIVE, GenerationStatus.CANCELLED, {})
+
+    async def release(self, generation_id: str, error: Doc) -> Doc | None:
+        """processing → pending after a transient failure; the next delivery tries again."""
+        return await self._generations.find_one_and_update(
+            {"_id": generation_id, "status": PROCESSING},
+            {"$set": {"status": PENDING, "lease_until_ms": 0, "last_error": error}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def _finish(
+        self, generation_id: str, expected: list[str], status: GenerationStatus, fields: Doc
+    ) -> Doc | None:
+        return await self._generations.find_one_and_update(
+            {"_id": generation_id, "status": {"$in": expected}},
+            {
+                "$set": {
+                    "status": status.value,
+                    "completed_ms": now_ms(),
+                    "lease_until_ms": 0,
+                    **fields,
+                }
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+
+    # --- the user's actions ------------------------------------------------------------
+
+    async def cancel_pending(self, owner: str, generation_id: str) -> Doc | None:
+        return await self._generations.find_one_and_update(
+            {"_id": generation_id, "owner": owner, "status": PENDING},
+            {"$set": {"status": GenerationStatus.CANCELLED.value, "completed_ms": now_ms()}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def request_cancel(self, owner: str, generation_id: str) -> Doc | None:
+        return await self._generations.find_one_and_update(
+            {"_id": generation_id, "owner": owner, "status": PROCESSING},
+            {"$set": {"cancel_requested": True}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def delete(self, owner: str, generation_id: str) -> Doc | None:
+        return await self._generations.find_one_and_delete(
+            {"_id": generation_id, "owner": owner, "status": {"$nin": ACTIVE}}
+        )
+
+    async def of_project(self, owner: str, project_id: str, limit: int = 500) -> list[Doc]:
+        found = self._generations.find({"owner": owner, "project_id": project_id}).limit(limit)
+        return [doc async for doc in found]
+
+    async def delete_by_id(self, generation_id: str) -> None:
+        await self._generations.delete_one({"_id": generation_id})

@@ -1,0 +1,233 @@
+"""What the generation API does: accept a request (validated, stored, queued), and the user's
+actions on generations (cancel, retry, delete). The worker's side is in `worker.py`."""
+
+import asyncio
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from studio_contracts.enums import GenerationStatus
+from studio_contracts.events import ProjectDeleted
+from studio_contracts.generations import GenerationCreate
+from studio_contracts.problems import FieldError
+from studio_runtime.errors import Conflict, InvalidInput, NotFound
+from studio_runtime.ids import new_id
+from studio_runtime.internal_auth import Identity
+from studio_runtime.internal_http import ProjectsClient
+
+from studio_generation.clients import AssetsClient, CatalogClient
+from studio_generation.events import GenerationEvents
+from studio_generation.inputs import bind_inputs
+from studio_generation.repository import ACTIVE, Doc, GenerationRepository, now_ms
+from studio_generation.settings import GenerationSettings
+
+log = structlog.get_logger(__name__)
+
+MAX_SEED = 2**31 - 1
+IDEMPOTENCY_WAIT_S = 10.0
+
+
+class GenerationService:
+    def __init__(
+        self,
+        repository: GenerationRepository,
+        catalog: CatalogClient,
+        assets: AssetsClient,
+        projects: ProjectsClient,
+        events: GenerationEvents,
+        settings: GenerationSettings,
+    ) -> None:
+        self.repository = repository
+        self._catalog = catalog
+        self._assets = assets
+        self._projects = projects
+        self._events = events
+        self._settings = settings
+
+    async def require_project(self, identity: Identity, project_id: str) -> None:
+        await self._projects.require_project(identity, project_id)
+
+    async def request(
+        self,
+        identity: Identity,
+        project_id: str,
+        body: GenerationCreate,
+        idempotency_key: str | None,
+    ) -> Doc:
+        """Store a new pending generation and queue it, or, for a repeated Idempotency-Key,
+        return the generation the key first made."""
+        generation_id = new_id()
+        if idempotency_key is not None:
+            existing = await self._reserve_key(identity.user_id, idempotency_key, generation_id)
+            if existing is not None:
+                return existing
+        try:
+            return await self._accept(identity, project_id, body, generation_id)
+        except BaseException:
+            if idempotency_key is not None:
+                await self.repository.release_idempotency_key(
+                    identity.user_id, idempotency_key, generation_id
+                )
+            raise
+
+    async def _reserve_key(self, owner: str, key: str, generation_id: str) -> Doc | None:
+        deadline = asyncio.get_running_loop().time() + IDEMPOTENCY_WAIT_S
+        while asyncio.get_running_loop().time() < deadline:
+            holder = await self.repository.claim_idempotency_key(owner, key, generation_id)
+            if holder is None:
+                return None
+            if holder and now_ms() - holder["created_ms"] > self._settings.idempotency_ttl_s * 1000:
+                await self.repository.drop_idempotency_key(owner, key)
+                continue
+            if holder:
+                existing = await self.repository.get(owner, holder["generation_id"])
+                if existing is not None:
+                    return existing
+            # The first request with this key is still being accepted (or just failed and
+            # released it): wait for its record, or for the key to come free.
+            await asyncio.sleep(0.05)
+        raise Conflict("a request with this Idempotency-Key is still being processed; try again")
+
+    async def _accept(
+        self, identity: Identity, project_id: str, body: GenerationCreate, generation_id: str
+    ) -> Doc:
+        params = dict(body.params)
+        if body.prompt:
+            params["prompt"] = body.prompt
+        _, validated, assets = await asyncio.gather(
+            self._projects.require_project(identity, project_id),
+            self._catalog.validate(identity, body.model_id, body.type, params),
+            asyncio.gather(
+                *(self._assets.get(identity, asset_id) for asset_id in body.input_asset_ids)
+            ),
+        )
+        bindings, errors = bind_inputs(body.type, list(assets), validated.media_params)
+        if errors:
+            raise InvalidInput("; ".join(e.msg for e in errors), errors=errors)
+        final = dict(validated.params)
+        if "seed" in validated.accepted and final.get("seed") is None:
+            final["seed"] = secrets.randbelow(MAX_SEED)
+        doc: Doc = {
+            "_id": generation_id,
+            "owner": identity.user_id,
+            "project_id": project_id,
+            "type": body.type.value,
+            "model_id": body.model_id,
+            "runtime": validated.runtime,
+            "output": validated.output.value,
+            "prompt": body.prompt,
+            "params": final,
+            "input_asset_ids": list(body.input_asset_ids),
+            "input_bindings": bindings,
+            "status": GenerationStatus.PENDING.value,
+            "attempts": 0,
+            "created_ms": now_ms(),
+            "published": False,
+            "request_id": identity.request_id,
+        }
+        await self.repository.insert(doc)
+        await self.publish_requested(doc)
+        log.info("generation.accepted", generation_id=generation_id, model_id=body.model_id)
+        return doc
+
+    async def publish_requested(self, doc: Doc) -> None:
+        """Queue the generation. If the broker is down the record stays unpublished and the
+        relay queues it later: an accepted generation is never lost."""
+        try:
+            await self._events.requested(doc)
+        except Exception as exc:
+            log.warning("generation.publish_deferred", generation_id=doc["_id"], error=str(exc))
+            return
+        await self.repository.mark_published(doc["_id"])
+        doc["published"] = True
+
+    async def cancel(self, identity: Identity, generation_id: str) -> Doc:
+        doc = await self.repository.cancel_pending(identity.user_id, generation_id)
+        if doc is not None:
+            await self._events.cancelled(doc)
+            return doc
+        doc = await self.repository.request_cancel(identity.user_id, generation_id)
+        if doc is not None:
+            return doc  # the worker cancels at the provider and ends it cancelled
+        doc = await self._get(identity, generation_id)
+        raise Conflict(f"the generation is already {doc['status']}")
+
+    async def retry(self, identity: Identity, generation_id: str, *, reroll_seed: bool) -> Doc:
+        original = await self._get(identity, generation_id)
+        params = {k: v for k, v in original["params"].items() if k != "prompt"}
+        if reroll_seed:
+            params.pop("seed", None)
+        body = GenerationCreate(
+            type=original["type"],
+            model_id=original["model_id"],
+            prompt=original["prompt"],
+            params=params,
+            input_asset_ids=original["input_asset_ids"],
+        )
+        return await self._accept(identity, original["project_id"], body, new_id())
+
+    async def delete(self, identity: Identity, generation_id: str, *, delete_outputs: bool) -> None:
+        doc = await self.repository.delete(identity.user_id, generation_id)
+        if doc is None:
+            existing = await self._get(identity, generation_id)
+            raise Conflict(f"the generation is {existing['status']}; cancel it before deleting it")
+        if delete_outputs:
+            for output in doc.get("outputs", []):
+                await self._assets.delete(identity, output["asset_id"])
+
+    async def delete_project_generations(self, event: ProjectDeleted) -> None:
+        """A deleted project's generations are cancelled (a running worker notices and stops)
+        and removed."""
+        while batch := await self.repository.of_project(event.user_id, event.project_id):
+            for doc in batch:
+                if doc["status"] in ACTIVE and await self.repository.mark_cancelled(doc["_id"]):
+                    await self._events.cancelled(doc)
+                await self.repository.delete_by_id(doc["_id"])
+        log.info("project_generations.deleted", project_id=event.project_id)
+
+    async def get(self, identity: Identity, generation_id: str) -> Doc:
+        return await self._get(identity, generation_id)
+
+    async def _get(self, identity: Identity, generation_id: str) -> Doc:
+        doc = await self.repository.get(identity.user_id, generation_id)
+        if doc is None:
+            raise NotFound(f"no generation {generation_id!r}")
+        return doc
+
+
+def idempotency_key_error(key: str) -> InvalidInput | None:
+    if 1 <= len(key) <= 200 and key.isprintable():
+        return None
+    return InvalidInput(
+        "Idempotency-Key must be 1-200 printable characters",
+        errors=[
+            FieldError(loc=["header", "idempotency-key"], msg="invalid key", type="idempotency_key")
+        ],
+    )
+
+
+def public_fields(doc: Doc) -> dict[str, Any]:
+    """The record as the public `Generation` DTO reads it."""
+
+    def at(ms: int | None) -> datetime | None:
+        return None if not ms else datetime.fromtimestamp(ms / 1000, UTC)
+
+    progress = doc.get("progress")
+    return {
+        "id": doc["_id"],
+        "project_id": doc["project_id"],
+        "type": doc["type"],
+        "model_id": doc["model_id"],
+        "prompt": doc["prompt"],
+        "params": doc["params"],
+        "input_asset_ids": doc["input_asset_ids"],
+        "status": doc["status"],
+        "progress": progress if doc["status"] == GenerationStatus.PROCESSING.value else None,
+        "error": doc.get("error"),
+        "outputs": doc.get("outputs", []),
+        "created_at": at(doc["created_ms"]),
+        "started_at": at(doc.get("started_ms")),
+        "completed_at": at(doc.get("completed_ms")),
+        "attempts": doc.get("attempts", 0),
+    }

@@ -1,0 +1,261 @@
+"""The worker: takes `generation.requested` from the shared durable consumer and runs each job.
+
+Per job: claim it (pending → processing, or take over a processing job whose worker's lease
+ran out), announce `generation.started`, run the provider while renewing the lease and watching
+for a cancel request, write the outputs to storage, complete it and announce
+`generation.completed`. Transient failures put the job back to pending and retry it later with
+backoff, up to `max_attempts`; permanent ones fail it at once with the provider's words.
+"""
+
+import asyncio
+import random
+import time
+from typing import Any
+
+import structlog
+from studio_contracts.dtos import ErrorInfo
+from studio_contracts.enums import GenerationStatus, GenerationType, MediaType
+from studio_contracts.events import GenerationRequested, OutputFile
+from studio_runtime.events import RetryLater
+from studio_runtime.internal_auth import Identity
+
+from studio_generation.clients import AssetsClient
+from studio_generation.events import GenerationEvents
+from studio_generation.outputs import OutputWriter
+from studio_generation.providers.base import (
+    InputFile,
+    PermanentProviderError,
+    Provider,
+    ProviderError,
+    ProviderJob,
+    ProviderOutput,
+    ProviderProgress,
+)
+from studio_generation.repository import PROCESSING, Doc, GenerationRepository
+from studio_generation.settings import WorkerSettings
+
+log = structlog.get_logger(__name__)
+
+MAX_INPUT_BYTES = 100 * 1024 * 1024
+PROGRESS_EVERY_S = 1.0
+
+
+class JobStopped(Exception):
+    """The job ended early: cancelled by its owner, its record removed, or past its deadline."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Worker:
+    def __init__(
+        self,
+        repository: GenerationRepository,
+        events: GenerationEvents,
+        providers: dict[str, Provider],
+        writer: OutputWriter,
+        assets: AssetsClient,
+        settings: WorkerSettings,
+    ) -> None:
+        self._repository = repository
+        self._events = events
+        self._providers = providers
+        self._writer = writer
+        self._assets = assets
+        self._settings = settings
+
+    async def handle(self, event: GenerationRequested) -> None:
+        lease_ms = int(self._settings.lease_s * 1000)
+        doc = await self._repository.claim(event.generation_id, lease_ms=lease_ms)
+        if doc is None:
+            await self._not_claimed(event.generation_id)
+            return
+        with structlog.contextvars.bound_contextvars(
+            generation_id=doc["_id"], attempt=doc["attempts"]
+        ):
+            await self._events.started(doc)
+            try:
+                files = await self._execute(doc)
+            except JobStopped as stop:
+                await self._stopped(doc, stop.reason)
+            except PermanentProviderError as exc:
+                await self._fail(doc, ErrorInfo(code=exc.code, message=exc.message))
+            except Exception as exc:
+                await self._transient(doc, exc)
+            else:
+                await self._complete(doc, files)
+
+    async def _not_claimed(self, generation_id: str) -> None:
+        current = await self._repository.get_by_id(generation_id)
+        if current is None:
+            log.info("job.dropped", generation_id=generation_id, reason="no such generation")
+        elif current["status"] == PROCESSING:
+            # Another worker holds a live lease; if it dies, its own delivery comes back.
+            log.info("job.dropped", generation_id=generation_id, reason="running elsewhere")
+        elif current["status"] == GenerationStatus.PENDING.value:
+            raise RetryLater("claim raced with another worker", 1.0)
+        elif current["status"] == GenerationStatus.COMPLETED.value and not current.get("announced"):
+            # Completed, but the worker died before saying so: say it now.
+            await self._announce_completed(
+                current, [OutputFile.model_validate(o) for o in current["outputs"]]
+            )
+        else:
+            log.info("job.dropped", generation_id=generation_id, reason=current["status"])
+
+    async def _execute(self, doc: Doc) -> list[OutputFile]:
+        provider = self._provider_for(doc)
+        job = ProviderJob(
+            generation_id=doc["_id"],
+            model_id=doc["model_id"],
+            type=GenerationType(doc["type"]),
+            output=MediaType(doc["output"]),
+            params=doc["params"],
+            inputs=await self._load_inputs(doc),
+            resume_request_id=doc.get("provider_request"),
+        )
+        reporter = _Reporter(self._repository, self._events, doc)
+        run = asyncio.create_task(provider.run(job, reporter))
+        watch = asyncio.create_task(self._watch(doc["_id"]))
+        deadline = self._settings.model_deadlines_s.get(
+            doc["model_id"], self._settings.job_deadline_s
+        )
+        try:
+            done, _ = await asyncio.wait(
+                {run, watch}, timeout=deadline, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            watch.cancel()
+        if run in done:
+            outputs: list[ProviderOutput] = run.result()
+            return await self._writer.write(doc, outputs)
+        run.cancel()
+        await asyncio.gather(run, return_exceptions=True)
+        if reporter.handle is not None:
+            try:
+                await provider.cancel(reporter.handle)
+            except ProviderError as exc:
+                log.warning("provider.cancel_failed", error=exc.message)
+        reason = watch.result() if watch in done else f"timed out after {deadline:g} s"
+        raise JobStopped(reason)
+
+    async def _watch(self, generation_id: str) -> str:
+        """Renew the lease until the job is cancelled or its record goes; say which."""
+        lease_ms = int(self._settings.lease_s * 1000)
+        while True:
+            await asyncio.sleep(self._settings.heartbeat_s)
+            current = await self._repository.renew_lease(generation_id, lease_ms=lease_ms)
+            if current is None:
+                return "gone"
+            if current.get("cancel_requested"):
+                return "cancelled"
+
+    def _provider_for(self, doc: Doc) -> Provider:
+        provider = self._providers.get(doc["runtime"])
+        if provider is None:
+            raise PermanentProviderError(
+                "No fal.ai key is configured on this server (set STUDIO_FAL_KEY or FAL_KEY), so "
+                "hosted models cannot run; choose a local model or ask the operator to add a key.",
+                code="provider_not_configured",
+            )
+        return provider
+
+    async def _load_inputs(self, doc: Doc) -> dict[str, InputFile]:
+        identity = Identity(doc["owner"], doc.get("request_id"))
+        inputs: dict[str, InputFile] = {}
+        for name, bound in doc.get("input_bindings", {}).items():
+            asset_id = bound[0] if isinstance(bound, list) else bound
+            asset = await self._assets.get(identity, asset_id)
+            if asset is None:
+                raise PermanentProviderError(
+                    f"The input file {asset_id} no longer exists.", code="input_missing"
+                )
+            data = await self._assets.content(identity, asset_id, max_bytes=MAX_INPUT_BYTES)
+            inputs[name] = InputFile(
+                content_type=asset.content_type, data=data, filename=asset.name
+            )
+        return inputs
+
+    async def _complete(self, doc: Doc, files: list[OutputFile]) -> None:
+        finished = await self._repository.complete(
+            doc["_id"], [f.model_dump(mode="json") for f in files]
+        )
+        if finished is None:
+            # Cancelled or deleted while the last bytes were written: nobody wants them.
+            await self._writer.remove([f.object_key for f in files])
+            await self._stopped(doc, "cancelled")
+            return
+        await self._announce_completed(finished, files)
+        log.info("job.completed", outputs=len(files), ms=_since(doc))
+
+    async def _announce_completed(self, doc: Doc, files: list[OutputFile]) -> None:
+        await self._events.completed(doc, files)
+        await self._repository.mark_announced(doc["_id"])
+
+    async def _fail(self, doc: Doc, error: ErrorInfo) -> None:
+        failed = await self._repository.fail(doc["_id"], error.model_dump())
+        if failed is not None:
+            await self._events.failed(failed, error)
+            log.info("job.failed", code=error.code, message=error.message)
+
+    async def _stopped(self, doc: Doc, reason: str) -> None:
+        if reason.startswith("timed out"):
+            message = f"The generation {reason} and was stopped; the model did not finish in time."
+            await self._fail(doc, ErrorInfo(code="timeout", message=message))
+            return
+        cancelled = await self._repository.mark_cancelled(doc["_id"])
+        if cancelled is not None:
+            await self._events.cancelled(cancelled)
+        log.info("job.stopped", reason=reason)
+
+    async def _transient(self, doc: Doc, exc: Exception) -> None:
+        message = exc.message if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, ProviderError):
+            log.error("job.crashed", exc_info=exc)
+        if doc["attempts"] >= self._settings.max_attempts:
+            await self._fail(
+                doc,
+                ErrorInfo(
+                    code="provider_unavailable",
+                    message=f"The provider kept failing ({message}); gave up after {doc['attempts']} attempts.",
+                ),
+            )
+            return
+        await self._repository.release(doc["_id"], {"code": "transient", "message": message})
+        delay = min(2.0 ** doc["attempts"], 60.0) * random.uniform(0.5, 1.0)
+        raise RetryLater(message, delay)
+
+
+class _Reporter:
+    """The provider's side channel: its request id (stored before waiting) and progress
+    (stored and announced, at most once a second)."""
+
+    def __init__(
+        self, repository: GenerationRepository, events: GenerationEvents, doc: Doc
+    ) -> None:
+        self._repository = repository
+        self._events = events
+        self._doc = doc
+        self._last = 0.0
+        self.handle: str | None = doc.get("provider_request")
+
+    async def submitted(self, request_id: str) -> None:
+        self.handle = request_id
+        await self._repository.set_provider_request(self._doc["_id"], request_id)
+
+    async def progress(self, progress: ProviderProgress) -> None:
+        now = time.monotonic()
+        if now - self._last < PROGRESS_EVERY_S:
+            return
+        self._last = now
+        fields: dict[str, Any] = {
+            "queue_position": progress.queue_position,
+            "percent": progress.percent,
+            "logs": list(progress.logs[-20:]),
+        }
+        await self._repository.set_progress(self._doc["_id"], fields)
+        await self._events.progress(self._doc, fields)
+
+
+def _since(doc: Doc) -> int:
+    return int(time.time() * 1000) - int(doc.get("started_ms", 0))

@@ -1,0 +1,399 @@
+"""The generation pipeline end to end, through the gateway: request → JetStream → worker →
+provider → storage → assets, with every service running against the real servers."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support import media_samples
+from tests.support.full_stack import FullStack, full_stack
+from tests.support.waiting import eventually
+
+MAGIC = {
+    "image": lambda b: b.startswith(b"\x89PNG") or (b[:4] == b"RIFF" and b[8:12] == b"WEBP"),
+    "video": lambda b: b[4:8] == b"ftyp" or b.startswith(b"\x1a\x45\xdf\xa3"),
+    "audio": lambda b: b[:4] == b"RIFF" and b[8:12] == b"WAVE",
+    "model3d": lambda b: b.startswith(b"glTF"),
+}
+
+
+@pytest.fixture
+async def stack(
+    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: Path
+) -> AsyncIterator[FullStack]:
+    async with full_stack(
+        mongo_url=mongo_url,
+        mongo_db_name=mongo_db_name,
+        nats_url=nats_url,
+        nats_prefix=nats_prefix,
+        storage_url=(tmp_path / "storage").as_uri(),
+    ) as running_stack:
+        yield running_stack
+
+
+async def new_project(client: httpx.AsyncClient) -> str:
+    response = await client.post("/api/v1/projects", json={"name": "Pipeline"})
+    assert response.status_code == 201
+    project_id: str = response.json()["id"]
+    return project_id
+
+
+async def generate(client: httpx.AsyncClient, project: str, **body: Any) -> dict[str, Any]:
+    response = await client.post(f"/api/v1/projects/{project}/generations", json=body)
+    assert response.status_code == 202, response.text
+    generation: dict[str, Any] = response.json()
+    return generation
+
+
+async def finished(
+    client: httpx.AsyncClient, generation_id: str, within: float = 30
+) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+
+    async def done() -> bool:
+        result.update((await client.get(f"/api/v1/generations/{generation_id}")).json())
+        return result["status"] in ("completed", "failed", "cancelled")
+
+    await eventually(done, within=within)
+    return result
+
+
+async def upload(client: httpx.AsyncClient, project: str, data: bytes, name: str) -> str:
+    response = await client.post(f"/api/v1/projects/{project}/assets", files={"file": (name, data)})
+    assert response.status_code == 201, response.text
+    asset_id: str = response.json()["id"]
+    return asset_id
+
+
+async def test_every_generation_type_completes_with_the_local_provider(stack: FullStack) -> None:
+    async with stack.client() as client:
+        project = await new_project(client)
+        image = await upload(client, project, media_samples.png(320, 240), "ref.png")
+        video_job = await generate(
+            client,
+            project,
+            type="text-to-video",
+            model_id="local/video",
+            prompt="waves",
+            params={"duration": "1"},
+        )
+        video_done = await finished(client, video_job["id"])
+        assert video_done["status"] == "completed", video_done
+        source_video = video_done["outputs"][0]["asset_id"]
+        cases = [
+            ("text-to-image", "local/image", [], {"image_size": "square"}),
+            ("image-to-image", "local/image-edit", [image], {}),
+            ("image-to-video", "local/image-to-video", [image], {"duration": "1"}),
+            ("video-to-video", "local/video-to-video", [source_video], {}),
+            ("text-to-audio", "local/audio", [], {"seconds_total": 1}),
+            ("image-to-3d", "local/3d", [image], {}),
+        ]
+        jobs = [
+            (
+                kind,
+                await generate(
+                    client,
+                    project,
+                    type=kind,
+                    model_id=model,
+                    prompt="a lighthouse at dusk",
+                    params=params,
+                    input_asset_ids=inputs,
+                ),
+            )
+            for kind, model, inputs, params in cases
+        ]
+        for kind, job in jobs:
+            assert job["status"] == "pending"
+            done = await finished(client, job["id"])
+            assert done["status"] == "completed", (kind, done)
+            assert done["attempts"] == 1
+            assert done["started_at"] and done["completed_at"]
+            output = done["outputs"][0]
+            asset = await _eventually_asset(client, output["asset_id"])
+            assert asset["generation_id"] == job["id"]
+            assert asset["kind"] == "output"
+            content = (await client.get(asset["content_url"])).content
+            assert MAGIC[output["media_type"]](content), kind
+            assert len(content) == output["size"]
+        listed = (await client.get(f"/api/v1/projects/{project}/generations")).json()["items"]
+        assert len(listed) == 7
+        assert all(g["status"] == "completed" for g in listed)
+
+
+async def _eventually_asset(client: httpx.AsyncClient, asset_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+
+    async def registered() -> bool:
+        response = await client.get(f"/api/v1/assets/{asset_id}")
+        if response.status_code == 200:
+            found.update(response.json())
+        return response.status_code == 200
+
+    await eventually(registered)
+    return found
+
+
+async def test_seed_is_recorded_and_retry_keeps_or_rerolls_it(stack: FullStack) -> None:
+    async with stack.client() as client:
+        project = await new_project(client)
+        first = await generate(
+            client, project, type="text-to-image", model_id="local/image", prompt="fox"
+        )
+        seed = first["params"]["seed"]
+        assert isinstance(seed, int)
+        assert first["params"]["image_size"] == "square_hd"
+        same = (await client.post(f"/api/v1/generations/{first['id']}/retry", json={})).json()
+        assert same["id"] != first["id"]
+        assert same["params"]["seed"] == seed
+        rerolled = (
+            await client.post(
+                f"/api/v1/generations/{first['id']}/retry", json={"reroll_seed": True}
+            )
+        ).json()
+        assert rerolled["params"]["seed"] != seed
+        outputs = [(await finished(client, g["id"]))["outputs"][0] for g in (first, same)]
+        contents = []
+        for output in outputs:
+            asset = await _eventually_asset(client, output["asset_id"])
+            contents.append((await client.get(asset["content_url"])).content)
+        assert contents[0] == contents[1], "same model, prompt, seed and params give the same bytes"
+
+
+async def test_twenty_concurrent_duplicates_make_one_generation(stack: FullStack) -> None:
+    async with stack.client() as client:
+        project = await new_project(client)
+        body = {"type": "text-to-image", "model_id": "local/image", "prompt": "once"}
+        responses = await asyncio.gather(
+            *(
+                client.post(
+                    f"/api/v1/projects/{project}/generations",
+                    json=body,
+                    headers={"Idempotency-Key": "click-1"},
+                )
+                for _ in range(20)
+            )
+        )
+        assert {r.status_code for r in responses} == {202}
+        assert len({r.json()["id"] for r in responses}) == 1
+        listed = (await client.get(f"/api/v1/projects/{project}/generations")).json()["items"]
+        assert len(listed) == 1
+        other_key = await client.post(
+            f"/api/v1/projects/{project}/generations",
+            json=body,
+            headers={"Idempotency-Key": "click-2"},
+        )
+        assert other_key.json()["id"] != responses[0].json()["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "kind"),
+    [
+        (
+            {"type": "text-to-image", "model_id": "fal-ai/nope", "prompt": "x"},
+            ["body", "model_id"],
+            "unknown_model",
+        ),
+        (
+            {"type": "text-to-video", "model_id": "local/image", "prompt": "x"},
+            ["body", "type"],
+            "unsupported_type",
+        ),
+        (
+            {
+                "type": "text-to-image",
+                "model_id": "local/image",
+                "prompt": "x",
+                "params": {"num_inference_steps": 999},
+            },
+            ["body", "params", "num_inference_steps"],
+            "out_of_range",
+        ),
+        (
+            {"type": "image-to-video", "model_id": "local/image-to-video", "prompt": "x"},
+            ["body", "input_asset_ids"],
+            "missing_input",
+        ),
+        (
+            {
+                "type": "image-to-3d",
+                "model_id": "local/3d",
+                "input_asset_ids": ["0123456789abcdef01234567"],
+            },
+            ["body", "input_asset_ids", 0],
+            "not_found",
+        ),
+        (
+            {"type": "text-to-image", "model_id": "local/image"},
+            ["body", "prompt"],
+            "missing",
+        ),
+    ],
+)
+async def test_bad_requests_answer_422_with_field_errors(
+    stack: FullStack, body: dict[str, Any], loc: list[Any], kind: str
+) -> None:
+    async with stack.client() as client:
+        project = await new_project(client)
+        response = await client.post(f"/api/v1/projects/{project}/generations", json=body)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        errors = response.json()["errors"]
+        assert {"loc": loc, "type": kind} in [{"loc": e["loc"], "type": e["type"]} for e in errors]
+        assert (await client.get(f"/api/v1/projects/{project}/generations")).json()["items"] == []
+
+
+async def test_someone_elses_asset_and_project_are_not_usable(stack: FullStack) -> None:
+    async with (
+        stack.service("projects", "mallory") as projects,
+        stack.service("assets", "mallory") as assets,
+    ):
+        theirs = (await projects.post("/api/v1/projects", json={"name": "theirs"})).json()["id"]
+        asset = (
+            await assets.post(
+                f"/api/v1/projects/{theirs}/assets", files={"file": ("a.png", media_samples.png())}
+            )
+        ).json()["id"]
+    async with stack.client() as client:
+        project = await new_project(client)
+        borrowed = await client.post(
+            f"/api/v1/projects/{project}/generations",
+            json={"type": "image-to-3d", "model_id": "local/3d", "input_asset_ids": [asset]},
+        )
+        assert borrowed.status_code == 422
+        assert borrowed.json()["errors"][0]["type"] == "not_found"
+        foreign = await client.post(
+            f"/api/v1/projects/{theirs}/generations",
+            json={"type": "text-to-image", "model_id": "local/image", "prompt": "x"},
+        )
+        assert foreign.status_code == 404
+
+
+async def test_wrong_media_type_input_is_refused(stack: FullStack) -> None:
+    async with stack.client() as client:
+        project = await new_project(client)
+        sound = await upload(client, project, media_samples.wav(), "a.wav")
+        response = await client.post(
+            f"/api/v1/projects/{project}/generations",
+            json={
+                "type": "image-to-video",
+                "model_id": "local/image-to-video",
+                "prompt": "x",
+                "input_asset_ids": [sound],
+            },
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["type"] == "wrong_media_type"
+
+
+async def test_cancel_a_running_generation(
+    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: Path
+) -> None:
+    async with (
+        full_stack(
+            mongo_url=mongo_url,
+            mongo_db_name=mongo_db_name,
+            nats_url=nats_url,
+            nats_prefix=nats_prefix,
+            storage_url=(tmp_path / "s").as_uri(),
+            worker={"local_latency_s": 30, "local_progress_steps": 30},
+        ) as stack,
+        stack.client() as client,
+    ):
+        project = await new_project(client)
+        job = await generate(
+            client, project, type="text-to-image", model_id="local/image", prompt="slow"
+        )
+
+        async def running() -> bool:
+            return (await client.get(f"/api/v1/generations/{job['id']}")).json()[
+                "status"
+            ] == "processing"
+
+        await eventually(running)
+        cancelled = await client.post(f"/api/v1/generations/{job['id']}/cancel")
+        assert cancelled.status_code == 202
+        done = await finished(client, job["id"], within=15)
+        assert done["status"] == "cancelled"
+        assert done["outputs"] == []
+        again = await client.post(f"/api/v1/generations/{job['id']}/cancel")
+        assert again.status_code == 409
+
+
+async def test_cancel_a_pending_generation_and_delete_it(
+    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: Path
+) -> None:
+    async with (
+        full_stack(
+            mongo_url=mongo_url,
+            mongo_db_name=mongo_db_name,
+            nats_url=nats_url,
+            nats_prefix=nats_prefix,
+            storage_url=(tmp_path / "s").as_uri(),
+            workers=0,
+        ) as stack,
+        stack.client() as client,
+    ):
+        project = await new_project(client)
+        job = await generate(
+            client, project, type="text-to-image", model_id="local/image", prompt="never run"
+        )
+        assert (await client.delete(f"/api/v1/generations/{job['id']}")).status_code == 409
+        cancelled = await client.post(f"/api/v1/generations/{job['id']}/cancel")
+        assert cancelled.json()["status"] == "cancelled"
+        await stack.add_worker()
+        await asyncio.sleep(1)
+        assert (await client.get(f"/api/v1/generations/{job['id']}")).json()[
+            "status"
+        ] == "cancelled"
+        assert (await client.delete(f"/api/v1/generations/{job['id']}")).status_code == 204
+        assert (await client.get(f"/api/v1/generations/{job['id']}")).status_code == 404
+
+
+async def test_deleting_the_project_removes_its_generations(stack: FullStack) -> None:
+    async with stack.client() as client:
+        project = await new_project(client)
+        job = await generate(
+            client, project, type="text-to-image", model_id="local/image", prompt="bye"
+        )
+        await finished(client, job["id"])
+        assert (await client.delete(f"/api/v1/projects/{project}")).status_code == 204
+
+        async def gone() -> bool:
+            return (await client.get(f"/api/v1/generations/{job['id']}")).status_code == 404
+
+        await eventually(gone)
+
+
+async def test_lists_filter_by_status_and_type(stack: FullStack) -> None:
+    async with stack.client() as client:
+        project = await new_project(client)
+        image = await generate(
+            client, project, type="text-to-image", model_id="local/image", prompt="a"
+        )
+        audio = await generate(
+            client,
+            project,
+            type="text-to-audio",
+            model_id="local/audio",
+            prompt="b",
+            params={"seconds_total": 1},
+        )
+        for job in (image, audio):
+            await finished(client, job["id"])
+        only_audio = (
+            await client.get("/api/v1/generations", params={"type": "text-to-audio"})
+        ).json()["items"]
+        assert [g["id"] for g in only_audio] == [audio["id"]]
+        completed = (
+            await client.get("/api/v1/generations", params={"status": "completed", "limit": 1})
+        ).json()
+        assert len(completed["items"]) == 1
+        assert completed["next_cursor"]
+        assert (
+            await client.get("/api/v1/generations", params={"status": "exploded"})
+        ).status_code == 422

@@ -1,0 +1,131 @@
+"""Every service running in the test's event loop on real sockets, against the session's real
+servers: catalog, projects, assets, generation (api and workers) and the gateway."""
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from studio_assets.main import create_app as create_assets
+from studio_assets.settings import AssetsSettings
+from studio_catalog.main import create_app as create_catalog
+from studio_catalog.settings import CatalogSettings
+from studio_gateway.main import create_app as create_gateway
+from studio_gateway.settings import GatewaySettings
+from studio_generation.main import create_app as create_generation
+from studio_generation.main import create_worker_app
+from studio_generation.settings import GenerationSettings, WorkerSettings
+from studio_projects.main import create_app as create_projects
+from studio_projects.settings import ProjectsSettings
+
+from tests.support.apps import identity_headers, make_settings, running
+
+
+@dataclass
+class FullStack:
+    urls: dict[str, str]
+    common: dict[str, Any]
+    worker_settings: dict[str, Any]
+    exits: AsyncExitStack
+    workers: list[str] = field(default_factory=list)
+
+    @property
+    def gateway(self) -> str:
+        return self.urls["gateway"]
+
+    def client(self) -> httpx.AsyncClient:
+        """The public API, as the gateway's local user."""
+        return httpx.AsyncClient(base_url=self.gateway, timeout=30)
+
+    def service(self, name: str, user_id: str) -> httpx.AsyncClient:
+        """A service called directly as another user (the gateway has one user until accounts)."""
+        return httpx.AsyncClient(
+            base_url=self.urls[name], headers=identity_headers(user_id), timeout=30
+        )
+
+    async def add_worker(self, **overrides: Any) -> str:
+        app = create_worker_app(
+            make_settings(WorkerSettings, **{**self.worker_settings, **overrides})
+        )
+        url = await self.exits.enter_async_context(running(app))
+        self.workers.append(url)
+        return url
+
+
+@asynccontextmanager
+async def full_stack(
+    *,
+    mongo_url: str,
+    mongo_db_name: str,
+    nats_url: str,
+    nats_prefix: str,
+    storage_url: str,
+    workers: int = 1,
+    worker: dict[str, Any] | None = None,
+    storage_keys: dict[str, str] | None = None,
+) -> AsyncIterator[FullStack]:
+    common: dict[str, Any] = {
+        "mongo_url": mongo_url,
+        "nats_url": nats_url,
+        "nats_prefix": nats_prefix,
+    }
+    keys = storage_keys or {}
+    async with AsyncExitStack() as exits:
+
+        async def start(app: FastAPI) -> str:
+            return await exits.enter_async_context(running(app))
+
+        urls: dict[str, str] = {}
+        urls["catalog"] = await start(create_catalog(make_settings(CatalogSettings)))
+        urls["projects"] = await start(
+            create_projects(
+                make_settings(ProjectsSettings, mongo_db=f"{mongo_db_name}_p", **common)
+            )
+        )
+        urls["assets"] = await start(
+            create_assets(
+                make_settings(
+                    AssetsSettings,
+                    mongo_db=f"{mongo_db_name}_a",
+                    storage_url=storage_url,
+                    projects_url=urls["projects"],
+                    **keys,
+                    **common,
+                )
+            )
+        )
+        links = {
+            "catalog_url": urls["catalog"],
+            "projects_url": urls["projects"],
+            "assets_url": urls["assets"],
+        }
+        generation = {"mongo_db": f"{mongo_db_name}_g", **links, **common}
+        urls["generation"] = await start(
+            create_generation(
+                make_settings(
+                    GenerationSettings, **generation, relay_interval_s=0.5, relay_min_age_s=0.5
+                )
+            )
+        )
+        stack = FullStack(
+            urls=urls,
+            common=common,
+            worker_settings={
+                **generation,
+                "storage_url": storage_url,
+                "heartbeat_s": 0.5,
+                **keys,
+                **(worker or {}),
+            },
+            exits=exits,
+        )
+        for _ in range(workers):
+            await stack.add_worker()
+        urls["gateway"] = await start(
+            create_gateway(
+                make_settings(GatewaySettings, **links, generation_url=urls["generation"])
+            )
+        )
+        yield stack
