@@ -310,9 +310,8 @@ async def test_cancel_a_running_generation(
         )
 
         async def running() -> bool:
-            return (await client.get(f"/api/v1/generations/{job['id']}")).json()[
-                "status"
-            ] == "processing"
+            current = (await client.get(f"/api/v1/generations/{job['id']}")).json()
+            return bool(current["status"] == "processing")
 
         await eventually(running)
         cancelled = await client.post(f"/api/v1/generations/{job['id']}/cancel")
