@@ -29,16 +29,21 @@ log = structlog.get_logger(__name__)
 
 
 class EventPublisher:
-    def __init__(self, js: JetStreamContext, *, prefix: str = "") -> None:
+    def __init__(self, js: JetStreamContext, *, prefix: str = "", timeout_s: float = 2.0) -> None:
         self._js = js
         self._prefix = prefix
+        # Short: a caller waiting on a broker that is down should hear about it quickly.
+        self._timeout_s = timeout_s
 
     async def publish(self, event: Event) -> None:
         headers = {"Nats-Msg-Id": event.event_id}
         if event.request_id:
             headers["X-Request-ID"] = event.request_id
         await self._js.publish(
-            subject(event.subject, self._prefix), event.model_dump_json().encode(), headers=headers
+            subject(event.subject, self._prefix),
+            event.model_dump_json().encode(),
+            headers=headers,
+            timeout=self._timeout_s,
         )
 
 
