@@ -435,9 +435,11 @@ async def test_gateway_timeout_at_submit_is_not_resubmitted(
         fault_endpoints=frozenset({"submit"}),
     )
 
-    with pytest.raises(TransientProviderError):
+    with pytest.raises(TransientProviderError) as caught:
         await provider(fal, http).run(job(), Recorder())
 
+    assert caught.value.code == "provider_unavailable"
+    assert "timed out accepting" in caught.value.message
     assert len(fal.submits()) == 1
 
 
@@ -463,6 +465,21 @@ async def test_a_job_that_never_finishes_times_out(fal: FakeFal, http: httpx.Asy
         await provider(fal, http, max_wait_s=0.3).run(job(), Recorder())
 
     assert caught.value.code == "provider_timeout"
+    assert not fal.requests("PUT")  # running: too late to cancel, so not asked
+
+
+async def test_a_job_stuck_in_the_queue_is_cancelled_when_giving_up(
+    fal: FakeFal, http: httpx.AsyncClient
+) -> None:
+    fal.script(SDXL, queue_s=30, queue_position=4)
+
+    with pytest.raises(PermanentProviderError) as caught:
+        await provider(fal, http, max_wait_s=0.3).run(job(), Recorder())
+
+    assert caught.value.code == "provider_timeout"
+    [put] = fal.requests("PUT")
+    assert put.path.endswith("/cancel")
+    assert next(iter(fal.jobs.values())).cancelled_at is not None
 
 
 # --- cancel -----------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
         readiness.add("storage", store.ping)
         repository = AssetRepository(app.state.db)
         await repository.ensure_indexes()
-        async with httpx.AsyncClient(timeout=10) as client:
+        async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
             projects = ProjectsClient(
                 InternalService(
                     client,

@@ -18,7 +18,9 @@ class UpstreamClients:
             max_keepalive_connections=connections_per_shard,
         )
         self._clients = [
-            httpx.AsyncClient(timeout=timeout_s, limits=limits, follow_redirects=False)
+            httpx.AsyncClient(
+                timeout=timeout_s, limits=limits, follow_redirects=False, trust_env=False
+            )
             for _ in range(shards)
         ]
         self._next = cycle(self._clients)

@@ -44,7 +44,8 @@ def create_app(settings: GenerationSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI, readiness: Readiness) -> AsyncIterator[None]:
         repository = GenerationRepository(app.state.db)
         await repository.ensure_indexes()
-        async with httpx.AsyncClient(timeout=15) as client:
+        # Internal calls only: no proxy from the environment applies to them.
+        async with httpx.AsyncClient(timeout=15, trust_env=False) as client:
             secret = cfg.internal_secret.get_secret_value()
             service = GenerationService(
                 repository,

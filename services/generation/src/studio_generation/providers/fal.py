@@ -19,6 +19,7 @@ import structlog
 
 from studio_generation.providers.base import (
     PermanentProviderError,
+    ProviderError,
     ProviderEvents,
     ProviderJob,
     ProviderOutput,
@@ -161,6 +162,8 @@ class FalProvider:
             if body.get("status") == "COMPLETED":
                 return
             if deadline is not None and time.monotonic() + interval > deadline:
+                if watch.status == "IN_QUEUE":
+                    await self._cancel_quietly(handle)  # not started: nothing to pay for
                 raise PermanentProviderError(
                     f"fal did not finish {job.model_id} within {self._max_wait_s:.0f} s "
                     f"(last status {watch.status})",
@@ -168,6 +171,12 @@ class FalProvider:
                 )
             await asyncio.sleep(interval)
             interval = min(self._max_poll_interval_s, interval * 1.5)
+
+    async def _cancel_quietly(self, handle: FalHandle) -> None:
+        try:
+            await self.cancel(handle.encode())
+        except ProviderError as exc:
+            log.warning("fal_cancel_failed", request_id=handle.request_id, error=exc.message)
 
     @staticmethod
     def _status_body(response: httpx.Response, handle: FalHandle, job: ProviderJob) -> Any:

@@ -132,6 +132,10 @@ class FalHttp:
                 failure: httpx.Response | None = None
                 reason = f"{type(exc).__name__}: {exc}"
             else:
+                if call is Call.SUBMIT and response.status_code == 504:
+                    # The request may exist at fal without us knowing its id: no resubmit here,
+                    # the worker decides (see docs/fal-provider.md).
+                    raise _transient(call, response, describe(response))
                 if not self._retryable(call, response):
                     return response
                 failure, reason = response, describe(response)
@@ -148,8 +152,6 @@ class FalHttp:
     def _retryable(call: Call, response: httpx.Response) -> bool:
         if response.status_code not in RETRYABLE_STATUSES:
             return False
-        if call is Call.SUBMIT and response.status_code == 504:
-            return False  # the request may exist at fal; the worker decides, see docs
         # The result of a finished request that failed in fal's infrastructure is stored:
         # asking again answers the same, so it is final (except rate limiting).
         return not (call is Call.RESULT and response.status_code != 429 and error_type(response))

@@ -1,0 +1,203 @@
+"""The generation pipeline's own overhead (P1, P2, P3a in PERFORMANCE.md): every service a
+separate process against the session's real servers, trivial jobs (the local provider with no
+latency and its smallest image), load from httpx on the same machine. Figures only."""
+
+import asyncio
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+from nats.aio.msg import Msg
+from studio_contracts import subjects
+
+from tests.perf.support import record, run_load, service_process
+
+TRIVIAL = {
+    "type": "text-to-image",
+    "model_id": "local/image",
+    "prompt": "bench",
+    "params": {"image_size": "square"},
+}
+
+
+@contextmanager
+def pipeline(
+    mongo_url: str, db: str, nats_url: str, prefix: str, storage: Path, workers: int
+) -> Iterator[dict[str, str]]:
+    common = {
+        "STUDIO_MONGO_URL": mongo_url,
+        "STUDIO_NATS_URL": nats_url,
+        "STUDIO_NATS_PREFIX": prefix,
+    }
+    with ExitStack() as stack:
+        urls: dict[str, str] = {}
+        urls["catalog"] = stack.enter_context(service_process("studio_catalog"))
+        urls["projects"] = stack.enter_context(
+            service_process("studio_projects", env={**common, "STUDIO_MONGO_DB": f"{db}_p"})
+        )
+        urls["assets"] = stack.enter_context(
+            service_process(
+                "studio_assets",
+                env={
+                    **common,
+                    "STUDIO_MONGO_DB": f"{db}_a",
+                    "STUDIO_PROJECTS_URL": urls["projects"],
+                    "STUDIO_STORAGE_URL": storage.as_uri(),
+                },
+            )
+        )
+        links = {
+            "STUDIO_CATALOG_URL": urls["catalog"],
+            "STUDIO_PROJECTS_URL": urls["projects"],
+            "STUDIO_ASSETS_URL": urls["assets"],
+        }
+        generation = {**common, **links, "STUDIO_MONGO_DB": f"{db}_g"}
+        urls["generation"] = stack.enter_context(
+            service_process("studio_generation", "api", env=generation)
+        )
+        for i in range(workers):
+            urls[f"worker{i}"] = stack.enter_context(
+                service_process(
+                    "studio_generation",
+                    "worker",
+                    env={**generation, "STUDIO_STORAGE_URL": storage.as_uri()},
+                )
+            )
+        urls["gateway"] = stack.enter_context(
+            service_process(
+                "studio_gateway",
+                env={**links, "STUDIO_GENERATION_URL": urls["generation"]},
+                ready_path="/healthz",
+            )
+        )
+        yield urls
+
+
+async def _project(client: httpx.AsyncClient) -> str:
+    project_id: str = (await client.post("/api/v1/projects", json={"name": "bench"})).json()["id"]
+    return project_id
+
+
+@pytest.mark.timeout(900)
+async def test_generation_pipeline_overhead(
+    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: Path
+) -> None:
+    figures: dict[str, object] = {}
+    with pipeline(
+        mongo_url, mongo_db_name, nats_url, nats_prefix, tmp_path / "storage", workers=1
+    ) as urls:
+        async with httpx.AsyncClient(base_url=urls["gateway"], timeout=30) as client:
+            project = await _project(client)
+            figures["p2_request_to_completed_ms"] = await _latency(
+                client, project, nats_url, nats_prefix
+            )
+        figures["p1_accepted"] = await _accept_rate(urls["gateway"], project)
+        print("P1", figures["p1_accepted"], flush=True)
+    with pipeline(
+        mongo_url,
+        f"{mongo_db_name}x",
+        nats_url,
+        f"{nats_prefix}x",
+        tmp_path / "storage3",
+        workers=3,
+    ) as urls:
+        async with httpx.AsyncClient(base_url=urls["gateway"], timeout=60) as client:
+            project = await _project(client)
+            figures["p3a_500_jobs_3_workers"] = await _burst(
+                client, project, nats_url, f"{nats_prefix}x", jobs=500
+            )
+    record(
+        "generation",
+        figures,
+        servers={"mongo": mongo_url, "nats": nats_url, "storage": "directory"},
+    )
+
+
+async def _latency(
+    client: httpx.AsyncClient, project: str, nats_url: str, prefix: str, rounds: int = 100
+) -> dict[str, float]:
+    """P2: one at a time, POST through the gateway → `generation.completed` seen on NATS."""
+    nc = await nats.connect(nats_url)
+    completed: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def on_completed(message: Msg) -> None:
+        await completed.put(message.data)
+
+    await nc.subscribe(subjects.subject(subjects.GENERATION_COMPLETED, prefix), cb=on_completed)
+    timings = []
+    try:
+        for i in range(rounds + 10):
+            started = time.perf_counter()
+            response = await client.post(f"/api/v1/projects/{project}/generations", json=TRIVIAL)
+            assert response.status_code == 202
+            await asyncio.wait_for(completed.get(), 30)
+            if i >= 10:  # warm-up
+                timings.append(time.perf_counter() - started)
+    finally:
+        await nc.close()
+    q = statistics.quantiles(timings, n=100)
+    return {"rounds": rounds, "p50": round(q[49] * 1000, 2), "p99": round(q[98] * 1000, 2)}
+
+
+async def _accept_rate(gateway: str, project: str) -> dict[str, object]:
+    """P1: 64 concurrent clients POSTing generations (the single worker drains them meanwhile)."""
+    stats = await run_load(
+        lambda c, i: c.post(f"/api/v1/projects/{project}/generations", json=TRIVIAL),
+        base_url=gateway,
+        total=2000,
+        concurrency=64,
+        warmup=50,
+    )
+    return {
+        "per_second": stats.per_second,
+        "p50_ms": stats.p50_ms,
+        "p99_ms": stats.p99_ms,
+        "errors": stats.errors,
+        "requests": stats.requests,
+    }
+
+
+async def _burst(
+    client: httpx.AsyncClient, project: str, nats_url: str, prefix: str, jobs: int
+) -> dict[str, object]:
+    """P3a: `jobs` trivial jobs queued at once; time until every output is an asset."""
+    nc = await nats.connect(nats_url)
+    created = 0
+    all_done = asyncio.Event()
+
+    async def on_asset(_message: Msg) -> None:
+        nonlocal created
+        created += 1
+        if created >= jobs:
+            all_done.set()
+
+    await nc.subscribe(subjects.subject(subjects.ASSET_CREATED, prefix), cb=on_asset)
+    try:
+        started = time.perf_counter()
+        limits = asyncio.Semaphore(64)
+
+        async def submit() -> None:
+            async with limits:
+                response = await client.post(
+                    f"/api/v1/projects/{project}/generations", json=TRIVIAL
+                )
+                assert response.status_code == 202
+
+        await asyncio.gather(*(submit() for _ in range(jobs)))
+        queued = time.perf_counter() - started
+        await asyncio.wait_for(all_done.wait(), 300)
+        elapsed = time.perf_counter() - started
+    finally:
+        await nc.close()
+    return {
+        "jobs": jobs,
+        "workers": 3,
+        "queued_in_s": round(queued, 2),
+        "all_assets_in_s": round(elapsed, 2),
+        "completions_per_s": round(jobs / elapsed, 1),
+    }
