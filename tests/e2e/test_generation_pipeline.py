@@ -366,6 +366,12 @@ async def test_deleting_the_project_removes_its_generations(stack: FullStack) ->
             return (await client.get(f"/api/v1/generations/{job['id']}")).status_code == 404
 
         await eventually(gone)
+        # The API remembered the project was there; the deletion must make it forget.
+        late = await client.post(
+            f"/api/v1/projects/{project}/generations",
+            json={"type": "text-to-image", "model_id": "local/image", "prompt": "too late"},
+        )
+        assert late.status_code == 404
 
 
 async def test_lists_filter_by_status_and_type(stack: FullStack) -> None:

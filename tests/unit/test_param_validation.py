@@ -5,10 +5,9 @@ from typing import Any
 import pytest
 from studio_catalog.catalog import Catalog
 from studio_catalog.datafile import load_models
-from studio_catalog.validation import validate_params
 from studio_contracts.catalog import ModelInfo
 from studio_contracts.enums import GenerationType as T
-from studio_runtime.errors import InvalidInput
+from studio_contracts.params import ParamsInvalid, validate_params
 
 CATALOG = Catalog(load_models())
 
@@ -20,7 +19,7 @@ def model(model_id: str) -> ModelInfo:
 
 
 def errors_of(model_id: str, generation_type: T, params: dict[str, Any]) -> dict[str, str]:
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(ParamsInvalid) as caught:
         validate_params(model(model_id), generation_type, params)
     return {".".join(str(p) for p in e.loc[1:]): e.type for e in caught.value.errors}
 

@@ -12,11 +12,11 @@ from studio_contracts.catalog import (
 )
 from studio_contracts.enums import GenerationType, Quality
 from studio_contracts.generation_types import GENERATION_TYPES
-from studio_runtime.errors import NotFound
+from studio_contracts.params import ParamsInvalid, validate_params
+from studio_runtime.errors import InvalidInput, NotFound
 
 from studio_catalog.catalog import Catalog
 from studio_catalog.mapping import recommended_models
-from studio_catalog.validation import validate_params
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -59,7 +59,10 @@ async def list_recommended_models(
 async def validate_model_params(
     request: Request, model_id: str, body: ValidateParamsRequest
 ) -> ValidateParamsResponse:
-    return validate_params(_get_model(request, model_id), body.type, body.params)
+    try:
+        return validate_params(_get_model(request, model_id), body.type, body.params)
+    except ParamsInvalid as exc:
+        raise InvalidInput(exc.summary, errors=exc.errors) from exc
 
 
 @router.get("/models/{model_id:path}", response_model=ModelInfo)

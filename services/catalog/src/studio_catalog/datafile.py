@@ -8,8 +8,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from studio_contracts.catalog import ModelInfo, ParamSpec, ProviderGroup
 from studio_contracts.enums import GenerationType, MediaType, Quality
-
-from studio_catalog.validation import value_problem
+from studio_contracts.params import value_problem
 
 DATA_DIR = Path(__file__).parent / "data" / "models"
 

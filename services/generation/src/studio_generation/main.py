@@ -20,6 +20,7 @@ from studio_generation.api import router
 from studio_generation.clients import AssetsClient, CatalogClient
 from studio_generation.events import GenerationEvents
 from studio_generation.outputs import OutputWriter
+from studio_generation.projects_cache import CachedProjects
 from studio_generation.providers.base import Provider
 from studio_generation.providers.fal import FalProvider
 from studio_generation.providers.local import LocalProvider
@@ -47,15 +48,19 @@ def create_app(settings: GenerationSettings | None = None) -> FastAPI:
         # Internal calls only: no proxy from the environment applies to them.
         async with httpx.AsyncClient(timeout=15, trust_env=False) as client:
             secret = cfg.internal_secret.get_secret_value()
+            projects = CachedProjects(
+                ProjectsClient(
+                    InternalService(client, cfg.projects_url, secret=secret, name="projects")
+                )
+            )
+            await projects.follow_deletions(app.state.nats, prefix=cfg.nats_prefix)
             service = GenerationService(
                 repository,
                 CatalogClient(
                     InternalService(client, cfg.catalog_url, secret=secret, name="catalog")
                 ),
                 AssetsClient(InternalService(client, cfg.assets_url, secret=secret, name="assets")),
-                ProjectsClient(
-                    InternalService(client, cfg.projects_url, secret=secret, name="projects")
-                ),
+                projects,
                 GenerationEvents(EventPublisher(app.state.js, prefix=cfg.nats_prefix)),
                 cfg,
             )
@@ -78,6 +83,7 @@ def create_app(settings: GenerationSettings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await relay
                 await cleanup.stop()
+                await projects.stop()
 
     # The API process owns the GENERATIONS stream; workers only bind to it.
     return create_data_service_app(

@@ -147,11 +147,17 @@ class GenerationRepository:
     async def mark_cancelled(self, generation_id: str) -> Doc | None:
         return await self._finish(generation_id, ACTIVE, GenerationStatus.CANCELLED, {})
 
-    async def release(self, generation_id: str, error: Doc) -> Doc | None:
-        """processing → pending after a transient failure; the next delivery tries again."""
+    async def release(
+        self, generation_id: str, error: Doc, *, forget_request: bool = False
+    ) -> Doc | None:
+        """processing → pending after a transient failure; the next delivery tries again,
+        resuming the provider request unless `forget_request` (it died at the provider)."""
+        fields: Doc = {"status": PENDING, "lease_until_ms": 0, "last_error": error}
+        if forget_request:
+            fields["provider_request"] = None
         return await self._generations.find_one_and_update(
             {"_id": generation_id, "status": PROCESSING},
-            {"$set": {"status": PENDING, "lease_until_ms": 0, "last_error": error}},
+            {"$set": fields},
             return_document=ReturnDocument.AFTER,
         )
 

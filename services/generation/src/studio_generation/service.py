@@ -14,11 +14,11 @@ from studio_contracts.problems import FieldError
 from studio_runtime.errors import Conflict, InvalidInput, NotFound
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
-from studio_runtime.internal_http import ProjectsClient
 
 from studio_generation.clients import AssetsClient, CatalogClient
 from studio_generation.events import GenerationEvents
 from studio_generation.inputs import bind_inputs
+from studio_generation.projects_cache import CachedProjects
 from studio_generation.repository import ACTIVE, Doc, GenerationRepository, now_ms
 from studio_generation.settings import GenerationSettings
 
@@ -34,7 +34,7 @@ class GenerationService:
         repository: GenerationRepository,
         catalog: CatalogClient,
         assets: AssetsClient,
-        projects: ProjectsClient,
+        projects: CachedProjects,
         events: GenerationEvents,
         settings: GenerationSettings,
     ) -> None:

@@ -221,7 +221,10 @@ class Worker:
                 ),
             )
             return
-        await self._repository.release(doc["_id"], {"code": "transient", "message": message})
+        dead_request = isinstance(exc, ProviderError) and exc.code == "provider_request_failed"
+        await self._repository.release(
+            doc["_id"], {"code": "transient", "message": message}, forget_request=dead_request
+        )
         delay = min(2.0 ** doc["attempts"], 60.0) * random.uniform(0.5, 1.0)
         raise RetryLater(message, delay)
 

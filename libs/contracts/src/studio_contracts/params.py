@@ -1,7 +1,9 @@
 """Checks a generation's parameters against a model's input schema and fills in defaults.
 
 The result is exactly what the worker sends to the provider, so the stored generation records the
-parameters really used. Every problem is reported at once, one error per field.
+parameters really used. Every problem is reported at once, one error per field. Pure logic: the
+catalog serves it over HTTP, and the generation API runs it on cached model data so accepting a
+request needs no call to the catalog.
 """
 
 from typing import Any
@@ -9,7 +11,15 @@ from typing import Any
 from studio_contracts.catalog import ModelInfo, ParamSpec, ValidateParamsResponse
 from studio_contracts.enums import GenerationType
 from studio_contracts.problems import FieldError
-from studio_runtime.errors import InvalidInput
+
+
+class ParamsInvalid(ValueError):
+    """The parameters do not fit the model; `errors` has one entry per bad field."""
+
+    def __init__(self, summary: str, errors: list[FieldError]) -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.errors = errors
 
 
 def validate_params(
@@ -54,7 +64,7 @@ def validate_params(
         elif spec.required and name not in params:
             errors.append(_error(["body", "params", name], f"{name!r} is required", "missing"))
     if errors:
-        raise InvalidInput(_summary(errors), errors=errors)
+        raise ParamsInvalid(_summary(errors), errors)
     return ValidateParamsResponse(
         model_id=model.id,
         type=generation_type,

@@ -1,0 +1,159 @@
+"""Hosted models through the whole pipeline, against the fake fal queue server: the worker
+submits, follows the queue, fetches the media, stores it, and the assets service registers it."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fakes.fal_server import FakeFal, field_error, running_fake_fal
+from tests.support import media_samples
+from tests.support.full_stack import FullStack, full_stack
+from tests.support.waiting import eventually
+
+
+@pytest.fixture
+async def fal() -> AsyncIterator[FakeFal]:
+    async with running_fake_fal() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def stack(
+    fal: FakeFal,
+    mongo_url: str,
+    mongo_db_name: str,
+    nats_url: str,
+    nats_prefix: str,
+    tmp_path: Path,
+) -> AsyncIterator[FullStack]:
+    async with full_stack(
+        mongo_url=mongo_url,
+        mongo_db_name=mongo_db_name,
+        nats_url=nats_url,
+        nats_prefix=nats_prefix,
+        storage_url=(tmp_path / "storage").as_uri(),
+        worker={"fal_key": fal.key, "fal_base_url": fal.base_url, "max_attempts": 3},
+    ) as running_stack:
+        yield running_stack
+
+
+async def run(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
+    project = (await client.post("/api/v1/projects", json={"name": "fal"})).json()["id"]
+    if body.pop("needs_image", False):
+        image = await client.post(
+            f"/api/v1/projects/{project}/assets", files={"file": ("ref.png", media_samples.png())}
+        )
+        body["input_asset_ids"] = [image.json()["id"]]
+    accepted = await client.post(f"/api/v1/projects/{project}/generations", json=body)
+    assert accepted.status_code == 202, accepted.text
+    result: dict[str, Any] = {}
+
+    async def finished() -> bool:
+        result.update((await client.get(f"/api/v1/generations/{accepted.json()['id']}")).json())
+        return result["status"] in ("completed", "failed", "cancelled")
+
+    await eventually(finished, within=30)
+    return result
+
+
+async def test_image_model_on_fal_completes_and_registers_the_image(
+    stack: FullStack, fal: FakeFal
+) -> None:
+    async with stack.client() as client:
+        done = await run(
+            client,
+            {
+                "type": "text-to-image",
+                "model_id": "fal-ai/flux/dev",
+                "prompt": "a red fox",
+                "params": {"num_inference_steps": 20},
+            },
+        )
+        assert done["status"] == "completed", done
+        output = done["outputs"][0]
+        assert output["media_type"] == "image"
+
+        async def registered() -> bool:
+            return (await client.get(f"/api/v1/assets/{output['asset_id']}")).status_code == 200
+
+        await eventually(registered)
+        content = (await client.get(f"/api/v1/assets/{output['asset_id']}/content")).content
+        assert content.startswith(b"\x89PNG")
+    submits = [r for r in fal.recorded if r.method == "POST"]
+    assert len(submits) == 1
+    assert submits[0].json["prompt"] == "a red fox"
+    assert submits[0].json["num_inference_steps"] == 20
+    assert submits[0].json["image_size"] == "landscape_4_3", "defaults filled in are sent to fal"
+    assert submits[0].headers["authorization"] == f"Key {fal.key}"
+
+
+async def test_image_to_video_on_fal_sends_the_image_and_stores_the_video(
+    stack: FullStack, fal: FakeFal
+) -> None:
+    async with stack.client() as client:
+        done = await run(
+            client,
+            {
+                "type": "image-to-video",
+                "model_id": "fal-ai/veo3.1/image-to-video",
+                "prompt": "it moves",
+                "needs_image": True,
+            },
+        )
+        assert done["status"] == "completed", done
+        assert done["outputs"][0]["media_type"] == "video"
+    submit = next(r for r in fal.recorded if r.method == "POST")
+    assert submit.json["image_url"].startswith("data:image/png;base64,")
+
+
+async def test_provider_validation_error_fails_the_generation_with_its_message(
+    stack: FullStack, fal: FakeFal
+) -> None:
+    fal.script(
+        "fal-ai/flux/dev",
+        submit_validation=(
+            field_error("num_inference_steps", "ensure this value is less than or equal to 30"),
+        ),
+    )
+    async with stack.client() as client:
+        done = await run(
+            client,
+            {
+                "type": "text-to-image",
+                "model_id": "fal-ai/flux/dev",
+                "prompt": "x",
+                "params": {"num_inference_steps": 40},
+            },
+        )
+    assert done["status"] == "failed"
+    assert done["error"]["code"] == "provider_validation"
+    assert "less than or equal to 30" in done["error"]["message"]
+    assert done["attempts"] == 1
+
+
+async def test_transient_provider_errors_are_retried_until_it_works(
+    stack: FullStack, fal: FakeFal
+) -> None:
+    fal.script("fal-ai/flux/schnell", failing_calls=6, failure_status=503, retry_after=None)
+    async with stack.client() as client:
+        done = await run(
+            client,
+            {"type": "text-to-image", "model_id": "fal-ai/flux/schnell", "prompt": "eventually"},
+        )
+    assert done["status"] == "completed", done
+
+
+async def test_a_provider_that_stays_down_fails_the_generation_after_bounded_attempts(
+    stack: FullStack, fal: FakeFal
+) -> None:
+    fal.script("fal-ai/flux/schnell", failing_calls=10_000, failure_status=503, retry_after=None)
+    async with stack.client() as client:
+        done = await run(
+            client, {"type": "text-to-image", "model_id": "fal-ai/flux/schnell", "prompt": "never"}
+        )
+    assert done["status"] == "failed"
+    assert done["error"]["code"] == "provider_unavailable"
+    assert done["attempts"] == 3
