@@ -3,6 +3,7 @@
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,6 +56,22 @@ def test_run_serves_the_catalog_stops_cleanly_and_runs_again(
     assert httpx.get(gateway + asset["content_url"]).content == data
     stored = list((Path(stack_env["STUDIO_DATA_DIR"]) / "storage").rglob("*.png"))
     assert len(stored) == 1
+    generation = httpx.post(
+        f"{gateway}/api/v1/projects/{project['id']}/generations",
+        json={
+            "type": "text-to-audio",
+            "model_id": "local/audio",
+            "prompt": "rain",
+            "params": {"seconds_total": 1},
+        },
+    ).json()
+    deadline = time.monotonic() + 30
+    while (
+        status := httpx.get(f"{gateway}/api/v1/generations/{generation['id']}").json()["status"]
+    ) in ("pending", "processing"):
+        assert time.monotonic() < deadline, "the generation did not finish"
+        time.sleep(0.1)
+    assert status == "completed"
 
     second = launch(stack_env)
     launches.append(second)
