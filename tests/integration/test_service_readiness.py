@@ -6,20 +6,24 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 import pytest
 from fastapi import FastAPI
 from studio_assets.main import create_app as create_assets
 from studio_assets.settings import AssetsSettings
 from studio_catalog.main import create_app as create_catalog
 from studio_catalog.settings import CatalogSettings
+from studio_contracts.subjects import GENERATIONS_STREAM
 from studio_devtools.servers import free_port
 from studio_generation.main import create_app as create_generation
 from studio_generation.main import create_worker_app
 from studio_generation.settings import GenerationSettings, WorkerSettings
 from studio_projects.main import create_app as create_projects
 from studio_projects.settings import ProjectsSettings
+from studio_runtime.nats import declare_stream
 
 from tests.support.apps import identity_headers, make_settings, running
+from tests.support.waiting import eventually
 
 AppFactory = Callable[[dict[str, Any]], FastAPI]
 
@@ -49,16 +53,31 @@ def data_values(
 async def test_data_service_is_ready_against_real_servers(
     service: str, data_values: dict[str, Any]
 ) -> None:
+    if service == "generation-worker":
+        # A worker is ready once it pulls from the stream the generation API declares.
+        nc = await nats.connect(data_values["nats_url"])
+        await declare_stream(
+            nc.jetstream(), GENERATIONS_STREAM.with_prefix(data_values["nats_prefix"])
+        )
+        await nc.close()
+    extra = {
+        "assets": {"storage": "ok"},
+        "generation-worker": {"storage": "ok", "consumer": "ok"},
+    }.get(service, {})
     async with (
         running(DATA_SERVICES[service](data_values)) as url,
         httpx.AsyncClient(base_url=url) as client,
     ):
-        ready = await client.get("/readyz")
-        assert ready.status_code == 200, ready.text
-        expected = {"mongo": "ok", "nats": "ok"} | (
-            {"storage": "ok"} if service == "assets" else {}
-        )
-        assert ready.json()["checks"] == expected
+
+        async def ready() -> bool:
+            return (await client.get("/readyz")).status_code == 200
+
+        await eventually(ready, within=10)
+        assert (await client.get("/readyz")).json()["checks"] == {
+            "mongo": "ok",
+            "nats": "ok",
+            **extra,
+        }
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         metrics = await client.get("/metrics")
         assert "studio_http_requests_total" in metrics.text
@@ -86,8 +105,6 @@ async def test_readiness_fails_when_mongodb_is_unreachable(data_values: dict[str
 async def test_generation_api_declares_its_stream(
     data_values: dict[str, Any], nats_url: str, nats_prefix: str
 ) -> None:
-    import nats
-
     async with running(DATA_SERVICES["generation-api"](data_values)):
         nc = await nats.connect(nats_url)
         try:
