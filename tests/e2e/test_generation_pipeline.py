@@ -11,6 +11,7 @@ import pytest
 
 from tests.support import media_samples
 from tests.support.full_stack import FullStack, full_stack
+from tests.support.servers import S3Server
 from tests.support.waiting import eventually
 
 MAGIC = {
@@ -23,14 +24,21 @@ MAGIC = {
 
 @pytest.fixture
 async def stack(
-    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: Path
+    mongo_url: str,
+    mongo_db_name: str,
+    nats_url: str,
+    nats_prefix: str,
+    s3: S3Server,
+    s3_bucket: str,
 ) -> AsyncIterator[FullStack]:
+    """Everything on the real servers, outputs in S3 (SeaweedFS)."""
     async with full_stack(
         mongo_url=mongo_url,
         mongo_db_name=mongo_db_name,
         nats_url=nats_url,
         nats_prefix=nats_prefix,
-        storage_url=(tmp_path / "storage").as_uri(),
+        storage_url=f"s3://{s3_bucket}?endpoint={s3.endpoint}&region={s3.region}",
+        storage_keys={"storage_access_key": s3.access_key, "storage_secret_key": s3.secret_key},
     ) as running_stack:
         yield running_stack
 
@@ -402,3 +410,27 @@ async def test_lists_filter_by_status_and_type(stack: FullStack) -> None:
         assert (
             await client.get("/api/v1/generations", params={"status": "exploded"})
         ).status_code == 422
+
+
+async def test_a_job_past_its_deadline_fails_with_a_timeout(
+    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: Path
+) -> None:
+    async with (
+        full_stack(
+            mongo_url=mongo_url,
+            mongo_db_name=mongo_db_name,
+            nats_url=nats_url,
+            nats_prefix=nats_prefix,
+            storage_url=(tmp_path / "s").as_uri(),
+            worker={"local_latency_s": 20, "job_deadline_s": 1},
+        ) as stack,
+        stack.client() as client,
+    ):
+        project = await new_project(client)
+        job = await generate(
+            client, project, type="text-to-image", model_id="local/image", prompt="slow"
+        )
+        done = await finished(client, job["id"], within=15)
+        assert done["status"] == "failed"
+        assert done["error"]["code"] == "timeout"
+        assert "1 s" in done["error"]["message"]

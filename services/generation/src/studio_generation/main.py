@@ -131,7 +131,11 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
             }
             if cfg.fal_key.get_secret_value():
                 providers["fal"] = FalProvider(
-                    client, base_url=cfg.fal_base_url, key=cfg.fal_key.get_secret_value()
+                    client,
+                    base_url=cfg.fal_base_url,
+                    key=cfg.fal_key.get_secret_value(),
+                    request_retries=cfg.fal_request_retries,
+                    poll_interval_s=cfg.fal_poll_interval_s,
                 )
             worker = Worker(
                 repository,

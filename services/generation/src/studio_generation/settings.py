@@ -40,5 +40,9 @@ class WorkerSettings(GenerationSettings):
         default=SecretStr(""), validation_alias=AliasChoices("STUDIO_FAL_KEY", "FAL_KEY")
     )
     fal_base_url: str = "https://queue.fal.run"
+    fal_request_retries: int = Field(default=4, ge=0, le=20)
+    """Quick retries of one fal call (429, 5xx, connection errors) before the attempt counts as
+    failed and the whole job is retried later with backoff."""
+    fal_poll_interval_s: float = Field(default=0.5, gt=0)
     local_latency_s: float = Field(default=0, ge=0)
     local_progress_steps: int = Field(default=0, ge=0, le=100)
