@@ -124,17 +124,25 @@ class EventConsumer(Generic[E]):
     async def _run(self) -> None:
         subscription = self._subscription = await self._bind()
         while True:
+            # Pull only as many messages as can start now: a message fetched but left waiting
+            # for a free slot gets no in-progress acks and would be redelivered elsewhere.
+            await self._slots.acquire()
+            free = 1
+            while free < self._spec.batch and not self._slots.locked():
+                await self._slots.acquire()
+                free += 1
             try:
-                messages = await subscription.fetch(self._spec.batch, timeout=1)
+                messages = await subscription.fetch(free, timeout=1)
             except TimeoutError:
-                continue
+                messages = []
             except Exception as exc:
                 # A lost connection reconnects on its own; keep pulling once it is back.
                 log.warning("consumer.fetch_failed", durable=self._spec.durable, error=str(exc))
+                messages = []
                 await asyncio.sleep(0.5)
-                continue
+            for _ in range(free - len(messages)):
+                self._slots.release()
             for message in messages:
-                await self._slots.acquire()
                 task = asyncio.create_task(self._handle(message))
                 self._tasks.add(task)
                 task.add_done_callback(self._finished)

@@ -31,7 +31,7 @@ from studio_generation.providers.base import (
     ProviderOutput,
     ProviderProgress,
 )
-from studio_generation.repository import PROCESSING, Doc, GenerationRepository
+from studio_generation.repository import PROCESSING, Doc, GenerationRepository, now_ms
 from studio_generation.settings import WorkerSettings
 
 log = structlog.get_logger(__name__)
@@ -91,8 +91,11 @@ class Worker:
         if current is None:
             log.info("job.dropped", generation_id=generation_id, reason="no such generation")
         elif current["status"] == PROCESSING:
-            # Another worker holds a live lease; if it dies, its own delivery comes back.
-            log.info("job.dropped", generation_id=generation_id, reason="running elsewhere")
+            # Another worker holds the lease. It may have just died (this is its job, redelivered
+            # a moment before its lease lapsed), so look again once the lease has run out: then
+            # either the job is finished (dropped), or still renewed (alive), or ours to take.
+            remaining_s = (current.get("lease_until_ms", 0) - now_ms()) / 1000
+            raise RetryLater("running elsewhere", max(remaining_s, 0) + 0.5)
         elif current["status"] == GenerationStatus.PENDING.value:
             raise RetryLater("claim raced with another worker", 1.0)
         elif current["status"] == GenerationStatus.COMPLETED.value and not current.get("announced"):
