@@ -4,6 +4,8 @@ latency and its smallest image), load from httpx on the same machine. Figures on
 
 import asyncio
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -14,6 +16,7 @@ import nats
 import pytest
 from nats.aio.msg import Msg
 from studio_contracts import subjects
+from studio_devtools.servers import free_port
 
 from tests.perf.support import record, run_load, service_process
 
@@ -200,4 +203,136 @@ async def _burst(
         "queued_in_s": round(queued, 2),
         "all_assets_in_s": round(elapsed, 2),
         "completions_per_s": round(jobs / elapsed, 1),
+    }
+
+
+@pytest.mark.timeout(1200)
+async def test_worker_concurrency_with_a_slow_provider(
+    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: Path
+) -> None:
+    """P3b: jobs that take 2 s at the (fake) fal provider. Jobs are queued first, then the
+    workers start; completions/s and the most jobs in flight at once, for 1 and 3 workers."""
+    port = free_port()
+    figures: dict[str, object] = {}
+    with fake_fal_process(port):
+        worker_env = {
+            "STUDIO_FAL_KEY": "fal-test-key",
+            "STUDIO_FAL_BASE_URL": f"http://127.0.0.1:{port}",
+            "STUDIO_WORKER_CONCURRENCY": "600",
+            "STUDIO_FAL_POLL_INTERVAL_S": "0.5",
+        }
+        for workers, jobs in ((1, 600), (3, 1500)):
+            prefix = f"{nats_prefix}w{workers}"
+            with pipeline(
+                mongo_url,
+                f"{mongo_db_name}w{workers}",
+                nats_url,
+                prefix,
+                tmp_path / f"s{workers}",
+                workers=0,
+            ) as urls:
+                async with httpx.AsyncClient(base_url=urls["gateway"], timeout=60) as client:
+                    project = await _project(client)
+                    await _queue(
+                        client,
+                        project,
+                        jobs,
+                        {
+                            "type": "text-to-image",
+                            "model_id": "fal-ai/flux/schnell",
+                            "prompt": "slow",
+                        },
+                    )
+                generation = {
+                    "STUDIO_MONGO_URL": mongo_url,
+                    "STUDIO_NATS_URL": nats_url,
+                    "STUDIO_NATS_PREFIX": prefix,
+                    "STUDIO_MONGO_DB": f"{mongo_db_name}w{workers}_g",
+                    "STUDIO_ASSETS_URL": urls["assets"],
+                    "STUDIO_STORAGE_URL": (tmp_path / f"s{workers}").as_uri(),
+                    **worker_env,
+                }
+                figures[f"workers_{workers}"] = await _drain(
+                    nats_url, prefix, jobs, workers, generation
+                )
+                print(f"P3b {workers} worker(s)", figures[f"workers_{workers}"], flush=True)
+    record(
+        "generation_slow_provider",
+        figures,
+        servers={"fal": "tests.fakes.fal_server, 2 s per job", "mongo": mongo_url},
+    )
+
+
+@contextmanager
+def fake_fal_process(port: int) -> Iterator[None]:
+    """The fake fal queue server in its own process, every job taking 2 s."""
+    command = [
+        sys.executable,
+        "-m",
+        "tests.fakes.fal_server",
+        "--port",
+        str(port),
+        "--run-s",
+        "2",
+        "--no-record",
+    ]
+    fake = subprocess.Popen(command)
+    try:
+        yield
+    finally:
+        fake.terminate()
+        fake.wait(10)
+
+
+async def _queue(
+    client: httpx.AsyncClient, project: str, jobs: int, body: dict[str, object]
+) -> None:
+    limits = asyncio.Semaphore(32)
+
+    async def submit() -> None:
+        async with limits:
+            response = await client.post(f"/api/v1/projects/{project}/generations", json=body)
+            assert response.status_code == 202, response.text
+
+    await asyncio.gather(*(submit() for _ in range(jobs)))
+
+
+async def _drain(
+    nats_url: str, prefix: str, jobs: int, workers: int, env: dict[str, str]
+) -> dict[str, object]:
+    nc = await nats.connect(nats_url)
+    counts = {"started": 0, "completed": 0, "failed": 0, "max_in_flight": 0}
+    done = asyncio.Event()
+
+    async def on_event(message: Msg) -> None:
+        kind = message.subject.rsplit(".", 1)[-1]
+        if kind in counts:
+            counts[kind] += 1
+        counts["max_in_flight"] = max(
+            counts["max_in_flight"], counts["started"] - counts["completed"] - counts["failed"]
+        )
+        if counts["completed"] + counts["failed"] >= jobs:
+            done.set()
+
+    await nc.subscribe(subjects.subject("generation.*", prefix), cb=on_event)
+    try:
+        with ExitStack() as stack:
+            started = time.perf_counter()
+            for _ in range(workers):
+                # In a thread: waiting for a worker to be ready must not stall this loop, which
+                # is reading the events (a stalled reader is cut off by NATS as a slow consumer).
+                await asyncio.to_thread(
+                    stack.enter_context, service_process("studio_generation", "worker", env=env)
+                )
+            await asyncio.wait_for(done.wait(), 900)
+            elapsed = time.perf_counter() - started
+    finally:
+        await nc.close()
+    return {
+        "jobs": jobs,
+        "seconds": round(elapsed, 1),
+        "completions_per_s": round(counts["completed"] / elapsed, 1),
+        "failed": counts["failed"],
+        "max_in_flight": counts["max_in_flight"],
+        "max_in_flight_per_worker": round(counts["max_in_flight"] / workers),
     }

@@ -7,12 +7,12 @@ from functools import partial
 import httpx
 from fastapi import FastAPI
 from studio_runtime.app import create_service_app
+from studio_runtime.client_pool import ClientPool
 from studio_runtime.health import Readiness
 
 from studio_gateway.api import build_router
 from studio_gateway.proxy import UpstreamProxy
 from studio_gateway.settings import GatewaySettings
-from studio_gateway.upstream_clients import UpstreamClients
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -21,7 +21,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI, readiness: Readiness) -> AsyncIterator[None]:
-        clients = UpstreamClients(
+        clients = ClientPool(
             shards=cfg.upstream_pool_shards,
             connections_per_shard=cfg.upstream_connections_per_shard,
             timeout_s=cfg.upstream_timeout_s,

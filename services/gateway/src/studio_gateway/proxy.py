@@ -10,11 +10,10 @@ import structlog
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
+from studio_runtime.client_pool import ClientPool
 from studio_runtime.errors import problem_response
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.middleware import REQUEST_ID_HEADER
-
-from studio_gateway.upstream_clients import UpstreamClients
 
 FORWARDED_REQUEST_HEADERS = (
     "content-type",
@@ -46,7 +45,7 @@ log = structlog.get_logger(__name__)
 
 
 class UpstreamProxy:
-    def __init__(self, clients: UpstreamClients, *, secret: str, token_ttl_s: float) -> None:
+    def __init__(self, clients: ClientPool, *, secret: str, token_ttl_s: float) -> None:
         self._clients = clients
         self._secret = secret
         self._token_ttl_s = token_ttl_s

@@ -10,6 +10,7 @@ import httpx
 from fastapi import FastAPI
 from studio_contracts import subjects
 from studio_contracts.events import GenerationRequested, ProjectDeleted
+from studio_runtime.client_pool import ClientPool
 from studio_runtime.events import ConsumerSpec, EventConsumer, EventPublisher
 from studio_runtime.health import Readiness
 from studio_runtime.internal_http import InternalService, ProjectsClient
@@ -24,6 +25,7 @@ from studio_generation.projects_cache import CachedProjects
 from studio_generation.providers.base import Provider
 from studio_generation.providers.fal import FalProvider
 from studio_generation.providers.local import LocalProvider
+from studio_generation.providers.pool import ProviderPool
 from studio_generation.relay import run_relay
 from studio_generation.repository import GenerationRepository
 from studio_generation.service import GenerationService
@@ -119,6 +121,13 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
         await store.ensure_ready()
         readiness.add("storage", store.ping)
         repository = GenerationRepository(app.state.db)
+        # fal's queue is polled for every job in flight: small pools, about 32 jobs each.
+        fal_clients = ClientPool(
+            shards=max(1, cfg.worker_concurrency // 32),
+            connections_per_shard=48,
+            timeout_s=60,
+            trust_env=True,
+        )
         limits = httpx.Limits(
             max_connections=cfg.worker_concurrency * 2, max_keepalive_connections=64
         )
@@ -130,12 +139,17 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
                 )
             }
             if cfg.fal_key.get_secret_value():
-                providers["fal"] = FalProvider(
-                    client,
-                    base_url=cfg.fal_base_url,
-                    key=cfg.fal_key.get_secret_value(),
-                    request_retries=cfg.fal_request_retries,
-                    poll_interval_s=cfg.fal_poll_interval_s,
+                providers["fal"] = ProviderPool(
+                    [
+                        FalProvider(
+                            fal_client,
+                            base_url=cfg.fal_base_url,
+                            key=cfg.fal_key.get_secret_value(),
+                            request_retries=cfg.fal_request_retries,
+                            poll_interval_s=cfg.fal_poll_interval_s,
+                        )
+                        for fal_client in fal_clients.clients
+                    ]
                 )
             worker = Worker(
                 repository,
@@ -154,5 +168,6 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
                 yield
             finally:
                 await consumer.stop()
+                await fal_clients.aclose()
 
     return create_data_service_app(name="generation-worker", settings=cfg, lifespan=lifespan)

@@ -1,4 +1,4 @@
-"""A set of httpx clients the proxy spreads its calls over.
+"""A set of httpx clients that calls are spread over.
 
 One httpx pool shared by many concurrent requests spends more time on its own bookkeeping than
 on the network (measured: a single pool of 64 connections serves a third of what 64 small pools
@@ -11,15 +11,17 @@ from itertools import cycle
 import httpx
 
 
-class UpstreamClients:
-    def __init__(self, *, shards: int, connections_per_shard: int, timeout_s: float) -> None:
+class ClientPool:
+    def __init__(
+        self, *, shards: int, connections_per_shard: int, timeout_s: float, trust_env: bool = False
+    ) -> None:
         limits = httpx.Limits(
             max_connections=connections_per_shard,
             max_keepalive_connections=connections_per_shard,
         )
         self._clients = [
             httpx.AsyncClient(
-                timeout=timeout_s, limits=limits, follow_redirects=False, trust_env=False
+                timeout=timeout_s, limits=limits, follow_redirects=False, trust_env=trust_env
             )
             for _ in range(shards)
         ]
@@ -27,6 +29,10 @@ class UpstreamClients:
 
     def pick(self) -> httpx.AsyncClient:
         return next(self._next)
+
+    @property
+    def clients(self) -> list[httpx.AsyncClient]:
+        return list(self._clients)
 
     async def aclose(self) -> None:
         for client in self._clients:
