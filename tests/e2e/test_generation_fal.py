@@ -2,7 +2,6 @@
 submits, follows the queue, fetches the media, stores it, and the assets service registers it."""
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,6 +10,7 @@ import pytest
 from tests.fakes.fal_server import FakeFal, field_error, running_fake_fal
 from tests.support import media_samples
 from tests.support.full_stack import FullStack, full_stack
+from tests.support.servers import S3Server
 from tests.support.waiting import eventually
 
 
@@ -27,14 +27,16 @@ async def stack(
     mongo_db_name: str,
     nats_url: str,
     nats_prefix: str,
-    tmp_path: Path,
+    s3: S3Server,
+    s3_bucket: str,
 ) -> AsyncIterator[FullStack]:
     async with full_stack(
         mongo_url=mongo_url,
         mongo_db_name=mongo_db_name,
         nats_url=nats_url,
         nats_prefix=nats_prefix,
-        storage_url=(tmp_path / "storage").as_uri(),
+        storage_url=f"s3://{s3_bucket}?endpoint={s3.endpoint}&region={s3.region}",
+        storage_keys={"storage_access_key": s3.access_key, "storage_secret_key": s3.secret_key},
         # No quick in-call retries: every provider failure costs a whole attempt here.
         worker={
             "fal_key": fal.key,
