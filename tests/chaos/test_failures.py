@@ -167,18 +167,30 @@ async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing
                     process.wait(15)
 
         assets: list[dict[str, object]] = []
-        cursor = None
-        while True:
-            params: dict[str, str | int] = {
-                "kind": "output",
-                "limit": 100,
-                **({"cursor": cursor} if cursor else {}),
-            }
-            page = (await client.get("/api/v1/assets", params=params)).json()
-            assets.extend(page["items"])
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+
+        async def output_assets() -> list[dict[str, object]]:
+            found: list[dict[str, object]] = []
+            cursor = None
+            while True:
+                params: dict[str, str | int] = {
+                    "kind": "output",
+                    "limit": 100,
+                    **({"cursor": cursor} if cursor else {}),
+                }
+                page = (await client.get("/api/v1/assets", params=params)).json()
+                found.extend(page["items"])
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    return found
+
+        async def all_registered() -> bool:
+            # The assets service registers outputs from `generation.completed`, a moment later.
+            assets[:] = await output_assets()
+            return len(assets) >= jobs
+
+        await eventually(all_registered, within=60)
+        await asyncio.sleep(2)  # give any duplicate a chance to appear before counting
+        assets[:] = await output_assets()
         assert len(assets) == jobs, "exactly one output asset per generation"
         assert sorted(str(a["generation_id"]) for a in assets) == sorted(ids)
         retaken = [
