@@ -2,6 +2,7 @@
 settings against the session's real servers."""
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -31,7 +32,14 @@ def identity_headers(user_id: str = "user-1", secret: str = INTERNAL_SECRET) -> 
 async def running(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
     """Serve `app` with uvicorn on 127.0.0.1 (its lifespan included); yield its base URL."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
@@ -44,4 +52,12 @@ async def running(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await task
+        try:
+            await asyncio.wait_for(asyncio.shield(task), 20)
+        except TimeoutError:
+            # A stalled shutdown must not hang the suite; its stacks go to the log to be fixed.
+            for pending in asyncio.all_tasks():
+                pending.print_stack(limit=8, file=sys.stderr)
+            server.force_exit = True
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
