@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.full_stack import Servers
 from tests.support.servers import (
     Backends,
     S3Server,
@@ -123,3 +124,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("test servers")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def servers(mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str) -> Servers:
+    """The real servers and this test's isolation names, as `full_stack` takes them."""
+    return Servers(mongo_url, mongo_db_name, nats_url, nats_prefix)

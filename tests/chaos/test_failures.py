@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 from studio_devtools.servers import ServerProcess, free_port, start_nats
 
 from tests.support.apps import INTERNAL_SECRET
-from tests.support.full_stack import FullStack, full_stack
+from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.waiting import eventually
 
 FAST_TAKEOVER = {"lease_s": 2, "heartbeat_s": 0.5, "ack_wait_s": 2}
@@ -39,14 +40,11 @@ async def _project(client: httpx.AsyncClient) -> str:
 
 
 async def test_nats_restart_while_requests_arrive_loses_no_accepted_generation(
-    own_nats: ServerProcess, mongo_url: str, mongo_db_name: str, nats_prefix: str, tmp_path: Path
+    own_nats: ServerProcess, servers: Servers, tmp_path: Path
 ) -> None:
     async with (
         full_stack(
-            mongo_url=mongo_url,
-            mongo_db_name=mongo_db_name,
-            nats_url=own_nats.url,
-            nats_prefix=nats_prefix,
+            replace(servers, nats_url=own_nats.url),
             storage_url=(tmp_path / "s").as_uri(),
         ) as stack,
         stack.client() as client,
@@ -98,15 +96,12 @@ def _worker_process(
 
 
 async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing(
-    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: Path
+    servers: Servers, tmp_path: Path
 ) -> None:
     jobs = 200
     async with (
         full_stack(
-            mongo_url=mongo_url,
-            mongo_db_name=mongo_db_name,
-            nats_url=nats_url,
-            nats_prefix=nats_prefix,
+            servers,
             storage_url=(tmp_path / "s").as_uri(),
             workers=0,
         ) as stack,

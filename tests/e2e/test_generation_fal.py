@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes.fal_server import FakeFal, field_error, running_fake_fal
 from tests.support import media_samples
-from tests.support.full_stack import FullStack, full_stack
+from tests.support.full_stack import FullStack, Servers, full_stack, s3_storage
 from tests.support.servers import S3Server
 from tests.support.waiting import eventually
 
@@ -23,20 +23,13 @@ async def fal() -> AsyncIterator[FakeFal]:
 @pytest.fixture
 async def stack(
     fal: FakeFal,
-    mongo_url: str,
-    mongo_db_name: str,
-    nats_url: str,
-    nats_prefix: str,
+    servers: Servers,
     s3: S3Server,
     s3_bucket: str,
 ) -> AsyncIterator[FullStack]:
     async with full_stack(
-        mongo_url=mongo_url,
-        mongo_db_name=mongo_db_name,
-        nats_url=nats_url,
-        nats_prefix=nats_prefix,
-        storage_url=f"s3://{s3_bucket}?endpoint={s3.endpoint}&region={s3.region}",
-        storage_keys={"storage_access_key": s3.access_key, "storage_secret_key": s3.secret_key},
+        servers,
+        **s3_storage(s3, s3_bucket),
         # No quick in-call retries: every provider failure costs a whole attempt here.
         worker={
             "fal_key": fal.key,

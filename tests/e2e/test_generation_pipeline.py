@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.support import media_samples
-from tests.support.full_stack import FullStack, full_stack
+from tests.support.full_stack import FullStack, Servers, full_stack, s3_storage
 from tests.support.servers import S3Server
 from tests.support.waiting import eventually
 
@@ -24,21 +24,14 @@ MAGIC = {
 
 @pytest.fixture
 async def stack(
-    mongo_url: str,
-    mongo_db_name: str,
-    nats_url: str,
-    nats_prefix: str,
+    servers: Servers,
     s3: S3Server,
     s3_bucket: str,
 ) -> AsyncIterator[FullStack]:
     """Everything on the real servers, outputs in S3 (SeaweedFS)."""
     async with full_stack(
-        mongo_url=mongo_url,
-        mongo_db_name=mongo_db_name,
-        nats_url=nats_url,
-        nats_prefix=nats_prefix,
-        storage_url=f"s3://{s3_bucket}?endpoint={s3.endpoint}&region={s3.region}",
-        storage_keys={"storage_access_key": s3.access_key, "storage_secret_key": s3.secret_key},
+        servers,
+        **s3_storage(s3, s3_bucket),
     ) as running_stack:
         yield running_stack
 
@@ -298,15 +291,10 @@ async def test_wrong_media_type_input_is_refused(stack: FullStack) -> None:
         assert response.json()["errors"][0]["type"] == "wrong_media_type"
 
 
-async def test_cancel_a_running_generation(
-    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: Path
-) -> None:
+async def test_cancel_a_running_generation(servers: Servers, tmp_path: Path) -> None:
     async with (
         full_stack(
-            mongo_url=mongo_url,
-            mongo_db_name=mongo_db_name,
-            nats_url=nats_url,
-            nats_prefix=nats_prefix,
+            servers,
             storage_url=(tmp_path / "s").as_uri(),
             worker={"local_latency_s": 30, "local_progress_steps": 30},
         ) as stack,
@@ -331,15 +319,10 @@ async def test_cancel_a_running_generation(
         assert again.status_code == 409
 
 
-async def test_cancel_a_pending_generation_and_delete_it(
-    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: Path
-) -> None:
+async def test_cancel_a_pending_generation_and_delete_it(servers: Servers, tmp_path: Path) -> None:
     async with (
         full_stack(
-            mongo_url=mongo_url,
-            mongo_db_name=mongo_db_name,
-            nats_url=nats_url,
-            nats_prefix=nats_prefix,
+            servers,
             storage_url=(tmp_path / "s").as_uri(),
             workers=0,
         ) as stack,
@@ -413,14 +396,11 @@ async def test_lists_filter_by_status_and_type(stack: FullStack) -> None:
 
 
 async def test_a_job_past_its_deadline_fails_with_a_timeout(
-    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: Path
+    servers: Servers, tmp_path: Path
 ) -> None:
     async with (
         full_stack(
-            mongo_url=mongo_url,
-            mongo_db_name=mongo_db_name,
-            nats_url=nats_url,
-            nats_prefix=nats_prefix,
+            servers,
             storage_url=(tmp_path / "s").as_uri(),
             worker={"local_latency_s": 20, "job_deadline_s": 1},
         ) as stack,

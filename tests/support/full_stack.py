@@ -21,6 +21,7 @@ from studio_projects.main import create_app as create_projects
 from studio_projects.settings import ProjectsSettings
 
 from tests.support.apps import identity_headers, make_settings, running
+from tests.support.servers import S3Server
 
 
 @dataclass
@@ -54,22 +55,30 @@ class FullStack:
         return url
 
 
+@dataclass(frozen=True)
+class Servers:
+    """The session's real servers and one test's database name and subject prefix."""
+
+    mongo_url: str
+    mongo_db_name: str
+    nats_url: str
+    nats_prefix: str
+
+
 @asynccontextmanager
 async def full_stack(
+    servers: Servers,
     *,
-    mongo_url: str,
-    mongo_db_name: str,
-    nats_url: str,
-    nats_prefix: str,
     storage_url: str,
     workers: int = 1,
     worker: dict[str, Any] | None = None,
     storage_keys: dict[str, str] | None = None,
 ) -> AsyncIterator[FullStack]:
+    mongo_db_name = servers.mongo_db_name
     common: dict[str, Any] = {
-        "mongo_url": mongo_url,
-        "nats_url": nats_url,
-        "nats_prefix": nats_prefix,
+        "mongo_url": servers.mongo_url,
+        "nats_url": servers.nats_url,
+        "nats_prefix": servers.nats_prefix,
     }
     keys = storage_keys or {}
     async with AsyncExitStack() as exits:
@@ -129,3 +138,11 @@ async def full_stack(
             )
         )
         yield stack
+
+
+def s3_storage(s3: S3Server, bucket: str) -> dict[str, Any]:
+    """`full_stack` arguments that put every file in `bucket` on the S3 test server."""
+    return {
+        "storage_url": f"s3://{bucket}?endpoint={s3.endpoint}&region={s3.region}",
+        "storage_keys": {"storage_access_key": s3.access_key, "storage_secret_key": s3.secret_key},
+    }
