@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 import pytest
+from pymongo import AsyncMongoClient
+from studio_contracts.subjects import GENERATIONS_STREAM
 
 from tests.support import media_samples
 from tests.support.full_stack import FullStack, Servers, full_stack, s3_storage
@@ -414,3 +417,47 @@ async def test_a_job_past_its_deadline_fails_with_a_timeout(
         assert done["status"] == "failed"
         assert done["error"]["code"] == "timeout"
         assert "1 s" in done["error"]["message"]
+
+
+async def test_a_job_whose_deliveries_ran_out_is_requeued_or_given_up(
+    servers: Servers, tmp_path: Path
+) -> None:
+    """A worker died on every delivery until NATS stopped redelivering: the record is left
+    `processing` with an old lease and no message. The relay queues it again; the next worker
+    takes it over, or fails it once it has used up its attempts."""
+    async with (
+        full_stack(
+            servers, storage_url=(tmp_path / "s").as_uri(), workers=0, worker={"max_attempts": 3}
+        ) as stack,
+        stack.client() as client,
+    ):
+        project = await new_project(client)
+        jobs = [
+            await generate(client, project, type="text-to-image", model_id="local/image", prompt=p)
+            for p in ("resumed", "given up")
+        ]
+        nc = await nats.connect(servers.nats_url)
+        try:
+            stream = GENERATIONS_STREAM.with_prefix(servers.nats_prefix).name
+            await nc.jetstream().purge_stream(stream)
+        finally:
+            await nc.close()
+        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
+        try:
+            records = mongo[f"{servers.mongo_db_name}_g"]["generations"]
+            for job, attempts in zip(jobs, (1, 3), strict=True):
+                await records.update_one(
+                    {"_id": job["id"]},
+                    {"$set": {"status": "processing", "lease_until_ms": 1, "attempts": attempts}},
+                )
+        finally:
+            await mongo.close()
+        await stack.add_worker()
+        resumed = await finished(client, jobs[0]["id"], within=20)
+        assert resumed["status"] == "completed"
+        assert resumed["attempts"] == 2
+        assert len(resumed["outputs"]) == 1
+        lost = await finished(client, jobs[1]["id"], within=20)
+        assert lost["status"] == "failed"
+        assert lost["error"]["code"] == "worker_lost"
+        assert "interrupted too many times" in lost["error"]["message"]

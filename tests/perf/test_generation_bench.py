@@ -218,17 +218,18 @@ async def test_worker_concurrency_with_a_slow_provider(
         worker_env = {
             "STUDIO_FAL_KEY": "fal-test-key",
             "STUDIO_FAL_BASE_URL": f"http://127.0.0.1:{port}",
-            "STUDIO_WORKER_CONCURRENCY": "600",
             "STUDIO_FAL_POLL_INTERVAL_S": "0.5",
         }
-        for workers, jobs in ((1, 600), (3, 1500)):
-            prefix = f"{nats_prefix}w{workers}"
+        # Completions should follow jobs in flight (32 → 600 per worker) until the CPU is spent.
+        for workers, jobs, concurrency in ((1, 200, 32), (1, 600, 600), (3, 1500, 600)):
+            run = f"workers_{workers}_concurrency_{concurrency}"
+            prefix = f"{nats_prefix}w{workers}c{concurrency}"
             with pipeline(
                 mongo_url,
-                f"{mongo_db_name}w{workers}",
+                f"{mongo_db_name}{run}",
                 nats_url,
                 prefix,
-                tmp_path / f"s{workers}",
+                tmp_path / run,
                 workers=0,
             ) as urls:
                 async with httpx.AsyncClient(base_url=urls["gateway"], timeout=60) as client:
@@ -247,15 +248,14 @@ async def test_worker_concurrency_with_a_slow_provider(
                     "STUDIO_MONGO_URL": mongo_url,
                     "STUDIO_NATS_URL": nats_url,
                     "STUDIO_NATS_PREFIX": prefix,
-                    "STUDIO_MONGO_DB": f"{mongo_db_name}w{workers}_g",
+                    "STUDIO_MONGO_DB": f"{mongo_db_name}{run}_g",
                     "STUDIO_ASSETS_URL": urls["assets"],
-                    "STUDIO_STORAGE_URL": (tmp_path / f"s{workers}").as_uri(),
+                    "STUDIO_STORAGE_URL": (tmp_path / run).as_uri(),
+                    "STUDIO_WORKER_CONCURRENCY": str(concurrency),
                     **worker_env,
                 }
-                figures[f"workers_{workers}"] = await _drain(
-                    nats_url, prefix, jobs, workers, generation
-                )
-                print(f"P3b {workers} worker(s)", figures[f"workers_{workers}"], flush=True)
+                figures[run] = await _drain(nats_url, prefix, jobs, workers, generation)
+                print(f"P3b {run}", figures[run], flush=True)
     record(
         "generation_slow_provider",
         figures,

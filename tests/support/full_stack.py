@@ -114,7 +114,11 @@ async def full_stack(
         urls["generation"] = await start(
             create_generation(
                 make_settings(
-                    GenerationSettings, **generation, relay_interval_s=0.5, relay_min_age_s=0.5
+                    GenerationSettings,
+                    **generation,
+                    relay_interval_s=0.5,
+                    relay_min_age_s=0.5,
+                    requeue_after_s=1,
                 )
             )
         )

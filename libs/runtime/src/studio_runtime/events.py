@@ -35,8 +35,10 @@ class EventPublisher:
         # Short: a caller waiting on a broker that is down should hear about it quickly.
         self._timeout_s = timeout_s
 
-    async def publish(self, event: Event) -> None:
-        headers = {"Nats-Msg-Id": event.event_id}
+    async def publish(self, event: Event, *, msg_id: str | None = None) -> None:
+        """Publish `event`; JetStream drops a second message with the same `msg_id` (by
+        default the event id) within its duplicate window."""
+        headers = {"Nats-Msg-Id": msg_id or event.event_id}
         if event.request_id:
             headers["X-Request-ID"] = event.request_id
         await self._js.publish(

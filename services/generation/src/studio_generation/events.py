@@ -22,8 +22,13 @@ class GenerationEvents:
     def __init__(self, publisher: EventPublisher) -> None:
         self._publisher = publisher
 
-    async def requested(self, doc: Doc, request_id: str | None = None) -> None:
-        # The message id is the generation id: JetStream swallows a relay's second publish.
+    async def requested(
+        self, doc: Doc, request_id: str | None = None, *, requeue: bool = False
+    ) -> None:
+        # The message id is the generation id: JetStream swallows a relay's second publish. A
+        # requeue of a job whose message was used up must get through, so it gets a fresh one;
+        # the event id stays, and consumers count the generation once.
+        msg_id = f"{doc['_id']}.requeue{doc.get('attempts', 0)}" if requeue else None
         await self._publisher.publish(
             GenerationRequested(
                 event_id=doc["_id"],
@@ -33,7 +38,8 @@ class GenerationEvents:
                 prompt=doc["prompt"],
                 params=doc["params"],
                 input_asset_ids=doc["input_asset_ids"],
-            )
+            ),
+            msg_id=msg_id,
         )
 
     async def started(self, doc: Doc) -> None:

@@ -76,7 +76,12 @@ def create_app(settings: GenerationSettings | None = None) -> FastAPI:
             )
             cleanup.start()
             relay = asyncio.create_task(
-                run_relay(service, interval_s=cfg.relay_interval_s, min_age_s=cfg.relay_min_age_s)
+                run_relay(
+                    service,
+                    interval_s=cfg.relay_interval_s,
+                    min_age_s=cfg.relay_min_age_s,
+                    requeue_after_s=cfg.requeue_after_s,
+                )
             )
             try:
                 yield
@@ -121,8 +126,9 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
         await store.ensure_ready()
         readiness.add("storage", store.ping)
         repository = GenerationRepository(app.state.db)
-        # fal's queue is polled for every job in flight: small pools, about 32 jobs each.
-        fal_clients = ClientPool(
+        # fal's queue is polled for every job in flight, and its files fetched: small pools,
+        # about 32 jobs each.
+        provider_clients = ClientPool(
             shards=max(1, cfg.worker_concurrency // 32),
             connections_per_shard=48,
             timeout_s=60,
@@ -148,14 +154,14 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
                             request_retries=cfg.fal_request_retries,
                             poll_interval_s=cfg.fal_poll_interval_s,
                         )
-                        for fal_client in fal_clients.clients
+                        for fal_client in provider_clients.clients
                     ]
                 )
             worker = Worker(
                 repository,
                 GenerationEvents(EventPublisher(app.state.js, prefix=cfg.nats_prefix)),
                 providers,
-                OutputWriter(store, client, max_bytes=cfg.max_output_bytes),
+                OutputWriter(store, provider_clients, max_bytes=cfg.max_output_bytes),
                 AssetsClient(InternalService(client, cfg.assets_url, secret=secret, name="assets")),
                 cfg,
             )
@@ -168,6 +174,6 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
                 yield
             finally:
                 await consumer.stop()
-                await fal_clients.aclose()
+                await provider_clients.aclose()
 
     return create_data_service_app(name="generation-worker", settings=cfg, lifespan=lifespan)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 from studio_contracts.events import OutputFile
 from studio_contracts.generations import output_asset_id
+from studio_runtime.client_pool import ClientPool
 from studio_storage import ObjectStore
 
 from studio_generation.providers.base import ProviderOutput, TransientProviderError
@@ -16,7 +17,7 @@ from studio_generation.repository import Doc
 
 
 class OutputWriter:
-    def __init__(self, store: ObjectStore, http: httpx.AsyncClient, *, max_bytes: int) -> None:
+    def __init__(self, store: ObjectStore, http: ClientPool, *, max_bytes: int) -> None:
         self._store = store
         self._http = http
         self._max_bytes = max_bytes
@@ -61,7 +62,7 @@ class OutputWriter:
         digest = hashlib.sha256()
         counted = [0]
         try:
-            async with self._http.stream("GET", output.url) as response:
+            async with self._http.pick().stream("GET", output.url) as response:
                 if response.status_code != 200:
                     raise TransientProviderError(
                         f"the provider's file could not be fetched ({response.status_code})"

@@ -69,6 +69,14 @@ class GenerationRepository:
         ).limit(limit)
         return [doc async for doc in found]
 
+    async def abandoned(self, lease_ended_before_ms: int, limit: int = 200) -> list[Doc]:
+        """Processing records whose lease ran out long ago: their worker died and NATS has
+        stopped redelivering the job (its deliveries were used up)."""
+        found = self._generations.find(
+            {"status": PROCESSING, "lease_until_ms": {"$lt": lease_ended_before_ms}}
+        ).limit(limit)
+        return [doc async for doc in found]
+
     # --- reading -----------------------------------------------------------------------
 
     async def get(self, owner: str, generation_id: str) -> Doc | None:
@@ -122,9 +130,6 @@ class GenerationRepository:
             projection={"cancel_requested": True},
             return_document=ReturnDocument.AFTER,
         )
-
-    async def mark_announced(self, generation_id: str) -> None:
-        await self._generations.update_one({"_id": generation_id}, {"$set": {"announced": True}})
 
     async def set_provider_request(self, generation_id: str, handle: str) -> None:
         await self._generations.update_one(

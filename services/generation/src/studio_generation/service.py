@@ -142,6 +142,10 @@ class GenerationService:
         await self.repository.mark_published(doc["_id"])
         doc["published"] = True
 
+    async def requeue(self, doc: Doc) -> None:
+        """Queue a generation whose job NATS no longer holds (its worker died too often)."""
+        await self._events.requested(doc, requeue=True)
+
     async def cancel(self, identity: Identity, generation_id: str) -> Doc:
         doc = await self.repository.cancel_pending(identity.user_id, generation_id)
         if doc is not None:

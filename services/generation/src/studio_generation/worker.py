@@ -37,6 +37,10 @@ from studio_generation.settings import WorkerSettings
 log = structlog.get_logger(__name__)
 
 MAX_INPUT_BYTES = 100 * 1024 * 1024
+_LOST = (
+    "The generation was interrupted too many times (the server running it stopped each time) "
+    "and was given up; try it again, and tell the operator if it keeps happening."
+)
 PROGRESS_EVERY_S = 1.0
 
 
@@ -74,6 +78,11 @@ class Worker:
         with structlog.contextvars.bound_contextvars(
             generation_id=doc["_id"], attempt=doc["attempts"]
         ):
+            if doc["attempts"] > self._settings.max_attempts:
+                # Only takeovers get here (a transient failure gives up at max_attempts): the
+                # job's workers kept dying, so it may be what kills them. Stop trying.
+                await self._fail(doc, ErrorInfo(code="worker_lost", message=_LOST))
+                return
             await self._events.started(doc)
             try:
                 files = await self._execute(doc)
@@ -98,9 +107,11 @@ class Worker:
             raise RetryLater("running elsewhere", max(remaining_s, 0) + 0.5)
         elif current["status"] == GenerationStatus.PENDING.value:
             raise RetryLater("claim raced with another worker", 1.0)
-        elif current["status"] == GenerationStatus.COMPLETED.value and not current.get("announced"):
-            # Completed, but the worker died before saying so: say it now.
-            await self._announce_completed(
+        elif current["status"] == GenerationStatus.COMPLETED.value:
+            # The job was not acked, so its worker may have died between completing it and
+            # saying so: say it (again). Event ids make a repeat a no-op for JetStream and for
+            # every consumer, which is cheaper than one more write per job to remember it.
+            await self._events.completed(
                 current, [OutputFile.model_validate(o) for o in current["outputs"]]
             )
         else:
@@ -188,12 +199,8 @@ class Worker:
             await self._writer.remove([f.object_key for f in files])
             await self._stopped(doc, "cancelled")
             return
-        await self._announce_completed(finished, files)
+        await self._events.completed(finished, files)
         log.info("job.completed", outputs=len(files), ms=_since(doc))
-
-    async def _announce_completed(self, doc: Doc, files: list[OutputFile]) -> None:
-        await self._events.completed(doc, files)
-        await self._repository.mark_announced(doc["_id"])
 
     async def _fail(self, doc: Doc, error: ErrorInfo) -> None:
         failed = await self._repository.fail(doc["_id"], error.model_dump())
