@@ -13,10 +13,22 @@ from studio_gateway.settings import GatewaySettings
 from tests.support.apps import make_settings, running
 
 
+def gateway_settings(mongo_url: str, nats_url: str, catalog_url: str) -> GatewaySettings:
+    """A gateway whose only service is the catalog (its own database and subjects unused)."""
+    return make_settings(
+        GatewaySettings,
+        catalog_url=catalog_url,
+        mongo_url=mongo_url,
+        mongo_db="gateway_catalog_tests",
+        nats_url=nats_url,
+        nats_prefix="gwcatalog",
+    )
+
+
 @pytest.fixture(scope="module")
-async def gateway() -> AsyncIterator[httpx.AsyncClient]:
+async def gateway(mongo_url: str, nats_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with running(create_catalog(make_settings(CatalogSettings))) as catalog_url:
-        settings = make_settings(GatewaySettings, catalog_url=catalog_url)
+        settings = gateway_settings(mongo_url, nats_url, catalog_url)
         async with (
             running(create_gateway(settings)) as url,
             httpx.AsyncClient(base_url=url) as client,
@@ -64,8 +76,10 @@ async def test_request_id_is_returned_generated_or_echoed(gateway: httpx.AsyncCl
     assert unsafe.headers["x-request-id"] != "bad id\twith spaces"
 
 
-async def test_gateway_answers_502_problem_when_the_catalog_is_down() -> None:
-    settings = make_settings(GatewaySettings, catalog_url=f"http://127.0.0.1:{free_port()}")
+async def test_gateway_answers_502_problem_when_the_catalog_is_down(
+    mongo_url: str, nats_url: str
+) -> None:
+    settings = gateway_settings(mongo_url, nats_url, f"http://127.0.0.1:{free_port()}")
     async with running(create_gateway(settings)) as url, httpx.AsyncClient(base_url=url) as client:
         response = await client.get("/api/v1/models")
         assert response.status_code == 502

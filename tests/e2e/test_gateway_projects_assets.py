@@ -25,7 +25,13 @@ async def gateway(
         storage_url=f"file://{tmp_path}/storage",
     ) as stack:
         settings = make_settings(
-            GatewaySettings, projects_url=stack.projects_url, assets_url=stack.assets_url
+            GatewaySettings,
+            projects_url=stack.projects_url,
+            assets_url=stack.assets_url,
+            mongo_url=mongo_url,
+            mongo_db=f"{mongo_db_name}_gw",
+            nats_url=nats_url,
+            nats_prefix=nats_prefix,
         )
         async with (
             running(create_gateway(settings)) as url,

@@ -57,7 +57,13 @@ async def test_assets_throughput_and_gallery_latency(
             "STUDIO_STORAGE_SECRET_KEY": s3.secret_key,
         }
         with service_process("studio_assets", env=assets_env) as assets_url:
-            gateway_env = {"STUDIO_PROJECTS_URL": projects_url, "STUDIO_ASSETS_URL": assets_url}
+            gateway_env = {
+                **common,
+                "STUDIO_MONGO_DB": f"{mongo_db_name}_gw",
+                "STUDIO_PROJECTS_URL": projects_url,
+                "STUDIO_ASSETS_URL": assets_url,
+                "STUDIO_REQUESTS_PER_MINUTE": "0",
+            }
             with service_process(
                 "studio_gateway", env=gateway_env, ready_path="/healthz"
             ) as gateway_url:

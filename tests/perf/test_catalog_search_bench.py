@@ -18,7 +18,7 @@ TOTAL = 5000
 CONCURRENCY = 64
 
 
-async def test_catalog_search_throughput_and_latency() -> None:
+async def test_catalog_search_throughput_and_latency(mongo_url: str, nats_url: str) -> None:
     async def search(client: httpx.AsyncClient, i: int) -> httpx.Response:
         return await client.get("/api/v1/models", params=QUERIES[i % len(QUERIES)])
 
@@ -31,7 +31,16 @@ async def test_catalog_search_throughput_and_latency() -> None:
             headers=identity_headers(),
         )
         with service_process(
-            "studio_gateway", env={"STUDIO_CATALOG_URL": catalog_url}, ready_path="/healthz"
+            "studio_gateway",
+            env={
+                "STUDIO_CATALOG_URL": catalog_url,
+                "STUDIO_MONGO_URL": mongo_url,
+                "STUDIO_MONGO_DB": "bench_catalog_gateway",
+                "STUDIO_NATS_URL": nats_url,
+                "STUDIO_NATS_PREFIX": "benchcatalog",
+                "STUDIO_REQUESTS_PER_MINUTE": "0",
+            },
+            ready_path="/healthz",
         ) as gateway_url:
             through_gateway = await run_load(
                 search, base_url=gateway_url, total=TOTAL, concurrency=CONCURRENCY

@@ -59,7 +59,13 @@ def pipeline(
             "STUDIO_PROJECTS_URL": urls["projects"],
             "STUDIO_ASSETS_URL": urls["assets"],
         }
-        generation = {**common, **links, "STUDIO_MONGO_DB": f"{db}_g"}
+        # The benchmarks are one user sending far more than a person would: no per-user limits.
+        generation = {
+            **common,
+            **links,
+            "STUDIO_MONGO_DB": f"{db}_g",
+            "STUDIO_MAX_ACTIVE_PER_USER": "0",
+        }
         urls["generation"] = stack.enter_context(
             service_process("studio_generation", "api", env=generation)
         )
@@ -74,7 +80,13 @@ def pipeline(
         urls["gateway"] = stack.enter_context(
             service_process(
                 "studio_gateway",
-                env={**links, "STUDIO_GENERATION_URL": urls["generation"]},
+                env={
+                    **common,
+                    **links,
+                    "STUDIO_MONGO_DB": f"{db}_gw",
+                    "STUDIO_GENERATION_URL": urls["generation"],
+                    "STUDIO_REQUESTS_PER_MINUTE": "0",
+                },
                 ready_path="/healthz",
             )
         )

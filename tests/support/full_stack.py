@@ -73,6 +73,7 @@ async def full_stack(
     workers: int = 1,
     worker: dict[str, Any] | None = None,
     storage_keys: dict[str, str] | None = None,
+    gateway: dict[str, Any] | None = None,
 ) -> AsyncIterator[FullStack]:
     mongo_db_name = servers.mongo_db_name
     common: dict[str, Any] = {
@@ -138,7 +139,14 @@ async def full_stack(
             await stack.add_worker()
         urls["gateway"] = await start(
             create_gateway(
-                make_settings(GatewaySettings, **links, generation_url=urls["generation"])
+                make_settings(
+                    GatewaySettings,
+                    **links,
+                    generation_url=urls["generation"],
+                    mongo_db=f"{mongo_db_name}_gw",
+                    **common,
+                    **(gateway or {}),
+                )
             )
         )
         yield stack

@@ -19,6 +19,9 @@ ASSET_DELETED = "asset.deleted"
 PROJECT_CREATED = "project.created"
 PROJECT_DELETED = "project.deleted"
 
+CREDENTIAL_REVOKED = "gateway.credential-revoked"
+"""Core NATS (not stored): a session or API token id every gateway must stop trusting now."""
+
 WORKERS_CONSUMER = "generation-workers"
 """The one durable consumer of `generation.requested` that every worker replica shares."""
 

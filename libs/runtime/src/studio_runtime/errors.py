@@ -1,5 +1,6 @@
 """Domain errors and their one mapping to RFC 9457 problem+json responses."""
 
+import math
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 
@@ -19,10 +20,17 @@ class DomainError(Exception):
     status: int = 400
     code: str = "bad-request"
 
-    def __init__(self, detail: str, *, errors: Sequence[FieldError] = ()) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[FieldError] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors)
+        self.headers = dict(headers or {})
 
 
 class NotFound(DomainError):
@@ -43,6 +51,23 @@ class InvalidInput(DomainError):
 class Unauthorized(DomainError):
     status = 401
     code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    """Only for a caller who is known but whose request lacks a required proof (CSRF); never
+    for someone else's resource, which is a 404."""
+
+    status = 403
+    code = "forbidden"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after_s: float) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, math.ceil(retry_after_s)))})
+        self.retry_after_s = retry_after_s
 
 
 class PayloadTooLarge(DomainError):
@@ -89,7 +114,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 async def _on_domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-    return problem_response(exc.status, exc.detail, code=exc.code, errors=exc.errors)
+    return problem_response(
+        exc.status, exc.detail, code=exc.code, errors=exc.errors, headers=exc.headers or None
+    )
 
 
 async def _on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,14 +1,17 @@
 """The public API's routing table: which service answers which path.
 
-Until accounts exist (a later issue) every caller acts as the configured local user.
+Every route needs an authenticated caller (in local mode, the local user); the gateway then
+forwards the request with the caller's signed identity.
 """
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from studio_runtime.internal_auth import Identity
 
-from studio_gateway.proxy import UpstreamProxy
+from studio_gateway.identity import Caller
+from studio_gateway.services import GatewayServices, authenticated, services
 from studio_gateway.settings import GatewaySettings
 
 ProxyRoute = tuple[str, list[str], str]
@@ -39,21 +42,24 @@ def build_router(settings: GatewaySettings) -> APIRouter:
     for path, methods, service in ROUTES:
         router.add_api_route(
             path,
-            _forwarder(service, upstreams[service], settings.local_user_id),
+            _forwarder(service, upstreams[service]),
             methods=methods,
             tags=[service],
-            include_in_schema=False,
+            include_in_schema=False,  # described by the service's own document (openapi.py)
         )
     return router
 
 
-def _forwarder(
-    service: str, base_url: str, user_id: str
-) -> Callable[[Request], Awaitable[Response]]:
-    async def forward(request: Request) -> Response:
-        proxy: UpstreamProxy = request.app.state.proxy
-        identity = Identity(user_id=user_id, request_id=request.state.request_id)
-        return await proxy.forward(request, service=service, base_url=base_url, identity=identity)
+def _forwarder(service: str, base_url: str) -> Callable[..., Awaitable[Response]]:
+    async def forward(
+        request: Request,
+        caller: Annotated[Caller, Depends(authenticated)],
+        gw: Annotated[GatewayServices, Depends(services)],
+    ) -> Response:
+        identity = Identity(user_id=caller.user_id, request_id=request.state.request_id)
+        return await gw.proxy.forward(
+            request, service=service, base_url=base_url, identity=identity
+        )
 
     forward.__name__ = f"forward_to_{service}"
     return forward

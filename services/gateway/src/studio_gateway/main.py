@@ -1,4 +1,7 @@
-"""The gateway: the only public entry point, in front of the four internal services."""
+"""The gateway: the only public entry point, in front of the four internal services.
+
+It keeps accounts, sessions and API tokens in its own database, follows the event streams for
+live updates, and forwards everything else to the service that owns it."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,9 +12,17 @@ from fastapi import FastAPI
 from studio_runtime.app import create_service_app
 from studio_runtime.client_pool import ClientPool
 from studio_runtime.health import Readiness
+from studio_runtime.resources import mongo_and_nats
 
-from studio_gateway.api import build_router
+from studio_gateway import accounts_api, events_api
+from studio_gateway.api import ROUTES, build_router
+from studio_gateway.identity import Authenticator
+from studio_gateway.live import LiveEvents
+from studio_gateway.openapi import PublicOpenApi, install_docs
 from studio_gateway.proxy import UpstreamProxy
+from studio_gateway.repository import AccountRepository
+from studio_gateway.revocations import Revocations
+from studio_gateway.services import GatewayServices
 from studio_gateway.settings import GatewaySettings
 
 
@@ -27,26 +38,57 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             timeout_s=cfg.upstream_timeout_s,
         )
         try:
-            app.state.proxy = UpstreamProxy(
-                clients,
-                secret=cfg.internal_secret.get_secret_value(),
-                token_ttl_s=cfg.internal_token_ttl_s,
-            )
-            for name, url in cfg.upstreams().items():
-                readiness.add(name, partial(_check_alive, clients.pick(), url))
-            yield
+            async with mongo_and_nats(app, readiness, cfg, name="gateway"):
+                accounts = AccountRepository(app.state.db)
+                if cfg.auth_mode == "accounts":
+                    await accounts.ensure_indexes()
+                authenticator = Authenticator(cfg, accounts)
+                revocations = Revocations(app.state.nats, authenticator, prefix=cfg.nats_prefix)
+                await revocations.start()
+                live = LiveEvents(
+                    app.state.js,
+                    prefix=cfg.nats_prefix,
+                    queue_max=cfg.sse_queue_max,
+                    replay_max=cfg.sse_replay_max,
+                )
+                live.start()
+                readiness.add("events", live.ready)
+                proxy = UpstreamProxy(
+                    clients,
+                    secret=cfg.internal_secret.get_secret_value(),
+                    token_ttl_s=cfg.internal_token_ttl_s,
+                )
+                app.state.gateway = GatewayServices(
+                    settings=cfg,
+                    accounts=accounts,
+                    authenticator=authenticator,
+                    revocations=revocations,
+                    proxy=proxy,
+                    live=live,
+                    **GatewayServices.limits_from(cfg),
+                )
+                app.state.openapi = PublicOpenApi(app, proxy, cfg.upstreams(), ROUTES)
+                for name, url in cfg.upstreams().items():
+                    readiness.add(name, partial(_check_alive, clients.pick(), url))
+                try:
+                    yield
+                finally:
+                    await live.stop()
+                    await revocations.stop()
         finally:
             await clients.aclose()
 
-    return create_service_app(
+    app = create_service_app(
         name="gateway",
         settings=settings,
-        routers=[build_router(settings)],
+        routers=[accounts_api.router, events_api.router, build_router(settings)],
         lifespan=lifespan,
         internal=False,
         title="AI Studio API",
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=None,
     )
+    install_docs(app)
+    return app
 
 
 async def _check_alive(client: httpx.AsyncClient, base_url: str) -> None:

@@ -5,6 +5,8 @@ service needs, and passes the service's answer (problem bodies included) back un
 bodies are read whole; large ones (downloads) stream through without being held in memory.
 """
 
+from typing import Any
+
 import httpx
 import structlog
 from fastapi import Request
@@ -50,6 +52,22 @@ class UpstreamProxy:
         self._secret = secret
         self._token_ttl_s = token_ttl_s
 
+    async def status_of(self, url: str, identity: Identity) -> int:
+        """The status a service answers a GET with, as `identity` (e.g. 404: not theirs)."""
+        response = await self._clients.pick().get(url, headers=self._identity_headers(identity))
+        return response.status_code
+
+    async def get_json(self, url: str, identity: Identity) -> Any:
+        response = await self._clients.pick().get(url, headers=self._identity_headers(identity))
+        response.raise_for_status()
+        return response.json()
+
+    def _identity_headers(self, identity: Identity) -> dict[str, str]:
+        headers = {IDENTITY_HEADER: sign_identity(identity, self._secret, ttl_s=self._token_ttl_s)}
+        if identity.request_id:
+            headers[REQUEST_ID_HEADER] = identity.request_id
+        return headers
+
     async def forward(
         self, request: Request, *, service: str, base_url: str, identity: Identity
     ) -> Response:
@@ -58,9 +76,7 @@ class UpstreamProxy:
             for name in FORWARDED_REQUEST_HEADERS
             if name in request.headers
         }
-        headers[IDENTITY_HEADER] = sign_identity(identity, self._secret, ttl_s=self._token_ttl_s)
-        if identity.request_id:
-            headers[REQUEST_ID_HEADER] = identity.request_id
+        headers.update(self._identity_headers(identity))
         has_body = request.method in ("POST", "PUT", "PATCH")
         if has_body and "content-length" in request.headers:
             # Lets the service refuse an oversize upload before reading it.

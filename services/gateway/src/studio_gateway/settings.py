@@ -1,18 +1,56 @@
-from pydantic import Field
-from studio_runtime.settings import ServiceSettings
+import ipaddress
+from typing import Literal
+
+from pydantic import Field, model_validator
+from studio_runtime.resources import DataServiceAppSettings
 
 
-class GatewaySettings(ServiceSettings):
+class GatewaySettings(DataServiceAppSettings):
     port: int = Field(default=8080, ge=0, le=65535)
+    mongo_db: str = Field(default="studio_gateway", pattern=r"^[A-Za-z0-9_-]{1,63}$")
     projects_url: str = "http://127.0.0.1:8001"
     catalog_url: str = "http://127.0.0.1:8002"
     generation_url: str = "http://127.0.0.1:8003"
     assets_url: str = "http://127.0.0.1:8004"
-    local_user_id: str = Field(default="local", min_length=1, max_length=64)
-    """Until accounts exist, the one user every request acts for."""
     upstream_timeout_s: float = Field(default=30, gt=0)
     upstream_pool_shards: int = Field(default=16, ge=1, le=256)
     upstream_connections_per_shard: int = Field(default=16, ge=1)
+
+    auth_mode: Literal["local", "accounts"] = "local"
+    """`local`: one user, no sign-in (one person on their own machine); `accounts`: sign-up,
+    sessions and API tokens."""
+    local_user_id: str = Field(default="local", min_length=1, max_length=64)
+    """In `local` mode, the one user every request acts for."""
+    local_mode_public: bool = False
+    """`local` mode has no sign-in, so the gateway refuses to listen beyond loopback in it
+    unless this says the operator means it."""
+    session_ttl_s: float = Field(default=14 * 24 * 3600, gt=0)
+    cookie_secure: bool = True
+    """Send the session cookie only over HTTPS (browsers also allow it on http://localhost)."""
+    auth_cache_s: float = Field(default=5, ge=0)
+    """How long a gateway trusts a checked session or token before looking again; revocations
+    reach every gateway at once over NATS, this only bounds a missed one."""
+    requests_per_minute: int = Field(default=600, ge=0)
+    """Per user and per gateway instance; 0 = no limit."""
+    login_attempts_per_minute_per_ip: int = Field(default=20, ge=0)
+    login_attempts_per_minute_per_account: int = Field(default=5, ge=0)
+    signups_per_minute_per_ip: int = Field(default=5, ge=0)
+    sse_heartbeat_s: float = Field(default=15, gt=0)
+    sse_replay_max: int = Field(default=10_000, ge=0)
+    """At most this many events per stream are replayed to a client resuming with
+    `Last-Event-ID`; further behind, it gets a `reset` event and should reload."""
+    sse_queue_max: int = Field(default=1_000, ge=1)
+    """Events waiting for one slow client before it is disconnected (it resumes on reconnect)."""
+
+    @model_validator(mode="after")
+    def _local_mode_stays_local(self) -> "GatewaySettings":
+        if self.auth_mode == "local" and not self.local_mode_public and not _is_loopback(self.host):
+            raise ValueError(
+                f"STUDIO_AUTH_MODE=local has no sign-in, so the gateway will not listen on "
+                f"{self.host!r}: use STUDIO_AUTH_MODE=accounts, or set "
+                "STUDIO_LOCAL_MODE_PUBLIC=true if everyone who can reach it may use it"
+            )
+        return self
 
     def upstreams(self) -> dict[str, str]:
         """Service name -> base URL (no trailing slash)."""
@@ -22,3 +60,12 @@ class GatewaySettings(ServiceSettings):
             "generation": self.generation_url.rstrip("/"),
             "assets": self.assets_url.rstrip("/"),
         }
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -82,6 +82,13 @@ class GenerationRepository:
     async def get(self, owner: str, generation_id: str) -> Doc | None:
         return await self._generations.find_one({"_id": generation_id, "owner": owner})
 
+    async def count_active(self, owner: str, up_to: int) -> int:
+        """How many of the owner's generations are pending or processing (counting stops at
+        `up_to`, which is all a limit needs to know)."""
+        return await self._generations.count_documents(
+            {"owner": owner, "status": {"$in": ACTIVE}}, limit=up_to
+        )
+
     async def get_by_id(self, generation_id: str) -> Doc | None:
         return await self._generations.find_one({"_id": generation_id})
 

@@ -11,7 +11,7 @@ from studio_contracts.enums import GenerationStatus
 from studio_contracts.events import ProjectDeleted
 from studio_contracts.generations import GenerationCreate
 from studio_contracts.problems import FieldError
-from studio_runtime.errors import Conflict, InvalidInput, NotFound
+from studio_runtime.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
 
@@ -26,6 +26,7 @@ log = structlog.get_logger(__name__)
 
 MAX_SEED = 2**31 - 1
 IDEMPOTENCY_WAIT_S = 10.0
+ACTIVE_LIMIT_RETRY_S = 10.0
 
 
 class GenerationService:
@@ -95,7 +96,8 @@ class GenerationService:
         params = dict(body.params)
         if body.prompt:
             params["prompt"] = body.prompt
-        _, validated, assets = await asyncio.gather(
+        _, _, validated, assets = await asyncio.gather(
+            self._within_active_limit(identity.user_id),
             self._projects.require_project(identity, project_id),
             self._catalog.validate(identity, body.model_id, body.type, params),
             asyncio.gather(
@@ -130,6 +132,15 @@ class GenerationService:
         await self.publish_requested(doc)
         log.info("generation.accepted", generation_id=generation_id, model_id=body.model_id)
         return doc
+
+    async def _within_active_limit(self, owner: str) -> None:
+        limit = self._settings.max_active_per_user
+        if limit and await self.repository.count_active(owner, limit) >= limit:
+            raise TooManyRequests(
+                f"You have {limit} generations queued or running, the most allowed at once; "
+                "wait for some to finish (or cancel some), then try again.",
+                retry_after_s=ACTIVE_LIMIT_RETRY_S,
+            )
 
     async def publish_requested(self, doc: Doc) -> None:
         """Queue the generation. If the broker is down the record stays unpublished and the

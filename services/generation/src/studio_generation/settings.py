@@ -14,6 +14,8 @@ class GenerationSettings(DataServiceAppSettings):
     relay_interval_s: float = Field(default=5, gt=0)
     """How often the relay looks for accepted generations whose request was never published."""
     relay_min_age_s: float = Field(default=5, ge=0)
+    max_active_per_user: int = Field(default=50, ge=0)
+    """Generations one user may have queued or running at once (429 beyond); 0 = no limit."""
     requeue_after_s: float = Field(default=300, gt=0)
     """A processing generation whose worker lease ended this long ago is queued again."""
 

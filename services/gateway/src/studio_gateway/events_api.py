@@ -1,0 +1,102 @@
+"""`GET /api/v1/events`: the caller's live events as Server-Sent Events."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from studio_runtime.errors import NotFound, ServiceUnavailable
+from studio_runtime.ids import ID_PATTERN
+from studio_runtime.internal_auth import Identity
+
+from studio_gateway.identity import Caller
+from studio_gateway.live import Listener
+from studio_gateway.responses import LIMITED, UNAUTHORIZED, problem
+from studio_gateway.services import GatewayServices, authenticated, services
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+_DESCRIPTION = """Server-Sent Events: the caller's generation status changes (with progress),
+new and deleted assets, and project changes, as they happen.
+
+Each message has `event:` (`generation.started`, `generation.progress`, `generation.completed`,
+`generation.failed`, `generation.cancelled`, `generation.requested`, `asset.created`,
+`asset.deleted`, `project.created`, `project.deleted`), `data:` (the event as JSON) and `id:`.
+The first message is `ready` (or `reset`, see below). A comment line is sent every
+`STUDIO_SSE_HEARTBEAT_S` seconds while nothing happens.
+
+To resume after a disconnect, send the last `id:` received as `Last-Event-ID` (browsers'
+`EventSource` does this by itself): the missed events are replayed first. A client too far
+behind (or with an id this server never gave) gets `reset` instead: reload what is shown."""
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    description=_DESCRIPTION,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        **UNAUTHORIZED,
+        404: problem("No such project"),
+        422: problem("Malformed project id"),
+        **LIMITED,
+    },
+)
+async def events(
+    request: Request,
+    caller: Annotated[Caller, Depends(authenticated)],
+    gw: Annotated[GatewayServices, Depends(services)],
+    project_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    last_event_id: Annotated[str | None, Header(max_length=64)] = None,
+) -> StreamingResponse:
+    identity = Identity(user_id=caller.user_id, request_id=request.state.request_id)
+    if project_id is not None:
+        url = f"{gw.settings.upstreams()['projects']}/api/v1/projects/{project_id}"
+        status = await gw.proxy.status_of(url, identity)
+        if status == 404:
+            raise NotFound("No such project.")
+        if status != 200:
+            raise ServiceUnavailable("The projects service could not check the project.")
+    subscription = gw.live.listen(caller.user_id, project_id, last_event_id)
+    listener = await subscription.__aenter__()
+    return StreamingResponse(
+        _stream(listener, subscription, heartbeat_s=gw.settings.sse_heartbeat_s),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _stream(
+    listener: Listener,
+    subscription: AbstractAsyncContextManager[Listener],
+    *,
+    heartbeat_s: float,
+) -> AsyncIterator[str]:
+    try:
+        yield "retry: 3000\n\n"
+        if listener.reset:
+            yield _frame("reset", listener.last_event_id, '{"reason":"resume point too old"}')
+        else:
+            yield _frame("ready", listener.last_event_id, "{}")
+        for event in listener.backlog:
+            if listener.advance(event):
+                yield _frame(event.name, listener.last_event_id, event.data)
+        listener.finish_replay()
+        while not listener.overflowed:
+            try:
+                event = await asyncio.wait_for(listener.queue.get(), heartbeat_s)
+            except TimeoutError:
+                yield ": ping\n\n"
+                continue
+            if listener.overflowed:
+                break  # events were dropped behind this one: the client resumes and replays
+            if listener.advance(event):
+                yield _frame(event.name, listener.last_event_id, event.data)
+    finally:
+        await subscription.__aexit__(None, None, None)
+
+
+def _frame(name: str, event_id: str, data: str) -> str:
+    return f"id: {event_id}\nevent: {name}\ndata: {data}\n\n"

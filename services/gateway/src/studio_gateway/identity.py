@@ -1,0 +1,158 @@
+"""Who is calling: the local user, a session cookie (browsers) or an API token (programs).
+
+In `accounts` mode every request but sign-up and log-in needs one of the two credentials. A
+cookie-authenticated request that changes something must also carry the session's CSRF token in
+`X-CSRF-Token` (a page on another site can make the browser send the cookie, but cannot read
+the token). Checked credentials are remembered for `auth_cache_s`; a revocation is broadcast
+over NATS so every gateway forgets it at once.
+"""
+
+import hmac
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import structlog
+from fastapi import Request
+from studio_runtime.errors import Forbidden, Unauthorized
+
+from studio_gateway.repository import (
+    TOKEN_PREFIX,
+    AccountRepository,
+    Doc,
+    hash_secret,
+    now_ms,
+    secret_matches,
+    split_credential,
+)
+from studio_gateway.settings import GatewaySettings
+
+SESSION_COOKIE = "studio_session"
+CSRF_COOKIE = "studio_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOUCH_EVERY_MS = 60_000
+_CACHE_MAX = 100_000
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="ai-studio"'}
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: str
+    kind: Literal["local", "session", "token"]
+    credential_id: str | None = None
+    csrf_token: str | None = None
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    until: float
+    secret_hash: str
+    caller: Caller
+
+
+def unauthorized(detail: str) -> Unauthorized:
+    return Unauthorized(detail, headers=_CHALLENGE)
+
+
+class Authenticator:
+    def __init__(self, settings: GatewaySettings, accounts: AccountRepository) -> None:
+        self._settings = settings
+        self._accounts = accounts
+        self._cache: dict[str, _Remembered] = {}
+
+    @property
+    def mode(self) -> Literal["local", "accounts"]:
+        return self._settings.auth_mode
+
+    async def caller(self, request: Request) -> Caller:
+        if self.mode == "local":
+            return Caller(user_id=self._settings.local_user_id, kind="local")
+        header = request.headers.get("authorization")
+        if header is not None:
+            scheme, _, value = header.partition(" ")
+            value = value.strip()
+            if scheme.lower() != "bearer" or not value.startswith(TOKEN_PREFIX):
+                raise unauthorized(
+                    "The Authorization header must be `Bearer sst_…` (an API token)."
+                )
+            return await self._token(value.removeprefix(TOKEN_PREFIX))
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            caller = await self._session(cookie)
+            if request.method not in SAFE_METHODS:
+                sent = request.headers.get(CSRF_HEADER, "")
+                if not hmac.compare_digest(sent.encode(), (caller.csrf_token or "").encode()):
+                    raise Forbidden(
+                        "This change needs the session's CSRF token in the X-CSRF-Token header "
+                        "(it is in the log-in answer and the studio_csrf cookie)."
+                    )
+            return caller
+        raise unauthorized("Sign in, or send an API token as `Authorization: Bearer …`.")
+
+    def forget(self, credential_id: str) -> None:
+        """Stop trusting a credential this gateway may have remembered."""
+        self._cache.pop(credential_id, None)
+
+    async def _session(self, cookie: str) -> Caller:
+        return await self._check(
+            cookie,
+            self._accounts.session,
+            lambda doc: Caller(
+                user_id=doc["user_id"],
+                kind="session",
+                credential_id=doc["_id"],
+                csrf_token=doc["csrf_token"],
+            ),
+            "Your session has ended; sign in again.",
+        )
+
+    async def _token(self, value: str) -> Caller:
+        async def load(token_id: str) -> Doc | None:
+            doc = await self._accounts.token(token_id)
+            if doc is not None and (doc.get("last_used_ms") or 0) < now_ms() - TOUCH_EVERY_MS:
+                await self._accounts.touch_token(token_id, now_ms())
+            return doc
+
+        return await self._check(
+            value,
+            load,
+            lambda doc: Caller(user_id=doc["user_id"], kind="token", credential_id=doc["_id"]),
+            "This API token is not valid (revoked, expired or mistyped).",
+        )
+
+    async def _check(
+        self,
+        value: str,
+        load: Callable[[str], Awaitable[Doc | None]],
+        make: Callable[[Doc], Caller],
+        refusal: str,
+    ) -> Caller:
+        parts = split_credential(value)
+        if parts is None:
+            raise unauthorized(refusal)
+        credential_id, secret = parts
+        now = time.monotonic()
+        remembered = self._cache.get(credential_id)
+        if (
+            remembered is not None
+            and remembered.until > now
+            and hmac.compare_digest(remembered.secret_hash, hash_secret(secret))
+        ):
+            return remembered.caller
+        doc = await load(credential_id)
+        expires = None if doc is None else doc.get("expires_ms")
+        if doc is None or not secret_matches(doc, secret) or (expires and expires <= now_ms()):
+            raise unauthorized(refusal)
+        caller = make(doc)
+        if self._settings.auth_cache_s > 0:
+            if len(self._cache) >= _CACHE_MAX:
+                self._cache.clear()
+            until = now + self._settings.auth_cache_s
+            if expires:
+                until = min(until, now + (expires - now_ms()) / 1000)
+            self._cache[credential_id] = _Remembered(until, doc["secret_hash"], caller)
+        return caller

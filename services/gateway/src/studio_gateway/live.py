@@ -1,0 +1,254 @@
+"""Live events for browsers and scripts: the NATS streams, filtered per user, with resume.
+
+Each gateway reads the generations, assets and projects streams from JetStream (ordered
+consumers, from the streams' ends) and hands every event to the connections of the user it
+belongs to. An event's SSE id is the position reached in all three streams, `g-a-p` (stream
+sequence numbers), so any gateway instance can resume a client from its `Last-Event-ID`: it
+replays what the client missed from the streams themselves (at most `replay_max` events per
+stream; further behind, the client gets a `reset` event and should reload), then goes on live.
+"""
+
+import asyncio
+import contextlib
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats.errors
+import structlog
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from studio_contracts.subjects import ASSETS_STREAM, GENERATIONS_STREAM, PROJECTS_STREAM
+
+log = structlog.get_logger(__name__)
+
+STREAMS = (GENERATIONS_STREAM, ASSETS_STREAM, PROJECTS_STREAM)
+_POSITION = re.compile(r"^(\d{1,19})-(\d{1,19})-(\d{1,19})$")
+_INTERNAL_FIELDS = ("object_key",)
+_REPLAY_WAIT_S = 5.0
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    stream: int
+    seq: int
+    name: str
+    user_id: str
+    project_id: str | None
+    data: str
+
+
+@dataclass(eq=False)
+class Listener:
+    user_id: str
+    project_id: str | None
+    positions: list[int]
+    queue: asyncio.Queue[LiveEvent]
+    overflowed: bool = False
+    reset: bool = False
+    backlog: list[LiveEvent] = field(default_factory=list)
+    """Missed events, replayed from the streams; after them, `positions` moves to `caught_up`."""
+    caught_up: list[int] = field(default_factory=list)
+
+    def advance(self, event: LiveEvent) -> bool:
+        """Move past `event`; False if it was already sent (replayed, then seen live)."""
+        if event.seq <= self.positions[event.stream]:
+            return False
+        self.positions[event.stream] = event.seq
+        return True
+
+    def finish_replay(self) -> None:
+        self.positions = [max(p, c) for p, c in zip(self.positions, self.caught_up, strict=True)]
+
+    def wants(self, event: LiveEvent) -> bool:
+        return event.user_id == self.user_id and (
+            self.project_id is None or event.project_id == self.project_id
+        )
+
+    @property
+    def last_event_id(self) -> str:
+        return "-".join(str(p) for p in self.positions)
+
+
+def parse_position(value: str | None) -> list[int] | None:
+    match = _POSITION.match(value or "")
+    return [int(g) for g in match.groups()] if match else None
+
+
+class LiveEvents:
+    def __init__(
+        self, js: JetStreamContext, *, prefix: str, queue_max: int, replay_max: int
+    ) -> None:
+        self._js = js
+        self._streams = [spec.with_prefix(prefix) for spec in STREAMS]
+        self._prefix = f"{prefix}." if prefix else ""
+        self._queue_max = queue_max
+        self._replay_max = replay_max
+        self.positions = [0, 0, 0]
+        self._listeners: dict[str, set[Listener]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._subscriptions: list[Any] = []
+        self._following = [False, False, False]
+
+    # --- following the streams ---------------------------------------------------------
+
+    def start(self) -> None:
+        for index in range(len(self._streams)):
+            self._tasks.append(asyncio.create_task(self._follow(index)))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for subscription in self._subscriptions:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
+
+    async def ready(self) -> None:
+        if not all(self._following):
+            raise RuntimeError("not yet following every event stream")
+
+    @property
+    def connections(self) -> int:
+        return sum(len(listeners) for listeners in self._listeners.values())
+
+    async def _follow(self, index: int) -> None:
+        """Subscribe from the stream's end; wait for the stream if its owner has not made it."""
+        spec = self._streams[index]
+        while True:
+            try:
+                info = await self._js.stream_info(spec.name)
+                self.positions[index] = info.state.last_seq
+                subscription = await self._subscribe(index, info.state.last_seq + 1, live=True)
+            except NotFoundError:
+                await asyncio.sleep(1)
+                continue
+            except Exception as exc:  # NATS is reconnecting: keep trying
+                log.warning("live.follow_failed", stream=spec.name, error=str(exc))
+                await asyncio.sleep(1)
+                continue
+            self._subscriptions.append(subscription)
+            self._following[index] = True
+            log.info("live.following", stream=spec.name, from_seq=info.state.last_seq + 1)
+            return
+
+    async def _subscribe(self, index: int, start: int, *, live: bool) -> Any:
+        spec = self._streams[index]
+
+        async def on_message(message: Any) -> None:
+            self._dispatch(self._event(index, message))
+
+        return await self._js.subscribe(
+            spec.subjects[0],
+            stream=spec.name,
+            ordered_consumer=True,
+            idle_heartbeat=5.0,
+            config=ConsumerConfig(
+                deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=max(start, 1)
+            ),
+            cb=on_message if live else None,
+        )
+
+    def _event(self, index: int, message: Any) -> LiveEvent:
+        seq = message.metadata.sequence.stream
+        try:
+            payload = json.loads(message.data)
+            user_id = str(payload["user_id"])
+        except (ValueError, KeyError, TypeError):
+            return LiveEvent(index, seq, "", "", None, "")  # unreadable: nobody's, skipped
+        for output in payload.get("outputs") or ():
+            for name in _INTERNAL_FIELDS:
+                output.pop(name, None)
+        return LiveEvent(
+            stream=index,
+            seq=seq,
+            name=message.subject.removeprefix(self._prefix),
+            user_id=user_id,
+            project_id=payload.get("project_id"),
+            data=json.dumps(payload, separators=(",", ":")),
+        )
+
+    def _dispatch(self, event: LiveEvent) -> None:
+        self.positions[event.stream] = max(self.positions[event.stream], event.seq)
+        for listener in self._listeners.get(event.user_id, ()):
+            if not listener.wants(event):
+                continue
+            try:
+                listener.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                listener.overflowed = True
+
+    # --- one client ----------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def listen(
+        self, user_id: str, project_id: str | None, last_event_id: str | None
+    ) -> AsyncIterator[Listener]:
+        """A listener registered before anything is replayed, so nothing falls between the
+        replay and the live events; the replay is in `listener.backlog`."""
+        now = list(self.positions)
+        wanted = parse_position(last_event_id)
+        listener = Listener(
+            user_id=user_id,
+            project_id=project_id,
+            positions=list(wanted or now),
+            queue=asyncio.Queue(self._queue_max),
+            caught_up=now,
+        )
+        self._listeners.setdefault(user_id, set()).add(listener)
+        try:
+            if last_event_id is not None and wanted is None:
+                listener.reset, listener.positions = True, now
+            elif wanted is not None:
+                await self._replay(listener, wanted, now)
+            yield listener
+        finally:
+            listeners = self._listeners.get(user_id)
+            if listeners is not None:
+                listeners.discard(listener)
+                if not listeners:
+                    del self._listeners[user_id]
+
+    async def _replay(self, listener: Listener, wanted: list[int], now: list[int]) -> None:
+        if any(w > n for w, n in zip(wanted, now, strict=True)) or any(
+            n - w > self._replay_max for w, n in zip(wanted, now, strict=True)
+        ):
+            # From another installation, or too far behind: start over from now.
+            listener.reset, listener.positions = True, now
+            return
+        for index, (start, end) in enumerate(zip(wanted, now, strict=True)):
+            if start >= end:
+                continue
+            events = await self._read(index, start + 1, end)
+            if events is None:
+                listener.reset, listener.positions = True, now
+                listener.backlog.clear()
+                return
+            listener.backlog.extend(e for e in events if listener.wants(e))
+
+    async def _read(self, index: int, first: int, last: int) -> list[LiveEvent] | None:
+        """Events `first..last` of one stream; None if some are gone (too old)."""
+        info = await self._js.stream_info(self._streams[index].name)
+        if info.state.first_seq > first:
+            return None
+        subscription = await self._subscribe(index, first, live=False)
+        events: list[LiveEvent] = []
+        try:
+            while True:
+                try:
+                    message = await subscription.next_msg(timeout=_REPLAY_WAIT_S)
+                except nats.errors.TimeoutError:
+                    return None  # a hole in the stream: start the client over
+                event = self._event(index, message)
+                if event.seq <= last:
+                    events.append(event)
+                if event.seq >= last:
+                    return events
+        finally:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()

@@ -1,0 +1,266 @@
+"""Accounts through the gateway: sign-up, log-in, log-out, sessions, CSRF, API tokens, limits."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from studio_gateway.settings import GatewaySettings
+
+from tests.support.accounts import ACCOUNTS, new_email, sign_up, signed_in
+from tests.support.apps import make_settings
+from tests.support.full_stack import FullStack, Servers, full_stack
+
+
+@pytest.fixture
+async def stack(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
+    async with full_stack(
+        servers, storage_url=(tmp_path / "s").as_uri(), workers=0, gateway=ACCOUNTS
+    ) as running_stack:
+        yield running_stack
+
+
+async def test_sign_up_sets_a_secure_session_and_me_answers(stack: FullStack) -> None:
+    async with stack.client() as client:
+        email = new_email("Ada")
+        response = await client.post(
+            "/api/v1/auth/signup",
+            json={"email": email.upper(), "password": "a long passphrase", "display_name": "Ada"},
+        )
+        assert response.status_code == 201, response.text
+        session = response.json()
+        assert session["user"]["email"] == email.lower()
+        cookies = response.headers.get_list("set-cookie")
+        session_cookie = next(c for c in cookies if c.startswith("studio_session="))
+        assert "HttpOnly" in session_cookie
+        assert "SameSite=lax" in session_cookie
+        assert "Path=/api" in session_cookie
+        csrf_cookie = next(c for c in cookies if c.startswith("studio_csrf="))
+        assert session["csrf_token"] in csrf_cookie
+        me = await client.get("/api/v1/me")
+        assert me.status_code == 200
+        assert me.json()["user"]["id"] == session["user"]["id"]
+        assert me.json()["authenticated_by"] == "session"
+        assert me.json()["auth_mode"] == "accounts"
+
+        again = await client.post(
+            "/api/v1/auth/signup", json={"email": email, "password": "another long one"}
+        )
+        assert again.status_code == 409
+        short = await client.post(
+            "/api/v1/auth/signup", json={"email": new_email(), "password": "short"}
+        )
+        assert short.status_code == 422
+        assert short.json()["errors"][0]["loc"] == ["body", "password"]
+        not_email = await client.post(
+            "/api/v1/auth/signup", json={"email": "nobody", "password": "long enough pass"}
+        )
+        assert not_email.status_code == 422
+
+
+async def test_session_cookie_is_marked_secure_by_default(servers: Servers, tmp_path: Path) -> None:
+    async with (
+        full_stack(
+            servers,
+            storage_url=(tmp_path / "s").as_uri(),
+            workers=0,
+            gateway={"auth_mode": "accounts"},
+        ) as secure_stack,
+        secure_stack.client() as client,
+    ):
+        response = await client.post(
+            "/api/v1/auth/signup", json={"email": new_email(), "password": "a long passphrase"}
+        )
+        assert response.status_code == 201
+        for cookie in response.headers.get_list("set-cookie"):
+            assert "Secure" in cookie
+
+
+async def test_log_in_log_out_and_the_session_is_revoked(stack: FullStack) -> None:
+    email, password = new_email(), "correct horse battery"
+    async with stack.client() as first:
+        await sign_up(first, email, password)
+    async with stack.client() as client:
+        wrong = await client.post(
+            "/api/v1/auth/login", json={"email": email, "password": "not the password"}
+        )
+        assert wrong.status_code == 401
+        assert wrong.headers["content-type"] == "application/problem+json"
+        unknown = await client.post(
+            "/api/v1/auth/login", json={"email": new_email(), "password": password}
+        )
+        assert unknown.status_code == 401
+        assert unknown.json()["detail"] == wrong.json()["detail"]  # no hint which was wrong
+
+        login = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 200
+        csrf = login.json()["csrf_token"]
+        cookie = client.cookies["studio_session"]
+        assert (await client.get("/api/v1/me")).status_code == 200
+
+        no_csrf = await client.post("/api/v1/auth/logout")
+        assert no_csrf.status_code == 403
+        logout = await client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
+        assert logout.status_code == 204
+    async with httpx.AsyncClient(base_url=stack.gateway) as replay:
+        replay.cookies.set("studio_session", cookie)
+        after = await replay.get("/api/v1/me")
+        assert after.status_code == 401
+        assert after.headers["www-authenticate"].startswith("Bearer")
+        assert (await replay.get("/api/v1/projects")).status_code == 401
+
+
+async def test_log_out_everywhere_ends_every_session(stack: FullStack) -> None:
+    email, password = new_email(), "correct horse battery"
+    async with stack.client() as laptop, stack.client() as phone:
+        await sign_up(laptop, email, password)
+        login = await phone.post("/api/v1/auth/login", json={"email": email, "password": password})
+        phone.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+        assert (await phone.get("/api/v1/me")).status_code == 200
+        assert (await laptop.post("/api/v1/auth/logout-all")).status_code == 204
+        assert (await phone.get("/api/v1/me")).status_code == 401
+        assert (await laptop.get("/api/v1/me")).status_code == 401
+
+
+async def test_cookie_changes_need_the_csrf_token(stack: FullStack) -> None:
+    async with signed_in(stack.gateway) as client:
+        csrf = client.headers.pop("X-CSRF-Token")
+        refused = await client.post("/api/v1/projects", json={"name": "Forged"})
+        assert refused.status_code == 403
+        assert "X-CSRF-Token" in refused.json()["detail"]
+        wrong = await client.post(
+            "/api/v1/projects", json={"name": "Forged"}, headers={"X-CSRF-Token": "guess"}
+        )
+        assert wrong.status_code == 403
+        assert (await client.get("/api/v1/projects")).json()["items"] == []  # nothing was made
+        made = await client.post(
+            "/api/v1/projects", json={"name": "Mine"}, headers={"X-CSRF-Token": csrf}
+        )
+        assert made.status_code == 201
+        assert (await client.get("/api/v1/projects")).status_code == 200  # reads need none
+
+
+async def test_api_tokens_are_shown_once_used_and_revoked(stack: FullStack) -> None:
+    async with signed_in(stack.gateway) as browser:
+        created = await browser.post("/api/v1/tokens", json={"name": "ci script"})
+        assert created.status_code == 201
+        token = created.json()["token"]
+        assert token.startswith("sst_")
+        listed = (await browser.get("/api/v1/tokens")).json()
+        assert [t["name"] for t in listed["items"]] == ["ci script"]
+        assert "token" not in listed["items"][0]
+        assert token.startswith(listed["items"][0]["prefix"])
+
+        async with httpx.AsyncClient(
+            base_url=stack.gateway, headers={"Authorization": f"Bearer {token}"}
+        ) as script:
+            me = (await script.get("/api/v1/me")).json()
+            assert me["authenticated_by"] == "token"
+            assert me["user"]["id"] == (await browser.get("/api/v1/me")).json()["user"]["id"]
+            # Programs need no CSRF token: a browser never sends this header by itself.
+            project = await script.post("/api/v1/projects", json={"name": "From CI"})
+            assert project.status_code == 201
+            revoked = await browser.delete(f"/api/v1/tokens/{created.json()['id']}")
+            assert revoked.status_code == 204
+            refused = await script.get("/api/v1/projects")
+            assert refused.status_code == 401
+            assert "not valid" in refused.json()["detail"]
+        assert (await browser.delete(f"/api/v1/tokens/{created.json()['id']}")).status_code == 404
+
+        for header in ("Bearer sst_nonsense", "Basic dXNlcjpwYXNz", f"Bearer {token}x"):
+            answer = await browser.get("/api/v1/me", headers={"Authorization": header})
+            assert answer.status_code == 401, header
+
+
+async def test_someone_elses_token_cannot_be_revoked(stack: FullStack) -> None:
+    async with signed_in(stack.gateway, "a") as alice, signed_in(stack.gateway, "b") as bob:
+        token = (await alice.post("/api/v1/tokens", json={"name": "mine"})).json()
+        assert (await bob.delete(f"/api/v1/tokens/{token['id']}")).status_code == 404
+        assert (await bob.get("/api/v1/tokens")).json()["items"] == []
+        async with httpx.AsyncClient(
+            base_url=stack.gateway, headers={"Authorization": f"Bearer {token['token']}"}
+        ) as script:
+            assert (await script.get("/api/v1/me")).status_code == 200
+
+
+async def test_without_identity_every_route_answers_401(stack: FullStack) -> None:
+    async with stack.client() as anonymous:
+        for method, path in (
+            ("GET", "/api/v1/me"),
+            ("GET", "/api/v1/projects"),
+            ("POST", "/api/v1/projects"),
+            ("GET", "/api/v1/models"),
+            ("GET", "/api/v1/assets"),
+            ("GET", "/api/v1/generations"),
+            ("GET", "/api/v1/events"),
+            ("GET", "/api/v1/tokens"),
+        ):
+            response = await anonymous.request(method, path)
+            assert response.status_code == 401, (method, path)
+            assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_log_in_attempts_are_limited_per_account(stack: FullStack) -> None:
+    email = new_email()
+    async with stack.client() as first:
+        await sign_up(first, email)
+    async with stack.client() as attacker:
+        answers = [
+            (
+                await attacker.post(
+                    "/api/v1/auth/login", json={"email": email, "password": f"guess number {i}"}
+                )
+            )
+            for i in range(7)
+        ]
+    assert [a.status_code for a in answers[:5]] == [401] * 5
+    limited = answers[5]
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) >= 1
+    assert "sign-in attempts" in limited.json()["detail"]
+
+
+async def test_requests_over_the_per_user_limit_answer_429(
+    servers: Servers, tmp_path: Path
+) -> None:
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        workers=0,
+        gateway={**ACCOUNTS, "requests_per_minute": 5},
+    ) as limited_stack:
+        async with (
+            signed_in(limited_stack.gateway, "a") as alice,
+            signed_in(limited_stack.gateway, "b") as bob,
+        ):
+            statuses = [(await alice.get("/api/v1/projects")).status_code for _ in range(6)]
+            assert statuses == [200] * 5 + [429]
+            over = await alice.get("/api/v1/projects")
+            assert over.headers["retry-after"].isdigit()
+            assert "5 a minute" in over.json()["detail"]
+            # The limit is per user: someone else is not slowed down.
+            assert (await bob.get("/api/v1/projects")).status_code == 200
+
+
+async def test_local_mode_has_one_user_and_no_sign_up(servers: Servers, tmp_path: Path) -> None:
+    async with (
+        full_stack(servers, storage_url=(tmp_path / "s").as_uri(), workers=0) as local,
+        local.client() as client,
+    ):
+        me = (await client.get("/api/v1/me")).json()
+        assert me["auth_mode"] == "local"
+        assert me["user"]["id"] == "local"
+        signup = await client.post(
+            "/api/v1/auth/signup", json={"email": new_email(), "password": "long enough pass"}
+        )
+        assert signup.status_code == 404
+        assert "STUDIO_AUTH_MODE" in signup.json()["detail"]
+
+
+def test_local_mode_refuses_to_listen_beyond_loopback() -> None:
+    with pytest.raises(ValueError, match="STUDIO_AUTH_MODE=local has no sign-in"):
+        make_settings(GatewaySettings, host="0.0.0.0")
+    assert make_settings(GatewaySettings, host="0.0.0.0", auth_mode="accounts").host == "0.0.0.0"
+    public = make_settings(GatewaySettings, host="0.0.0.0", local_mode_public=True)
+    assert public.auth_mode == "local"
+    assert make_settings(GatewaySettings, host="::1").host == "::1"
