@@ -223,23 +223,23 @@ async def test_log_in_attempts_are_limited_per_account(stack: FullStack) -> None
 async def test_requests_over_the_per_user_limit_answer_429(
     servers: Servers, tmp_path: Path
 ) -> None:
-    async with full_stack(
-        servers,
-        storage_url=(tmp_path / "s").as_uri(),
-        workers=0,
-        gateway={**ACCOUNTS, "requests_per_minute": 5},
-    ) as limited_stack:
-        async with (
-            signed_in(limited_stack.gateway, "a") as alice,
-            signed_in(limited_stack.gateway, "b") as bob,
-        ):
-            statuses = [(await alice.get("/api/v1/projects")).status_code for _ in range(6)]
-            assert statuses == [200] * 5 + [429]
-            over = await alice.get("/api/v1/projects")
-            assert over.headers["retry-after"].isdigit()
-            assert "5 a minute" in over.json()["detail"]
-            # The limit is per user: someone else is not slowed down.
-            assert (await bob.get("/api/v1/projects")).status_code == 200
+    async with (
+        full_stack(
+            servers,
+            storage_url=(tmp_path / "s").as_uri(),
+            workers=0,
+            gateway={**ACCOUNTS, "requests_per_minute": 5},
+        ) as limited_stack,
+        signed_in(limited_stack.gateway, "a") as alice,
+        signed_in(limited_stack.gateway, "b") as bob,
+    ):
+        statuses = [(await alice.get("/api/v1/projects")).status_code for _ in range(6)]
+        assert statuses == [200] * 5 + [429]
+        over = await alice.get("/api/v1/projects")
+        assert over.headers["retry-after"].isdigit()
+        assert "5 a minute" in over.json()["detail"]
+        # The limit is per user: someone else is not slowed down.
+        assert (await bob.get("/api/v1/projects")).status_code == 200
 
 
 async def test_local_mode_has_one_user_and_no_sign_up(servers: Servers, tmp_path: Path) -> None:
@@ -264,3 +264,36 @@ def test_local_mode_refuses_to_listen_beyond_loopback() -> None:
     public = make_settings(GatewaySettings, host="0.0.0.0", local_mode_public=True)
     assert public.auth_mode == "local"
     assert make_settings(GatewaySettings, host="::1").host == "::1"
+
+
+async def test_active_generations_over_the_per_user_limit_answer_429(
+    servers: Servers, tmp_path: Path
+) -> None:
+    async with (
+        full_stack(
+            servers,
+            storage_url=(tmp_path / "s").as_uri(),
+            workers=0,
+            gateway=ACCOUNTS,
+            generation_api={"max_active_per_user": 2},
+        ) as limited_stack,
+        signed_in(limited_stack.gateway, "a") as alice,
+        signed_in(limited_stack.gateway, "b") as bob,
+    ):
+        body = {"type": "text-to-image", "model_id": "local/image", "prompt": "queued"}
+        project = (await alice.post("/api/v1/projects", json={"name": "P"})).json()["id"]
+        url = f"/api/v1/projects/{project}/generations"
+        accepted = [await alice.post(url, json=body) for _ in range(2)]
+        assert [r.status_code for r in accepted] == [202, 202]
+        over = await alice.post(url, json=body)
+        assert over.status_code == 429
+        assert over.headers["retry-after"].isdigit()
+        assert "2 generations queued or running" in over.json()["detail"]
+        assert len((await alice.get("/api/v1/generations")).json()["items"]) == 2  # none stored
+        # Another user is not affected; a finished one frees a place.
+        bobs = (await bob.post("/api/v1/projects", json={"name": "B"})).json()["id"]
+        bob_job = await bob.post(f"/api/v1/projects/{bobs}/generations", json=body)
+        assert bob_job.status_code == 202
+        cancel = await alice.post(f"/api/v1/generations/{accepted[0].json()['id']}/cancel")
+        assert cancel.status_code == 202
+        assert (await alice.post(url, json=body)).status_code == 202

@@ -19,9 +19,7 @@ async def sign_up(
     client: httpx.AsyncClient, email: str, password: str = "correct horse battery"
 ) -> dict[str, Any]:
     """Sign up with `client`, which keeps the session cookie; later changes send the CSRF token."""
-    response = await client.post(
-        "/api/v1/auth/signup", json={"email": email, "password": password}
-    )
+    response = await client.post("/api/v1/auth/signup", json={"email": email, "password": password})
     assert response.status_code == 201, response.text
     session: dict[str, Any] = response.json()
     client.headers["X-CSRF-Token"] = session["csrf_token"]

@@ -30,6 +30,7 @@ class FullStack:
     common: dict[str, Any]
     worker_settings: dict[str, Any]
     exits: AsyncExitStack
+    gateway_settings: dict[str, Any] = field(default_factory=dict)
     workers: list[str] = field(default_factory=list)
 
     @property
@@ -45,6 +46,11 @@ class FullStack:
         return httpx.AsyncClient(
             base_url=self.urls[name], headers=identity_headers(user_id), timeout=30
         )
+
+    async def add_gateway(self) -> str:
+        """Another gateway instance in front of the same services (as behind a load balancer)."""
+        app = create_gateway(make_settings(GatewaySettings, **self.gateway_settings))
+        return await self.exits.enter_async_context(running(app))
 
     async def add_worker(self, **overrides: Any) -> str:
         app = create_worker_app(
@@ -74,6 +80,7 @@ async def full_stack(
     worker: dict[str, Any] | None = None,
     storage_keys: dict[str, str] | None = None,
     gateway: dict[str, Any] | None = None,
+    generation_api: dict[str, Any] | None = None,
 ) -> AsyncIterator[FullStack]:
     mongo_db_name = servers.mongo_db_name
     common: dict[str, Any] = {
@@ -120,6 +127,7 @@ async def full_stack(
                     relay_interval_s=0.5,
                     relay_min_age_s=0.5,
                     requeue_after_s=1,
+                    **(generation_api or {}),
                 )
             )
         )
@@ -137,18 +145,14 @@ async def full_stack(
         )
         for _ in range(workers):
             await stack.add_worker()
-        urls["gateway"] = await start(
-            create_gateway(
-                make_settings(
-                    GatewaySettings,
-                    **links,
-                    generation_url=urls["generation"],
-                    mongo_db=f"{mongo_db_name}_gw",
-                    **common,
-                    **(gateway or {}),
-                )
-            )
-        )
+        stack.gateway_settings = {
+            **links,
+            "generation_url": urls["generation"],
+            "mongo_db": f"{mongo_db_name}_gw",
+            **common,
+            **(gateway or {}),
+        }
+        urls["gateway"] = await stack.add_gateway()
         yield stack
 
 

@@ -17,6 +17,7 @@ from studio_gateway.responses import LIMITED, UNAUTHORIZED, problem
 from studio_gateway.services import GatewayServices, authenticated, services
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
+RETRY_MS = 3000
 
 _DESCRIPTION = """Server-Sent Events: the caller's generation status changes (with progress),
 new and deleted assets, and project changes, as they happen.
@@ -75,11 +76,13 @@ async def _stream(
     heartbeat_s: float,
 ) -> AsyncIterator[str]:
     try:
-        yield "retry: 3000\n\n"
+        # The reconnection delay rides on the first event: a block with no data is dropped by
+        # some clients and shown as an empty message by others.
         if listener.reset:
-            yield _frame("reset", listener.last_event_id, '{"reason":"resume point too old"}')
+            first = _frame("reset", listener.last_event_id, '{"reason":"resume point unknown"}')
         else:
-            yield _frame("ready", listener.last_event_id, "{}")
+            first = _frame("ready", listener.last_event_id, "{}")
+        yield f"retry: {RETRY_MS}\n{first}"
         for event in listener.backlog:
             if listener.advance(event):
                 yield _frame(event.name, listener.last_event_id, event.data)

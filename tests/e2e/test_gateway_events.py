@@ -1,0 +1,190 @@
+"""Live events over SSE through the gateway, with every service running on the real servers:
+a generation's lifecycle in order, per-user filtering, resume with Last-Event-ID on another
+gateway instance, heartbeats."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support import media_samples
+from tests.support.accounts import ACCOUNTS, signed_in
+from tests.support.full_stack import FullStack, Servers, full_stack
+from tests.support.sse import listening, payload, positions
+from tests.support.waiting import eventually
+
+
+@pytest.fixture
+async def stack(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        worker={"local_latency_s": 1.5, "local_progress_steps": 3},
+        gateway={**ACCOUNTS, "sse_heartbeat_s": 0.3},
+    ) as running_stack:
+        yield running_stack
+
+
+async def _project(client: httpx.AsyncClient, name: str) -> str:
+    response = await client.post("/api/v1/projects", json={"name": name})
+    assert response.status_code == 201, response.text
+    project_id: str = response.json()["id"]
+    return project_id
+
+
+async def _generate(client: httpx.AsyncClient, project: str, prompt: str) -> str:
+    response = await client.post(
+        f"/api/v1/projects/{project}/generations",
+        json={"type": "text-to-image", "model_id": "local/image", "prompt": prompt},
+    )
+    assert response.status_code == 202, response.text
+    generation_id: str = response.json()["id"]
+    return generation_id
+
+
+async def _user_id(client: httpx.AsyncClient) -> str:
+    user_id: str = (await client.get("/api/v1/me")).json()["user"]["id"]
+    return user_id
+
+
+def _ids_increase(events: list[Any]) -> None:
+    seen = [positions(e) for e in events]
+    for before, after in zip(seen, seen[1:], strict=False):
+        assert all(b <= a for b, a in zip(before, after, strict=True)), (before, after)
+        assert before != after, [(e.event, e.id, e.data[:80]) for e in events]
+
+
+async def test_a_generation_lifecycle_arrives_in_order_and_only_to_its_owner(
+    stack: FullStack,
+) -> None:
+    async with (
+        signed_in(stack.gateway, "alice") as alice,
+        signed_in(stack.gateway, "bob") as bob,
+        listening(alice) as alice_events,
+        listening(bob) as bob_events,
+    ):
+        alice_id, bob_id = await _user_id(alice), await _user_id(bob)
+        assert alice_events.events[0].event == "ready"
+        # Interleaved work by both users.
+        alice_project = await _project(alice, "Alice's")
+        bob_project = await _project(bob, "Bob's")
+        upload = await alice.post(
+            f"/api/v1/projects/{alice_project}/assets",
+            files={"file": ("ref.png", media_samples.png(64, 64))},
+        )
+        assert upload.status_code == 201
+        bob_job = await _generate(bob, bob_project, "bob's cat")
+        alice_job = await _generate(alice, alice_project, "alice's dog")
+
+        def output_registered(log: Any, job: str) -> Any:
+            return lambda e: e.event == "asset.created" and payload(e).get("generation_id") == job
+
+        await alice_events.wait_for(output_registered(alice_events, alice_job))
+        await bob_events.wait_for(output_registered(bob_events, bob_job))
+
+        lifecycle = [e.event for e in alice_events.of("generation_id", alice_job)]
+        assert lifecycle[:2] == ["generation.requested", "generation.started"]
+        assert lifecycle.index("generation.completed") > lifecycle.index("generation.started")
+        assert "generation.progress" in lifecycle
+        progress = [payload(e) for e in alice_events.named("generation.progress")]
+        assert all(p["generation_id"] == alice_job for p in progress)
+        completed = payload(alice_events.named("generation.completed")[0])
+        assert completed["outputs"][0]["asset_id"]
+        assert "object_key" not in completed["outputs"][0]  # storage layout stays internal
+        names = {e.event for e in alice_events.events}
+        assert {"project.created", "asset.created"} <= names
+        _ids_increase(alice_events.events)
+
+        for log, owner, other in ((alice_events, alice_id, bob_id), (bob_events, bob_id, alice_id)):
+            data = [payload(e) for e in log.events if e.event not in ("ready", "reset")]
+            assert data, "each user saw their own events"
+            assert all(d["user_id"] == owner for d in data)
+            assert not any(other in e.data for e in log.events)
+
+
+async def test_resuming_with_last_event_id_on_another_gateway_misses_nothing(
+    stack: FullStack,
+) -> None:
+    second_gateway = await stack.add_gateway()
+    async with signed_in(stack.gateway, "carol") as carol:
+        project = await _project(carol, "Resume")
+        async with listening(carol) as first:
+            job = await _generate(carol, project, "slow one")
+            started = await first.wait_for(
+                lambda e: e.event == "generation.started" and payload(e)["generation_id"] == job
+            )
+
+        # Disconnected; the job goes on and finishes meanwhile.
+        async def finished() -> bool:
+            response = await carol.get(f"/api/v1/generations/{job}")
+            return bool(response.json()["status"] == "completed")
+
+        await eventually(finished, within=30)
+
+        async with (
+            httpx.AsyncClient(
+                base_url=second_gateway, cookies=carol.cookies, headers=carol.headers, timeout=30
+            ) as elsewhere,
+            listening(elsewhere, last_event_id=started.id) as resumed,
+        ):
+            await resumed.wait_for(
+                lambda e: e.event == "asset.created" and payload(e)["generation_id"] == job
+            )
+            replayed = [e.event for e in resumed.of("generation_id", job)]
+            assert resumed.events[0].event == "ready"
+            assert "generation.started" not in replayed  # seen before the disconnect
+            assert "generation.requested" not in replayed
+            assert replayed.count("generation.completed") == 1
+            _ids_increase(resumed.events[1:])
+            assert positions(resumed.events[-1]) >= positions(started)
+
+
+async def test_an_unknown_resume_point_gets_a_reset(stack: FullStack) -> None:
+    async with signed_in(stack.gateway) as client:
+        async with listening(client, last_event_id="not-an-id") as log:
+            assert log.events[0].event == "reset"
+        async with listening(client, last_event_id="999999-999999-999999") as log:
+            assert log.events[0].event == "reset"  # ahead of the streams: another install's
+
+
+async def test_project_filter_and_someone_elses_project(stack: FullStack) -> None:
+    async with (
+        signed_in(stack.gateway, "dan") as dan,
+        signed_in(stack.gateway, "erin") as erin,
+    ):
+        first, second = await _project(dan, "One"), await _project(dan, "Two")
+        erins = await _project(erin, "Erin's")
+        refused = await dan.get("/api/v1/events", params={"project_id": erins})
+        assert refused.status_code == 404
+        assert refused.headers["content-type"] == "application/problem+json"
+        malformed = await dan.get("/api/v1/events", params={"project_id": "x"})
+        assert malformed.status_code == 422
+        async with listening(dan, params={"project_id": first}) as log:
+            await dan.post(
+                f"/api/v1/projects/{second}/assets",
+                files={"file": ("b.png", media_samples.png(8, 8))},
+            )
+            await dan.post(
+                f"/api/v1/projects/{first}/assets",
+                files={"file": ("a.png", media_samples.png(8, 8))},
+            )
+            created = await log.wait_for(lambda e: e.event == "asset.created")
+            assert payload(created)["project_id"] == first
+            assert all(payload(e)["project_id"] == first for e in log.events if e.event != "ready")
+
+
+async def test_heartbeats_keep_an_idle_stream_alive(stack: FullStack) -> None:
+    async with (
+        signed_in(stack.gateway) as client,
+        client.stream("GET", "/api/v1/events", timeout=httpx.Timeout(10, read=5)) as response,
+    ):
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["cache-control"] == "no-cache"
+        seen = ""
+        async for chunk in response.aiter_text():
+            seen += chunk
+            if seen.count(": ping") >= 2:
+                break
+        assert "event: ready" in seen
