@@ -2,6 +2,7 @@
 a generation's lifecycle in order, per-user filtering, resume with Last-Event-ID on another
 gateway instance, heartbeats."""
 
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ async def _user_id(client: httpx.AsyncClient) -> str:
 
 def _ids_increase(events: list[Any]) -> None:
     seen = [positions(e) for e in events]
-    for before, after in zip(seen, seen[1:], strict=False):
+    for before, after in itertools.pairwise(seen):
         assert all(b <= a for b, a in zip(before, after, strict=True)), (before, after)
         assert before != after, [(e.event, e.id, e.data[:80]) for e in events]
 
