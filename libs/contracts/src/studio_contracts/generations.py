@@ -26,7 +26,9 @@ class GenerationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: GenerationType
-    model_id: Annotated[str, Field(min_length=1, max_length=200)]
+    model_id: Annotated[
+        str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+    ]
     prompt: Annotated[str, Field(max_length=10_000)] = ""
     params: dict[str, Any] = Field(default_factory=dict)
     input_asset_ids: Annotated[list[str], Field(max_length=MAX_INPUT_ASSETS)] = Field(

@@ -1,6 +1,7 @@
 """Calling another service over HTTP as the user a request acts for (signed identity)."""
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -27,7 +28,7 @@ class InternalService:
             headers[REQUEST_ID_HEADER] = identity.request_id
         try:
             return await self._client.request(
-                method, self._base_url + path, headers=headers, **kwargs
+                method, self._base_url + _encoded(path), headers=headers, **kwargs
             )
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(f"the {self.name} service is unavailable; try again") from exc
@@ -35,7 +36,7 @@ class InternalService:
     def stream(self, method: str, path: str, identity: Identity) -> Any:
         """`async with service.stream(...) as response`: for large bodies."""
         headers = {IDENTITY_HEADER: sign_identity(identity, self._secret)}
-        return self._client.stream(method, self._base_url + path, headers=headers)
+        return self._client.stream(method, self._base_url + _encoded(path), headers=headers)
 
 
 class ProjectsClient:
@@ -52,3 +53,9 @@ class ProjectsClient:
             raise ServiceUnavailable(
                 f"the projects service answered {response.status_code}; try again"
             )
+
+
+def _encoded(path: str) -> str:
+    """`path` with anything a URL cannot hold percent-encoded: ids in paths come from callers,
+    and an odd one must reach the service (which answers 404), not break the request."""
+    return quote(path, safe="/:@!$&'()*+,;=-._~", errors="backslashreplace")

@@ -36,7 +36,44 @@ def _service(request: Request) -> AssetService:
     return service
 
 
-@router.post("/projects/{project_id}/assets", status_code=201, response_model=Asset)
+# The body is read as a stream (never held whole), so FastAPI cannot infer it: declared here.
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "An image (PNG, JPEG, WebP, GIF), video (MP4, "
+                            "WebM, MOV) or audio (WAV, MP3, OGG, FLAC) file; the type is "
+                            "read from its content, not its name",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+BINARY = {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+@router.post(
+    "/projects/{project_id}/assets",
+    status_code=201,
+    response_model=Asset,
+    openapi_extra=UPLOAD_BODY,
+    responses={
+        404: {"description": "No such project"},
+        413: {"description": "The file is over the size limit"},
+        415: {"description": "Not a multipart form, or not an accepted media type"},
+        422: {"description": "No `file` field, or an undecodable image"},
+    },
+)
 async def upload_asset(request: Request, project_id: str, identity: CurrentIdentity) -> Asset:
     content_length = request.headers.get("content-length")
     limit = request.app.state.settings.upload_max_bytes
@@ -108,7 +145,18 @@ async def delete_asset(request: Request, asset_id: str, identity: CurrentIdentit
     return Response(status_code=204)
 
 
-@router.get("/assets/{asset_id}/content")
+@router.get(
+    "/assets/{asset_id}/content",
+    response_class=Response,
+    responses={
+        200: {"description": "The file, with its own content type", **BINARY},
+        206: {"description": "The requested byte range", **BINARY},
+        304: {"description": "Not modified (If-None-Match)"},
+        307: {"description": "With `redirect=true`: to a presigned storage URL"},
+        404: {"description": "No such asset"},
+        416: {"description": "The range is outside the file"},
+    },
+)
 async def download_asset(
     request: Request,
     asset_id: str,
@@ -137,7 +185,18 @@ async def download_asset(
     )
 
 
-@router.get("/assets/{asset_id}/thumbnail")
+@router.get(
+    "/assets/{asset_id}/thumbnail",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A WebP thumbnail",
+            "content": {"image/webp": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        304: {"description": "Not modified (If-None-Match)"},
+        404: {"description": "No such asset, or it has no thumbnail"},
+    },
+)
 async def asset_thumbnail(request: Request, asset_id: str, identity: CurrentIdentity) -> Response:
     doc = await _owned(request, identity.user_id, asset_id)
     key = doc.get("thumbnail_key")

@@ -138,6 +138,10 @@ def merge(
     schemas["Problem"] = copy.deepcopy(PROBLEM_SCHEMA)
     for operations in paths.values():
         for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("429", LIMITED[429])
+            if operation.get("security") != []:
+                responses.setdefault("401", UNAUTHORIZED[401])
             _problems_for_errors(operation)
     document["components"]["securitySchemes"] = _SECURITY_SCHEMES
     document["security"] = [{"apiToken": []}, {"session": []}]

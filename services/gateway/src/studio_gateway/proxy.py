@@ -84,7 +84,8 @@ class UpstreamProxy:
         client = self._clients.pick()
         upstream_request = client.build_request(
             request.method,
-            base_url + request.url.path,
+            # The path as the client sent it (still percent-encoded), not the decoded one.
+            base_url + request.scope.get("raw_path", request.url.path.encode()).decode("latin-1"),
             params=request.url.query,
             headers=headers,
             content=request.stream() if has_body else None,
