@@ -1,22 +1,40 @@
 """Accounts through the gateway: sign-up, log-in, log-out, sessions, CSRF, API tokens, limits."""
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from studio_gateway.settings import GatewaySettings
 
+from tests.support import media_samples
 from tests.support.accounts import ACCOUNTS, new_email, sign_up, signed_in
 from tests.support.apps import make_settings
 from tests.support.full_stack import FullStack, Servers, full_stack
 
 
+def accounts_stack(
+    servers: Servers,
+    tmp_path: Path,
+    *,
+    generation_api: dict[str, Any] | None = None,
+    **gateway: Any,
+) -> AbstractAsyncContextManager[FullStack]:
+    """Every service, no worker, the gateway in accounts mode with `gateway` settings."""
+    return full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        workers=0,
+        gateway={**ACCOUNTS, **gateway},
+        generation_api=generation_api,
+    )
+
+
 @pytest.fixture
 async def stack(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
-    async with full_stack(
-        servers, storage_url=(tmp_path / "s").as_uri(), workers=0, gateway=ACCOUNTS
-    ) as running_stack:
+    async with accounts_stack(servers, tmp_path) as running_stack:
         yield running_stack
 
 
@@ -224,12 +242,7 @@ async def test_requests_over_the_per_user_limit_answer_429(
     servers: Servers, tmp_path: Path
 ) -> None:
     async with (
-        full_stack(
-            servers,
-            storage_url=(tmp_path / "s").as_uri(),
-            workers=0,
-            gateway={**ACCOUNTS, "requests_per_minute": 5},
-        ) as limited_stack,
+        accounts_stack(servers, tmp_path, requests_per_minute=5) as limited_stack,
         signed_in(limited_stack.gateway, "a") as alice,
         signed_in(limited_stack.gateway, "b") as bob,
     ):
@@ -270,12 +283,8 @@ async def test_active_generations_over_the_per_user_limit_answer_429(
     servers: Servers, tmp_path: Path
 ) -> None:
     async with (
-        full_stack(
-            servers,
-            storage_url=(tmp_path / "s").as_uri(),
-            workers=0,
-            gateway=ACCOUNTS,
-            generation_api={"max_active_per_user": 2},
+        accounts_stack(
+            servers, tmp_path, generation_api={"max_active_per_user": 2}
         ) as limited_stack,
         signed_in(limited_stack.gateway, "a") as alice,
         signed_in(limited_stack.gateway, "b") as bob,
@@ -297,3 +306,26 @@ async def test_active_generations_over_the_per_user_limit_answer_429(
         cancel = await alice.post(f"/api/v1/generations/{accepted[0].json()['id']}/cancel")
         assert cancel.status_code == 202
         assert (await alice.post(url, json=body)).status_code == 202
+
+
+async def test_upload_volume_over_the_per_user_limit_answers_429(
+    servers: Servers, tmp_path: Path
+) -> None:
+    async with (
+        accounts_stack(servers, tmp_path, upload_bytes_per_hour=20_000) as limited_stack,
+        signed_in(limited_stack.gateway) as client,
+    ):
+        project = (await client.post("/api/v1/projects", json={"name": "P"})).json()["id"]
+        image = media_samples.noisy_png(64, 64)
+        assert 10_001 < len(image) < 19_000
+        first = await client.post(
+            f"/api/v1/projects/{project}/assets", files={"file": ("a.png", image)}
+        )
+        assert first.status_code == 201
+        second = await client.post(
+            f"/api/v1/projects/{project}/assets", files={"file": ("b.png", image)}
+        )
+        assert second.status_code == 429
+        assert "uploaded bytes" in second.json()["detail"]
+        assert int(second.headers["retry-after"]) > 0
+        assert len((await client.get("/api/v1/assets")).json()["items"]) == 1

@@ -1,6 +1,7 @@
 """NATS connections and JetStream stream declarations."""
 
 import nats
+import structlog
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
@@ -8,6 +9,8 @@ from nats.js.errors import NotFoundError
 from studio_contracts.subjects import StreamSpec
 
 from studio_runtime.settings import NatsSettings
+
+log = structlog.get_logger(__name__)
 
 
 async def connect_nats(settings: NatsSettings, *, name: str) -> NatsClient:
@@ -19,7 +22,24 @@ async def connect_nats(settings: NatsSettings, *, name: str) -> NatsClient:
         reconnect_time_wait=0.5,
         connect_timeout=5,
         drain_timeout=5,
+        error_cb=_log_error,
+        disconnected_cb=_log_disconnected,
+        reconnected_cb=_log_reconnected,
     )
+
+
+async def _log_error(error: Exception) -> None:
+    # One line, no traceback: while the server is away every reconnect attempt fails, and
+    # nats-py's default logs a full traceback each time (costly enough to slow a service down).
+    log.warning("nats.error", error=f"{type(error).__name__}: {error}")
+
+
+async def _log_disconnected() -> None:
+    log.warning("nats.disconnected")
+
+
+async def _log_reconnected() -> None:
+    log.info("nats.reconnected")
 
 
 async def ping_nats(client: NatsClient) -> None:

@@ -8,11 +8,18 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from studio_runtime.errors import DomainError
 from studio_runtime.internal_auth import Identity
 
 from studio_gateway.identity import Caller
 from studio_gateway.services import GatewayServices, authenticated, services
 from studio_gateway.settings import GatewaySettings
+
+
+class LengthRequired(DomainError):
+    status = 411
+    code = "length-required"
+
 
 ProxyRoute = tuple[str, list[str], str]
 """(path pattern, methods, service)."""
@@ -56,6 +63,8 @@ def _forwarder(service: str, base_url: str) -> Callable[..., Awaitable[Response]
         caller: Annotated[Caller, Depends(authenticated)],
         gw: Annotated[GatewayServices, Depends(services)],
     ) -> Response:
+        if request.method == "POST" and service == "assets":
+            _count_upload(request, gw, caller.user_id)
         identity = Identity(user_id=caller.user_id, request_id=request.state.request_id)
         return await gw.proxy.forward(
             request, service=service, base_url=base_url, identity=identity
@@ -63,3 +72,13 @@ def _forwarder(service: str, base_url: str) -> Callable[..., Awaitable[Response]
 
     forward.__name__ = f"forward_to_{service}"
     return forward
+
+
+def _count_upload(request: Request, gw: GatewayServices, user_id: str) -> None:
+    """Charge an upload to the user's hourly volume before a byte of it is forwarded."""
+    if gw.upload_limit.limit <= 0:
+        return
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise LengthRequired("Uploads need a Content-Length header on this server.")
+    gw.upload_limit.check(user_id, "uploaded bytes", cost=int(length))

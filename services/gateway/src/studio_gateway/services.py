@@ -28,16 +28,18 @@ class GatewayServices:
     login_ip_limit: RateLimiter
     login_account_limit: RateLimiter
     signup_limit: RateLimiter
+    upload_limit: RateLimiter
 
     @classmethod
     def limits_from(cls, settings: GatewaySettings) -> dict[str, RateLimiter]:
         return {
-            "request_limit": RateLimiter(per_minute=settings.requests_per_minute),
-            "login_ip_limit": RateLimiter(per_minute=settings.login_attempts_per_minute_per_ip),
+            "request_limit": RateLimiter(limit=settings.requests_per_minute),
+            "login_ip_limit": RateLimiter(limit=settings.login_attempts_per_minute_per_ip),
             "login_account_limit": RateLimiter(
-                per_minute=settings.login_attempts_per_minute_per_account
+                limit=settings.login_attempts_per_minute_per_account
             ),
-            "signup_limit": RateLimiter(per_minute=settings.signups_per_minute_per_ip),
+            "signup_limit": RateLimiter(limit=settings.signups_per_minute_per_ip),
+            "upload_limit": RateLimiter(limit=settings.upload_bytes_per_hour, window_s=3600),
         }
 
     def require_accounts(self) -> None:

@@ -32,6 +32,9 @@ class GatewaySettings(DataServiceAppSettings):
     reach every gateway at once over NATS, this only bounds a missed one."""
     requests_per_minute: int = Field(default=600, ge=0)
     """Per user and per gateway instance; 0 = no limit."""
+    upload_bytes_per_hour: int = Field(default=20 * 1024**3, ge=0)
+    """Bytes one user may upload per hour, per gateway instance (429 beyond); 0 = no limit.
+    The size of one file is limited by the assets service (`STUDIO_UPLOAD_MAX_BYTES`, 413)."""
     login_attempts_per_minute_per_ip: int = Field(default=20, ge=0)
     login_attempts_per_minute_per_account: int = Field(default=5, ge=0)
     signups_per_minute_per_ip: int = Field(default=5, ge=0)
