@@ -189,3 +189,21 @@ async def test_heartbeats_keep_an_idle_stream_alive(stack: FullStack) -> None:
             if seen.count(": ping") >= 2:
                 break
         assert "event: ready" in seen
+
+
+async def test_a_closed_connection_is_let_go(stack: FullStack) -> None:
+    async def connections() -> float:
+        async with httpx.AsyncClient(base_url=stack.gateway) as client:
+            metrics = (await client.get("/metrics")).text
+        line = next(x for x in metrics.splitlines() if x.startswith("studio_sse_connections "))
+        return float(line.split()[1])
+
+    before = await connections()
+    async with signed_in(stack.gateway) as client:
+        async with listening(client):
+            assert await connections() == before + 1
+        await eventually(lambda: _equals(connections(), before), within=10)
+
+
+async def _equals(value: Any, expected: float) -> bool:
+    return bool(await value == expected)

@@ -127,7 +127,8 @@ async def full_stack(
                     relay_interval_s=0.5,
                     relay_min_age_s=0.5,
                     requeue_after_s=1,
-                    **(generation_api or {}),
+                    # Tests poll and submit faster than people: limits only where tested.
+                    **{"max_active_per_user": 0, **(generation_api or {})},
                 )
             )
         )
@@ -150,6 +151,7 @@ async def full_stack(
             "generation_url": urls["generation"],
             "mongo_db": f"{mongo_db_name}_gw",
             **common,
+            "requests_per_minute": 0,
             **(gateway or {}),
         }
         urls["gateway"] = await stack.add_gateway()

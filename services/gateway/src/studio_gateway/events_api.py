@@ -60,22 +60,22 @@ async def events(
             raise NotFound("No such project.")
         if status != 200:
             raise ServiceUnavailable("The projects service could not check the project.")
-    subscription = gw.live.listen(caller.user_id, project_id, last_event_id)
-    listener = await subscription.__aenter__()
     return StreamingResponse(
-        _stream(listener, subscription, heartbeat_s=gw.settings.sse_heartbeat_s),
+        _stream(
+            gw.live.listen(caller.user_id, project_id, last_event_id),
+            heartbeat_s=gw.settings.sse_heartbeat_s,
+        ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
 async def _stream(
-    listener: Listener,
-    subscription: AbstractAsyncContextManager[Listener],
-    *,
-    heartbeat_s: float,
+    subscription: AbstractAsyncContextManager[Listener], *, heartbeat_s: float
 ) -> AsyncIterator[str]:
-    try:
+    # The listener is registered here, inside the response's own iteration, so a client gone
+    # before the first byte leaves nothing registered behind.
+    async with subscription as listener:
         # The reconnection delay rides on the first event: a block with no data is dropped by
         # some clients and shown as an empty message by others.
         if listener.reset:
@@ -97,8 +97,6 @@ async def _stream(
                 break  # events were dropped behind this one: the client resumes and replays
             if listener.advance(event):
                 yield _frame(event.name, listener.last_event_id, event.data)
-    finally:
-        await subscription.__aexit__(None, None, None)
 
 
 def _frame(name: str, event_id: str, data: str) -> str:

@@ -21,6 +21,7 @@ import structlog
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
+from prometheus_client import Gauge
 from studio_contracts.subjects import ASSETS_STREAM, GENERATIONS_STREAM, PROJECTS_STREAM
 
 log = structlog.get_logger(__name__)
@@ -29,6 +30,7 @@ STREAMS = (GENERATIONS_STREAM, ASSETS_STREAM, PROJECTS_STREAM)
 _POSITION = re.compile(r"^(\d{1,19})-(\d{1,19})-(\d{1,19})$")
 _INTERNAL_FIELDS = ("object_key",)
 _REPLAY_WAIT_S = 5.0
+CONNECTIONS = Gauge("studio_sse_connections", "Clients connected to the live event stream")
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,7 @@ class LiveEvents:
             caught_up=now,
         )
         self._listeners.setdefault(user_id, set()).add(listener)
+        CONNECTIONS.inc()
         try:
             if last_event_id is not None and wanted is None:
                 listener.reset, listener.positions = True, now
@@ -208,6 +211,7 @@ class LiveEvents:
                 await self._replay(listener, wanted, now)
             yield listener
         finally:
+            CONNECTIONS.dec()
             listeners = self._listeners.get(user_id)
             if listeners is not None:
                 listeners.discard(listener)

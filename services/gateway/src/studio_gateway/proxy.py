@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
 from studio_runtime.client_pool import ClientPool
-from studio_runtime.errors import problem_response
+from studio_runtime.errors import ServiceUnavailable, problem_response
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.middleware import REQUEST_ID_HEADER
 
@@ -54,7 +54,10 @@ class UpstreamProxy:
 
     async def status_of(self, url: str, identity: Identity) -> int:
         """The status a service answers a GET with, as `identity` (e.g. 404: not theirs)."""
-        response = await self._clients.pick().get(url, headers=self._identity_headers(identity))
+        try:
+            response = await self._clients.pick().get(url, headers=self._identity_headers(identity))
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable("A service needed for this answer is unavailable.") from exc
         return response.status_code
 
     async def get_json(self, url: str, identity: Identity) -> Any:
