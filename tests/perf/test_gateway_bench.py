@@ -1,6 +1,6 @@
 """Gateway benchmarks, gateway and projects service as their own processes:
 
-- SSE fan-out: 500 clients connected to `/api/v1/events`; events published to JetStream one at
+- SSE fan-out: 500 and 1,000 clients connected to `/api/v1/events`; events published to JetStream one at
   a time; for each, the time from publishing to each client receiving it (p50/p99 over every
   delivery, and over each event's last client).
 - Overhead: the same request (`GET /api/v1/projects/{id}`) through the gateway and straight to
@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 import httpx
 import nats
 import pytest
-from studio_contracts.events import GenerationProgress
+from studio_contracts.events import GenerationCompleted
 from studio_contracts.subjects import STREAMS, subject
 from studio_runtime.nats import declare_stream
 
 from tests.perf.support import record, run_load, service_process
 from tests.support.apps import identity_headers
 
-CLIENTS = 500
+CLIENT_COUNTS = (500, 1000)
 EVENTS = 20
 
 
@@ -50,24 +50,41 @@ async def test_sse_fan_out_and_gateway_overhead(
                 "STUDIO_PROJECTS_URL": projects_url,
                 "STUDIO_REQUESTS_PER_MINUTE": "0",
             }
-            with service_process("studio_gateway", env=gateway_env) as gateway_url:
-                fan_out = await _fan_out(gateway_url, js, nats_prefix)
+            # Only projects runs behind it: ready enough when it follows the event streams.
+            with service_process(
+                "studio_gateway", env=gateway_env, ready_path="/healthz"
+            ) as gateway_url:
+                await _following_events(gateway_url)
+                fan_out = {
+                    f"sse_fan_out_{clients}": await _fan_out(gateway_url, js, nats_prefix, clients)
+                    for clients in CLIENT_COUNTS
+                }
                 overhead = await _overhead(gateway_url, projects_url)
     finally:
         await nc.close()
     record(
         "gateway",
-        {"sse_fan_out": fan_out, **overhead},
+        {**fan_out, **overhead},
         servers={"gateway": "uvicorn, 1 process", "nats": nats_url, "mongo": mongo_url},
     )
 
 
-async def _fan_out(gateway_url: str, js: object, prefix: str) -> dict[str, object]:
+async def _following_events(gateway_url: str) -> None:
+    async with httpx.AsyncClient(base_url=gateway_url) as client:
+        for _ in range(300):
+            checks = (await client.get("/readyz")).json().get("checks", {})
+            if checks.get("events") == "ok":
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError("the gateway did not start following the event streams")
+
+
+async def _fan_out(gateway_url: str, js: object, prefix: str, clients: int) -> dict[str, object]:
     received: dict[str, list[float]] = {}
     connected = 0
     all_connected = asyncio.Event()
 
-    async def client(http: httpx.AsyncClient) -> None:
+    async def reader(http: httpx.AsyncClient) -> None:
         nonlocal connected
         async with http.stream("GET", "/api/v1/events") as response:
             assert response.status_code == 200
@@ -77,50 +94,52 @@ async def _fan_out(gateway_url: str, js: object, prefix: str) -> dict[str, objec
                     event_name = line[7:]
                 elif line.startswith("data: ") and event_name == "ready":
                     connected += 1
-                    if connected == CLIENTS:
+                    if connected == clients:
                         all_connected.set()
-                elif line.startswith("data: ") and event_name == "generation.progress":
+                elif line.startswith("data: ") and event_name == "generation.completed":
                     arrived = time.perf_counter()
                     received.setdefault(json.loads(line[6:])["generation_id"], []).append(arrived)
 
-    limits = httpx.Limits(max_connections=CLIENTS + 10)
+    limits = httpx.Limits(max_connections=clients + 10)
     timeout = httpx.Timeout(30, read=None)
     async with httpx.AsyncClient(base_url=gateway_url, limits=limits, timeout=timeout) as http:
-        readers = [asyncio.create_task(client(http)) for _ in range(CLIENTS)]
+        readers = [asyncio.create_task(reader(http)) for _ in range(clients)]
         try:
             await asyncio.wait_for(all_connected.wait(), 120)
             published: dict[str, float] = {}
             for i in range(EVENTS):
                 generation_id = f"bench{i:04d}"
-                event = GenerationProgress(
+                event = GenerationCompleted(
                     user_id="local",
                     generation_id=generation_id,
                     project_id="p",
                     occurred_at=datetime.now(UTC),
-                    percent=i,
+                    model_id="local/image",
+                    prompt="fan-out",
+                    outputs=[],
                 )
                 published[generation_id] = time.perf_counter()
                 await js.publish(  # type: ignore[attr-defined]
                     subject(event.subject, prefix), event.model_dump_json().encode()
                 )
                 deadline = time.monotonic() + 30
-                while len(received.get(generation_id, ())) < CLIENTS:
+                while len(received.get(generation_id, ())) < clients:
                     if time.monotonic() > deadline:
                         raise AssertionError(
-                            f"{len(received.get(generation_id, ()))} of {CLIENTS} clients "
+                            f"{len(received.get(generation_id, ()))} of {clients} clients "
                             f"received {generation_id}"
                         )
                     await asyncio.sleep(0.005)
                 await asyncio.sleep(0.2)
         finally:
-            for reader in readers:
-                reader.cancel()
+            for task in readers:
+                task.cancel()
             await asyncio.gather(*readers, return_exceptions=True)
     every = sorted(t - published[g] for g, times in received.items() for t in times)
     last = sorted(max(times) - published[g] for g, times in received.items())
     every_q = statistics.quantiles(every, n=100)
     return {
-        "clients": CLIENTS,
+        "clients": clients,
         "events": EVENTS,
         "delivery_p50_ms": round(every_q[49] * 1000, 1),
         "delivery_p99_ms": round(every_q[98] * 1000, 1),
