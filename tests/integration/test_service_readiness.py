@@ -100,6 +100,12 @@ async def test_readiness_fails_when_mongodb_is_unreachable(data_values: dict[str
         checks = ready.json()["checks"]
         assert checks["nats"] == "ok"
         assert checks["mongo"] != "ok"
+        # A request that needs the database says so: 503 with Retry-After, not a 500.
+        listed = await client.get("/api/v1/projects", headers=identity_headers("user-1"))
+        assert listed.status_code == 503
+        assert listed.headers["content-type"] == "application/problem+json"
+        assert listed.headers["retry-after"] == "5"
+        assert "database is unavailable" in listed.json()["detail"]
 
 
 async def test_generation_api_declares_its_stream(

@@ -15,7 +15,8 @@ from typing import Literal
 
 import structlog
 from fastapi import Request
-from studio_runtime.errors import Forbidden, Unauthorized
+from pymongo.errors import PyMongoError
+from studio_runtime.errors import Forbidden, ServiceUnavailable, Unauthorized
 
 from studio_gateway.repository import (
     TOKEN_PREFIX,
@@ -143,7 +144,14 @@ class Authenticator:
             and hmac.compare_digest(remembered.secret_hash, hash_secret(secret))
         ):
             return remembered.caller
-        doc = await load(credential_id)
+        try:
+            doc = await load(credential_id)
+        except PyMongoError as exc:
+            log.warning("auth.lookup_failed", error=str(exc))
+            raise ServiceUnavailable(
+                "Sign-in cannot be checked right now (the accounts database is unavailable); "
+                "try again shortly."
+            ) from exc
         expires = None if doc is None else doc.get("expires_ms")
         if doc is None or not secret_matches(doc, secret) or (expires and expires <= now_ms()):
             raise unauthorized(refusal)
