@@ -170,6 +170,7 @@ class FakeFal:
         self.jobs: dict[str, FakeRequest] = {}
         self.recorded: list[RecordedRequest] = []
         self.record = True
+        self.uploads: dict[str, Upload] = {}
         self._calls: dict[str, int] = {}
         self.app = Starlette(
             routes=[Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT"])]
@@ -223,8 +224,17 @@ class FakeFal:
         parts = [p for p in path.split("/") if p]
         if request.method == "GET" and len(parts) == 3 and parts[0] == "files":
             return self._file(parts[1], parts[2])  # media: public, like fal's CDN
+        if parts[:2] == ["storage", "put"] and request.method == "PUT" and len(parts) == 3:
+            return self._put_upload(parts[2], request, body)  # a signed URL: no key needed
+        if parts[:2] == ["storage", "files"] and request.method == "GET" and len(parts) == 4:
+            upload = self.uploads.get(parts[2])
+            if upload is None or upload.data is None:
+                return Response(b"Not Found", 404)
+            return Response(upload.data, media_type=upload.content_type)
         if request.headers.get("authorization") != f"Key {self.key}":
             return JSONResponse({"detail": "No user found for Key ID and Secret"}, 401)
+        if parts == ["storage", "upload", "initiate"] and request.method == "POST":
+            return self._initiate_upload(payload)
         if len(parts) >= 4 and parts[2] == "requests":
             return await self._request_call(request, parts)
         if request.method == "POST" and len(parts) >= 2:
@@ -397,6 +407,44 @@ class FakeFal:
         else:
             data = {"mp4": media.mp4, "wav": media.wav, "glb": media.glb}[ext]()
         return Response(data, media_type=media.CONTENT_TYPES[ext])
+
+    # --- storage (rest.fal.ai/storage/upload/initiate, then PUT to the signed URL) ----------
+
+    def _initiate_upload(self, payload: Any) -> Response:
+        if not isinstance(payload, dict) or not isinstance(payload.get("file_name"), str):
+            return JSONResponse({"detail": "file_name and content_type are required"}, 422)
+        upload_id = uuid.uuid4().hex
+        name = payload["file_name"]
+        self.uploads[upload_id] = Upload(
+            file_name=name,
+            content_type=str(payload.get("content_type") or "application/octet-stream"),
+            signature=uuid.uuid4().hex,
+        )
+        upload = self.uploads[upload_id]
+        return JSONResponse(
+            {
+                "upload_url": f"{self.base_url}/storage/put/{upload_id}?sig={upload.signature}",
+                "file_url": f"{self.base_url}/storage/files/{upload_id}/{name}",
+            }
+        )
+
+    def _put_upload(self, upload_id: str, request: Request, body: bytes) -> Response:
+        upload = self.uploads.get(upload_id)
+        if upload is None or request.query_params.get("sig") != upload.signature:
+            return Response(b"Forbidden", 403)
+        upload.data = body
+        upload.content_type = request.headers.get("content-type", upload.content_type)
+        return Response(status_code=200)
+
+
+@dataclass
+class Upload:
+    """A file put into the fake's storage."""
+
+    file_name: str
+    content_type: str
+    signature: str
+    data: bytes | None = None
 
 
 def infra_error(status: int, error_type: str, detail: str | None = None) -> JSONResponse:

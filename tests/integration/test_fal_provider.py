@@ -72,6 +72,7 @@ def provider(
     return FalProvider(
         http,
         base_url=fal.base_url,
+        storage_url=fal.base_url,
         key=fal.key if key is None else key,
         poll_interval_s=0.01,
         max_poll_interval_s=0.05,
@@ -251,19 +252,49 @@ async def test_image_input_is_sent_as_a_data_uri(fal: FakeFal, http: httpx.Async
     assert submit.json == {**params, "image_url": uri, "image_urls": [uri]}
 
 
-async def test_too_large_input_is_refused_before_submitting(
+async def test_a_large_input_goes_through_fal_storage(
+    fal: FakeFal, http: httpx.AsyncClient
+) -> None:
+    big = InputFile("image/png", b"\x89PNG" + bytes(2000), "big.png")
+    small = InputFile("image/png", media.png(4, 4), "small.png")
+
+    await provider(fal, http, data_uri_max_bytes=1000).run(
+        job(
+            "fal-ai/flux/dev/image-to-image",
+            type_=GenerationType.IMAGE_TO_IMAGE,
+            params={"prompt": "p"},
+            inputs={"image_url": big, "mask_url": small},
+        ),
+        Recorder(),
+    )
+
+    [initiate] = fal.requests("POST", "/storage/upload/initiate")
+    assert initiate.headers["authorization"] == f"Key {fal.key}"
+    assert initiate.query == {"storage_type": "fal-cdn-v3"}
+    assert initiate.json == {"file_name": "big.png", "content_type": "image/png"}
+    [put] = fal.requests("PUT", "/storage/put/")
+    assert "authorization" not in put.headers  # the signed URL needs no key, and gets none
+    [upload] = fal.uploads.values()
+    assert upload.data == big.data
+    [submit] = fal.submits("fal-ai/flux/dev/image-to-image")
+    assert submit.json["image_url"].startswith(f"{fal.base_url}/storage/files/")
+    assert submit.json["mask_url"].startswith("data:image/png;base64,")  # small: inline
+    fetched = await http.get(submit.json["image_url"])
+    assert fetched.content == big.data
+
+
+async def test_a_refused_storage_upload_fails_the_job_with_fals_words(
     fal: FakeFal, http: httpx.AsyncClient
 ) -> None:
     big = InputFile("image/png", b"\x89PNG" + bytes(2000), "big.png")
 
     with pytest.raises(PermanentProviderError) as caught:
-        await provider(fal, http, data_uri_max_bytes=1000).run(
+        await provider(fal, http, key="wrong-key", data_uri_max_bytes=1000).run(
             job(inputs={"image_url": big}), Recorder()
         )
 
-    assert "too large for inline upload" in caught.value.message
-    assert "image_url" in caught.value.message
-    assert fal.recorded == []
+    assert caught.value.code == "provider_auth"
+    assert fal.submits(SDXL) == []  # nothing submitted without its input
 
 
 # --- resume -----------------------------------------------------------------------------------

@@ -150,6 +150,7 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
                         FalProvider(
                             fal_client,
                             base_url=cfg.fal_base_url,
+                            storage_url=cfg.fal_storage_url,
                             key=cfg.fal_key.get_secret_value(),
                             request_retries=cfg.fal_request_retries,
                             poll_interval_s=cfg.fal_poll_interval_s,

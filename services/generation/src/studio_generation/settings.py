@@ -44,6 +44,8 @@ class WorkerSettings(GenerationSettings):
         default=SecretStr(""), validation_alias=AliasChoices("STUDIO_FAL_KEY", "FAL_KEY")
     )
     fal_base_url: str = "https://queue.fal.run"
+    fal_storage_url: str = "https://rest.fal.ai"
+    """fal's storage API: input files too large to inline are uploaded there first."""
     fal_request_retries: int = Field(default=4, ge=0, le=20)
     """Quick retries of one fal call (429, 5xx, connection errors) before the attempt counts as
     failed and the whole job is retried later with backoff."""

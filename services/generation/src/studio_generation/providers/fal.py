@@ -1,7 +1,7 @@
 """The fal.ai provider: runs a generation on fal's queue API.
 
 Flow (docs/fal-provider.md has the details and the error table): submit the model input with
-file inputs inlined as data URIs, hand the worker an opaque request handle right away (so a
+file inputs inlined as data URIs (larger ones uploaded to fal's storage first), hand the worker an opaque request handle right away (so a
 worker that dies can resume instead of paying for a second run), poll the status until
 COMPLETED while reporting queue position and new log lines, then fetch the result and return
 its media URLs for the worker to copy.
@@ -18,6 +18,7 @@ import httpx
 import structlog
 
 from studio_generation.providers.base import (
+    InputFile,
     PermanentProviderError,
     ProviderError,
     ProviderEvents,
@@ -35,13 +36,15 @@ from studio_generation.providers.fal_http import (
     describe,
     raise_for_fal,
 )
-from studio_generation.providers.fal_io import FalHandle, map_outputs, request_body
+from studio_generation.providers.fal_io import FalHandle, data_uri, map_outputs, request_body
 
 __all__ = ["DEFAULT_BASE_URL", "FalHandle", "FalProvider"]
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_BASE_URL = "https://queue.fal.run"
+DEFAULT_STORAGE_URL = "https://rest.fal.ai"
+STORAGE_TYPE = "fal-cdn-v3"
 MIB = 1024 * 1024
 
 
@@ -76,13 +79,17 @@ class FalProvider:
         max_retry_backoff_s: float = 8.0,
         data_uri_max_bytes: int = 10 * MIB,
         max_wait_s: float | None = 3600.0,
+        storage_url: str = DEFAULT_STORAGE_URL,
     ) -> None:
         self._key = key
+        self._client = client
+        self._storage_url = storage_url.rstrip("/")
         self._http = FalHttp(
             client,
             base_url=base_url,
             key=key,
             policy=RetryPolicy(request_retries, retry_backoff_s, max_retry_backoff_s),
+            storage_url=self._storage_url,
         )
         self.base_url = self._http.base_url
         self._poll_interval_s = poll_interval_s
@@ -141,11 +148,46 @@ class FalProvider:
         )
 
     async def _submit(self, job: ProviderJob) -> FalHandle:
-        body = request_body(job.params, job.inputs, max_inline_bytes=self._data_uri_max_bytes)
+        urls = {name: await self._file_url(file) for name, file in job.inputs.items()}
+        body = request_body(job.params, urls)
         url = f"{self.base_url}/{job.model_id.strip('/')}"
         response = await self._http.send(Call.SUBMIT, "POST", url, json=body)
         raise_for_fal(response, model_id=job.model_id)
         return FalHandle.from_submit(_json_or_none(response))
+
+    async def _file_url(self, file: InputFile) -> str:
+        """A data URI when fal takes the file inline, else a fal storage URL: fal's storage API
+        gives a signed upload URL (the key goes only to the API), the bytes are PUT there, and
+        the file's URL is what the model gets. Never a URL of our own storage."""
+        if len(file.data) <= self._data_uri_max_bytes:
+            return data_uri(file)
+        content_type = file.content_type or "application/octet-stream"
+        response = await self._http.send(
+            Call.UPLOAD,
+            "POST",
+            f"{self._storage_url}/storage/upload/initiate",
+            params={"storage_type": STORAGE_TYPE},
+            json={"file_name": file.filename or "input", "content_type": content_type},
+        )
+        raise_for_fal(response, model_id="fal storage")
+        slot = _json_or_none(response)
+        upload_url = slot.get("upload_url") if isinstance(slot, dict) else None
+        file_url = slot.get("file_url") if isinstance(slot, dict) else None
+        if not isinstance(upload_url, str) or not isinstance(file_url, str):
+            raise TransientProviderError("fal storage gave no upload URL")
+        try:
+            put = await self._client.put(
+                upload_url, content=file.data, headers={"Content-Type": content_type}
+            )
+        except httpx.HTTPError as exc:
+            raise TransientProviderError(f"uploading an input to fal failed: {exc}") from exc
+        if put.status_code >= 400:
+            reason = f"uploading an input to fal failed: HTTP {put.status_code}"
+            if put.status_code in (408, 429) or put.status_code >= 500:
+                raise TransientProviderError(reason)
+            raise PermanentProviderError(reason, code="provider_input_upload")
+        log.info("fal_input_uploaded", size=len(file.data), content_type=content_type)
+        return file_url
 
     async def _wait(self, handle: FalHandle, job: ProviderJob, events: ProviderEvents) -> None:
         """Poll until COMPLETED, backing off while nothing changes, resetting when it does."""

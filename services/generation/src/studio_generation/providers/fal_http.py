@@ -46,6 +46,8 @@ class Call(Enum):
     STATUS = "status"
     RESULT = "result"
     CANCEL = "cancel"
+    UPLOAD = "upload"
+    """Asking fal's storage for an upload slot: harmless to repeat."""
 
 
 @dataclass(frozen=True)
@@ -89,17 +91,26 @@ class FalHttp:
     """Sends one queue call, retrying what is worth retrying, and raises mapped errors."""
 
     def __init__(
-        self, client: httpx.AsyncClient, *, base_url: str, key: str, policy: RetryPolicy
+        self,
+        client: httpx.AsyncClient,
+        *,
+        base_url: str,
+        key: str,
+        policy: RetryPolicy,
+        storage_url: str | None = None,
     ) -> None:
         self._client = client
         self.base_url = base_url.rstrip("/")
         self._key = key
         self._policy = policy
-        self._origin = origin(self.base_url)
+        self._origins = {origin(self.base_url)}
+        if storage_url:
+            self._origins.add(origin(storage_url))
 
     def on_queue_host(self, url: str) -> bool:
-        """Only URLs on the queue host get the key; anything else would leak it."""
-        return origin(url) == self._origin
+        """Only URLs on the queue host (or fal's storage API) get the key; anything else, the
+        signed upload URLs and media URLs included, would leak it."""
+        return origin(url) in self._origins
 
     async def send(
         self,

@@ -95,21 +95,13 @@ def data_uri(file: InputFile) -> str:
     return f"data:{content_type};base64,{base64.b64encode(file.data).decode('ascii')}"
 
 
-def request_body(
-    params: Mapping[str, Any], inputs: Mapping[str, InputFile], *, max_inline_bytes: int
-) -> dict[str, Any]:
-    """The model input: params as given, plus each file input as a data URI (a one-item list
-    for list parameters such as `image_urls`). Files are never passed as URLs of our storage."""
+def request_body(params: Mapping[str, Any], file_urls: Mapping[str, str]) -> dict[str, Any]:
+    """The model input: params as given, plus each file input's URL (a data URI or a fal
+    storage URL; a one-item list for list parameters such as `image_urls`). Files are never
+    passed as URLs of our own storage."""
     body = dict(params)
-    for name, file in inputs.items():
-        if len(file.data) > max_inline_bytes:
-            raise PermanentProviderError(
-                f"input {name} ({file.filename}, {len(file.data)} bytes) is too large for inline "
-                f"upload to fal (limit {max_inline_bytes} bytes)",
-                code="provider_input_too_large",
-            )
-        uri = data_uri(file)
-        body[name] = [uri] if name.endswith("_urls") else uri
+    for name, url in file_urls.items():
+        body[name] = [url] if name.endswith("_urls") else url
     return body
 
 
