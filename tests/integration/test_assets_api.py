@@ -115,6 +115,25 @@ async def test_text_file_named_png_is_refused_and_leaves_nothing(
     assert bucket_keys(s3, s3_bucket) == []
 
 
+async def test_video_and_audio_uploads_record_size_and_duration(stack: AssetsStack) -> None:
+    project = await stack.new_project()
+    async with stack.client() as client:
+        video = await upload(client, project, media_samples.mp4(64, 32, frames=15), "clip.mp4")
+        assert video.status_code == 201, video.text
+        facts = video.json()
+        assert facts["media_type"] == "video"
+        assert (facts["width"], facts["height"], facts["duration"]) == (64, 32, 1.5)
+        audio = await upload(client, project, media_samples.wav(seconds=2.25), "take.wav")
+        assert audio.status_code == 201, audio.text
+        assert audio.json()["duration"] == 2.25
+        assert audio.json()["width"] is None
+        # Headers that cannot be read: stored all the same, without the facts.
+        broken = b"\x00\x00\x00\x18ftypisom" + bytes(200)
+        unreadable = await upload(client, project, broken, "broken.mp4")
+        assert unreadable.status_code == 201, unreadable.text
+        assert unreadable.json()["duration"] is None
+
+
 @pytest.mark.parametrize("chunked", [False, True], ids=["with-length", "chunked"])
 async def test_over_limit_upload_is_refused_and_leaves_nothing(
     stack: AssetsStack, s3: S3Server, s3_bucket: str, chunked: bool

@@ -31,3 +31,11 @@ def wav(seconds: float = 0.5, rate: int = 8000) -> bytes:
         + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
     )
     return header + b"data" + struct.pack("<I", len(data)) + data
+
+
+def mp4(width: int = 160, height: int = 96, frames: int = 15, fps: int = 10) -> bytes:
+    """A real H.264 MP4 (the offline provider's encoder): `frames / fps` seconds long."""
+    from studio_generation.providers.local_media.video import encode_clip
+
+    pictures = (Image.new("RGB", (width, height), (i * 15 % 256, 90, 160)) for i in range(frames))
+    return encode_clip(pictures, (width, height), fps).data

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import tempfile
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from studio_storage import ObjectStore
 
 from studio_assets import media
 from studio_assets.images import BadImage, ImageFacts, inspect_image
+from studio_assets.probe import probe_media
 from studio_assets.repository import AssetDoc, AssetRepository
 from studio_assets.settings import AssetsSettings
 from studio_assets.uploads import MultipartFileStream, UploadRejected
@@ -81,6 +83,11 @@ class AssetService:
                 if file_type.media_type == MediaType.IMAGE
                 else None
             )
+            timed = (
+                await asyncio.to_thread(probe_media, received.spool)
+                if file_type.media_type in (MediaType.VIDEO, MediaType.AUDIO)
+                else None
+            )
             thumbnail_key = await self._store_thumbnail(key, facts, written)
             doc = _record(
                 asset_id=asset_id,
@@ -96,6 +103,7 @@ class AssetService:
                 facts=facts,
                 dedup_key=f"upload:{asset_id}",
                 original_filename=received.filename,
+                **(asdict(timed) if timed else {}),
             )
             await self.repository.insert(doc)
             try:

@@ -34,7 +34,8 @@ class ReceivedFile:
     spool: IO[bytes] = field(
         default_factory=lambda: tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed by the service when the upload ends
     )
-    """A copy of an image's bytes (memory up to 8 MiB, then disk), for decoding it."""
+    """A copy of the file's bytes (memory up to 8 MiB, then disk), to decode an image or read a
+    video's or audio file's headers."""
 
 
 class MultipartFileStream:
@@ -98,8 +99,9 @@ class MultipartFileStream:
         return file_type
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        """The file's bytes, to stream to storage; images are also kept in the spool."""
-        keep = self.received.file_type is not None and self.received.file_type.media_type == "image"
+        """The file's bytes, to stream to storage; also kept in the spool, where images are
+        decoded and video and audio headers read."""
+        keep = self.received.file_type is not None
         if self._head:
             if keep:
                 self.received.spool.write(self._head)
