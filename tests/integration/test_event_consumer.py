@@ -117,3 +117,33 @@ async def test_consumer_binds_once_the_stream_is_declared(
     await EventPublisher(js, prefix=nats_prefix).publish(deleted("late"))
     await eventually(lambda: seen == ["late"])
     await consumer.stop()
+
+
+async def test_stop_does_not_wait_for_ever_and_the_event_comes_back(
+    js: JetStreamContext, nats_prefix: str
+) -> None:
+    await declare_stream(js, subjects.PROJECTS_STREAM.with_prefix(nats_prefix))
+    started = asyncio.Event()
+
+    async def stuck(event: ProjectDeleted) -> None:
+        started.set()
+        await asyncio.Event().wait()  # a handler that never returns
+
+    consumer = EventConsumer(js, SPEC, ProjectDeleted, stuck, prefix=nats_prefix)
+    consumer.start()
+    await EventPublisher(js, prefix=nats_prefix).publish(deleted("p1"))
+    await asyncio.wait_for(started.wait(), 10)
+    # Would hang for ever if stop waited for the handler.
+    await asyncio.wait_for(consumer.stop(grace_s=0.2), 10)
+
+    seen: list[str] = []
+
+    async def handle(event: ProjectDeleted) -> None:
+        seen.append(event.project_id)
+
+    again = EventConsumer(js, SPEC, ProjectDeleted, handle, prefix=nats_prefix)
+    again.start()
+    try:
+        await eventually(lambda: seen == ["p1"], within=SPEC.ack_wait_s + 10)
+    finally:
+        await again.stop()

@@ -71,7 +71,14 @@ def service_process(
         yield url
     finally:
         process.terminate()
-        process.wait(15)
+        try:
+            # A loaded worker finishes the jobs it holds first: give it what an orchestrator
+            # would (30 s), then kill it rather than fail the figures already taken.
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            print(f"{module} did not stop within 30 s of SIGTERM; killed", flush=True)
+            process.kill()
+            process.wait(5)
         log.close()
 
 

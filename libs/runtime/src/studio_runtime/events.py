@@ -95,6 +95,7 @@ class EventConsumer(Generic[E]):
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
         self._subscription: JetStreamContext.PullSubscription | None = None
+        self._stopping = False
         self.bound = False
 
     @property
@@ -104,13 +105,23 @@ class EventConsumer(Generic[E]):
     def start(self) -> None:
         self._loop = asyncio.create_task(self._run(), name=f"consumer-{self._spec.durable}")
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Stop pulling, give the handlers in flight `grace_s` to finish, then cancel the rest:
+        their messages are not acked, so JetStream hands them to another consumer (handlers
+        are written to be safe to run again). A stop never hangs on a handler."""
+        self._stopping = True
         if self._loop is not None:
             self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
+            await asyncio.wait({self._loop}, timeout=5)
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            _, pending = await asyncio.wait(set(self._tasks), timeout=grace_s)
+            for task in pending:
+                task.cancel()
+            if pending:
+                log.warning(
+                    "consumer.stop_cancelled", durable=self._spec.durable, in_flight=len(pending)
+                )
+                await asyncio.wait(pending, timeout=5)
         if self._subscription is not None:
             # Without this the connection's drain waits for the pull subscription until it
             # times out, and shutdown stalls.
@@ -125,7 +136,7 @@ class EventConsumer(Generic[E]):
 
     async def _run(self) -> None:
         subscription = self._subscription = await self._bind()
-        while True:
+        while not self._stopping:
             # Pull only as many messages as can start now: a message fetched but left waiting
             # for a free slot gets no in-progress acks and would be redelivered elsewhere.
             await self._slots.acquire()
@@ -144,6 +155,13 @@ class EventConsumer(Generic[E]):
                 await asyncio.sleep(0.5)
             for _ in range(free - len(messages)):
                 self._slots.release()
+            if self._stopping:
+                for message in messages:
+                    with contextlib.suppress(Exception):
+                        await message.nak()  # not started: straight back to the others
+                for _ in messages:
+                    self._slots.release()
+                return
             for message in messages:
                 task = asyncio.create_task(self._handle(message))
                 self._tasks.add(task)

@@ -51,5 +51,7 @@ def _thumbnail(image: Image.Image, max_px: int) -> bytes:
         frame = frame.convert("RGBA" if "A" in frame.getbands() or frame.mode == "P" else "RGB")
     frame.thumbnail((max_px, max_px))
     out = io.BytesIO()
-    frame.save(out, format="WEBP", quality=80, method=4)
+    # method 2, not the default 4: measured 6 ms instead of 18 ms for a 512 px thumbnail, for
+    # ~12 % more bytes; every generated image gets one, so this is the assets service's main cost.
+    frame.save(out, format="WEBP", quality=80, method=2)
     return out.getvalue()
