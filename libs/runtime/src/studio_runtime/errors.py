@@ -8,7 +8,6 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from studio_contracts.problems import PROBLEM_CONTENT_TYPE, FieldError, Problem
 
@@ -111,7 +110,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(ConnectionFailure, _on_database_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_unexpected_error)
 
 
@@ -135,16 +133,6 @@ async def _on_validation_error(_request: Request, exc: RequestValidationError) -
 async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(exc.status_code, detail, headers=exc.headers)
-
-
-async def _on_database_unavailable(request: Request, exc: ConnectionFailure) -> JSONResponse:
-    log.warning("database.unavailable", path=request.url.path, error=str(exc)[:300])
-    return problem_response(
-        503,
-        "The database is unavailable; try again shortly.",
-        code="service-unavailable",
-        headers={"Retry-After": "5"},
-    )
 
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:

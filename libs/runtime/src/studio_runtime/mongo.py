@@ -3,9 +3,13 @@
 from typing import Any
 
 import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import ConnectionFailure
 
+from studio_runtime.errors import problem_response
 from studio_runtime.settings import MongoSettings
 
 MongoClient = AsyncMongoClient[dict[str, Any]]
@@ -20,6 +24,22 @@ def create_mongo_client(settings: MongoSettings, *, app_name: str) -> MongoClien
         appname=app_name,
         serverSelectionTimeoutMS=settings.mongo_timeout_ms,
         tz_aware=True,
+    )
+
+
+def install_database_error_handler(app: FastAPI) -> None:
+    """A database that cannot be reached answers 503 with Retry-After, not a 500. Here rather
+    than with the other handlers so that services without a database never import PyMongo."""
+    app.add_exception_handler(ConnectionFailure, _on_database_unavailable)  # type: ignore[arg-type]
+
+
+async def _on_database_unavailable(request: Request, exc: ConnectionFailure) -> JSONResponse:
+    log.warning("database.unavailable", path=request.url.path, error=str(exc)[:300])
+    return problem_response(
+        503,
+        "The database is unavailable; try again shortly.",
+        code="service-unavailable",
+        headers={"Retry-After": "5"},
     )
 
 

@@ -10,7 +10,7 @@ from studio_contracts.subjects import StreamSpec
 
 from studio_runtime.app import ServiceLifespan, create_service_app
 from studio_runtime.health import Readiness
-from studio_runtime.mongo import create_mongo_client, ping_mongo
+from studio_runtime.mongo import create_mongo_client, install_database_error_handler, ping_mongo
 from studio_runtime.nats import connect_nats, declare_stream, ping_nats
 from studio_runtime.settings import MongoSettings, NatsSettings, ServiceSettings
 
@@ -75,4 +75,6 @@ def create_data_service_app(
                 async with lifespan(app, readiness):
                     yield
 
-    return create_service_app(name=name, settings=settings, routers=routers, lifespan=connected)
+    app = create_service_app(name=name, settings=settings, routers=routers, lifespan=connected)
+    install_database_error_handler(app)
+    return app

@@ -7,12 +7,6 @@ from dataclasses import dataclass
 from typing import IO
 
 import structlog
-from hachoir.core import config as hachoir_config
-from hachoir.metadata import extractMetadata
-from hachoir.parser import guessParser
-from hachoir.stream import InputIOStream
-
-hachoir_config.quiet = True  # it would print parser warnings to stderr
 
 log = structlog.get_logger(__name__)
 
@@ -28,6 +22,14 @@ class MediaFacts:
 def probe_media(source: IO[bytes]) -> MediaFacts | None:
     """Facts from the file's headers, or None if they cannot be read. Blocking: call it in a
     thread."""
+    # Imported on first use: loading every hachoir parser takes ~0.3 s, which every start of
+    # the service would otherwise pay.
+    from hachoir.core import config as hachoir_config
+    from hachoir.metadata import extractMetadata
+    from hachoir.parser import guessParser
+    from hachoir.stream import InputIOStream
+
+    hachoir_config.quiet = True  # it would print parser warnings to stderr
     size = source.seek(0, os.SEEK_END)
     source.seek(0)
     if size <= 0:

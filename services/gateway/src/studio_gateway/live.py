@@ -122,13 +122,15 @@ class LiveEvents:
     async def _follow(self, index: int) -> None:
         """Subscribe from the stream's end; wait for the stream if its owner has not made it."""
         spec = self._streams[index]
+        delay = 0.05  # services start together: the stream usually appears within moments
         while True:
             try:
                 info = await self._js.stream_info(spec.name)
                 self.positions[index] = info.state.last_seq
                 subscription = await self._subscribe(index, info.state.last_seq + 1, live=True)
             except NotFoundError:
-                await asyncio.sleep(1)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
                 continue
             except Exception as exc:  # NATS is reconnecting: keep trying
                 log.warning("live.follow_failed", stream=spec.name, error=str(exc))

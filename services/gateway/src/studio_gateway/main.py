@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from studio_runtime.app import create_service_app
 from studio_runtime.client_pool import ClientPool
 from studio_runtime.health import Readiness
+from studio_runtime.mongo import install_database_error_handler
 from studio_runtime.resources import mongo_and_nats
 
 from studio_gateway import accounts_api, events_api
@@ -88,6 +89,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         openapi_url=None,
     )
     install_docs(app)
+    install_database_error_handler(app)
     return app
 
 
