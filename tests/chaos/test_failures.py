@@ -16,6 +16,7 @@ from studio_devtools.servers import ServerProcess, free_port, start_nats
 
 from tests.support.apps import INTERNAL_SECRET
 from tests.support.full_stack import FullStack, Servers, full_stack
+from tests.support.sse import listening, payload
 from tests.support.waiting import eventually
 
 FAST_TAKEOVER = {"lease_s": 2, "heartbeat_s": 0.5, "ack_wait_s": 2}
@@ -192,3 +193,35 @@ async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing
             g for g in ids if (await client.get(f"/api/v1/generations/{g}")).json()["attempts"] > 1
         ]
         assert retaken, "the killed worker had jobs in flight that others took over"
+
+
+async def test_live_events_flow_again_after_the_broker_restarts(
+    own_nats: ServerProcess, servers: Servers, tmp_path: Path
+) -> None:
+    """A browser connected through a broker restart keeps getting its events: the gateway's
+    stream followers recover on their own."""
+    async with (
+        full_stack(
+            replace(servers, nats_url=own_nats.url), storage_url=(tmp_path / "s").as_uri()
+        ) as stack,
+        stack.client() as client,
+        listening(client) as log,
+    ):
+        project = await _project(client)
+        await log.wait_for(lambda e: e.event == "project.created")
+        own_nats.stop()
+        restarted = start_nats(own_nats.data_dir, own_nats.ports["client"])
+        try:
+            response = await client.post(
+                f"/api/v1/projects/{project}/generations",
+                json={"type": "text-to-image", "model_id": "local/image", "prompt": "after"},
+            )
+            assert response.status_code == 202
+            job = response.json()["id"]
+            completed = await log.wait_for(
+                lambda e: e.event == "generation.completed" and payload(e)["generation_id"] == job,
+                within=60,
+            )
+            assert payload(completed)["outputs"]
+        finally:
+            restarted.stop()
