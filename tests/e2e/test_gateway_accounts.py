@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo import AsyncMongoClient
 from studio_gateway.settings import GatewaySettings
 
 from tests.support import media_samples
@@ -329,3 +330,38 @@ async def test_upload_volume_over_the_per_user_limit_answers_429(
         assert "uploaded bytes" in second.json()["detail"]
         assert int(second.headers["retry-after"]) > 0
         assert len((await client.get("/api/v1/assets")).json()["items"]) == 1
+
+
+async def test_log_in_attempts_are_limited_per_address(servers: Servers, tmp_path: Path) -> None:
+    async with (
+        accounts_stack(servers, tmp_path, login_attempts_per_minute_per_ip=3) as limited_stack,
+        limited_stack.client() as sprayer,
+    ):
+        statuses = [
+            (
+                await sprayer.post(
+                    "/api/v1/auth/login", json={"email": new_email(), "password": "password1234"}
+                )
+            ).status_code
+            for _ in range(4)
+        ]
+        assert statuses == [401, 401, 401, 429]
+
+
+async def test_an_expired_api_token_is_refused(stack: FullStack, servers: Servers) -> None:
+    async with signed_in(stack.gateway) as browser:
+        created = (
+            await browser.post("/api/v1/tokens", json={"name": "short", "expires_in_days": 1})
+        ).json()
+        assert created["expires_at"] is not None
+        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
+        try:
+            await mongo[f"{servers.mongo_db_name}_gw"]["api_tokens"].update_one(
+                {"_id": created["id"]}, {"$set": {"expires_ms": 1}}
+            )
+        finally:
+            await mongo.close()
+        refused = await browser.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {created['token']}"}
+        )
+        assert refused.status_code == 401
