@@ -1,9 +1,10 @@
 """Small real media files made on the fly for upload tests."""
 
 import io
-import struct
 
 from PIL import Image
+
+from tests.fakes import media
 
 
 def png(width: int = 64, height: int = 48, colour: tuple[int, int, int] = (200, 40, 40)) -> bytes:
@@ -22,15 +23,8 @@ def noisy_png(width: int, height: int) -> bytes:
 
 
 def wav(seconds: float = 0.5, rate: int = 8000) -> bytes:
-    frames = int(seconds * rate)
-    data = b"\x00\x00" * frames
-    header = (
-        b"RIFF"
-        + struct.pack("<I", 36 + len(data))
-        + b"WAVEfmt "
-        + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
-    )
-    return header + b"data" + struct.pack("<I", len(data)) + data
+    """A valid mono 16-bit PCM WAV of silence (the fake fal server's own sample)."""
+    return media.wav(seconds, rate)
 
 
 def mp4(width: int = 160, height: int = 96, frames: int = 15, fps: int = 10) -> bytes:

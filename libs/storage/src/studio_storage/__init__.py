@@ -6,6 +6,7 @@ from studio_storage.common import validate_key
 from studio_storage.directory import DirectoryObjectStore
 from studio_storage.factory import object_store_from_url
 from studio_storage.s3 import S3ObjectStore
+from studio_storage.settings import StorageSettings
 
 __all__ = [
     "DirectoryObjectStore",
@@ -14,6 +15,7 @@ __all__ = [
     "ObjectStore",
     "ObjectStoreError",
     "S3ObjectStore",
+    "StorageSettings",
     "object_store_from_url",
     "validate_key",
 ]

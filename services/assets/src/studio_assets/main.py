@@ -10,7 +10,6 @@ from studio_runtime.events import EventPublisher
 from studio_runtime.health import Readiness
 from studio_runtime.internal_http import InternalService, ProjectsClient
 from studio_runtime.resources import create_data_service_app
-from studio_storage import object_store_from_url
 
 from studio_assets.api import router
 from studio_assets.events import build_consumers
@@ -25,12 +24,7 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI, readiness: Readiness) -> AsyncIterator[None]:
-        store = object_store_from_url(
-            cfg.storage_url,
-            access_key=cfg.storage_access_key,
-            secret_key=cfg.storage_secret_key.get_secret_value(),
-        )
-        await store.ensure_ready()
+        store = await cfg.open_object_store()
         readiness.add("storage", store.ping)
         repository = AssetRepository(app.state.db)
         await repository.ensure_indexes()

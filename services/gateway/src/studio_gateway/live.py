@@ -115,10 +115,6 @@ class LiveEvents:
         if not all(self._following):
             raise RuntimeError("not yet following every event stream")
 
-    @property
-    def connections(self) -> int:
-        return sum(len(listeners) for listeners in self._listeners.values())
-
     async def _follow(self, index: int) -> None:
         """Subscribe from the stream's end; wait for the stream if its owner has not made it."""
         spec = self._streams[index]

@@ -166,12 +166,12 @@ def _problems_for_errors(operation: dict[str, Any]) -> None:
     responses.setdefault("default", problem("An error, as a problem body"))
 
 
-def install_docs(app: FastAPI, openapi: "PublicOpenApi | None" = None) -> None:
+def install_docs(app: FastAPI) -> None:
     app.mount(f"{DOCS_PATH}/static", StaticFiles(directory=_STATIC), name="docs-static")
 
     @app.get(OPENAPI_PATH, include_in_schema=False)
     async def openapi_document(request: Request) -> JSONResponse:
-        public: PublicOpenApi = openapi or request.app.state.openapi
+        public: PublicOpenApi = request.app.state.openapi
         return JSONResponse(await public.document())
 
     @app.get(DOCS_PATH, include_in_schema=False)

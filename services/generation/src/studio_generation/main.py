@@ -15,7 +15,6 @@ from studio_runtime.events import ConsumerSpec, EventConsumer, EventPublisher
 from studio_runtime.health import Readiness
 from studio_runtime.internal_http import InternalService, ProjectsClient
 from studio_runtime.resources import create_data_service_app
-from studio_storage import object_store_from_url
 
 from studio_generation.api import router
 from studio_generation.clients import AssetsClient, CatalogClient
@@ -118,12 +117,7 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI, readiness: Readiness) -> AsyncIterator[None]:
-        store = object_store_from_url(
-            cfg.storage_url,
-            access_key=cfg.storage_access_key,
-            secret_key=cfg.storage_secret_key.get_secret_value(),
-        )
-        await store.ensure_ready()
+        store = await cfg.open_object_store()
         readiness.add("storage", store.ping)
         repository = GenerationRepository(app.state.db)
         # fal's queue is polled for every job in flight, and its files fetched: small pools,

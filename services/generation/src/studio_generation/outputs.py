@@ -43,12 +43,6 @@ class OutputWriter:
             )
         return files
 
-    def keys(self, doc: Doc, outputs: list[ProviderOutput]) -> list[str]:
-        return [
-            f"{doc['owner']}/{doc['project_id']}/{doc['_id']}/{i}.{o.extension}"
-            for i, o in enumerate(outputs)
-        ]
-
     async def remove(self, keys: list[str]) -> None:
         for key in keys:
             await self._store.delete(key)

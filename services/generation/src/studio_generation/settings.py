@@ -1,5 +1,6 @@
 from pydantic import AliasChoices, Field, SecretStr
 from studio_runtime.resources import DataServiceAppSettings
+from studio_storage import StorageSettings
 
 
 class GenerationSettings(DataServiceAppSettings):
@@ -20,14 +21,11 @@ class GenerationSettings(DataServiceAppSettings):
     """A processing generation whose worker lease ended this long ago is queued again."""
 
 
-class WorkerSettings(GenerationSettings):
+class WorkerSettings(GenerationSettings, StorageSettings):
     """Settings of a worker process; its HTTP port serves only health and metrics."""
 
     port: int = Field(default=8005, ge=0, le=65535)
     worker_concurrency: int = Field(default=32, ge=1, le=4096)
-    storage_url: str = "file:.data/storage"
-    storage_access_key: str = ""
-    storage_secret_key: SecretStr = SecretStr("")
     job_deadline_s: float = Field(default=900, gt=0)
     model_deadlines_s: dict[str, float] = Field(default_factory=dict)
     """Per-model deadlines overriding `job_deadline_s`, e.g. `{"fal-ai/veo3.1": 1800}`."""
