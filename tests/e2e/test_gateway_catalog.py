@@ -1,6 +1,7 @@
 """The catalog through the gateway: same paths, request ids, problem bodies unchanged."""
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from studio_gateway.main import create_app as create_gateway
 from studio_gateway.settings import GatewaySettings
 
 from tests.support.apps import make_settings, running
+from tests.support.full_stack import Servers, full_stack
 
 
 def gateway_settings(mongo_url: str, nats_url: str, catalog_url: str) -> GatewaySettings:
@@ -94,3 +96,46 @@ async def test_unknown_public_path_is_a_404_problem(gateway: httpx.AsyncClient) 
     response = await gateway.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_hosted_model_on_a_server_without_a_key_is_refused_at_once(
+    servers: Servers, tmp_path: Path
+) -> None:
+    # The full stack's catalog has no fal key (tests never read the developer's environment).
+    async with (
+        full_stack(servers, storage_url=(tmp_path / "s").as_uri(), workers=0) as stack,
+        stack.client() as client,
+    ):
+        flux = (await client.get("/api/v1/models/fal-ai/flux/dev")).json()
+        assert flux["available"] is False
+        project = (await client.post("/api/v1/projects", json={"name": "no key"})).json()["id"]
+        generations = f"/api/v1/projects/{project}/generations"
+        refused = await client.post(
+            generations,
+            json={"type": "text-to-image", "model_id": "fal-ai/flux/dev", "prompt": "a fox"},
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        [error] = refused.json()["errors"]
+        assert error["loc"] == ["body", "model_id"]
+        assert error["type"] == "provider_not_configured"
+        assert "FAL_KEY" in error["msg"]
+        assert (await client.get(generations)).json()["items"] == []
+        assert (await client.get("/api/v1/generations")).json()["items"] == []
+        # The offline model of the same type is accepted.
+        accepted = await client.post(
+            generations,
+            json={"type": "text-to-image", "model_id": "local/image", "prompt": "a fox"},
+        )
+        assert accepted.status_code == 202, accepted.text
+
+
+async def test_starter_templates_are_public_through_the_gateway(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.get("/api/v1/starter-templates", params={"type": "image-to-3d"})
+    assert response.status_code == 200
+    starters = response.json()["items"]
+    assert starters and all(s["type"] == "image-to-3d" for s in starters)
+    offline = [s for s in starters if s["model_id"].startswith("local/")]
+    assert offline and all(s["available"] for s in offline)

@@ -1,6 +1,7 @@
 """The catalog's HTTP API, called as the gateway calls it (signed identity, real socket)."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -10,13 +11,26 @@ from studio_catalog.settings import CatalogSettings
 from tests.support.apps import identity_headers, make_settings, running
 
 
-@pytest.fixture(scope="module")
-async def catalog() -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(make_settings(CatalogSettings))
+@asynccontextmanager
+async def catalog_client(settings: CatalogSettings) -> AsyncIterator[httpx.AsyncClient]:
     async with (
-        running(app) as url,
+        running(create_app(settings)) as url,
         httpx.AsyncClient(base_url=url, headers=identity_headers()) as client,
     ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def catalog() -> AsyncIterator[httpx.AsyncClient]:
+    """A server whose operator says hosted models are configured (as a fal key would)."""
+    async with catalog_client(make_settings(CatalogSettings, fal_configured=True)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def keyless() -> AsyncIterator[httpx.AsyncClient]:
+    """A first run: no fal key, no override."""
+    async with catalog_client(make_settings(CatalogSettings)) as client:
         yield client
 
 
@@ -156,3 +170,119 @@ async def test_validate_with_malformed_body_is_422(catalog: httpx.AsyncClient) -
         ("body", "type"),
         ("body", "params"),
     }
+
+
+# --- availability: hosted models need a key on this server ----------------------------------
+
+
+async def test_without_a_key_hosted_models_are_listed_as_unavailable(
+    keyless: httpx.AsyncClient,
+) -> None:
+    everything = (await keyless.get("/api/v1/models", params={"limit": 200})).json()["items"]
+    assert {m["runtime"] for m in everything} == {"fal", "local"}
+    for model in everything:
+        assert model["available"] is (model["runtime"] == "local"), model["id"]
+    flux = (await keyless.get("/api/v1/models/fal-ai/flux/dev")).json()
+    assert flux["available"] is False
+    assert (await keyless.get("/api/v1/models/local/image")).json()["available"] is True
+
+
+async def test_available_filter(keyless: httpx.AsyncClient) -> None:
+    runnable = (await keyless.get("/api/v1/models", params={"available": "true"})).json()
+    assert runnable["total"] == 7
+    assert {m["runtime"] for m in runnable["items"]} == {"local"}
+    needs_key = (
+        await keyless.get("/api/v1/models", params={"available": "false", "limit": 200})
+    ).json()
+    assert needs_key["total"] >= 45
+    assert all(m["runtime"] == "fal" and not m["available"] for m in needs_key["items"])
+    bad = await keyless.get("/api/v1/models", params={"available": "maybe"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["loc"] == ["query", "available"]
+
+
+async def test_without_a_key_recommended_models_start_with_an_offline_one(
+    keyless: httpx.AsyncClient,
+) -> None:
+    for generation_type in ("text-to-image", "text-to-video", "image-to-3d"):
+        body = (
+            await keyless.get("/api/v1/models/recommended", params={"type": generation_type})
+        ).json()
+        assert body[0]["runtime"] == "local" and body[0]["available"] is True
+        assert all(m["available"] is (m["runtime"] == "local") for m in body)
+
+
+async def test_without_a_key_validating_a_hosted_model_says_how_to_add_one(
+    keyless: httpx.AsyncClient,
+) -> None:
+    response = await keyless.post(
+        "/api/v1/models/fal-ai/flux/dev/validate",
+        json={"type": "text-to-image", "params": {"prompt": "a fox"}},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["body", "model_id"]
+    assert error["type"] == "provider_not_configured"
+    assert "FAL_KEY" in error["msg"] and "restart" in error["msg"]
+    local = await keyless.post(
+        "/api/v1/models/local/image/validate",
+        json={"type": "text-to-image", "params": {"prompt": "a fox"}},
+    )
+    assert local.status_code == 200
+
+
+async def test_with_hosted_models_configured_every_model_is_available(
+    catalog: httpx.AsyncClient,
+) -> None:
+    everything = (await catalog.get("/api/v1/models", params={"limit": 200})).json()
+    assert all(m["available"] for m in everything["items"])
+    needs_key = (await catalog.get("/api/v1/models", params={"available": "false"})).json()
+    assert needs_key == {"items": [], "total": 0}
+
+
+# --- starter templates -------------------------------------------------------------------------
+
+
+async def test_starter_templates_are_listed_and_filtered_by_type(
+    catalog: httpx.AsyncClient,
+) -> None:
+    response = await catalog.get("/api/v1/starter-templates")
+    assert response.status_code == 200
+    page = response.json()
+    assert page["next_cursor"] is None
+    starters = page["items"]
+    assert 12 <= len(starters) <= 20
+    assert set(starters[0]) == {
+        "id",
+        "name",
+        "description",
+        "type",
+        "model_id",
+        "prompt",
+        "params",
+        "available",
+    }
+    videos = (
+        await catalog.get("/api/v1/starter-templates", params={"type": "text-to-video"})
+    ).json()["items"]
+    assert videos and all(s["type"] == "text-to-video" for s in videos)
+    assert {s["id"] for s in videos} < {s["id"] for s in starters}
+    bad = await catalog.get("/api/v1/starter-templates", params={"type": "text-to-smell"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["loc"] == ["query", "type"]
+
+
+async def test_starters_say_whether_their_model_runs_here_and_validate_as_given(
+    keyless: httpx.AsyncClient,
+) -> None:
+    starters = (await keyless.get("/api/v1/starter-templates")).json()["items"]
+    for starter in starters:
+        assert starter["available"] is starter["model_id"].startswith("local/"), starter["id"]
+    for starter in (s for s in starters if s["available"]):
+        params = starter["params"] | ({"prompt": starter["prompt"]} if starter["prompt"] else {})
+        validated = await keyless.post(
+            f"/api/v1/models/{starter['model_id']}/validate",
+            json={"type": starter["type"], "params": params},
+        )
+        assert validated.status_code == 200, (starter["id"], validated.text)

@@ -14,6 +14,13 @@ MEDIA_PARAM_TYPES: frozenset[str] = frozenset({"image", "video", "audio", "image
 
 Scalar = str | int | float | bool
 
+MODEL_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*(/[a-zA-Z0-9_-][a-zA-Z0-9._-]*)+$"
+"""A model id: the fal endpoint id, e.g. `fal-ai/flux/dev` or `local/image`. No segment starts
+with a dot, so no `.`/`..` segment can turn an id into a different path once it is in a URL."""
+MODEL_ID_MAX = 200
+
+ModelId = Annotated[str, Field(max_length=MODEL_ID_MAX, pattern=MODEL_ID_PATTERN)]
+
 
 class ParamSpec(BaseModel):
     """One input parameter of a model, named exactly as fal names it."""
@@ -60,7 +67,7 @@ class ModelInfo(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*(/[a-zA-Z0-9._-]+)+$")]
+    id: ModelId
     name: str
     provider: ProviderGroup
     runtime: Literal["fal", "local"]
@@ -72,6 +79,11 @@ class ModelInfo(BaseModel):
     price: str
     params: dict[str, ParamSpec]
     source: str = ""
+    available: bool = Field(
+        default=True,
+        description="Whether this server can run the model: hosted (fal) models need a fal.ai "
+        "key on the server; local models always can",
+    )
 
 
 class GenerationTypeInfo(BaseModel):

@@ -12,6 +12,13 @@ from studio_contracts.catalog import ModelInfo, ParamSpec, ValidateParamsRespons
 from studio_contracts.enums import GenerationType
 from studio_contracts.problems import FieldError
 
+PROVIDER_NOT_CONFIGURED = "provider_not_configured"
+NEEDS_FAL_KEY = (
+    "Hosted models need a fal.ai key on this server: set FAL_KEY (or STUDIO_FAL_KEY) in the "
+    "environment of `make run` (or of the catalog and worker services) and restart it; offline "
+    "models (local/…) work without one."
+)
+
 
 class ParamsInvalid(ValueError):
     """The parameters do not fit the model; `errors` has one entry per bad field."""
@@ -26,6 +33,9 @@ def validate_params(
     model: ModelInfo, generation_type: GenerationType, params: dict[str, Any]
 ) -> ValidateParamsResponse:
     errors: list[FieldError] = []
+    if not model.available:
+        # Refused here, at once, rather than accepted and failed by the worker minutes later.
+        errors.append(_error(["body", "model_id"], NEEDS_FAL_KEY, PROVIDER_NOT_CONFIGURED))
     if generation_type not in model.types:
         supported = ", ".join(model.types)
         errors.append(

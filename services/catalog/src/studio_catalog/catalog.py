@@ -49,6 +49,7 @@ class Catalog:
         provider: str | None = None,
         q: str | None = None,
         quality: Quality | None = None,
+        available: bool | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> SearchResult:
@@ -61,6 +62,7 @@ class Catalog:
             if (type is None or type in m.types)
             and (provider is None or m.provider.id == provider)
             and (quality is None or m.quality == quality)
+            and (available is None or m.available == available)
             and all(word in self._haystacks[m.id] for word in words)
         ]
         return SearchResult(items=matches[offset : offset + limit], total=len(matches))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from studio_contracts.catalog import ModelInfo, ParamSpec, ProviderGroup
+from studio_contracts.catalog import ModelId, ModelInfo, ParamSpec, ProviderGroup
 from studio_contracts.enums import GenerationType, MediaType, Quality
 from studio_contracts.params import value_problem
 
@@ -22,7 +22,7 @@ class ModelEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*(/[a-zA-Z0-9._-]+)+$")]
+    id: ModelId
     name: Annotated[str, Field(min_length=1, max_length=80)]
     types: Annotated[list[GenerationType], Field(min_length=1)]
     output: MediaType

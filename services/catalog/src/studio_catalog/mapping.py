@@ -66,10 +66,11 @@ def models_by_generation_type(
 def recommended_models(
     models: Iterable[ModelInfo], generation_type: GenerationType | None = None
 ) -> list[ModelInfo]:
-    """Recommended models, hosted ones before the offline local ones."""
+    """Recommended models: those this server can run first (so a studio without a fal key
+    offers an offline model first), and among those hosted ones before the local ones."""
     chosen = [
         m
         for m in models
         if m.recommended and (generation_type is None or generation_type in m.types)
     ]
-    return sorted(chosen, key=lambda m: m.runtime == "local")
+    return sorted(chosen, key=lambda m: (not m.available, m.runtime == "local"))

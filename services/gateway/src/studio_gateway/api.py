@@ -28,6 +28,7 @@ ROUTES: tuple[ProxyRoute, ...] = (
     ("/api/v1/generation-types", ["GET"], "catalog"),
     ("/api/v1/models", ["GET"], "catalog"),
     ("/api/v1/models/{model_path:path}", ["GET", "POST"], "catalog"),
+    ("/api/v1/starter-templates", ["GET"], "catalog"),
     ("/api/v1/projects", ["GET", "POST"], "projects"),
     ("/api/v1/projects/{project_id}", ["GET", "PATCH", "DELETE"], "projects"),
     ("/api/v1/projects/{project_id}/assets", ["GET", "POST"], "assets"),

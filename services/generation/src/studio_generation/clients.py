@@ -56,7 +56,10 @@ class CatalogClient:
         if response.status_code != 200:
             raise ServiceUnavailable(f"the catalog answered {response.status_code}; try again")
         model = ModelInfo.model_validate_json(response.content)
-        self._models[model_id] = (now + self._ttl_s, model)
+        # A model this server cannot run yet is asked for again next time, so a catalog
+        # restarted with a fal key is believed at once (such requests are refused anyway).
+        if model.available:
+            self._models[model_id] = (now + self._ttl_s, model)
         return model
 
 
@@ -95,7 +98,9 @@ class AssetsClient:
 
 
 def _from_catalog(error: FieldError) -> FieldError:
-    """The catalog names the prompt `params.prompt`; our callers sent it as `prompt`."""
+    """The catalog names the prompt `params.prompt`; our callers sent it as `prompt`. Other
+    locations are the caller's own already (`body.type`, `body.model_id` for a model this server
+    cannot run, `body.params.<name>`)."""
     if error.loc == ["body", "params", "prompt"]:
         msg = "this model takes no prompt" if error.type == "unknown_parameter" else error.msg
         return FieldError(loc=["body", "prompt"], msg=msg, type=error.type)
