@@ -7,7 +7,7 @@ ifeq ($(UV),)
 UV := python3 -m uv
 endif
 
-.PHONY: help tools sync run test lint fmt bench up down
+.PHONY: help tools sync browser run test lint fmt bench up down
 
 help:
 	@echo "make run    start the whole studio on this machine (http://127.0.0.1:8080)"
@@ -27,10 +27,15 @@ sync: tools
 		(apt-get update -qq && apt-get install -y -qq nats-server) || sudo apt-get install -y -qq nats-server; \
 	fi
 
+# The browser tests drive Debian's chromium (Playwright's own download is not used).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| (sudo apt-get update -qq && sudo apt-get install -y -qq chromium)
+
 run: sync
 	@$(UV) run --frozen --no-sync python -m studio_devtools
 
-test: sync
+test: sync browser
 	@$(UV) run --frozen --no-sync pytest -q
 
 lint: sync
@@ -42,7 +47,7 @@ fmt: sync
 	$(UV) run --frozen --no-sync ruff format .
 	$(UV) run --frozen --no-sync ruff check --fix .
 
-bench: sync
+bench: sync browser
 	$(UV) run --frozen --no-sync pytest -q -s tests/perf -p no:randomly
 
 up:

@@ -15,7 +15,7 @@ from studio_runtime.health import Readiness
 from studio_runtime.mongo import install_database_error_handler
 from studio_runtime.resources import mongo_and_nats
 
-from studio_gateway import accounts_api, events_api
+from studio_gateway import accounts_api, events_api, studio
 from studio_gateway.api import ROUTES, build_router
 from studio_gateway.identity import Authenticator
 from studio_gateway.live import LiveEvents
@@ -82,7 +82,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = create_service_app(
         name="gateway",
         settings=settings,
-        routers=[accounts_api.router, events_api.router, build_router(settings)],
+        routers=[
+            accounts_api.router,
+            events_api.router,
+            build_router(settings),
+            studio.build_router(),
+        ],
         lifespan=lifespan,
         internal=False,
         title="AI Studio API",

@@ -1,0 +1,158 @@
+"""The web studio: one HTML shell for every `/studio` route, and its static files.
+
+The studio is a no-build front end (native ES modules, CSS with design tokens) that talks to the
+public API like any other client. Its files are read once, when the app is built: each gets its
+gzip form and ETag, and the whole tree a short content hash, `build`, that prefixes every static
+URL (`/static/{build}/js/app.js`). Relative module imports inherit the prefix, so every file can
+be cached for a year as immutable, while the shell itself is served `no-cache`.
+"""
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from studio_runtime.errors import problem_response
+
+WEB_DIR = Path(__file__).parent / "web"
+BUILD_PLACEHOLDER = "{{build}}"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+_CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".txt": "text/plain; charset=utf-8",
+}
+_COMPRESSIBLE = {".js", ".css", ".svg", ".json", ".webmanifest", ".txt", ".html"}
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class StudioFiles:
+    """The shell and the static tree, read and prepared once."""
+
+    build: str
+    shell: StaticFile
+    files: dict[str, StaticFile]
+
+    @classmethod
+    def load(cls, web_dir: Path = WEB_DIR) -> "StudioFiles":
+        static_dir = web_dir / "static"
+        raw = {
+            path.relative_to(static_dir).as_posix(): path.read_bytes()
+            for path in sorted(static_dir.rglob("*"))
+            if path.is_file()
+            and not any(part.startswith(".") for part in path.relative_to(static_dir).parts)
+        }
+        tree = hashlib.sha256()
+        for name, body in raw.items():
+            tree.update(name.encode() + b"\0" + hashlib.sha256(body).digest())
+        build = tree.hexdigest()[:12]
+        html = (web_dir / "index.html").read_text("utf-8").replace(BUILD_PLACEHOLDER, build)
+        return cls(
+            build=build,
+            shell=_prepare(html.encode(), ".html"),
+            files={name: _prepare(body, PurePosixPath(name).suffix) for name, body in raw.items()},
+        )
+
+
+def build_router(files: StudioFiles | None = None) -> APIRouter:
+    """`/` → `/studio`; the shell for `/studio` and below; `/static/{build}/…`."""
+    studio = files or StudioFiles.load()
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/")
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/studio", status_code=307)
+
+    @router.get("/studio")
+    @router.get("/studio/{path:path}")
+    async def shell(request: Request) -> Response:
+        headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
+        return _send(request, studio.shell, headers)
+
+    @router.get("/static/{build}/{path:path}")
+    async def static(build: str, path: str, request: Request) -> Response:
+        found = studio.files.get(path) if _is_clean(path) else None
+        if found is None:
+            return problem_response(404, "No such studio file.", code="not-found")
+        # An old tab may still ask for files of the previous build: answer, but do not let a
+        # cache keep today's file under yesterday's name.
+        cache = IMMUTABLE if build == studio.build else "no-cache"
+        return _send(request, found, {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"})
+
+    return router
+
+
+def _prepare(body: bytes, suffix: str) -> StaticFile:
+    content_type = "text/html; charset=utf-8" if suffix == ".html" else None
+    content_type = content_type or _CONTENT_TYPES.get(suffix, "application/octet-stream")
+    gzipped = gzip.compress(body, compresslevel=9, mtime=0) if suffix in _COMPRESSIBLE else None
+    if gzipped is not None and len(gzipped) >= len(body):
+        gzipped = None
+    return StaticFile(body, gzipped, hashlib.sha256(body).hexdigest()[:20], content_type)
+
+
+def _is_clean(path: str) -> bool:
+    parts = path.split("/")
+    return all(part and not part.startswith(".") and "\\" not in part for part in parts)
+
+
+def _send(request: Request, file: StaticFile, headers: dict[str, str]) -> Response:
+    use_gzip = file.gzipped is not None and _accepts_gzip(request.headers.get("accept-encoding"))
+    etag = f'"{file.etag}-gz"' if use_gzip else f'"{file.etag}"'
+    headers = {**headers, "ETag": etag, "Vary": "Accept-Encoding"}
+    if etag in _etags(request.headers.get("if-none-match")):
+        return Response(status_code=304, headers=headers)
+    if use_gzip:
+        assert file.gzipped is not None
+        headers["Content-Encoding"] = "gzip"
+        return Response(file.gzipped, media_type=file.content_type, headers=headers)
+    return Response(file.body, media_type=file.content_type, headers=headers)
+
+
+def _accepts_gzip(header: str | None) -> bool:
+    for item in (header or "").split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip().lower() in {"gzip", "*"}:
+            q = params.strip().removeprefix("q=")
+            return not (params.strip().startswith("q=") and _as_float(q) == 0)
+    return False
+
+
+def _etags(header: str | None) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in (header or "").split(",") if tag.strip()}
+
+
+def _as_float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 1.0

@@ -1,0 +1,198 @@
+// The public API (/api/v1), JSON in and out. Errors are ApiError with the problem body.
+//
+//   const page = await api.get('/projects', { q: 'fox', limit: 24 });
+//   const project = await api.post('/projects', { name });
+//   await api.upload(`/projects/${id}/assets`, file, { onProgress: (sent, total) => … });
+//
+// In accounts mode a change made with the session cookie needs the session's CSRF token in
+// X-CSRF-Token: it comes from sign-in/sign-up answers and GET /me (setCsrfToken), with the
+// readable studio_csrf cookie as a fallback. A 401 calls the handler set by onUnauthorized
+// (the app sends the person to the sign-in page).
+
+const BASE = '/api/v1';
+const SAFE = new Set(['GET', 'HEAD']);
+
+let csrfToken = null;
+let unauthorizedHandler = null;
+
+export class ApiError extends Error {
+  constructor(status, problem, retryAfter = null) {
+    super(problem?.detail || problem?.title || `Request failed (${status})`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.problem = problem || { title: 'Error', detail: null, errors: [] };
+    this.retryAfter = retryAfter;
+  }
+}
+
+export function setCsrfToken(token) {
+  csrfToken = token || null;
+}
+
+export function onUnauthorized(handler) {
+  unauthorizedHandler = handler;
+}
+
+/** {field name (the last `loc` element): message} from a problem body. */
+export function fieldErrors(problem) {
+  const out = {};
+  for (const error of problem?.errors || []) {
+    const loc = Array.isArray(error.loc) ? error.loc : [];
+    const name = loc.length ? String(loc[loc.length - 1]) : '';
+    if (name && !(name in out)) out[name] = error.msg || 'Invalid value';
+  }
+  return out;
+}
+
+/** A sentence for people from any error (the API's problem text when there is one). */
+export function errorMessage(error) {
+  if (error instanceof ApiError) {
+    if (error.status === 429 && error.retryAfter) {
+      return `${error.problem.detail || 'Too many requests.'} Try again in ${waitText(error.retryAfter)}.`;
+    }
+    return error.problem.detail || error.problem.title || `Request failed (${error.status}).`;
+  }
+  if (error?.name === 'AbortError') return 'Cancelled.';
+  return 'The studio could not reach the server. Check the connection and try again.';
+}
+
+export function waitText(seconds) {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
+  const m = Math.ceil(s / 60);
+  return `${m} minute${m === 1 ? '' : 's'}`;
+}
+
+export const api = {
+  get: (path, query, options) => request('GET', path, { ...options, query }),
+  post: (path, body, options) => request('POST', path, { ...options, body }),
+  patch: (path, body, options) => request('PATCH', path, { ...options, body }),
+  put: (path, body, options) => request('PUT', path, { ...options, body }),
+  del: (path, options) => request('DELETE', path, options),
+  upload,
+  url,
+};
+
+/** Absolute API path with a query string (for <img src>, downloads, EventSource). */
+export function url(path, query) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query || {})) {
+    if (value === null || value === undefined || value === '') continue;
+    for (const item of Array.isArray(value) ? value : [value]) params.append(key, String(item));
+  }
+  const qs = params.toString();
+  return `${BASE}${path}${qs ? `?${qs}` : ''}`;
+}
+
+async function request(method, path, { query, body, headers, signal } = {}, retried = false) {
+  const init = { method, headers: { Accept: 'application/json', ...headers }, signal, credentials: 'same-origin' };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (!SAFE.has(method)) {
+    const token = currentCsrf();
+    if (token) init.headers['X-CSRF-Token'] = token;
+  }
+  const response = await fetch(url(path, query), init);
+  if (response.ok) {
+    if (response.status === 204 || response.status === 202 && !hasBody(response)) return null;
+    return hasBody(response) ? response.json() : null;
+  }
+  const error = await toError(response);
+  if (error.status === 403 && !SAFE.has(method) && !retried && (await refreshCsrf())) {
+    return request(method, path, { query, body, headers, signal }, true);
+  }
+  if (error.status === 401 && !path.startsWith('/auth/') && unauthorizedHandler) unauthorizedHandler(error);
+  throw error;
+}
+
+function hasBody(response) {
+  const type = response.headers.get('content-type') || '';
+  return type.includes('json');
+}
+
+async function toError(response) {
+  let problem = null;
+  try {
+    if (hasBody(response)) problem = await response.json();
+  } catch {
+    problem = null;
+  }
+  if (!problem || typeof problem !== 'object') {
+    problem = { title: response.statusText || 'Error', detail: null, errors: [] };
+  }
+  problem.errors = Array.isArray(problem.errors) ? problem.errors : [];
+  return new ApiError(response.status, problem, retryAfter(response.headers.get('retry-after')));
+}
+
+function retryAfter(header) {
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, (date - Date.now()) / 1000);
+}
+
+function currentCsrf() {
+  if (csrfToken) return csrfToken;
+  const match = document.cookie.match(/(?:^|;\s*)studio_csrf=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+/** The session may have changed in another tab: ask /me for the current token, once. */
+async function refreshCsrf() {
+  try {
+    const response = await fetch(url('/me'), { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    if (!response.ok) return false;
+    const me = await response.json();
+    if (!me.csrf_token || me.csrf_token === csrfToken) return false;
+    csrfToken = me.csrf_token;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * POST a file as multipart (field `file`), reporting progress: onProgress(sentBytes, totalBytes).
+ * Resolves with the JSON answer; rejects with ApiError (or an AbortError through `signal`).
+ */
+function upload(path, file, { onProgress, signal, fields } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url(path));
+    xhr.setRequestHeader('Accept', 'application/json');
+    const token = currentCsrf();
+    if (token) xhr.setRequestHeader('X-CSRF-Token', token);
+    if (onProgress) xhr.upload.addEventListener('progress', (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size));
+    xhr.addEventListener('load', () => {
+      const body = xhr.responseText;
+      if (xhr.status >= 200 && xhr.status < 300) {
+        try {
+          resolve(body ? JSON.parse(body) : null);
+        } catch {
+          resolve(null);
+        }
+        return;
+      }
+      let problem = null;
+      try {
+        problem = JSON.parse(body);
+      } catch {
+        problem = { title: xhr.statusText || 'Upload failed', detail: null, errors: [] };
+      }
+      problem.errors = Array.isArray(problem.errors) ? problem.errors : [];
+      const error = new ApiError(xhr.status, problem, retryAfter(xhr.getResponseHeader('retry-after')));
+      if (error.status === 401 && unauthorizedHandler) unauthorizedHandler(error);
+      reject(error);
+    });
+    xhr.addEventListener('error', () => reject(new TypeError('Network error during upload')));
+    xhr.addEventListener('abort', () => reject(new DOMException('Upload cancelled', 'AbortError')));
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    const form = new FormData();
+    for (const [key, value] of Object.entries(fields || {})) form.append(key, value);
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+}

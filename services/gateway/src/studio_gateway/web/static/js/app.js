@@ -1,0 +1,81 @@
+// The studio's entry point: who is here, the frame (sidebar + header), live events, the router.
+
+import { errorMessage, onUnauthorized } from './api.js';
+import { h, replace } from './dom.js';
+import { buildHeader } from './layout/header.js';
+import { buildSidebar, closeDrawer } from './layout/sidebar.js';
+import { applyTheme } from './layout/theme.js';
+import { live } from './live.js';
+import { notFound, routes } from './pages/index.js';
+import { navigate, startRouter } from './router.js';
+import { session } from './session.js';
+import { errorState } from './ui/empty.js';
+
+const SIGN_IN = '/studio/sign-in';
+
+async function boot() {
+  applyTheme();
+  const app = document.getElementById('app');
+  const main = document.getElementById('main');
+  try {
+    await session.load();
+  } catch (error) {
+    app.classList.add('app--bare');
+    replace(main, h('div', { class: 'auth' }, errorState({ message: errorMessage(error), retry: () => location.reload() })));
+    return;
+  }
+
+  const sidebar = buildSidebar(app);
+  const header = buildHeader(app);
+  document.getElementById('sidebar-slot').replaceWith(sidebar.el);
+  document.getElementById('header-slot').replaceWith(header.el);
+  app.append(h('button', {
+    type: 'button',
+    class: 'drawer-scrim',
+    tabindex: '-1',
+    'aria-label': 'Close menu',
+    onclick: () => closeDrawer(app),
+  }));
+
+  live.onStatus((online) => header.setOnline(online));
+  if (session.signedIn) live.start();
+  session.onChange(() => (session.signedIn ? live.start() : live.stop()));
+
+  onUnauthorized(() => {
+    if (!session.accounts) return;
+    live.stop();
+    session.ended();
+    if (location.pathname !== SIGN_IN) navigate(`${SIGN_IN}?next=${encodeURIComponent(location.pathname + location.search)}`);
+  });
+
+  await startRouter(routes, {
+    main,
+    notFound,
+    setHeader: (header_) => header.set(header_),
+    guard(route, path, search) {
+      if (route.access === 'guest') {
+        if (!session.accounts) return '/studio';
+        if (session.signedIn) return safeNext(new URLSearchParams(search).get('next'));
+        return null;
+      }
+      if (route.access === 'accounts' && !session.accounts) return '/studio';
+      if (session.accounts && !session.signedIn) return `${SIGN_IN}?next=${encodeURIComponent(path + search)}`;
+      return null;
+    },
+    beforeRender(route) {
+      app.classList.toggle('app--bare', route.chrome === false);
+      closeDrawer(app);
+      sidebar.update(route.nav);
+      header.set({ newProject: route.newProject !== false });
+    },
+    context: () => ({ session, live }),
+    renderError: (error) => errorState({ message: errorMessage(error), retry: () => navigate(location.pathname + location.search, { replace: true }) }),
+  });
+}
+
+/** Only a path inside the studio, never another site. */
+export function safeNext(next) {
+  return next && next.startsWith('/studio') && !next.startsWith('//') ? next : '/studio';
+}
+
+boot();

@@ -1,0 +1,151 @@
+// studio-sidebar: "New project", the main navigation, quick actions, and the user's corner
+// (in accounts mode: e-mail, API tokens, log out) with the theme toggle. On phones it is a
+// drawer opened from the header's menu button.
+
+import { errorMessage, api } from '../api.js';
+import { h, replace } from '../dom.js';
+import { live } from '../live.js';
+import { navigate } from '../router.js';
+import { session } from '../session.js';
+import { prefs } from '../store.js';
+import { icon } from '../ui/icons.js';
+import { toast } from '../ui/toast.js';
+import { effectiveTheme, onSystemThemeChange, toggleTheme } from './theme.js';
+
+const NAV = [
+  { key: 'projects', label: 'Projects', href: '/studio', icon: 'folder' },
+  { key: 'templates', label: 'Templates', href: '/studio/templates', icon: 'templates' },
+  { key: 'generations', label: 'Generations', href: '/studio/generations', icon: 'sparkles' },
+  { key: 'assets', label: 'Assets', href: '/studio/assets', icon: 'assets' },
+];
+const QUICK = [
+  { label: 'Generate image', type: 'text-to-image', then: 'generate-image', icon: 'image' },
+  { label: 'Generate video', type: 'text-to-video', then: 'generate-video', icon: 'video' },
+];
+
+/** Where a quick action goes: the last project's page, or a new project first. */
+export function quickActionHref({ type, then }) {
+  const last = prefs.lastProjectId;
+  return last ? `/studio/${encodeURIComponent(last)}?type=${type}` : `/studio/new?then=${then}`;
+}
+
+export function buildSidebar(app) {
+  const navLinks = NAV.map((item) =>
+    h('a', { class: 'nav-link', href: item.href, dataset: { nav: item.key } }, icon(item.icon), h('span', item.label)));
+  const quickLinks = QUICK.map((item) =>
+    h('a', { class: 'nav-link', href: quickActionHref(item), dataset: { quick: item.type } }, icon(item.icon), h('span', item.label)));
+  const footer = h('div', { class: 'sidebar__footer' });
+  const closeButton = h('button', {
+    type: 'button',
+    class: 'button button--ghost button--icon button--sm sidebar__close',
+    onclick: () => closeDrawer(app),
+  }, icon('close', { label: 'Close menu', size: 'sm' }));
+
+  const el = h(
+    'nav',
+    { class: 'sidebar', id: 'sidebar', 'aria-label': 'Studio' },
+    h('div', { class: 'sidebar__section' },
+      h('div', { class: 'page__toolbar' },
+        h('a', { class: 'sidebar__brand', href: '/studio' },
+          h('span', { class: 'sidebar__logo' }, icon('logo', { size: 'sm' })), 'AI Studio'),
+        closeButton),
+    ),
+    h('a', { class: 'button button--primary button--block', href: '/studio/new', dataset: { action: 'new-project' } },
+      icon('plus'), 'New project'),
+    h('div', { class: 'sidebar__section' }, h('ul', { class: 'sidebar__list', role: 'list' }, navLinks.map((a) => h('li', a)))),
+    h('div', { class: 'sidebar__section' },
+      h('h2', { class: 'sidebar__label', id: 'quick-actions-label' }, 'Quick actions'),
+      h('ul', { class: 'sidebar__list', role: 'list', 'aria-labelledby': 'quick-actions-label' }, quickLinks.map((a) => h('li', a)))),
+    footer,
+  );
+
+  const renderFooter = () => replace(footer, userCorner(), themeButton());
+  session.onChange(renderFooter);
+  onSystemThemeChange(renderFooter);
+  renderFooter();
+
+  // Links inside the drawer close it (the router handles the navigation itself).
+  el.addEventListener('click', (event) => {
+    if (event.target.closest('a[href]')) closeDrawer(app);
+  });
+  el.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && app.classList.contains('app--nav-open')) {
+      closeDrawer(app);
+      document.getElementById('menu-button')?.focus();
+    }
+  });
+
+  return {
+    el,
+    /** Mark the current page and refresh quick-action targets. */
+    update(navKey) {
+      for (const link of navLinks) {
+        if (link.dataset.nav === navKey) link.setAttribute('aria-current', 'page');
+        else link.removeAttribute('aria-current');
+      }
+      quickLinks.forEach((link, i) => { link.href = quickActionHref(QUICK[i]); });
+    },
+  };
+
+  function themeButton() {
+    const next = effectiveTheme() === 'dark' ? 'light' : 'dark';
+    return h('button', {
+      type: 'button',
+      class: 'nav-link',
+      dataset: { action: 'toggle-theme' },
+      onclick: () => {
+        toggleTheme();
+        renderFooter();
+        el.querySelector('[data-action="toggle-theme"]')?.focus();
+      },
+    }, icon(next === 'light' ? 'sun' : 'moon'), h('span', next === 'light' ? 'Light theme' : 'Dark theme'));
+  }
+}
+
+function userCorner() {
+  if (!session.accounts) {
+    return h('div', { class: 'user-chip' },
+      h('span', { class: 'user-chip__avatar', 'aria-hidden': 'true' }, icon('user', { size: 'sm' })),
+      h('span', { class: 'user-chip__text' },
+        h('span', { class: 'user-chip__name' }, 'Local user'),
+        h('span', { class: 'user-chip__meta' }, 'Single-user mode')));
+  }
+  if (!session.user) return null;
+  const { email, display_name: name } = session.user;
+  return [
+    h('div', { class: 'user-chip' },
+      h('span', { class: 'user-chip__avatar', 'aria-hidden': 'true' }, (name || email || '?').trim().charAt(0)),
+      h('span', { class: 'user-chip__text' },
+        h('span', { class: 'user-chip__name' }, name || email),
+        name && h('span', { class: 'user-chip__meta' }, email))),
+    h('a', { class: 'nav-link', href: '/studio/tokens', dataset: { nav: 'tokens' } }, icon('key'), h('span', 'API tokens')),
+    h('button', { type: 'button', class: 'nav-link', dataset: { action: 'log-out' }, onclick: logOut }, icon('logout'), h('span', 'Log out')),
+  ];
+}
+
+async function logOut() {
+  try {
+    await api.post('/auth/logout');
+  } catch (error) {
+    if (error?.status !== 401) {
+      toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: logOut } });
+      return;
+    }
+  }
+  live.stop();
+  session.ended();
+  navigate('/studio/sign-in');
+  toast('You are signed out.', { kind: 'success' });
+}
+
+export function openDrawer(app) {
+  app.classList.add('app--nav-open');
+  document.getElementById('menu-button')?.setAttribute('aria-expanded', 'true');
+  document.querySelector('#sidebar a, #sidebar button')?.focus();
+}
+
+export function closeDrawer(app) {
+  if (!app.classList.contains('app--nav-open')) return;
+  app.classList.remove('app--nav-open');
+  document.getElementById('menu-button')?.setAttribute('aria-expanded', 'false');
+}

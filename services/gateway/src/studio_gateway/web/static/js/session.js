@@ -1,0 +1,57 @@
+// Who is using the studio: the auth mode and the signed-in user, from GET /api/v1/me.
+//
+//   session.mode          'local' | 'accounts'
+//   session.user          { id, email, display_name } or null (accounts mode, signed out)
+//   session.signedIn      true in local mode, or with a session
+//   session.onChange(fn)  called after sign-in, sign-up, sign-out
+
+import { ApiError, api, setCsrfToken } from './api.js';
+
+const listeners = new Set();
+
+export const session = {
+  mode: 'local',
+  user: null,
+  get signedIn() {
+    return this.mode === 'local' || this.user !== null;
+  },
+  get accounts() {
+    return this.mode === 'accounts';
+  },
+  /** Ask the API; a 401 means accounts mode without a session. Network errors propagate. */
+  async load() {
+    try {
+      const me = await api.get('/me');
+      this.mode = me.auth_mode;
+      this.user = me.user;
+      setCsrfToken(me.csrf_token);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 401) throw error;
+      this.mode = 'accounts';
+      this.user = null;
+      setCsrfToken(null);
+    }
+    notify();
+    return this;
+  },
+  /** After sign-in or sign-up: the answer's user and CSRF token. */
+  started({ user, csrf_token: csrf }) {
+    this.mode = 'accounts';
+    this.user = user;
+    setCsrfToken(csrf);
+    notify();
+  },
+  ended() {
+    this.user = null;
+    setCsrfToken(null);
+    notify();
+  },
+  onChange(fn) {
+    listeners.add(fn);
+    return () => listeners.delete(fn);
+  },
+};
+
+function notify() {
+  for (const fn of listeners) fn(session);
+}

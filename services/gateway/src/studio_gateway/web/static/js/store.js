@@ -1,0 +1,36 @@
+// Preferences in localStorage, as JSON, under "studio." keys. Never throws: a full, disabled or
+// corrupted storage just means defaults.
+
+const PREFIX = 'studio.';
+
+export function getPref(key, fallback = null) {
+  try {
+    const raw = localStorage.getItem(PREFIX + key);
+    return raw === null ? fallback : JSON.parse(raw);
+  } catch {
+    return fallback;
+  }
+}
+
+export function setPref(key, value) {
+  try {
+    if (value === null || value === undefined) localStorage.removeItem(PREFIX + key);
+    else localStorage.setItem(PREFIX + key, JSON.stringify(value));
+  } catch {
+    // Storage full or blocked: the preference lasts for this page only.
+  }
+}
+
+export const prefs = {
+  /** 'dark' | 'light' | null (follow the system). */
+  get theme() { return getPref('theme'); },
+  set theme(value) { setPref('theme', value); },
+  /** 'grid' | 'list' */
+  get galleryView() { return getPref('gallery-view', 'grid'); },
+  set galleryView(value) { setPref('gallery-view', value); },
+  get lastProjectId() { return getPref('last-project'); },
+  set lastProjectId(value) { setPref('last-project', value); },
+  /** The generation panel's last settings in a project ({type, model_id, params, ...}). */
+  panelSettings(projectId) { return getPref(`panel.${projectId}`, null); },
+  setPanelSettings(projectId, settings) { setPref(`panel.${projectId}`, settings); },
+};

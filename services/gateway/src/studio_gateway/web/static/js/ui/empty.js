@@ -1,0 +1,36 @@
+// Empty states say what to do next, with a button that does it.
+//
+//   emptyState({ icon: 'folder', title: 'No projects yet', body: '…',
+//                action: { label: 'New project', href: '/studio/new', icon: 'plus' } })
+
+import { h } from '../dom.js';
+import { icon as drawIcon } from './icons.js';
+
+export function emptyState({ icon = 'sparkles', title, body, action, headingLevel = 'h2' }) {
+  return h(
+    'div',
+    { class: 'empty' },
+    h('div', { class: 'empty__icon' }, drawIcon(icon)),
+    h(headingLevel, { class: 'empty__title' }, title),
+    body && h('p', { class: 'empty__body' }, body),
+    action && actionButton(action),
+  );
+}
+
+function actionButton({ label, href, run, icon: name = 'plus', primary = true }) {
+  const cls = ['button', primary && 'button--primary'];
+  const content = [name && drawIcon(name), label];
+  return href
+    ? h('a', { class: cls, href }, content)
+    : h('button', { type: 'button', class: cls, onclick: run }, content);
+}
+
+/** A failure with the API's words and a retry. */
+export function errorState({ message, retry }) {
+  return emptyState({
+    icon: 'alert',
+    title: 'Something went wrong',
+    body: message,
+    action: retry && { label: 'Try again', run: retry, icon: 'refresh', primary: false },
+  });
+}

@@ -1,0 +1,97 @@
+// Form fields with a label, a hint and an error slot wired for screen readers, and the API's
+// field errors shown next to the field they concern.
+//
+//   const name = field({ label: 'Name', name: 'name', input: h('input', { class: 'input', required: true }) });
+//   form.append(name.el);
+//   name.setError('Give the project a name.');
+//   showProblem(form, apiError, formAlertEl);   // field errors at their fields, the rest in the alert
+
+import { errorMessage, fieldErrors } from '../api.js';
+import { h, replace, uniqueId } from '../dom.js';
+import { icon } from './icons.js';
+
+export function field({ label, name, input, hint, optional = false }) {
+  const id = input.id || uniqueId(`field-${name}`);
+  input.id = id;
+  if (name) input.name = name;
+  const hintId = hint ? `${id}-hint` : null;
+  const errorId = `${id}-error`;
+  input.setAttribute('aria-describedby', [hintId, errorId].filter(Boolean).join(' '));
+  const error = h('p', { class: 'field__error', id: errorId });
+  const el = h(
+    'div',
+    { class: 'field', dataset: { field: name } },
+    h('label', { class: 'field__label', for: id }, label, optional && h('span', { class: 'field__optional' }, ' (optional)')),
+    input,
+    hint && h('p', { class: 'field__hint', id: hintId }, hint),
+    error,
+  );
+  const api = {
+    el,
+    input,
+    setError(message) {
+      if (message) {
+        replace(error, icon('alert', { size: 'sm' }), h('span', message));
+        input.setAttribute('aria-invalid', 'true');
+      } else {
+        replace(error);
+        input.removeAttribute('aria-invalid');
+      }
+    },
+  };
+  el.fieldApi = api;
+  input.addEventListener('input', () => api.setError(null));
+  return api;
+}
+
+/** An alert box for form-level messages; empty and hidden until set. */
+export function formAlert() {
+  const el = h('div', { class: 'alert alert--error', role: 'alert', hidden: true });
+  return {
+    el,
+    show(message, kind = 'error') {
+      el.className = `alert alert--${kind}`;
+      replace(el, icon(kind === 'error' ? 'alert' : 'info'), h('span', message));
+      el.hidden = false;
+    },
+    hide() {
+      el.hidden = true;
+      replace(el);
+    },
+  };
+}
+
+/**
+ * Show an error from the API: each field error at its field (by data-field name), everything
+ * else in `alert`. Focuses the first field with an error. Returns true if a field took one.
+ */
+export function showProblem(form, error, alert) {
+  const byField = fieldErrors(error?.problem);
+  let first = null;
+  const unplaced = [];
+  for (const [name, message] of Object.entries(byField)) {
+    const wrapper = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+    if (wrapper?.fieldApi) {
+      wrapper.fieldApi.setError(message);
+      first = first || wrapper.fieldApi.input;
+    } else {
+      unplaced.push(message);
+    }
+  }
+  if (first) first.focus();
+  if (!first || unplaced.length) alert?.show(unplaced.length ? unplaced.join(' ') : errorMessage(error));
+  else alert?.hide();
+  return Boolean(first);
+}
+
+/** Mark a submit button busy (spinner, not clickable) while `work` runs. */
+export async function busy(button, work) {
+  button.setAttribute('aria-busy', 'true');
+  button.disabled = true;
+  try {
+    return await work();
+  } finally {
+    button.removeAttribute('aria-busy');
+    button.disabled = false;
+  }
+}
