@@ -128,3 +128,26 @@ class ProjectDeleted(Event):
     subject = subjects.PROJECT_DELETED
 
     project_id: str
+
+
+class TemplateEvent(Event):
+    template_id: str
+
+
+class TemplateCreated(TemplateEvent):
+    subject = subjects.TEMPLATE_CREATED
+
+    name: str
+    type: GenerationType
+    model_id: str
+
+
+class TemplateUpdated(TemplateEvent):
+    subject = subjects.TEMPLATE_UPDATED
+
+    fields: list[str]
+    """The fields that changed (`name`, `description`, `prompt`, `params`)."""
+
+
+class TemplateDeleted(TemplateEvent):
+    subject = subjects.TEMPLATE_DELETED

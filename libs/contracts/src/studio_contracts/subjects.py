@@ -18,6 +18,9 @@ ASSET_CREATED = "asset.created"
 ASSET_DELETED = "asset.deleted"
 PROJECT_CREATED = "project.created"
 PROJECT_DELETED = "project.deleted"
+TEMPLATE_CREATED = "template.created"
+TEMPLATE_UPDATED = "template.updated"
+TEMPLATE_DELETED = "template.deleted"
 
 CREDENTIAL_REVOKED = "gateway.credential-revoked"
 """Core NATS (not stored): a session or API token id every gateway must stop trusting now."""
@@ -68,8 +71,10 @@ ASSETS_STREAM = StreamSpec(
     max_bytes=256 << 20,
 )
 PROJECTS_STREAM = StreamSpec(
+    # User templates are the projects service's too (a user's workspace objects), so their
+    # events share its stream rather than adding one more to declare and follow.
     name="PROJECTS",
-    subjects=("project.>",),
+    subjects=("project.>", "template.>"),
     owner="projects",
     max_age=timedelta(days=7),
     max_bytes=256 << 20,

@@ -31,6 +31,8 @@ ROUTES: tuple[ProxyRoute, ...] = (
     ("/api/v1/starter-templates", ["GET"], "catalog"),
     ("/api/v1/projects", ["GET", "POST"], "projects"),
     ("/api/v1/projects/{project_id}", ["GET", "PATCH", "DELETE"], "projects"),
+    ("/api/v1/templates", ["GET", "POST"], "projects"),
+    ("/api/v1/templates/{template_id}", ["GET", "PATCH", "DELETE"], "projects"),
     ("/api/v1/projects/{project_id}/assets", ["GET", "POST"], "assets"),
     ("/api/v1/assets", ["GET"], "assets"),
     ("/api/v1/assets/{asset_id}", ["GET", "PATCH", "DELETE"], "assets"),

@@ -1,4 +1,5 @@
-"""The projects service: a user's projects, with stats kept from other services' events."""
+"""The projects service: a user's projects, with stats kept from other services' events, and
+the user's templates (`templates/`)."""
 
 import asyncio
 import contextlib
@@ -18,6 +19,9 @@ from studio_projects.repository import ProjectStore, StatsStore
 from studio_projects.service import ProjectService
 from studio_projects.settings import ProjectsSettings
 from studio_projects.stats import StatsKeeper
+from studio_projects.templates import api as templates_api
+from studio_projects.templates.repository import TemplateStore
+from studio_projects.templates.service import TemplateService
 
 
 def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
@@ -34,6 +38,9 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
         stats = StatsKeeper(StatsStore(app.state.db))
         app.state.projects = projects
         app.state.stats = stats
+        app.state.templates = TemplateService(
+            TemplateStore(app.state.db), events, per_user=settings.templates_per_user
+        )
         consumers = stats_consumers(app.state.js, stats, prefix=settings.nats_prefix)
         maintenance = Maintenance(
             app.state.db,
@@ -58,6 +65,6 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
         name="projects",
         settings=settings,
         own_streams=[PROJECTS_STREAM],
-        routers=[router],
+        routers=[router, templates_api.router],
         lifespan=lifespan,
     )

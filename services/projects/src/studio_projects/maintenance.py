@@ -11,6 +11,7 @@ from studio_contracts.subjects import ASSETS_STREAM, GENERATIONS_STREAM
 from studio_projects.repository import Doc, ensure_indexes, now_ms
 from studio_projects.service import ProjectService
 from studio_projects.stats import StatsKeeper
+from studio_projects.templates.repository import ensure_template_indexes
 
 APPLIED_EVENT_RETENTION = max(ASSETS_STREAM.max_age, GENERATIONS_STREAM.max_age) + timedelta(days=1)
 """Longer than the consumed streams keep messages: JetStream cannot redeliver anything older."""
@@ -60,6 +61,7 @@ class Maintenance:
         while True:
             try:
                 await ensure_indexes(self._db)
+                await ensure_template_indexes(self._db)
             except Exception as exc:
                 log.warning("indexes.failed", error=str(exc), retry_in_s=delay)
                 await asyncio.sleep(delay)

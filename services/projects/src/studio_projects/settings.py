@@ -10,3 +10,6 @@ class ProjectsSettings(DataServiceAppSettings):
     than a publish timeout, so the sweep never races a request that is still deciding."""
     maintenance_interval_s: float = Field(default=30, gt=0)
     """How often the background sweep runs (unfinished deletions, old applied-event records)."""
+    templates_per_user: int = Field(default=500, ge=1)
+    """The most templates one user may keep (409 beyond): a bound on one person's storage and on
+    the template picker, far above what anyone curates by hand."""

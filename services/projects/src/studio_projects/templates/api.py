@@ -1,0 +1,107 @@
+"""The user templates HTTP API, served internally and exposed unchanged by the gateway.
+
+Every route acts for the caller the gateway signed for; a template of anyone else, an unknown id
+and a malformed id all answer the same 404.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from studio_contracts.dtos import CursorPage
+from studio_contracts.enums import GenerationType
+from studio_contracts.templates import Template, TemplateCreate, TemplateUpdate
+from studio_runtime.deps import CurrentIdentity
+from studio_runtime.internal_auth import Identity
+
+from studio_projects.templates.service import TemplateService
+
+router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
+
+_ANNOUNCE_FAILED: dict[int | str, dict[str, Any]] = {
+    503: {"description": "Nothing changed: the change could not be announced"}
+}
+
+
+def _service(request: Request) -> TemplateService:
+    service: TemplateService = request.app.state.templates
+    return service
+
+
+Templates = Annotated[TemplateService, Depends(_service)]
+
+
+def _request_id(request: Request, identity: Identity) -> str | None:
+    return identity.request_id or getattr(request.state, "request_id", None)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Template,
+    responses={
+        409: {"description": "The caller has as many templates as allowed"},
+        **_ANNOUNCE_FAILED,
+    },
+)
+async def create_template(
+    body: TemplateCreate,
+    identity: CurrentIdentity,
+    templates: Templates,
+    request: Request,
+    response: Response,
+) -> Template:
+    template = await templates.create(
+        identity.user_id, body, request_id=_request_id(request, identity)
+    )
+    response.headers["Location"] = f"{router.prefix}/{template.id}"
+    return template
+
+
+@router.get("", response_model=CursorPage[Template])
+async def list_templates(
+    identity: CurrentIdentity,
+    templates: Templates,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="A case-insensitive piece of the name or the prompt"),
+    ] = None,
+    type: GenerationType | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: str | None = None,
+) -> CursorPage[Template]:
+    return await templates.list_page(
+        identity.user_id, search=q, type=type, cursor=cursor, limit=limit
+    )
+
+
+@router.get("/{template_id}", response_model=Template)
+async def get_template(
+    template_id: str, identity: CurrentIdentity, templates: Templates
+) -> Template:
+    return await templates.get(identity.user_id, template_id)
+
+
+@router.patch("/{template_id}", response_model=Template, responses=_ANNOUNCE_FAILED)
+async def update_template(
+    template_id: str,
+    body: TemplateUpdate,
+    identity: CurrentIdentity,
+    templates: Templates,
+    request: Request,
+) -> Template:
+    return await templates.update(
+        identity.user_id, template_id, body, request_id=_request_id(request, identity)
+    )
+
+
+@router.delete(
+    "/{template_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=_ANNOUNCE_FAILED,
+)
+async def delete_template(
+    template_id: str, identity: CurrentIdentity, templates: Templates, request: Request
+) -> Response:
+    await templates.delete(identity.user_id, template_id, request_id=_request_id(request, identity))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,143 @@
+"""What the API does with user templates: create, read, list, update, delete, each change
+announced on the PROJECTS stream (`template.created|updated|deleted`).
+
+A record must not change without its event going out, so writes follow the project creation's
+rule (see `studio_projects.service`): the event bus is checked before anything is written, and a
+publish that is refused (the event was certainly not stored) undoes the write and answers 503.
+A publish that timed out may still go out, so the write is kept, except a creation: its record is
+removed and `template.deleted` follows, so a listener that did see the creation sees the removal
+too. No service keeps data derived from templates (the events feed live views), so unlike a
+project deletion nothing needs a sweep to finish.
+"""
+
+import contextlib
+
+import structlog
+from studio_contracts.dtos import CursorPage
+from studio_contracts.enums import GenerationType
+from studio_contracts.events import TemplateCreated, TemplateDeleted, TemplateUpdated
+from studio_contracts.templates import Template, TemplateCreate, TemplateUpdate
+from studio_runtime.errors import Conflict, NotFound, ServiceUnavailable
+from studio_runtime.ids import is_id
+from studio_runtime.pagination import cursor_filter, split_page
+
+from studio_projects.events import ProjectEvents, PublishFailed
+from studio_projects.templates.repository import TemplateStore
+
+log = structlog.get_logger(__name__)
+
+
+class TemplateService:
+    def __init__(self, store: TemplateStore, events: ProjectEvents, *, per_user: int) -> None:
+        self._store = store
+        self._events = events
+        self._per_user = per_user
+
+    async def create(self, owner: str, body: TemplateCreate, *, request_id: str | None) -> Template:
+        self._require_events()
+        # Counted before the insert: requests of one user that race may pass the cap by as many
+        # as are in flight together, which a bound on storage tolerates.
+        if await self._store.count(owner) >= self._per_user:
+            raise Conflict(
+                f"You have {self._per_user} templates, the most one account may keep; "
+                "delete some you no longer use before saving more."
+            )
+        template = await self._store.insert(owner, body)
+        event = TemplateCreated(
+            user_id=owner,
+            request_id=request_id,
+            template_id=template.id,
+            name=template.name,
+            type=template.type,
+            model_id=template.model_id,
+        )
+        try:
+            await self._events.publish(event)
+        except PublishFailed as exc:
+            await self._store.remove(owner, template.id)
+            if exc.maybe_published:
+                with contextlib.suppress(PublishFailed):
+                    await self._events.publish(
+                        TemplateDeleted(
+                            user_id=owner, request_id=request_id, template_id=event.template_id
+                        )
+                    )
+            log.warning("template.creation_abandoned", template_id=template.id, error=str(exc))
+            raise ServiceUnavailable("the template could not be announced; try again") from exc
+        log.info("template.created", template_id=template.id)
+        return template
+
+    async def get(self, owner: str, template_id: str) -> Template:
+        template = await self._store.get(owner, template_id) if is_id(template_id) else None
+        if template is None:
+            raise _not_found(template_id)
+        return template
+
+    async def list_page(
+        self,
+        owner: str,
+        *,
+        search: str | None,
+        type: GenerationType | None,
+        cursor: str | None,
+        limit: int,
+    ) -> CursorPage[Template]:
+        records = await self._store.list_page(
+            owner, scope=cursor_filter(cursor), search=search or None, type=type, limit=limit + 1
+        )
+        page, next_cursor = split_page(records, limit, lambda template: template.id)
+        return CursorPage[Template](items=page, next_cursor=next_cursor)
+
+    async def update(
+        self, owner: str, template_id: str, body: TemplateUpdate, *, request_id: str | None
+    ) -> Template:
+        changes = body.changes()
+        if not changes:
+            return await self.get(owner, template_id)
+        self._require_events()
+        change = (
+            await self._store.update(owner, template_id, changes) if is_id(template_id) else None
+        )
+        if change is None:
+            raise _not_found(template_id)
+        event = TemplateUpdated(
+            user_id=owner, request_id=request_id, template_id=template_id, fields=sorted(changes)
+        )
+        try:
+            await self._events.publish(event)
+        except PublishFailed as exc:
+            if exc.maybe_published:
+                log.warning("template.update_unconfirmed", template_id=template_id)
+                return change.template
+            await self._store.undo(owner, template_id, change)
+            log.warning("template.update_refused", template_id=template_id, error=str(exc))
+            raise ServiceUnavailable("the change could not be announced; try again") from exc
+        log.info("template.updated", template_id=template_id, fields=sorted(changes))
+        return change.template
+
+    async def delete(self, owner: str, template_id: str, *, request_id: str | None) -> None:
+        self._require_events()
+        removed = await self._store.remove(owner, template_id) if is_id(template_id) else None
+        if removed is None:
+            raise _not_found(template_id)
+        event = TemplateDeleted(user_id=owner, request_id=request_id, template_id=template_id)
+        try:
+            await self._events.publish(event)
+        except PublishFailed as exc:
+            if exc.maybe_published:
+                log.warning("template.deletion_unconfirmed", template_id=template_id)
+                return
+            await self._store.restore(removed)
+            log.warning("template.deletion_refused", template_id=template_id, error=str(exc))
+            raise ServiceUnavailable("the deletion could not be announced; try again") from exc
+        log.info("template.deleted", template_id=template_id)
+
+    def _require_events(self) -> None:
+        # Refuse before writing anything: every change here must be announced.
+        if not self._events.available():
+            raise ServiceUnavailable("the event bus is unreachable; try again shortly")
+
+
+def _not_found(template_id: str) -> NotFound:
+    # The same answer for "no such template" and "someone else's": never confirm that it exists.
+    return NotFound(f"no template {template_id!r}")
