@@ -70,7 +70,9 @@ async def accounts_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[Ful
 
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context(viewport=DESKTOP, reduced_motion="reduce")
+    context = await browser.new_context(
+        viewport=DESKTOP, color_scheme="dark", reduced_motion="reduce"
+    )
     opened = await context.new_page()
     errors: list[str] = []
 

@@ -8,7 +8,7 @@ import { applyTheme } from './layout/theme.js';
 import { live } from './live.js';
 import { notFound, routes } from './pages/index.js';
 import { navigate, startRouter } from './router.js';
-import { session } from './session.js';
+import { safeNext, session } from './session.js';
 import { errorState } from './ui/empty.js';
 
 const SIGN_IN = '/studio/sign-in';
@@ -71,11 +71,6 @@ async function boot() {
     context: () => ({ session, live }),
     renderError: (error) => errorState({ message: errorMessage(error), retry: () => navigate(location.pathname + location.search, { replace: true }) }),
   });
-}
-
-/** Only a path inside the studio, never another site. */
-export function safeNext(next) {
-  return next && next.startsWith('/studio') && !next.startsWith('//') ? next : '/studio';
 }
 
 boot();

@@ -116,6 +116,8 @@ function leaveCurrent() {
 }
 
 function focusHeading(main) {
+  // A page that put focus somewhere itself (a form's first field) keeps it.
+  if (main.contains(document.activeElement) && document.activeElement !== main) return;
   const heading = main.querySelector('h1') || document.getElementById('page-title');
   if (!heading) return;
   if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');

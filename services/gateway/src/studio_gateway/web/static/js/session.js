@@ -55,3 +55,8 @@ export const session = {
 function notify() {
   for (const fn of listeners) fn(session);
 }
+
+/** Where to go after signing in: only a path inside the studio, never another site. */
+export function safeNext(next) {
+  return next && /^\/studio(\/|\?|$)/.test(next) ? next : '/studio';
+}

@@ -68,7 +68,7 @@ export function buildSidebar(app) {
   el.addEventListener('click', (event) => {
     if (event.target.closest('a[href]')) closeDrawer(app);
   });
-  el.addEventListener('keydown', (event) => {
+  document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && app.classList.contains('app--nav-open')) {
       closeDrawer(app);
       document.getElementById('menu-button')?.focus();
@@ -141,7 +141,8 @@ async function logOut() {
 export function openDrawer(app) {
   app.classList.add('app--nav-open');
   document.getElementById('menu-button')?.setAttribute('aria-expanded', 'true');
-  document.querySelector('#sidebar a, #sidebar button')?.focus();
+  // After the style change has applied: an element still hidden cannot take focus.
+  requestAnimationFrame(() => document.querySelector('#sidebar a, #sidebar button')?.focus());
 }
 
 export function closeDrawer(app) {

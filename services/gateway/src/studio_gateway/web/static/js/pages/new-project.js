@@ -1,0 +1,70 @@
+// New project (/studio/new): name and description, checked here and by the API; then the
+// project's page (with ?type= when a quick action sent the person here).
+
+import { api } from '../api.js';
+import { h } from '../dom.js';
+import { prefs } from '../store.js';
+import { busy, field, formAlert, showProblem } from '../ui/forms.js';
+import { icon } from '../ui/icons.js';
+import { toast } from '../ui/toast.js';
+
+const THEN_TYPES = { 'generate-image': 'text-to-image', 'generate-video': 'text-to-video' };
+const THEN_WORDS = { 'text-to-image': 'an image', 'text-to-video': 'a video' };
+
+export async function render(main, _params, ctx) {
+  const type = THEN_TYPES[ctx.query.get('then')] || ctx.query.get('type');
+  const name = field({
+    label: 'Name',
+    name: 'name',
+    input: h('input', { class: 'input', type: 'text', required: true, autocomplete: 'off', placeholder: 'e.g. Autumn campaign' }),
+  });
+  const description = field({
+    label: 'Description',
+    name: 'description',
+    optional: true,
+    hint: 'What the project is for: a brief, a mood, a client. Up to 2,000 characters.',
+    input: h('textarea', { class: 'textarea', rows: 4, placeholder: 'Warm, grainy film look for the autumn launch…' }),
+  });
+  const alert = formAlert();
+  const submit = h('button', { type: 'submit', class: 'button button--primary' }, icon('plus'), 'Create project');
+  const form = h(
+    'form',
+    { class: 'form panel', novalidate: true, 'aria-label': 'New project' },
+    type && THEN_WORDS[type] &&
+      h('p', { class: 'alert alert--info' }, icon('info'), h('span', `Create a project first; you will generate ${THEN_WORDS[type]} in it right after.`)),
+    alert.el,
+    name.el,
+    description.el,
+    h('div', { class: 'form__actions' }, submit, h('a', { class: 'button button--ghost', href: '/studio' }, 'Cancel')),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    alert.hide();
+    if (!name.input.value.trim()) {
+      name.setError('Give the project a name.');
+      name.input.focus();
+      return;
+    }
+    await busy(submit, async () => {
+      try {
+        const project = await api.post('/projects', { name: name.input.value, description: description.input.value });
+        prefs.lastProjectId = project.id;
+        toast(`Project “${project.name}” created.`, { kind: 'success' });
+        const suffix = type ? `?type=${encodeURIComponent(type)}` : '';
+        ctx.navigate(`/studio/${encodeURIComponent(project.id)}${suffix}`);
+      } catch (error) {
+        showProblem(form, error, alert);
+      }
+    });
+  });
+
+  main.append(h('div', { class: 'new-project' },
+    form,
+    h('aside', { class: 'new-project__aside', 'aria-labelledby': 'new-project-next' },
+      h('h2', { id: 'new-project-next' }, 'What happens next'),
+      h('ol', { class: 'new-project__steps' },
+        h('li', 'Pick a generation type and a model: hosted models from fal.ai, or the offline local ones.'),
+        h('li', 'Write a prompt, add reference images, tune the settings.'),
+        h('li', 'Watch results arrive in the history; keep the best in the project’s assets.')))));
+  name.input.focus();
+}

@@ -1,0 +1,137 @@
+"""Accounts mode in a browser: sign-up, sign-out, sign-in, the wait after too many attempts,
+API tokens created, copied and revoked; and local mode keeping people off those pages."""
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.browser.helpers import assert_accessible, screenshot
+from tests.support.accounts import ACCOUNTS, new_email
+from tests.support.full_stack import FullStack, Servers, full_stack
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def stack(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
+    """Accounts mode; two sign-in attempts per account per minute, so the third is refused."""
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        workers=0,
+        gateway={**ACCOUNTS, "login_attempts_per_minute_per_account": 2},
+    ) as running:
+        yield running
+
+
+async def _sign_up(page: Page, gateway: str, email: str) -> None:
+    await page.goto(gateway + "/studio/sign-up")
+    await page.get_by_label("E-mail address").fill(email)
+    await page.get_by_label("Your name").fill("Ada Lovelace")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create account").click()
+    await expect(page).to_have_url(re.compile(r"/studio$"))
+
+
+async def test_sign_up_then_log_out_then_sign_in_again(stack: FullStack, page: Page) -> None:
+    await page.goto(stack.gateway + "/studio/new")
+    await expect(page).to_have_url(re.compile(r"/studio/sign-in\?next=%2Fstudio%2Fnew$"))
+    await expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
+    await assert_accessible(page)
+    await screenshot(page, "sign-in")
+    await page.get_by_role("link", name="Create an account").click()
+    await expect(page.get_by_role("heading", level=1, name="Create your account")).to_be_visible()
+    await assert_accessible(page)
+    await screenshot(page, "sign-up")
+
+    email = new_email("ada")
+    await _sign_up(page, stack.gateway, email)
+    sidebar = page.get_by_role("navigation", name="Studio")
+    await expect(sidebar).to_contain_text("Ada Lovelace")
+    await expect(sidebar).to_contain_text(email)
+
+    await sidebar.get_by_role("button", name="Log out").click()
+    await expect(page).to_have_url(re.compile(r"/studio/sign-in$"))
+    await page.goto(stack.gateway + "/studio")
+    await expect(page).to_have_url(re.compile(r"/studio/sign-in"))
+
+    await page.get_by_label("E-mail address").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page).to_have_url(re.compile(r"/studio$"))
+    await expect(page.get_by_role("heading", name="Create your first project")).to_be_visible()
+
+
+async def test_sign_up_errors_are_shown_at_their_fields(stack: FullStack, page: Page) -> None:
+    await page.goto(stack.gateway + "/studio/sign-up")
+    await page.get_by_label("E-mail address").fill(new_email())
+    await page.get_by_label("Password").fill("short")
+    await page.get_by_role("button", name="Create account").click()
+    await expect(page.locator("[data-field=password] .field__error")).to_contain_text("10")
+    await expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+
+
+async def test_too_many_sign_in_attempts_say_how_long_to_wait(stack: FullStack, page: Page) -> None:
+    await page.goto(stack.gateway + "/studio/sign-in")
+    await page.get_by_label("E-mail address").fill(new_email("mallory"))
+    password = page.get_by_label("Password")
+    alert = page.get_by_role("alert")
+    for attempt in ("guess one", "guess two"):
+        await password.fill(attempt)
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(alert).to_have_text("Wrong e-mail address or password.")
+    await password.fill("guess three")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(alert).to_contain_text(re.compile(r"Try again in \d+ seconds?\."))
+    await expect(page.get_by_role("button", name="Sign in")).to_be_disabled()
+    await screenshot(page, "sign-in-limited")
+
+
+async def test_api_tokens_are_created_copied_and_revoked(stack: FullStack, page: Page) -> None:
+    await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    await _sign_up(page, stack.gateway, new_email("tokens"))
+    await page.get_by_role("link", name="API tokens").click()
+    await expect(page.get_by_role("heading", level=1, name="API tokens")).to_be_visible()
+    await expect(page.get_by_role("heading", name="No API tokens yet")).to_be_visible()
+
+    await page.get_by_label("Token name").fill("render farm script")
+    await page.get_by_role("button", name="Create token").click()
+    secret = page.locator("[data-testid=token-secret]")
+    await expect(secret).to_have_text(re.compile(r"^sst_"))
+    token = await secret.text_content()
+    assert token is not None
+    await page.get_by_role("button", name="Copy").click()
+    await expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert await page.evaluate("() => navigator.clipboard.readText()") == token
+    rows = page.get_by_role("list", name="Your API tokens").get_by_role("listitem")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text("render farm script")
+    await expect(rows.first).to_contain_text("Never used")
+    await assert_accessible(page)
+    await screenshot(page, "tokens")
+
+    async with httpx.AsyncClient(base_url=stack.gateway) as client:
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert (await client.get("/api/v1/projects", headers=bearer)).status_code == 200
+
+        await rows.first.get_by_role("button", name="Revoke render farm script").click()
+        dialog = page.get_by_role("alertdialog")
+        await expect(dialog).to_contain_text("Programs using this token stop working")
+        await expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+        await dialog.get_by_role("button", name="Revoke token").click()
+        await expect(rows).to_have_count(0)
+        await expect(page.get_by_role("heading", name="No API tokens yet")).to_be_visible()
+        assert (await client.get("/api/v1/projects", headers=bearer)).status_code == 401
+
+
+async def test_local_mode_has_no_sign_in_or_token_pages(studio: FullStack, page: Page) -> None:
+    for path in ("/studio/sign-in", "/studio/sign-up", "/studio/tokens"):
+        await page.goto(studio.gateway + path)
+        await expect(page).to_have_url(re.compile(r"/studio$"))
+    sidebar = page.get_by_role("navigation", name="Studio")
+    await expect(sidebar.get_by_role("button", name="Log out")).to_have_count(0)
+    await expect(sidebar).to_contain_text("Local user")

@@ -1,0 +1,203 @@
+"""The projects pages in a browser: the grid, search, paging, creating a project, validation,
+what people type shown as text, the theme and keyboard navigation."""
+
+import re
+
+import httpx
+from playwright.async_api import Page, expect
+
+from tests.browser.helpers import assert_accessible, screenshot
+from tests.support.full_stack import FullStack
+from tests.support.waiting import eventually
+
+MARKUP_NAME = '<img src=x onerror=window.__x=1> "Bold" & <b>co</b>'
+MARKUP_DESCRIPTION = "<script>window.__y=1</script><i>not italic</i>"
+
+
+async def _project(client: httpx.AsyncClient, name: str, description: str = "") -> str:
+    response = await client.post(
+        "/api/v1/projects", json={"name": name, "description": description}
+    )
+    assert response.status_code == 201, response.text
+    project_id: str = response.json()["id"]
+    return project_id
+
+
+async def _generate(client: httpx.AsyncClient, project_id: str, prompt: str) -> None:
+    response = await client.post(
+        f"/api/v1/projects/{project_id}/generations",
+        json={"type": "text-to-image", "model_id": "local/image", "prompt": prompt},
+    )
+    assert response.status_code == 202, response.text
+
+    async def counted() -> bool:
+        project = (await client.get(f"/api/v1/projects/{project_id}")).json()
+        return bool(project["cover_asset_id"]) and project["asset_count"] >= 1
+
+    await eventually(counted, within=20)
+
+
+async def test_a_new_person_creates_a_first_project_and_lands_on_its_page(
+    studio: FullStack, page: Page
+) -> None:
+    await page.goto(studio.gateway + "/studio")
+    empty = page.get_by_role("heading", name="Create your first project")
+    await expect(empty).to_be_visible()
+    await assert_accessible(page)
+    await screenshot(page, "projects-empty")
+
+    await page.locator("main").get_by_role("link", name="New project").click()
+    await expect(page).to_have_url(re.compile(r"/studio/new$"))
+    await expect(page.get_by_role("heading", level=1, name="New project")).to_be_visible()
+    await expect(page.get_by_label("Name")).to_be_focused()
+    await assert_accessible(page)
+    await screenshot(page, "new-project")
+
+    await page.get_by_label("Name").fill("Moss and stone")
+    await page.get_by_label("Description").fill("Macro textures for the spring set")
+    await page.get_by_role("button", name="Create project").click()
+    await expect(page).to_have_url(re.compile(r"/studio/[0-9a-f]{24}$"))
+    await expect(page.get_by_role("heading", level=1, name="Moss and stone")).to_be_visible()
+
+
+async def test_the_grid_shows_counts_and_covers_and_search_filters_it(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        moss = await _project(client, "Moss and stone", "Macro textures for the spring set")
+        await _project(client, "Neon city", "Night streets, rain, reflections")
+        await _project(client, "Lighthouse", "Storyboard for the coast film")
+        await _generate(client, moss, "green moss on grey stone, macro")
+
+    await page.goto(studio.gateway + "/studio")
+    cards = page.locator("a.project-card")
+    await expect(cards).to_have_count(3)
+    moss_card = cards.filter(has_text="Moss and stone")
+    await expect(moss_card).to_contain_text("1 generation")
+    await expect(moss_card).to_contain_text("1 asset")
+    cover = moss_card.locator("img")
+    await expect(cover).to_have_attribute("loading", "lazy")
+    await expect(cover).to_have_attribute("width", "512")
+    await expect(cards.filter(has_text="Neon city")).to_contain_text("no generations")
+    await assert_accessible(page)
+    await screenshot(page, "projects")
+
+    await page.get_by_role("searchbox", name="Search projects").fill("coast")
+    await expect(cards).to_have_count(1)
+    await expect(cards.first).to_contain_text("Lighthouse")
+    await expect(page).to_have_url(re.compile(r"\?q=coast$"))
+    await page.get_by_role("searchbox", name="Search projects").fill("nothing like this")
+    await expect(page.get_by_role("heading", name="No projects match your search")).to_be_visible()
+    await page.get_by_role("button", name="Clear search").click()
+    await expect(cards).to_have_count(3)
+
+
+async def test_more_projects_load_as_the_list_scrolls(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        for i in range(30):
+            await _project(client, f"Project {i:02d}")
+    await page.goto(studio.gateway + "/studio")
+    cards = page.locator("a.project-card")
+    await expect(cards).to_have_count(24)
+    await page.locator(".sentinel").scroll_into_view_if_needed()
+    await expect(cards).to_have_count(30)
+    await expect(page.get_by_role("button", name="Load more")).to_be_hidden()
+
+
+async def test_new_project_shows_its_own_and_the_apis_errors_at_the_field(
+    studio: FullStack, page: Page
+) -> None:
+    await page.goto(studio.gateway + "/studio/new")
+    name = page.get_by_label("Name")
+    await page.get_by_role("button", name="Create project").click()
+    await expect(name).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("[data-field=name] .field__error")).to_have_text(
+        "Give the project a name."
+    )
+
+    await name.fill("x" * 130)
+    await page.get_by_role("button", name="Create project").click()
+    error = page.locator("[data-field=name] .field__error")
+    await expect(error).to_contain_text("at most 120 characters")
+    await expect(name).to_have_attribute("aria-invalid", "true")
+    await expect(name).to_be_focused()
+    await expect(page).to_have_url(re.compile(r"/studio/new$"))
+    await assert_accessible(page)
+    await screenshot(page, "new-project-error")
+
+
+async def test_markup_in_names_and_descriptions_is_shown_as_typed_and_never_runs(
+    studio: FullStack, page: Page
+) -> None:
+    await page.goto(studio.gateway + "/studio/new")
+    await page.get_by_label("Name").fill(MARKUP_NAME)
+    await page.get_by_label("Description").fill(MARKUP_DESCRIPTION)
+    await page.get_by_role("button", name="Create project").click()
+    await expect(page.locator("#page-title")).to_have_text(MARKUP_NAME)
+    await page.get_by_role("link", name="Projects", exact=True).first.click()
+    card = page.locator("a.project-card").first
+    await expect(card.locator(".project-card__title")).to_have_text(MARKUP_NAME)
+    await expect(card.locator(".project-card__description")).to_have_text(MARKUP_DESCRIPTION)
+    await expect(card.locator("script, b, i, img[src=x]")).to_have_count(0)
+    assert await page.evaluate("() => [window.__x, window.__y]") == [None, None]
+
+
+async def test_the_theme_toggle_is_remembered(studio: FullStack, page: Page) -> None:
+    await page.goto(studio.gateway + "/studio")
+    html = page.locator("html")
+    await page.get_by_role("button", name="Light theme").click()
+    await expect(html).to_have_attribute("data-theme", "light")
+    await expect(page.get_by_role("button", name="Dark theme")).to_be_focused()
+    await page.reload()
+    await expect(html).to_have_attribute("data-theme", "light")
+    await expect(page.get_by_role("heading", name="Create your first project")).to_be_visible()
+    await assert_accessible(page)
+    await screenshot(page, "projects-empty-light")
+    await page.get_by_role("button", name="Dark theme").click()
+    await expect(html).to_have_attribute("data-theme", "dark")
+
+
+async def test_the_sidebar_works_from_the_keyboard_with_visible_focus(
+    studio: FullStack, page: Page
+) -> None:
+    await page.goto(studio.gateway + "/studio")
+    await expect(page.get_by_role("heading", level=1, name="Projects")).to_be_focused()
+    sidebar = page.get_by_role("navigation", name="Studio")
+    target = sidebar.get_by_role("link", name="Generations")
+    for _ in range(12):
+        await page.keyboard.press("Tab")
+        if await target.evaluate("(el) => el === document.activeElement"):
+            break
+    await expect(target).to_be_focused()
+    outline = await target.evaluate("(el) => getComputedStyle(el).outlineStyle")
+    assert outline == "solid"
+    await page.keyboard.press("Enter")
+    await expect(page).to_have_url(re.compile(r"/studio/generations$"))
+    await expect(target).to_have_attribute("aria-current", "page")
+    await expect(page.get_by_role("heading", level=1, name="Generations")).to_be_focused()
+
+
+async def test_quick_action_without_a_project_creates_one_then_opens_it_for_images(
+    studio: FullStack, page: Page
+) -> None:
+    await page.goto(studio.gateway + "/studio")
+    await page.get_by_role("link", name="Generate image").click()
+    await expect(page).to_have_url(re.compile(r"/studio/new\?then=generate-image$"))
+    await expect(page.get_by_text("you will generate an image in it")).to_be_visible()
+    await page.get_by_label("Name").fill("Posters")
+    await page.get_by_role("button", name="Create project").click()
+    await expect(page).to_have_url(re.compile(r"/studio/[0-9a-f]{24}\?type=text-to-image$"))
+    await page.get_by_role("link", name="Generate video").click()
+    await expect(page).to_have_url(re.compile(r"/studio/[0-9a-f]{24}\?type=text-to-video$"))
+
+
+async def test_phone_layout_opens_the_sidebar_as_a_drawer(studio: FullStack, page: Page) -> None:
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(studio.gateway + "/studio")
+    sidebar = page.get_by_role("navigation", name="Studio")
+    await expect(sidebar).to_be_hidden()
+    await page.get_by_role("button", name="Open menu").click()
+    await expect(sidebar).to_be_visible()
+    await page.keyboard.press("Escape")
+    await expect(sidebar).to_be_hidden()
+    await expect(page.get_by_role("button", name="Open menu")).to_be_focused()
