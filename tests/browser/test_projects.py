@@ -196,6 +196,8 @@ async def test_phone_layout_opens_the_sidebar_as_a_drawer(studio: FullStack, pag
     await page.goto(studio.gateway + "/studio")
     sidebar = page.get_by_role("navigation", name="Studio")
     await expect(sidebar).to_be_hidden()
+    await expect(page.get_by_role("link", name="New project")).to_be_visible()
+    await assert_accessible(page)
     await page.get_by_role("button", name="Open menu").click()
     await expect(sidebar).to_be_visible()
     await page.keyboard.press("Escape")

@@ -12,7 +12,7 @@ export function buildHeader(app) {
   const pageActions = h('div', { class: 'header__actions', dataset: { slot: 'page-actions' } });
   const connection = h('span', { class: 'connection', role: 'status', hidden: true },
     icon('offline', { size: 'sm' }), 'Offline — reconnecting');
-  const newProject = h('a', { class: 'button button--primary', href: '/studio/new', dataset: { action: 'header-new-project' } },
+  const newProject = h('a', { class: 'button button--primary header__new', href: '/studio/new', dataset: { action: 'header-new-project' } },
     icon('plus'), h('span', { class: 'button__label--wide' }, 'New project'));
   const menu = h('button', {
     type: 'button',
