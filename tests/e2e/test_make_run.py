@@ -1,5 +1,8 @@
-"""`make run`'s launcher as a person uses it: start, use, Ctrl-C, start again."""
+"""`make run`'s launcher as a person uses it: start, use, Ctrl-C, start again; and as it must
+behave when things go wrong: killed outright, a service crashing, a run left behind."""
 
+import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -11,8 +14,12 @@ import httpx
 import pytest
 
 from tests.support import media_samples
-from tests.support.stack import READY_LINE, Launch, launch
+from tests.support.stack import READY_LINE, Launch, launch, recorded, wait_until
 from tests.support.stack import stack_env as make_stack_env
+
+EVERY_PROCESS = {
+    "launcher", "nats", "mongo", "projects", "catalog", "generation", "worker", "assets", "gateway"
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -120,3 +127,136 @@ def test_used_port_gets_a_clear_message(stack_env: dict[str, str], launches: lis
     assert f"port {stack_env['STUDIO_GATEWAY_PORT']}" in output
     assert "needed by gateway, is in use" in output
     assert "STUDIO_GATEWAY_PORT" in output
+
+
+def test_killed_launcher_leaves_no_process_behind_and_runs_again(
+    stack_env: dict[str, str], launches: list[Launch]
+) -> None:
+    first = launch(stack_env)
+    launches.append(first)
+    first.wait_for(READY_LINE)
+    processes = recorded(stack_env)
+    assert set(processes) == EVERY_PROCESS
+    assert processes["launcher"].pid == first.process.pid
+
+    first.process.kill()
+    first.process.wait(5)
+    wait_until(
+        lambda: not any(entry.alive() for entry in processes.values()),
+        5,
+        lambda: (
+            "every process of the killed launcher ended; still running: "
+            + ", ".join(f"{e.name} ({e.pid})" for e in processes.values() if e.alive())
+        ),
+    )
+
+    again = launch(stack_env)
+    launches.append(again)
+    again.wait_for("removed a stale pid file")
+    again.wait_for(READY_LINE)
+    assert stop(again) == 0
+
+
+def test_crashed_worker_is_restarted_and_no_generation_is_lost(
+    stack_env: dict[str, str], launches: list[Launch]
+) -> None:
+    item = launch(stack_env)
+    launches.append(item)
+    item.wait_for(READY_LINE)
+    gateway = f"http://127.0.0.1:{stack_env['STUDIO_GATEWAY_PORT']}"
+    project = httpx.post(f"{gateway}/api/v1/projects", json={"name": "Crashes"}).json()
+    before = [_generate(gateway, project["id"], f"before {i}") for i in range(3)]
+    # Finished first: a job in flight at the kill would wait out its lease (60 s) before
+    # another worker may take it over, which is the worker's business, not the launcher's.
+    _wait_completed(gateway, before)
+    worker = recorded(stack_env)["worker"]
+
+    os.kill(worker.pid, signal.SIGKILL)
+    while_down = [_generate(gateway, project["id"], f"while down {i}") for i in range(3)]
+    item.wait_for("worker exited with code -9 (SIGKILL); restarting in 0.5s (crash 1 of 5 in 60s)")
+    item.wait_for("worker is ready again")
+    restarted = recorded(stack_env)["worker"]
+    assert restarted.pid != worker.pid
+    assert restarted.alive()
+    readyz = httpx.get(f"http://127.0.0.1:{stack_env['STUDIO_WORKER_PORT']}/readyz")
+    assert readyz.status_code == 200
+    after = [_generate(gateway, project["id"], f"after {i}") for i in range(2)]
+
+    _wait_completed(gateway, while_down + after)
+    assert item.output().count(READY_LINE) == 1, "a restart is not a fresh start"
+    assert stop(item) == 0
+
+
+def test_repeated_crashes_make_the_launcher_give_up_and_stop_everything(
+    stack_env: dict[str, str], launches: list[Launch]
+) -> None:
+    item = launch(stack_env)
+    launches.append(item)
+    item.wait_for(READY_LINE)
+    processes = list(recorded(stack_env).values())
+    killed: set[int] = set()
+
+    def kill_each_new_worker() -> bool:
+        if item.process.poll() is not None:
+            return True
+        worker = recorded(stack_env).get("worker")
+        if worker is not None and worker.pid not in killed:
+            killed.add(worker.pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker.pid, signal.SIGKILL)
+        return False
+
+    # Backoff 0.5 + 1 + 2 + 4 s between the five crashes, then the stop.
+    wait_until(kill_each_new_worker, 40, "the launcher gave up")
+    assert item.process.wait(5) == 1
+    output = item.output()
+    assert "restarting in 4.0s (crash 4 of 5 in 60s)" in output
+    assert "worker exited with code -9 (SIGKILL); 5 crashes in 60s: giving up" in output
+    assert len(killed) == 5
+    assert not [entry for entry in processes if entry.alive()]
+    assert not (Path(stack_env["STUDIO_DATA_DIR"]) / "run.pid").exists()
+
+
+def test_pid_file_naming_a_live_process_refuses_and_is_kept(
+    stack_env: dict[str, str], launches: list[Launch]
+) -> None:
+    data_dir = Path(stack_env["STUDIO_DATA_DIR"])
+    data_dir.mkdir(parents=True)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left_over = subprocess.Popen(["sleep", "60"])
+    try:
+        # A launcher killed before its worker: `<pid> <start time or -> <name>` per line.
+        content = f"{dead.pid} - launcher\n{left_over.pid} - worker\n"
+        (data_dir / "run.pid").write_text(content)
+        item = launch(stack_env)
+        launches.append(item)
+        assert item.process.wait(30) == 1
+        output = item.output()
+        assert f"{left_over.pid}  worker     sleep 60" in output
+        assert f"Stop them with: kill {left_over.pid}" in output
+        assert (data_dir / "run.pid").read_text() == content
+        assert left_over.poll() is None
+    finally:
+        left_over.kill()
+        left_over.wait()
+
+
+def _generate(gateway: str, project_id: str, prompt: str) -> str:
+    response = httpx.post(
+        f"{gateway}/api/v1/projects/{project_id}/generations",
+        json={"type": "text-to-image", "model_id": "local/image", "prompt": prompt},
+    )
+    assert response.status_code == 202, response.text
+    return str(response.json()["id"])
+
+
+def _wait_completed(gateway: str, generation_ids: list[str], within: float = 30) -> None:
+    deadline = time.monotonic() + within
+    for generation_id in generation_ids:
+        while (record := httpx.get(f"{gateway}/api/v1/generations/{generation_id}").json())[
+            "status"
+        ] in ("pending", "processing"):
+            assert time.monotonic() < deadline, f"not finished in {within}s: {record}"
+            time.sleep(0.1)
+        assert record["status"] == "completed", record

@@ -7,9 +7,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from studio_devtools import pidfile
 from studio_devtools.servers import free_ports
 
 READY_LINE = "AI Studio is ready"
@@ -77,3 +79,21 @@ def launch(env: dict[str, str]) -> Launch:
 
     threading.Thread(target=pump, daemon=True).start()
     return started
+
+
+def recorded(env: dict[str, str]) -> dict[str, pidfile.Entry]:
+    """The processes the launch with ``env`` names in its pid file, by name."""
+    path = Path(env["STUDIO_DATA_DIR"]) / "run.pid"
+    return {entry.name: entry for entry in pidfile.read(path)}
+
+
+def wait_until(condition: Callable[[], bool], within: float, what: str | Callable[[], str]) -> None:
+    """Poll ``condition`` until it holds; fail saying ``what`` (worded at the time of the
+    failure, when a callable) did not happen in time."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"not within {within}s: {what if isinstance(what, str) else what()}"
+            )
+        time.sleep(0.05)

@@ -8,7 +8,10 @@ confusing failure a developer can meet:
 * the call returns only once the server really serves requests (not merely once the
   port is open);
 * if the process dies or is not ready in time, the process is stopped and a
-  :class:`ServerStartError` carrying the log tail is raised: nothing is left behind.
+  :class:`ServerStartError` carrying the log tail is raised: nothing is left behind;
+* a server started from the main thread gets SIGTERM when this process dies, even by
+  SIGKILL (see :mod:`studio_devtools.parent_death`), so neither a killed ``make run`` nor a
+  killed test run leaves servers behind.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +39,8 @@ from urllib.parse import urlsplit
 import httpx
 import pymongo
 from pymongo.errors import PyMongoError
+
+from studio_devtools.parent_death import terminate_with_parent
 
 __all__ = [
     "ServerProcess",
@@ -337,6 +343,9 @@ def _launch(
     """Spawn ``argv`` and poll ``ready`` until it answers, the process dies, or time runs out."""
     log_path = data_dir / f"{name}.log"
     started = time.monotonic()
+    # The parent-death signal follows the spawning thread, so it is only safe from the main
+    # thread: from a worker thread, the server would be stopped when that thread ends.
+    on_main_thread = threading.current_thread() is threading.main_thread()
     with log_path.open("ab") as log:
         log.write(f"$ {' '.join(argv)}\n".encode())
         log.flush()
@@ -348,6 +357,7 @@ def _launch(
             cwd=data_dir,  # some servers drop files in their working directory
             env=env,
             start_new_session=True,  # Ctrl-C in a terminal must not kill it before cleanup
+            preexec_fn=terminate_with_parent() if on_main_thread else None,
         )
     server = ServerProcess(name, url, process, log_path, data_dir, ports)
     _running.add(server)

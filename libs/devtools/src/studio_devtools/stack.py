@@ -4,120 +4,109 @@ Starts what is missing (NATS with JetStream, a MongoDB-compatible server) with i
 `STUDIO_DATA_DIR`, then every service, waits until each answers `/readyz`, prints the studio's
 address, and on Ctrl-C (or SIGTERM) stops everything it started, services first.
 Services whose URLs are given (`STUDIO_NATS_URL`, `STUDIO_MONGO_URL`) are used as they are.
+
+A service that crashes is restarted with backoff (`studio_devtools.supervisor`); every process
+started ends by itself if the launcher is killed outright (`studio_devtools.parent_death`);
+`<data dir>/run.pid` names them all, so a second launch can tell what is still running
+(`studio_devtools.pidfile`).
 """
 
 import asyncio
-import contextlib
 import os
 import secrets
 import signal
 import socket
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
-import httpx
-
+from studio_devtools.pidfile import PidFile, PidFileBusy
 from studio_devtools.servers import ServerProcess, ServerStartError, start_mongo, start_nats
+from studio_devtools.supervisor import ServiceSpec, StackError, Supervisor, say
 
-READY_TIMEOUT_S = 60.0
-_COLOURS = ("36", "33", "35", "32", "34", "31", "96")
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    name: str
-    module: str
-    port: int
-    args: tuple[str, ...] = ()
-    env: dict[str, str] = field(default_factory=dict)
-
-
-class StackError(RuntimeError):
-    """Something stops the stack from starting; the message says what to do."""
-
-
-@dataclass
-class RunningService:
-    spec: ServiceSpec
-    process: asyncio.subprocess.Process
-    pump: asyncio.Task[None]
+__all__ = ["ServiceSpec", "StackError", "main"]
 
 
 def main() -> None:
     data_dir = Path(os.environ.get("STUDIO_DATA_DIR", ".data")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    pid_file = data_dir / "run.pid"
+    pid_file = PidFile(data_dir / "run.pid")
+    # Until the event loop takes the signals over, SIGTERM stops the launch as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    servers: list[ServerProcess] = []
+    claimed = False
+    failure: Exception | None = None
     try:
-        _claim_pid_file(pid_file)
-        code = asyncio.run(_run(data_dir))
-    except StackError as exc:
-        print(f"\nmake run: {exc}", file=sys.stderr)
-        code = 1
+        if pid_file.claim():
+            say(f"removed a stale pid file ({pid_file.path}) left by an earlier run")
+        claimed = True
+        code = _run(data_dir, pid_file, servers)
+    except (StackError, PidFileBusy) as exc:
+        failure, code = exc, 1
     except KeyboardInterrupt:
         code = 130
     finally:
-        if pid_file.exists() and pid_file.read_text().strip() == str(os.getpid()):
-            pid_file.unlink()
+        if claimed:
+            _shut_down(servers, pid_file)
+    if failure is not None:  # last, so it is what the terminal shows
+        print(f"\nmake run: {failure}", file=sys.stderr, flush=True)
     sys.exit(code)
 
 
-async def _run(data_dir: Path) -> int:
+def _run(data_dir: Path, pid_file: PidFile, servers: list[ServerProcess]) -> int:
     started_at = time.perf_counter()
-    servers: list[ServerProcess] = []
-    services: list[RunningService] = []
+    env = _base_env(data_dir)
+    specs = _service_specs()
+    _check_ports_free(specs, env.get("STUDIO_HOST", "127.0.0.1"))
+    # Started here, in the main thread, not in a worker thread: the servers' parent-death
+    # signal fires when the thread that spawned them ends (see studio_devtools.parent_death),
+    # and the main thread ends only with the launcher.
+    env.update(_embedded_servers(data_dir, servers, pid_file))
+    return asyncio.run(_serve(specs, env, pid_file, started_at))
+
+
+async def _serve(
+    specs: list[ServiceSpec], env: dict[str, str], pid_file: PidFile, started_at: float
+) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    supervisor = Supervisor(specs, env, on_spawn=pid_file.record)
     try:
-        env = _base_env(data_dir)
-        specs = _service_specs()
-        _check_ports_free(specs, env.get("STUDIO_HOST", "127.0.0.1"))
-        env.update(await _embedded_servers(data_dir, servers))
-        for index, spec in enumerate(specs):
-            services.append(await _spawn(spec, env, _COLOURS[index % len(_COLOURS)]))
-        await _wait_ready(services, stop)
+        await supervisor.start()
+        await supervisor.wait_ready(stop)
         if stop.is_set():
             return 130
         gateway = next(s for s in specs if s.name == "gateway")
         host = env.get("STUDIO_HOST", "127.0.0.1")
         elapsed = time.perf_counter() - started_at
-        _say(
+        say(
             f"AI Studio is ready in {elapsed:.1f}s: http://{host}:{gateway.port}  (Ctrl-C stops it)"
         )
-        return await _supervise(services, stop)
+        return await supervisor.supervise(stop)
     finally:
-        await _stop_services(services)
-        for server in reversed(servers):
-            await asyncio.to_thread(server.stop)
-        _say("stopped")
+        await supervisor.stop()
 
 
-def _claim_pid_file(pid_file: Path) -> None:
-    if pid_file.exists():
-        try:
-            pid = int(pid_file.read_text().strip())
-        except ValueError:
-            pid = 0
-        if pid and _alive(pid):
-            raise StackError(
-                f"AI Studio is already running from this directory (pid {pid}). "
-                f"Stop it with Ctrl-C in its terminal or `kill {pid}`."
-            )
-        _say(f"removed a stale pid file ({pid_file}) left by an earlier run")
-    pid_file.write_text(str(os.getpid()))
+def _shut_down(servers: list[ServerProcess], pid_file: PidFile) -> None:
+    """Stop the servers (the services are stopped by now) and give the pid file up."""
+    # Each stop is bounded (SIGKILL after a timeout); a second Ctrl-C must not cut it short
+    # and leave a server running.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    for server in reversed(servers):
+        server.stop()
+    left = pid_file.release()
+    if left:
+        listing = "\n".join(entry.describe() for entry in left)
+        say(f"these did not stop, so {pid_file.path} stays:\n{listing}")
+    say("stopped")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _base_env(data_dir: Path) -> dict[str, str]:
@@ -190,21 +179,25 @@ def _check_ports_free(specs: list[ServiceSpec], public_host: str) -> None:
                 ) from None
 
 
-async def _embedded_servers(data_dir: Path, servers: list[ServerProcess]) -> dict[str, str]:
+def _embedded_servers(
+    data_dir: Path, servers: list[ServerProcess], pid_file: PidFile
+) -> dict[str, str]:
     urls: dict[str, str] = {}
     try:
         if not os.environ.get("STUDIO_NATS_URL"):
             port = int(os.environ.get("STUDIO_EMBEDDED_NATS_PORT", 14222))
-            nats = await asyncio.to_thread(start_nats, data_dir / "nats", port)
+            nats = start_nats(data_dir / "nats", port)
             servers.append(nats)
+            pid_file.record("nats", nats.process.pid)
             urls["STUDIO_NATS_URL"] = nats.url
-            _say(f"NATS (JetStream) at {nats.url}, data in {data_dir / 'nats'}")
+            say(f"NATS (JetStream) at {nats.url}, data in {data_dir / 'nats'}")
         if not os.environ.get("STUDIO_MONGO_URL"):
             port = int(os.environ.get("STUDIO_EMBEDDED_MONGO_PORT", 27117))
-            mongo = await asyncio.to_thread(start_mongo, data_dir / "mongo", port)
+            mongo = start_mongo(data_dir / "mongo", port)
             servers.append(mongo)
+            pid_file.record("mongo", mongo.process.pid)
             urls["STUDIO_MONGO_URL"] = mongo.url
-            _say(
+            say(
                 f"MongoDB-compatible server ({mongo.name}) at {mongo.url}, data in {data_dir / 'mongo'}"
             )
     except ServerStartError as exc:
@@ -212,85 +205,6 @@ async def _embedded_servers(data_dir: Path, servers: list[ServerProcess]) -> dic
             f"{exc}\n(choose other ports with STUDIO_EMBEDDED_NATS_PORT / STUDIO_EMBEDDED_MONGO_PORT)"
         ) from exc
     return urls
-
-
-async def _spawn(spec: ServiceSpec, base_env: dict[str, str], colour: str) -> RunningService:
-    env = {**base_env, **spec.env, "STUDIO_PORT": str(spec.port)}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        spec.module,
-        *spec.args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True,
-    )
-    prefix = (
-        f"\x1b[{colour}m{spec.name:>10} |\x1b[0m " if sys.stdout.isatty() else f"{spec.name:>10} | "
-    )
-    return RunningService(spec, process, asyncio.create_task(_pump(process, prefix)))
-
-
-async def _pump(process: asyncio.subprocess.Process, prefix: str) -> None:
-    assert process.stdout is not None
-    async for line in process.stdout:
-        sys.stdout.write(prefix + line.decode(errors="replace"))
-        sys.stdout.flush()
-
-
-async def _wait_ready(services: list[RunningService], stop: asyncio.Event) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    pending = {s.spec.name: s for s in services}
-    async with httpx.AsyncClient(timeout=2) as client:
-        while pending and not stop.is_set():
-            for name, service in list(pending.items()):
-                if service.process.returncode is not None:
-                    raise StackError(
-                        f"{name} exited with code {service.process.returncode} while starting (see its lines above)"
-                    )
-                with contextlib.suppress(httpx.HTTPError):
-                    response = await client.get(f"http://127.0.0.1:{service.spec.port}/readyz")
-                    if response.status_code == 200:
-                        del pending[name]
-            if time.monotonic() > deadline:
-                raise StackError(f"not ready after {READY_TIMEOUT_S:.0f}s: {', '.join(pending)}")
-            await asyncio.sleep(0.05)
-
-
-async def _supervise(services: list[RunningService], stop: asyncio.Event) -> int:
-    waits = {asyncio.create_task(s.process.wait()): s for s in services}
-    stopper = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait([stopper, *waits], return_when=asyncio.FIRST_COMPLETED)
-    for task in waits:
-        if task in done:
-            service = waits[task]
-            _say(
-                f"{service.spec.name} exited unexpectedly (code {service.process.returncode}); stopping everything"
-            )
-            return 1
-    return 0
-
-
-async def _stop_services(services: list[RunningService]) -> None:
-    for service in reversed(services):
-        if service.process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                service.process.send_signal(signal.SIGTERM)
-    for service in services:
-        try:
-            await asyncio.wait_for(service.process.wait(), 15)
-        except TimeoutError:
-            _say(f"{service.spec.name} did not stop in 15s; killing it")
-            with contextlib.suppress(ProcessLookupError):
-                service.process.kill()
-            await service.process.wait()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(service.pump, 2)
-
-
-def _say(message: str) -> None:
-    print(f"{'studio':>10} | {message}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,266 @@
+"""The services of `make run` as child processes: start, wait until ready, keep running, stop.
+
+After the stack is ready, a service that exits is restarted like a process supervisor would:
+after 0.5 s, then 1, 2, 4 s... while crashes are frequent, and not at all once one service has
+crashed :attr:`RestartPolicy.max_crashes` times within :attr:`RestartPolicy.window_s`: a
+service that cannot stay up is a problem to report, not to hide.
+"""
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from studio_devtools.parent_death import terminate_with_parent
+
+READY_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 15.0
+_PUMP_CHUNK = 1 << 16
+
+
+class StackError(RuntimeError):
+    """Something stops the stack from starting; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    module: str
+    port: int
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RestartPolicy:
+    """When to restart a crashed service: exponential backoff, and a limit on crash loops."""
+
+    max_crashes: int = 5
+    window_s: float = 60.0
+    first_delay_s: float = 0.5
+    max_delay_s: float = 8.0
+    _crashes: deque[float] = field(default_factory=deque, init=False, repr=False)
+
+    def crashed(self, now: float) -> float | None:
+        """Record a crash at ``now`` (monotonic seconds): the delay before restarting, or
+        None when this crash is the ``max_crashes``-th within the window: give up."""
+        self._crashes.append(now)
+        while self._crashes[0] <= now - self.window_s:
+            self._crashes.popleft()
+        if len(self._crashes) >= self.max_crashes:
+            return None
+        return min(self.first_delay_s * 2.0 ** (len(self._crashes) - 1), self.max_delay_s)
+
+    @property
+    def recent(self) -> int:
+        """Crashes within the window, as of the last one recorded."""
+        return len(self._crashes)
+
+
+@dataclass(eq=False)
+class Service:
+    spec: ServiceSpec
+    prefix: str
+    policy: RestartPolicy
+    process: asyncio.subprocess.Process | None = None
+    pumps: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+class Supervisor:
+    """Runs ``specs`` with ``env``; ``on_spawn(name, pid)`` hears of every process started."""
+
+    def __init__(
+        self,
+        specs: list[ServiceSpec],
+        env: dict[str, str],
+        on_spawn: Callable[[str, int], None],
+        policy: Callable[[], RestartPolicy] = RestartPolicy,
+    ) -> None:
+        colours = ("36", "33", "35", "32", "34", "31", "96")
+        tty = sys.stdout.isatty()
+        self._services = [
+            Service(spec, _prefix(spec.name, colours[i % len(colours)], tty), policy())
+            for i, spec in enumerate(specs)
+        ]
+        self._env = env
+        self._on_spawn = on_spawn
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        for service in self._services:
+            await self._spawn(service)
+
+    async def wait_ready(self, stop: asyncio.Event) -> None:
+        """Until every service answers /readyz; a service that exits meanwhile is an error."""
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        pending = list(self._services)
+        async with httpx.AsyncClient(timeout=2) as client:
+            while pending and not stop.is_set():
+                for service in list(pending):
+                    assert service.process is not None
+                    code = service.process.returncode
+                    if code is not None:
+                        raise StackError(
+                            f"{service.spec.name} {_exit(code)} while starting (see its lines above)"
+                        )
+                    if await _ready(client, service.spec.port):
+                        pending.remove(service)
+                if time.monotonic() > deadline:
+                    names = ", ".join(s.spec.name for s in pending)
+                    raise StackError(f"not ready after {READY_TIMEOUT_S:.0f}s: {names}")
+                await asyncio.sleep(0.05)
+
+    async def supervise(self, stop: asyncio.Event) -> int:
+        """Keep the services running until ``stop`` (0) or a service crashes too often (1)."""
+        keepers = [asyncio.create_task(self._keep_running(s)) for s in self._services]
+        stopper = asyncio.create_task(stop.wait())
+        try:
+            done, _ = await asyncio.wait([stopper, *keepers], return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # a bug in a keeper must surface, not pass for a crash loop
+            return 0 if stop.is_set() else 1
+        finally:
+            tasks = [stopper, *keepers, *self._background]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def stop(self) -> None:
+        """SIGTERM every running service at once, then wait; SIGKILL those that linger."""
+        for service in reversed(self._services):
+            if service.process is not None and service.process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    service.process.send_signal(signal.SIGTERM)
+        for service in self._services:
+            process = service.process
+            if process is None:
+                continue
+            try:
+                await asyncio.wait_for(process.wait(), STOP_TIMEOUT_S)
+            except TimeoutError:
+                say(f"{service.spec.name} did not stop in {STOP_TIMEOUT_S:.0f}s; killing it")
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
+        pumps = [pump for s in self._services for pump in s.pumps]
+        # A helper process that inherited a service's output could keep its pipe open.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*pumps, return_exceptions=True), 2)
+
+    async def _keep_running(self, service: Service) -> None:
+        """Restart ``service`` whenever it exits; return when its policy gives up."""
+        name, policy = service.spec.name, service.policy
+        while True:
+            assert service.process is not None
+            code = await service.process.wait()
+            delay = policy.crashed(time.monotonic())
+            if delay is None:
+                say(
+                    f"{name} {_exit(code)}; {policy.recent} crashes in {policy.window_s:.0f}s: "
+                    "giving up and stopping everything"
+                )
+                return
+            say(
+                f"{name} {_exit(code)}; restarting in {delay:.1f}s "
+                f"(crash {policy.recent} of {policy.max_crashes} in {policy.window_s:.0f}s)"
+            )
+            await asyncio.sleep(delay)
+            await self._spawn(service)
+            task = asyncio.create_task(self._announce_ready(service))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _announce_ready(self, service: Service) -> None:
+        process = service.process
+        assert process is not None
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        async with httpx.AsyncClient(timeout=2) as client:
+            while process.returncode is None and time.monotonic() < deadline:
+                if await _ready(client, service.spec.port):
+                    say(f"{service.spec.name} is ready again (pid {process.pid})")
+                    return
+                await asyncio.sleep(0.1)
+
+    async def _spawn(self, service: Service) -> None:
+        spec = service.spec
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            spec.module,
+            *spec.args,
+            env={**self._env, **spec.env, "STUDIO_PORT": str(spec.port)},
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            # Ctrl-C in the terminal reaches the launcher alone, which stops services in order.
+            start_new_session=True,
+            # The loop forks from the main thread (asyncio.run), which lives as long as the
+            # launcher: the signal comes exactly when the launcher dies, SIGKILL included.
+            # SIGKILL, not SIGTERM: the embedded servers get their signal at the same moment,
+            # and a graceful stop waiting on a vanishing NATS takes seconds. The services are
+            # built to be killed (leased, redelivered jobs); the servers, which own the data
+            # files, get SIGTERM to close them properly.
+            preexec_fn=terminate_with_parent(signal.SIGKILL),
+        )
+        service.process = process
+        service.pumps = [p for p in service.pumps if not p.done()]
+        assert process.stdout is not None
+        service.pumps.append(asyncio.create_task(_pump(process.stdout, service.prefix)))
+        self._on_spawn(spec.name, process.pid)
+
+
+async def _ready(client: httpx.AsyncClient, port: int) -> bool:
+    with contextlib.suppress(httpx.HTTPError):
+        response = await client.get(f"http://127.0.0.1:{port}/readyz")
+        return response.status_code == 200
+    return False
+
+
+async def _pump(stream: asyncio.StreamReader, prefix: str) -> None:
+    """Copy a service's output to ours, line by line with its prefix, until it closes.
+
+    Reads chunks rather than lines (a line longer than the reader's limit would end
+    ``readline``) and never fails on our side's write errors: if this stopped reading, the
+    service would block on its next log line once the pipe is full.
+    """
+    pending = b""
+    while chunk := await stream.read(_PUMP_CHUNK):
+        *lines, pending = (pending + chunk).split(b"\n")
+        if len(pending) >= _PUMP_CHUNK:
+            lines.append(pending)
+            pending = b""
+        _write(prefix, lines)
+    if pending:
+        _write(prefix, [pending])
+
+
+def _write(prefix: str, lines: list[bytes]) -> None:
+    if not lines:
+        return
+    text = "".join(f"{prefix}{line.decode(errors='replace')}\n" for line in lines)
+    with contextlib.suppress(OSError, ValueError):  # our stdout is gone: keep draining theirs
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _prefix(name: str, colour: str, tty: bool) -> str:
+    return f"\x1b[{colour}m{name:>10} |\x1b[0m " if tty else f"{name:>10} | "
+
+
+def _exit(code: int) -> str:
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"exited with code {code} ({signal.Signals(-code).name})"
+    return f"exited with code {code}"
+
+
+def say(message: str) -> None:
+    """A line of the launcher's own, among the services' prefixed lines."""
+    with contextlib.suppress(OSError, ValueError):
+        print(f"{'studio':>10} | {message}", flush=True)
