@@ -76,6 +76,14 @@ async def test_nats_restart_while_requests_arrive_loses_no_accepted_generation(
                 return all(status == "completed" for status in statuses)
 
             await eventually(all_completed, within=60)
+
+            # Every output's asset.created reached the projects service too, including those
+            # registered while the broker was down (published later by the assets service).
+            async def all_counted() -> bool:
+                stats = (await client.get(f"/api/v1/projects/{project}")).json()
+                return bool(stats["asset_count"] == 30 and stats["generation_count"] == 30)
+
+            await eventually(all_counted, within=60)
         finally:
             restarted.stop()
 

@@ -79,15 +79,19 @@ async def test_a_generation_lifecycle_arrives_in_order_and_only_to_its_owner(
         bob_job = await _generate(bob, bob_project, "bob's cat")
         alice_job = await _generate(alice, alice_project, "alice's dog")
 
-        def output_registered(log: Any, job: str) -> Any:
-            return lambda e: e.event == "asset.created" and payload(e).get("generation_id") == job
+        def completed_event(log: Any, job: str) -> Any:
+            return lambda e: (
+                e.event == "generation.completed" and payload(e)["generation_id"] == job
+            )
 
-        await alice_events.wait_for(output_registered(alice_events, alice_job))
-        await bob_events.wait_for(output_registered(bob_events, bob_job))
+        await alice_events.wait_for(completed_event(alice_events, alice_job))
+        await bob_events.wait_for(completed_event(bob_events, bob_job))
 
         lifecycle = [e.event for e in alice_events.of("generation_id", alice_job)]
         assert lifecycle[:2] == ["generation.requested", "generation.started"]
         assert lifecycle.index("generation.completed") > lifecycle.index("generation.started")
+        # The output is an asset before the generation says it is completed.
+        assert lifecycle.index("asset.created") < lifecycle.index("generation.completed")
         assert "generation.progress" in lifecycle
         progress = [payload(e) for e in alice_events.named("generation.progress")]
         assert all(p["generation_id"] == alice_job for p in progress)

@@ -130,8 +130,10 @@ async def test_fuzzing_finds_no_server_error_and_no_answer_outside_the_schema(
         "--suppress-health-check",
         "filter_too_much",
         "--no-color",
+        # One worker: with two threads CPython 3.11 sometimes fails inside schemathesis
+        # ("AST constructor recursion depth mismatch"), an error of the tool, not of the API.
         "--workers",
-        "2",
+        "1",
     ]
     process = await asyncio.create_subprocess_exec(
         *command,

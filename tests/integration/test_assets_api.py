@@ -2,7 +2,7 @@
 
 import hashlib
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import nats
@@ -11,10 +11,10 @@ from minio import Minio
 from nats.aio.msg import Msg
 from PIL import Image
 from studio_contracts import subjects
-from studio_contracts.events import GenerationCompleted, OutputFile
-from studio_runtime.events import EventPublisher
+from studio_contracts.assets import OutputsRegistration
+from studio_contracts.events import OutputFile
+from studio_contracts.generations import output_asset_id
 from studio_runtime.ids import new_id
-from studio_runtime.nats import declare_stream
 
 from tests.support import media_samples
 from tests.support.assets_stack import AssetsStack, assets_stack
@@ -315,7 +315,7 @@ async def test_delete_removes_object_thumbnail_and_record(
         await nc.close()
 
 
-async def test_generation_completed_twice_creates_one_asset_per_output(
+async def test_registering_outputs_twice_creates_one_asset_each_served_at_once(
     stack: AssetsStack, nats_url: str, nats_prefix: str
 ) -> None:
     project = await stack.new_project()
@@ -326,6 +326,7 @@ async def test_generation_completed_twice_creates_one_asset_per_output(
     await store.put_bytes(key, image, content_type="image/png")
     output = OutputFile(
         index=0,
+        asset_id=output_asset_id(generation_id, 0),
         object_key=key,
         media_type="image",
         content_type="image/png",
@@ -334,55 +335,71 @@ async def test_generation_completed_twice_creates_one_asset_per_output(
         width=800,
         height=600,
     )
+    registration = OutputsRegistration(
+        generation_id=generation_id, project_id=project, prompt="a red square", outputs=[output]
+    )
     nc = await nats.connect(nats_url)
+    created: list[Msg] = []
     try:
-        js = nc.jetstream()
-        await declare_stream(js, subjects.GENERATIONS_STREAM.with_prefix(nats_prefix))
-        publisher = EventPublisher(js, prefix=nats_prefix)
-        for _ in range(2):  # two deliveries of the same completion (distinct event ids)
-            await publisher.publish(
-                GenerationCompleted(
-                    user_id="user-1",
-                    generation_id=generation_id,
-                    project_id=project,
-                    model_id="local/image",
-                    prompt="a red square",
-                    outputs=[output],
-                )
-            )
+        await nc.subscribe(
+            subjects.subject(subjects.ASSET_CREATED, nats_prefix), cb=_append(created)
+        )
         async with stack.client() as client:
-
-            async def registered() -> bool:
-                items = (await client.get("/api/v1/assets", params={"kind": "output"})).json()[
-                    "items"
-                ]
-                return len(items) >= 1
-
-            await eventually(registered)
-            stream = subjects.GENERATIONS_STREAM.with_prefix(nats_prefix).name
-
-            async def both_handled() -> bool:
-                info = await js.consumer_info(stream, "assets-outputs")
-                return bool(
-                    info.delivered.stream_seq >= 2
-                    and info.num_pending == 0
-                    and info.num_ack_pending == 0
-                )
-
-            await eventually(both_handled)
+            path = f"/internal/v1/generations/{generation_id}/outputs"
+            body = registration.model_dump(mode="json")
+            first = await client.put(path, json=body)
+            assert first.status_code == 200, first.text
+            asset = first.json()["assets"][0]
+            # Served the moment the registration answers: content and thumbnail.
+            assert (await client.get(asset["content_url"])).content == image
+            assert (await client.get(asset["thumbnail_url"])).status_code == 200
+            again = await client.put(path, json=body)  # a job re-run after a crash
+            assert again.json()["assets"][0]["id"] == asset["id"]
             items = (await client.get("/api/v1/assets", params={"kind": "output"})).json()["items"]
-            assert len(items) == 1
-            asset = items[0]
-            assert asset["generation_id"] == generation_id
-            assert asset["prompt"] == "a red square"
-            assert asset["thumbnail_url"] is not None
-            assert (await client.get("/api/v1/assets", params={"q": "red square"})).json()["items"][
-                0
-            ]["id"] == asset["id"]
-            content = await client.get(asset["content_url"])
-            assert content.content == image
+            assert [item["id"] for item in items] == [output.asset_id]
+            assert items[0]["generation_id"] == generation_id
+            assert items[0]["prompt"] == "a red square"
+            found = (await client.get("/api/v1/assets", params={"q": "red square"})).json()
+            assert found["items"][0]["id"] == asset["id"]
+            await eventually(lambda: len(created) >= 2)
+            # Both announcements carry the same event id: downstream counts the asset once.
+            ids = {msg.headers.get("Nats-Msg-Id") for msg in created if msg.headers}
+            assert ids == {f"{asset['id']}.created"}
     finally:
         await nc.close()
+
+
+async def test_registering_outputs_outside_the_generations_folder_is_refused(
+    stack: AssetsStack,
+) -> None:
+    project = await stack.new_project()
+    generation_id = new_id()
+    output = OutputFile(
+        index=0,
+        object_key=f"someone-else/{project}/{generation_id}/0.png",
+        media_type="image",
+        content_type="image/png",
+        size=1,
+        sha256="0" * 64,
+    )
+    registration = OutputsRegistration(
+        generation_id=generation_id, project_id=project, outputs=[output]
+    )
+    async with stack.client() as client:
+        answer = await client.put(
+            f"/internal/v1/generations/{generation_id}/outputs",
+            json=registration.model_dump(mode="json"),
+        )
+        assert answer.status_code == 422
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert (await client.get("/api/v1/assets")).json()["items"] == []
+
+
+def _append(into: list[Msg]) -> Callable[[Msg], Awaitable[None]]:
+    async def received(msg: Msg) -> None:
+        into.append(msg)
+
+    return received
 
 
 async def test_deleting_a_project_removes_its_assets(

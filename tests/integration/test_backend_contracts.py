@@ -308,6 +308,42 @@ async def test_bulk_writes(db: AsyncDatabase[Doc]) -> None:
 # Known nx-27017 gaps: each must still fail there (strict xfail) and pass elsewhere.
 
 
+async def test_id_next_to_or_limits_the_update_to_that_record(
+    db: AsyncDatabase[Doc], server_kind: str, request: pytest.FixtureRequest
+) -> None:
+    known_gap(request, server_kind, "nx-27017", "ignores _id beside $or: updates another record")
+    await db.jobs.insert_many(
+        [
+            {"_id": "a", "status": "processing", "lease": 5},
+            {"_id": "b", "status": "processing", "lease": 50_000},
+        ]
+    )
+    updated = await db.jobs.find_one_and_update(
+        {"_id": "b", "$or": [{"status": "pending"}, {"lease": {"$lt": 100}}]},
+        {"$set": {"taken": True}},
+    )
+    assert updated is None
+    assert await db.jobs.count_documents({"taken": True}) == 0
+
+
+async def test_id_and_or_inside_and_limit_the_update_to_that_record(
+    db: AsyncDatabase[Doc],
+) -> None:
+    """The form the services use where they need `$or` beside an `_id`."""
+    await db.jobs.insert_many(
+        [
+            {"_id": "a", "status": "processing", "lease": 5},
+            {"_id": "b", "status": "processing", "lease": 50_000},
+        ]
+    )
+    updated = await db.jobs.find_one_and_update(
+        {"$and": [{"_id": "b"}, {"$or": [{"status": "pending"}, {"lease": {"$lt": 100}}]}]},
+        {"$set": {"taken": True}},
+    )
+    assert updated is None
+    assert await db.jobs.find_one({"taken": True}) is None
+
+
 async def test_update_array_element_by_index(
     db: AsyncDatabase[Doc], server_kind: str, request: pytest.FixtureRequest
 ) -> None:

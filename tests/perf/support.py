@@ -35,10 +35,15 @@ class LoadStats:
 
 @contextmanager
 def service_process(
-    module: str, *args: str, env: dict[str, str] | None = None, ready_path: str = "/readyz"
+    module: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    ready_path: str = "/readyz",
+    pids: dict[str, int] | None = None,
 ) -> Iterator[str]:
     """Start `python -m module args` on a free port, logging as in production (JSON lines at
-    info, to a file); yield its base URL once `ready_path` answers 200."""
+    info, to a file); yield its base URL once `ready_path` answers 200. With `pids`, its process
+    id is recorded there under its base URL (for CPU accounting)."""
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
     full_env.update(
@@ -55,6 +60,8 @@ def service_process(
         [sys.executable, "-m", module, *args], env=full_env, stdout=log, stderr=log
     )
     url = f"http://127.0.0.1:{port}"
+    if pids is not None:
+        pids[url] = process.pid
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -130,6 +137,13 @@ async def run_load(
         p99_ms=round(quantiles[98] * 1000, 2),
         errors=errors,
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def record(benchmark: str, figures: dict[str, object], servers: dict[str, str]) -> None:

@@ -30,7 +30,16 @@ TRIVIAL = {
 
 @contextmanager
 def pipeline(
-    mongo_url: str, db: str, nats_url: str, prefix: str, storage: Path, workers: int
+    mongo_url: str,
+    db: str,
+    nats_url: str,
+    prefix: str,
+    storage: Path,
+    workers: int,
+    *,
+    generation_env: dict[str, str] | None = None,
+    worker_env: dict[str, str] | None = None,
+    pids: dict[str, int] | None = None,
 ) -> Iterator[dict[str, str]]:
     common = {
         "STUDIO_MONGO_URL": mongo_url,
@@ -39,9 +48,11 @@ def pipeline(
     }
     with ExitStack() as stack:
         urls: dict[str, str] = {}
-        urls["catalog"] = stack.enter_context(service_process("studio_catalog"))
+        urls["catalog"] = stack.enter_context(service_process("studio_catalog", pids=pids))
         urls["projects"] = stack.enter_context(
-            service_process("studio_projects", env={**common, "STUDIO_MONGO_DB": f"{db}_p"})
+            service_process(
+                "studio_projects", env={**common, "STUDIO_MONGO_DB": f"{db}_p"}, pids=pids
+            )
         )
         urls["assets"] = stack.enter_context(
             service_process(
@@ -52,6 +63,7 @@ def pipeline(
                     "STUDIO_PROJECTS_URL": urls["projects"],
                     "STUDIO_STORAGE_URL": storage.as_uri(),
                 },
+                pids=pids,
             )
         )
         links = {
@@ -65,16 +77,22 @@ def pipeline(
             **links,
             "STUDIO_MONGO_DB": f"{db}_g",
             "STUDIO_MAX_ACTIVE_PER_USER": "0",
+            **(generation_env or {}),
         }
         urls["generation"] = stack.enter_context(
-            service_process("studio_generation", "api", env=generation)
+            service_process("studio_generation", "api", env=generation, pids=pids)
         )
         for i in range(workers):
             urls[f"worker{i}"] = stack.enter_context(
                 service_process(
                     "studio_generation",
                     "worker",
-                    env={**generation, "STUDIO_STORAGE_URL": storage.as_uri()},
+                    env={
+                        **generation,
+                        "STUDIO_STORAGE_URL": storage.as_uri(),
+                        **(worker_env or {}),
+                    },
+                    pids=pids,
                 )
             )
         urls["gateway"] = stack.enter_context(
@@ -88,6 +106,7 @@ def pipeline(
                     "STUDIO_REQUESTS_PER_MINUTE": "0",
                 },
                 ready_path="/healthz",
+                pids=pids,
             )
         )
         yield urls

@@ -95,7 +95,11 @@ async def full_stack(
             return await exits.enter_async_context(running(app))
 
         urls: dict[str, str] = {}
-        urls["catalog"] = await start(create_catalog(make_settings(CatalogSettings)))
+        # Hosted models are offered when the workers can run them, as in production.
+        hosted = bool((worker or {}).get("fal_key"))
+        urls["catalog"] = await start(
+            create_catalog(make_settings(CatalogSettings, fal_configured=hosted))
+        )
         urls["projects"] = await start(
             create_projects(
                 make_settings(ProjectsSettings, mongo_db=f"{mongo_db_name}_p", **common)
@@ -108,6 +112,7 @@ async def full_stack(
                     mongo_db=f"{mongo_db_name}_a",
                     storage_url=storage_url,
                     projects_url=urls["projects"],
+                    announce_interval_s=0.5,
                     **keys,
                     **common,
                 )

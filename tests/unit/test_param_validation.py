@@ -130,3 +130,34 @@ def test_every_model_validates_its_own_defaults(model_id: str) -> None:
     for name, spec in info.params.items():
         if spec.default is not None:
             assert result.params[name] == spec.default
+
+
+def test_local_image_takes_a_named_or_a_custom_size() -> None:
+    named = validate_params(
+        model("local/image"), T.TEXT_TO_IMAGE, {"prompt": "a", "image_size": "square"}
+    )
+    assert named.params["image_size"] == "square"
+    custom = {"width": 64, "height": 96}
+    result = validate_params(
+        model("local/image"), T.TEXT_TO_IMAGE, {"prompt": "a", "image_size": custom}
+    )
+    assert result.params["image_size"] == custom
+
+
+@pytest.mark.parametrize(
+    ("size", "code"),
+    [
+        ({"width": 63, "height": 64}, "out_of_range"),
+        ({"width": 64, "height": 2049}, "out_of_range"),
+        ({"width": 64.5, "height": 64}, "image_size_type"),
+        ({"width": True, "height": 64}, "image_size_type"),
+        ({"width": 64}, "image_size_type"),
+        ({"width": 64, "height": 64, "depth": 3}, "image_size_type"),
+        ([64, 64], "image_size_type"),
+        ("huge", "enum"),
+    ],
+)
+def test_bad_custom_sizes_are_refused_at_the_field(size: Any, code: str) -> None:
+    assert errors_of("local/image", T.TEXT_TO_IMAGE, {"prompt": "a", "image_size": size}) == {
+        "params.image_size": code
+    }

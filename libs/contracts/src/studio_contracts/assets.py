@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from studio_contracts.enums import MediaType
+from studio_contracts.events import OutputFile
 
 
 class AssetKind(StrEnum):
@@ -52,3 +53,19 @@ class AssetUpdate(BaseModel):
     ) = None
     tags: Annotated[list[Tag], Field(max_length=32)] | None = None
     favorite: bool | None = None
+
+
+class OutputsRegistration(BaseModel):
+    """The worker's request to the assets service to register a generation's outputs, made
+    before the generation is completed: once it is, every output is already served."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    generation_id: Annotated[str, Field(min_length=1, max_length=64)]
+    project_id: Annotated[str, Field(min_length=1, max_length=64)]
+    prompt: Annotated[str, Field(max_length=10_000)] = ""
+    outputs: Annotated[list[OutputFile], Field(min_length=1, max_length=64)]
+
+
+class RegisteredOutputs(BaseModel):
+    assets: list[Asset]

@@ -6,9 +6,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from studio_contracts.enums import GenerationType, MediaType, Quality
 
-ParamType = Literal["string", "integer", "number", "boolean", "image", "video", "audio", "images"]
+ParamType = Literal[
+    "string", "integer", "number", "boolean", "image_size", "image", "video", "audio", "images"
+]
 """A parameter's value type. `image`/`video`/`audio` are one file URL, `images` a list of image
-URLs: those are bound from the generation's input assets, never typed in by a person."""
+URLs: those are bound from the generation's input assets, never typed in by a person.
+`image_size` is fal's size parameter: one of the `enum` names, or a custom
+`{"width": W, "height": H}` with both sides within `minimum`..`maximum` pixels."""
 
 MEDIA_PARAM_TYPES: frozenset[str] = frozenset({"image", "video", "audio", "images"})
 
@@ -46,8 +50,9 @@ class ParamSpec(BaseModel):
         if (self.minimum is not None or self.maximum is not None) and self.type not in (
             "integer",
             "number",
+            "image_size",
         ):
-            raise ValueError("minimum/maximum only apply to integer and number parameters")
+            raise ValueError("minimum/maximum only apply to integer, number and image_size")
         if self.enum is not None and not self.enum:
             raise ValueError("enum must list at least one value")
         if self.is_media and (self.default is not None or self.enum is not None):

@@ -88,6 +88,8 @@ def validate_params(
 
 def value_problem(spec: ParamSpec, value: Any) -> tuple[str, str] | None:
     """(message, code) when `value` does not fit `spec`, else None."""
+    if spec.type == "image_size" and not isinstance(value, str):
+        return _custom_size_problem(spec, value)
     if not _has_type(spec, value):
         return f"must be {_article(spec.type)}", f"{spec.type}_type"
     if spec.enum is not None and value not in spec.enum:
@@ -101,8 +103,22 @@ def value_problem(spec: ParamSpec, value: Any) -> tuple[str, str] | None:
     return None
 
 
+def _custom_size_problem(spec: ParamSpec, value: Any) -> tuple[str, str] | None:
+    low, high = int(spec.minimum or 1), int(spec.maximum or 16384)
+    shape = f"a size name or {{width, height}} in pixels, each {low}-{high}"
+    if not isinstance(value, dict) or set(value) != {"width", "height"}:
+        return f"must be {shape}", "image_size_type"
+    for side in ("width", "height"):
+        pixels = value[side]
+        if isinstance(pixels, bool) or not isinstance(pixels, int):
+            return f"{side} must be a whole number of pixels", "image_size_type"
+        if not low <= pixels <= high:
+            return f"{side} must be {low}-{high} pixels", "out_of_range"
+    return None
+
+
 def _has_type(spec: ParamSpec, value: Any) -> bool:
-    if spec.type == "string":
+    if spec.type in ("string", "image_size"):
         return isinstance(value, str)
     if spec.type == "boolean":
         return isinstance(value, bool)

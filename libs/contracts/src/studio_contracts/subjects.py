@@ -25,6 +25,11 @@ TEMPLATE_DELETED = "template.deleted"
 CREDENTIAL_REVOKED = "gateway.credential-revoked"
 """Core NATS (not stored): a session or API token id every gateway must stop trusting now."""
 
+GENERATION_CANCEL_REQUESTED = "generation-control.cancel"
+"""Core NATS (not stored; outside `generation.>`): a generation id whose owner asked to cancel
+it while it runs. The worker holding the job stops it at once; the record's `cancel_requested`
+flag, checked at every lease renewal, covers a message that is lost."""
+
 WORKERS_CONSUMER = "generation-workers"
 """The one durable consumer of `generation.requested` that every worker replica shares."""
 

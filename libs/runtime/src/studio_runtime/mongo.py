@@ -5,7 +5,8 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from prometheus_client import Counter
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import ConnectionFailure
 
@@ -16,6 +17,20 @@ MongoClient = AsyncMongoClient[dict[str, Any]]
 
 log = structlog.get_logger(__name__)
 
+COMMANDS = Counter("studio_mongo_commands_total", "MongoDB commands sent", ["command"])
+"""Database round trips by command: the figure that explains a service's cost per request."""
+
+
+class _CommandCounter(monitoring.CommandListener):
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        COMMANDS.labels(event.command_name).inc()
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
 
 def create_mongo_client(settings: MongoSettings, *, app_name: str) -> MongoClient:
     """Lazy: no I/O until first use, so a service starts even while MongoDB is still coming up."""
@@ -24,6 +39,7 @@ def create_mongo_client(settings: MongoSettings, *, app_name: str) -> MongoClien
         appname=app_name,
         serverSelectionTimeoutMS=settings.mongo_timeout_ms,
         tz_aware=True,
+        event_listeners=[_CommandCounter()],
     )
 
 

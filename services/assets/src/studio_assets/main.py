@@ -1,5 +1,7 @@
 """The assets service: uploads, generation outputs, downloads, and their object storage."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,8 +13,10 @@ from studio_runtime.health import Readiness
 from studio_runtime.internal_http import InternalService, ProjectsClient
 from studio_runtime.resources import create_data_service_app
 
+from studio_assets import outputs_api
+from studio_assets.announcer import run_announcer
 from studio_assets.api import router
-from studio_assets.events import build_consumers
+from studio_assets.events import build_consumers, retire_old_consumers
 from studio_assets.repository import AssetRepository
 from studio_assets.service import AssetService
 from studio_assets.settings import AssetsSettings
@@ -40,14 +44,24 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
             publisher = EventPublisher(app.state.js, prefix=cfg.nats_prefix)
             service = AssetService(repository, store, publisher, projects, cfg)
             app.state.assets = service
+            with contextlib.suppress(Exception):  # best effort: NATS may be down now
+                await asyncio.wait_for(
+                    retire_old_consumers(app.state.js, prefix=cfg.nats_prefix), 2
+                )
             consumers = build_consumers(app.state.js, service, prefix=cfg.nats_prefix)
             # Not readiness checks: the streams belong to other services, and uploads and
             # downloads work whether or not those services are up yet.
             for consumer in consumers:
                 consumer.start()
+            announcer = asyncio.create_task(
+                run_announcer(service, interval_s=cfg.announce_interval_s)
+            )
             try:
                 yield
             finally:
+                announcer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await announcer
                 for consumer in consumers:
                     await consumer.stop()
 
@@ -55,6 +69,6 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
         name="assets",
         settings=settings,
         own_streams=[ASSETS_STREAM],
-        routers=[router],
+        routers=[router, outputs_api.router],
         lifespan=lifespan,
     )

@@ -23,6 +23,7 @@ class AssetRepository:
         # One record per upload and per (generation, output index): a redelivered
         # generation.completed finds its outputs already registered.
         await self._assets.create_index("dedup_key", unique=True)
+        await self._assets.create_index("unannounced")
 
     async def insert(self, doc: AssetDoc) -> tuple[AssetDoc, bool]:
         """(the stored record, True) or, when its dedup key exists, (the existing one, False)."""
@@ -83,6 +84,17 @@ class AssetRepository:
 
     async def delete(self, owner: str, asset_id: str) -> AssetDoc | None:
         return await self._assets.find_one_and_delete({"_id": asset_id, "owner": owner})
+
+    async def mark_unannounced(self, asset_id: str) -> None:
+        """Remember that `asset.created` could not be published; the announcer retries it."""
+        await self._assets.update_one({"_id": asset_id}, {"$set": {"unannounced": True}})
+
+    async def mark_announced(self, asset_id: str) -> None:
+        await self._assets.update_one({"_id": asset_id}, {"$unset": {"unannounced": ""}})
+
+    async def unannounced(self, limit: int = 200) -> list[AssetDoc]:
+        found = self._assets.find({"unannounced": True}).limit(limit)
+        return [doc async for doc in found]
 
     async def delete_by_id(self, asset_id: str) -> None:
         await self._assets.delete_one({"_id": asset_id})

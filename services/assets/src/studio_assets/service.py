@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from studio_contracts.assets import AssetKind
+from studio_contracts.assets import AssetKind, OutputsRegistration
 from studio_contracts.enums import MediaType
-from studio_contracts.events import AssetCreated, AssetDeleted, GenerationCompleted, ProjectDeleted
+from studio_contracts.events import AssetCreated, AssetDeleted, OutputFile, ProjectDeleted
 from studio_contracts.generations import output_asset_id
 from studio_runtime.errors import DomainError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from studio_runtime.events import EventPublisher
@@ -121,30 +121,56 @@ class AssetService:
         )
         return doc
 
-    async def register_outputs(self, event: GenerationCompleted) -> None:
-        """Record each output of a finished generation; a redelivered event adds nothing."""
-        for output in event.outputs:
-            dedup_key = f"output:{event.generation_id}:{output.index}"
-            existing = await self.repository.find_by_dedup_key(dedup_key)
+    async def register_outputs(
+        self, identity: Identity, registration: OutputsRegistration
+    ) -> list[AssetDoc]:
+        """Record each output of a generation the worker is about to complete, thumbnails
+        included, so that once it says `completed` every output is served. Registering the
+        same outputs again (a job re-run after a crash) adds nothing."""
+        docs = []
+        for output in registration.outputs:
+            asset_id = output.asset_id or output_asset_id(registration.generation_id, output.index)
+            existing = await self.repository.get(identity.user_id, asset_id)
             if existing is None:
-                existing = await self._register_output(event, output.index, output.model_dump())
-            # Published again on redelivery on purpose: the first attempt may have died before
+                existing = await self._register_output(identity, registration, asset_id, output)
+            # Published again on a repeat on purpose: the first attempt may have died before
             # publishing; the deterministic event id makes the repeat harmless downstream.
-            await self._publish_created(existing, event.request_id)
+            await self._announce(existing, identity.request_id)
+            docs.append(existing)
+        return docs
+
+    async def _announce(self, doc: AssetDoc, request_id: str | None) -> None:
+        """Publish `asset.created`; with the broker down, leave it to the announcer. The asset is
+        stored and served either way, which is what the worker waits for."""
+        try:
+            await self._publish_created(doc, request_id)
+        except Exception as exc:
+            log.warning("asset.announce_deferred", asset_id=doc["_id"], error=str(exc))
+            await self.repository.mark_unannounced(doc["_id"])
+
+    async def announce_deferred(self) -> int:
+        """Publish the `asset.created` events the broker refused earlier; returns how many."""
+        pending = await self.repository.unannounced()
+        for doc in pending:
+            await self._publish_created(doc, None)
+            await self.repository.mark_announced(doc["_id"])
+        return len(pending)
 
     async def _register_output(
-        self, event: GenerationCompleted, index: int, output: dict[str, Any]
+        self,
+        identity: Identity,
+        registration: OutputsRegistration,
+        asset_id: str,
+        output: OutputFile,
     ) -> AssetDoc:
-        file_type = media.BY_CONTENT_TYPE.get(output["content_type"]) or media.FileType(
-            MediaType(output["media_type"]),
-            output["content_type"],
-            output["object_key"].rsplit(".", 1)[-1],
+        file_type = media.BY_CONTENT_TYPE.get(output.content_type) or media.FileType(
+            output.media_type, output.content_type, output.object_key.rsplit(".", 1)[-1]
         )
         written: list[str] = []
         facts: ImageFacts | None = None
         if file_type.media_type == MediaType.IMAGE:
             with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
-                async for chunk in await self.store.get(output["object_key"]):
+                async for chunk in await self.store.get(output.object_key):
                     spool.write(chunk)
                 spool.seek(0)
                 try:
@@ -152,30 +178,29 @@ class AssetService:
                 except InvalidInput as exc:
                     log.warning(
                         "output.thumbnail_failed",
-                        generation_id=event.generation_id,
+                        generation_id=registration.generation_id,
                         error=exc.detail,
                     )
-        thumbnail_key = await self._store_thumbnail(output["object_key"], facts, written)
-        asset_id = output.get("asset_id") or output_asset_id(event.generation_id, index)
+        thumbnail_key = await self._store_thumbnail(output.object_key, facts, written)
         doc = _record(
             asset_id=asset_id,
-            owner=event.user_id,
-            project_id=event.project_id,
+            owner=identity.user_id,
+            project_id=registration.project_id,
             kind=AssetKind.OUTPUT,
             file_type=file_type,
-            size=output["size"],
-            sha256=output["sha256"],
-            name=f"{event.generation_id}-{index}.{file_type.extension}",
-            object_key=output["object_key"],
+            size=output.size,
+            sha256=output.sha256,
+            name=f"{registration.generation_id}-{output.index}.{file_type.extension}",
+            object_key=output.object_key,
             thumbnail_key=thumbnail_key,
             facts=facts,
-            dedup_key=f"output:{event.generation_id}:{index}",
-            generation_id=event.generation_id,
-            output_index=index,
-            prompt=event.prompt,
-            width=output.get("width"),
-            height=output.get("height"),
-            duration=output.get("duration"),
+            dedup_key=f"output:{registration.generation_id}:{output.index}",
+            generation_id=registration.generation_id,
+            output_index=output.index,
+            prompt=registration.prompt,
+            width=output.width,
+            height=output.height,
+            duration=output.duration,
         )
         stored, created = await self.repository.insert(doc)
         if not created:
@@ -184,8 +209,8 @@ class AssetService:
             log.info(
                 "output.registered",
                 asset_id=asset_id,
-                generation_id=event.generation_id,
-                index=index,
+                generation_id=registration.generation_id,
+                index=output.index,
             )
         return stored
 

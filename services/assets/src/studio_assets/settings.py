@@ -11,5 +11,7 @@ class AssetsSettings(DataServiceAppSettings, StorageSettings):
     """Larger images are refused as possible decompression bombs."""
     thumbnail_max_px: int = Field(default=512, ge=16, le=4096)
     presign_expiry_s: int = Field(default=900, ge=1, le=7 * 24 * 3600)
+    announce_interval_s: float = Field(default=2, gt=0)
+    """How often `asset.created` events the broker refused are published again."""
     projects_url: str = "http://127.0.0.1:8001"
     """Where to check that a project exists and belongs to the caller."""

@@ -4,7 +4,7 @@ defaults?) and assets (do these inputs exist, are they the caller's, of what kin
 import time
 from typing import Any
 
-from studio_contracts.assets import Asset
+from studio_contracts.assets import Asset, OutputsRegistration
 from studio_contracts.catalog import ModelInfo, ValidateParamsResponse
 from studio_contracts.enums import GenerationType
 from studio_contracts.params import ParamsInvalid, validate_params
@@ -95,6 +95,20 @@ class AssetsClient:
 
     async def delete(self, identity: Identity, asset_id: str) -> None:
         await self._service.request("DELETE", f"/api/v1/assets/{asset_id}", identity)
+
+    async def register_outputs(self, identity: Identity, registration: OutputsRegistration) -> None:
+        """Have the assets service record the outputs (and make their thumbnails) before the
+        generation is completed, so a completed generation's outputs are always served."""
+        response = await self._service.request(
+            "PUT",
+            f"/internal/v1/generations/{registration.generation_id}/outputs",
+            identity,
+            json=registration.model_dump(mode="json"),
+        )
+        if response.status_code != 200:
+            raise ServiceUnavailable(
+                f"the assets service could not register the outputs ({response.status_code})"
+            )
 
 
 def _from_catalog(error: FieldError) -> FieldError:

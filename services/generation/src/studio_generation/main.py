@@ -17,6 +17,7 @@ from studio_runtime.internal_http import InternalService, ProjectsClient
 from studio_runtime.resources import create_data_service_app
 
 from studio_generation.api import router
+from studio_generation.cancels import CancelBroadcaster, CancelSignals
 from studio_generation.clients import AssetsClient, CatalogClient
 from studio_generation.events import GenerationEvents
 from studio_generation.outputs import OutputWriter
@@ -63,6 +64,7 @@ def create_app(settings: GenerationSettings | None = None) -> FastAPI:
                 AssetsClient(InternalService(client, cfg.assets_url, secret=secret, name="assets")),
                 projects,
                 GenerationEvents(EventPublisher(app.state.js, prefix=cfg.nats_prefix)),
+                CancelBroadcaster(app.state.nats, prefix=cfg.nats_prefix),
                 cfg,
             )
             app.state.generations = service
@@ -152,12 +154,15 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
                         for fal_client in provider_clients.clients
                     ]
                 )
+            cancels = CancelSignals(app.state.nats, prefix=cfg.nats_prefix)
+            await cancels.start()
             worker = Worker(
                 repository,
                 GenerationEvents(EventPublisher(app.state.js, prefix=cfg.nats_prefix)),
                 providers,
                 OutputWriter(store, provider_clients, max_bytes=cfg.max_output_bytes),
                 AssetsClient(InternalService(client, cfg.assets_url, secret=secret, name="assets")),
+                cancels,
                 cfg,
             )
             consumer = EventConsumer(
@@ -169,6 +174,7 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
                 yield
             finally:
                 await consumer.stop()
+                await cancels.stop()
                 await provider_clients.aclose()
 
     return create_data_service_app(name="generation-worker", settings=cfg, lifespan=lifespan)

@@ -30,11 +30,14 @@ class GenerationRepository:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._generations: AsyncCollection[Doc] = db["generations"]
         self._keys: AsyncCollection[Doc] = db["idempotency_keys"]
+        self._active: AsyncCollection[Doc] = db["active_counts"]
 
     async def ensure_indexes(self) -> None:
         await create_newest_first_index(self._generations, "owner")
         await create_newest_first_index(self._generations, "owner", "project_id")
         await self._generations.create_index([("status", 1), ("published", 1), ("created_ms", 1)])
+        # Equality on both, one status at a time: the embedded server scans for `$in`.
+        await self._generations.create_index([("owner", 1), ("status", 1)])
 
     # --- accepting ---------------------------------------------------------------------
 
@@ -82,12 +85,40 @@ class GenerationRepository:
     async def get(self, owner: str, generation_id: str) -> Doc | None:
         return await self._generations.find_one({"_id": generation_id, "owner": owner})
 
-    async def count_active(self, owner: str, up_to: int) -> int:
-        """How many of the owner's generations are pending or processing (counting stops at
-        `up_to`, which is all a limit needs to know)."""
-        return await self._generations.count_documents(
-            {"owner": owner, "status": {"$in": ACTIVE}}, limit=up_to
-        )
+    # --- the active-generation counter ---------------------------------------------------
+    # One small document per user, `{_id: owner, count}`: taken with a conditional increment
+    # when a generation is accepted and given back when it ends, so checking the limit costs
+    # the same at any history size and a burst cannot overrun it.
+
+    async def reserve_active(self, owner: str, limit: int) -> bool:
+        """Take one of the owner's `limit` active slots (0: count, without a cap)."""
+        query: Doc = {"_id": owner} if not limit else {"_id": owner, "count": {"$lt": limit}}
+        try:
+            taken = await self._active.find_one_and_update(
+                query, {"$inc": {"count": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+            )
+        except DuplicateKeyError:
+            return False  # MongoDB: the filter missed the counter, which is at the limit
+        return taken is not None  # the embedded server answers None in that case instead
+
+    async def release_active(self, owner: str) -> None:
+        await self._active.update_one({"_id": owner, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
+
+    async def recount_active(self, owner: str, up_to: int, *, uncounted: int = 0) -> None:
+        """Correct a counter that says more than the records do (a process died between a
+        generation's end and giving its slot back). Records are stored before their slot is
+        taken, so the records never say too few; `uncounted` of them are known to hold no
+        slot (the caller's own, not yet counted)."""
+        active = -uncounted
+        for status in ACTIVE:
+            found = self._generations.find({"owner": owner, "status": status}, {"_id": 1})
+            active += len(await found.limit(up_to).to_list())
+        seen = await self._active.find_one({"_id": owner})
+        if seen is not None and seen["count"] > active:
+            # Conditional: a slot taken or given back meanwhile leaves the counter as it is.
+            await self._active.update_one(
+                {"_id": owner, "count": seen["count"]}, {"$set": {"count": max(active, 0)}}
+            )
 
     async def get_by_id(self, generation_id: str) -> Doc | None:
         return await self._generations.find_one({"_id": generation_id})
@@ -112,20 +143,26 @@ class GenerationRepository:
     # --- the worker's transitions ----------------------------------------------------------
 
     async def claim(self, generation_id: str, *, lease_ms: int) -> Doc | None:
-        """pending → processing, or take over a processing job whose lease ran out."""
+        """pending → processing, or take over a processing job whose lease ran out.
+
+        Two conditional updates rather than one with `$or`: the embedded server applies an
+        `{_id, $or}` filter to whichever record matches the `$or` (another job!), and the first
+        form, the common case, is one indexed write on every server."""
         now = now_ms()
+        claimed = {
+            "$set": {"status": PROCESSING, "lease_until_ms": now + lease_ms, "started_ms": now},
+            "$inc": {"attempts": 1},
+        }
+        fresh = await self._generations.find_one_and_update(
+            {"_id": generation_id, "status": PENDING},
+            claimed,
+            return_document=ReturnDocument.AFTER,
+        )
+        if fresh is not None:
+            return fresh
         return await self._generations.find_one_and_update(
-            {
-                "_id": generation_id,
-                "$or": [
-                    {"status": PENDING},
-                    {"status": PROCESSING, "lease_until_ms": {"$lt": now}},
-                ],
-            },
-            {
-                "$set": {"status": PROCESSING, "lease_until_ms": now + lease_ms, "started_ms": now},
-                "$inc": {"attempts": 1},
-            },
+            {"_id": generation_id, "status": PROCESSING, "lease_until_ms": {"$lt": now}},
+            claimed,
             return_document=ReturnDocument.AFTER,
         )
 
@@ -176,7 +213,7 @@ class GenerationRepository:
     async def _finish(
         self, generation_id: str, expected: list[str], status: GenerationStatus, fields: Doc
     ) -> Doc | None:
-        return await self._generations.find_one_and_update(
+        finished = await self._generations.find_one_and_update(
             {"_id": generation_id, "status": {"$in": expected}},
             {
                 "$set": {
@@ -188,15 +225,21 @@ class GenerationRepository:
             },
             return_document=ReturnDocument.AFTER,
         )
+        if finished is not None:
+            await self.release_active(finished["owner"])
+        return finished
 
     # --- the user's actions ------------------------------------------------------------
 
     async def cancel_pending(self, owner: str, generation_id: str) -> Doc | None:
-        return await self._generations.find_one_and_update(
+        cancelled = await self._generations.find_one_and_update(
             {"_id": generation_id, "owner": owner, "status": PENDING},
             {"$set": {"status": GenerationStatus.CANCELLED.value, "completed_ms": now_ms()}},
             return_document=ReturnDocument.AFTER,
         )
+        if cancelled is not None:
+            await self.release_active(owner)
+        return cancelled
 
     async def request_cancel(self, owner: str, generation_id: str) -> Doc | None:
         return await self._generations.find_one_and_update(
@@ -216,3 +259,7 @@ class GenerationRepository:
 
     async def delete_by_id(self, generation_id: str) -> None:
         await self._generations.delete_one({"_id": generation_id})
+
+    async def withdraw(self, generation_id: str) -> None:
+        """Remove a record just stored whose request was then refused (over the limit)."""
+        await self._generations.delete_one({"_id": generation_id, "status": PENDING})

@@ -15,6 +15,7 @@ from studio_runtime.errors import Conflict, InvalidInput, NotFound, TooManyReque
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
 
+from studio_generation.cancels import CancelBroadcaster
 from studio_generation.clients import AssetsClient, CatalogClient
 from studio_generation.events import GenerationEvents
 from studio_generation.inputs import bind_inputs
@@ -37,6 +38,7 @@ class GenerationService:
         assets: AssetsClient,
         projects: CachedProjects,
         events: GenerationEvents,
+        cancels: CancelBroadcaster,
         settings: GenerationSettings,
     ) -> None:
         self.repository = repository
@@ -44,6 +46,7 @@ class GenerationService:
         self._assets = assets
         self._projects = projects
         self._events = events
+        self._cancels = cancels
         self._settings = settings
 
     async def require_project(self, identity: Identity, project_id: str) -> None:
@@ -96,8 +99,7 @@ class GenerationService:
         params = dict(body.params)
         if body.prompt:
             params["prompt"] = body.prompt
-        _, _, validated, assets = await asyncio.gather(
-            self._within_active_limit(identity.user_id),
+        _, validated, assets = await asyncio.gather(
             self._projects.require_project(identity, project_id),
             self._catalog.validate(identity, body.model_id, body.type, params),
             asyncio.gather(
@@ -129,18 +131,27 @@ class GenerationService:
             "request_id": identity.request_id,
         }
         await self.repository.insert(doc)
+        await self._take_active_slot(doc)
         await self.publish_requested(doc)
         log.info("generation.accepted", generation_id=generation_id, model_id=body.model_id)
         return doc
 
-    async def _within_active_limit(self, owner: str) -> None:
-        limit = self._settings.max_active_per_user
-        if limit and await self.repository.count_active(owner, limit) >= limit:
-            raise TooManyRequests(
-                f"You have {limit} generations queued or running, the most allowed at once; "
-                "wait for some to finish (or cancel some), then try again.",
-                retry_after_s=ACTIVE_LIMIT_RETRY_S,
-            )
+    async def _take_active_slot(self, doc: Doc) -> None:
+        """Count the stored generation against its owner's active limit, atomically, or
+        withdraw it and refuse: a burst of requests cannot overrun the limit."""
+        owner, limit = doc["owner"], self._settings.max_active_per_user
+        if await self.repository.reserve_active(owner, limit):
+            return
+        # Full, says the counter; the records may say otherwise after a crash.
+        await self.repository.recount_active(owner, limit + 1, uncounted=1)
+        if await self.repository.reserve_active(owner, limit):
+            return
+        await self.repository.withdraw(doc["_id"])
+        raise TooManyRequests(
+            f"You have {limit} generations queued or running, the most allowed at once; "
+            "wait for some to finish (or cancel some), then try again.",
+            retry_after_s=ACTIVE_LIMIT_RETRY_S,
+        )
 
     async def publish_requested(self, doc: Doc) -> None:
         """Queue the generation. If the broker is down the record stays unpublished and the
@@ -164,7 +175,10 @@ class GenerationService:
             return doc
         doc = await self.repository.request_cancel(identity.user_id, generation_id)
         if doc is not None:
-            return doc  # the worker cancels at the provider and ends it cancelled
+            # The worker holding the job hears this at once, cancels at the provider and ends
+            # the generation cancelled.
+            await self._cancels.announce(generation_id)
+            return doc
         doc = await self._get(identity, generation_id)
         raise Conflict(f"the generation is already {doc['status']}")
 

@@ -8,17 +8,20 @@ backoff, up to `max_attempts`; permanent ones fail it at once with the provider'
 """
 
 import asyncio
+import contextlib
 import random
 import time
 from typing import Any
 
 import structlog
+from studio_contracts.assets import OutputsRegistration
 from studio_contracts.dtos import ErrorInfo
 from studio_contracts.enums import GenerationStatus, GenerationType, MediaType
 from studio_contracts.events import GenerationRequested, OutputFile
 from studio_runtime.events import RetryLater
 from studio_runtime.internal_auth import Identity
 
+from studio_generation.cancels import CancelSignals
 from studio_generation.clients import AssetsClient
 from studio_generation.events import GenerationEvents
 from studio_generation.outputs import OutputWriter
@@ -60,6 +63,7 @@ class Worker:
         providers: dict[str, Provider],
         writer: OutputWriter,
         assets: AssetsClient,
+        cancels: CancelSignals,
         settings: WorkerSettings,
     ) -> None:
         self._repository = repository
@@ -67,9 +71,17 @@ class Worker:
         self._providers = providers
         self._writer = writer
         self._assets = assets
+        self._cancels = cancels
         self._settings = settings
 
     async def handle(self, event: GenerationRequested) -> None:
+        cancel_signal = self._cancels.watch(event.generation_id)
+        try:
+            await self._handle(event, cancel_signal)
+        finally:
+            self._cancels.forget(event.generation_id)
+
+    async def _handle(self, event: GenerationRequested, cancel_signal: asyncio.Event) -> None:
         lease_ms = int(self._settings.lease_s * 1000)
         doc = await self._repository.claim(event.generation_id, lease_ms=lease_ms)
         if doc is None:
@@ -85,7 +97,8 @@ class Worker:
                 return
             await self._events.started(doc)
             try:
-                files = await self._execute(doc)
+                files = await self._execute(doc, cancel_signal)
+                await self._register(doc, files)
             except JobStopped as stop:
                 await self._stopped(doc, stop.reason)
             except PermanentProviderError as exc:
@@ -117,7 +130,9 @@ class Worker:
         else:
             log.info("job.dropped", generation_id=generation_id, reason=current["status"])
 
-    async def _execute(self, doc: Doc) -> list[OutputFile]:
+    async def _execute(self, doc: Doc, cancel_signal: asyncio.Event) -> list[OutputFile]:
+        if doc.get("cancel_requested"):
+            raise JobStopped("cancelled")  # asked while the job changed hands
         provider = self._provider_for(doc)
         job = ProviderJob(
             generation_id=doc["_id"],
@@ -130,7 +145,7 @@ class Worker:
         )
         reporter = _Reporter(self._repository, self._events, doc)
         run = asyncio.create_task(provider.run(job, reporter))
-        watch = asyncio.create_task(self._watch(doc["_id"]))
+        watch = asyncio.create_task(self._watch(doc["_id"], cancel_signal))
         deadline = self._settings.model_deadlines_s.get(
             doc["model_id"], self._settings.job_deadline_s
         )
@@ -153,11 +168,14 @@ class Worker:
         reason = watch.result() if watch in done else f"timed out after {deadline:g} s"
         raise JobStopped(reason)
 
-    async def _watch(self, generation_id: str) -> str:
-        """Renew the lease until the job is cancelled or its record goes; say which."""
+    async def _watch(self, generation_id: str, cancel_signal: asyncio.Event) -> str:
+        """Renew the lease until the job is cancelled or its record goes; say which. A cancel
+        announcement wakes it at once; the record's flag decides."""
         lease_ms = int(self._settings.lease_s * 1000)
         while True:
-            await asyncio.sleep(self._settings.heartbeat_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(cancel_signal.wait(), self._settings.heartbeat_s)
+            cancel_signal.clear()
             current = await self._repository.renew_lease(generation_id, lease_ms=lease_ms)
             if current is None:
                 return "gone"
@@ -175,7 +193,7 @@ class Worker:
         return provider
 
     async def _load_inputs(self, doc: Doc) -> dict[str, InputFile]:
-        identity = Identity(doc["owner"], doc.get("request_id"))
+        identity = _owner(doc)
         inputs: dict[str, InputFile] = {}
         for name, bound in doc.get("input_bindings", {}).items():
             asset_id = bound[0] if isinstance(bound, list) else bound
@@ -190,12 +208,28 @@ class Worker:
             )
         return inputs
 
+    async def _register(self, doc: Doc, files: list[OutputFile]) -> None:
+        """Outputs become assets before the job is completed: whoever sees `completed` (in
+        the API or in an event) can fetch every output and its thumbnail at once."""
+        await self._assets.register_outputs(
+            _owner(doc),
+            OutputsRegistration(
+                generation_id=doc["_id"],
+                project_id=doc["project_id"],
+                prompt=doc["prompt"],
+                outputs=files,
+            ),
+        )
+
     async def _complete(self, doc: Doc, files: list[OutputFile]) -> None:
         finished = await self._repository.complete(
             doc["_id"], [f.model_dump(mode="json") for f in files]
         )
         if finished is None:
-            # Cancelled or deleted while the last bytes were written: nobody wants them.
+            # Cancelled or deleted while the outputs were stored: nobody wants them.
+            for file in files:
+                if file.asset_id:
+                    await self._assets.delete(_owner(doc), file.asset_id)
             await self._writer.remove([f.object_key for f in files])
             await self._stopped(doc, "cancelled")
             return
@@ -268,6 +302,11 @@ class _Reporter:
         }
         await self._repository.set_progress(self._doc["_id"], fields)
         await self._events.progress(self._doc, fields)
+
+
+def _owner(doc: Doc) -> Identity:
+    """The generation's owner, as whom the worker asks the assets service."""
+    return Identity(doc["owner"], doc.get("request_id"))
 
 
 def _since(doc: Doc) -> int:

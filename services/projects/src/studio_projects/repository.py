@@ -240,11 +240,13 @@ class StatsStore:
     async def offer_cover(self, owner: str, project_id: str, asset_id: str, at_ms: int) -> None:
         """Make the asset the cover unless a newer one is, or the asset was deleted already."""
         await self._projects.update_one(
+            # `$and` around the `$or`: the embedded server applies an `{_id, $or}` filter to any
+            # record matching the `$or` (here: another project's), ignoring the `_id`.
             {
-                "_id": project_id,
-                "owner": owner,
-                "removed_assets": {"$nin": [asset_id]},
-                "$or": [{"cover_ms": None}, {"cover_ms": {"$lte": at_ms}}],
+                "$and": [
+                    {"_id": project_id, "owner": owner, "removed_assets": {"$nin": [asset_id]}},
+                    {"$or": [{"cover_ms": None}, {"cover_ms": {"$lte": at_ms}}]},
+                ]
             },
             {"$set": {"cover_asset_id": asset_id, "cover_ms": at_ms}},
         )
