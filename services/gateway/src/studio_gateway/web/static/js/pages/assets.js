@@ -1,7 +1,43 @@
-// The assets page. Minimal until its own module lands.
+// Assets (/studio/assets): everything of the person's across projects, in the asset gallery with
+// a project filter. Uploads ask which project unless one is filtered.
 
-import { h } from '../dom.js';
+import { errorMessage } from '../api.js';
+import { h, replace } from '../dom.js';
+import { mountGallery } from '../components/gallery.js';
+import { loadProjects } from '../components/gallery-projects.js';
+import { errorState } from '../ui/empty.js';
+import { skeleton } from '../ui/skeleton.js';
 
-export async function render(main) {
-  main.append(h('section', { class: 'page', 'aria-label': 'Assets' }));
+export async function render(main, _params, ctx) {
+  const page = h('section', { class: 'page assets-page', 'aria-labelledby': 'page-title' },
+    h('p', { class: 'assets-page__lede' },
+      'Uploads and generated results from all your projects. Drag one onto a project’s reference slot, or use it as a reference from here.'));
+  const slot = h('div', { class: 'assets-page__gallery' }, skeleton('title'));
+  page.append(slot);
+  main.append(page);
+
+  let cleanup = null;
+  async function start() {
+    cleanup?.();
+    cleanup = null;
+    let projects;
+    try {
+      projects = await loadProjects({ signal: ctx.signal });
+    } catch (error) {
+      if (ctx.signal.aborted) return;
+      replace(slot, errorState({ message: errorMessage(error), retry: start }));
+      return;
+    }
+    if (ctx.signal.aborted) return;
+    replace(slot);
+    cleanup = mountGallery(slot, { projects, signal: ctx.signal, live: ctx.live });
+  }
+  await start();
+
+  // A project made or removed elsewhere changes the filter and the upload targets.
+  const offs = ctx.live?.on ? [ctx.live.on('project.created', start), ctx.live.on('project.deleted', start)] : [];
+  return () => {
+    offs.forEach((off) => off());
+    cleanup?.();
+  };
 }

@@ -1,0 +1,653 @@
+// asset-gallery: a person's files, in one project (the project page's Assets tab) or across all
+// of them (the Assets page).
+//
+//   const cleanup = mountGallery(container, { projectId, signal, live });          // one project
+//   const cleanup = mountGallery(container, { projects, signal, live });           // all projects
+//   (also `navigate` (defaults to the router's) and `embedded` (inside a tab: a tighter toolbar))
+//
+// Toolbar: search (API `q`), media type, favorites, project (all-projects only), grid/list view
+// (remembered in prefs.galleryView), Upload (file picker or files dropped on the gallery; on the
+// all-projects gallery the person picks the project unless one is filtered). Items open the viewer
+// (./viewer.js, loaded when first needed), download, favorite, rename, delete, and "use as
+// reference" (a `studio:use-reference` event on document; from elsewhere, sessionStorage
+// `studio.pendingReference` + a visit to the asset's project). Items are draggable:
+// `application/x-studio-asset` carries {id, project_id, media_type, thumbnail_url, name}.
+// Pages of 50 load as the person scrolls; live `asset.created`/`asset.deleted` keep it current.
+
+import { api, errorMessage, fieldErrors } from '../api.js';
+import { debounce, h, replace } from '../dom.js';
+import { navigate } from '../router.js';
+import { prefs } from '../store.js';
+import { confirmDialog } from '../ui/confirm.js';
+import { openDialog } from '../ui/dialog.js';
+import { emptyState, errorState } from '../ui/empty.js';
+import { count } from '../ui/format.js';
+import { busy, field, formAlert } from '../ui/forms.js';
+import { icon } from '../ui/icons.js';
+import { announce, toast } from '../ui/toast.js';
+import { assetCard, assetRow, assetTable, skeletonAssetCard, skeletonAssetRow } from './gallery-items.js';
+import { chooseProject } from './gallery-projects.js';
+import { uploadTray } from './gallery-upload.js';
+
+const PAGE_SIZE = 50;
+const DRAG_TYPE = 'application/x-studio-asset';
+const PENDING_REFERENCE = 'studio.pendingReference';
+const TYPES = [
+  { value: '', label: 'All' },
+  { value: 'image', label: 'Images', icon: 'image' },
+  { value: 'video', label: 'Video', icon: 'video' },
+  { value: 'audio', label: 'Audio', icon: 'audio' },
+  { value: 'model3d', label: '3D', icon: 'cube' },
+];
+
+export function mountGallery(container, { projectId = null, projects = null, signal, live, navigate: go = navigate, embedded = false } = {}) {
+  const allProjects = !projectId;
+  const projectNames = new Map((projects || []).map((p) => [p.id, p.name]));
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  signal?.addEventListener('abort', stop, { once: true });
+  const own = controller.signal;
+
+  const state = {
+    view: prefs.galleryView === 'list' ? 'list' : 'grid',
+    q: '',
+    type: '',
+    favorite: false,
+    project: '',
+    items: [],
+    cursor: null,
+    loading: false,
+    generation: 0,
+    loaded: false,
+  };
+  const elements = new Map(); // asset id → card or row
+  let pendingTarget = null;
+
+  // --- toolbar ---------------------------------------------------------------------------
+  const search = h('input', {
+    class: 'input',
+    type: 'search',
+    placeholder: allProjects ? 'Search all assets' : 'Search assets',
+    'aria-label': 'Search assets',
+    autocomplete: 'off',
+  });
+  const typeButtons = TYPES.map((type) => h('button', {
+    type: 'button',
+    class: 'gallery-chip',
+    'aria-pressed': type.value === state.type ? 'true' : 'false',
+    dataset: { type: type.value || 'all' },
+    onclick: () => setType(type.value),
+  }, type.icon && icon(type.icon, { size: 'sm' }), type.label));
+  const favoriteFilter = h('button', {
+    type: 'button',
+    class: 'gallery-chip gallery-chip--favorite',
+    'aria-pressed': 'false',
+    onclick: () => {
+      state.favorite = !state.favorite;
+      favoriteFilter.setAttribute('aria-pressed', String(state.favorite));
+      start();
+    },
+  }, icon('star', { size: 'sm' }), 'Favorites');
+  const projectSelect = allProjects && projects
+    ? h('select', {
+      class: 'select gallery-project',
+      'aria-label': 'Project',
+      onchange: () => {
+        state.project = projectSelect.value;
+        start();
+      },
+    }, h('option', { value: '' }, 'All projects'), projects.map((p) => h('option', { value: p.id }, p.name)))
+    : null;
+  const gridButton = h('button', { type: 'button', 'aria-pressed': String(state.view === 'grid'), onclick: () => setView('grid') },
+    icon('grid', { label: 'Grid view', size: 'sm' }));
+  const listButton = h('button', { type: 'button', 'aria-pressed': String(state.view === 'list'), onclick: () => setView('list') },
+    icon('list', { label: 'List view', size: 'sm' }));
+  const fileInput = h('input', {
+    type: 'file',
+    multiple: true,
+    hidden: true,
+    accept: 'image/*,video/*,audio/*',
+    'aria-label': 'Upload files',
+    dataset: { testid: 'gallery-file-input' },
+  });
+  const canUpload = !allProjects || (projects && projects.length > 0);
+  const uploadButton = h('button', {
+    type: 'button',
+    class: 'button button--primary gallery-upload',
+    hidden: !canUpload,
+    onclick: () => pickFiles(),
+  }, icon('upload'), h('span', 'Upload'));
+  const summary = h('p', { class: 'gallery__summary', 'aria-live': 'polite' });
+
+  const toolbar = h('div', { class: 'gallery__toolbar' },
+    h('div', { class: 'gallery__toolbar-row' },
+      h('div', { class: 'search gallery__search' }, icon('search'), search),
+      projectSelect,
+      h('div', { class: 'segmented gallery__views', role: 'group', 'aria-label': 'View' }, gridButton, listButton),
+      uploadButton,
+      fileInput),
+    h('div', { class: 'gallery__toolbar-row gallery__filters' },
+      h('div', { class: 'gallery__chips', role: 'group', 'aria-label': 'Media type' }, typeButtons),
+      h('span', { class: 'gallery__divider', 'aria-hidden': 'true' }),
+      favoriteFilter,
+      summary));
+
+  let hiddenUploads = 0;
+  const tray = uploadTray({
+    signal: own,
+    onUploaded: (asset) => {
+      if (!insert(asset, { announceIt: false }) && !elements.has(asset.id)) hiddenUploads += 1;
+    },
+  });
+  const body = h('div', { class: 'gallery__body' });
+  const more = h('button', { type: 'button', class: 'button', hidden: true, onclick: () => loadMore() }, 'Load more');
+  const sentinel = h('div', { class: 'sentinel', 'aria-hidden': 'true' });
+  const dropHint = h('div', { class: 'gallery__drop', 'aria-hidden': 'true' },
+    h('div', { class: 'gallery__drop-inner' }, icon('upload'), h('span', 'Drop files to upload')));
+  const root = h('section', {
+    class: ['gallery', `gallery--${state.view}`, embedded && 'gallery--embedded'],
+    'aria-label': allProjects ? 'All assets' : 'Project assets',
+    dataset: { testid: 'gallery' },
+  }, toolbar, tray.el, body, dropHint);
+  container.append(root);
+
+  let itemsEl = null; // the grid or the tbody
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting) && state.cursor && !state.loading) loadMore();
+  }, { rootMargin: '400px 0px' });
+
+  const onSearch = debounce(() => {
+    state.q = search.value.trim();
+    start();
+  }, 250);
+  search.addEventListener('input', onSearch);
+  fileInput.addEventListener('change', async () => {
+    const files = [...fileInput.files];
+    fileInput.value = '';
+    const target = pendingTarget;
+    pendingTarget = null;
+    if (files.length) await uploadFiles(files, target);
+  });
+
+  // Files dropped anywhere on the gallery are uploaded (not assets dragged from it).
+  let dragDepth = 0;
+  const hasFiles = (event) => [...(event.dataTransfer?.types || [])].includes('Files');
+  root.addEventListener('dragenter', (event) => {
+    if (!hasFiles(event) || !canUpload) return;
+    event.preventDefault();
+    dragDepth += 1;
+    root.classList.add('is-drop-target');
+  });
+  root.addEventListener('dragover', (event) => {
+    if (!hasFiles(event) || !canUpload) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  });
+  root.addEventListener('dragleave', (event) => {
+    if (!hasFiles(event)) return;
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (!dragDepth) root.classList.remove('is-drop-target');
+  });
+  root.addEventListener('drop', (event) => {
+    if (!hasFiles(event) || !canUpload) return;
+    event.preventDefault();
+    dragDepth = 0;
+    root.classList.remove('is-drop-target');
+    const files = [...event.dataTransfer.files];
+    if (files.length) uploadFiles(files, null);
+  });
+
+  const reloadSoon = debounce(() => start({ quiet: true }), 300);
+  const offs = live?.on ? [
+    live.on('asset.created', (data) => onCreated(data)),
+    live.on('asset.deleted', (data) => data?.asset_id && removeItem(data.asset_id)),
+    live.on('reset', reloadSoon),
+  ] : [];
+
+  // What each card's buttons do (the functions are below).
+  const handlers = {
+    open: (asset) => openAsset(asset),
+    favorite: (asset, button) => toggleFavorite(asset, button),
+    reference: (asset) => useAsReference(asset),
+    rename: (asset) => rename(asset),
+    remove: (asset) => removeAsset(asset),
+    dragstart: (asset, event) => dragStart(asset, event),
+  };
+
+  start();
+
+  return function cleanup() {
+    stop();
+    observer.disconnect();
+    onSearch.cancel();
+    reloadSoon.cancel();
+    offs.forEach((off) => off());
+    signal?.removeEventListener('abort', stop);
+    root.remove();
+  };
+
+  // --- loading ---------------------------------------------------------------------------
+  function listPath() {
+    return projectId ? `/projects/${encodeURIComponent(projectId)}/assets` : '/assets';
+  }
+
+  function query(cursor) {
+    return {
+      q: state.q || null,
+      media_type: state.type || null,
+      favorite: state.favorite ? 'true' : null,
+      project_id: allProjects && state.project ? state.project : null,
+      limit: PAGE_SIZE,
+      cursor,
+    };
+  }
+
+  function filtered() {
+    return Boolean(state.q || state.type || state.favorite || state.project);
+  }
+
+  async function start({ quiet = false } = {}) {
+    const mine = ++state.generation;
+    state.cursor = null;
+    state.loading = true;
+    if (!quiet || !state.loaded) showSkeleton();
+    try {
+      const page = await api.get(listPath(), query(null), { signal: own });
+      if (mine !== state.generation) return;
+      state.items = page.items;
+      state.cursor = page.next_cursor;
+      state.loaded = true;
+      renderItems();
+    } catch (error) {
+      if (own.aborted || mine !== state.generation) return;
+      replace(body, errorState({ message: errorMessage(error), retry: () => start() }));
+      summary.textContent = '';
+    } finally {
+      if (mine === state.generation) state.loading = false;
+    }
+  }
+
+  async function loadMore() {
+    if (!state.cursor || state.loading) return;
+    const mine = state.generation;
+    state.loading = true;
+    more.setAttribute('aria-busy', 'true');
+    try {
+      const page = await api.get(listPath(), query(state.cursor), { signal: own });
+      if (mine !== state.generation) return;
+      state.cursor = page.next_cursor;
+      const fresh = page.items.filter((asset) => !elements.has(asset.id));
+      state.items.push(...fresh);
+      if (itemsEl) itemsEl.append(...fresh.map(render));
+      updateSummary();
+    } catch (error) {
+      if (!own.aborted) toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: loadMore } });
+    } finally {
+      more.removeAttribute('aria-busy');
+      if (mine === state.generation) state.loading = false;
+    }
+  }
+
+  function showSkeleton() {
+    elements.clear();
+    itemsEl = null;
+    body.setAttribute('aria-busy', 'true');
+    replace(body, state.view === 'grid'
+      ? h('div', { class: 'gallery-grid', 'aria-hidden': 'true' }, Array.from({ length: 8 }, skeletonAssetCard))
+      : h('div', { class: 'gallery-skeleton-list', 'aria-hidden': 'true' }, Array.from({ length: 6 }, skeletonAssetRow)));
+  }
+
+  function renderItems() {
+    body.removeAttribute('aria-busy');
+    elements.clear();
+    observer.disconnect();
+    if (!state.items.length) {
+      itemsEl = null;
+      replace(body, emptyView());
+      updateSummary();
+      return;
+    }
+    let list;
+    if (state.view === 'grid') {
+      list = h('div', { class: 'gallery-grid', dataset: { testid: 'gallery-items' } });
+      itemsEl = list;
+    } else {
+      const { table, body: rows } = assetTable({ showProject: allProjects });
+      list = h('div', { class: 'asset-table-wrap', dataset: { testid: 'gallery-items' } }, table);
+      itemsEl = rows;
+    }
+    itemsEl.append(...state.items.map(render));
+    replace(body, list, h('div', { class: 'load-more' }, more), sentinel);
+    updateSummary();
+    observer.observe(sentinel);
+  }
+
+  function render(asset) {
+    const options = { showProject: allProjects, projectName: projectNames.get(asset.project_id) };
+    const el = state.view === 'grid' ? assetCard(asset, handlers, options) : assetRow(asset, handlers, options);
+    elements.set(asset.id, el);
+    return el;
+  }
+
+  function updateSummary() {
+    more.hidden = !state.cursor;
+    const shown = state.items.length;
+    summary.textContent = shown ? `${count(shown, 'asset')}${state.cursor ? '+' : ''}` : '';
+  }
+
+  function emptyView() {
+    if (filtered()) {
+      return emptyState({
+        icon: 'search',
+        title: 'No assets match',
+        body: 'Nothing here fits these filters. Try another word or type, or show everything.',
+        action: { label: 'Clear filters', icon: 'close', primary: false, run: clearFilters },
+      });
+    }
+    if (allProjects && !canUpload) {
+      return emptyState({
+        icon: 'assets',
+        title: 'No assets yet',
+        body: 'Files you upload and everything you generate show up here. Start with a project.',
+        action: { label: 'New project', href: '/studio/new', icon: 'plus' },
+      });
+    }
+    return emptyState({
+      icon: 'assets',
+      title: allProjects ? 'No assets yet' : 'No assets in this project yet',
+      body: allProjects
+        ? 'Upload images, video or sound to use as references, or generate something in a project: every result lands here.'
+        : 'Upload images, video or sound to use as references, or generate something: every result lands here. You can also drop files on this area.',
+      action: { label: 'Upload files', icon: 'upload', run: () => pickFiles() },
+    });
+  }
+
+  function clearFilters() {
+    search.value = '';
+    state.q = '';
+    setType('', { reload: false });
+    state.favorite = false;
+    favoriteFilter.setAttribute('aria-pressed', 'false');
+    if (projectSelect) projectSelect.value = '';
+    state.project = '';
+    start();
+    search.focus();
+  }
+
+  function setType(value, { reload = true } = {}) {
+    state.type = value;
+    typeButtons.forEach((button, i) => button.setAttribute('aria-pressed', String(TYPES[i].value === value)));
+    if (reload) start();
+  }
+
+  function setView(view) {
+    if (view === state.view) return;
+    state.view = view;
+    prefs.galleryView = view;
+    gridButton.setAttribute('aria-pressed', String(view === 'grid'));
+    listButton.setAttribute('aria-pressed', String(view === 'list'));
+    root.classList.toggle('gallery--grid', view === 'grid');
+    root.classList.toggle('gallery--list', view === 'list');
+    if (state.loaded) renderItems();
+    else showSkeleton();
+  }
+
+  // --- changes ---------------------------------------------------------------------------
+  function matches(asset) {
+    if (projectId && asset.project_id !== projectId) return false;
+    if (state.project && asset.project_id !== state.project) return false;
+    if (state.type && asset.media_type !== state.type) return false;
+    if (state.favorite && !asset.favorite) return false;
+    if (state.q) {
+      const needle = state.q.toLowerCase();
+      const haystack = [asset.name, asset.original_filename, asset.prompt, ...(asset.tags || [])];
+      if (!haystack.some((text) => text && text.toLowerCase().includes(needle))) return false;
+    }
+    return true;
+  }
+
+  function insert(asset, { announceIt = true } = {}) {
+    if (!state.loaded || elements.has(asset.id) || !matches(asset)) return false;
+    state.items.unshift(asset);
+    if (!itemsEl) {
+      renderItems();
+    } else {
+      const el = render(asset);
+      el.classList.add('is-new');
+      itemsEl.prepend(el);
+      updateSummary();
+    }
+    if (announceIt) announce(`New asset: ${asset.name}`);
+    return true;
+  }
+
+  async function onCreated(data) {
+    if (!data?.asset_id || elements.has(data.asset_id)) return;
+    if (projectId && data.project_id !== projectId) return;
+    if (state.project && data.project_id !== state.project) return;
+    if (state.type && data.media_type !== state.type) return;
+    if (state.favorite) return; // a new asset is never a favorite yet
+    try {
+      const asset = await api.get(`/assets/${encodeURIComponent(data.asset_id)}`, undefined, { signal: own });
+      insert(asset);
+    } catch {
+      // Gone again already, or the network blinked: the next reload shows the truth.
+    }
+  }
+
+  function replaceItem(asset) {
+    const index = state.items.findIndex((item) => item.id === asset.id);
+    if (index < 0) return;
+    state.items[index] = asset;
+    const old = elements.get(asset.id);
+    if (!old) return;
+    const hadFocus = old.contains(document.activeElement) ? document.activeElement.dataset.action : null;
+    const fresh = render(asset);
+    old.replaceWith(fresh);
+    if (hadFocus) fresh.querySelector(`[data-action="${hadFocus}"]`)?.focus();
+  }
+
+  function removeItem(id) {
+    const index = state.items.findIndex((item) => item.id === id);
+    if (index < 0) return;
+    const el = elements.get(id);
+    const hadFocus = el?.contains(document.activeElement);
+    state.items.splice(index, 1);
+    elements.delete(id);
+    el?.remove();
+    if (!state.items.length) {
+      renderItems();
+      if (hadFocus) search.focus();
+      return;
+    }
+    updateSummary();
+    if (hadFocus) {
+      const next = state.items[Math.min(index, state.items.length - 1)];
+      elements.get(next.id)?.querySelector('[data-action="open"]')?.focus();
+    }
+  }
+
+  // --- uploads ---------------------------------------------------------------------------
+  async function uploadTarget() {
+    if (projectId) return projectId;
+    if (state.project) return state.project;
+    if (!projects?.length) return null;
+    if (projects.length === 1) return projects[0].id;
+    const chosen = await chooseProject({
+      projects,
+      title: 'Upload to which project?',
+      body: 'Files belong to a project. Choose the one to add them to.',
+      confirmLabel: 'Choose files',
+    });
+    return chosen || null;
+  }
+
+  async function pickFiles() {
+    const target = await uploadTarget();
+    if (!target) return;
+    pendingTarget = target;
+    fileInput.click();
+  }
+
+  async function uploadFiles(files, target) {
+    const destination = target || (await uploadTarget());
+    if (!destination) return;
+    hiddenUploads = 0;
+    const { ok, failed } = await tray.uploadAll(files, destination);
+    if (own.aborted) return;
+    if (failed) {
+      toast(failed === 1 && ok === 0 ? 'The upload failed; the reason is in the list of uploads.' : `${failed} of ${ok + failed} uploads failed.`, { kind: 'error' });
+    } else if (hiddenUploads) {
+      toast(`${count(hiddenUploads, 'file')} uploaded; the current filters hide ${hiddenUploads === 1 ? 'it' : 'them'}.`, {
+        kind: 'info',
+        action: { label: 'Clear filters', run: clearFilters },
+      });
+    }
+  }
+
+  // --- item actions ----------------------------------------------------------------------
+  async function openAsset(asset) {
+    let viewer;
+    try {
+      viewer = await import('./viewer.js');
+    } catch {
+      window.open(asset.content_url, '_blank', 'noopener');
+      return;
+    }
+    const items = [...state.items];
+    const index = Math.max(0, items.findIndex((item) => item.id === asset.id));
+    viewer.openViewer({
+      items,
+      index,
+      actions: {
+        onChange: (changed, previous) => {
+          if (changed) {
+            replaceItem(changed);
+          } else {
+            const gone = previous?.id || previous;
+            if (typeof gone === 'string') removeItem(gone);
+            else reconcile();
+          }
+        },
+      },
+    });
+  }
+
+  /** After a deletion the viewer did not name: drop whatever no longer exists. */
+  async function reconcile() {
+    for (const item of [...state.items]) {
+      try {
+        await api.get(`/assets/${encodeURIComponent(item.id)}`, undefined, { signal: own });
+      } catch (error) {
+        if (error?.status === 404) removeItem(item.id);
+        if (own.aborted) return;
+      }
+    }
+  }
+
+  async function toggleFavorite(asset, button) {
+    const next = !asset.favorite;
+    button.setAttribute('aria-pressed', String(next));
+    try {
+      const updated = await api.patch(`/assets/${encodeURIComponent(asset.id)}`, { favorite: next }, { signal: own });
+      replaceItem(updated);
+      announce(next ? `${updated.name} added to favorites` : `${updated.name} removed from favorites`);
+    } catch (error) {
+      if (own.aborted) return;
+      button.setAttribute('aria-pressed', String(asset.favorite));
+      toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: () => toggleFavorite(asset, button) } });
+    }
+  }
+
+  function useAsReference(asset) {
+    const onItsPage = location.pathname === `/studio/${asset.project_id}`;
+    if (onItsPage) {
+      document.dispatchEvent(new CustomEvent('studio:use-reference', { detail: { asset } }));
+      return;
+    }
+    try {
+      sessionStorage.setItem(PENDING_REFERENCE, JSON.stringify(asset));
+    } catch {
+      // Storage blocked: the project opens without the reference.
+    }
+    go(`/studio/${encodeURIComponent(asset.project_id)}`);
+  }
+
+  function dragStart(asset, event) {
+    const dt = event.dataTransfer;
+    if (!dt) return;
+    const payload = { id: asset.id, project_id: asset.project_id, media_type: asset.media_type, thumbnail_url: asset.thumbnail_url, name: asset.name };
+    dt.setData(DRAG_TYPE, JSON.stringify(payload));
+    dt.setData('text/uri-list', new URL(asset.content_url, location.origin).href);
+    dt.effectAllowed = 'copy';
+    const img = event.currentTarget?.querySelector?.('img');
+    if (img && img.complete && dt.setDragImage) dt.setDragImage(img, 24, 24);
+    event.currentTarget?.classList?.add('is-dragging');
+  }
+
+  async function rename(asset) {
+    const input = h('input', { class: 'input', type: 'text', value: asset.name, maxlength: 255, autocomplete: 'off', required: true });
+    const name = field({ label: 'Name', name: 'name', input });
+    const alert = formAlert();
+    const save = h('button', { type: 'submit', class: 'button button--primary' }, 'Save');
+    let handle;
+    const form = h('form', { class: 'form', novalidate: true }, alert.el, name.el,
+      h('div', { class: 'dialog__actions' },
+        h('button', { type: 'button', class: 'button', onclick: () => handle.close() }, 'Cancel'), save));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      alert.hide();
+      const value = input.value.trim();
+      if (!value) {
+        name.setError('Give the asset a name.');
+        input.focus();
+        return;
+      }
+      if (value === asset.name) {
+        handle.close();
+        return;
+      }
+      await busy(save, async () => {
+        try {
+          const updated = await api.patch(`/assets/${encodeURIComponent(asset.id)}`, { name: value }, { signal: own });
+          replaceItem(updated);
+          handle.close(updated);
+          toast(`Renamed to “${updated.name}”.`, { kind: 'success' });
+        } catch (error) {
+          const errors = fieldErrors(error?.problem);
+          if (errors.name) {
+            name.setError(errors.name);
+            input.focus();
+          } else {
+            alert.show(errorMessage(error));
+          }
+        }
+      });
+    });
+    handle = openDialog({ title: 'Rename asset', content: form, initialFocus: () => input });
+    input.select();
+  }
+
+  async function removeAsset(asset) {
+    const ok = await confirmDialog({
+      title: `Delete “${asset.name}”?`,
+      body: 'The file is removed from storage and from this gallery. Generations that made it keep their record. This cannot be undone.',
+      confirmLabel: 'Delete',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await api.del(`/assets/${encodeURIComponent(asset.id)}`, { signal: own });
+      removeItem(asset.id);
+      toast(`Deleted “${asset.name}”.`, { kind: 'success' });
+    } catch (error) {
+      if (own.aborted) return;
+      if (error?.status === 404) {
+        removeItem(asset.id);
+        toast(`“${asset.name}” was already deleted.`, { kind: 'info' });
+        return;
+      }
+      toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: () => removeAsset(asset) } });
+    }
+  }
+}

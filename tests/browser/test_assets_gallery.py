@@ -1,0 +1,392 @@
+"""The asset gallery in a browser, on the Assets page (every project): uploading through it,
+filters, search, favorites, grid and list views, rename, delete, keyboard and drag, live updates,
+paging, "use as reference", and names full of markup shown as text."""
+
+import base64
+import json
+import re
+
+import io
+
+import httpx
+from PIL import Image, ImageOps
+from playwright.async_api import Locator, Page, expect
+
+from tests.browser.helpers import assert_accessible, screenshot
+from tests.support import media_samples
+from tests.support.full_stack import FullStack
+
+MARKUP = "<img src=x onerror=window.__x=1>"
+
+
+def _art(width: int, height: int, top: str, bottom: str, glow: str) -> bytes:
+    """A PNG that looks like something (a sky with a sun) for the screenshots."""
+    mask = Image.linear_gradient("L").resize((width, height))
+    picture = Image.composite(Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), mask)
+    sun = ImageOps.invert(Image.radial_gradient("L")).resize((width, height)).point(lambda v: max(0, v * 3 - 500))
+    picture = Image.composite(Image.new("RGB", (width, height), glow), picture, sun)
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()
+
+
+async def _project(client: httpx.AsyncClient, name: str) -> str:
+    response = await client.post("/api/v1/projects", json={"name": name})
+    assert response.status_code == 201, response.text
+    project_id: str = response.json()["id"]
+    return project_id
+
+
+async def _upload(
+    client: httpx.AsyncClient, project_id: str, name: str, data: bytes, content_type: str
+) -> dict[str, object]:
+    response = await client.post(
+        f"/api/v1/projects/{project_id}/assets", files={"file": (name, data, content_type)}
+    )
+    assert response.status_code == 201, response.text
+    asset: dict[str, object] = response.json()
+    return asset
+
+
+def _cards(page: Page) -> Locator:
+    return page.locator("article.asset-card")
+
+
+def _card(page: Page, name: str) -> Locator:
+    return _cards(page).filter(has=page.locator(".asset-card__name", has_text=name))
+
+
+async def test_uploading_through_the_gallery_asks_the_project_and_shows_the_card(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        await _project(client, "Moss and stone")
+        await _project(client, "Neon city")
+
+    await page.goto(studio.gateway + "/studio/assets")
+    await expect(page.get_by_role("heading", name="No assets yet")).to_be_visible()
+    await assert_accessible(page)
+
+    await page.get_by_role("button", name="Upload", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Upload to which project?")
+    await expect(dialog).to_be_visible()
+    await dialog.get_by_text("Neon city").click()
+    async with page.expect_file_chooser() as chooser_info:
+        await dialog.get_by_role("button", name="Choose files").click()
+    chooser = await chooser_info.value
+    await chooser.set_files(
+        [
+            {"name": f"{MARKUP}.png", "mimeType": "image/png", "buffer": media_samples.png(96, 64)},
+            {"name": "birdsong.wav", "mimeType": "audio/wav", "buffer": media_samples.wav(1.0)},
+        ]
+    )
+    card = _card(page, MARKUP)
+    try:
+        await expect(card).to_have_count(1)
+    except AssertionError:
+        await page.screenshot(path="/tmp/dbg.png")
+        print("MAIN", await page.locator("main").inner_text())
+        raise
+    thumb = card.locator("img.asset-thumb__img")
+    await expect(thumb).to_have_attribute("loading", "lazy")
+    await expect(thumb).to_have_attribute("width", "96")
+    await expect(thumb).to_have_attribute("height", "64")
+    await page.wait_for_function(
+        "() => [...document.querySelectorAll('.asset-thumb__img')].every((i) => i.naturalWidth > 0)"
+    )
+    await expect(card.locator(".asset-card__meta")).to_contain_text("96 × 64")
+    await expect(card.locator(".asset-card__project")).to_have_text("Neon city")
+    audio = _card(page, "birdsong")
+    await expect(audio.locator(".asset-thumb__placeholder--audio")).to_be_visible()
+    await expect(audio.locator(".asset-chip--time")).to_have_text("0:01")
+    await expect(page.locator(".upload-tray")).to_be_hidden()
+    # The name was shown as typed: no element made of it, nothing ran.
+    await expect(page.locator("main img[src=x]")).to_have_count(0)
+    assert await page.evaluate("() => window.__x") is None
+
+    # Files dropped on the gallery go to the filtered project without asking.
+    await page.get_by_role("combobox", name="Project").select_option(label="Neon city")
+    await expect(_cards(page)).to_have_count(2)
+    png = base64.b64encode(media_samples.png(40, 40, (20, 160, 90))).decode()
+    await page.evaluate(
+        """(b64) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+            const target = document.querySelector('.gallery__body');
+            for (const type of ['dragenter', 'dragover', 'drop']) {
+                target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+            }
+        }""",
+        png,
+    )
+    await expect(_card(page, "dropped")).to_have_count(1)
+    await expect(_cards(page)).to_have_count(3)
+    await expect(_cards(page).first).to_contain_text("dropped")
+
+
+async def test_type_filter_search_and_favorites_change_what_is_shown(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        moss = await _project(client, "Moss and stone")
+        neon = await _project(client, "Neon city")
+        pictures = {
+            "red fox.png": (moss, _art(480, 360, "#2b0f3a", "#f2703a", "#ffe3a3")),
+            "green moss.png": (moss, _art(360, 480, "#0d2b1e", "#6fae5b", "#e8ffd0")),
+            "dune.png": (moss, _art(480, 320, "#3a1c0b", "#e0a96d", "#fff4d6")),
+            "aurora.png": (neon, _art(480, 480, "#03101f", "#1b8f84", "#b6fff0")),
+            "blue sea.png": (neon, _art(512, 384, "#06153a", "#3d7bd9", "#d6e8ff")),
+            "ember.png": (neon, _art(384, 512, "#1a0505", "#b3261e", "#ffb199")),
+        }
+        for name, (project, data) in pictures.items():
+            await _upload(client, project, name, data, "image/png")
+        await _upload(client, neon, "birdsong.wav", media_samples.wav(2.0), "audio/wav")
+        await _upload(client, neon, "waves.mp4", media_samples.mp4(frames=20), "video/mp4")
+
+    await page.goto(studio.gateway + "/studio/assets")
+    await expect(_cards(page)).to_have_count(8)
+    await expect(page.locator(".gallery__summary")).to_have_text("8 assets")
+    await expect(_card(page, "waves").locator(".asset-chip--time")).to_have_text("0:02")
+    await assert_accessible(page)
+    await screenshot(page, "assets")
+
+    chips = page.get_by_role("group", name="Media type")
+    await chips.get_by_role("button", name="Audio").click()
+    await expect(_cards(page)).to_have_count(1)
+    await expect(_cards(page).first).to_contain_text("birdsong")
+    await chips.get_by_role("button", name="Video").click()
+    await expect(_cards(page)).to_have_count(1)
+    await expect(_cards(page).first).to_contain_text("waves")
+    await chips.get_by_role("button", name="Images").click()
+    await expect(_cards(page)).to_have_count(6)
+    await expect(chips.get_by_role("button", name="Images")).to_have_attribute("aria-pressed", "true")
+
+    await page.get_by_role("searchbox", name="Search assets").fill("fox")
+    await expect(_cards(page)).to_have_count(1)
+    await expect(_cards(page).first).to_contain_text("red fox")
+    await page.get_by_role("searchbox", name="Search assets").fill("nothing like this")
+    await expect(page.get_by_role("heading", name="No assets match")).to_be_visible()
+    await page.get_by_role("button", name="Clear filters").click()
+    await expect(_cards(page)).to_have_count(8)
+    await expect(chips.get_by_role("button", name="All")).to_have_attribute("aria-pressed", "true")
+
+    await page.get_by_role("combobox", name="Project").select_option(label="Moss and stone")
+    await expect(_cards(page)).to_have_count(3)
+    await page.get_by_role("combobox", name="Project").select_option(label="All projects")
+    await expect(_cards(page)).to_have_count(8)
+
+    star = page.get_by_role("button", name="Favorite blue sea")
+    await _card(page, "blue sea").hover()
+    await star.click()
+    await expect(star).to_have_attribute("aria-pressed", "true")
+    await page.get_by_role("button", name="Favorites").click()
+    await expect(_cards(page)).to_have_count(1)
+    await expect(_cards(page).first).to_contain_text("blue sea")
+    await page.reload()
+    await expect(_cards(page)).to_have_count(8)
+    await expect(page.get_by_role("button", name="Favorite blue sea")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    await expect(page.get_by_role("button", name="Favorite red fox")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+
+
+async def test_list_view_is_remembered_and_renames_and_deletes(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        moss = await _project(client, "Moss and stone")
+        await _upload(client, moss, "red fox.png", media_samples.png(320, 240), "image/png")
+        await _upload(client, moss, "birdsong.wav", media_samples.wav(2.0), "audio/wav")
+        await _upload(client, moss, "waves.mp4", media_samples.mp4(frames=20), "video/mp4")
+        await _upload(client, moss, "green moss.png", media_samples.png(64, 64), "image/png")
+
+    await page.goto(studio.gateway + "/studio/assets")
+    await expect(_cards(page)).to_have_count(4)
+    await page.get_by_role("button", name="List view").click()
+    rows = page.locator("tr.asset-row")
+    await expect(rows).to_have_count(4)
+    await expect(page.get_by_role("button", name="List view")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    await page.reload()
+    await expect(rows).to_have_count(4)
+    await expect(_cards(page)).to_have_count(0)
+    fox = rows.filter(has_text="red fox")
+    await expect(fox).to_contain_text("320 × 240")
+    await expect(fox).to_contain_text("Moss and stone")
+    await expect(rows.filter(has_text="waves")).to_contain_text("0:02")
+    await assert_accessible(page)
+    await screenshot(page, "assets-list")
+
+    # Rename: the API's own limit shows at the field; a name full of markup is kept as text.
+    await page.get_by_role("button", name="Rename red fox").click()
+    dialog = page.get_by_role("dialog", name="Rename asset")
+    name = dialog.get_by_label("Name")
+    await expect(name).to_be_focused()
+    await name.fill("   ")
+    await dialog.get_by_role("button", name="Save").click()
+    await expect(dialog.locator(".field__error")).to_have_text("Give the asset a name.")
+    await name.fill("x" * 300)
+    await name.evaluate("(el) => el.removeAttribute('maxlength')")
+    await name.fill("x" * 300)
+    await dialog.get_by_role("button", name="Save").click()
+    await expect(dialog.locator(".field__error")).to_contain_text("at most 255 characters")
+    await name.fill(f"{MARKUP} fox")
+    await dialog.get_by_role("button", name="Save").click()
+    await expect(dialog).to_be_hidden()
+    renamed = rows.filter(has_text=f"{MARKUP} fox")
+    await expect(renamed).to_have_count(1)
+    await expect(renamed.locator(".asset-row__title")).to_have_text(f"{MARKUP} fox")
+    await expect(page.locator("main img[src=x]")).to_have_count(0)
+    assert await page.evaluate("() => window.__x") is None
+
+    # Delete: asks first; Cancel keeps it, Delete removes it and says so.
+    await page.get_by_role("button", name="Delete birdsong").click()
+    confirm = page.get_by_role("alertdialog", name="Delete “birdsong.wav”?")
+    await expect(confirm.get_by_role("button", name="Cancel")).to_be_focused()
+    await confirm.get_by_role("button", name="Cancel").click()
+    await expect(rows).to_have_count(4)
+    await page.get_by_role("button", name="Delete birdsong").click()
+    await confirm.get_by_role("button", name="Delete").click()
+    await expect(rows).to_have_count(3)
+    await expect(page.locator("#toasts")).to_contain_text("Deleted “birdsong.wav”.")
+    # Focus moves to the item that took the deleted one's place.
+    await expect(renamed.get_by_role("button", name=f"Open {MARKUP} fox")).to_be_focused()
+    async with studio.client() as client:
+        listed = (await client.get("/api/v1/assets")).json()["items"]
+    assert sorted(item["name"] for item in listed) == sorted(
+        [f"{MARKUP} fox", "green moss.png", "waves.mp4"]
+    )
+
+
+async def test_cards_work_from_the_keyboard_and_carry_the_asset_when_dragged(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        moss = await _project(client, "Moss and stone")
+        await _upload(client, moss, "birdsong.wav", media_samples.wav(1.0), "audio/wav")
+        fox = await _upload(client, moss, "red fox.png", media_samples.png(320, 240), "image/png")
+
+    await page.goto(studio.gateway + "/studio/assets")
+    await expect(_cards(page)).to_have_count(2)
+    page_favorites = page.get_by_role("button", name="Favorites")
+    await page_favorites.focus()
+    await page.keyboard.press("Tab")  # the summary is not focusable: the first card is next
+    open_fox = page.get_by_role("button", name="Open red fox")
+    await expect(open_fox).to_be_focused()
+    outline = await page.locator(".asset-card__frame").first.evaluate(
+        "(el) => getComputedStyle(el).outlineStyle"
+    )
+    assert outline == "solid"
+    actions = _card(page, "red fox").locator(".asset-card__actions")
+    await expect(actions).to_have_css("opacity", "1")
+    for role, name in (
+        ("button", "Favorite red fox"),
+        ("link", "Download red fox"),
+        ("button", "Use red fox.png as reference"),
+        ("button", "Rename red fox"),
+        ("button", "Delete red fox"),
+    ):
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_role(role, name=name)).to_be_focused()  # type: ignore[arg-type]
+    await expect(page.get_by_role("link", name="Download red fox")).to_have_attribute(
+        "href", f"/api/v1/assets/{fox['id']}/content?download=1"
+    )
+    # Enter on the card opens the viewer at that asset; arrows move; Escape closes and focus
+    # comes back to the card.
+    await open_fox.focus()
+    await page.keyboard.press("Enter")
+    viewer = page.locator("dialog.dialog--viewer")
+    await expect(viewer).to_be_visible()
+    await expect(viewer.locator(".dialog__title")).to_contain_text("red fox.png")
+    await page.keyboard.press("ArrowRight")
+    await expect(viewer.locator(".dialog__title")).to_contain_text("birdsong.wav")
+    await page.keyboard.press("Escape")
+    await expect(viewer).to_have_count(0)
+    await expect(open_fox).to_be_focused()
+
+    await page.get_by_role("button", name="Rename red fox").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("dialog", name="Rename asset")).to_be_visible()
+    await page.keyboard.press("Escape")
+    await expect(page.get_by_role("button", name="Rename red fox")).to_be_focused()
+
+    data = await page.evaluate(
+        """() => {
+            const card = document.querySelector('article.asset-card');
+            const dt = new DataTransfer();
+            card.dispatchEvent(new DragEvent('dragstart', { dataTransfer: dt, bubbles: true }));
+            return { asset: dt.getData('application/x-studio-asset'), uri: dt.getData('text/uri-list') };
+        }"""
+    )
+    assert json.loads(data["asset"]) == {
+        "id": fox["id"],
+        "project_id": moss,
+        "media_type": "image",
+        "thumbnail_url": f"/api/v1/assets/{fox['id']}/thumbnail",
+        "name": "red fox.png",
+    }
+    assert data["uri"] == f"{studio.gateway}/api/v1/assets/{fox['id']}/content"
+    assert await _cards(page).first.get_attribute("draggable") == "true"
+
+
+async def test_use_as_reference_from_the_assets_page_opens_the_project_with_it(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        moss = await _project(client, "Moss and stone")
+        fox = await _upload(client, moss, "red fox.png", media_samples.png(64, 64), "image/png")
+    await page.goto(studio.gateway + "/studio/assets")
+    await _card(page, "red fox").hover()
+    await page.get_by_role("button", name="Use red fox.png as reference").click()
+    await expect(page).to_have_url(re.compile(rf"/studio/{moss}$"))
+    stored = await page.evaluate("() => sessionStorage.getItem('studio.pendingReference')")
+    # The project page takes it on mount; if it has not yet, it is still waiting there.
+    if stored is not None:
+        assert json.loads(stored)["id"] == fox["id"]
+
+
+async def test_assets_made_elsewhere_appear_and_go_without_a_reload(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        moss = await _project(client, "Moss and stone")
+        await _upload(client, moss, "first.png", media_samples.png(64, 64), "image/png")
+        await page.goto(studio.gateway + "/studio/assets")
+        await expect(_cards(page)).to_have_count(1)
+        await page.get_by_role("group", name="Media type").get_by_role("button", name="Images").click()
+        await expect(_cards(page)).to_have_count(1)
+
+        made = await _upload(client, moss, "from the api.png", media_samples.png(80, 60), "image/png")
+        await _upload(client, moss, "hidden by the filter.wav", media_samples.wav(0.5), "audio/wav")
+        await expect(_cards(page)).to_have_count(2)
+        await expect(_cards(page).first).to_contain_text("from the api")
+        await expect(page.locator(".gallery__summary")).to_have_text("2 assets")
+
+        response = await client.delete(f"/api/v1/assets/{made['id']}")
+        assert response.status_code == 204
+        await expect(_card(page, "from the api")).to_have_count(0)
+        await expect(_cards(page)).to_have_count(1)
+
+
+async def test_the_first_page_shows_fifty_and_more_load_on_scrolling(
+    studio: FullStack, page: Page
+) -> None:
+    sample = media_samples.png(32, 32)
+    async with studio.client() as client:
+        moss = await _project(client, "Moss and stone")
+        for i in range(70):
+            await _upload(client, moss, f"tile {i:02d}.png", sample, "image/png")
+
+    await page.goto(studio.gateway + "/studio/assets")
+    await expect(_cards(page)).to_have_count(50)
+    await expect(page.locator(".gallery__summary")).to_have_text("50 assets+")
+    await expect(_cards(page).first).to_contain_text("tile 69")
+    await page.locator(".gallery .sentinel").scroll_into_view_if_needed()
+    await expect(_cards(page)).to_have_count(70)
+    await expect(page.locator(".gallery__summary")).to_have_text("70 assets")
+    await expect(_cards(page).last).to_contain_text("tile 00")
+    await expect(page.get_by_role("button", name="Load more")).to_be_hidden()
