@@ -1,7 +1,91 @@
-// The generations page. Minimal until its own module lands.
+// Generations (/studio/generations): every generation of the person, across projects, newest
+// first, filtered by status and type, loading more as the list scrolls. Each card names its
+// project and links to it.
 
+import { api } from '../api.js';
 import { h } from '../dom.js';
+import { createHistory } from '../components/history.js';
+import { loadModels, loadTypes, typeLabel } from '../components/catalog.js';
+import { emptyState } from '../ui/empty.js';
+import { field } from '../ui/forms.js';
 
-export async function render(main) {
-  main.append(h('section', { class: 'page', 'aria-label': 'Generations' }));
+const STATUSES = [['', 'All statuses'], ['pending', 'Pending'], ['processing', 'Processing'], ['completed', 'Completed'], ['failed', 'Failed'], ['cancelled', 'Cancelled']];
+
+export async function render(main, _params, ctx) {
+  const filters = { status: ctx.query.get('status') || '', type: ctx.query.get('type') || '' };
+  let types = null;
+  const names = new Map(); // project id → name (or a promise while asked)
+  let listed = false;
+
+  const statusSelect = h('select', { class: 'select' }, STATUSES.map(([value, label]) => h('option', { value }, label)));
+  statusSelect.value = filters.status;
+  const typeSelect = h('select', { class: 'select' }, h('option', { value: '' }, 'All types'));
+  typeSelect.value = filters.type;
+  const toolbar = h('div', { class: 'page__toolbar generations-toolbar' },
+    field({ label: 'Status', name: 'status', input: statusSelect }).el,
+    field({ label: 'Type', name: 'type', input: typeSelect }).el);
+
+  const history = createHistory({
+    filters,
+    live: ctx.live,
+    signal: ctx.signal,
+    showProject: true,
+    projectName,
+    typeLabel: (type) => typeLabel(types, type),
+    empty: (query) => (query.status || query.type
+      ? emptyState({
+        icon: 'search',
+        title: 'No generations match these filters',
+        body: 'Try another status or type.',
+        action: { label: 'Clear filters', icon: 'close', primary: false, run: () => { statusSelect.value = ''; typeSelect.value = ''; apply(); } },
+      })
+      : emptyState({
+        icon: 'sparkles',
+        title: 'No generations yet',
+        body: 'Open a project and generate an image, a video or a sound: everything you make is listed here.',
+        action: { label: 'Go to projects', href: '/studio', icon: 'folder' },
+      })),
+  });
+
+  main.append(h('section', { class: 'page generations', 'aria-labelledby': 'page-title' }, toolbar, history.el));
+
+  statusSelect.addEventListener('change', apply);
+  typeSelect.addEventListener('change', apply);
+
+  Promise.all([loadTypes(), loadModels()]).then(([loaded]) => {
+    types = loaded;
+    typeSelect.append(...loaded.map((t) => h('option', { value: t.id }, t.label)));
+    typeSelect.value = filters.type;
+    history.refreshAll();
+  }).catch(() => {});
+  api.get('/projects', { limit: 100 }, { signal: ctx.signal }).then((page) => {
+    for (const project of page.items) names.set(project.id, project.name);
+  }).catch(() => {}).finally(() => {
+    listed = true;
+    history.refreshAll();
+  });
+
+  return () => history.destroy();
+
+  function apply() {
+    filters.status = statusSelect.value;
+    filters.type = typeSelect.value;
+    const query = new URLSearchParams();
+    if (filters.status) query.set('status', filters.status);
+    if (filters.type) query.set('type', filters.type);
+    const qs = query.toString();
+    window.history.replaceState(null, '', `/studio/generations${qs ? `?${qs}` : ''}`);
+    history.setFilters(filters);
+  }
+
+  function projectName(id) {
+    const known = names.get(id);
+    if (typeof known === 'string') return known;
+    if (!known && listed) {
+      names.set(id, api.get(`/projects/${encodeURIComponent(id)}`, undefined, { signal: ctx.signal })
+        .then((project) => { names.set(id, project.name); history.refreshAll(); })
+        .catch(() => names.set(id, 'Deleted project')));
+    }
+    return null;
+  }
 }

@@ -1,12 +1,200 @@
-// The project page (ProjectStudio). Minimal until its own module lands.
+// The project page (ProjectStudio): the description bar (rename, delete), the generation panel
+// on the left (5/12) and History | Assets tabs on the right (7/12); stacked on phones.
 
-import { api } from '../api.js';
-import { h } from '../dom.js';
+import { api, errorMessage } from '../api.js';
+import { h, replace } from '../dom.js';
 import { prefs } from '../store.js';
+import { createPanel } from '../components/generation-panel.js';
+import { createHistory } from '../components/history.js';
+import { createTabs } from '../components/tabs.js';
+import { loadModels, loadTypes, typeLabel } from '../components/catalog.js';
+import { confirmDialog } from '../ui/confirm.js';
+import { emptyState } from '../ui/empty.js';
+import { count, dateTime, relativeTime } from '../ui/format.js';
+import { field, formAlert, showProblem } from '../ui/forms.js';
+import { icon } from '../ui/icons.js';
+import { skeletonCard, skeletonGrid } from '../ui/skeleton.js';
+import { toast } from '../ui/toast.js';
 
 export async function render(main, { id }, ctx) {
-  const project = await api.get(`/projects/${encodeURIComponent(id)}`, undefined, { signal: ctx.signal });
+  let types = null;
+  Promise.all([loadTypes(), loadModels()]).then(([t]) => { types = t; history.refreshAll(); }).catch(() => {});
+  let panel = null;
+  const history = createHistory({
+    projectId: id,
+    live: ctx.live,
+    signal: ctx.signal,
+    typeLabel: (type) => typeLabel(types, type),
+    empty: () => emptyState({
+      icon: 'sparkles',
+      title: 'No generations yet',
+      body: 'Pick a type, write a prompt and press Generate. Results appear here while they render.',
+      action: { label: 'Write a prompt', icon: 'wand', run: () => panel?.focusPrompt() },
+    }),
+  });
+
+  let project;
+  try {
+    project = await api.get(`/projects/${encodeURIComponent(id)}`, undefined, { signal: ctx.signal });
+  } catch (error) {
+    history.destroy();
+    throw error;
+  }
   prefs.lastProjectId = project.id;
-  ctx.setHeader({ title: project.name, breadcrumbs: [{ label: 'Projects', href: '/studio' }, { label: project.name }] });
-  main.append(h('section', { class: 'page' }, project.description && h('p', { class: 'muted' }, project.description)));
+  setTitle(project);
+
+  panel = createPanel({
+    projectId: project.id,
+    query: ctx.query,
+    signal: ctx.signal,
+    onCreated: (generation) => {
+      tabs.select('history');
+      history.add(generation);
+    },
+  });
+
+  const galleryPanel = h('div', { class: 'studio__gallery' });
+  let gallery = null;
+  const tabs = createTabs({
+    label: 'Project views',
+    tabs: [
+      { id: 'history', label: 'History', panel: history.el },
+      { id: 'assets', label: 'Assets', panel: galleryPanel },
+    ],
+    onSelect: (tab) => { if (tab === 'assets' && !gallery) mountAssets(); },
+  });
+
+  const bar = descriptionBar();
+  main.append(h('div', { class: 'studio' },
+    bar.el,
+    h('div', { class: 'studio__grid' },
+      h('aside', { class: 'studio__panel' }, panel.el),
+      h('div', { class: 'studio__results' }, tabs.list, tabs.panels))));
+  panel.focusPrompt();
+
+  const offs = [
+    ctx.live.on('project.deleted', (data) => {
+      if (data?.project_id !== project.id) return;
+      toast('This project was deleted.', { kind: 'info' });
+      ctx.navigate('/studio', { replace: true });
+    }),
+  ];
+
+  return () => {
+    offs.forEach((off) => off());
+    history.destroy();
+    panel.destroy();
+    try {
+      if (typeof gallery === 'function') gallery();
+      else gallery?.destroy?.();
+    } catch (error) {
+      console.error('gallery cleanup failed', error);
+    }
+  };
+
+  function setTitle(value) {
+    ctx.setHeader({ title: value.name, breadcrumbs: [{ label: 'Projects', href: '/studio' }, { label: value.name }] });
+  }
+
+  async function mountAssets() {
+    gallery = true;
+    replace(galleryPanel, skeletonGrid(6, skeletonCard));
+    let module = null;
+    try {
+      module = await import('../components/gallery.js');
+    } catch {
+      module = null;
+    }
+    if (ctx.signal.aborted) return;
+    if (!module?.mountGallery) {
+      gallery = null;
+      replace(galleryPanel, emptyState({
+        icon: 'assets',
+        title: 'The gallery is on its way',
+        body: 'This project’s files will show here. Meanwhile, completed generations open from the History tab.',
+        action: { label: 'Try again', icon: 'refresh', primary: false, run: () => { gallery = null; mountAssets(); } },
+        headingLevel: 'h3',
+      }));
+      return;
+    }
+    replace(galleryPanel);
+    gallery = await module.mountGallery(galleryPanel, { projectId: project.id, project, signal: ctx.signal, live: ctx.live, navigate: ctx.navigate, embedded: true });
+  }
+
+  function descriptionBar() {
+    const text = h('div', { class: 'project-bar__text' });
+    const actions = h('div', { class: 'project-bar__actions' },
+      h('button', { type: 'button', class: 'button button--ghost button--sm', onclick: () => edit() }, icon('wand', { size: 'sm' }), 'Rename'),
+      h('button', { type: 'button', class: 'button button--ghost button--sm', onclick: () => remove() }, icon('trash', { size: 'sm' }), 'Delete'));
+    const el = h('div', { class: 'project-bar' }, text, actions);
+    show();
+    return { el };
+
+    function show() {
+      const activity = project.last_activity_at || project.updated_at || project.created_at;
+      replace(text,
+        h('p', { class: ['project-bar__description', !project.description && 'muted'] }, project.description || 'No description yet.'),
+        h('p', { class: 'project-bar__stats' },
+          count(project.generation_count, 'generation'), ' · ', count(project.asset_count, 'asset'), ' · ',
+          h('time', { datetime: activity, title: dateTime(activity) }, `active ${relativeTime(activity)}`)));
+      actions.hidden = false;
+    }
+
+    function edit() {
+      const alert = formAlert();
+      const name = field({ label: 'Name', name: 'name', input: h('input', { class: 'input', value: project.name, required: true, autocomplete: 'off' }) });
+      const description = field({ label: 'Description', name: 'description', optional: true, input: h('textarea', { class: 'textarea textarea--short', rows: 2, value: project.description || '' }) });
+      const save = h('button', { type: 'submit', class: 'button button--primary button--sm' }, icon('check', { size: 'sm' }), 'Save');
+      const cancel = h('button', { type: 'button', class: 'button button--sm', onclick: () => close() }, 'Cancel');
+      const form = h('form', { class: 'project-bar__form', novalidate: true }, alert.el, name.el, description.el, h('div', { class: 'form__actions' }, save, cancel));
+      form.addEventListener('keydown', (event) => { if (event.key === 'Escape') { event.preventDefault(); close(); } });
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const value = name.input.value.trim();
+        if (!value) {
+          name.setError('Give the project a name.');
+          name.input.focus();
+          return;
+        }
+        save.setAttribute('aria-busy', 'true');
+        try {
+          project = await api.patch(`/projects/${encodeURIComponent(project.id)}`, { name: value, description: description.input.value.trim() });
+          setTitle(project);
+          toast('Project updated', { kind: 'success' });
+          close();
+        } catch (error) {
+          showProblem(form, error, alert);
+        } finally {
+          save.removeAttribute('aria-busy');
+        }
+      });
+      actions.hidden = true;
+      replace(text, form);
+      name.input.focus();
+      name.input.select();
+
+      function close() {
+        show();
+        actions.querySelector('button').focus();
+      }
+    }
+
+    async function remove() {
+      const sure = await confirmDialog({
+        title: `Delete “${project.name}”?`,
+        body: 'Its generations and files are deleted with it, and running generations are cancelled. This cannot be undone.',
+        confirmLabel: 'Delete project',
+        danger: true,
+      });
+      if (!sure) return;
+      try {
+        await api.del(`/projects/${encodeURIComponent(project.id)}`);
+        if (prefs.lastProjectId === project.id) prefs.lastProjectId = null;
+        toast(`“${project.name}” deleted`, { kind: 'success' });
+        ctx.navigate('/studio');
+      } catch (error) {
+        toast(errorMessage(error), { kind: 'error' });
+      }
+    }
+  }
 }

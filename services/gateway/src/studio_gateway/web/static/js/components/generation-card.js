@@ -1,0 +1,275 @@
+// One generation in a history: status (icon and words), media, prompt, model, type, times and
+// the actions that fit its status. Updated in place as events arrive (focus is kept).
+//
+//   const el = generationCard(generation, { typeLabel, onAction, showProject, projectName });
+//   updateCard(el, newer);   // el.generation is the current record
+
+import { api } from '../api.js';
+import { h, replace, uniqueId } from '../dom.js';
+import { dateTime, duration, relativeTime } from '../ui/format.js';
+import { icon } from '../ui/icons.js';
+import { MEDIA_ICONS, modelName } from './catalog.js';
+
+export const ACTIVE = new Set(['pending', 'processing']);
+const THUMB_MAX = 512;
+
+const STATUS = {
+  pending: { icon: 'clock', label: 'Pending', tone: 'info' },
+  processing: { icon: 'loader', label: 'Processing', tone: 'accent' },
+  completed: { icon: 'check-circle', label: 'Completed', tone: 'success' },
+  failed: { icon: 'alert', label: 'Failed', tone: 'danger' },
+  cancelled: { icon: 'x-circle', label: 'Cancelled', tone: '' },
+};
+
+/** A generation's outputs as (partial) API Asset objects, for the viewer. */
+export function outputsAsAssets(generation) {
+  return (generation.outputs || []).map((output) => {
+    const id = output.asset_id;
+    return {
+      id,
+      project_id: generation.project_id,
+      generation_id: generation.id,
+      media_type: output.media_type,
+      content_type: output.content_type,
+      size: output.size,
+      width: output.width ?? null,
+      height: output.height ?? null,
+      duration: output.duration ?? null,
+      prompt: generation.prompt,
+      name: `${generation.id}-${output.index}.${extension(output.content_type)}`,
+      favorite: false,
+      content_url: api.url(`/assets/${encodeURIComponent(id)}/content`),
+      thumbnail_url: output.media_type === 'image' ? api.url(`/assets/${encodeURIComponent(id)}/thumbnail`) : null,
+    };
+  });
+}
+
+export function statusText(generation) {
+  const status = STATUS[generation.status] || STATUS.pending;
+  const progress = generation.progress || {};
+  if (generation.status === 'processing' && progress.percent !== null && progress.percent !== undefined) {
+    return `${status.label} ${Math.round(progress.percent)}%`;
+  }
+  if (ACTIVE.has(generation.status) && progress.queue_position !== null && progress.queue_position !== undefined) {
+    return `${status.label} · #${progress.queue_position + 1} in queue`;
+  }
+  return status.label;
+}
+
+export function generationCard(generation, options) {
+  const promptId = uniqueId('gen-prompt');
+  const el = h('article', { class: 'gen-card', dataset: { id: generation.id }, 'aria-labelledby': promptId });
+  el.parts = {
+    media: h('div', { class: 'gen-card__media' }),
+    status: h('span', { class: 'gen-card__status' }),
+    time: h('time', { class: 'gen-card__time' }),
+    prompt: h('p', { class: 'gen-card__prompt', id: promptId }),
+    meta: h('p', { class: 'gen-card__meta' }),
+    error: h('p', { class: 'gen-card__error', hidden: true }),
+    project: h('p', { class: 'gen-card__project', hidden: true }),
+    actions: h('div', { class: 'gen-card__actions' }),
+  };
+  el.options = options;
+  const { parts } = el;
+  el.append(parts.media, h('div', { class: 'gen-card__body' },
+    h('div', { class: 'gen-card__head' }, parts.status, parts.time),
+    parts.prompt, parts.meta, parts.error, parts.project, parts.actions));
+  el.keys = {};
+  updateCard(el, generation);
+  return el;
+}
+
+export function updateCard(el, generation) {
+  const { parts, options, keys } = el;
+  const before = el.generation;
+  el.generation = generation;
+  el.dataset.status = generation.status;
+  const active = ACTIVE.has(generation.status);
+
+  const statusKey = statusText(generation);
+  if (keys.status !== statusKey) {
+    keys.status = statusKey;
+    const status = STATUS[generation.status] || STATUS.pending;
+    replace(parts.status, h('span', { class: ['badge', status.tone && `badge--${status.tone}`, 'gen-card__badge'] },
+      icon(status.icon, { size: 'sm', class: generation.status === 'processing' ? 'icon--spin' : null }), statusKey));
+  }
+
+  const mediaKey = `${generation.status}:${(generation.outputs || []).map((o) => o.asset_id).join(',')}`;
+  if (keys.media !== mediaKey) {
+    keys.media = mediaKey;
+    keep(el, parts.media, () => replace(parts.media, media(el, generation)));
+  }
+  if (active) updateProgress(el, generation);
+
+  if (keys.prompt !== generation.prompt) {
+    keys.prompt = generation.prompt;
+    parts.prompt.textContent = generation.prompt || 'No prompt';
+    parts.prompt.classList.toggle('gen-card__prompt--empty', !generation.prompt);
+    parts.prompt.title = generation.prompt || '';
+  }
+  parts.time.dateTime = generation.created_at;
+  parts.time.title = dateTime(generation.created_at);
+  parts.time.textContent = relativeTime(generation.created_at);
+  updateMeta(el);
+
+  const message = generation.status === 'failed' ? (generation.error?.message || 'The generation failed.') : '';
+  parts.error.hidden = !message;
+  if (message) replace(parts.error, icon('alert', { size: 'sm' }), h('span', message));
+
+  if (options.showProject) {
+    const name = options.projectName?.(generation.project_id);
+    parts.project.hidden = false;
+    replace(parts.project, icon('folder', { size: 'sm' }),
+      h('a', { href: `/studio/${encodeURIComponent(generation.project_id)}` }, name || 'Open project'));
+  }
+
+  const actionsKey = `${generation.status}:${generation.outputs?.length || 0}`;
+  if (keys.actions !== actionsKey) {
+    keys.actions = actionsKey;
+    keep(el, parts.actions, () => replace(parts.actions, actions(el, generation)));
+  }
+  return before;
+}
+
+/** The elapsed time, ticking for active cards (called every second by the history). */
+export function updateMeta(el) {
+  const generation = el.generation;
+  const bits = [modelName(generation.model_id), el.options.typeLabel?.(generation.type) || generation.type];
+  const elapsed = elapsedSeconds(generation);
+  if (elapsed !== null) bits.push(ACTIVE.has(generation.status) ? `${duration(elapsed, { words: true })} so far` : `took ${duration(elapsed, { words: true })}`);
+  const text = bits.join(' · ');
+  if (el.parts.meta.textContent !== text) el.parts.meta.textContent = text;
+}
+
+export function refreshTime(el) {
+  el.parts.time.textContent = relativeTime(el.generation.created_at);
+}
+
+function elapsedSeconds(generation) {
+  const start = Date.parse(generation.created_at);
+  if (Number.isNaN(start)) return null;
+  if (ACTIVE.has(generation.status)) return Math.max(0, (Date.now() - start) / 1000);
+  const end = Date.parse(generation.completed_at);
+  if (Number.isNaN(end)) return null;
+  return Math.max(0, (end - start) / 1000);
+}
+
+/** Run `change` on a part, then put focus back on the same action if it was inside. */
+function keep(el, part, change) {
+  const focused = part.contains(document.activeElement) ? document.activeElement.dataset.action : null;
+  change();
+  if (!focused) return;
+  const again = part.querySelector(`[data-action="${focused}"]`);
+  (again || el.parts.actions.querySelector('button, a') || el).focus?.();
+}
+
+function media(el, generation) {
+  const outputs = generation.outputs || [];
+  if (generation.status === 'completed' && outputs.length) {
+    const images = outputs.filter((o) => o.media_type === 'image');
+    const view = (index) => el.options.onAction('view', generation, { index });
+    if (images.length) {
+      const shown = images.slice(0, 4);
+      return h('button', {
+        type: 'button',
+        class: ['gen-card__view', shown.length > 1 && `gen-card__view--grid gen-card__view--${shown.length}`],
+        dataset: { action: 'view-media' },
+        'aria-label': `View ${outputs.length > 1 ? `${outputs.length} images` : 'image'}`,
+        onclick: () => view(0),
+      }, shown.map(thumbnail), outputs.length > 4 && h('span', { class: 'gen-card__more' }, `+${outputs.length - 4}`));
+    }
+    const first = outputs[0];
+    return h('button', {
+      type: 'button',
+      class: 'gen-card__view gen-card__placeholder',
+      dataset: { action: 'view-media' },
+      'aria-label': `View ${first.media_type === 'model3d' ? '3D model' : first.media_type}`,
+      onclick: () => view(0),
+    },
+    h('span', { class: 'gen-card__placeholder-icon' }, icon(first.media_type === 'video' ? 'play' : MEDIA_ICONS[first.media_type] || 'file')),
+    h('span', { class: 'gen-card__placeholder-text' }, mediaCaption(first)));
+  }
+  if (ACTIVE.has(generation.status)) {
+    el.progress = h('progress', { class: 'gen-card__progress', max: 100, 'aria-label': 'Progress' });
+    el.log = h('span', { class: 'gen-card__log' });
+    return h('div', { class: 'gen-card__placeholder gen-card__placeholder--active' },
+      h('span', { class: 'gen-card__placeholder-icon' }, icon('sparkles')),
+      el.progress, el.log);
+  }
+  const failed = generation.status === 'failed';
+  return h('div', { class: ['gen-card__placeholder', failed && 'gen-card__placeholder--failed'] },
+    h('span', { class: 'gen-card__placeholder-icon' }, icon(failed ? 'alert' : 'x-circle')),
+    h('span', { class: 'gen-card__placeholder-text' }, failed ? 'No result' : 'Cancelled'));
+}
+
+function updateProgress(el, generation) {
+  if (!el.progress) return;
+  const percent = generation.progress?.percent;
+  if (percent === null || percent === undefined) el.progress.removeAttribute('value');
+  else el.progress.value = percent;
+  const logs = generation.progress?.logs || [];
+  const queue = generation.progress?.queue_position;
+  el.log.textContent = logs.length ? logs[logs.length - 1]
+    : queue !== null && queue !== undefined ? `Position ${queue + 1} in queue`
+      : generation.status === 'pending' ? 'Waiting for a worker' : 'Starting';
+}
+
+function thumbnail(output) {
+  const w = output.width || THUMB_MAX;
+  const hgt = output.height || THUMB_MAX;
+  const scale = Math.min(1, THUMB_MAX / Math.max(w, hgt));
+  const img = h('img', {
+    src: api.url(`/assets/${encodeURIComponent(output.asset_id)}/thumbnail`),
+    alt: '',
+    width: Math.round(w * scale),
+    height: Math.round(hgt * scale),
+    loading: 'lazy',
+    decoding: 'async',
+  });
+  img.addEventListener('error', () => img.classList.add('gen-card__img--broken'), { once: true });
+  return img;
+}
+
+function mediaCaption(output) {
+  const kind = { video: 'Video', audio: 'Audio', model3d: '3D model' }[output.media_type] || 'File';
+  return output.duration ? `${kind} · ${duration(output.duration)}` : kind;
+}
+
+function actions(el, generation) {
+  const act = (name) => (event) => el.options.onAction(name, generation, { button: event.currentTarget });
+  const iconButton = (name, iconName, label) => h('button', {
+    type: 'button', class: 'button button--ghost button--icon button--sm', title: label, dataset: { action: name }, onclick: act(name),
+  }, icon(iconName, { label, size: 'sm' }));
+  const textButton = (name, iconName, label) => h('button', {
+    type: 'button', class: 'button button--sm', dataset: { action: name }, onclick: act(name),
+  }, icon(iconName, { size: 'sm' }), label);
+  const out = [];
+  const outputs = generation.outputs || [];
+  if (ACTIVE.has(generation.status)) {
+    out.push(textButton('cancel', 'x-circle', 'Cancel'));
+    return out;
+  }
+  if (generation.status === 'completed' && outputs.length) {
+    out.push(iconButton('view', 'eye', 'View'));
+    const first = outputs[0];
+    out.push(h('a', {
+      class: 'button button--ghost button--icon button--sm',
+      href: api.url(`/assets/${encodeURIComponent(first.asset_id)}/content`, { download: 1 }),
+      download: '',
+      title: 'Download',
+      dataset: { action: 'download' },
+    }, icon('download', { label: 'Download', size: 'sm' })));
+  } else {
+    out.push(textButton('retry', 'refresh', 'Retry'));
+  }
+  out.push(iconButton('remix', 'wand', 'Remix'));
+  out.push(iconButton('template', 'templates', 'Save as template'));
+  out.push(h('span', { class: 'gen-card__spacer' }));
+  out.push(iconButton('delete', 'trash', 'Delete'));
+  return out;
+}
+
+function extension(contentType) {
+  const sub = String(contentType || '').split('/')[1] || 'bin';
+  return { 'gltf-binary': 'glb', 'x-wav': 'wav', wave: 'wav', mpeg: 'mp3', quicktime: 'mov' }[sub] || sub.replace(/[^a-z0-9]/gi, '');
+}

@@ -1,0 +1,333 @@
+// generation-panel: type (radio group of the seven types), model card (opens the model dialog),
+// references for types that take inputs, the prompt (Ctrl/Cmd+Enter generates), advanced
+// settings built from the model's schema, and Generate (busy only while the POST is in flight,
+// so several can be queued). Settings are remembered per project; ?type=, ?template=,
+// ?starter=, 'studio:remix' and 'studio:use-reference' fill it.
+//
+//   const panel = createPanel({ projectId, query, signal, onCreated(generation) });
+//   aside.append(panel.el); panel.focusPrompt(); … panel.destroy();
+
+import { api, errorMessage, fieldErrors } from '../api.js';
+import { debounce, h, replace, uniqueId } from '../dom.js';
+import { prefs } from '../store.js';
+import { field, formAlert, showProblem } from '../ui/forms.js';
+import { icon } from '../ui/icons.js';
+import { skeleton } from '../ui/skeleton.js';
+import { announce, toast } from '../ui/toast.js';
+import { TYPE_ICONS, defaultModel, getModel, loadModels, loadTypes, mediaParams, referenceLimit } from './catalog.js';
+import { PENDING_REFERENCE, PENDING_REMIX, takePending } from './handoff.js';
+import { KEY_HELP, modelBadges, openModelDialog } from './model-dialog.js';
+import { paramsForm } from './panel-params.js';
+import { referencesInput } from './panel-references.js';
+
+const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+
+export function createPanel({ projectId, query = new URLSearchParams(), signal, onCreated = () => {} }) {
+  const saved = prefs.panelSettings(projectId) || {};
+  const state = {
+    type: saved.type || 'text-to-image',
+    modelByType: { ...(saved.modelByType || {}) },
+    paramsByModel: { ...(saved.paramsByModel || {}) },
+  };
+  let types = [];
+  let models = [];
+  let model = null;
+  let params = null;
+
+  const alert = formAlert();
+  const typeLabelId = uniqueId('type-label');
+  const typeGroup = h('div', { class: 'type-picker', role: 'radiogroup', 'aria-labelledby': typeLabelId },
+    Array.from({ length: 7 }, () => skeleton('text', 'type-picker__skeleton')));
+  const modelButton = h('button', { type: 'button', class: 'model-card', 'aria-haspopup': 'dialog', disabled: true, onclick: () => chooseModel() },
+    skeleton('title'));
+  const modelError = h('p', { class: 'field__error' });
+  const modelField = h('div', { class: 'field', dataset: { field: 'model_id' } },
+    h('span', { class: 'field__label' }, 'Model'), modelButton, modelError);
+  modelField.fieldApi = {
+    input: modelButton,
+    setError(message) { replace(modelError, message ? [icon('alert', { size: 'sm' }), h('span', message)] : []); },
+  };
+  const refs = referencesInput({ projectId, signal, onChange: () => remember() });
+  refs.el.hidden = true;
+  const promptInput = h('textarea', {
+    class: 'textarea gen-panel__prompt',
+    rows: 4,
+    placeholder: 'Describe what to make: subject, style, light, mood…',
+    value: saved.prompt || '',
+  });
+  const prompt = field({ label: 'Prompt', name: 'prompt', input: promptInput, hint: `${IS_MAC ? '⌘' : 'Ctrl'} + Enter to generate` });
+  const paramsSlot = h('div', { class: 'gen-panel__params' });
+  const reset = h('button', { type: 'button', class: 'button button--ghost button--sm', onclick: () => { params?.reset(); remember(); announce('Settings reset to the model’s defaults'); } },
+    icon('refresh', { size: 'sm' }), 'Reset to defaults');
+  const advanced = h('details', { class: 'gen-panel__advanced', open: Boolean(saved.advancedOpen) },
+    h('summary', { class: 'gen-panel__summary' }, icon('sliders', { size: 'sm' }), h('span', 'Advanced settings'), icon('chevron-down', { size: 'sm', class: 'gen-panel__chevron' })),
+    h('div', { class: 'gen-panel__advanced-body' }, paramsSlot, h('div', { class: 'gen-panel__reset' }, reset)));
+  advanced.addEventListener('toggle', () => remember());
+  const generateButton = h('button', { type: 'submit', class: 'button button--primary button--block gen-panel__generate' }, icon('sparkles'), 'Generate');
+  const form = h('form', { class: 'gen-panel__form', novalidate: true },
+    alert.el,
+    h('div', { class: 'field' }, h('span', { class: 'field__label', id: typeLabelId }, 'Type'), typeGroup),
+    modelField,
+    refs.el,
+    prompt.el,
+    advanced,
+    h('div', { class: 'gen-panel__footer' }, generateButton));
+  const el = h('section', { class: 'gen-panel', 'aria-label': 'Generate' }, form);
+
+  form.addEventListener('submit', (event) => { event.preventDefault(); generate(); });
+  form.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      generate();
+    }
+  });
+  const rememberSoon = debounce(() => remember(), 300);
+  promptInput.addEventListener('input', rememberSoon);
+
+  const onPaste = (event) => {
+    if (!refs.el.hidden) refs.paste(event);
+  };
+  const onReference = (event) => useReference(event.detail?.asset);
+  const onRemix = (event) => fill(event.detail?.generation, { remix: true });
+  document.addEventListener('paste', onPaste);
+  document.addEventListener('studio:use-reference', onReference);
+  document.addEventListener('studio:remix', onRemix);
+
+  const ready = start();
+
+  return {
+    el,
+    ready,
+    focusPrompt() { promptInput.focus(); },
+    destroy() {
+      rememberSoon.cancel();
+      document.removeEventListener('paste', onPaste);
+      document.removeEventListener('studio:use-reference', onReference);
+      document.removeEventListener('studio:remix', onRemix);
+    },
+  };
+
+  async function start() {
+    try {
+      [types, models] = await Promise.all([loadTypes(), loadModels()]);
+    } catch (error) {
+      if (signal?.aborted) return;
+      alert.show(`The models could not be loaded: ${errorMessage(error)}`);
+      return;
+    }
+    if (signal?.aborted) return;
+    const wanted = query.get('type');
+    if (wanted && types.some((t) => t.id === wanted)) state.type = wanted;
+    if (!types.some((t) => t.id === state.type)) state.type = types[0]?.id;
+    renderTypes();
+    setType(state.type, { focus: false });
+    await applyQuery();
+    const remixed = takePending(PENDING_REMIX, projectId);
+    if (remixed?.generation) await fill(remixed.generation, { remix: true });
+    const referenced = takePending(PENDING_REFERENCE, projectId);
+    if (referenced?.asset) useReference(referenced.asset);
+  }
+
+  async function applyQuery() {
+    const templateId = query.get('template');
+    const starterId = query.get('starter');
+    if (!templateId && !starterId) return;
+    try {
+      let template = null;
+      if (templateId) template = await api.get(`/templates/${encodeURIComponent(templateId)}`, undefined, { signal });
+      else template = (await api.get('/starter-templates', undefined, { signal })).items.find((t) => t.id === starterId);
+      if (!template) throw new Error(`There is no starter template “${starterId}”.`);
+      await fill(template, { remix: false });
+      toast(`Settings from “${template.name}”`, { kind: 'info' });
+    } catch (error) {
+      if (!signal?.aborted) alert.show(error.problem ? errorMessage(error) : error.message);
+    }
+    const url = new URL(location.href);
+    url.searchParams.delete('template');
+    url.searchParams.delete('starter');
+    history.replaceState(history.state, '', url.pathname + url.search);
+  }
+
+  function renderTypes() {
+    replace(typeGroup, types.map((type) => h('button', {
+      type: 'button',
+      class: 'type-picker__option',
+      role: 'radio',
+      'aria-checked': 'false',
+      tabindex: '-1',
+      dataset: { type: type.id },
+      onclick: () => setType(type.id),
+    }, icon(TYPE_ICONS[type.id] || 'sparkles'), h('span', type.label))));
+    typeGroup.addEventListener('keydown', (event) => {
+      const keys = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+      let index = types.findIndex((t) => t.id === state.type);
+      if (event.key in keys) index = (index + keys[event.key] + types.length) % types.length;
+      else if (event.key === 'Home') index = 0;
+      else if (event.key === 'End') index = types.length - 1;
+      else return;
+      event.preventDefault();
+      setType(types[index].id, { focus: true });
+    });
+  }
+
+  function setType(typeId, { focus = false, modelId = null } = {}) {
+    state.type = typeId;
+    for (const button of typeGroup.querySelectorAll('[role=radio]')) {
+      const on = button.dataset.type === typeId;
+      button.setAttribute('aria-checked', String(on));
+      button.tabIndex = on ? 0 : -1;
+      if (on && focus) button.focus();
+    }
+    const wanted = getModel(modelId || state.modelByType[typeId]);
+    const usable = wanted && wanted.types.includes(typeId) && wanted.available ? wanted : defaultModel(models, typeId);
+    setModel(usable);
+  }
+
+  function setModel(next) {
+    model = next;
+    modelField.fieldApi.setError(null);
+    if (!model) {
+      modelButton.disabled = true;
+      replace(modelButton, h('span', { class: 'muted' }, 'No model for this type'));
+      return;
+    }
+    state.modelByType[state.type] = model.id;
+    modelButton.disabled = false;
+    modelButton.setAttribute('aria-label', `Choose model, ${model.name} selected`);
+    replace(modelButton,
+      h('span', { class: 'model-card__avatar', 'aria-hidden': 'true' }, model.provider.name.slice(0, 1)),
+      h('span', { class: 'model-card__main' },
+        h('span', { class: 'model-card__top' },
+          h('span', { class: 'model-card__name' }, model.name),
+          modelBadges(model, { compact: true })),
+        h('span', { class: 'model-card__sub' }, `${model.provider.name} · ${model.price}`)),
+      h('span', { class: 'model-card__change', title: 'Change model' }, icon('chevron-right')));
+
+    const info = types.find((t) => t.id === state.type);
+    const inputs = info?.inputs || [];
+    refs.el.hidden = !inputs.length;
+    if (inputs.length) {
+      const files = mediaParams(model);
+      refs.configure({ mediaType: inputs[0], limit: referenceLimit(model), name: files[0]?.name });
+    }
+    params = paramsForm(model, state.paramsByModel[model.id], () => remember());
+    replace(paramsSlot, params.el);
+    remember();
+  }
+
+  async function chooseModel() {
+    const typeName = types.find((t) => t.id === state.type)?.label;
+    const chosen = await openModelDialog({ models, type: state.type, selectedId: model?.id, typeName });
+    if (chosen && chosen.id !== model?.id) {
+      setModel(chosen);
+      announce(`${chosen.name} chosen`);
+    }
+  }
+
+  function remember() {
+    if (params && model) state.paramsByModel[model.id] = params.state();
+    prefs.setPanelSettings(projectId, {
+      type: state.type,
+      modelByType: state.modelByType,
+      paramsByModel: state.paramsByModel,
+      prompt: promptInput.value,
+      advancedOpen: advanced.open,
+    });
+  }
+
+  /** Type, model, prompt, parameters and (for a remix) input files from a generation or template. */
+  async function fill(source, { remix }) {
+    if (!source || !types.length) return;
+    const target = getModel(source.model_id);
+    if (types.some((t) => t.id === source.type)) setType(source.type, { modelId: target?.available ? source.model_id : null });
+    const values = { ...(source.params || {}) };
+    delete values.prompt;
+    if (model && model.id === source.model_id) {
+      params.reset();
+      params.set({ ...values, __seedRandom: values.seed === undefined || values.seed === null });
+    } else if (target && !target.available) {
+      alert.show(`${target.name} needs a fal.ai key, so ${model?.name || 'another model'} is chosen instead. ${KEY_HELP}`, 'info');
+    }
+    promptInput.value = source.prompt || '';
+    prompt.setError(null);
+    if (remix && source.input_asset_ids?.length && !refs.el.hidden) {
+      const assets = await Promise.all(source.input_asset_ids.map((id) => api.get(`/assets/${encodeURIComponent(id)}`).catch(() => null)));
+      refs.set(assets.filter(Boolean));
+    } else if (!refs.el.hidden) {
+      refs.set([]);
+    }
+    remember();
+    if (remix) {
+      announce('The panel now holds that generation’s settings');
+      el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    }
+    promptInput.focus();
+  }
+
+  function useReference(asset) {
+    if (!asset || !types.length) return;
+    const media = asset.media_type;
+    const current = types.find((t) => t.id === state.type);
+    if (!current?.inputs.includes(media)) {
+      const preferred = { 'text-to-video': 'image-to-video', 'image-to-3d': 'image-to-3d' }[state.type];
+      const next = types.find((t) => t.id === preferred && t.inputs.includes(media)) || types.find((t) => t.inputs.includes(media) && t.output === current?.output) || types.find((t) => t.inputs.includes(media));
+      if (!next) {
+        toast('No generation type takes this kind of file as a reference.', { kind: 'error' });
+        return;
+      }
+      setType(next.id);
+    }
+    refs.add(asset);
+    el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    promptInput.focus();
+  }
+
+  async function generate() {
+    if (!model) return;
+    alert.hide();
+    prompt.setError(null);
+    refs.el.fieldApi.setError(null);
+    modelField.fieldApi.setError(null);
+    form.querySelectorAll('[aria-invalid=true]').forEach((input) => input.closest('.field')?.fieldApi?.setError(null));
+    const info = types.find((t) => t.id === state.type);
+    if (info?.inputs.length) {
+      if (refs.uploading()) {
+        refs.el.fieldApi.setError('Wait for the upload to finish.');
+        return;
+      }
+      if (!refs.ids().length && mediaParams(model).some(({ spec }) => spec.required)) {
+        refs.el.fieldApi.setError(`Add ${info.inputs[0] === 'image' ? 'an image' : `a ${info.inputs[0]}`} to start from.`);
+        refs.el.querySelector('button')?.focus();
+        return;
+      }
+    }
+    const body = {
+      type: state.type,
+      model_id: model.id,
+      prompt: promptInput.value,
+      params: params.values(),
+      input_asset_ids: refs.ids(),
+    };
+    remember();
+    generateButton.setAttribute('aria-busy', 'true');
+    generateButton.disabled = true;
+    try {
+      const generation = await api.post(`/projects/${encodeURIComponent(projectId)}/generations`, body);
+      onCreated(generation);
+      announce('Generation queued');
+    } catch (error) {
+      const notConfigured = error.problem?.errors?.find((e) => e.type === 'provider_not_configured');
+      if (notConfigured) {
+        alert.show(notConfigured.msg || KEY_HELP);
+      } else {
+        const names = Object.keys(fieldErrors(error.problem));
+        if (names.some((name) => params?.names.includes(name))) advanced.open = true;
+        showProblem(form, error, alert);
+      }
+    } finally {
+      generateButton.removeAttribute('aria-busy');
+      generateButton.disabled = false;
+    }
+  }
+}
+

@@ -1,0 +1,333 @@
+// generation-history: a project's (or all of a person's) generations, newest first, paged with
+// the API's cursor as the list scrolls, kept current by live events (and by polling every 5 s
+// while the live stream is down and something is running).
+//
+//   const history = createHistory({ projectId, live, signal, typeLabel, empty });
+//   container.append(history.el); history.add(generationFromA202); history.destroy();
+
+import { api, errorMessage } from '../api.js';
+import { h, replace } from '../dom.js';
+import { confirmDialog } from '../ui/confirm.js';
+import { errorState } from '../ui/empty.js';
+import { skeleton } from '../ui/skeleton.js';
+import { announce, toast } from '../ui/toast.js';
+import { ACTIVE, generationCard, outputsAsAssets, refreshTime, updateCard, updateMeta } from './generation-card.js';
+import { remix } from './handoff.js';
+import { saveAsTemplate } from './template-dialog.js';
+import { openViewer } from './viewer.js';
+
+const PAGE_SIZE = 50;
+const POLL_MS = 5000;
+const RANK = { pending: 0, processing: 1 };
+const rank = (status) => RANK[status] ?? 2;
+
+export function createHistory({ projectId = null, filters = {}, live, signal, typeLabel, projectName, showProject = false, empty, label = 'History' }) {
+  const cards = new Map();
+  const grid = h('div', { class: 'gen-grid', dataset: { label } });
+  const sentinel = h('div', { class: 'sentinel', 'aria-hidden': 'true' });
+  const more = h('button', { type: 'button', class: 'button', hidden: true, onclick: () => loadMore() }, 'Load more');
+  const body = h('div', { class: 'gen-history__body' });
+  const el = h('div', { class: 'gen-history' }, body);
+  let cursor = null;
+  let loading = false;
+  let seq = 0;
+  let online = true;
+  let pollTimer = null;
+  let ready = false;
+  const fetching = new Set();
+  let query = { ...filters };
+
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) loadMore();
+  }, { rootMargin: '800px 0px' });
+  const offs = [
+    live?.on('generation.*', onEvent),
+    live?.on('reset', () => reload({ quiet: true })),
+    live?.onStatus((value) => { online = value !== false; schedulePoll(); }),
+  ].filter(Boolean);
+  const ticker = setInterval(tick, 1000);
+  let ticks = 0;
+
+  const listPath = projectId ? `/projects/${encodeURIComponent(projectId)}/generations` : '/generations';
+  const firstLoad = reload();
+
+  return {
+    el,
+    loaded: firstLoad,
+    add,
+    reload,
+    setFilters(next) {
+      query = { ...next };
+      return reload();
+    },
+    refreshAll() {
+      for (const card of cards.values()) updateCard(card, card.generation);
+    },
+    destroy() {
+      seq += 1;
+      observer.disconnect();
+      clearInterval(ticker);
+      clearTimeout(pollTimer);
+      offs.forEach((off) => off());
+    },
+  };
+
+  function params(extra) {
+    return { limit: PAGE_SIZE, status: query.status || null, type: query.type || null, ...extra };
+  }
+
+  async function reload({ quiet = false } = {}) {
+    const mine = ++seq;
+    if (!quiet || !ready) replace(body, skeletons());
+    loading = true;
+    try {
+      const page = await api.get(listPath, params(), { signal });
+      if (mine !== seq) return;
+      cards.clear();
+      replace(grid, page.items.map(makeCard));
+      cursor = page.next_cursor;
+      show();
+      observer.disconnect();
+      observer.observe(sentinel);
+      if (!ready) {
+        ready = true;
+        el.dataset.ready = 'true';
+        performance.mark('studio:history-ready');
+      }
+      schedulePoll();
+    } catch (error) {
+      if (signal?.aborted || mine !== seq) return;
+      replace(body, errorState({ message: errorMessage(error), retry: () => reload() }));
+    } finally {
+      if (mine === seq) loading = false;
+    }
+  }
+
+  async function loadMore() {
+    if (!cursor || loading) return;
+    const mine = seq;
+    loading = true;
+    more.setAttribute('aria-busy', 'true');
+    try {
+      const page = await api.get(listPath, params({ cursor }), { signal });
+      if (mine !== seq) return;
+      for (const generation of page.items) {
+        if (!cards.has(generation.id)) grid.append(makeCard(generation));
+      }
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+    } catch (error) {
+      if (!signal?.aborted) toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: loadMore } });
+    } finally {
+      more.removeAttribute('aria-busy');
+      if (mine === seq) loading = false;
+    }
+  }
+
+  function show() {
+    more.hidden = !cursor;
+    if (!cards.size) replace(body, empty ? empty(query) : h('p', { class: 'muted' }, 'Nothing here yet.'));
+    else if (!grid.isConnected) replace(body, grid, h('div', { class: 'load-more' }, more), sentinel);
+  }
+
+  function matches(generation) {
+    if (projectId && generation.project_id !== projectId) return false;
+    if (query.status && generation.status !== query.status) return false;
+    if (query.type && generation.type !== query.type) return false;
+    return true;
+  }
+
+  function makeCard(generation) {
+    const card = generationCard(generation, { typeLabel, projectName, showProject, onAction });
+    cards.set(generation.id, card);
+    return card;
+  }
+
+  /** A generation this page just made (the 202 answer): shown at once, as it is. */
+  function add(generation) {
+    if (!matches(generation)) return;
+    const card = cards.get(generation.id);
+    if (card) merge(card, generation, false);
+    else insert(generation);
+    schedulePoll();
+  }
+
+  function insert(generation) {
+    const card = makeCard(generation);
+    // Ids are time-ordered: keep newest first.
+    const after = [...grid.children].find((other) => other.dataset.id < generation.id);
+    if (after) grid.insertBefore(card, after);
+    else if (!cursor) grid.append(card);
+    else {
+      cards.delete(generation.id); // older than what is loaded: paging will bring it
+      return;
+    }
+    show();
+  }
+
+  function merge(card, incoming, fromEvent) {
+    const current = card.generation;
+    if (rank(current.status) === 2 && rank(incoming.status) < 2) return;
+    if (!fromEvent && rank(incoming.status) < rank(current.status)) return;
+    updateCard(card, incoming);
+  }
+
+  async function fetchAndShow(id) {
+    if (fetching.has(id)) return;
+    fetching.add(id);
+    try {
+      const generation = await api.get(`/generations/${encodeURIComponent(id)}`, undefined, { signal });
+      const card = cards.get(id);
+      if (card) merge(card, generation, false);
+      else if (matches(generation) && ready) insert(generation);
+      schedulePoll();
+    } catch {
+      // Gone already (deleted) or offline: the next reload shows the truth.
+    } finally {
+      fetching.delete(id);
+    }
+  }
+
+  function onEvent(data, name) {
+    const id = data?.generation_id;
+    if (!id || (projectId && data.project_id !== projectId)) return;
+    const card = cards.get(id);
+    if (!card) {
+      if (ready) fetchAndShow(id);
+      return;
+    }
+    const generation = { ...card.generation };
+    const at = data.occurred_at;
+    switch (name) {
+      case 'generation.requested':
+        return;
+      case 'generation.started':
+        generation.status = 'processing';
+        generation.started_at = at;
+        generation.attempts = data.attempt ?? generation.attempts;
+        break;
+      case 'generation.progress':
+        if (rank(generation.status) === 2) return;
+        generation.status = 'processing';
+        generation.progress = { queue_position: data.queue_position ?? null, percent: data.percent ?? null, logs: data.logs || [] };
+        break;
+      case 'generation.completed':
+        generation.status = 'completed';
+        generation.completed_at = at;
+        generation.outputs = (data.outputs || []).map((o) => ({
+          index: o.index, asset_id: o.asset_id, media_type: o.media_type, content_type: o.content_type,
+          size: o.size, width: o.width ?? null, height: o.height ?? null, duration: o.duration ?? null,
+        }));
+        if (!generation.outputs.every((o) => o.asset_id)) { fetchAndShow(id); return; }
+        announce(`Generation completed: ${short(generation.prompt)}`);
+        break;
+      case 'generation.failed':
+        generation.status = 'failed';
+        generation.completed_at = at;
+        generation.error = data.error || null;
+        announce(`Generation failed: ${generation.error?.message || short(generation.prompt)}`);
+        break;
+      case 'generation.cancelled':
+        generation.status = 'cancelled';
+        generation.completed_at = at;
+        break;
+      default:
+        return;
+    }
+    merge(card, generation, true);
+    schedulePoll();
+  }
+
+  function activeCards() {
+    return [...cards.values()].filter((card) => ACTIVE.has(card.generation.status));
+  }
+
+  /** While the live stream is down and something runs: ask every 5 s. */
+  function schedulePoll() {
+    clearTimeout(pollTimer);
+    pollTimer = null;
+    if (online || !activeCards().length) return;
+    pollTimer = setTimeout(async () => {
+      await Promise.all(activeCards().slice(0, 20).map((card) => fetchAndShow(card.generation.id)));
+      schedulePoll();
+    }, POLL_MS);
+  }
+
+  function tick() {
+    ticks += 1;
+    for (const card of cards.values()) {
+      if (ACTIVE.has(card.generation.status)) updateMeta(card);
+      if (ticks % 30 === 0) refreshTime(card);
+    }
+  }
+
+  async function onAction(name, stale, extra = {}) {
+    const card = cards.get(stale.id);
+    const generation = card?.generation || stale;
+    const path = `/generations/${encodeURIComponent(generation.id)}`;
+    const button = extra.button;
+    try {
+      if (name === 'view' || name === 'view-media') {
+        openViewer({ items: outputsAsAssets(generation), index: extra.index || 0 });
+      } else if (name === 'cancel') {
+        button?.setAttribute('aria-busy', 'true');
+        const updated = await api.post(`${path}/cancel`);
+        if (updated && card) merge(card, updated, false);
+        announce('Cancelling the generation');
+      } else if (name === 'retry') {
+        button?.setAttribute('aria-busy', 'true');
+        const created = await api.post(`${path}/retry`, {});
+        button?.removeAttribute('aria-busy');
+        add(created);
+        announce('Generation queued again');
+      } else if (name === 'remix') {
+        remix(generation);
+      } else if (name === 'template') {
+        await saveAsTemplate(generation);
+      } else if (name === 'delete') {
+        const sure = await confirmDialog({
+          title: 'Delete this generation?',
+          body: 'Its record leaves the history. Files it made stay in the project’s assets.',
+          confirmLabel: 'Delete',
+          danger: true,
+        });
+        if (!sure) return;
+        await api.del(path);
+        removeCard(generation.id);
+        toast('Generation deleted', { kind: 'success' });
+      }
+    } catch (error) {
+      button?.removeAttribute('aria-busy');
+      if (name === 'delete' && error.status === 404) {
+        removeCard(generation.id);
+        return;
+      }
+      toast(errorMessage(error), { kind: 'error' });
+    }
+  }
+
+  function removeCard(id) {
+    const card = cards.get(id);
+    if (!card) return;
+    const next = card.nextElementSibling || card.previousElementSibling;
+    cards.delete(id);
+    card.remove();
+    (next?.querySelector('button, a') || grid).focus?.();
+    show();
+  }
+}
+
+function short(text) {
+  const value = String(text || '').trim();
+  return value.length > 80 ? `${value.slice(0, 79)}…` : value || 'untitled';
+}
+
+function skeletons() {
+  const grid = h('div', { class: 'gen-grid', 'aria-hidden': 'true' });
+  for (let i = 0; i < 4; i += 1) {
+    grid.append(h('div', { class: 'gen-card gen-card--skeleton' },
+      h('div', { class: 'gen-card__media' }, skeleton('media', 'gen-card__skeleton-media')),
+      h('div', { class: 'gen-card__body' }, skeleton('text', 'skeleton--short'), skeleton('text'), skeleton('text', 'skeleton--short'))));
+  }
+  return grid;
+}

@@ -1,0 +1,201 @@
+// The advanced settings of the generation panel, built from the chosen model's parameter
+// schema: only what the model declares. negative_prompt → textarea, enums → select,
+// bounded numbers → range with the value shown, seed → number + "Random" switch (random sends
+// no seed), booleans → switch, other numbers → number input, strings → text. File inputs and
+// the prompt are not here (references and the prompt box hold them).
+//
+//   const params = paramsForm(model, savedValues, onChange);
+//   params.el; params.values(); params.set(values); params.reset();
+
+import { h, uniqueId } from '../dom.js';
+import { field } from '../ui/forms.js';
+import { humanize, isMediaParam } from './catalog.js';
+
+const FIRST = ['negative_prompt', 'image_size', 'aspect_ratio', 'duration', 'num_inference_steps', 'guidance_scale', 'strength', 'num_images'];
+const LABELS = {
+  negative_prompt: 'Negative prompt',
+  image_size: 'Image size',
+  num_inference_steps: 'Inference steps',
+  guidance_scale: 'Guidance scale',
+  num_images: 'Number of images',
+  seconds_total: 'Length (seconds)',
+  duration: 'Duration (seconds)',
+  output_format: 'Output format',
+  aspect_ratio: 'Aspect ratio',
+};
+const RANGE_MAX_STEPS = 200;
+
+export function enumLabel(name, value) {
+  if (name === 'image_size' && typeof value === 'string') {
+    return value.split('_').map((part) => (part === 'hd' ? 'HD' : part)).join(' ')
+      .replace(/(\d+) (\d+)/, '$1:$2').replace(/^\w/, (c) => c.toUpperCase());
+  }
+  return String(value);
+}
+
+export function paramsForm(model, saved = {}, onChange = () => {}) {
+  const entries = Object.entries(model?.params || {})
+    .filter(([name, spec]) => name !== 'prompt' && !isMediaParam(spec));
+  entries.sort(([a], [b]) => rank(a) - rank(b));
+  const controls = new Map(); // name → {get(), set(value), reset()}
+  const el = h('div', { class: 'params' });
+
+  for (const [name, spec] of entries) {
+    const control = name === 'seed' ? seedControl(spec) : build(name, spec);
+    controls.set(name, control);
+    el.append(control.el);
+  }
+  if (!entries.length) el.append(h('p', { class: 'muted params__none' }, 'This model has no settings to adjust.'));
+  set(saved || {});
+  el.addEventListener('input', () => onChange());
+  el.addEventListener('change', () => onChange());
+
+  return {
+    el,
+    names: [...controls.keys()],
+    /** What to send: every shown parameter, the seed only when it is fixed. */
+    values() {
+      const out = {};
+      for (const [name, control] of controls) {
+        const value = control.get();
+        if (value !== undefined) out[name] = value;
+      }
+      return out;
+    },
+    /** For remembering: includes the seed mode. */
+    state() {
+      const out = this.values();
+      const seed = controls.get('seed');
+      if (seed) out.__seedRandom = seed.random();
+      return out;
+    },
+    set,
+    reset() {
+      for (const control of controls.values()) control.reset();
+      onChange();
+    },
+  };
+
+  function set(values) {
+    for (const [name, control] of controls) {
+      if (name === 'seed') control.setSeed(values.seed, values.__seedRandom);
+      else if (values[name] !== undefined && values[name] !== null) control.set(values[name]);
+    }
+  }
+}
+
+function rank(name) {
+  const i = FIRST.indexOf(name);
+  if (name === 'seed') return 1000;
+  return i < 0 ? 100 : i;
+}
+
+function labelFor(name) {
+  return LABELS[name] || humanize(name);
+}
+
+function build(name, spec) {
+  const label = labelFor(name);
+  const hint = spec.description || null;
+  const initial = spec.default;
+  if (spec.enum) {
+    const select = h('select', { class: 'select' },
+      spec.enum.map((value) => h('option', { value: String(value) }, enumLabel(name, value))));
+    const f = field({ label, name, input: select, hint });
+    const get = () => spec.enum.find((value) => String(value) === select.value) ?? select.value;
+    const setValue = (value) => { if (spec.enum.some((v) => String(v) === String(value))) select.value = String(value); };
+    setValue(initial ?? spec.enum[0]);
+    return { el: f.el, get, set: setValue, reset: () => setValue(initial ?? spec.enum[0]) };
+  }
+  if (spec.type === 'boolean') {
+    const input = h('input', { type: 'checkbox', role: 'switch', class: 'switch__input', id: uniqueId(`param-${name}`), checked: Boolean(initial) });
+    const el = h('div', { class: 'field', dataset: { field: name } },
+      h('label', { class: 'switch' }, input, h('span', { class: 'switch__track', 'aria-hidden': 'true' }), h('span', { class: 'switch__label' }, label)),
+      hint && h('p', { class: 'field__hint' }, hint));
+    return { el, get: () => input.checked, set: (value) => { input.checked = Boolean(value); }, reset: () => { input.checked = Boolean(initial); } };
+  }
+  if (spec.type === 'integer' || spec.type === 'number') {
+    const integer = spec.type === 'integer';
+    const bounded = spec.minimum !== null && spec.minimum !== undefined && spec.maximum !== null && spec.maximum !== undefined;
+    const step = integer ? 1 : stepFor(spec.maximum - spec.minimum);
+    if (bounded && (spec.maximum - spec.minimum) / step <= RANGE_MAX_STEPS) {
+      const fallback = initial ?? spec.minimum;
+      const input = h('input', { type: 'range', class: 'range', min: spec.minimum, max: spec.maximum, step, value: String(fallback) });
+      const output = h('output', { class: 'range__value', 'aria-hidden': 'true' });
+      const show = () => { output.textContent = format(Number(input.value), step); input.setAttribute('aria-valuetext', output.textContent); };
+      input.addEventListener('input', show);
+      const f = field({ label, name, input, hint });
+      f.el.classList.add('field--range');
+      const labelEl = f.el.querySelector('.field__label');
+      const head = h('div', { class: 'field__head' });
+      labelEl.replaceWith(head);
+      head.append(labelEl, output);
+      const setValue = (value) => { input.value = String(value); show(); };
+      setValue(fallback);
+      return { el: f.el, get: () => (integer ? parseInt(input.value, 10) : Number(input.value)), set: setValue, reset: () => setValue(fallback) };
+    }
+    const input = h('input', { type: 'number', class: 'input', inputmode: integer ? 'numeric' : 'decimal', min: spec.minimum ?? null, max: spec.maximum ?? null, step: integer ? 1 : 'any' });
+    const f = field({ label, name, input, hint, optional: initial === null || initial === undefined });
+    const setValue = (value) => { input.value = value === null || value === undefined ? '' : String(value); };
+    setValue(initial);
+    return {
+      el: f.el,
+      get: () => (input.value === '' ? undefined : Number(input.value)),
+      set: setValue,
+      reset: () => setValue(initial),
+    };
+  }
+  const multiline = /prompt|text|lyrics/.test(name);
+  const input = multiline
+    ? h('textarea', { class: 'textarea textarea--short', rows: 2 })
+    : h('input', { type: 'text', class: 'input', autocomplete: 'off' });
+  const f = field({ label, name, input, hint, optional: !spec.required });
+  const setValue = (value) => { input.value = value === null || value === undefined ? '' : String(value); };
+  setValue(initial);
+  return {
+    el: f.el,
+    get: () => (input.value === '' && (initial === null || initial === undefined) ? undefined : input.value),
+    set: setValue,
+    reset: () => setValue(initial),
+  };
+}
+
+function seedControl(spec) {
+  const input = h('input', { type: 'number', class: 'input', inputmode: 'numeric', min: spec.minimum ?? 0, max: spec.maximum ?? null, step: 1, placeholder: 'Random each time' });
+  const f = field({ label: 'Seed', name: 'seed', input, hint: 'The same seed, prompt and settings give the same result.' });
+  const random = h('input', { type: 'checkbox', role: 'switch', class: 'switch__input', checked: true });
+  const toggle = h('label', { class: 'switch switch--inline' }, random, h('span', { class: 'switch__track', 'aria-hidden': 'true' }), h('span', { class: 'switch__label' }, 'Random'));
+  const row = h('div', { class: 'seed-row' });
+  input.replaceWith(row);
+  row.append(input, toggle);
+  const sync = () => {
+    input.disabled = random.checked;
+    if (!random.checked && input.value === '') input.value = String(Math.floor(Math.random() * 1_000_000));
+  };
+  random.addEventListener('change', () => { sync(); if (!random.checked) input.focus(); });
+  sync();
+  return {
+    el: f.el,
+    random: () => random.checked,
+    get: () => (random.checked || input.value === '' ? undefined : parseInt(input.value, 10)),
+    set: (value) => { input.value = String(value); random.checked = false; sync(); },
+    setSeed(value, isRandom) {
+      if (value !== undefined && value !== null) input.value = String(value);
+      random.checked = isRandom === undefined ? value === undefined || value === null : Boolean(isRandom);
+      sync();
+    },
+    reset: () => { random.checked = true; input.value = ''; sync(); },
+  };
+}
+
+function stepFor(span) {
+  if (span <= 2) return 0.01;
+  if (span <= 30) return 0.1;
+  return 1;
+}
+
+function format(value, step) {
+  if (step >= 1) return String(Math.round(value));
+  const digits = step < 0.1 ? 2 : 1;
+  return value.toFixed(digits);
+}

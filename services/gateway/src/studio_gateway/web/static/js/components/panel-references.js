@@ -1,0 +1,206 @@
+// Reference inputs of the generation panel: a drop zone and file picker (uploaded to the
+// project with progress), "Pick from project", an image pasted from the clipboard, an asset
+// dragged from the gallery (dataTransfer 'application/x-studio-asset'), thumbnails with Remove.
+//
+//   const refs = referencesInput({ projectId, signal, onChange });
+//   refs.configure({ mediaType: 'image', limit: 1, name: 'image_url' }); refs.ids(); refs.add(asset);
+
+import { api, errorMessage } from '../api.js';
+import { h, replace, uniqueId } from '../dom.js';
+import { bytes } from '../ui/format.js';
+import { icon } from '../ui/icons.js';
+import { announce } from '../ui/toast.js';
+import { pickAsset } from './asset-picker.js';
+import { MEDIA_ICONS } from './catalog.js';
+
+export const ASSET_MIME = 'application/x-studio-asset';
+const ACCEPT = { image: 'image/png,image/jpeg,image/webp,image/gif', video: 'video/mp4,video/quicktime,video/webm', audio: 'audio/*' };
+const NOUN = { image: 'image', video: 'video', audio: 'sound' };
+
+export function referencesInput({ projectId, signal, onChange = () => {} }) {
+  let mediaType = 'image';
+  let limit = 1;
+  let items = []; // {key, asset?, file?, preview?, progress, error}
+  const labelId = uniqueId('refs-label');
+  const fileInput = h('input', { type: 'file', class: 'visually-hidden', tabindex: '-1', 'aria-label': 'Upload a reference file' });
+  const list = h('ul', { class: 'refs__list', 'aria-label': 'References' });
+  const label = h('span', { class: 'field__label', id: labelId });
+  const prompt = h('span', { class: 'refs__text' });
+  const choose = h('button', { type: 'button', class: 'button button--sm', onclick: () => fileInput.click() }, icon('upload', { size: 'sm' }), 'Upload');
+  const pick = h('button', { type: 'button', class: 'button button--sm', onclick: () => fromProject() }, icon('folder', { size: 'sm' }), 'Pick from project');
+  const zone = h('div', { class: 'refs__zone' },
+    h('span', { class: 'refs__icon' }, icon('upload')), prompt,
+    h('span', { class: 'refs__buttons' }, choose, pick));
+  const error = h('p', { class: 'field__error', id: uniqueId('refs-error') });
+  const el = h('div', { class: 'field refs', role: 'group', 'aria-labelledby': labelId }, label, zone, list, error, fileInput);
+  el.fieldApi = {
+    input: choose,
+    setError(message) {
+      replace(error, message ? [icon('alert', { size: 'sm' }), h('span', message)] : []);
+      zone.classList.toggle('refs__zone--invalid', Boolean(message));
+    },
+  };
+
+  fileInput.addEventListener('change', () => {
+    const files = [...fileInput.files];
+    fileInput.value = '';
+    files.forEach(upload);
+  });
+  let depth = 0;
+  el.addEventListener('dragenter', (event) => { if (accepts(event)) { depth += 1; zone.classList.add('refs__zone--over'); } });
+  el.addEventListener('dragleave', () => { depth = Math.max(0, depth - 1); if (!depth) zone.classList.remove('refs__zone--over'); });
+  el.addEventListener('dragover', (event) => {
+    if (!accepts(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  });
+  el.addEventListener('drop', (event) => {
+    depth = 0;
+    zone.classList.remove('refs__zone--over');
+    if (!accepts(event)) return;
+    event.preventDefault();
+    dropped(event.dataTransfer);
+  });
+
+  return {
+    el,
+    configure({ mediaType: type, limit: max, name }) {
+      mediaType = type || 'image';
+      limit = Math.max(1, max || 1);
+      el.dataset.field = name || 'image_url';
+      fileInput.accept = ACCEPT[mediaType] || '';
+      fileInput.multiple = limit > 1;
+      label.textContent = limit > 1 ? `Reference ${NOUN[mediaType] || 'file'}s` : `Reference ${NOUN[mediaType] || 'file'}`;
+      prompt.textContent = `Drop ${mediaType === 'image' ? 'an image' : `a ${NOUN[mediaType] || 'file'}`} here${mediaType === 'image' ? ', paste one' : ''}, or`;
+      items = items.filter((item) => !item.asset || item.asset.media_type === mediaType);
+      render();
+    },
+    ids: () => items.filter((item) => item.asset).map((item) => item.asset.id),
+    assets: () => items.filter((item) => item.asset).map((item) => item.asset),
+    uploading: () => items.some((item) => !item.asset && !item.error),
+    mediaType: () => mediaType,
+    add,
+    set(assets) {
+      items = [];
+      (assets || []).forEach(add);
+      render();
+    },
+    /** A clipboard paste anywhere on the page (the panel forwards it): images only. */
+    paste(event) {
+      const files = [...(event.clipboardData?.files || [])].filter((file) => file.type.startsWith(`${mediaType}/`));
+      if (!files.length) return false;
+      event.preventDefault();
+      files.forEach(upload);
+      return true;
+    },
+  };
+
+  function accepts(event) {
+    const types = [...(event.dataTransfer?.types || [])];
+    return types.includes('Files') || types.includes(ASSET_MIME);
+  }
+
+  function dropped(data) {
+    const raw = data.getData(ASSET_MIME);
+    if (raw) {
+      try {
+        add(JSON.parse(raw));
+      } catch {
+        el.fieldApi.setError('That item could not be used as a reference.');
+      }
+      return;
+    }
+    [...data.files].forEach(upload);
+  }
+
+  function add(asset) {
+    if (!asset?.id) return;
+    el.fieldApi.setError(null);
+    if (asset.media_type && asset.media_type !== mediaType) {
+      el.fieldApi.setError(`This needs ${mediaType === 'image' ? 'an image' : `a ${NOUN[mediaType]}`}; “${asset.name || 'that file'}” is ${asset.media_type === 'image' ? 'an image' : `a ${asset.media_type}`}.`);
+      return;
+    }
+    if (items.some((item) => item.asset?.id === asset.id)) return;
+    make({ asset });
+    announce(`Reference added: ${asset.name || 'file'}`);
+  }
+
+  function make(item) {
+    item.key = uniqueId('ref');
+    if (items.length >= limit) {
+      const dropped_ = items.splice(0, items.length - limit + 1);
+      dropped_.forEach(release);
+    }
+    items.push(item);
+    render();
+    onChange();
+    return item;
+  }
+
+  async function upload(file) {
+    el.fieldApi.setError(null);
+    if (file.type && !file.type.startsWith(`${mediaType}/`)) {
+      el.fieldApi.setError(`“${file.name}” is not ${mediaType === 'image' ? 'an image' : `a ${NOUN[mediaType]}`}.`);
+      return;
+    }
+    const item = make({ file, preview: file.type.startsWith('image/') ? URL.createObjectURL(file) : null, progress: 0 });
+    try {
+      const asset = await api.upload(`/projects/${encodeURIComponent(projectId)}/assets`, file, {
+        signal,
+        onProgress: (sent, total) => {
+          item.progress = total ? sent / total : 0;
+          if (item.bar) item.bar.value = Math.round(item.progress * 100);
+        },
+      });
+      if (!items.includes(item)) return;
+      if (asset.media_type !== mediaType) throw new Error(`“${file.name}” is not ${mediaType === 'image' ? 'an image' : `a ${NOUN[mediaType]}`}.`);
+      item.asset = asset;
+      announce(`Uploaded ${file.name}`);
+    } catch (failure) {
+      if (signal?.aborted) return;
+      item.error = failure.problem ? errorMessage(failure) : failure.message;
+    }
+    render();
+    onChange();
+  }
+
+  function release(item) {
+    if (item.preview) URL.revokeObjectURL(item.preview);
+  }
+
+  function remove(item) {
+    items = items.filter((other) => other !== item);
+    release(item);
+    render();
+    onChange();
+    (list.querySelector('button') || choose).focus();
+  }
+
+  function render() {
+    zone.hidden = items.length >= limit && limit === 1 && !items.some((item) => item.error);
+    pick.disabled = false;
+    replace(list, items.map((item) => {
+      const name = item.asset?.name || item.file?.name || 'Reference';
+      const src = item.preview || item.asset?.thumbnail_url;
+      item.bar = null;
+      const status = item.error
+        ? h('span', { class: 'refs__error' }, icon('alert', { size: 'sm' }), item.error)
+        : item.asset
+          ? h('span', { class: 'refs__meta' }, [item.asset.width && `${item.asset.width}×${item.asset.height}`, bytes(item.asset.size)].filter(Boolean).join(' · '))
+          : (item.bar = h('progress', { class: 'refs__progress', max: 100, value: Math.round((item.progress || 0) * 100), 'aria-label': `Uploading ${name}` }));
+      return h('li', { class: ['refs__item', item.error && 'refs__item--error'], dataset: { assetId: item.asset?.id } },
+        h('span', { class: 'refs__thumb' }, src
+          ? h('img', { src, alt: '', width: 56, height: 56, decoding: 'async' })
+          : icon(MEDIA_ICONS[mediaType] || 'file')),
+        h('span', { class: 'refs__info' }, h('span', { class: 'refs__name' }, name), status),
+        h('button', { type: 'button', class: 'button button--ghost button--icon button--sm', onclick: () => remove(item), title: 'Remove' },
+          icon('close', { label: `Remove ${name}`, size: 'sm' })));
+    }));
+    list.hidden = !items.length;
+  }
+
+  async function fromProject() {
+    const asset = await pickAsset({ projectId, mediaType });
+    if (asset) add(asset);
+  }
+}

@@ -1,0 +1,79 @@
+// "Save as template": a generation's type, model, prompt and parameters kept under a name
+// (POST /api/v1/templates). The seed is left out unless the person keeps it.
+
+import { api } from '../api.js';
+import { h } from '../dom.js';
+import { openDialog } from '../ui/dialog.js';
+import { field, formAlert, showProblem } from '../ui/forms.js';
+import { icon } from '../ui/icons.js';
+import { toast } from '../ui/toast.js';
+import { isMediaParam, getModel } from './catalog.js';
+
+/** Template params from a generation's: no prompt (it has its own field), no files, no seed unless kept. */
+export function templateParams(params, { keepSeed = false, model = null } = {}) {
+  const out = {};
+  for (const [name, value] of Object.entries(params || {})) {
+    if (name === 'prompt' || (name === 'seed' && !keepSeed)) continue;
+    if (model && isMediaParam(model.params?.[name])) continue;
+    if (!model && /_urls?$/.test(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+export function saveAsTemplate(generation) {
+  const prompt = String(generation.prompt || '').trim();
+  const name = field({
+    label: 'Name',
+    name: 'name',
+    input: h('input', { class: 'input', required: true, maxlength: 100, autocomplete: 'off', value: prompt.slice(0, 60) || 'My template' }),
+  });
+  const seedInput = h('input', { type: 'checkbox', role: 'switch', class: 'switch__input' });
+  const hasSeed = generation.params && generation.params.seed !== undefined && generation.params.seed !== null;
+  const seed = hasSeed && h('label', { class: 'switch' }, seedInput, h('span', { class: 'switch__track', 'aria-hidden': 'true' }),
+    h('span', { class: 'switch__label' }, `Keep the seed (${generation.params.seed}) for the same result`));
+  const alert = formAlert();
+  const save = h('button', { type: 'button', class: 'button button--primary', onclick: () => submit() }, icon('check'), 'Save template');
+  const form = h('form', { class: 'form', novalidate: true }, alert.el, name.el, seed);
+  const handle = openDialog({
+    title: 'Save as template',
+    description: 'Keep this type, model, prompt and settings to start from again, in any project.',
+    content: form,
+    actions: [
+      h('button', { type: 'button', class: 'button', onclick: () => handle.close() }, 'Cancel'),
+      save,
+    ],
+    initialFocus: () => name.input,
+  });
+  form.addEventListener('submit', (event) => { event.preventDefault(); submit(); });
+  name.input.select();
+
+  async function submit() {
+    const value = name.input.value.trim();
+    if (!value) {
+      name.setError('Give the template a name.');
+      name.input.focus();
+      return;
+    }
+    save.setAttribute('aria-busy', 'true');
+    save.disabled = true;
+    try {
+      await api.post('/templates', {
+        name: value,
+        type: generation.type,
+        model_id: generation.model_id,
+        prompt: generation.prompt || '',
+        params: templateParams(generation.params, { keepSeed: seedInput.checked, model: getModel(generation.model_id) }),
+        source_generation_id: generation.id,
+      });
+      handle.close(true);
+      toast(`Saved as template “${value}”`, { kind: 'success', action: { label: 'Open templates', run: () => import('../router.js').then((r) => r.navigate('/studio/templates')) } });
+    } catch (error) {
+      showProblem(form, error, alert);
+    } finally {
+      save.removeAttribute('aria-busy');
+      save.disabled = false;
+    }
+  }
+  return handle.closed;
+}

@@ -1,0 +1,224 @@
+// The viewer (lightbox): full-size media with the actions at hand. Used by the history, the
+// gallery and anyone else who shows assets.
+//
+//   const { close } = openViewer({ items: assets, index: 2, actions: { onChange(asset|null, old) {} } });
+//
+// items are API Asset objects (id, media_type, content_type, content_url, thumbnail_url, name,
+// width, height, prompt, favorite, generation_id, project_id, size). ArrowLeft/ArrowRight move
+// between them, Escape closes (focus returns to what had it), the dialog traps focus. Actions:
+// Download, Favorite (PATCH), Use as reference, Remix (when made by a generation), Delete
+// (confirmed). onChange(asset) after a change, onChange(null, asset) after a delete.
+
+import { api, errorMessage } from '../api.js';
+import { h, replace } from '../dom.js';
+import { confirmDialog } from '../ui/confirm.js';
+import { openDialog } from '../ui/dialog.js';
+import { bytes, duration } from '../ui/format.js';
+import { icon } from '../ui/icons.js';
+import { toast } from '../ui/toast.js';
+import { remix, useAsReference } from './handoff.js';
+
+const NO_ARROWS = new Set(['INPUT', 'TEXTAREA', 'SELECT', 'VIDEO', 'AUDIO']);
+
+export function openViewer({ items, index = 0, actions = {} }) {
+  const list = (items || []).filter(Boolean).map((item) => ({ ...item }));
+  if (!list.length) return { close() {} };
+  let at = Math.min(Math.max(0, index), list.length - 1);
+  const refreshed = new Set();
+
+  const stage = h('div', { class: 'viewer__stage' });
+  const counter = h('span', { class: 'viewer__counter', 'aria-live': 'polite' });
+  const caption = h('p', { class: 'viewer__caption' });
+  const meta = h('p', { class: 'viewer__meta' });
+  const bar = h('div', { class: 'viewer__actions' });
+  const prev = h('button', { type: 'button', class: 'button button--icon viewer__nav viewer__nav--prev', onclick: () => move(-1) },
+    icon('chevron-left', { label: 'Previous' }));
+  const next = h('button', { type: 'button', class: 'button button--icon viewer__nav viewer__nav--next', onclick: () => move(1) },
+    icon('chevron-right', { label: 'Next' }));
+
+  const handle = openDialog({
+    title: 'Viewer',
+    className: 'dialog--viewer',
+    content: h('div', { class: 'viewer' },
+      h('div', { class: 'viewer__frame' }, prev, stage, next),
+      h('div', { class: 'viewer__footer' },
+        h('div', { class: 'viewer__text' }, caption, h('div', { class: 'viewer__line' }, counter, meta)),
+        bar)),
+  });
+  const { dialog } = handle;
+  const title = dialog.querySelector('.dialog__title');
+
+  dialog.addEventListener('keydown', (event) => {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (NO_ARROWS.has(event.target.tagName)) return;
+    if (event.key === 'ArrowLeft') { event.preventDefault(); move(-1); }
+    if (event.key === 'ArrowRight') { event.preventDefault(); move(1); }
+  });
+
+  show();
+  bar.querySelector('a, button')?.focus();
+  return { close: () => handle.close() };
+
+  function current() {
+    return list[at];
+  }
+
+  function move(step) {
+    if (list.length < 2) return;
+    at = (at + step + list.length) % list.length;
+    show();
+  }
+
+  function show() {
+    const asset = current();
+    const focused = dialog.contains(document.activeElement) ? document.activeElement : null;
+    const action = focused?.dataset?.action;
+    replace(title, asset.prompt || asset.name || 'Untitled');
+    title.title = asset.prompt || asset.name || '';
+    replace(stage, media(asset));
+    replace(caption, asset.name || '');
+    caption.hidden = !asset.prompt || !asset.name;
+    counter.textContent = list.length > 1 ? `${at + 1} of ${list.length}` : '';
+    const facts = [];
+    if (asset.width && asset.height) facts.push(`${asset.width} × ${asset.height}`);
+    if (asset.duration) facts.push(duration(asset.duration));
+    if (asset.size) facts.push(bytes(asset.size));
+    if (asset.content_type) facts.push(asset.content_type);
+    meta.textContent = facts.join(' · ');
+    prev.hidden = next.hidden = list.length < 2;
+    renderActions(asset);
+    if (action) (bar.querySelector(`[data-action="${action}"]`) || bar.querySelector('a, button'))?.focus();
+    else if (focused && !focused.isConnected) bar.querySelector('a, button')?.focus();
+    refresh(asset);
+  }
+
+  /** Bring a partial item (from a generation's outputs) up to date, once. */
+  async function refresh(asset) {
+    if (refreshed.has(asset.id)) return;
+    refreshed.add(asset.id);
+    try {
+      const fresh = await api.get(`/assets/${encodeURIComponent(asset.id)}`);
+      const i = list.findIndex((a) => a.id === asset.id);
+      if (i < 0) return;
+      list[i] = { ...list[i], ...fresh };
+      if (i === at && dialog.open) {
+        const focused = document.activeElement?.dataset?.action;
+        renderActions(list[i]);
+        if (focused) bar.querySelector(`[data-action="${focused}"]`)?.focus();
+      }
+    } catch {
+      // The item as given is good enough to show.
+    }
+  }
+
+  function renderActions(asset) {
+    const content = api.url(`/assets/${encodeURIComponent(asset.id)}/content`, { download: 1 });
+    const canReference = asset.media_type === 'image' || asset.media_type === 'video';
+    replace(bar,
+      h('a', { class: 'button button--primary', href: content, download: asset.name || '', dataset: { action: 'download' } },
+        icon('download'), 'Download'),
+      h('button', {
+        type: 'button',
+        class: 'button button--icon viewer__favorite',
+        'aria-pressed': asset.favorite ? 'true' : 'false',
+        dataset: { action: 'favorite' },
+        title: asset.favorite ? 'Remove from favorites' : 'Add to favorites',
+        onclick: (event) => toggleFavorite(event.currentTarget),
+      }, icon('heart', { label: 'Favorite' })),
+      canReference && h('button', { type: 'button', class: 'button', dataset: { action: 'reference' }, onclick: () => reference() },
+        icon('upload'), 'Use as reference'),
+      asset.generation_id && h('button', { type: 'button', class: 'button', dataset: { action: 'remix' }, onclick: (event) => startRemix(event.currentTarget) },
+        icon('wand'), 'Remix'),
+      h('button', { type: 'button', class: 'button button--ghost button--icon', dataset: { action: 'delete' }, title: 'Delete', onclick: () => remove() },
+        icon('trash', { label: 'Delete' })),
+    );
+  }
+
+  async function toggleFavorite(button) {
+    const asset = current();
+    const favorite = !asset.favorite;
+    button.setAttribute('aria-pressed', String(favorite));
+    try {
+      const updated = await api.patch(`/assets/${encodeURIComponent(asset.id)}`, { favorite });
+      Object.assign(asset, updated);
+      actions.onChange?.(asset);
+    } catch (error) {
+      button.setAttribute('aria-pressed', String(!favorite));
+      toast(errorMessage(error), { kind: 'error' });
+    }
+    button.title = asset.favorite ? 'Remove from favorites' : 'Add to favorites';
+  }
+
+  function reference() {
+    const asset = current();
+    handle.close();
+    useAsReference(asset);
+  }
+
+  async function startRemix(button) {
+    const asset = current();
+    button.setAttribute('aria-busy', 'true');
+    try {
+      const generation = await api.get(`/generations/${encodeURIComponent(asset.generation_id)}`);
+      handle.close();
+      remix(generation);
+    } catch (error) {
+      button.removeAttribute('aria-busy');
+      toast(errorMessage(error), { kind: 'error' });
+    }
+  }
+
+  async function remove() {
+    const asset = current();
+    const sure = await confirmDialog({
+      title: 'Delete this file?',
+      body: `“${asset.name || 'This file'}” is removed from the project and its storage. This cannot be undone.`,
+      confirmLabel: 'Delete',
+      danger: true,
+    });
+    if (!sure) return;
+    try {
+      await api.del(`/assets/${encodeURIComponent(asset.id)}`);
+    } catch (error) {
+      if (error.status !== 404) {
+        toast(errorMessage(error), { kind: 'error' });
+        return;
+      }
+    }
+    toast('File deleted', { kind: 'success' });
+    list.splice(at, 1);
+    actions.onChange?.(null, asset);
+    if (!list.length) {
+      handle.close();
+      return;
+    }
+    at = Math.min(at, list.length - 1);
+    show();
+    bar.querySelector('a, button')?.focus();
+  }
+}
+
+function media(asset) {
+  const src = asset.content_url || api.url(`/assets/${encodeURIComponent(asset.id)}/content`);
+  const size = asset.width && asset.height ? { width: asset.width, height: asset.height } : {};
+  if (asset.media_type === 'image') {
+    const img = h('img', { class: 'viewer__media viewer__media--loading', src, alt: asset.prompt || asset.name || 'Image', decoding: 'async', ...size });
+    img.addEventListener('load', () => img.classList.remove('viewer__media--loading'), { once: true });
+    return img;
+  }
+  if (asset.media_type === 'video') {
+    return h('video', { class: 'viewer__media', src, controls: true, playsinline: true, loop: true, preload: 'metadata', ...size,
+      'aria-label': asset.prompt || asset.name || 'Video' });
+  }
+  if (asset.media_type === 'audio') {
+    return h('div', { class: 'viewer__card' },
+      h('div', { class: 'viewer__card-icon' }, icon('audio')),
+      h('audio', { src, controls: true, preload: 'metadata', 'aria-label': asset.prompt || asset.name || 'Audio' }));
+  }
+  return h('div', { class: 'viewer__card' },
+    h('div', { class: 'viewer__card-icon' }, icon('cube')),
+    h('p', { class: 'viewer__card-title' }, '3D model'),
+    h('p', { class: 'muted' }, [asset.name, bytes(asset.size)].filter(Boolean).join(' · ')),
+    h('a', { class: 'button', href: api.url(`/assets/${encodeURIComponent(asset.id)}/content`, { download: 1 }), download: asset.name || '' },
+      icon('download'), `Download GLB${asset.size ? ` (${bytes(asset.size)})` : ''}`));
+}

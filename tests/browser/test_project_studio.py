@@ -1,0 +1,461 @@
+"""The project studio in a browser: the generation panel (types, the model dialog by keyboard,
+advanced settings, references), the history (live updates, viewer, download, cancel, retry,
+remix, save as template, paging) and how refusals and markup are shown."""
+
+import io
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+from playwright.async_api import Page, expect
+from pymongo import AsyncMongoClient
+
+from tests.browser.helpers import assert_accessible, screenshot
+from tests.support.full_stack import FullStack, Servers, full_stack
+from tests.support.waiting import eventually
+
+MARKUP_PROMPT = '<img src=x onerror=window.__x=1> "fox" & <b>bold</b><script>window.__y=1</script>'
+
+
+@pytest.fixture
+async def keyed_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
+    """A stack whose server has a fal.ai key: hosted models can be chosen (none is run)."""
+    async with full_stack(
+        servers, storage_url=(tmp_path / "s").as_uri(), worker={"fal_key": "test-key"}
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture
+async def slow_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
+    """A worker whose local jobs take a minute, reporting progress every second."""
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        worker={"local_latency_s": 60, "local_progress_steps": 60},
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture
+async def idle_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
+    """No worker: generations stay pending."""
+    async with full_stack(servers, storage_url=(tmp_path / "s").as_uri(), workers=0) as stack:
+        yield stack
+
+
+async def _project(client: httpx.AsyncClient, name: str = "Moss and stone") -> str:
+    response = await client.post("/api/v1/projects", json={"name": name, "description": "Macro textures"})
+    assert response.status_code == 201, response.text
+    project_id: str = response.json()["id"]
+    return project_id
+
+
+async def _generate(client: httpx.AsyncClient, project_id: str, **body: Any) -> dict[str, Any]:
+    payload = {"type": "text-to-image", "model_id": "local/image", "prompt": "green moss", **body}
+    response = await client.post(f"/api/v1/projects/{project_id}/generations", json=payload)
+    assert response.status_code == 202, response.text
+    generation: dict[str, Any] = response.json()
+    return generation
+
+
+async def _finished(client: httpx.AsyncClient, generation_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+
+    async def done() -> bool:
+        found.update((await client.get(f"/api/v1/generations/{generation_id}")).json())
+        return found["status"] in {"completed", "failed", "cancelled"}
+
+    await eventually(done, within=20)
+    return found
+
+
+def _png(color: tuple[int, int, int] = (40, 160, 120)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (96, 64), color).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def _open(page: Page, stack: FullStack, project_id: str, query: str = "") -> None:
+    await page.goto(f"{stack.gateway}/studio/{project_id}{query}")
+    await expect(page.get_by_role("radio", name="Text to image")).to_be_visible()
+
+
+def _cards(page: Page):  # type: ignore[no-untyped-def]
+    return page.locator("article.gen-card")
+
+
+async def test_type_and_model_are_chosen_with_the_keyboard(keyed_studio: FullStack, page: Page) -> None:
+    async with keyed_studio.client() as client:
+        project_id = await _project(client)
+    await _open(page, keyed_studio, project_id)
+    await expect(page.get_by_label("Prompt", exact=True)).to_be_focused()
+    await expect(page.get_by_role("heading", level=1, name="Moss and stone")).to_be_visible()
+
+    # The type radio group: arrows move and select.
+    text_to_image = page.get_by_role("radio", name="Text to image")
+    await expect(text_to_image).to_have_attribute("aria-checked", "true")
+    await text_to_image.focus()
+    await page.keyboard.press("ArrowRight")
+    image_to_image = page.get_by_role("radio", name="Image to image")
+    await expect(image_to_image).to_be_focused()
+    await expect(image_to_image).to_have_attribute("aria-checked", "true")
+    await expect(page.get_by_text("Reference image", exact=True)).to_be_visible()
+    await page.keyboard.press("ArrowLeft")
+    await expect(text_to_image).to_have_attribute("aria-checked", "true")
+    await expect(page.get_by_text("Reference image", exact=True)).to_be_hidden()
+
+    # With a key the best hosted model is the default; choose FLUX.1 [dev] by keyboard.
+    card = page.get_by_role("button", name=re.compile(r"^Choose model"))
+    await card.focus()
+    await page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Choose a model")
+    await expect(dialog).to_be_visible()
+    search = dialog.get_by_role("combobox", name="Search models")
+    await expect(search).to_be_focused()
+    await expect(dialog.get_by_role("option", name=re.compile("Local Image"))).to_be_visible()
+    await expect(dialog.get_by_role("option", name=re.compile("Kling|Veo"))).to_have_count(0)
+    await screenshot(page, "model-dialog")
+    await assert_accessible(page)
+    await page.keyboard.type("flux")
+    await expect(dialog.get_by_role("option", name=re.compile("Local Image"))).to_have_count(0)
+    options = dialog.get_by_role("option")
+    names = [await o.locator(".model-option__name").inner_text() for o in await options.all()]
+    target = names.index("FLUX.1 [dev]")
+    await page.keyboard.press("ArrowUp")  # wraps to the last option
+    for _ in range(len(names) - 1 - target):
+        await page.keyboard.press("ArrowUp")
+    active = await search.get_attribute("aria-activedescendant")
+    assert active and await page.locator(f"#{active}").locator(".model-option__name").inner_text() == "FLUX.1 [dev]"
+    await page.keyboard.press("Enter")
+    await expect(dialog).to_be_hidden()
+    await expect(card).to_contain_text("FLUX.1 [dev]")
+    await expect(card).to_contain_text("Black Forest Labs")
+
+    # Escape closes and gives focus back to the model card; the choice stays.
+    await card.focus()
+    await page.keyboard.press("Enter")
+    await expect(dialog).to_be_visible()
+    await expect(dialog.get_by_role("option", name=re.compile(r"FLUX\.1 \[dev\]")).first).to_have_attribute("aria-selected", "true")
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+    await expect(card).to_be_focused()
+    await expect(card).to_contain_text("FLUX.1 [dev]")
+
+
+async def test_advanced_settings_go_in_the_request_and_the_result_shows_live(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project_id = await _project(client)
+    await _open(page, studio, project_id)
+    await page.get_by_text("Advanced settings").click()
+    steps = page.get_by_role("slider", name="Inference steps")
+    await expect(steps).to_have_value("4")
+    await steps.focus()
+    for _ in range(8):
+        await page.keyboard.press("ArrowRight")
+    await expect(steps).to_have_value("12")
+    guidance = page.get_by_role("slider", name="Guidance scale")
+    await guidance.focus()
+    await page.keyboard.press("End")
+    await expect(guidance).to_have_value("20")
+    images = page.get_by_role("slider", name="Number of images")
+    await images.focus()
+    await page.keyboard.press("ArrowRight")
+    await expect(images).to_have_value("2")
+    seed = page.get_by_role("spinbutton", name="Seed")
+    await expect(seed).to_be_disabled()
+    await page.get_by_role("switch", name="Random").uncheck()
+    await expect(seed).to_be_enabled()
+    await seed.fill("4242")
+    await page.get_by_label("Image size").select_option("landscape_16_9")
+    prompt = page.get_by_label("Prompt", exact=True)
+    await prompt.fill("teal ocean waves at dusk")
+
+    async with page.expect_response(re.compile(r"/generations$")) as answer:
+        await prompt.press("Control+Enter")
+    created = await (await answer.value).json()
+    card = _cards(page).first
+    await expect(card).to_have_attribute("data-id", created["id"])
+    await expect(card.locator(".gen-card__badge")).to_have_text(re.compile("Completed"), timeout=20_000)
+    thumbs = card.locator(".gen-card__view img")
+    await expect(thumbs).to_have_count(2)
+    await page.wait_for_function(
+        "() => [...document.querySelectorAll('article.gen-card img')].every((i) => i.complete && i.naturalWidth > 0)"
+    )
+    await expect(thumbs.first).to_have_attribute("loading", "lazy")
+    assert await thumbs.first.get_attribute("width")
+    await expect(card).to_contain_text("Local Image")
+    await expect(card).to_contain_text("Text to image")
+
+    async with studio.client() as client:
+        record = (await client.get(f"/api/v1/generations/{created['id']}")).json()
+    params = record["params"]
+    assert params["num_inference_steps"] == 12
+    assert params["guidance_scale"] == 20
+    assert params["num_images"] == 2
+    assert params["seed"] == 4242
+    assert params["image_size"] == "landscape_16_9"
+
+    await assert_accessible(page)
+    await screenshot(page, "project")
+
+    # The viewer: arrows move between the two images, Escape closes and returns focus.
+    view = card.get_by_role("button", name="View 2 images")
+    await view.click()
+    viewer = page.locator("dialog.dialog--viewer")
+    await expect(viewer).to_be_visible()
+    await expect(viewer.locator(".viewer__counter")).to_have_text("1 of 2")
+    await expect(viewer.locator("img.viewer__media")).to_have_attribute("src", re.compile(r"/content$"))
+    await page.keyboard.press("ArrowRight")
+    await expect(viewer.locator(".viewer__counter")).to_have_text("2 of 2")
+    await page.keyboard.press("ArrowLeft")
+    await expect(viewer.locator(".viewer__counter")).to_have_text("1 of 2")
+    await page.wait_for_function("() => document.querySelector('img.viewer__media')?.naturalWidth > 0")
+    await screenshot(page, "viewer")
+    async with page.expect_download() as download_info:
+        await viewer.get_by_role("link", name="Download").click()
+    download = await download_info.value
+    assert download.suggested_filename.endswith(".png")
+    favorite = viewer.get_by_role("button", name="Favorite")
+    await favorite.click()
+    await expect(favorite).to_have_attribute("aria-pressed", "true")
+    await page.keyboard.press("Escape")
+    await expect(viewer).to_be_hidden()
+    await expect(view).to_be_focused()
+
+    # The card's own download link.
+    async with page.expect_download() as download_info:
+        await card.get_by_role("link", name="Download").click()
+    assert (await download_info.value).suggested_filename.endswith(".png")
+
+    # The settings are remembered for the project.
+    await page.reload()
+    await expect(page.get_by_role("slider", name="Inference steps")).to_have_value("12")
+    await expect(page.get_by_role("spinbutton", name="Seed")).to_have_value("4242")
+    await expect(page.get_by_role("switch", name="Random")).not_to_be_checked()
+    await expect(page.get_by_label("Image size")).to_have_value("landscape_16_9")
+    await page.get_by_role("button", name="Reset to defaults").click()
+    await expect(page.get_by_role("slider", name="Inference steps")).to_have_value("4")
+    await expect(page.get_by_role("switch", name="Random")).to_be_checked()
+
+
+async def test_an_uploaded_reference_becomes_a_video(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        project_id = await _project(client)
+    await _open(page, studio, project_id, "?type=image-to-video")
+    await expect(page.get_by_role("radio", name="Image to video")).to_have_attribute("aria-checked", "true")
+    await expect(page.get_by_role("button", name=re.compile("Choose model"))).to_contain_text("Local Image to Video")
+
+    # Generating without the image says what is missing, at the references.
+    await page.get_by_label("Prompt", exact=True).fill("gentle push-in")
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    await expect(page.locator(".refs .field__error")).to_contain_text("Add an image")
+
+    await page.locator(".refs input[type=file]").set_input_files(
+        {"name": "first-frame.png", "mimeType": "image/png", "buffer": _png()}
+    )
+    item = page.locator(".refs__item")
+    await expect(item).to_contain_text("first-frame.png")
+    await expect(item).to_contain_text("96×64")
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    card = _cards(page).first
+    await expect(card.locator(".gen-card__badge")).to_have_text("Completed", timeout=30_000)
+    await expect(card).to_contain_text("Image to video")
+    await card.get_by_role("button", name="View video").click()
+    video = page.locator("dialog.dialog--viewer video")
+    await expect(video).to_be_visible()
+    assert await video.get_attribute("controls") is not None
+    await page.keyboard.press("Escape")
+
+    async with studio.client() as client:
+        record = (await client.get(f"/api/v1/generations/{await card.get_attribute('data-id')}")).json()
+    assert len(record["input_asset_ids"]) == 1
+
+    # Remove the reference: the drop zone comes back.
+    await item.get_by_role("button", name="Remove first-frame.png").click()
+    await expect(item).to_have_count(0)
+    await expect(page.get_by_role("button", name="Pick from project")).to_be_visible()
+    # …and "Pick from project" lists the uploaded image.
+    await page.get_by_role("button", name="Pick from project").click()
+    picker = page.get_by_role("dialog", name="Pick from project")
+    await picker.get_by_role("button", name=re.compile("first-frame.png")).click()
+    await expect(page.locator(".refs__item")).to_contain_text("first-frame.png")
+
+
+async def test_a_slow_generation_shows_progress_and_can_be_cancelled(
+    slow_studio: FullStack, page: Page
+) -> None:
+    async with slow_studio.client() as client:
+        project_id = await _project(client)
+    await _open(page, slow_studio, project_id)
+    await page.get_by_label("Prompt", exact=True).fill("a lighthouse in the storm")
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    card = _cards(page).first
+    await expect(card.locator(".gen-card__badge")).to_have_text(re.compile("Pending|Processing"), timeout=2_000)
+    await expect(card.locator(".gen-card__badge")).to_have_text(re.compile(r"Processing \d+%"))
+    await expect(card.locator(".gen-card__log")).to_have_text(re.compile(r"step \d+/60"))
+    await expect(card).to_contain_text("so far")
+    await screenshot(page, "project-generating")
+    await card.get_by_role("button", name="Cancel").click()
+    await expect(card.locator(".gen-card__badge")).to_have_text("Cancelled")
+    await expect(card.get_by_role("button", name="Retry")).to_be_visible()
+
+
+async def test_a_failed_generation_is_retried(studio: FullStack, servers: Servers, page: Page) -> None:
+    async with studio.client() as client:
+        project_id = await _project(client)
+        generation = await _generate(client, project_id, prompt="a fox in the snow")
+        await _finished(client, generation["id"])
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
+    try:
+        await mongo[f"{servers.mongo_db_name}_g"]["generations"].update_one(
+            {"_id": generation["id"]},
+            {"$set": {"status": "failed", "outputs": [], "error": {"code": "provider_error", "message": "The provider refused the prompt."}}},
+        )
+    finally:
+        await mongo.close()
+    await _open(page, studio, project_id)
+    card = _cards(page).first
+    await expect(card.locator(".gen-card__badge")).to_have_text("Failed")
+    await expect(card.locator(".gen-card__error")).to_have_text("The provider refused the prompt.")
+    await card.get_by_role("button", name="Retry").click()
+    await expect(_cards(page)).to_have_count(2)
+    fresh = _cards(page).first
+    assert await fresh.get_attribute("data-id") != generation["id"]
+    await expect(fresh.locator(".gen-card__badge")).to_have_text("Completed", timeout=20_000)
+    await expect(fresh.locator(".gen-card__view img")).to_be_visible()
+
+
+async def test_remix_fills_the_panel_and_a_template_is_saved(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        project_id = await _project(client)
+        generation = await _generate(
+            client, project_id, prompt="purple mountains at night",
+            params={"num_inference_steps": 7, "image_size": "portrait_16_9", "seed": 99},
+        )
+        await _finished(client, generation["id"])
+    await _open(page, studio, project_id)
+    card = _cards(page).first
+    await expect(card.locator(".gen-card__badge")).to_have_text("Completed")
+    await card.get_by_role("button", name="Remix").click()
+    await expect(page.get_by_label("Prompt", exact=True)).to_have_value("purple mountains at night")
+    await expect(page.get_by_label("Prompt", exact=True)).to_be_focused()
+    await page.get_by_text("Advanced settings").click()
+    await expect(page.get_by_role("slider", name="Inference steps")).to_have_value("7")
+    await expect(page.get_by_label("Image size")).to_have_value("portrait_16_9")
+    await expect(page.get_by_role("spinbutton", name="Seed")).to_have_value("99")
+    await expect(page.get_by_role("switch", name="Random")).not_to_be_checked()
+
+    await card.get_by_role("button", name="Save as template").click()
+    dialog = page.get_by_role("dialog", name="Save as template")
+    name = dialog.get_by_label("Name")
+    await expect(name).to_be_focused()
+    await name.fill("Night peaks")
+    await dialog.get_by_role("button", name="Save template").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.locator(".toast")).to_contain_text("Night peaks")
+    async with studio.client() as client:
+        templates = (await client.get("/api/v1/templates")).json()["items"]
+    assert [t["name"] for t in templates] == ["Night peaks"]
+    saved = templates[0]
+    assert saved["model_id"] == "local/image"
+    assert saved["prompt"] == "purple mountains at night"
+    assert saved["source_generation_id"] == generation["id"]
+    assert saved["params"]["num_inference_steps"] == 7
+    assert "seed" not in saved["params"] and "prompt" not in saved["params"]
+
+    # ?template= fills the panel from it.
+    await _open(page, studio, project_id, f"?template={saved['id']}")
+    await expect(page.get_by_label("Prompt", exact=True)).to_have_value("purple mountains at night")
+    await expect(page).to_have_url(re.compile(rf"/studio/{project_id}$"))
+
+
+async def test_refusals_are_shown_where_they_belong(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        project_id = await _project(client)
+    await _open(page, studio, project_id)
+    prompt = page.get_by_label("Prompt", exact=True)
+    await prompt.fill("x" * 10_001)
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    error = page.locator("[data-field=prompt] .field__error")
+    await expect(error).to_contain_text("10000")
+    await expect(prompt).to_have_attribute("aria-invalid", "true")
+    await expect(prompt).to_be_focused()
+    await expect(_cards(page)).to_have_count(0)
+
+    # Hosted models are listed but need a key: the dialog says how to add one.
+    await page.get_by_role("button", name=re.compile("Choose model")).click()
+    dialog = page.get_by_role("dialog", name="Choose a model")
+    await expect(dialog.get_by_text("FAL_KEY").first).to_be_visible()
+    flux = dialog.get_by_role("option", name=re.compile(r"FLUX\.1 \[dev\]"))
+    await expect(flux).to_have_attribute("aria-disabled", "true")
+    await expect(flux).to_contain_text("Needs key")
+    await page.keyboard.type("flux.1 [dev]")
+    await expect(dialog.get_by_role("option")).to_have_count(1)
+    await page.keyboard.press("Enter")
+    await expect(dialog.locator(".model-dialog__note")).to_contain_text("needs a fal.ai key")
+    await expect(dialog).to_be_visible()
+    await page.keyboard.press("Escape")
+    await expect(page.get_by_role("button", name=re.compile("Choose model"))).to_contain_text("Local Image")
+
+    # A starter for a hosted model falls back to the offline one and says why.
+    await _open(page, studio, project_id, "?starter=cinematic-portrait")
+    alert = page.locator(".gen-panel .alert")
+    await expect(alert).to_contain_text("FAL_KEY")
+
+
+async def test_markup_in_a_prompt_is_shown_as_text(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        project_id = await _project(client)
+    await _open(page, studio, project_id)
+    await page.get_by_label("Prompt", exact=True).fill(MARKUP_PROMPT)
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    card = _cards(page).first
+    await expect(card.locator(".gen-card__prompt")).to_have_text(MARKUP_PROMPT)
+    await expect(card.locator(".gen-card__badge")).to_have_text("Completed", timeout=20_000)
+    await expect(card.locator(".gen-card__prompt")).to_have_text(MARKUP_PROMPT)
+    await expect(page.locator("main script, main b, img[src=x]")).to_have_count(0)
+    assert await page.evaluate("() => [window.__x, window.__y]") == [None, None]
+
+
+async def test_the_history_loads_more_as_it_scrolls(idle_studio: FullStack, page: Page) -> None:
+    async with idle_studio.client() as client:
+        project_id = await _project(client)
+        for i in range(120):
+            await _generate(client, project_id, prompt=f"frame {i:03d}")
+    await _open(page, idle_studio, project_id)
+    cards = _cards(page)
+    await expect(cards).to_have_count(50)
+    await expect(cards.first).to_contain_text("frame 119")
+    await expect(cards.first.locator(".gen-card__badge")).to_have_text("Pending")
+    await page.locator(".gen-history .sentinel").scroll_into_view_if_needed()
+    await expect(cards).to_have_count(100)
+    await page.locator(".gen-history .sentinel").scroll_into_view_if_needed()
+    await expect(cards).to_have_count(120)
+    await expect(cards.last).to_contain_text("frame 000")
+    await expect(page.get_by_role("button", name="Load more")).to_be_hidden()
+
+
+async def test_rename_and_delete_the_project(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        project_id = await _project(client)
+    await _open(page, studio, project_id)
+    await page.get_by_role("button", name="Rename").click()
+    await page.get_by_label("Name").fill("Moss, stone & <b>fern</b>")
+    await page.get_by_label("Description").fill("Spring set")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Moss, stone & <b>fern</b>")
+    await expect(page.locator(".project-bar__description")).to_have_text("Spring set")
+    await page.get_by_role("button", name="Delete", exact=True).first.click()
+    confirm = page.get_by_role("alertdialog")
+    await expect(confirm.get_by_role("button", name="Cancel")).to_be_focused()
+    await confirm.get_by_role("button", name="Delete project").click()
+    await expect(page).to_have_url(re.compile(r"/studio$"))
+    async with studio.client() as client:
+        assert (await client.get(f"/api/v1/projects/{project_id}")).status_code == 404
