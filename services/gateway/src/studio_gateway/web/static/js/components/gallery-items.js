@@ -95,7 +95,7 @@ const LOCAL_ICONS = {
   attach: ['M20 11.5l-7.8 7.8a5 5 0 0 1-7-7L13 4.5a3.3 3.3 0 0 1 4.7 4.7L9.9 17a1.7 1.7 0 0 1-2.4-2.4l7.1-7.1'],
 };
 
-function glyph(name) {
+export function glyph(name) {
   if (!LOCAL_ICONS[name]) return icon(name, { size: 'sm' });
   const svg = s('svg', {
     class: 'icon icon--sm', viewBox: '0 0 24 24', width: 16, height: 16, fill: 'none', stroke: 'currentColor',

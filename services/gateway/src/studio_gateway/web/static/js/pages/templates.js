@@ -1,7 +1,374 @@
-// The templates page. Minimal until its own module lands.
+// Templates (/studio/templates): the catalog's starter templates (filterable by generation type)
+// and the person's own (search, endless scrolling, rename, delete). "Use" opens the last project
+// (prefs.lastProjectId, if it still exists) with ?starter=<id> or ?template=<id>; without one, a
+// small dialog asks which project, or offers a new one.
 
-import { h } from '../dom.js';
+import { api, errorMessage, fieldErrors } from '../api.js';
+import { debounce, h, replace } from '../dom.js';
+import { glyph } from '../components/gallery-items.js';
+import { chooseProject, loadProjects, projectExists } from '../components/gallery-projects.js';
+import { prefs } from '../store.js';
+import { confirmDialog } from '../ui/confirm.js';
+import { openDialog } from '../ui/dialog.js';
+import { emptyState, errorState } from '../ui/empty.js';
+import { count, dateTime, relativeTime } from '../ui/format.js';
+import { busy, field, formAlert } from '../ui/forms.js';
+import { icon } from '../ui/icons.js';
+import { skeletonCard, skeletonGrid } from '../ui/skeleton.js';
+import { toast } from '../ui/toast.js';
 
-export async function render(main) {
-  main.append(h('section', { class: 'page', 'aria-label': 'Templates' }));
+const PAGE_SIZE = 24;
+const TYPES = {
+  'text-to-image': { label: 'Text to image', icon: 'image', tone: 'image' },
+  'image-to-image': { label: 'Image to image', icon: 'image', tone: 'image' },
+  'text-to-video': { label: 'Text to video', icon: 'video', tone: 'video' },
+  'image-to-video': { label: 'Image to video', icon: 'video', tone: 'video' },
+  'video-to-video': { label: 'Video to video', icon: 'video', tone: 'video' },
+  'text-to-audio': { label: 'Text to audio', icon: 'audio', tone: 'audio' },
+  'image-to-3d': { label: 'Image to 3D', icon: 'cube', tone: 'model3d' },
+};
+const MAX_PARAMS = 3;
+
+export async function render(main, _params, ctx) {
+  const modelNames = new Map();
+  let starterType = '';
+  let starters = [];
+
+  // --- starter templates -------------------------------------------------------------------
+  const starterChips = h('div', { class: 'gallery__chips templates-filter', role: 'group', 'aria-label': 'Generation type' });
+  const starterGrid = h('div', { class: 'template-grid', dataset: { testid: 'starter-templates' } });
+  const starterBody = h('div', { class: 'templates-section__body' }, skeletonGrid(6, skeletonCard, 'template-grid'));
+  const startersSection = h('section', { class: 'templates-section', 'aria-labelledby': 'starters-title' },
+    h('div', { class: 'templates-section__head' },
+      h('div', { class: 'templates-section__titles' },
+        h('h2', { id: 'starters-title' }, 'Starter templates'),
+        h('p', { class: 'templates-section__lede' }, 'Ready-made starting points for every kind of generation. Use one to open a project with its model, prompt and settings filled in.'))),
+    starterChips,
+    starterBody);
+
+  // --- the person's own --------------------------------------------------------------------
+  let query = '';
+  let cursor = null;
+  let loading = false;
+  let generation = 0;
+  let mine = [];
+  const search = h('input', { class: 'input', type: 'search', placeholder: 'Search your templates', 'aria-label': 'Search your templates', autocomplete: 'off' });
+  const ownSummary = h('p', { class: 'templates-section__count', 'aria-live': 'polite' });
+  const ownGrid = h('div', { class: 'template-grid', dataset: { testid: 'user-templates' } });
+  const ownBody = h('div', { class: 'templates-section__body' }, skeletonGrid(3, skeletonCard, 'template-grid'));
+  const more = h('button', { type: 'button', class: 'button', hidden: true, onclick: () => loadMore() }, 'Load more');
+  const sentinel = h('div', { class: 'sentinel', 'aria-hidden': 'true' });
+  const ownSection = h('section', { class: 'templates-section', 'aria-labelledby': 'own-title' },
+    h('div', { class: 'templates-section__head' },
+      h('div', { class: 'templates-section__titles' },
+        h('h2', { id: 'own-title' }, 'Your templates'),
+        h('p', { class: 'templates-section__lede' }, 'Settings you saved from your generations.')),
+      h('div', { class: 'templates-section__tools' }, h('div', { class: 'search' }, icon('search'), search), ownSummary)),
+    ownBody);
+
+  const pageEl = h('div', { class: 'page templates-page' }, startersSection, ownSection);
+  let placed = false; // people with templates of their own see them first
+  main.append(pageEl);
+
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting) && cursor && !loading) loadMore();
+  }, { rootMargin: '400px 0px' });
+  const onSearch = debounce(() => {
+    query = search.value.trim();
+    loadOwn();
+  }, 250);
+  search.addEventListener('input', onSearch);
+
+  // Model names are a nicety: the ids show if the catalog cannot be asked.
+  const models = api.get('/models', { limit: 200 }, { signal: ctx.signal })
+    .then((page) => { for (const model of page.items || []) modelNames.set(model.id, model.name); })
+    .catch(() => {});
+  await Promise.all([models.then(loadStarters), models.then(loadOwn)]);
+
+  return () => {
+    observer.disconnect();
+    onSearch.cancel();
+  };
+
+  // --- starters ------------------------------------------------------------------------------
+  async function loadStarters() {
+    try {
+      const page = await api.get('/starter-templates', undefined, { signal: ctx.signal });
+      starters = page.items || [];
+      renderStarterChips();
+      renderStarters();
+    } catch (error) {
+      if (ctx.signal.aborted) return;
+      replace(starterChips);
+      replace(starterBody, errorState({ message: errorMessage(error), retry: loadStarters }));
+    }
+  }
+
+  function renderStarterChips() {
+    const present = Object.keys(TYPES).filter((type) => starters.some((s) => s.type === type));
+    const chip = (value, label, iconName, n) => h('button', {
+      type: 'button',
+      class: 'gallery-chip',
+      'aria-pressed': String(starterType === value),
+      dataset: { type: value || 'all' },
+      onclick: () => {
+        starterType = value;
+        for (const button of starterChips.children) button.setAttribute('aria-pressed', String(button.dataset.type === (value || 'all')));
+        renderStarters();
+      },
+    }, iconName && icon(iconName, { size: 'sm' }), label, h('span', { class: 'gallery-chip__count' }, String(n)));
+    replace(starterChips,
+      chip('', 'All', null, starters.length),
+      present.map((type) => chip(type, TYPES[type].label, TYPES[type].icon, starters.filter((s) => s.type === type).length)));
+  }
+
+  function renderStarters() {
+    const shown = starters.filter((s) => !starterType || s.type === starterType);
+    if (!shown.length) {
+      replace(starterBody, emptyState({ icon: 'templates', title: 'No starter templates', body: 'This server offers none for this type.', headingLevel: 'h3' }));
+      return;
+    }
+    replace(starterGrid, shown.map((starter) => templateCard(starter, { kind: 'starter' })));
+    replace(starterBody, starterGrid);
+  }
+
+  // --- own ------------------------------------------------------------------------------------
+  async function loadOwn() {
+    const mineNow = ++generation;
+    cursor = null;
+    loading = true;
+    observer.disconnect();
+    try {
+      const page = await api.get('/templates', { q: query || null, limit: PAGE_SIZE }, { signal: ctx.signal });
+      if (mineNow !== generation) return;
+      mine = page.items;
+      cursor = page.next_cursor;
+      renderOwn();
+    } catch (error) {
+      if (ctx.signal.aborted || mineNow !== generation) return;
+      replace(ownBody, errorState({ message: errorMessage(error), retry: loadOwn }));
+    } finally {
+      if (mineNow === generation) loading = false;
+    }
+  }
+
+  async function loadMore() {
+    if (!cursor || loading) return;
+    const mineNow = generation;
+    loading = true;
+    more.setAttribute('aria-busy', 'true');
+    try {
+      const page = await api.get('/templates', { q: query || null, limit: PAGE_SIZE, cursor }, { signal: ctx.signal });
+      if (mineNow !== generation) return;
+      const fresh = page.items.filter((t) => !mine.some((m) => m.id === t.id));
+      mine.push(...fresh);
+      cursor = page.next_cursor;
+      ownGrid.append(...fresh.map((t) => templateCard(t, { kind: 'own' })));
+      updateOwnSummary();
+    } catch (error) {
+      if (!ctx.signal.aborted) toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: loadMore } });
+    } finally {
+      more.removeAttribute('aria-busy');
+      if (mineNow === generation) loading = false;
+    }
+  }
+
+  function renderOwn() {
+    updateOwnSummary();
+    if (!query) placed = placed || mine.length === 0;
+    if (!mine.length) {
+      replace(ownBody, query ? emptyState({
+        icon: 'search',
+        title: 'No templates match',
+        body: `None of your templates is called or prompts “${query}”.`,
+        headingLevel: 'h3',
+        action: { label: 'Clear search', icon: 'close', primary: false, run: () => { search.value = ''; onSearch(); search.focus(); } },
+      }) : emptyState({
+        icon: 'templates',
+        title: 'No templates of your own yet',
+        body: 'In a project, open the History tab and choose “Save as template” on any generation: its type, model, prompt and settings are kept here, ready to start from again.',
+        headingLevel: 'h3',
+        action: { label: 'Go to your projects', href: '/studio', icon: 'folder', primary: false },
+      }));
+      return;
+    }
+    if (!placed) {
+      placed = true;
+      pageEl.prepend(ownSection);
+    }
+    replace(ownGrid, mine.map((t) => templateCard(t, { kind: 'own' })));
+    replace(ownBody, ownGrid, h('div', { class: 'load-more' }, more), sentinel);
+    observer.observe(sentinel);
+  }
+
+  function updateOwnSummary() {
+    more.hidden = !cursor;
+    ownSummary.textContent = mine.length ? `${count(mine.length, 'template')}${cursor ? '+' : ''}` : '';
+  }
+
+  // --- a card ---------------------------------------------------------------------------------
+  function templateCard(template, { kind }) {
+    const type = TYPES[template.type] || { label: template.type, icon: 'sparkles', tone: 'image' };
+    const params = Object.entries(template.params || {}).slice(0, MAX_PARAMS);
+    const extra = Math.max(0, Object.keys(template.params || {}).length - MAX_PARAMS);
+    const useButton = h('button', {
+      type: 'button',
+      class: 'button button--primary button--sm',
+      'aria-label': `Use ${template.name}`,
+      onclick: () => busy(useButton, () => use(template, kind)),
+    }, icon('sparkles', { size: 'sm' }), 'Use');
+    const titleId = `template-${kind}-${template.id}`;
+    return h('article', {
+      class: ['template-card', `template-card--${type.tone}`],
+      'aria-labelledby': titleId,
+      dataset: { templateId: template.id, kind },
+    },
+    h('div', { class: 'template-card__head' },
+      h('span', { class: 'template-card__type' }, h('span', { class: 'template-card__type-icon' }, icon(type.icon, { size: 'sm' })), type.label),
+      kind === 'starter' && template.available === false &&
+        h('span', { class: 'badge badge--warning', title: 'This server has no fal.ai key for its model' }, icon('key', { size: 'sm' }), 'Needs a key'),
+      kind === 'own' &&
+        h('time', { class: 'template-card__time', datetime: template.updated_at, title: dateTime(template.updated_at) }, relativeTime(template.updated_at))),
+    h('h3', { class: 'template-card__name', id: titleId }, template.name),
+    template.description && h('p', { class: 'template-card__description' }, template.description),
+    template.prompt
+      ? h('p', { class: 'template-card__prompt' }, template.prompt)
+      : h('p', { class: 'template-card__prompt template-card__prompt--empty' }, 'No prompt: write one when you use it.'),
+    h('dl', { class: 'template-card__facts' },
+      h('div', { class: 'template-card__fact' }, h('dt', 'Model'), h('dd', { title: template.model_id }, modelNames.get(template.model_id) || template.model_id)),
+      params.map(([key, value]) => h('div', { class: 'template-card__fact' }, h('dt', paramLabel(key)), h('dd', { title: paramValue(value) }, paramValue(value)))),
+      extra > 0 && h('div', { class: 'template-card__fact template-card__fact--more' }, h('dt', { class: 'visually-hidden' }, 'More'), h('dd', `+${extra} more`))),
+    h('div', { class: 'template-card__actions' },
+      useButton,
+      kind === 'own' && h('span', { class: 'template-card__manage' },
+        h('button', { type: 'button', class: 'button button--ghost button--icon button--sm', 'aria-label': `Rename ${template.name}`, title: 'Rename', onclick: () => rename(template) },
+          glyph('pencil')),
+        h('button', { type: 'button', class: 'button button--ghost button--icon button--sm template-card__delete', 'aria-label': `Delete ${template.name}`, title: 'Delete', onclick: () => remove(template) },
+          icon('trash', { size: 'sm' })))));
+  }
+
+  // --- actions -------------------------------------------------------------------------------
+  async function use(template, kind) {
+    const param = kind === 'starter' ? 'starter' : 'template';
+    try {
+      let target = prefs.lastProjectId;
+      if (target && !(await projectExists(target, { signal: ctx.signal }))) {
+        prefs.lastProjectId = null;
+        target = null;
+      }
+      if (!target) {
+        const projects = await loadProjects({ signal: ctx.signal });
+        const chosen = await chooseProject({
+          projects,
+          title: 'Use in which project?',
+          body: `“${template.name}” opens in a project’s generation panel. Choose one, or start a new project.`,
+          confirmLabel: 'Use template',
+          allowNew: true,
+        });
+        if (!chosen) return;
+        if (chosen === 'new') {
+          ctx.navigate('/studio/new');
+          return;
+        }
+        target = chosen;
+      }
+      ctx.navigate(`/studio/${encodeURIComponent(target)}?${param}=${encodeURIComponent(template.id)}`);
+    } catch (error) {
+      if (!ctx.signal.aborted) toast(errorMessage(error), { kind: 'error' });
+    }
+  }
+
+  function rename(template) {
+    const input = h('input', { class: 'input', type: 'text', value: template.name, maxlength: 100, autocomplete: 'off', required: true });
+    const name = field({ label: 'Name', name: 'name', input, hint: 'Up to 100 characters.' });
+    const alert = formAlert();
+    const save = h('button', { type: 'submit', class: 'button button--primary' }, 'Save');
+    let handle;
+    const form = h('form', { class: 'form', novalidate: true }, alert.el, name.el,
+      h('div', { class: 'dialog__actions' },
+        h('button', { type: 'button', class: 'button', onclick: () => handle.close() }, 'Cancel'), save));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      alert.hide();
+      const value = input.value.trim();
+      if (!value) {
+        name.setError('Give the template a name.');
+        input.focus();
+        return;
+      }
+      if (value === template.name) {
+        handle.close();
+        return;
+      }
+      await busy(save, async () => {
+        try {
+          const updated = await api.patch(`/templates/${encodeURIComponent(template.id)}`, { name: value }, { signal: ctx.signal });
+          const index = mine.findIndex((t) => t.id === updated.id);
+          if (index >= 0) mine[index] = updated;
+          ownGrid.querySelector(`[data-template-id="${CSS.escape(updated.id)}"]`)?.replaceWith(templateCard(updated, { kind: 'own' }));
+          handle.close(updated);
+          ownGrid.querySelector(`[data-template-id="${CSS.escape(updated.id)}"] [aria-label^="Rename"]`)?.focus();
+          toast(`Renamed to “${updated.name}”.`, { kind: 'success' });
+        } catch (error) {
+          const errors = fieldErrors(error?.problem);
+          if (errors.name) {
+            name.setError(errors.name);
+            input.focus();
+          } else {
+            alert.show(errorMessage(error));
+          }
+        }
+      });
+    });
+    handle = openDialog({ title: 'Rename template', content: form, initialFocus: () => input });
+    input.select();
+  }
+
+  async function remove(template) {
+    const ok = await confirmDialog({
+      title: `Delete “${template.name}”?`,
+      body: 'The template goes; generations made from it stay. This cannot be undone.',
+      confirmLabel: 'Delete',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await api.del(`/templates/${encodeURIComponent(template.id)}`, { signal: ctx.signal });
+    } catch (error) {
+      if (ctx.signal.aborted) return;
+      if (error?.status !== 404) {
+        toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: () => remove(template) } });
+        return;
+      }
+    }
+    const index = mine.findIndex((t) => t.id === template.id);
+    if (index >= 0) mine.splice(index, 1);
+    const card = ownGrid.querySelector(`[data-template-id="${CSS.escape(template.id)}"]`);
+    const next = card?.nextElementSibling || card?.previousElementSibling;
+    card?.remove();
+    toast(`Deleted “${template.name}”.`, { kind: 'success' });
+    if (!mine.length) {
+      renderOwn();
+      search.focus();
+    } else {
+      updateOwnSummary();
+      next?.querySelector('button')?.focus();
+    }
+  }
+}
+
+function paramLabel(key) {
+  const text = key.replace(/_/g, ' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function paramValue(value) {
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'object') {
+    const text = JSON.stringify(value);
+    return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  }
+  const text = String(value);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
