@@ -3,27 +3,33 @@ filters, search, favorites, grid and list views, rename, delete, keyboard and dr
 paging, "use as reference", and names full of markup shown as text."""
 
 import base64
+import io
 import json
 import re
 
-import io
-
 import httpx
 from PIL import Image, ImageOps
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import FilePayload, Locator, Page, expect
 
 from tests.browser.helpers import assert_accessible, screenshot
 from tests.support import media_samples
 from tests.support.full_stack import FullStack
 
 MARKUP = "<img src=x onerror=window.__x=1>"
+TIMES = "\N{MULTIPLICATION SIGN}"
 
 
 def _art(width: int, height: int, top: str, bottom: str, glow: str) -> bytes:
     """A PNG that looks like something (a sky with a sun) for the screenshots."""
     mask = Image.linear_gradient("L").resize((width, height))
-    picture = Image.composite(Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), mask)
-    sun = ImageOps.invert(Image.radial_gradient("L")).resize((width, height)).point(lambda v: max(0, v * 3 - 500))
+    picture = Image.composite(
+        Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), mask
+    )
+    sun = (
+        ImageOps.invert(Image.radial_gradient("L"))
+        .resize((width, height))
+        .point(lambda v: max(0, v * 3 - 500))
+    )
     picture = Image.composite(Image.new("RGB", (width, height), glow), picture, sun)
     out = io.BytesIO()
     picture.save(out, format="PNG")
@@ -76,8 +82,10 @@ async def test_uploading_through_the_gallery_asks_the_project_and_shows_the_card
     chooser = await chooser_info.value
     await chooser.set_files(
         [
-            {"name": f"{MARKUP}.png", "mimeType": "image/png", "buffer": media_samples.png(96, 64)},
-            {"name": "birdsong.wav", "mimeType": "audio/wav", "buffer": media_samples.wav(1.0)},
+            FilePayload(
+                name=f"{MARKUP}.png", mimeType="image/png", buffer=media_samples.png(96, 64)
+            ),
+            FilePayload(name="birdsong.wav", mimeType="audio/wav", buffer=media_samples.wav(1.0)),
         ]
     )
     card = _card(page, MARKUP)
@@ -94,7 +102,7 @@ async def test_uploading_through_the_gallery_asks_the_project_and_shows_the_card
     await page.wait_for_function(
         "() => [...document.querySelectorAll('.asset-thumb__img')].every((i) => i.naturalWidth > 0)"
     )
-    await expect(card.locator(".asset-card__meta")).to_contain_text("96 × 64")
+    await expect(card.locator(".asset-card__meta")).to_contain_text(f"96 {TIMES} 64")
     await expect(card.locator(".asset-card__project")).to_have_text("Neon city")
     audio = _card(page, "birdsong")
     await expect(audio.locator(".asset-thumb__placeholder--audio")).to_be_visible()
@@ -123,6 +131,20 @@ async def test_uploading_through_the_gallery_asks_the_project_and_shows_the_card
     await expect(_card(page, "dropped")).to_have_count(1)
     await expect(_cards(page)).to_have_count(3)
     await expect(_cards(page).first).to_contain_text("dropped")
+
+    # A file the API refuses: its reason stays in the tray until dismissed.
+    await page.get_by_test_id("gallery-file-input").set_input_files(
+        files=[FilePayload(name="notes.txt", mimeType="text/plain", buffer=b"just words, no media")]
+    )
+    failed = page.locator(".upload-row--failed")
+    await expect(failed).to_contain_text("notes.txt")
+    await expect(failed.get_by_role("alert")).to_contain_text(
+        "not an accepted image, video or audio format"
+    )
+    await expect(page.locator("#toasts")).to_contain_text("The upload failed")
+    await failed.get_by_role("button", name="Dismiss notes.txt").click()
+    await expect(page.locator(".upload-tray")).to_be_hidden()
+    await expect(_cards(page)).to_have_count(3)
 
 
 async def test_type_filter_search_and_favorites_change_what_is_shown(
@@ -160,7 +182,9 @@ async def test_type_filter_search_and_favorites_change_what_is_shown(
     await expect(_cards(page).first).to_contain_text("waves")
     await chips.get_by_role("button", name="Images").click()
     await expect(_cards(page)).to_have_count(6)
-    await expect(chips.get_by_role("button", name="Images")).to_have_attribute("aria-pressed", "true")
+    await expect(chips.get_by_role("button", name="Images")).to_have_attribute(
+        "aria-pressed", "true"
+    )
 
     await page.get_by_role("searchbox", name="Search assets").fill("fox")
     await expect(_cards(page)).to_have_count(1)
@@ -215,7 +239,7 @@ async def test_list_view_is_remembered_and_renames_and_deletes(
     await expect(rows).to_have_count(4)
     await expect(_cards(page)).to_have_count(0)
     fox = rows.filter(has_text="red fox")
-    await expect(fox).to_contain_text("320 × 240")
+    await expect(fox).to_contain_text(f"320 {TIMES} 240")
     await expect(fox).to_contain_text("Moss and stone")
     await expect(rows.filter(has_text="waves")).to_contain_text("0:02")
     await assert_accessible(page)
@@ -357,10 +381,16 @@ async def test_assets_made_elsewhere_appear_and_go_without_a_reload(
         await _upload(client, moss, "first.png", media_samples.png(64, 64), "image/png")
         await page.goto(studio.gateway + "/studio/assets")
         await expect(_cards(page)).to_have_count(1)
-        await page.get_by_role("group", name="Media type").get_by_role("button", name="Images").click()
+        await (
+            page.get_by_role("group", name="Media type")
+            .get_by_role("button", name="Images")
+            .click()
+        )
         await expect(_cards(page)).to_have_count(1)
 
-        made = await _upload(client, moss, "from the api.png", media_samples.png(80, 60), "image/png")
+        made = await _upload(
+            client, moss, "from the api.png", media_samples.png(80, 60), "image/png"
+        )
         await _upload(client, moss, "hidden by the filter.wav", media_samples.wav(0.5), "audio/wav")
         await expect(_cards(page)).to_have_count(2)
         await expect(_cards(page).first).to_contain_text("from the api")

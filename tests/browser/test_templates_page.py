@@ -28,7 +28,12 @@ async def _template(client: httpx.AsyncClient, name: str, **fields: object) -> s
         "type": "text-to-image",
         "model_id": "local/image",
         "prompt": "A portrait of a potter at the wheel, clay on her hands, warm afternoon light",
-        "params": {"image_size": "portrait_4_3", "num_inference_steps": 12, "seed": 7, "num_images": 2},
+        "params": {
+            "image_size": "portrait_4_3",
+            "num_inference_steps": 12,
+            "seed": 7,
+            "num_images": 2,
+        },
         **fields,
     }
     response = await client.post("/api/v1/templates", json=body)
@@ -144,9 +149,12 @@ async def test_use_opens_the_last_project_or_asks_which(studio: FullStack, page:
     await page.evaluate(f"localStorage.setItem('studio.last-project', '\"{second}\"')")
     await page.goto(studio.gateway + "/studio/templates")
     await page.evaluate(f"localStorage.setItem('studio.last-project', '\"{second}\"')")
-    await _starters(page).filter(has_text="Product shot").get_by_role(
-        "button", name="Use Product shot"
-    ).click()
+    await (
+        _starters(page)
+        .filter(has_text="Product shot")
+        .get_by_role("button", name="Use Product shot")
+        .click()
+    )
     await expect(page).to_have_url(re.compile(rf"/studio/{second}\?starter=product-shot$"))
 
 

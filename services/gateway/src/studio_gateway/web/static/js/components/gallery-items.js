@@ -193,7 +193,10 @@ export function assetRow(asset, handlers, { showProject, projectName } = {}) {
         onclick: () => handlers.open(asset),
       }, h('span', { class: 'asset-row__title' }, asset.name)),
       asset.original_filename && asset.original_filename !== asset.name &&
-        h('span', { class: 'asset-row__sub' }, asset.original_filename)),
+        h('span', { class: 'asset-row__sub' }, asset.original_filename),
+      // The facts hidden with their columns on narrow galleries, under the name instead.
+      h('span', { class: 'asset-row__sub asset-row__compact' },
+        [kind.label, extent(asset), bytes(asset.size)].filter(Boolean).join(' · '))),
     h('td', { class: 'asset-row__type' }, h('span', { class: 'asset-row__kind' }, icon(kind.icon, { size: 'sm' }), kind.label),
       h('span', { class: 'asset-row__sub' }, formatName(asset.content_type))),
     h('td', { class: 'asset-row__size' }, bytes(asset.size)),
