@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from pydantic_settings import BaseSettings
 from studio_devtools.servers import free_port
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
+from studio_runtime.serve import KEEP_ALIVE_S
 
 INTERNAL_SECRET = "test-internal-secret-0123456789abcdef"
 
@@ -39,6 +40,7 @@ async def running(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
         log_config=None,
         lifespan="on",
         timeout_graceful_shutdown=5,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

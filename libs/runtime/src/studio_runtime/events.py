@@ -10,7 +10,8 @@ fails is logged as dropped, so nothing disappears silently.
 import asyncio
 import contextlib
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -26,6 +27,24 @@ from studio_contracts.subjects import StreamSpec, subject
 E = TypeVar("E", bound=Event)
 
 log = structlog.get_logger(__name__)
+
+_DELIVERY = ContextVar("delivery", default=1)
+
+
+def is_redelivery() -> bool:
+    """Inside a handler: whether JetStream delivered this message before (an earlier attempt
+    may have done part of the work). Each message is handled in its own task and context."""
+    return _DELIVERY.get() > 1
+
+
+@contextlib.contextmanager
+def delivery(attempt: int) -> Iterator[None]:
+    """Call a handler as the `attempt`-th delivery of its message, outside a consumer."""
+    token = _DELIVERY.set(attempt)
+    try:
+        yield
+    finally:
+        _DELIVERY.reset(token)
 
 
 class EventPublisher:
@@ -203,6 +222,7 @@ class EventConsumer(Generic[E]):
 
     async def _handle(self, message: Msg) -> None:
         attempt = message.metadata.num_delivered
+        _DELIVERY.set(attempt)
         try:
             event = self._event_type.model_validate_json(message.data)
         except ValidationError as exc:

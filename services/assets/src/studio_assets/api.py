@@ -190,7 +190,7 @@ async def download_asset(
     response_class=Response,
     responses={
         200: {
-            "description": "A WebP thumbnail",
+            "description": "A WebP thumbnail (an image no larger than a thumbnail is its own)",
             "content": {"image/webp": {"schema": {"type": "string", "format": "binary"}}},
         },
         304: {"description": "Not modified (If-None-Match)"},
@@ -202,6 +202,10 @@ async def asset_thumbnail(request: Request, asset_id: str, identity: CurrentIden
     key = doc.get("thumbnail_key")
     if not key:
         raise NotFound(f"asset {asset_id!r} has no thumbnail")
+    if key == doc["object_key"]:  # a small image is its own thumbnail
+        return await _stream_object(
+            request, key, doc["content_type"], doc["size"], etag_for(doc["sha256"]), "inline"
+        )
     store = _service(request).store
     try:
         info = await store.stat(key)

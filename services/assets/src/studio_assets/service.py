@@ -32,6 +32,9 @@ from studio_assets.uploads import MultipartFileStream, UploadRejected
 
 log = structlog.get_logger(__name__)
 
+OWN_THUMBNAIL_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
+"""Images in these types that fit the thumbnail size serve as their own thumbnail."""
+
 _REJECTIONS: dict[int, type[DomainError]] = {
     413: PayloadTooLarge,
     415: UnsupportedMediaType,
@@ -168,7 +171,12 @@ class AssetService:
         )
         written: list[str] = []
         facts: ImageFacts | None = None
-        if file_type.media_type == MediaType.IMAGE:
+        thumbnail_key: str | None = None
+        if self._is_own_thumbnail(output):
+            # Small enough already, in a format browsers show: the image is its own thumbnail,
+            # and nothing is decoded or encoded again (the worker reported its size).
+            thumbnail_key = output.object_key
+        elif file_type.media_type == MediaType.IMAGE:
             with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
                 async for chunk in await self.store.get(output.object_key):
                     spool.write(chunk)
@@ -181,7 +189,9 @@ class AssetService:
                         generation_id=registration.generation_id,
                         error=exc.detail,
                     )
-        thumbnail_key = await self._store_thumbnail(output.object_key, facts, written)
+        thumbnail_key = thumbnail_key or await self._store_thumbnail(
+            output.object_key, facts, written
+        )
         doc = _record(
             asset_id=asset_id,
             owner=identity.user_id,
@@ -206,13 +216,22 @@ class AssetService:
         if not created:
             await self._remove_objects(written)
         else:
-            log.info(
+            log.debug(
                 "output.registered",
                 asset_id=asset_id,
                 generation_id=registration.generation_id,
                 index=output.index,
             )
         return stored
+
+    def _is_own_thumbnail(self, output: OutputFile) -> bool:
+        limit = self._settings.thumbnail_max_px
+        return (
+            output.content_type in OWN_THUMBNAIL_TYPES
+            and output.width is not None
+            and output.height is not None
+            and max(output.width, output.height) <= limit
+        )
 
     async def delete(self, identity: Identity, asset_id: str) -> bool:
         doc = await self.repository.delete(identity.user_id, asset_id)

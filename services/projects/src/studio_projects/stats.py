@@ -3,9 +3,12 @@
 Delivery is at-least-once (a lost ack, a crash, a producer that publishes again), so every
 handler must be safe to run twice, or concurrently with itself. Per event:
 
-1. the `applied_events` ledger (one record per event id, unique `_id`) already has the event:
-   skip. This is the long memory: it holds every event applied in the last 8 days, longer than
-   the streams keep messages, so JetStream cannot redeliver anything older.
+1. for a redelivered message, the `applied_events` ledger (one record per event id, unique
+   `_id`) already has the event: skip. This is the long memory: it holds every event applied in
+   the last 8 days, longer than the streams keep messages, so JetStream cannot redeliver anything
+   older. A first delivery skips this read (one database round trip less per event): it can only
+   be a duplicate if its producer published it again after JetStream's 2-minute duplicate
+   window, and step 2 catches that unless 500 other events reached the project in between.
 2. one conditional update changes the counters and appends the event id to the project's own
    `applied_events` list, only if the list does not hold it yet. Counter and marker live in
    one document, so MongoDB applies both or neither, and of concurrent duplicates only one
@@ -25,6 +28,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from studio_contracts.enums import MediaType
 from studio_contracts.events import AssetCreated, AssetDeleted, Event, GenerationRequested
+from studio_runtime.events import is_redelivery
 
 from studio_projects.repository import StatsChange, StatsStore, to_ms
 
@@ -82,7 +86,10 @@ class StatsKeeper:
         self, event: Event, change: StatsChange, follow_up: FollowUp | None = None
     ) -> None:
         fields = {"subject": event.subject, "project_id": change.project_id}
-        if await self._store.was_applied(event.event_id):
+        # The long memory is read only for a redelivery: a first delivery was never applied,
+        # unless a producer published the event again after JetStream's duplicate window, and
+        # then the project's own list of its last 500 events (step 2) still catches it.
+        if is_redelivery() and await self._store.was_applied(event.event_id):
             log.info("stats.duplicate_skipped", **fields)
             return
         counted = await self._store.apply(change)
@@ -91,7 +98,8 @@ class StatsKeeper:
         await self._store.remember_applied(event.event_id, change.project_id)
         # Not counted: a redelivery after a crash, or a project that is gone (deleted, or not
         # this user's); either way the event is done with and gets acknowledged.
-        log.info("stats.applied" if counted else "stats.ignored", **fields)
+        if not counted:
+            log.info("stats.ignored", **fields)
 
     async def forget_before(self, cutoff_ms: int) -> int:
         return await self._store.forget_applied_before(cutoff_ms)

