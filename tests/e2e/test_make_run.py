@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -157,21 +158,35 @@ def test_killed_launcher_leaves_no_process_behind_and_runs_again(
     assert stop(again) == 0
 
 
-def test_crashed_worker_is_restarted_and_no_generation_is_lost(
+def test_crashed_worker_is_restarted_and_its_jobs_in_flight_are_taken_over(
     stack_env: dict[str, str], launches: list[Launch]
 ) -> None:
+    # Jobs take a second, and a dead worker's jobs are free to take over 2 s after its last
+    # lease renewal, when NATS (ack wait 2 s) delivers them again.
+    stack_env.update(
+        STUDIO_LOCAL_LATENCY_S="1",
+        STUDIO_LEASE_S="2",
+        STUDIO_HEARTBEAT_S="0.5",
+        STUDIO_ACK_WAIT_S="2",
+    )
     item = launch(stack_env)
     launches.append(item)
     item.wait_for(READY_LINE)
     gateway = f"http://127.0.0.1:{stack_env['STUDIO_GATEWAY_PORT']}"
     project = httpx.post(f"{gateway}/api/v1/projects", json={"name": "Crashes"}).json()
-    before = [_generate(gateway, project["id"], f"before {i}") for i in range(3)]
-    # Finished first: a job in flight at the kill would wait out its lease (60 s) before
-    # another worker may take it over, which is the worker's business, not the launcher's.
-    _wait_completed(gateway, before)
     worker = recorded(stack_env)["worker"]
+    before = [_generate(gateway, project["id"], f"before {i}") for i in range(4)]
+    wait_until(
+        lambda: "processing" in _statuses(gateway, before).values(),
+        15,
+        lambda: f"a generation is being worked on: {_statuses(gateway, before)}",
+    )
 
     os.kill(worker.pid, signal.SIGKILL)
+    # Nothing can finish a job between the kill and the restart (0.5 s later), nor take one
+    # over before its lease has run out: whatever is processing now was in flight at the kill.
+    in_flight = [i for i, status in _statuses(gateway, before).items() if status == "processing"]
+    assert in_flight
     while_down = [_generate(gateway, project["id"], f"while down {i}") for i in range(3)]
     item.wait_for("worker exited with code -9 (SIGKILL); restarting in 0.5s (crash 1 of 5 in 60s)")
     item.wait_for("worker is ready again")
@@ -182,7 +197,13 @@ def test_crashed_worker_is_restarted_and_no_generation_is_lost(
     assert readyz.status_code == 200
     after = [_generate(gateway, project["id"], f"after {i}") for i in range(2)]
 
-    _wait_completed(gateway, while_down + after)
+    finished = _wait_completed(gateway, before + while_down + after)
+    for record in finished.values():
+        assert len(record["outputs"]) == 1, record
+        content = httpx.get(f"{gateway}/api/v1/assets/{record['outputs'][0]['asset_id']}/content")
+        assert content.status_code == 200, (record, content.text)
+    taken_over = {i: finished[i]["attempts"] for i in in_flight}
+    assert all(attempts >= 2 for attempts in taken_over.values()), taken_over
     assert item.output().count(READY_LINE) == 1, "a restart is not a fresh start"
     assert stop(item) == 0
 
@@ -245,14 +266,30 @@ def test_pid_file_naming_a_live_process_refuses_and_is_kept(
 def _generate(gateway: str, project_id: str, prompt: str) -> str:
     response = httpx.post(
         f"{gateway}/api/v1/projects/{project_id}/generations",
-        json={"type": "text-to-image", "model_id": "local/image", "prompt": prompt},
+        json={
+            "type": "text-to-image",
+            "model_id": "local/image",
+            "prompt": prompt,
+            "params": {"image_size": {"width": 64, "height": 64}},
+        },
     )
     assert response.status_code == 202, response.text
     return str(response.json()["id"])
 
 
-def _wait_completed(gateway: str, generation_ids: list[str], within: float = 30) -> None:
+def _statuses(gateway: str, generation_ids: list[str]) -> dict[str, str]:
+    return {
+        generation_id: httpx.get(f"{gateway}/api/v1/generations/{generation_id}").json()["status"]
+        for generation_id in generation_ids
+    }
+
+
+def _wait_completed(
+    gateway: str, generation_ids: list[str], within: float = 30
+) -> dict[str, dict[str, Any]]:
+    """Wait for each generation to end, assert it completed, and return the records by id."""
     deadline = time.monotonic() + within
+    finished: dict[str, dict[str, Any]] = {}
     for generation_id in generation_ids:
         while (record := httpx.get(f"{gateway}/api/v1/generations/{generation_id}").json())[
             "status"
@@ -260,3 +297,5 @@ def _wait_completed(gateway: str, generation_ids: list[str], within: float = 30)
             assert time.monotonic() < deadline, f"not finished in {within}s: {record}"
             time.sleep(0.1)
         assert record["status"] == "completed", record
+        finished[generation_id] = record
+    return finished
