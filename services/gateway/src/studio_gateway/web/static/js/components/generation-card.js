@@ -62,7 +62,8 @@ export function generationCard(generation, options) {
   el.parts = {
     media: h('div', { class: 'gen-card__media' }),
     status: h('span', { class: 'gen-card__status' }),
-    time: h('time', { class: 'gen-card__time' }),
+    // The exact date as a tooltip, formatted when first pointed at (formatting is not free).
+    time: h('time', { class: 'gen-card__time', onpointerenter: (event) => { event.currentTarget.title ||= dateTime(el.generation.created_at); } }),
     prompt: h('p', { class: 'gen-card__prompt', id: promptId }),
     meta: h('p', { class: 'gen-card__meta' }),
     error: h('p', { class: 'gen-card__error', hidden: true }),
@@ -108,7 +109,6 @@ export function updateCard(el, generation) {
     parts.prompt.title = generation.prompt || '';
   }
   parts.time.dateTime = generation.created_at;
-  parts.time.title = dateTime(generation.created_at);
   parts.time.textContent = relativeTime(generation.created_at);
   updateMeta(el);
 
@@ -218,13 +218,14 @@ function thumbnail(output) {
   const w = output.width || THUMB_MAX;
   const hgt = output.height || THUMB_MAX;
   const scale = Math.min(1, THUMB_MAX / Math.max(w, hgt));
+  // loading and size before src: setting src first would start the fetch at once.
   const img = h('img', {
-    src: api.url(`/assets/${encodeURIComponent(output.asset_id)}/thumbnail`),
+    loading: 'lazy',
+    decoding: 'async',
     alt: '',
     width: Math.round(w * scale),
     height: Math.round(hgt * scale),
-    loading: 'lazy',
-    decoding: 'async',
+    src: api.url(`/assets/${encodeURIComponent(output.asset_id)}/thumbnail`),
   });
   img.addEventListener('error', () => img.classList.add('gen-card__img--broken'), { once: true });
   return img;

@@ -1,0 +1,126 @@
+"""The generations page in a browser: every generation across projects, each naming its project,
+filtered by status and type, updated live, loading more as it scrolls."""
+
+import re
+from typing import Any
+
+import httpx
+from playwright.async_api import Page, expect
+
+from tests.browser.helpers import assert_accessible, screenshot
+from tests.support.full_stack import FullStack
+from tests.support.waiting import eventually
+
+
+async def _project(client: httpx.AsyncClient, name: str) -> str:
+    response = await client.post("/api/v1/projects", json={"name": name})
+    assert response.status_code == 201, response.text
+    project_id: str = response.json()["id"]
+    return project_id
+
+
+async def _generate(client: httpx.AsyncClient, project_id: str, **body: Any) -> str:
+    payload = {"type": "text-to-image", "model_id": "local/image", "prompt": "moss", **body}
+    response = await client.post(f"/api/v1/projects/{project_id}/generations", json=payload)
+    assert response.status_code == 202, response.text
+    generation_id: str = response.json()["id"]
+    return generation_id
+
+
+async def test_generations_across_projects_with_filters_and_live_updates(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        moss = await _project(client, "Moss and stone")
+        coast = await _project(client, "Lighthouse <coast>")
+        made = [
+            await _generate(client, moss, prompt="green moss on grey stone"),
+            await _generate(client, coast, prompt="a lighthouse in the storm"),
+            await _generate(
+                client, coast, type="text-to-audio", model_id="local/audio", prompt="waves"
+            ),
+        ]
+
+        async def all_done() -> bool:
+            page_ = (await client.get("/api/v1/generations")).json()
+            return len(page_["items"]) == 3 and all(
+                g["status"] == "completed" for g in page_["items"]
+            )
+
+        await eventually(all_done, within=30)
+        cancelled = await _generate(client, moss, prompt="never mind")
+        await client.post(f"/api/v1/generations/{cancelled}/cancel")
+
+    await page.goto(studio.gateway + "/studio/generations")
+    cards = page.locator("article.gen-card")
+    await expect(cards).to_have_count(4)
+    lighthouse = cards.filter(has_text="a lighthouse in the storm")
+    await expect(lighthouse.locator(".gen-card__project")).to_have_text("Lighthouse <coast>")
+    await expect(lighthouse.locator(".gen-card__view img")).to_be_visible()
+    sound = cards.filter(has_text="waves")
+    await expect(sound).to_contain_text("Text to audio")
+    await expect(sound.get_by_role("button", name="View audio")).to_be_visible()
+    await assert_accessible(page)
+    await screenshot(page, "generations")
+
+    # Filters: status and type, kept in the address.
+    await page.get_by_label("Status").select_option("cancelled")
+    await expect(cards).to_have_count(1)
+    await expect(cards.first).to_contain_text("never mind")
+    await expect(cards.first.locator(".gen-card__badge")).to_have_text("Cancelled")
+    await expect(page).to_have_url(re.compile(r"\?status=cancelled$"))
+    await page.get_by_label("Status").select_option("")
+    await page.get_by_label("Type").select_option("text-to-audio")
+    await expect(cards).to_have_count(1)
+    await expect(cards.first).to_contain_text("waves")
+    await page.get_by_label("Type").select_option("text-to-video")
+    await expect(
+        page.get_by_role("heading", name="No generations match these filters")
+    ).to_be_visible()
+    await page.get_by_role("button", name="Clear filters").click()
+    await expect(cards).to_have_count(4)
+
+    # A generation made elsewhere (another tab, the API) appears live and completes.
+    async with studio.client() as client:
+        fresh = await _generate(client, moss, prompt="fern fronds, macro")
+    card = cards.filter(has_text="fern fronds, macro")
+    await expect(card).to_have_attribute("data-id", fresh)
+    await expect(card.locator(".gen-card__badge")).to_have_text("Completed", timeout=20_000)
+    await expect(card.locator(".gen-card__view img")).to_be_visible()
+    await expect(cards.first).to_have_attribute("data-id", fresh)
+
+    # The project link opens the project, and remix there fills its panel.
+    await lighthouse.locator(".gen-card__project a").click()
+    await expect(page).to_have_url(re.compile(rf"/studio/{coast}$"))
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Lighthouse <coast>")
+    await expect(page.locator(f"article.gen-card[data-id='{made[1]}']")).to_be_visible()
+
+
+async def test_remix_from_the_generations_page_opens_the_project_with_the_settings(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        coast = await _project(client, "Coast")
+        generation = await _generate(
+            client, coast, prompt="cliffs at dawn", params={"num_inference_steps": 9}
+        )
+
+        async def done() -> bool:
+            record = (await client.get(f"/api/v1/generations/{generation}")).json()
+            return bool(record["status"] == "completed")
+
+        await eventually(done, within=20)
+    await page.goto(studio.gateway + "/studio/generations")
+    card = page.locator("article.gen-card").first
+    await card.get_by_role("button", name="Remix").click()
+    await expect(page).to_have_url(re.compile(rf"/studio/{coast}$"))
+    await expect(page.get_by_label("Prompt", exact=True)).to_have_value("cliffs at dawn")
+    await page.get_by_text("Advanced settings").click()
+    await expect(page.get_by_role("slider", name="Inference steps")).to_have_value("9")
+
+
+async def test_an_empty_list_says_where_to_start(studio: FullStack, page: Page) -> None:
+    await page.goto(studio.gateway + "/studio/generations")
+    await expect(page.get_by_role("heading", name="No generations yet")).to_be_visible()
+    await page.get_by_role("link", name="Go to projects").click()
+    await expect(page).to_have_url(re.compile(r"/studio$"))
