@@ -2,7 +2,7 @@
 // on the left (5/12) and History | Assets tabs on the right (7/12); stacked on phones.
 
 import { api, errorMessage } from '../api.js';
-import { h, replace } from '../dom.js';
+import { debounce, h, replace } from '../dom.js';
 import { prefs } from '../store.js';
 import { createPanel } from '../components/generation-panel.js';
 import { createHistory } from '../components/history.js';
@@ -72,7 +72,21 @@ export async function render(main, { id }, ctx) {
       h('div', { class: 'studio__results' }, tabs.list, tabs.panels))));
   panel.focusPrompt();
 
+  // The bar's counts follow what happens in the project (quietly, at most every 2 s).
+  const refreshCounts = debounce(async () => {
+    try {
+      const fresh = await api.get(`/projects/${encodeURIComponent(project.id)}`, undefined, { signal: ctx.signal });
+      project = { ...project, ...fresh };
+      bar.refresh();
+    } catch {
+      // The counts stay as they were.
+    }
+  }, 2000);
+  const forThisProject = (data) => { if (data?.project_id === project.id) refreshCounts(); };
   const offs = [
+    ctx.live.on('generation.requested', forThisProject),
+    ctx.live.on('asset.*', forThisProject),
+    () => refreshCounts.cancel(),
     ctx.live.on('project.deleted', (data) => {
       if (data?.project_id !== project.id) return;
       toast('This project was deleted.', { kind: 'info' });
@@ -127,10 +141,12 @@ export async function render(main, { id }, ctx) {
       h('button', { type: 'button', class: 'button button--ghost button--sm', onclick: () => edit() }, icon('wand', { size: 'sm' }), 'Rename'),
       h('button', { type: 'button', class: 'button button--ghost button--sm', onclick: () => remove() }, icon('trash', { size: 'sm' }), 'Delete'));
     const el = h('div', { class: 'project-bar' }, text, actions);
+    let editing = false;
     show();
-    return { el };
+    return { el, refresh: () => { if (!editing) show(); } };
 
     function show() {
+      editing = false;
       const activity = project.last_activity_at || project.updated_at || project.created_at;
       replace(text,
         h('p', { class: ['project-bar__description', !project.description && 'muted'] }, project.description || 'No description yet.'),
@@ -169,6 +185,7 @@ export async function render(main, { id }, ctx) {
         }
       });
       actions.hidden = true;
+      editing = true;
       replace(text, form);
       name.input.focus();
       name.input.select();
