@@ -90,9 +90,9 @@ async def _measure(
         for name in processes
     }
     db_ops = {
-        name: round((after["db"][name] - before["db"][name]) / JOBS, 2)
-        for name in after["db"]
-        if after["db"][name] - before["db"][name] > 0
+        key: round((after["db"][key] - before["db"].get(key, 0)) / JOBS, 2)
+        for key in sorted(after["db"])
+        if after["db"][key] - before["db"].get(key, 0) > 0
     }
     return {
         "jobs": JOBS,
@@ -171,7 +171,8 @@ async def _snapshot(
         db: dict[str, float] = {}
         for name, url in urls.items():
             metrics = (await client.get(f"{url}/metrics")).text
-            db[name] = sum(float(count) for _, count in _COMMAND.findall(metrics))
+            for command, count in _COMMAND.findall(metrics):
+                db[f"{name}.{command}"] = float(count)
         varz = (await client.get(f"http://127.0.0.1:{nats.ports['monitor']}/varz")).json()
     return {
         "cpu": {name: cpu_seconds(pid) for name, pid in processes.items()},

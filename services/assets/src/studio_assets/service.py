@@ -133,7 +133,13 @@ class AssetService:
         docs = []
         for output in registration.outputs:
             asset_id = output.asset_id or output_asset_id(registration.generation_id, output.index)
-            existing = await self.repository.get(identity.user_id, asset_id)
+            # Look before making a thumbnail (costly to make twice); otherwise the insert itself
+            # finds a repeat on its unique key, one database round trip less.
+            existing = (
+                await self.repository.get(identity.user_id, asset_id)
+                if self._needs_thumbnail(output)
+                else None
+            )
             if existing is None:
                 existing = await self._register_output(identity, registration, asset_id, output)
             # Published again on a repeat on purpose: the first attempt may have died before
@@ -223,6 +229,9 @@ class AssetService:
                 index=output.index,
             )
         return stored
+
+    def _needs_thumbnail(self, output: OutputFile) -> bool:
+        return output.media_type == MediaType.IMAGE and not self._is_own_thumbnail(output)
 
     def _is_own_thumbnail(self, output: OutputFile) -> bool:
         limit = self._settings.thumbnail_max_px

@@ -73,12 +73,9 @@ class LocalProvider:
             given = job.inputs.get(name)
             if given is None or not given.data:
                 raise PermanentProviderError(f"{job.model_id} needs an input file `{name}`")
-        request_id = f"local-{job.generation_id}"
-        if job.resume_request_id is None:
-            await events.submitted(request_id)
-        else:
-            # Nothing survives a dead worker here; rendering again gives the same bytes.
-            log.info("local.rerun", request_id=job.resume_request_id, model=job.model_id)
+        # No request id is reported (`events.submitted`): nothing of a local job survives its
+        # worker, so there is nothing to resume, and storing one would cost a write per job.
+        # Rendering again gives the same bytes.
         started = time.perf_counter()
         rendering = asyncio.create_task(asyncio.to_thread(render, job))
         try:
