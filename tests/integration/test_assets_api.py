@@ -186,6 +186,21 @@ async def test_corrupt_image_and_decompression_bomb_are_422_and_leave_nothing(
     assert bucket_keys(s3, s3_bucket) == []
 
 
+async def test_undecodable_image_problem_speaks_of_the_file_not_our_objects(
+    stack: AssetsStack,
+) -> None:
+    """A GIF header and nothing else: Pillow's message names our temporary file object, which
+    is nobody's business outside the service."""
+    project = await stack.new_project()
+    async with stack.client() as client:
+        response = await upload(client, project, b"GIF89a" + b"\x00" * 30, "empty.gif")
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert "image" in detail
+    for internal in ("SpooledTemporaryFile", "object at 0x", "<", "tempfile"):
+        assert internal not in detail, detail
+
+
 async def test_range_requests_return_the_right_slice(stack: AssetsStack) -> None:
     project = await stack.new_project()
     data = media_samples.wav(seconds=2)

@@ -1,12 +1,19 @@
 """Decoding images safely: size checked before decoding, corrupt files refused, thumbnails
-made as WebP. Blocking work: call these from a worker thread."""
+made as WebP. Blocking work: call these from a worker thread.
+
+A `BadImage` message goes to the client as is, so it speaks only of the file sent: Pillow's own
+messages name our objects (`cannot identify image file <tempfile.SpooledTemporaryFile object
+at 0x...>`); those go to the log instead."""
 
 import io
 import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import structlog
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+log = structlog.get_logger(__name__)
 
 
 class BadImage(ValueError):
@@ -39,10 +46,20 @@ def inspect_image(source: BinaryIO, *, max_pixels: int, max_px: int) -> ImageFac
     except BadImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise BadImage(f"image is too large to decode safely: {exc}") from exc
+        log.info("image.refused", reason=_reason(exc))
+        raise BadImage(
+            f"the image has too many pixels to decode safely; at most {max_pixels:,} are accepted"
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise BadImage(f"the image could not be decoded: {exc}") from exc
+        log.info("image.undecodable", reason=_reason(exc))
+        raise BadImage(
+            "the file could not be decoded as an image: it is damaged, truncated or incomplete"
+        ) from exc
     return ImageFacts(width=width, height=height, thumbnail=thumbnail)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 def _thumbnail(image: Image.Image, max_px: int) -> bytes:
