@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
 from studio_runtime.client_pool import ClientPool
-from studio_runtime.errors import ServiceUnavailable, problem_response
+from studio_runtime.errors import NotFound, ServiceUnavailable, problem_response
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.middleware import REQUEST_ID_HEADER
 
@@ -42,8 +42,32 @@ RETURNED_RESPONSE_HEADERS = frozenset(
     }
 )
 _BUFFER_LIMIT = 1 << 20
+PUBLIC_PREFIX = "/api/v1/"
+_ENCODED_SEPARATORS = ("%2f", "%2e", "%5c")
+"""Percent-encoded `/`, `.` and `\\`: a service decodes them, so an id holding one could
+become a different path there than the one the gateway matched."""
 
 log = structlog.get_logger(__name__)
+
+
+def forwardable_path(raw_path: str) -> str:
+    """The path to forward, exactly as the client sent it, if it stays inside the public route
+    it matched; NotFound otherwise.
+
+    The router matches the path as sent, but the upstream URL is normalised (`a/../b` is `b`)
+    and decoded by the service, so a dot segment or an encoded separator in an id could reach
+    any route of the service, internal ones (`/metrics`, `/openapi.json`, `/internal/...`)
+    included. No public id contains them, so they are refused rather than normalised."""
+    lowered = raw_path.lower()
+    segments = raw_path.split("/")
+    if (
+        not raw_path.startswith(PUBLIC_PREFIX)
+        or any(segment in (".", "..") for segment in segments)
+        or any(sep in lowered for sep in _ENCODED_SEPARATORS)
+        or "\\" in raw_path
+    ):
+        raise NotFound(f"no route {raw_path!r}")
+    return raw_path
 
 
 class UpstreamProxy:
@@ -84,15 +108,21 @@ class UpstreamProxy:
         if has_body and "content-length" in request.headers:
             # Lets the service refuse an oversize upload before reading it.
             headers["content-length"] = request.headers["content-length"]
+        # The path as the client sent it (still percent-encoded), not the decoded one.
+        path = forwardable_path(
+            request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+        )
         client = self._clients.pick()
         upstream_request = client.build_request(
             request.method,
-            # The path as the client sent it (still percent-encoded), not the decoded one.
-            base_url + request.scope.get("raw_path", request.url.path.encode()).decode("latin-1"),
+            base_url + path,
             params=request.url.query,
             headers=headers,
             content=request.stream() if has_body else None,
         )
+        if not upstream_request.url.raw_path.decode("latin-1").startswith(path):
+            # httpx rewrote the path (normalisation): never send what the router did not match.
+            raise NotFound(f"no route {path!r}")
         try:
             upstream = await client.send(upstream_request, stream=True)
         except httpx.TimeoutException:
