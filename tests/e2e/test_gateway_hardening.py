@@ -5,10 +5,13 @@ addresses, each against every service running on the real servers."""
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
+from tests.support import media_samples
 from tests.support.full_stack import FullStack, Servers, full_stack
 
 
@@ -68,3 +71,60 @@ async def test_ids_holding_dots_still_reach_their_route(stack: FullStack) -> Non
     assert status == 200, body[:200]
     status, _ = await raw_request(stack.gateway, "GET", "/api/v1/models/local/image..x")
     assert status == 404
+
+
+async def _project(client: httpx.AsyncClient) -> str:
+    response = await client.post("/api/v1/projects", json={"name": "hardening"})
+    assert response.status_code == 201, response.text
+    project_id: str = response.json()["id"]
+    return project_id
+
+
+def _image_request(**overrides: Any) -> dict[str, Any]:
+    return {"type": "text-to-image", "model_id": "local/image", "prompt": "a cat", **overrides}
+
+
+def _locs(response: httpx.Response) -> list[list[Any]]:
+    return [error["loc"] for error in response.json()["errors"]]
+
+
+@pytest.mark.parametrize(
+    "model_id", ["local/./image", "local/image-edit/../image", "local/../fal-ai/flux/dev"]
+)
+async def test_model_ids_with_dot_segments_are_refused(stack: FullStack, model_id: str) -> None:
+    async with stack.client() as client:
+        project = await _project(client)
+        response = await client.post(
+            f"/api/v1/projects/{project}/generations", json=_image_request(model_id=model_id)
+        )
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert _locs(response) == [["body", "model_id"]]
+        assert (await client.get("/api/v1/generations")).json()["items"] == []
+
+
+async def test_input_asset_ids_must_be_plain_ids(stack: FullStack) -> None:
+    async with stack.client() as client:
+        project = await _project(client)
+        upload = await client.post(
+            f"/api/v1/projects/{project}/assets", files={"file": ("a.png", media_samples.png())}
+        )
+        assert upload.status_code == 201, upload.text
+        asset_id = upload.json()["id"]
+        for bad in (f"../assets/{asset_id}", f"{asset_id}/content", f"./{asset_id}"):
+            response = await client.post(
+                f"/api/v1/projects/{project}/generations",
+                json=_image_request(
+                    type="image-to-image", model_id="local/image-edit", input_asset_ids=[bad]
+                ),
+            )
+            assert response.status_code == 422, (bad, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert _locs(response) == [["body", "input_asset_ids", 0]]
+        accepted = await client.post(
+            f"/api/v1/projects/{project}/generations",
+            json=_image_request(
+                type="image-to-image", model_id="local/image-edit", input_asset_ids=[asset_id]
+            ),
+        )
+        assert accepted.status_code == 202, accepted.text

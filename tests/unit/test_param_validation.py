@@ -7,7 +7,9 @@ from studio_catalog.catalog import Catalog
 from studio_catalog.datafile import load_models
 from studio_contracts.catalog import ModelInfo
 from studio_contracts.enums import GenerationType as T
+from studio_contracts.generations import RECORD_ID_PATTERN
 from studio_contracts.params import ParamsInvalid, validate_params
+from studio_runtime.ids import ID_PATTERN
 
 CATALOG = Catalog(load_models())
 
@@ -161,3 +163,7 @@ def test_bad_custom_sizes_are_refused_at_the_field(size: Any, code: str) -> None
     assert errors_of("local/image", T.TEXT_TO_IMAGE, {"prompt": "a", "image_size": size}) == {
         "params.image_size": code
     }
+
+
+def test_generation_requests_take_record_ids_as_the_runtime_makes_them() -> None:
+    assert RECORD_ID_PATTERN == ID_PATTERN

@@ -6,10 +6,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from studio_contracts.catalog import ModelId
 from studio_contracts.dtos import ErrorInfo
 from studio_contracts.enums import GenerationStatus, GenerationType, MediaType
 
 MAX_INPUT_ASSETS = 8
+RECORD_ID_PATTERN = r"^[0-9a-f]{24}$"
+"""A record id as `studio_runtime.ids` makes them (that module's `ID_PATTERN`; the contracts
+cannot import the runtime). Only the canonical form is accepted: an id is put into URLs (the
+assets service is asked for it), where `../x` or `x/content` would name a different resource."""
 
 
 def output_asset_id(generation_id: str, index: int) -> str:
@@ -26,14 +31,14 @@ class GenerationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: GenerationType
-    model_id: Annotated[
-        str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
-    ]
+    model_id: ModelId
+    """The catalog's own pattern: no segment starts with a dot, so `local/./image` or
+    `local/../fal-ai/flux/dev` is refused here rather than stored under a second name."""
     prompt: Annotated[str, Field(max_length=10_000)] = ""
     params: dict[str, Any] = Field(default_factory=dict)
-    input_asset_ids: Annotated[list[str], Field(max_length=MAX_INPUT_ASSETS)] = Field(
-        default_factory=list
-    )
+    input_asset_ids: Annotated[
+        list[Annotated[str, Field(pattern=RECORD_ID_PATTERN)]], Field(max_length=MAX_INPUT_ASSETS)
+    ] = Field(default_factory=list)
 
 
 class RetryRequest(BaseModel):
