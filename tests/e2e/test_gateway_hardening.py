@@ -128,3 +128,28 @@ async def test_input_asset_ids_must_be_plain_ids(stack: FullStack) -> None:
             ),
         )
         assert accepted.status_code == 202, accepted.text
+
+
+async def test_non_standard_numbers_are_refused_with_a_problem(stack: FullStack) -> None:
+    async with stack.client() as client:
+        project = await _project(client)
+        path = f"/api/v1/projects/{project}/generations"
+        for number in ("NaN", "Infinity", "-Infinity"):
+            body = (
+                '{"type": "text-to-image", "model_id": "local/image", "prompt": "a cat", '
+                f'"params": {{"guidance_scale": {number}}}}}'
+            )
+            response = await client.post(
+                path, content=body, headers={"content-type": "application/json"}
+            )
+            assert response.status_code == 422, (number, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert number in response.json()["detail"]
+        words = await client.post(path, json=_image_request(prompt="NaN, Infinity"))
+        assert words.status_code == 202, words.text
+        renamed = await client.patch(
+            f"/api/v1/projects/{project}",
+            content='{"name": NaN}',
+            headers={"content-type": "application/json"},
+        )
+        assert renamed.status_code == 422, renamed.text

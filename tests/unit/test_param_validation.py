@@ -10,6 +10,7 @@ from studio_contracts.enums import GenerationType as T
 from studio_contracts.generations import RECORD_ID_PATTERN
 from studio_contracts.params import ParamsInvalid, validate_params
 from studio_runtime.ids import ID_PATTERN
+from studio_runtime.strict_json import non_standard_number
 
 CATALOG = Catalog(load_models())
 
@@ -167,3 +168,24 @@ def test_bad_custom_sizes_are_refused_at_the_field(size: Any, code: str) -> None
 
 def test_generation_requests_take_record_ids_as_the_runtime_makes_them() -> None:
     assert RECORD_ID_PATTERN == ID_PATTERN
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_numbers_must_be_finite(value: float) -> None:
+    errors = errors_of("local/image", T.TEXT_TO_IMAGE, {"prompt": "a", "guidance_scale": value})
+    assert errors == {"params.guidance_scale": "finite_number"}
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        (b'{"params": {"guidance_scale": NaN}}', "NaN"),
+        (b'{"a": [1, -Infinity]}', "-Infinity"),
+        (b'{"a": Infinity}', "Infinity"),
+        (b'{"prompt": "NaN and Infinity, in words"}', None),
+        (b'{"a": 1.5}', None),
+        (b"not json, NaN", None),
+    ],
+)
+def test_non_standard_numbers_are_found_outside_strings(body: bytes, found: str | None) -> None:
+    assert non_standard_number(body) == found

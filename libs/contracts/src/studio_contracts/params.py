@@ -6,6 +6,7 @@ catalog serves it over HTTP, and the generation API runs it on cached model data
 request needs no call to the catalog.
 """
 
+import math
 from typing import Any
 
 from studio_contracts.catalog import ModelInfo, ParamSpec, ValidateParamsResponse
@@ -96,6 +97,9 @@ def value_problem(spec: ParamSpec, value: Any) -> tuple[str, str] | None:
         options = ", ".join(repr(option) for option in spec.enum)
         return f"must be one of {options}", "enum"
     if spec.type in ("integer", "number"):
+        if isinstance(value, float) and not math.isfinite(value):
+            # NaN passes both bounds below (every comparison with it is false).
+            return "must be a finite number", "finite_number"
         if spec.minimum is not None and value < spec.minimum:
             return f"must be at least {spec.minimum:g}", "out_of_range"
         if spec.maximum is not None and value > spec.maximum:

@@ -12,6 +12,7 @@ from studio_runtime.health import Readiness, health_router
 from studio_runtime.logging import configure_logging
 from studio_runtime.middleware import InternalIdentityMiddleware, RequestContextMiddleware
 from studio_runtime.settings import ServiceSettings
+from studio_runtime.strict_json import StrictJsonMiddleware
 
 ServiceLifespan = Callable[[FastAPI, Readiness], AbstractAsyncContextManager[None]]
 
@@ -57,6 +58,8 @@ def create_service_app(
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
+    # Inside the identity check: a caller the service does not know has no body read.
+    app.add_middleware(StrictJsonMiddleware)
     if internal:
         app.add_middleware(
             InternalIdentityMiddleware, secret=settings.internal_secret.get_secret_value()
