@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from studio_contracts.problems import PROBLEM_CONTENT_TYPE, FieldError, Problem
 
 log = structlog.get_logger(__name__)
@@ -80,6 +81,22 @@ class UnsupportedMediaType(DomainError):
     code = "unsupported-media-type"
 
 
+class RequestTimeout(DomainError):
+    """The client stopped sending a body it announced (raised while reading it)."""
+
+    status = 408
+    code = "request-timeout"
+
+    def __init__(self, detail: str) -> None:
+        # The rest of the body may still arrive: the connection cannot carry another request.
+        super().__init__(detail, headers={"Connection": "close"})
+
+
+CLIENT_CLOSED_REQUEST = 499
+"""Not sent to anyone (the client is gone): the status the access line and metrics record for a
+request whose client closed the connection before its body was read (nginx's convention)."""
+
+
 class ServiceUnavailable(DomainError):
     status = 503
     code = "service-unavailable"
@@ -110,6 +127,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ClientDisconnect, _on_client_gone)
     app.add_exception_handler(Exception, _on_unexpected_error)
 
 
@@ -133,6 +151,16 @@ async def _on_validation_error(_request: Request, exc: RequestValidationError) -
 async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(exc.status_code, detail, headers=exc.headers)
+
+
+async def _on_client_gone(_request: Request, _exc: Exception) -> JSONResponse:
+    # A client that goes away is not a server error: no traceback, no 500; the access line
+    # (status 499) is the one line it leaves.
+    return problem_response(
+        CLIENT_CLOSED_REQUEST,
+        "The client closed the connection before its request was read.",
+        code="client-closed-request",
+    )
 
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:

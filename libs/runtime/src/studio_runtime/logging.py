@@ -2,12 +2,32 @@
 
 Standard-library loggers (uvicorn, pymongo, faststream) are routed through the same renderer so
 every line has one format and carries the bound context (request id, user, ...).
+
+Logging must not hurt the service it describes:
+
+- Lines are formatted where they are logged (cheap: tracebacks are plain text, without local
+  variables; rich tracebacks with locals took seconds per error and printed request headers),
+  then written to stderr by one background thread through a bounded queue. A slow or stuck
+  reader of stderr therefore never blocks the event loop; when the queue is full, lines are
+  dropped and counted (`studio_log_lines_dropped_total`) rather than waited for.
 """
 
+import atexit
 import logging
+import logging.handlers
+import queue
 import sys
+import threading
+from typing import TextIO
 
 import structlog
+from prometheus_client import Counter
+
+QUEUE_MAX = 10_000
+"""Lines waiting for the writer thread; beyond this, new lines are dropped, not waited for."""
+DROPPED = Counter("studio_log_lines_dropped_total", "Log lines dropped because stderr was slow")
+
+_writer: "_Writer | None" = None
 
 
 def configure_logging(*, service: str, json: bool, level: str = "info") -> None:
@@ -21,7 +41,9 @@ def configure_logging(*, service: str, json: bool, level: str = "info") -> None:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if json
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -33,14 +55,13 @@ def configure_logging(*, service: str, json: bool, level: str = "info") -> None:
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info if json else _identity,
+            # Both modes: a plain traceback as a string.
+            structlog.processors.format_exc_info,
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(formatter)
+    _start_writer(formatter)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
@@ -48,6 +69,59 @@ def configure_logging(*, service: str, json: bool, level: str = "info") -> None:
     # Access lines duplicate our own request log line; httpx logs every call at info.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class _DroppingQueueHandler(logging.handlers.QueueHandler):
+    """Formats in the caller's thread (`prepare`: the bound context is there), never waits to
+    enqueue."""
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        try:
+            self.queue.put_nowait(record)
+        except queue.Full:
+            DROPPED.inc()
+
+
+class _Writer(threading.Thread):
+    """Writes the queued lines to a stream: the only place a slow stderr can make anyone wait."""
+
+    def __init__(self, lines: "queue.Queue[logging.LogRecord | None]", stream: TextIO) -> None:
+        super().__init__(name="log-writer", daemon=True)
+        self._lines = lines
+        self._handler = logging.StreamHandler(stream)
+
+    def run(self) -> None:
+        while (record := self._lines.get()) is not None:
+            self._handler.handle(record)
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        """Write what is queued, then end; never wait long for a stuck stream (the thread is a
+        daemon and does not keep the process alive)."""
+        try:
+            self._lines.put(None, timeout=timeout_s)
+        except queue.Full:
+            return
+        self.join(timeout_s)
+
+
+def _start_writer(formatter: logging.Formatter) -> None:
+    """Route every log line through the queue to one writer thread (replacing an earlier one:
+    tests build several apps in one process)."""
+    global _writer
+    if _writer is not None:
+        _writer.stop()
+    lines: queue.Queue[logging.LogRecord | None] = queue.Queue(QUEUE_MAX)
+    handler = _DroppingQueueHandler(lines)
+    handler.setFormatter(formatter)
+    _writer = _Writer(lines, sys.stderr)
+    _writer.start()
+    logging.getLogger().handlers[:] = [handler]
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    if _writer is not None:
+        _writer.stop()
 
 
 def _add_service(service: str) -> structlog.types.Processor:
@@ -58,9 +132,3 @@ def _add_service(service: str) -> structlog.types.Processor:
         return event
 
     return processor
-
-
-def _identity(
-    _logger: object, _name: str, event: structlog.types.EventDict
-) -> structlog.types.EventDict:
-    return event

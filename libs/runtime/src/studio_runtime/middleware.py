@@ -1,10 +1,11 @@
 """Pure ASGI middleware (cheaper than BaseHTTPMiddleware on every request).
 
 - `RequestContextMiddleware`: request id in and out, bound to every log line; one access line;
-  Prometheus request metrics by route template.
+  Prometheus request metrics by route template; a read timeout for request bodies.
 - `InternalIdentityMiddleware`: refuses calls that lack the gateway's signed identity.
 """
 
+import asyncio
 import re
 import time
 import uuid
@@ -13,12 +14,15 @@ import structlog
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from studio_runtime.errors import problem_response
+from studio_runtime.errors import RequestTimeout, problem_response
 from studio_runtime.internal_auth import IDENTITY_HEADER, InvalidIdentity, verify_identity
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 UNAUTHENTICATED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+BODY_READ_TIMEOUT_S = 30.0
+"""Longest wait for the next piece of a request body. uvicorn has no such timeout: a client that
+announces more bytes than it sends would otherwise hold the request open forever."""
 
 REQUESTS = Counter("studio_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -40,8 +44,9 @@ def request_id_from(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, body_read_timeout_s: float = BODY_READ_TIMEOUT_S) -> None:
         self.app = app
+        self.body_read_timeout_s = body_read_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,7 +69,9 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(
+                scope, _body_read_timeout(receive, self.body_read_timeout_s), send_with_id
+            )
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
@@ -80,6 +87,30 @@ class RequestContextMiddleware:
                     status=status,
                     ms=round(elapsed * 1000, 2),
                 )
+
+
+def _body_read_timeout(receive: Receive, timeout_s: float) -> Receive:
+    """`receive`, but waiting at most `timeout_s` for each piece of the body (408 after); once the
+    body is complete, waits are not limited (a streaming answer waits for the disconnect)."""
+    body_done = False
+
+    async def timed() -> Message:
+        nonlocal body_done
+        if body_done:
+            return await receive()
+        try:
+            async with asyncio.timeout(timeout_s):
+                message = await receive()
+        except TimeoutError:
+            raise RequestTimeout(
+                f"The request body stopped arriving: nothing came for {timeout_s:g} s "
+                "before its Content-Length was reached."
+            ) from None
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            body_done = True
+        return message
+
+    return timed
 
 
 class InternalIdentityMiddleware:

@@ -92,6 +92,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         internal=False,
         title="AI Studio API",
         openapi_url=None,
+        body_read_timeout_s=settings.body_read_timeout_s,
     )
     install_docs(app)
     install_database_error_handler(app)

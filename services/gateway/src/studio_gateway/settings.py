@@ -15,6 +15,10 @@ class GatewaySettings(DataServiceAppSettings):
     upstream_timeout_s: float = Field(default=30, gt=0)
     upstream_pool_shards: int = Field(default=16, ge=1, le=256)
     upstream_connections_per_shard: int = Field(default=16, ge=1)
+    body_read_timeout_s: float = Field(default=30, gt=0)
+    """Longest wait for the next piece of a request body before answering 408: a client that
+    announces more bytes than it sends must not hold a request open forever. Per piece, not
+    for the whole body, so a slow but steady upload is not cut off."""
 
     auth_mode: Literal["local", "accounts"] = "local"
     """`local`: one user, no sign-in (one person on their own machine); `accounts`: sign-up,

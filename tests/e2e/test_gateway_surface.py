@@ -1,0 +1,181 @@
+"""The gateway's public surface under abuse: aborted and stalled requests, what reaches the
+logs, early refusal of uploads, security headers. Every service runs on real sockets against
+the real servers; logs are the real stderr lines, captured."""
+
+import asyncio
+import sys
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from studio_runtime import logging as studio_logging
+
+from tests.support.accounts import ACCOUNTS, new_email, sign_up
+from tests.support.full_stack import FullStack, Servers, full_stack
+from tests.support.waiting import eventually
+
+
+@asynccontextmanager
+async def accounts_stack(
+    servers: Servers, tmp_path: Path, **gateway: Any
+) -> AsyncIterator[FullStack]:
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        workers=0,
+        gateway={**ACCOUNTS, **gateway},
+    ) as stack:
+        yield stack
+
+
+async def raw_request(gateway: str, head: str, body: bytes = b"") -> tuple[Any, Any]:
+    """Open a connection and send `head` (request line and headers) and `body` as they are."""
+    url = urlsplit(gateway)
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    writer.write(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+    await writer.drain()
+    return reader, writer
+
+
+def aborted_post_head(token: str, request_id: str) -> str:
+    return (
+        "POST /api/v1/projects HTTP/1.1\n"
+        "Host: studio\n"
+        f"Authorization: Bearer {token}\n"
+        "Content-Type: application/json\n"
+        "Content-Length: 1000\n"
+        f"X-Request-ID: {request_id}\n"
+    )
+
+
+async def abort_a_post(gateway: str, token: str, request_id: str) -> None:
+    """The report's case: 9 of 1000 announced bytes, then the socket closed."""
+    _reader, writer = await raw_request(
+        gateway, aborted_post_head(token, request_id), b'{"name":"'
+    )
+    writer.close()
+    await writer.wait_closed()
+
+
+async def new_token(client: httpx.AsyncClient) -> str:
+    response = await client.post("/api/v1/tokens", json={"name": "script"})
+    assert response.status_code == 201, response.text
+    token: str = response.json()["token"]
+    return token
+
+
+class StuckStream:
+    """A stderr whose reader has stopped: the log writer thread's writes wait until released."""
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+        self.lines: list[str] = []
+
+    def write(self, text: str) -> int:
+        if threading.current_thread().name == "log-writer":
+            self.released.wait()
+        self.lines.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+# --- 7. an aborted request stalls nobody ----------------------------------------------------
+
+
+@pytest.mark.parametrize("log_json", [False, True], ids=["console", "json"])
+async def test_aborted_requests_are_no_server_error_and_stall_nobody(
+    servers: Servers, tmp_path: Path, capsys: pytest.CaptureFixture[str], log_json: bool
+) -> None:
+    async with accounts_stack(servers, tmp_path, log_json=log_json) as stack:
+        async with stack.client() as client:
+            await sign_up(client, new_email())
+            token = await new_token(client)
+        capsys.readouterr()
+        request_ids = [f"aborted-{uuid.uuid4().hex}" for _ in range(5)]
+        for request_id in request_ids:
+            await abort_a_post(stack.gateway, token, request_id)
+        async with stack.client() as client:
+            started = time.monotonic()
+            assert (await client.get("/healthz", timeout=5)).status_code == 200
+            listed = await client.get(
+                "/api/v1/generations", headers={"Authorization": f"Bearer {token}"}, timeout=5
+            )
+            assert listed.status_code == 200
+            assert time.monotonic() - started < 2
+
+        captured: list[str] = []
+
+        def logged_all() -> bool:
+            captured.extend(capsys.readouterr().err.splitlines())
+            return all(
+                any(rid in line and "499" in line for line in captured) for rid in request_ids
+            )
+
+        await eventually(logged_all)
+    assert not [line for line in captured if "Traceback" in line or "500" in line]
+    for rid in request_ids:
+        # One line per service that saw the request (the gateway, and the projects service
+        # that had begun to receive it), not thousands.
+        assert 1 <= len([line for line in captured if rid in line]) <= 2, rid
+    assert len(captured) < 100
+
+
+async def test_a_body_shorter_than_its_length_times_out_with_408(
+    servers: Servers, tmp_path: Path
+) -> None:
+    async with accounts_stack(servers, tmp_path, body_read_timeout_s=0.5) as stack:
+        async with stack.client() as client:
+            await sign_up(client, new_email())
+            token = await new_token(client)
+        reader, writer = await raw_request(
+            stack.gateway, aborted_post_head(token, "stalled"), b'{"name":"'
+        )
+        try:
+            async with asyncio.timeout(10):
+                answer = await reader.read(65536)
+                while b"\r\n\r\n" not in answer:
+                    answer += await reader.read(65536)
+        finally:
+            writer.close()
+        status_line, _, rest = answer.partition(b"\r\n")
+        assert b" 408 " in status_line, answer
+        assert b"connection: close" in rest.lower()
+        assert b"application/problem+json" in rest
+
+
+async def test_logging_never_blocks_the_event_loop(
+    servers: Servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nobody reads stderr any more (a full pipe): the gateway answers all the same, dropping
+    the lines it cannot queue, and writes what it queued once stderr moves again."""
+    stuck = StuckStream()
+    monkeypatch.setattr(studio_logging, "QUEUE_MAX", 20)
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "stderr", stuck)
+        stack_context = accounts_stack(servers, tmp_path)
+        stack = await stack_context.__aenter__()
+    try:
+        async with stack.client() as client, asyncio.timeout(20):
+            await sign_up(client, new_email())
+            token = await new_token(client)
+            for n in range(5):
+                await abort_a_post(stack.gateway, token, f"stuck-{n}")
+            for _ in range(50):
+                assert (await client.get("/api/v1/me")).status_code == 200
+        assert studio_logging.DROPPED._value.get() > 0
+    finally:
+        stuck.released.set()
+        await stack_context.__aexit__(None, None, None)
+    await eventually(lambda: any("request.handled" in line for line in stuck.lines))
