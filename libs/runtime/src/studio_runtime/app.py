@@ -10,7 +10,11 @@ from fastapi import APIRouter, FastAPI
 from studio_runtime.errors import install_error_handlers
 from studio_runtime.health import Readiness, health_router
 from studio_runtime.logging import configure_logging
-from studio_runtime.middleware import InternalIdentityMiddleware, RequestContextMiddleware
+from studio_runtime.middleware import (
+    BODY_READ_TIMEOUT_S,
+    InternalIdentityMiddleware,
+    RequestContextMiddleware,
+)
 from studio_runtime.settings import ServiceSettings
 from studio_runtime.strict_json import StrictJsonMiddleware
 
@@ -28,8 +32,10 @@ def create_service_app(
     internal: bool = True,
     title: str | None = None,
     openapi_url: str | None = "/openapi.json",
+    body_read_timeout_s: float = BODY_READ_TIMEOUT_S,
 ) -> FastAPI:
-    """Build a service app. `internal=True` refuses calls without the gateway's identity."""
+    """Build a service app. `internal=True` refuses calls without the gateway's identity;
+    `body_read_timeout_s` is the longest wait for the next piece of a request body (408)."""
     configure_logging(service=name, json=settings.log_json, level=settings.log_level)
     readiness = Readiness()
 
@@ -64,5 +70,5 @@ def create_service_app(
         app.add_middleware(
             InternalIdentityMiddleware, secret=settings.internal_secret.get_secret_value()
         )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, body_read_timeout_s=body_read_timeout_s)
     return app
