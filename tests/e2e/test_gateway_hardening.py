@@ -10,8 +10,13 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from studio_gateway.main import create_app as create_gateway
+from studio_gateway.settings import GatewaySettings
+from studio_runtime.serve import proxy_options
 
 from tests.support import media_samples
+from tests.support.accounts import ACCOUNTS, new_email
+from tests.support.apps import make_settings, running
 from tests.support.full_stack import FullStack, Servers, full_stack
 
 
@@ -153,3 +158,64 @@ async def test_non_standard_numbers_are_refused_with_a_problem(stack: FullStack)
             headers={"content-type": "application/json"},
         )
         assert renamed.status_code == 422, renamed.text
+
+
+async def test_a_forwarded_for_header_does_not_reset_the_sign_up_limit(
+    servers: Servers, tmp_path: Path
+) -> None:
+    async with (
+        full_stack(
+            servers,
+            storage_url=(tmp_path / "s").as_uri(),
+            workers=0,
+            gateway={**ACCOUNTS, "signups_per_minute_per_ip": 2},
+        ) as limited,
+        limited.client() as client,
+    ):
+        statuses = [
+            (await client.post("/api/v1/auth/signup", json=_account())).status_code
+            for _ in range(3)
+        ]
+        assert statuses == [201, 201, 429]
+        for n in range(5):
+            spoofed = await client.post(
+                "/api/v1/auth/signup",
+                json=_account(),
+                headers={"X-Forwarded-For": f"203.0.113.{n + 1}", "X-Real-IP": f"198.51.100.{n}"},
+            )
+            assert spoofed.status_code == 429, (n, spoofed.text)
+
+
+def _account() -> dict[str, str]:
+    return {"email": new_email("signup"), "password": "correct horse battery"}
+
+
+async def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(
+    servers: Servers, tmp_path: Path
+) -> None:
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        workers=0,
+        gateway={**ACCOUNTS, "signups_per_minute_per_ip": 1},
+    ) as limited:
+        app = create_gateway(make_settings(GatewaySettings, **limited.gateway_settings))
+        async with (
+            running(app, trusted_proxies="127.0.0.1") as proxied,
+            httpx.AsyncClient(base_url=proxied, timeout=30) as client,
+        ):
+            for n in range(3):
+                response = await client.post(
+                    "/api/v1/auth/signup",
+                    json=_account(),
+                    headers={"X-Forwarded-For": f"203.0.113.{n + 1}"},
+                )
+                assert response.status_code == 201, (n, response.text)
+
+
+def test_forwarded_headers_are_believed_only_from_configured_proxies() -> None:
+    assert proxy_options("") == {"proxy_headers": False, "forwarded_allow_ips": ""}
+    assert proxy_options(" 10.0.0.1, 10.1.0.0/16 ") == {
+        "proxy_headers": True,
+        "forwarded_allow_ips": ["10.0.0.1", "10.1.0.0/16"],
+    }

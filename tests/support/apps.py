@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from pydantic_settings import BaseSettings
 from studio_devtools.servers import free_port
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
-from studio_runtime.serve import KEEP_ALIVE_S
+from studio_runtime.serve import KEEP_ALIVE_S, proxy_options
 
 INTERNAL_SECRET = "test-internal-secret-0123456789abcdef"
 
@@ -30,8 +30,13 @@ def identity_headers(user_id: str = "user-1", secret: str = INTERNAL_SECRET) -> 
 
 
 @asynccontextmanager
-async def running(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
-    """Serve `app` with uvicorn on 127.0.0.1 (its lifespan included); yield its base URL."""
+async def running(
+    app: FastAPI, port: int | None = None, *, trusted_proxies: str = ""
+) -> AsyncIterator[str]:
+    """Serve `app` with uvicorn on 127.0.0.1 (its lifespan included); yield its base URL.
+
+    Forwarded headers are believed as in production (`studio_runtime.serve`): from no one,
+    unless `trusted_proxies` names the proxies."""
     port = port or free_port()
     config = uvicorn.Config(
         app,
@@ -41,6 +46,7 @@ async def running(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
         lifespan="on",
         timeout_graceful_shutdown=5,
         timeout_keep_alive=KEEP_ALIVE_S,
+        **proxy_options(trusted_proxies),
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

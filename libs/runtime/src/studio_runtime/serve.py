@@ -1,7 +1,10 @@
 """Run a service app under uvicorn with graceful shutdown on SIGTERM/SIGINT."""
 
+from typing import Any
+
 import uvicorn
 from fastapi import FastAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from studio_runtime.settings import ServiceSettings
 
@@ -9,6 +12,24 @@ KEEP_ALIVE_S = 75
 """How long an idle keep-alive connection is held open. Longer than any client here keeps one
 (httpx: 5 s), so a client never sends a request on a connection the server is closing that
 very moment, which fails the request ("Server disconnected without sending a response")."""
+
+
+class ProxySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STUDIO_", extra="ignore", frozen=True)
+
+    trusted_proxies: str = ""
+    """Comma-separated addresses (or networks) of the reverse proxies in front of this server,
+    whose `X-Forwarded-For`/`X-Forwarded-Proto` are believed. Empty: none are, and the client
+    address is the connection's. uvicorn's own default trusts 127.0.0.1, so anyone reaching a
+    service through a local port could pick the address the per-address limits count."""
+
+
+def proxy_options(trusted_proxies: str) -> dict[str, Any]:
+    """uvicorn's `proxy_headers`/`forwarded_allow_ips` for `trusted_proxies` (see above)."""
+    trusted = [entry.strip() for entry in trusted_proxies.split(",") if entry.strip()]
+    if not trusted:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
@@ -24,5 +45,6 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         timeout_graceful_shutdown=settings.shutdown_grace_s,
         timeout_keep_alive=KEEP_ALIVE_S,
         server_header=False,
+        **proxy_options(ProxySettings().trusted_proxies),
     )
     uvicorn.Server(config).run()
