@@ -14,16 +14,14 @@
 // `application/x-studio-asset` carries {id, project_id, media_type, thumbnail_url, name}.
 // Pages of 50 load as the person scrolls; live `asset.created`/`asset.deleted` keep it current.
 
-import { api, errorMessage, fieldErrors } from '../api.js';
+import { api, errorMessage } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
 import { navigate } from '../router.js';
 import { prefs } from '../store.js';
-import { confirmDialog } from '../ui/confirm.js';
-import { openDialog } from '../ui/dialog.js';
 import { emptyState, errorState } from '../ui/empty.js';
 import { count } from '../ui/format.js';
-import { busy, field, formAlert } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
+import { confirmDelete, renameDialog } from '../ui/rename.js';
 import { announce, toast } from '../ui/toast.js';
 import { assetCard, assetRow, assetTable, skeletonAssetCard, skeletonAssetRow } from './gallery-items.js';
 import { chooseProject } from './gallery-projects.js';
@@ -586,68 +584,30 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   }
 
   async function rename(asset) {
-    const input = h('input', { class: 'input', type: 'text', value: asset.name, maxlength: 255, autocomplete: 'off', required: true });
-    const name = field({ label: 'Name', name: 'name', input });
-    const alert = formAlert();
-    const save = h('button', { type: 'submit', class: 'button button--primary' }, 'Save');
-    let handle;
-    const form = h('form', { class: 'form', novalidate: true }, alert.el, name.el,
-      h('div', { class: 'dialog__actions' },
-        h('button', { type: 'button', class: 'button', onclick: () => handle.close() }, 'Cancel'), save));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      alert.hide();
-      const value = input.value.trim();
-      if (!value) {
-        name.setError('Give the asset a name.');
-        input.focus();
-        return;
-      }
-      if (value === asset.name) {
-        handle.close();
-        return;
-      }
-      await busy(save, async () => {
-        try {
-          const updated = await api.patch(`/assets/${encodeURIComponent(asset.id)}`, { name: value }, { signal: own });
-          replaceItem(updated);
-          handle.close(updated);
-          toast(`Renamed to “${updated.name}”.`, { kind: 'success' });
-        } catch (error) {
-          const errors = fieldErrors(error?.problem);
-          if (errors.name) {
-            name.setError(errors.name);
-            input.focus();
-          } else {
-            alert.show(errorMessage(error));
-          }
-        }
-      });
+    const updated = await renameDialog({
+      title: 'Rename asset',
+      current: asset.name,
+      empty: 'Give the asset a name.',
+      save: async (value) => {
+        const saved = await api.patch(`/assets/${encodeURIComponent(asset.id)}`, { name: value }, { signal: own });
+        replaceItem(saved);
+        return saved;
+      },
     });
-    handle = openDialog({ title: 'Rename asset', content: form, initialFocus: () => input });
-    input.select();
+    if (updated) toast(`Renamed to “${updated.name}”.`, { kind: 'success' });
   }
 
   async function removeAsset(asset) {
-    const ok = await confirmDialog({
-      title: `Delete “${asset.name}”?`,
+    const outcome = await confirmDelete({
+      name: asset.name,
       body: 'The file is removed from storage and from this gallery. Generations that made it keep their record. This cannot be undone.',
-      confirmLabel: 'Delete',
-      danger: true,
+      remove: () => api.del(`/assets/${encodeURIComponent(asset.id)}`, { signal: own }),
+      signal: own,
+      retry: () => removeAsset(asset),
     });
-    if (!ok) return;
-    try {
-      await api.del(`/assets/${encodeURIComponent(asset.id)}`, { signal: own });
-      removeItem(asset.id);
-      toast(`Deleted “${asset.name}”.`, { kind: 'success' });
-    } catch (error) {
-      if (own.aborted) return;
-      if (error?.status === 404) {
-        removeItem(asset.id);
-        toast(`“${asset.name}” was already deleted.`, { kind: 'info' });
-        return;
-      }
-      toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: () => removeAsset(asset) } });
-    }
+    if (!outcome) return;
+    removeItem(asset.id);
+    if (outcome === 'gone') toast(`“${asset.name}” was already deleted.`, { kind: 'info' });
+    else toast(`Deleted “${asset.name}”.`, { kind: 'success' });
   }
 }

@@ -3,17 +3,16 @@
 // (prefs.lastProjectId, if it still exists) with ?starter=<id> or ?template=<id>; without one, a
 // small dialog asks which project, or offers a new one.
 
-import { api, errorMessage, fieldErrors } from '../api.js';
+import { api, errorMessage } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
 import { glyph } from '../components/gallery-items.js';
 import { chooseProject, loadProjects, projectExists } from '../components/gallery-projects.js';
 import { prefs } from '../store.js';
-import { confirmDialog } from '../ui/confirm.js';
-import { openDialog } from '../ui/dialog.js';
 import { emptyState, errorState } from '../ui/empty.js';
 import { count, dateTime, relativeTime } from '../ui/format.js';
-import { busy, field, formAlert } from '../ui/forms.js';
+import { busy } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
+import { confirmDelete, renameDialog } from '../ui/rename.js';
 import { skeletonCard, skeletonGrid } from '../ui/skeleton.js';
 import { toast } from '../ui/toast.js';
 
@@ -278,69 +277,35 @@ export async function render(main, _params, ctx) {
     }
   }
 
-  function rename(template) {
-    const input = h('input', { class: 'input', type: 'text', value: template.name, maxlength: 100, autocomplete: 'off', required: true });
-    const name = field({ label: 'Name', name: 'name', input, hint: 'Up to 100 characters.' });
-    const alert = formAlert();
-    const save = h('button', { type: 'submit', class: 'button button--primary' }, 'Save');
-    let handle;
-    const form = h('form', { class: 'form', novalidate: true }, alert.el, name.el,
-      h('div', { class: 'dialog__actions' },
-        h('button', { type: 'button', class: 'button', onclick: () => handle.close() }, 'Cancel'), save));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      alert.hide();
-      const value = input.value.trim();
-      if (!value) {
-        name.setError('Give the template a name.');
-        input.focus();
-        return;
-      }
-      if (value === template.name) {
-        handle.close();
-        return;
-      }
-      await busy(save, async () => {
-        try {
-          const updated = await api.patch(`/templates/${encodeURIComponent(template.id)}`, { name: value }, { signal: ctx.signal });
-          const index = mine.findIndex((t) => t.id === updated.id);
-          if (index >= 0) mine[index] = updated;
-          ownGrid.querySelector(`[data-template-id="${CSS.escape(updated.id)}"]`)?.replaceWith(templateCard(updated, { kind: 'own' }));
-          handle.close(updated);
-          ownGrid.querySelector(`[data-template-id="${CSS.escape(updated.id)}"] [aria-label^="Rename"]`)?.focus();
-          toast(`Renamed to “${updated.name}”.`, { kind: 'success' });
-        } catch (error) {
-          const errors = fieldErrors(error?.problem);
-          if (errors.name) {
-            name.setError(errors.name);
-            input.focus();
-          } else {
-            alert.show(errorMessage(error));
-          }
-        }
-      });
+  async function rename(template) {
+    const updated = await renameDialog({
+      title: 'Rename template',
+      current: template.name,
+      hint: 'Up to 100 characters.',
+      maxlength: 100,
+      empty: 'Give the template a name.',
+      save: async (value) => {
+        const saved = await api.patch(`/templates/${encodeURIComponent(template.id)}`, { name: value }, { signal: ctx.signal });
+        const index = mine.findIndex((t) => t.id === saved.id);
+        if (index >= 0) mine[index] = saved;
+        ownGrid.querySelector(`[data-template-id="${CSS.escape(saved.id)}"]`)?.replaceWith(templateCard(saved, { kind: 'own' }));
+        return saved;
+      },
     });
-    handle = openDialog({ title: 'Rename template', content: form, initialFocus: () => input });
-    input.select();
+    if (!updated) return;
+    ownGrid.querySelector(`[data-template-id="${CSS.escape(updated.id)}"] [aria-label^="Rename"]`)?.focus();
+    toast(`Renamed to “${updated.name}”.`, { kind: 'success' });
   }
 
   async function remove(template) {
-    const ok = await confirmDialog({
-      title: `Delete “${template.name}”?`,
+    const outcome = await confirmDelete({
+      name: template.name,
       body: 'The template goes; generations made from it stay. This cannot be undone.',
-      confirmLabel: 'Delete',
-      danger: true,
+      remove: () => api.del(`/templates/${encodeURIComponent(template.id)}`, { signal: ctx.signal }),
+      signal: ctx.signal,
+      retry: () => remove(template),
     });
-    if (!ok) return;
-    try {
-      await api.del(`/templates/${encodeURIComponent(template.id)}`, { signal: ctx.signal });
-    } catch (error) {
-      if (ctx.signal.aborted) return;
-      if (error?.status !== 404) {
-        toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: () => remove(template) } });
-        return;
-      }
-    }
+    if (!outcome) return;
     const index = mine.findIndex((t) => t.id === template.id);
     if (index >= 0) mine.splice(index, 1);
     const card = ownGrid.querySelector(`[data-template-id="${CSS.escape(template.id)}"]`);
