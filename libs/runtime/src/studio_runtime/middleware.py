@@ -12,9 +12,10 @@ import uuid
 
 import structlog
 from prometheus_client import Counter, Histogram
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from studio_runtime.errors import RequestTimeout, problem_response
+from studio_runtime.errors import CLIENT_CLOSED_REQUEST, RequestTimeout, problem_response
 from studio_runtime.internal_auth import IDENTITY_HEADER, InvalidIdentity, verify_identity
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -58,21 +59,35 @@ class RequestContextMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
                 status = message["status"]
+                responded = True
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
+        body = _BodyReader(receive, self.body_read_timeout_s)
         try:
-            await self.app(
-                scope, _body_read_timeout(receive, self.body_read_timeout_s), send_with_id
+            await self.app(scope, body.receive, send_with_id)
+        except RequestTimeout as exc:
+            # Raised wherever the body is read, a middleware outside the error handlers too.
+            if responded:
+                raise
+            await problem_response(exc.status, exc.detail, code=exc.code, headers=exc.headers)(
+                scope, body.receive, send_with_id
             )
+        except ClientDisconnect:
+            if responded:
+                raise
         finally:
+            if body.disconnected and not responded:
+                # Nobody is left to answer: not a server error, whatever the app did about it.
+                status = CLIENT_CLOSED_REQUEST
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
@@ -89,28 +104,34 @@ class RequestContextMiddleware:
                 )
 
 
-def _body_read_timeout(receive: Receive, timeout_s: float) -> Receive:
-    """`receive`, but waiting at most `timeout_s` for each piece of the body (408 after); once the
-    body is complete, waits are not limited (a streaming answer waits for the disconnect)."""
-    body_done = False
+class _BodyReader:
+    """`receive`, waiting at most `timeout_s` for each piece of the body (then RequestTimeout,
+    408); once the body is complete, waits are not limited (a streaming answer waits for the
+    disconnect). Notes whether the client went away."""
 
-    async def timed() -> Message:
-        nonlocal body_done
-        if body_done:
-            return await receive()
-        try:
-            async with asyncio.timeout(timeout_s):
-                message = await receive()
-        except TimeoutError:
-            raise RequestTimeout(
-                f"The request body stopped arriving: nothing came for {timeout_s:g} s "
-                "before its Content-Length was reached."
-            ) from None
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            body_done = True
+    def __init__(self, receive: Receive, timeout_s: float) -> None:
+        self._receive = receive
+        self._timeout_s = timeout_s
+        self._body_done = False
+        self.disconnected = False
+
+    async def receive(self) -> Message:
+        if self._body_done:
+            message = await self._receive()
+        else:
+            try:
+                async with asyncio.timeout(self._timeout_s):
+                    message = await self._receive()
+            except TimeoutError:
+                raise RequestTimeout(
+                    f"The request body stopped arriving: nothing came for {self._timeout_s:g} s "
+                    "before its Content-Length was reached."
+                ) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                self._body_done = True
+        if message["type"] == "http.disconnect":
+            self.disconnected = True
         return message
-
-    return timed
 
 
 class InternalIdentityMiddleware:
