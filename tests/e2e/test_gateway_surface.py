@@ -57,9 +57,7 @@ def aborted_post_head(token: str, request_id: str) -> str:
 
 async def abort_a_post(gateway: str, token: str, request_id: str) -> None:
     """The report's case: 9 of 1000 announced bytes, then the socket closed."""
-    _reader, writer = await raw_request(
-        gateway, aborted_post_head(token, request_id), b'{"name":"'
-    )
+    _reader, writer = await raw_request(gateway, aborted_post_head(token, request_id), b'{"name":"')
     writer.close()
     await writer.wait_closed()
 
@@ -179,3 +177,69 @@ async def test_logging_never_blocks_the_event_loop(
         stuck.released.set()
         await stack_context.__aexit__(None, None, None)
     await eventually(lambda: any("request.handled" in line for line in stuck.lines))
+
+
+# --- 8. no credential in any log line -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("log_json", "log_level"), [(False, "info"), (True, "debug")], ids=["console", "json-debug"]
+)
+async def test_no_log_line_carries_a_credential(
+    servers: Servers,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    log_json: bool,
+    log_level: str,
+) -> None:
+    password = f"pass-{uuid.uuid4().hex}"
+    async with accounts_stack(servers, tmp_path, log_json=log_json, log_level=log_level) as stack:
+        async with stack.client() as client:
+            session = await sign_up(client, new_email(), password)
+            cookie = client.cookies["studio_session"]
+            token = await new_token(client)
+            email = session["user"]["email"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        async with stack.client() as client:
+            assert (await client.get("/api/v1/me", headers=bearer)).status_code == 200
+            assert (
+                await client.post("/api/v1/projects", headers=bearer, json={})
+            ).status_code == 422
+            forged = {"Authorization": f"Bearer {token[:-4]}abcd"}
+            assert (await client.get("/api/v1/me", headers=forged)).status_code == 401
+            wrong = await client.post(
+                "/api/v1/auth/login", json={"email": email, "password": password + "x"}
+            )
+            assert wrong.status_code == 401
+            login = await client.post(
+                "/api/v1/auth/login", json={"email": email, "password": password}
+            )
+            assert login.status_code == 200
+            second_cookie = client.cookies["studio_session"]
+            csrf = login.json()["csrf_token"]
+            logout = await client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
+            assert logout.status_code == 204
+        await abort_a_post(stack.gateway, token, "aborted-with-token")
+
+        captured: list[str] = []
+
+        def logged_abort() -> bool:
+            captured.extend(capsys.readouterr().err.splitlines())
+            return any("aborted-with-token" in line for line in captured)
+
+        await eventually(logged_abort)
+    secrets = {
+        "password": password,
+        "token": token,
+        "token secret": token.rsplit(".", 1)[1],
+        "session cookie": cookie.rsplit(".", 1)[1],
+        "second session cookie": second_cookie.rsplit(".", 1)[1],
+        "sign-up csrf token": session["csrf_token"],
+        "log-in csrf token": csrf,
+        # Every signed identity starts with the base64 of `{"sub"`.
+        "signed identity": "eyJzdWIi",
+    }
+    assert len(captured) > 10
+    for line in captured:
+        for name, secret in secrets.items():
+            assert secret not in line, f"{name} in a log line: {line[:300]}"

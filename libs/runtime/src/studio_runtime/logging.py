@@ -3,28 +3,67 @@
 Standard-library loggers (uvicorn, pymongo, faststream) are routed through the same renderer so
 every line has one format and carries the bound context (request id, user, ...).
 
-Logging must not hurt the service it describes:
+Two rules keep logging from hurting the service it describes:
 
 - Lines are formatted where they are logged (cheap: tracebacks are plain text, without local
   variables; rich tracebacks with locals took seconds per error and printed request headers),
   then written to stderr by one background thread through a bounded queue. A slow or stuck
   reader of stderr therefore never blocks the event loop; when the queue is full, lines are
   dropped and counted (`studio_log_lines_dropped_total`) rather than waited for.
+- Secrets never reach a line: values under a sensitive key are replaced, and anything shaped
+  like an API token, a session cookie or a signed identity is masked wherever it appears
+  (exception messages and tracebacks included).
 """
 
 import atexit
 import logging
 import logging.handlers
 import queue
+import re
 import sys
 import threading
-from typing import TextIO
+from typing import Any, TextIO
 
 import structlog
 from prometheus_client import Counter
 
 QUEUE_MAX = 10_000
 """Lines waiting for the writer thread; beyond this, new lines are dropped, not waited for."""
+REDACTED = "[redacted]"
+SENSITIVE_KEYS = frozenset(
+    {
+        "authorization",
+        "cookie",
+        "set-cookie",
+        "password",
+        "password_hash",
+        "secret",
+        "token",
+        "csrf_token",
+        "x-csrf-token",
+        "x-studio-identity",
+        "internal_secret",
+    }
+)
+_SECRET_SHAPES = (
+    # API tokens (`sst_{id}.{secret}`) and session cookies (`{id}.{secret}`): a record id, a dot
+    # and a url-safe secret.
+    (re.compile(r"(?:sst_)?[0-9a-f]{24}\.[A-Za-z0-9_-]{16,}"), REDACTED),
+    # Signed identities: base64url JSON (`{"...` is `eyJ`), a dot, base64url HMAC.
+    (re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"), REDACTED),
+    # Anything announced as a bearer credential.
+    (re.compile(r"(?i)(bearer )[^\s'\",]+"), rf"\1{REDACTED}"),
+    # A sensitive field inside text that is itself JSON or a repr (a command, a header list).
+    (
+        re.compile(
+            r"(?i)([\"'](?:password|password_hash|secret|secret_hash|token|csrf_token|cookie"
+            r"|set-cookie|authorization|x-studio-identity|x-csrf-token)[\"']\s*[:,=]\s*"
+            r"b?[\"'])[^\"']+"
+        ),
+        rf"\1{REDACTED}",
+    ),
+)
+
 DROPPED = Counter("studio_log_lines_dropped_total", "Log lines dropped because stderr was slow")
 
 _writer: "_Writer | None" = None
@@ -55,8 +94,9 @@ def configure_logging(*, service: str, json: bool, level: str = "info") -> None:
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            # Both modes: a plain traceback as a string.
+            # Both modes: a plain traceback as a string, so it is redacted like any value.
             structlog.processors.format_exc_info,
+            redact,
             renderer,
         ],
     )
@@ -69,6 +109,27 @@ def configure_logging(*, service: str, json: bool, level: str = "info") -> None:
     # Access lines duplicate our own request log line; httpx logs every call at info.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # pymongo's debug lines are whole commands and replies: people's data and CSRF tokens.
+    logging.getLogger("pymongo").setLevel(max(logging.INFO, root.level))
+
+
+def redact(_logger: object, _name: str, event: structlog.types.EventDict) -> Any:
+    """Replace secrets in every value of a log line (a structlog processor)."""
+    return {key: _clean(key, value) for key, value in event.items()}
+
+
+def _clean(key: object, value: object) -> object:
+    if isinstance(key, str) and key.lower() in SENSITIVE_KEYS and value:
+        return REDACTED
+    if isinstance(value, str):
+        for shape, replacement in _SECRET_SHAPES:
+            value = shape.sub(replacement, value)
+        return value
+    if isinstance(value, dict):
+        return {k: _clean(k, v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(None, v) for v in value]
+    return value
 
 
 class _DroppingQueueHandler(logging.handlers.QueueHandler):
