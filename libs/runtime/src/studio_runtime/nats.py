@@ -48,8 +48,9 @@ async def ping_nats(client: NatsClient) -> None:
     await client.flush(timeout=1)
 
 
-async def declare_stream(js: JetStreamContext, spec: StreamSpec) -> None:
-    """Create or update the stream. Only the stream's owning service calls this."""
+async def declare_stream(js: JetStreamContext, spec: StreamSpec, *, replicas: int = 1) -> None:
+    """Create or update the stream. Only the stream's owning service calls this; the replica
+    count goes with every declaration, since an update without one would reset it."""
     config = StreamConfig(
         name=spec.name,
         subjects=list(spec.subjects),
@@ -58,6 +59,7 @@ async def declare_stream(js: JetStreamContext, spec: StreamSpec) -> None:
         max_age=spec.max_age.total_seconds(),
         max_bytes=spec.max_bytes,
         duplicate_window=spec.duplicate_window.total_seconds(),
+        num_replicas=replicas,
     )
     try:
         await js.stream_info(spec.name)

@@ -40,7 +40,9 @@ async def mongo_and_nats(
     try:
         js = nc.jetstream()
         for spec in own_streams:
-            await declare_stream(js, spec.with_prefix(settings.nats_prefix))
+            await declare_stream(
+                js, spec.with_prefix(settings.nats_prefix), replicas=settings.nats_stream_replicas
+            )
         app.state.mongo = mongo
         app.state.db = mongo[settings.mongo_db]
         app.state.nats = nc

@@ -38,3 +38,5 @@ class NatsSettings(BaseSettings):
     nats_url: str = "nats://127.0.0.1:4222"
     nats_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9_-]*$")
     """Prefix for every subject and stream name, so installations sharing one NATS stay apart."""
+    nats_stream_replicas: int = Field(default=1, ge=1, le=5)
+    """Copies of each stream a service declares: 1 on one machine, 3 on a JetStream cluster."""

@@ -173,7 +173,9 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
             try:
                 yield
             finally:
-                await consumer.stop()
+                # Jobs in flight get the whole shutdown grace to finish before they are handed
+                # to another worker (the orchestrator waits that long, plus margin).
+                await consumer.stop(grace_s=cfg.shutdown_grace_s)
                 await cancels.stop()
                 await provider_clients.aclose()
 
