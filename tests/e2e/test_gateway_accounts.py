@@ -365,3 +365,55 @@ async def test_an_expired_api_token_is_refused(stack: FullStack, servers: Server
             "/api/v1/me", headers={"Authorization": f"Bearer {created['token']}"}
         )
         assert refused.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "a\u0000@example.com",
+        "<script>alert(1)</script>@example.com",
+        "a@example..com",
+        ".dot@example.com",
+        "\u202eevil@example.com",
+        "line\nbreak@example.com",
+    ],
+    ids=["nul", "markup", "double-dot", "leading-dot", "bidi-override", "newline"],
+)
+async def test_sign_up_refuses_a_malformed_address_at_the_field(
+    stack: FullStack, email: str
+) -> None:
+    async with stack.client() as client:
+        response = await client.post(
+            "/api/v1/auth/signup", json={"email": email, "password": "a long passphrase"}
+        )
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["loc"] == ["body", "email"]
+        assert "\u0000" not in response.text
+        assert (await client.get("/api/v1/me")).status_code == 401  # no session was made
+
+
+async def test_sign_up_normalises_the_address(stack: FullStack) -> None:
+    local = new_email("Norm").split("@")[0]
+    async with stack.client() as client:
+        response = await client.post(
+            "/api/v1/auth/signup",
+            json={"email": f"  {local.upper()}@EXAMPLE.COM ", "password": "a long passphrase"},
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["user"]["email"] == f"{local.lower()}@example.com"
+        again = await client.post(
+            "/api/v1/auth/login",
+            json={"email": f"{local}@Example.com", "password": "a long passphrase"},
+        )
+        assert again.status_code == 200
+        bidi_name = await client.post(
+            "/api/v1/auth/signup",
+            json={
+                "email": new_email(),
+                "password": "a long passphrase",
+                "display_name": "evil\u202etxt.exe",
+            },
+        )
+        assert bidi_name.status_code == 422
+        assert bidi_name.json()["errors"][0]["loc"] == ["body", "display_name"]
