@@ -3,6 +3,9 @@ logs, early refusal of uploads, security headers. Every service runs on real soc
 the real servers; logs are the real stderr lines, captured."""
 
 import asyncio
+import base64
+import hashlib
+import re
 import sys
 import threading
 import time
@@ -15,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from studio_gateway.studio import CONTENT_SECURITY_POLICY
 from studio_runtime import logging as studio_logging
 
 from tests.support.accounts import ACCOUNTS, new_email, sign_up
@@ -243,3 +247,54 @@ async def test_no_log_line_carries_a_credential(
     for line in captured:
         for name, secret in secrets.items():
             assert secret not in line, f"{name} in a log line: {line[:300]}"
+
+
+# --- 10. security and caching headers -------------------------------------------------------
+
+
+async def test_security_and_caching_headers(servers: Servers, tmp_path: Path) -> None:
+    async with (
+        full_stack(servers, storage_url=(tmp_path / "s").as_uri(), workers=0) as stack,
+        stack.client() as client,
+    ):
+        created = await client.post("/api/v1/projects", json={"name": "Headers"})
+        assert created.status_code == 201
+        project = created.json()["id"]
+        private = {
+            "/api/v1/me": 200,
+            "/api/v1/projects": 200,
+            f"/api/v1/projects/{project}": 200,
+            "/api/v1/generations": 200,
+            "/api/v1/assets": 200,
+            "/api/v1/templates": 200,
+            "/api/v1/projects/0123456789abcdef01234567": 404,
+        }
+        answers = {"POST /api/v1/projects": created}
+        for path, status in private.items():
+            response = await client.get(path)
+            assert response.status_code == status, (path, response.text)
+            assert response.headers["cache-control"] == "no-store", path
+            answers[path] = response
+        for path in ("/api/v1/models", "/healthz", "/docs", "/studio", "/no/such/path"):
+            answers[path] = await client.get(path)
+        for path, response in answers.items():
+            assert response.headers.get("x-content-type-options") == "nosniff", path
+        assert created.headers["cache-control"] == "no-store"
+        assert "no-store" not in answers["/api/v1/models"].headers.get("cache-control", "")
+
+        docs = answers["/docs"]
+        assert docs.status_code == 200
+        policy = docs.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy
+        assert docs.headers["x-frame-options"] == "DENY"
+        assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+        inline = re.findall(r"<script>(.*?)</script>", docs.text, re.DOTALL)
+        assert inline, "Swagger UI's init script"
+        for script in inline:
+            digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in policy
+
+        studio = answers["/studio"]
+        assert studio.status_code == 200
+        # The studio's own, stricter policy is kept, not replaced or doubled.
+        assert studio.headers.get_list("content-security-policy") == [CONTENT_SECURITY_POLICY]

@@ -17,9 +17,10 @@ from studio_runtime.resources import mongo_and_nats
 
 from studio_gateway import accounts_api, events_api, studio
 from studio_gateway.api import ROUTES, build_router
+from studio_gateway.headers import SecurityHeadersMiddleware
 from studio_gateway.identity import Authenticator
 from studio_gateway.live import LiveEvents
-from studio_gateway.openapi import PublicOpenApi, install_docs
+from studio_gateway.openapi import DOCS_PATH, PublicOpenApi, install_docs
 from studio_gateway.proxy import UpstreamProxy
 from studio_gateway.repository import AccountRepository
 from studio_gateway.revocations import Revocations
@@ -94,7 +95,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         openapi_url=None,
         body_read_timeout_s=settings.body_read_timeout_s,
     )
-    install_docs(app)
+    app.add_middleware(
+        SecurityHeadersMiddleware, docs_path=DOCS_PATH, docs_policy=install_docs(app)
+    )
     install_database_error_handler(app)
     return app
 

@@ -25,6 +25,7 @@ from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.internal_auth import Identity
 
 from studio_gateway.api import ProxyRoute
+from studio_gateway.headers import docs_policy
 from studio_gateway.proxy import UpstreamProxy
 from studio_gateway.responses import (
     LIMITED,
@@ -166,8 +167,18 @@ def _problems_for_errors(operation: dict[str, Any]) -> None:
     responses.setdefault("default", problem("An error, as a problem body"))
 
 
-def install_docs(app: FastAPI) -> None:
+def install_docs(app: FastAPI) -> str:
+    """Serve the document and its Swagger UI page; return the page's Content-Security-Policy."""
     app.mount(f"{DOCS_PATH}/static", StaticFiles(directory=_STATIC), name="docs-static")
+    # Built once: the page never changes, and its inline script's hash goes into the CSP.
+    page = get_swagger_ui_html(
+        openapi_url=OPENAPI_PATH,
+        title="AI Studio API",
+        swagger_js_url=f"{DOCS_PATH}/static/swagger-ui-bundle.js",
+        swagger_css_url=f"{DOCS_PATH}/static/swagger-ui.css",
+        swagger_favicon_url=f"{DOCS_PATH}/static/favicon.png",
+    ).body
+    assert isinstance(page, bytes)
 
     @app.get(OPENAPI_PATH, include_in_schema=False)
     async def openapi_document(request: Request) -> JSONResponse:
@@ -176,10 +187,6 @@ def install_docs(app: FastAPI) -> None:
 
     @app.get(DOCS_PATH, include_in_schema=False)
     async def docs_page() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=OPENAPI_PATH,
-            title="AI Studio API",
-            swagger_js_url=f"{DOCS_PATH}/static/swagger-ui-bundle.js",
-            swagger_css_url=f"{DOCS_PATH}/static/swagger-ui.css",
-            swagger_favicon_url=f"{DOCS_PATH}/static/favicon.png",
-        )
+        return HTMLResponse(page)
+
+    return docs_policy(page.decode())
