@@ -298,3 +298,80 @@ async def test_security_and_caching_headers(servers: Servers, tmp_path: Path) ->
         assert studio.status_code == 200
         # The studio's own, stricter policy is kept, not replaced or doubled.
         assert studio.headers.get_list("content-security-policy") == [CONTENT_SECURITY_POLICY]
+
+
+# --- 9. uploads refused early -------------------------------------------------------------
+
+
+async def read_head(reader: Any, within: float = 10) -> bytes:
+    """The status line and headers of the answer, however much of the request was sent."""
+    answer = b""
+    async with asyncio.timeout(within):
+        while b"\r\n\r\n" not in answer:
+            piece = await reader.read(65536)
+            assert piece, f"connection closed without an answer: {answer!r}"
+            answer += piece
+    return answer
+
+
+def upload_head(project: str, length: str = "", chunked: bool = False) -> str:
+    return (
+        f"POST /api/v1/projects/{project}/assets HTTP/1.1\n"
+        "Host: studio\n"
+        "Content-Type: multipart/form-data; boundary=b0undary\n"
+        + (f"Content-Length: {length}\n" if length else "")
+        + ("Transfer-Encoding: chunked\n" if chunked else "")
+    )
+
+
+async def test_uploads_are_refused_from_their_headers_and_as_soon_as_they_cross_the_limit(
+    servers: Servers, tmp_path: Path
+) -> None:
+    limits = {"upload_max_bytes": 1024 * 1024, "upload_bytes_per_hour": 512 * 1024}
+    async with full_stack(
+        servers, storage_url=(tmp_path / "s").as_uri(), workers=0, gateway=limits
+    ) as stack:
+        async with stack.client() as client:
+            project = (await client.post("/api/v1/projects", json={"name": "Up"})).json()["id"]
+
+        # Larger than one file may be: 413 before a byte of the body is sent.
+        reader, writer = await raw_request(stack.gateway, upload_head(project, str(100 << 20)))
+        try:
+            answer = await read_head(reader)
+        finally:
+            writer.close()
+        assert answer.startswith(b"HTTP/1.1 413 "), answer
+        assert b"upload limit" in answer or b"application/problem+json" in answer
+
+        # Within one file's limit but larger than the whole hourly volume: 413 at once too.
+        reader, writer = await raw_request(stack.gateway, upload_head(project, str(600 * 1024)))
+        try:
+            answer = await read_head(reader)
+        finally:
+            writer.close()
+        assert answer.startswith(b"HTTP/1.1 413 "), answer
+
+        # Without a length (no hourly limit on this instance): stopped once past the limit,
+        # while the rest is still to come.
+        stack.gateway_settings = {
+            **stack.gateway_settings,
+            "upload_max_bytes": 256 * 1024,
+            "upload_bytes_per_hour": 0,
+        }
+        unlimited = await stack.add_gateway()
+        reader, writer = await raw_request(unlimited, upload_head(project, chunked=True))
+        try:
+            part = (
+                b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="a.png"'
+                b"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n"
+            )
+            writer.write(b"%x\r\n%s\r\n" % (len(part), part))
+            for _ in range(6):  # 384 KiB of the file, then nothing more
+                chunk = b"\0" * 65536
+                writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            await writer.drain()
+            answer = await read_head(reader)
+        finally:
+            writer.close()
+        assert answer.startswith(b"HTTP/1.1 413 "), answer
+        assert b"connection: close" in answer.lower()

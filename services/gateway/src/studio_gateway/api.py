@@ -14,6 +14,7 @@ from studio_runtime.internal_auth import Identity
 from studio_gateway.identity import Caller
 from studio_gateway.services import GatewayServices, authenticated, services
 from studio_gateway.settings import GatewaySettings
+from studio_gateway.uploads import UploadTooLarge, request_max_bytes
 
 
 class LengthRequired(DomainError):
@@ -78,10 +79,15 @@ def _forwarder(service: str, base_url: str) -> Callable[..., Awaitable[Response]
 
 
 def _count_upload(request: Request, gw: GatewayServices, user_id: str) -> None:
-    """Charge an upload to the user's hourly volume before a byte of it is forwarded."""
-    if gw.upload_limit.limit <= 0:
-        return
+    """Refuse an upload from its headers, before a byte of it is read: larger than one file may
+    be (413), or than the whole hourly volume (413), or than what is left of it (429); else
+    charge it to the user's hourly volume."""
     length = request.headers.get("content-length", "")
     if not length.isdigit():
-        raise LengthRequired("Uploads need a Content-Length header on this server.")
-    gw.upload_limit.check(user_id, "uploaded bytes", cost=int(length))
+        if gw.upload_limit.limit > 0:
+            raise LengthRequired("Uploads need a Content-Length header on this server.")
+        return  # counted as it arrives (uploads.py)
+    size = int(length)
+    if size > request_max_bytes(gw.settings.upload_max_bytes):
+        raise UploadTooLarge(gw.settings.upload_max_bytes)
+    gw.upload_limit.check(user_id, "uploaded bytes", cost=size)

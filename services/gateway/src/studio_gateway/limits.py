@@ -8,7 +8,7 @@ memory follows the number of recently active callers."""
 import time
 from dataclasses import dataclass
 
-from studio_runtime.errors import TooManyRequests
+from studio_runtime.errors import PayloadTooLarge, TooManyRequests
 
 
 @dataclass
@@ -48,7 +48,14 @@ class RateLimiter:
         return (min(cost, self.limit) - bucket.tokens) / self._rate
 
     def check(self, key: str, what: str, cost: float = 1) -> None:
-        """Raise 429 with `Retry-After` when `key` is over its limit."""
+        """Raise 429 with `Retry-After` when `key` is over its limit, 413 when `cost` alone is
+        (waiting would never help)."""
+        if 0 < self.limit < cost:
+            raise PayloadTooLarge(
+                f"Too many {what} at once: {cost:,.0f} is more than the whole limit of "
+                f"{self.limit:,} {self._per()}.",
+                headers={"Connection": "close"},
+            )
         wait = self.wait_s(key, cost)
         if wait > 0:
             raise TooManyRequests(

@@ -26,6 +26,7 @@ from studio_gateway.repository import AccountRepository
 from studio_gateway.revocations import Revocations
 from studio_gateway.services import GatewayServices
 from studio_gateway.settings import GatewaySettings
+from studio_gateway.uploads import UploadSizeMiddleware
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -95,6 +96,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         openapi_url=None,
         body_read_timeout_s=settings.body_read_timeout_s,
     )
+    app.add_middleware(UploadSizeMiddleware, file_max_bytes=settings.upload_max_bytes)
     app.add_middleware(
         SecurityHeadersMiddleware, docs_path=DOCS_PATH, docs_policy=install_docs(app)
     )

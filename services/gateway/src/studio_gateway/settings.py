@@ -37,8 +37,12 @@ class GatewaySettings(DataServiceAppSettings):
     requests_per_minute: int = Field(default=600, ge=0)
     """Per user and per gateway instance; 0 = no limit."""
     upload_bytes_per_hour: int = Field(default=20 * 1024**3, ge=0)
-    """Bytes one user may upload per hour, per gateway instance (429 beyond); 0 = no limit.
-    The size of one file is limited by the assets service (`STUDIO_UPLOAD_MAX_BYTES`, 413)."""
+    """Bytes one user may upload per hour, per gateway instance (429 beyond, 413 for one upload
+    larger than all of it); 0 = no limit."""
+    upload_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    """The largest file one upload may carry: the assets service's own limit (the same
+    `STUDIO_UPLOAD_MAX_BYTES`), known here so an oversize upload is refused from its headers,
+    or as soon as it crosses the limit, instead of once it has all been forwarded."""
     login_attempts_per_minute_per_ip: int = Field(default=20, ge=0)
     login_attempts_per_minute_per_account: int = Field(default=5, ge=0)
     signups_per_minute_per_ip: int = Field(default=5, ge=0)
