@@ -3,6 +3,7 @@ leave their public route, non-canonical ids, bad numbers, oversize bodies and sp
 addresses, each against every service running on the real servers."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import httpx
 import pytest
 from studio_gateway.main import create_app as create_gateway
 from studio_gateway.settings import GatewaySettings
+from studio_generation.service import refuse_unpublishable
+from studio_runtime.errors import PayloadTooLarge
 from studio_runtime.serve import proxy_options
 
 from tests.support import media_samples
@@ -219,3 +222,59 @@ def test_forwarded_headers_are_believed_only_from_configured_proxies() -> None:
         "proxy_headers": True,
         "forwarded_allow_ips": ["10.0.0.1", "10.1.0.0/16"],
     }
+
+
+async def test_every_string_parameter_is_capped(stack: FullStack) -> None:
+    async with stack.client() as client:
+        project = await _project(client)
+        path = f"/api/v1/projects/{project}/generations"
+        hidden_prompt = await client.post(
+            path, json=_image_request(prompt="", params={"prompt": "q" * 10_001})
+        )
+        assert hidden_prompt.status_code == 422, hidden_prompt.text
+        assert [e["type"] for e in hidden_prompt.json()["errors"]] == ["string_too_long"]
+        long_negative = await client.post(
+            path, json=_image_request(params={"negative_prompt": "n" * 10_001})
+        )
+        assert long_negative.status_code == 422, long_negative.text
+        assert _locs(long_negative) == [["body", "params", "negative_prompt"]]
+        at_the_cap = await client.post(
+            path, json=_image_request(prompt="p" * 10_000, params={"negative_prompt": "n" * 10_000})
+        )
+        assert at_the_cap.status_code == 202, at_the_cap.text
+
+
+@pytest.mark.parametrize("size", [300_000, 1_100_000, 3_000_000])
+async def test_oversize_generation_requests_are_refused_before_they_are_stored(
+    stack: FullStack, size: int
+) -> None:
+    async with stack.client() as client:
+        project = await _project(client)
+        path = f"/api/v1/projects/{project}/generations"
+        for prompt, params in (
+            ("a cat", {"negative_prompt": "n" * size}),
+            ("", {"prompt": "q" * size}),
+        ):
+            response = await client.post(path, json=_image_request(prompt=prompt, params=params))
+            assert response.status_code == 413, response.text[:300]
+            assert response.headers["content-type"].startswith("application/problem+json")
+        # Without a Content-Length (chunked), the body is counted as it arrives.
+        chunked = await client.post(
+            path,
+            content=_chunks(json.dumps(_image_request(params={"negative_prompt": "n" * size}))),
+            headers={"content-type": "application/json"},
+        )
+        assert chunked.status_code == 413, chunked.text[:300]
+        assert (await client.get("/api/v1/generations")).json()["items"] == []
+
+
+async def _chunks(text: str) -> AsyncIterator[bytes]:
+    data = text.encode()
+    for start in range(0, len(data), 64 * 1024):
+        yield data[start : start + 64 * 1024]
+
+
+def test_a_request_that_would_not_fit_its_event_is_refused() -> None:
+    refuse_unpublishable("p" * 10_000, {"negative_prompt": "n" * 10_000}, ["0" * 24])
+    with pytest.raises(PayloadTooLarge):
+        refuse_unpublishable("", {"a": "é" * 200_000, "b": "é" * 100_000}, [])

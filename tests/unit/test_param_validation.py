@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from studio_catalog.catalog import Catalog
 from studio_catalog.datafile import load_models
-from studio_contracts.catalog import ModelInfo
+from studio_contracts.catalog import DEFAULT_STRING_PARAM_MAX, ModelInfo, ParamSpec
 from studio_contracts.enums import GenerationType as T
 from studio_contracts.generations import RECORD_ID_PATTERN
 from studio_contracts.params import ParamsInvalid, validate_params
@@ -189,3 +189,34 @@ def test_numbers_must_be_finite(value: float) -> None:
 )
 def test_non_standard_numbers_are_found_outside_strings(body: bytes, found: str | None) -> None:
     assert non_standard_number(body) == found
+
+
+def test_string_parameters_are_capped_by_default() -> None:
+    longest = "n" * DEFAULT_STRING_PARAM_MAX
+    result = validate_params(
+        model("local/image"), T.TEXT_TO_IMAGE, {"prompt": "a", "negative_prompt": longest}
+    )
+    assert result.params["negative_prompt"] == longest
+    errors = errors_of(
+        "local/image",
+        T.TEXT_TO_IMAGE,
+        {"prompt": "q" * 1_000_000, "negative_prompt": longest + "n"},
+    )
+    assert errors == {
+        "params.prompt": "string_too_long",
+        "params.negative_prompt": "string_too_long",
+    }
+
+
+def test_a_string_parameter_can_set_its_own_cap() -> None:
+    capped = model("local/image").model_copy(
+        update={"params": {"prompt": ParamSpec(type="string", max_length=5)}}
+    )
+    assert validate_params(capped, T.TEXT_TO_IMAGE, {"prompt": "12345"}).params == {
+        "prompt": "12345"
+    }
+    with pytest.raises(ParamsInvalid) as caught:
+        validate_params(capped, T.TEXT_TO_IMAGE, {"prompt": "123456"})
+    assert [e.msg for e in caught.value.errors] == ["must be at most 5 characters"]
+    with pytest.raises(ValueError, match="max_length only applies to string"):
+        ParamSpec(type="integer", max_length=5)

@@ -25,6 +25,11 @@ MODEL_ID_MAX = 200
 
 ModelId = Annotated[str, Field(max_length=MODEL_ID_MAX, pattern=MODEL_ID_PATTERN)]
 
+DEFAULT_STRING_PARAM_MAX = 10_000
+"""The longest value a `string` parameter takes unless its spec says otherwise (`max_length`):
+the prompt's own cap. Every string is stored, queued on NATS (1 MiB a message) and sent to the
+provider, so none may be unbounded."""
+
 
 class ParamSpec(BaseModel):
     """One input parameter of a model, named exactly as fal names it."""
@@ -37,6 +42,9 @@ class ParamSpec(BaseModel):
     minimum: float | None = None
     maximum: float | None = None
     enum: list[Scalar] | None = None
+    max_length: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    """For `string` parameters: the most characters a value may have (default
+    `DEFAULT_STRING_PARAM_MAX`)."""
     description: str = ""
 
     @property
@@ -53,6 +61,8 @@ class ParamSpec(BaseModel):
             "image_size",
         ):
             raise ValueError("minimum/maximum only apply to integer, number and image_size")
+        if self.max_length is not None and self.type != "string":
+            raise ValueError("max_length only applies to string")
         if self.enum is not None and not self.enum:
             raise ValueError("enum must list at least one value")
         if self.is_media and (self.default is not None or self.enum is not None):

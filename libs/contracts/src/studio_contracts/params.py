@@ -9,7 +9,12 @@ request needs no call to the catalog.
 import math
 from typing import Any
 
-from studio_contracts.catalog import ModelInfo, ParamSpec, ValidateParamsResponse
+from studio_contracts.catalog import (
+    DEFAULT_STRING_PARAM_MAX,
+    ModelInfo,
+    ParamSpec,
+    ValidateParamsResponse,
+)
 from studio_contracts.enums import GenerationType
 from studio_contracts.problems import FieldError
 
@@ -96,6 +101,10 @@ def value_problem(spec: ParamSpec, value: Any) -> tuple[str, str] | None:
     if spec.enum is not None and value not in spec.enum:
         options = ", ".join(repr(option) for option in spec.enum)
         return f"must be one of {options}", "enum"
+    if spec.type == "string":
+        longest = spec.max_length or DEFAULT_STRING_PARAM_MAX
+        if len(value) > longest:
+            return f"must be at most {longest} characters", "string_too_long"
     if spec.type in ("integer", "number"):
         if isinstance(value, float) and not math.isfinite(value):
             # NaN passes both bounds below (every comparison with it is false).

@@ -1,4 +1,9 @@
-"""Refusing JSON request bodies that standard JSON does not allow, before a route reads them.
+"""Refusing JSON request bodies that are too large or that standard JSON does not allow, before
+a route reads them.
+
+JSON bodies of the API are small (strings are capped at 10,000 characters or fewer), so one over
+`MAX_JSON_BODY_BYTES` is refused with 413, before it is read whole if it says its length: nobody
+makes a service hold megabytes, and what is accepted fits a NATS message (1 MiB by default).
 
 Python's `json` (which FastAPI parses bodies with) accepts `NaN`, `Infinity` and `-Infinity`.
 No client of ours sends them on purpose, and they pass number checks (`NaN < 1` and `NaN > 1`
@@ -14,6 +19,7 @@ from studio_contracts.problems import FieldError
 
 from studio_runtime.errors import problem_response
 
+MAX_JSON_BODY_BYTES = 256 * 1024
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _NON_STANDARD = (b"NaN", b"Infinity")
 
@@ -53,23 +59,42 @@ def is_json_body(scope: Scope) -> bool:
     return True
 
 
-class StrictJsonMiddleware:
-    """Reads a JSON request body whole, refuses it (422) if it holds a non-standard number, and
-    hands it on unchanged otherwise. Other bodies (uploads) stream through untouched."""
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length" and value.isdigit():
+            return int(value)
+    return None
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class StrictJsonMiddleware:
+    """Reads a JSON request body whole, refuses it if it is too large (413) or holds a
+    non-standard number (422), and hands it on unchanged otherwise. Other bodies (uploads)
+    stream through untouched."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_JSON_BODY_BYTES) -> None:
         self.app = app
+        self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_json_body(scope):
             await self.app(scope, receive, send)
             return
+        declared = _declared_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await self._too_large(scope, receive, send)
+            return
         chunks: list[bytes] = []
+        size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
                 return  # the client went away: nobody to answer
-            chunks.append(message.get("body", b""))
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:  # chunked, or more than it declared
+                await self._too_large(scope, receive, send)
+                return
+            chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
@@ -92,3 +117,10 @@ class StrictJsonMiddleware:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await problem_response(
+            413,
+            f"A JSON request body may have at most {self.max_bytes} bytes.",
+            code="payload-too-large",
+        )(scope, receive, send)

@@ -2,6 +2,7 @@
 actions on generations (cancel, retry, delete). The worker's side is in `worker.py`."""
 
 import asyncio
+import json
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -11,7 +12,13 @@ from studio_contracts.enums import GenerationStatus
 from studio_contracts.events import ProjectDeleted
 from studio_contracts.generations import GenerationCreate
 from studio_contracts.problems import FieldError
-from studio_runtime.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from studio_runtime.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    TooManyRequests,
+)
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
 
@@ -28,6 +35,12 @@ log = structlog.get_logger(__name__)
 MAX_SEED = 2**31 - 1
 IDEMPOTENCY_WAIT_S = 10.0
 ACTIVE_LIMIT_RETRY_S = 10.0
+MAX_REQUEST_FIELDS_BYTES = 512 * 1024
+"""The most the caller's fields (prompt, parameters with defaults, input ids) may take in the
+`generation.requested` event. NATS refuses a message over its max payload (1 MiB by default),
+and a generation stored but never queued would stay pending for ever; the rest of the event is
+a few hundred bytes. Request bodies are capped lower (256 KiB), so this only holds the line
+should a default or a cap grow."""
 
 
 class GenerationService:
@@ -112,6 +125,7 @@ class GenerationService:
         final = dict(validated.params)
         if "seed" in validated.accepted and final.get("seed") is None:
             final["seed"] = secrets.randbelow(MAX_SEED)
+        refuse_unpublishable(body.prompt, final, body.input_asset_ids)
         doc: Doc = {
             "_id": generation_id,
             "owner": identity.user_id,
@@ -223,6 +237,18 @@ class GenerationService:
         if doc is None:
             raise NotFound(f"no generation {generation_id!r}")
         return doc
+
+
+def refuse_unpublishable(prompt: str, params: dict[str, Any], input_asset_ids: list[str]) -> None:
+    """PayloadTooLarge unless the request's fields fit the event that queues it (see
+    MAX_REQUEST_FIELDS_BYTES): refused before it is stored, never accepted and stuck."""
+    fields = {"prompt": prompt, "params": params, "input_asset_ids": input_asset_ids}
+    size = len(json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > MAX_REQUEST_FIELDS_BYTES:
+        raise PayloadTooLarge(
+            f"The prompt and parameters take {size} bytes; at most "
+            f"{MAX_REQUEST_FIELDS_BYTES} fit a generation request."
+        )
 
 
 def idempotency_key_error(key: str) -> InvalidInput | None:
