@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from pymongo import AsyncMongoClient
 from studio_gateway.main import create_app as create_gateway
 from studio_gateway.settings import GatewaySettings
 from studio_generation.service import refuse_unpublishable
@@ -278,3 +279,28 @@ def test_a_request_that_would_not_fit_its_event_is_refused() -> None:
     refuse_unpublishable("p" * 10_000, {"negative_prompt": "n" * 10_000}, ["0" * 24])
     with pytest.raises(PayloadTooLarge):
         refuse_unpublishable("", {"a": "é" * 200_000, "b": "é" * 100_000}, [])
+
+
+async def test_a_stored_request_with_non_canonical_ids_is_not_retried(
+    stack: FullStack, servers: Servers
+) -> None:
+    async with stack.client() as client:
+        project = await _project(client)
+        accepted = await client.post(
+            f"/api/v1/projects/{project}/generations", json=_image_request()
+        )
+        assert accepted.status_code == 202, accepted.text
+        generation_id = accepted.json()["id"]
+        # As stored before model ids had to be canonical.
+        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
+        try:
+            generations = mongo[f"{servers.mongo_db_name}_g"]["generations"]
+            updated = await generations.update_one(
+                {"_id": generation_id}, {"$set": {"model_id": "local/./image"}}
+            )
+            assert updated.modified_count == 1
+        finally:
+            await mongo.close()
+        retried = await client.post(f"/api/v1/generations/{generation_id}/retry")
+        assert retried.status_code == 409, retried.text
+        assert retried.headers["content-type"].startswith("application/problem+json")

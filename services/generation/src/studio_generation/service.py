@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
+from pydantic import ValidationError
 from studio_contracts.enums import GenerationStatus
 from studio_contracts.events import ProjectDeleted
 from studio_contracts.generations import GenerationCreate
@@ -201,13 +202,20 @@ class GenerationService:
         params = {k: v for k, v in original["params"].items() if k != "prompt"}
         if reroll_seed:
             params.pop("seed", None)
-        body = GenerationCreate(
-            type=original["type"],
-            model_id=original["model_id"],
-            prompt=original["prompt"],
-            params=params,
-            input_asset_ids=original["input_asset_ids"],
-        )
+        try:
+            body = GenerationCreate(
+                type=original["type"],
+                model_id=original["model_id"],
+                prompt=original["prompt"],
+                params=params,
+                input_asset_ids=original["input_asset_ids"],
+            )
+        except ValidationError as exc:
+            # Stored before its ids had to be canonical (`local/./image`): not repeated as is.
+            raise Conflict(
+                "this generation's request is no longer accepted (its model or input ids are "
+                "not in canonical form); request it anew"
+            ) from exc
         return await self._accept(identity, original["project_id"], body, new_id())
 
     async def delete(self, identity: Identity, generation_id: str, *, delete_outputs: bool) -> None:
