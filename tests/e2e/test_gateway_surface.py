@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +23,7 @@ from studio_runtime import logging as studio_logging
 
 from tests.support.accounts import ACCOUNTS, new_email, sign_up
 from tests.support.full_stack import FullStack, Servers, full_stack
+from tests.support.sse import listening
 from tests.support.waiting import eventually
 
 
@@ -375,3 +376,35 @@ async def test_uploads_are_refused_from_their_headers_and_as_soon_as_they_cross_
             writer.close()
         assert answer.startswith(b"HTTP/1.1 413 "), answer
         assert b"connection: close" in answer.lower()
+
+
+# --- event streams per user ---------------------------------------------------------------
+
+
+async def test_event_streams_per_user_are_capped(servers: Servers, tmp_path: Path) -> None:
+    async with (
+        accounts_stack(servers, tmp_path, sse_connections_per_user=3) as stack,
+        stack.client() as first,
+        stack.client() as second,
+    ):
+        await sign_up(first, new_email())
+        await sign_up(second, new_email())
+        async with AsyncExitStack() as streams:
+            for _ in range(3):
+                log = await streams.enter_async_context(listening(first))
+                assert log.status == 200
+            async with asyncio.timeout(10):  # a stream that is not refused never ends
+                refused = await first.get("/api/v1/events")
+            assert refused.status_code == 429
+            assert int(refused.headers["retry-after"]) > 0
+            assert refused.headers["content-type"] == "application/problem+json"
+            # Another user is not affected.
+            async with listening(second) as other:
+                assert other.status == 200
+
+        # Closed streams give their places back.
+        async def reconnects() -> bool:
+            async with listening(first) as again:
+                return again.status == 200
+
+        await eventually(reconnects)

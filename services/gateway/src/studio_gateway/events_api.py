@@ -1,23 +1,26 @@
 """`GET /api/v1/events`: the caller's live events as Server-Sent Events."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from studio_runtime.errors import NotFound, ServiceUnavailable
+from starlette.types import Receive, Scope, Send
+from studio_runtime.errors import NotFound, ServiceUnavailable, TooManyRequests
 from studio_runtime.ids import ID_PATTERN
 from studio_runtime.internal_auth import Identity
 
 from studio_gateway.identity import Caller
 from studio_gateway.live import Listener
-from studio_gateway.responses import LIMITED, UNAUTHORIZED, problem
+from studio_gateway.responses import UNAUTHORIZED, problem
 from studio_gateway.services import GatewayServices, authenticated, services
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 RETRY_MS = 3000
+BUSY_RETRY_S = 10
+"""`Retry-After` when a user has as many streams open as allowed."""
 
 _DESCRIPTION = """Server-Sent Events: the caller's generation status changes (with progress),
 new and deleted assets, and project changes, as they happen.
@@ -42,7 +45,10 @@ behind (or with an id this server never gave) gets `reset` instead: reload what 
         **UNAUTHORIZED,
         404: problem("No such project"),
         422: problem("Malformed project id"),
-        **LIMITED,
+        429: problem(
+            "Too many requests, or as many event streams open as one user may have "
+            "(`STUDIO_SSE_CONNECTIONS_PER_USER`); `Retry-After` says when to try again"
+        ),
     },
 )
 async def events(
@@ -60,14 +66,37 @@ async def events(
             raise NotFound("No such project.")
         if status != 200:
             raise ServiceUnavailable("The projects service could not check the project.")
-    return StreamingResponse(
+    most = gw.settings.sse_connections_per_user
+    if not gw.live.reserve(caller.user_id, most):
+        raise TooManyRequests(
+            f"Too many open event streams: one user may have {most} at once. Close one (each "
+            "browser tab keeps one), or try again later.",
+            retry_after_s=BUSY_RETRY_S,
+        )
+    return _CountedStream(
         _stream(
             gw.live.listen(caller.user_id, project_id, last_event_id),
             heartbeat_s=gw.settings.sse_heartbeat_s,
         ),
+        release=lambda: gw.live.release(caller.user_id),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+class _CountedStream(StreamingResponse):
+    """Gives its connection slot back however the response ends: finished, client gone before
+    the first byte (the stream itself then never starts), or failed."""
+
+    def __init__(self, content: AsyncIterator[str], *, release: Callable[[], None], **kw: Any):
+        super().__init__(content, **kw)
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
 
 
 async def _stream(

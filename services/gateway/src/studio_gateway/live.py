@@ -94,6 +94,26 @@ class LiveEvents:
         self._tasks: list[asyncio.Task[None]] = []
         self._subscriptions: list[Any] = []
         self._following = [False, False, False]
+        self._connections: dict[str, int] = {}
+
+    # --- connections per user ------------------------------------------------------------
+
+    def reserve(self, user_id: str, most: int) -> bool:
+        """Count one more open stream for `user_id`, unless `most` are open (0 = no limit).
+        Counted when the request is accepted, not when its stream starts, so a burst of
+        connections cannot all pass before any is registered."""
+        open_now = self._connections.get(user_id, 0)
+        if 0 < most <= open_now:
+            return False
+        self._connections[user_id] = open_now + 1
+        return True
+
+    def release(self, user_id: str) -> None:
+        left = self._connections.get(user_id, 0) - 1
+        if left > 0:
+            self._connections[user_id] = left
+        else:
+            self._connections.pop(user_id, None)
 
     # --- following the streams ---------------------------------------------------------
 

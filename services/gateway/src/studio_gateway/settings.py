@@ -51,6 +51,10 @@ class GatewaySettings(DataServiceAppSettings):
     """At most this many events per stream are replayed to a client resuming with
     `Last-Event-ID`; further behind, it gets a `reset` event and should reload."""
     sse_queue_max: int = Field(default=1_000, ge=1)
+    sse_connections_per_user: int = Field(default=20, ge=0)
+    """Event streams one user may have open at once on one gateway instance (429 beyond);
+    0 = no limit. Each browser tab holds one; 20 leaves room for many tabs and scripts while
+    one account cannot tie up thousands of connections and their queues."""
     """Events waiting for one slow client before it is disconnected (it resumes on reconnect)."""
 
     @model_validator(mode="after")
