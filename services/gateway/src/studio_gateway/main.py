@@ -20,6 +20,7 @@ from studio_gateway.api import ROUTES, build_router
 from studio_gateway.headers import SecurityHeadersMiddleware
 from studio_gateway.identity import Authenticator
 from studio_gateway.live import LiveEvents
+from studio_gateway.metrics_access import MetricsAccessMiddleware, parse_networks
 from studio_gateway.openapi import DOCS_PATH, PublicOpenApi, install_docs
 from studio_gateway.proxy import UpstreamProxy
 from studio_gateway.repository import AccountRepository
@@ -97,6 +98,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         body_read_timeout_s=settings.body_read_timeout_s,
     )
     app.add_middleware(UploadSizeMiddleware, file_max_bytes=settings.upload_max_bytes)
+    app.add_middleware(MetricsAccessMiddleware, networks=parse_networks(settings.metrics_networks))
     app.add_middleware(
         SecurityHeadersMiddleware, docs_path=DOCS_PATH, docs_policy=install_docs(app)
     )

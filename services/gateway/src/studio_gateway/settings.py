@@ -1,7 +1,7 @@
 import ipaddress
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from studio_runtime.resources import DataServiceAppSettings
 
 
@@ -51,11 +51,22 @@ class GatewaySettings(DataServiceAppSettings):
     """At most this many events per stream are replayed to a client resuming with
     `Last-Event-ID`; further behind, it gets a `reset` event and should reload."""
     sse_queue_max: int = Field(default=1_000, ge=1)
+    metrics_networks: str = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+    """Client networks (comma-separated) that may read `/metrics`; others get 404. Loopback
+    and private networks by default (where Prometheus runs); empty: nobody."""
     sse_connections_per_user: int = Field(default=20, ge=0)
     """Event streams one user may have open at once on one gateway instance (429 beyond);
     0 = no limit. Each browser tab holds one; 20 leaves room for many tabs and scripts while
     one account cannot tie up thousands of connections and their queues."""
     """Events waiting for one slow client before it is disconnected (it resumes on reconnect)."""
+
+    @field_validator("metrics_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        for entry in value.split(","):
+            if entry.strip():
+                ipaddress.ip_network(entry.strip(), strict=False)  # ValueError names it
+        return value
 
     @model_validator(mode="after")
     def _local_mode_stays_local(self) -> "GatewaySettings":
