@@ -105,6 +105,9 @@ DEFAULTED: dict[str, str] = {
     "STUDIO_SSE_HEARTBEAT_S": "15 s, well inside the ingress read timeout (3600 s)",
     "STUDIO_SSE_REPLAY_MAX": "live events tuning",
     "STUDIO_SSE_QUEUE_MAX": "live events tuning",
+    "STUDIO_SSE_CONNECTIONS_PER_USER": "20 open event streams per user and instance",
+    "STUDIO_METRICS_NETWORKS": "loopback and private networks: the pod network, where "
+    "Prometheus scrapes from",
     "STUDIO_UPSTREAM_TIMEOUT_S": "30 s proxied-call timeout",
     "STUDIO_BODY_READ_TIMEOUT_S": "30 s for the next piece of a stalled request body (408); the "
     "ingress streams uploads through unbuffered",
