@@ -1,10 +1,12 @@
-"""Helpers for browser tests: wait for a settled page, screenshots for the user guide, axe."""
+"""Helpers for browser tests: wait for a settled page, screenshots for the user guide, axe; set-up
+through the API (projects, generations); the rename dialog the gallery and Templates share."""
 
 from pathlib import Path
 from typing import Any
 
+import httpx
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
-from playwright.async_api import Page, ViewportSize, expect
+from playwright.async_api import Locator, Page, ViewportSize, expect
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = ViewportSize(width=1280, height=800)
@@ -46,3 +48,50 @@ async def assert_accessible(page: Page) -> None:
         for v in bad
     )
     assert not bad, f"accessibility violations on {page.url}:\n{report}"
+
+
+async def create_project(client: httpx.AsyncClient, name: str, description: str = "") -> str:
+    """A project made through the API (no description unless given); its id."""
+    body = {"name": name, "description": description} if description else {"name": name}
+    response = await client.post("/api/v1/projects", json=body)
+    assert response.status_code == 201, response.text
+    project_id: str = response.json()["id"]
+    return project_id
+
+
+async def start_generation(
+    client: httpx.AsyncClient, project_id: str, prompt: str = "moss", **body: Any
+) -> dict[str, Any]:
+    """A text-to-image generation on the local model, accepted (202); the API's answer."""
+    payload = {"type": "text-to-image", "model_id": "local/image", "prompt": prompt, **body}
+    response = await client.post(f"/api/v1/projects/{project_id}/generations", json=payload)
+    assert response.status_code == 202, response.text
+    generation: dict[str, Any] = response.json()
+    return generation
+
+
+async def open_rename(page: Page, button: str, title: str) -> tuple[Locator, Locator]:
+    """Click the Rename button named `button`; the dialog `title` and its Name field (focused)."""
+    await page.get_by_role("button", name=button).click()
+    dialog = page.get_by_role("dialog", name=title)
+    name = dialog.get_by_label("Name")
+    await expect(name).to_be_focused()
+    return dialog, name
+
+
+async def save_name(
+    dialog: Locator, value: str, error: str | None = None, *, exact: bool = False
+) -> None:
+    """Type `value` in the dialog's Name field (past its maxlength) and Save; with `error`, the
+    API's (or the form's) message shows at the field (all of it with `exact`), else the dialog
+    closes."""
+    name = dialog.get_by_label("Name")
+    await name.evaluate("(el) => el.removeAttribute('maxlength')")
+    await name.fill(value)
+    await dialog.get_by_role("button", name="Save").click()
+    if error is None:
+        await expect(dialog).to_be_hidden()
+    elif exact:
+        await expect(dialog.locator(".field__error")).to_have_text(error)
+    else:
+        await expect(dialog.locator(".field__error")).to_contain_text(error)

@@ -11,7 +11,13 @@ import httpx
 from PIL import Image, ImageOps
 from playwright.async_api import FilePayload, Locator, Page, expect
 
-from tests.browser.helpers import assert_accessible, screenshot
+from tests.browser.helpers import (
+    assert_accessible,
+    create_project,
+    open_rename,
+    save_name,
+    screenshot,
+)
 from tests.support import media_samples
 from tests.support.full_stack import FullStack
 
@@ -34,13 +40,6 @@ def _art(width: int, height: int, top: str, bottom: str, glow: str) -> bytes:
     out = io.BytesIO()
     picture.save(out, format="PNG")
     return out.getvalue()
-
-
-async def _project(client: httpx.AsyncClient, name: str) -> str:
-    response = await client.post("/api/v1/projects", json={"name": name})
-    assert response.status_code == 201, response.text
-    project_id: str = response.json()["id"]
-    return project_id
 
 
 async def _upload(
@@ -66,8 +65,8 @@ async def test_uploading_through_the_gallery_asks_the_project_and_shows_the_card
     studio: FullStack, page: Page
 ) -> None:
     async with studio.client() as client:
-        await _project(client, "Moss and stone")
-        await _project(client, "Neon city")
+        await create_project(client, "Moss and stone")
+        await create_project(client, "Neon city")
 
     await page.goto(studio.gateway + "/studio/assets")
     await expect(page.get_by_role("heading", name="No assets yet")).to_be_visible()
@@ -151,8 +150,8 @@ async def test_type_filter_search_and_favorites_change_what_is_shown(
     studio: FullStack, page: Page
 ) -> None:
     async with studio.client() as client:
-        moss = await _project(client, "Moss and stone")
-        neon = await _project(client, "Neon city")
+        moss = await create_project(client, "Moss and stone")
+        neon = await create_project(client, "Neon city")
         pictures = {
             "red fox.png": (moss, _art(480, 360, "#2b0f3a", "#f2703a", "#ffe3a3")),
             "green moss.png": (moss, _art(360, 480, "#0d2b1e", "#6fae5b", "#e8ffd0")),
@@ -221,7 +220,7 @@ async def test_list_view_is_remembered_and_renames_and_deletes(
     studio: FullStack, page: Page
 ) -> None:
     async with studio.client() as client:
-        moss = await _project(client, "Moss and stone")
+        moss = await create_project(client, "Moss and stone")
         await _upload(client, moss, "red fox.png", media_samples.png(320, 240), "image/png")
         await _upload(client, moss, "birdsong.wav", media_samples.wav(2.0), "audio/wav")
         await _upload(client, moss, "waves.mp4", media_samples.mp4(frames=20), "video/mp4")
@@ -246,21 +245,10 @@ async def test_list_view_is_remembered_and_renames_and_deletes(
     await screenshot(page, "assets-list")
 
     # Rename: the API's own limit shows at the field; a name full of markup is kept as text.
-    await page.get_by_role("button", name="Rename red fox").click()
-    dialog = page.get_by_role("dialog", name="Rename asset")
-    name = dialog.get_by_label("Name")
-    await expect(name).to_be_focused()
-    await name.fill("   ")
-    await dialog.get_by_role("button", name="Save").click()
-    await expect(dialog.locator(".field__error")).to_have_text("Give the asset a name.")
-    await name.fill("x" * 300)
-    await name.evaluate("(el) => el.removeAttribute('maxlength')")
-    await name.fill("x" * 300)
-    await dialog.get_by_role("button", name="Save").click()
-    await expect(dialog.locator(".field__error")).to_contain_text("at most 255 characters")
-    await name.fill(f"{MARKUP} fox")
-    await dialog.get_by_role("button", name="Save").click()
-    await expect(dialog).to_be_hidden()
+    dialog, _ = await open_rename(page, "Rename red fox", "Rename asset")
+    await save_name(dialog, "   ", "Give the asset a name.", exact=True)
+    await save_name(dialog, "x" * 300, "at most 255 characters")
+    await save_name(dialog, f"{MARKUP} fox")
     renamed = rows.filter(has_text=f"{MARKUP} fox")
     await expect(renamed).to_have_count(1)
     await expect(renamed.locator(".asset-row__title")).to_have_text(f"{MARKUP} fox")
@@ -290,7 +278,7 @@ async def test_cards_work_from_the_keyboard_and_carry_the_asset_when_dragged(
     studio: FullStack, page: Page
 ) -> None:
     async with studio.client() as client:
-        moss = await _project(client, "Moss and stone")
+        moss = await create_project(client, "Moss and stone")
         await _upload(client, moss, "birdsong.wav", media_samples.wav(1.0), "audio/wav")
         fox = await _upload(client, moss, "red fox.png", media_samples.png(320, 240), "image/png")
 
@@ -361,7 +349,7 @@ async def test_use_as_reference_from_the_assets_page_opens_the_project_with_it(
     studio: FullStack, page: Page
 ) -> None:
     async with studio.client() as client:
-        moss = await _project(client, "Moss and stone")
+        moss = await create_project(client, "Moss and stone")
         fox = await _upload(client, moss, "red fox.png", media_samples.png(64, 64), "image/png")
     await page.goto(studio.gateway + "/studio/assets")
     await _card(page, "red fox").hover()
@@ -377,7 +365,7 @@ async def test_assets_made_elsewhere_appear_and_go_without_a_reload(
     studio: FullStack, page: Page
 ) -> None:
     async with studio.client() as client:
-        moss = await _project(client, "Moss and stone")
+        moss = await create_project(client, "Moss and stone")
         await _upload(client, moss, "first.png", media_samples.png(64, 64), "image/png")
         await page.goto(studio.gateway + "/studio/assets")
         await expect(_cards(page)).to_have_count(1)
@@ -407,7 +395,7 @@ async def test_the_first_page_shows_fifty_and_more_load_on_scrolling(
 ) -> None:
     sample = media_samples.png(32, 32)
     async with studio.client() as client:
-        moss = await _project(client, "Moss and stone")
+        moss = await create_project(client, "Moss and stone")
         for i in range(70):
             await _upload(client, moss, f"tile {i:02d}.png", sample, "image/png")
 

@@ -7,23 +7,13 @@ from typing import Any
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import assert_accessible, screenshot
+from tests.browser.helpers import assert_accessible, create_project, screenshot, start_generation
 from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
 
 
-async def _project(client: httpx.AsyncClient, name: str) -> str:
-    response = await client.post("/api/v1/projects", json={"name": name})
-    assert response.status_code == 201, response.text
-    project_id: str = response.json()["id"]
-    return project_id
-
-
 async def _generate(client: httpx.AsyncClient, project_id: str, **body: Any) -> str:
-    payload = {"type": "text-to-image", "model_id": "local/image", "prompt": "moss", **body}
-    response = await client.post(f"/api/v1/projects/{project_id}/generations", json=payload)
-    assert response.status_code == 202, response.text
-    generation_id: str = response.json()["id"]
+    generation_id: str = (await start_generation(client, project_id, **body))["id"]
     return generation_id
 
 
@@ -31,8 +21,8 @@ async def test_generations_across_projects_with_filters_and_live_updates(
     studio: FullStack, page: Page
 ) -> None:
     async with studio.client() as client:
-        moss = await _project(client, "Moss and stone")
-        coast = await _project(client, "Lighthouse <coast>")
+        moss = await create_project(client, "Moss and stone")
+        coast = await create_project(client, "Lighthouse <coast>")
         made = [
             await _generate(client, moss, prompt="green moss on grey stone"),
             await _generate(client, coast, prompt="a lighthouse in the storm"),
@@ -100,7 +90,7 @@ async def test_remix_from_the_generations_page_opens_the_project_with_the_settin
     studio: FullStack, page: Page
 ) -> None:
     async with studio.client() as client:
-        coast = await _project(client, "Coast")
+        coast = await create_project(client, "Coast")
         generation = await _generate(
             client, coast, prompt="cliffs at dawn", params={"num_inference_steps": 9}
         )

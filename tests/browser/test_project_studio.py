@@ -14,7 +14,7 @@ from PIL import Image
 from playwright.async_api import Page, expect
 from pymongo import AsyncMongoClient
 
-from tests.browser.helpers import assert_accessible, screenshot
+from tests.browser.helpers import assert_accessible, create_project, screenshot, start_generation
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.waiting import eventually
 
@@ -49,20 +49,7 @@ async def idle_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullSta
 
 
 async def _project(client: httpx.AsyncClient, name: str = "Moss and stone") -> str:
-    response = await client.post(
-        "/api/v1/projects", json={"name": name, "description": "Macro textures"}
-    )
-    assert response.status_code == 201, response.text
-    project_id: str = response.json()["id"]
-    return project_id
-
-
-async def _generate(client: httpx.AsyncClient, project_id: str, **body: Any) -> dict[str, Any]:
-    payload = {"type": "text-to-image", "model_id": "local/image", "prompt": "green moss", **body}
-    response = await client.post(f"/api/v1/projects/{project_id}/generations", json=payload)
-    assert response.status_code == 202, response.text
-    generation: dict[str, Any] = response.json()
-    return generation
+    return await create_project(client, name, "Macro textures")
 
 
 async def _finished(client: httpx.AsyncClient, generation_id: str) -> dict[str, Any]:
@@ -87,6 +74,14 @@ async def _open(page: Page, stack: FullStack, project_id: str, query: str = "") 
     await expect(page.get_by_role("radio", name="Text to image")).to_be_visible()
 
 
+async def _open_new(page: Page, stack: FullStack, query: str = "") -> str:
+    """A new project ("Moss and stone"), its page open; its id."""
+    async with stack.client() as client:
+        project_id = await _project(client)
+    await _open(page, stack, project_id, query)
+    return project_id
+
+
 def _cards(page: Page):  # type: ignore[no-untyped-def]
     return page.locator("article.gen-card")
 
@@ -94,9 +89,7 @@ def _cards(page: Page):  # type: ignore[no-untyped-def]
 async def test_type_and_model_are_chosen_with_the_keyboard(
     keyed_studio: FullStack, page: Page
 ) -> None:
-    async with keyed_studio.client() as client:
-        project_id = await _project(client)
-    await _open(page, keyed_studio, project_id)
+    await _open_new(page, keyed_studio)
     await expect(page.get_by_label("Prompt", exact=True)).to_be_focused()
     await expect(page.get_by_role("heading", level=1, name="Moss and stone")).to_be_visible()
 
@@ -160,9 +153,7 @@ async def test_type_and_model_are_chosen_with_the_keyboard(
 async def test_advanced_settings_go_in_the_request_and_the_result_shows_live(
     studio: FullStack, page: Page
 ) -> None:
-    async with studio.client() as client:
-        project_id = await _project(client)
-    await _open(page, studio, project_id)
+    await _open_new(page, studio)
     await page.get_by_text("Advanced settings").click()
     steps = page.get_by_role("slider", name="Inference steps")
     await expect(steps).to_have_value("4")
@@ -263,9 +254,7 @@ async def test_advanced_settings_go_in_the_request_and_the_result_shows_live(
 
 
 async def test_an_uploaded_reference_becomes_a_video(studio: FullStack, page: Page) -> None:
-    async with studio.client() as client:
-        project_id = await _project(client)
-    await _open(page, studio, project_id, "?type=image-to-video")
+    await _open_new(page, studio, "?type=image-to-video")
     await expect(page.get_by_role("radio", name="Image to video")).to_have_attribute(
         "aria-checked", "true"
     )
@@ -314,9 +303,7 @@ async def test_an_uploaded_reference_becomes_a_video(studio: FullStack, page: Pa
 async def test_a_slow_generation_shows_progress_and_can_be_cancelled(
     slow_studio: FullStack, page: Page
 ) -> None:
-    async with slow_studio.client() as client:
-        project_id = await _project(client)
-    await _open(page, slow_studio, project_id)
+    await _open_new(page, slow_studio)
     await page.get_by_label("Prompt", exact=True).fill("a lighthouse in the storm")
     await page.get_by_role("button", name="Generate", exact=True).click()
     card = _cards(page).first
@@ -337,7 +324,7 @@ async def test_a_failed_generation_is_retried(
 ) -> None:
     async with studio.client() as client:
         project_id = await _project(client)
-        generation = await _generate(client, project_id, prompt="a fox in the snow")
+        generation = await start_generation(client, project_id, prompt="a fox in the snow")
         await _finished(client, generation["id"])
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
     try:
@@ -371,7 +358,7 @@ async def test_a_failed_generation_is_retried(
 async def test_remix_fills_the_panel_and_a_template_is_saved(studio: FullStack, page: Page) -> None:
     async with studio.client() as client:
         project_id = await _project(client)
-        generation = await _generate(
+        generation = await start_generation(
             client,
             project_id,
             prompt="purple mountains at night",
@@ -415,9 +402,7 @@ async def test_remix_fills_the_panel_and_a_template_is_saved(studio: FullStack, 
 
 
 async def test_refusals_are_shown_where_they_belong(studio: FullStack, page: Page) -> None:
-    async with studio.client() as client:
-        project_id = await _project(client)
-    await _open(page, studio, project_id)
+    project_id = await _open_new(page, studio)
     prompt = page.get_by_label("Prompt", exact=True)
     await prompt.fill("x" * 10_001)
     await page.get_by_role("button", name="Generate", exact=True).click()
@@ -451,9 +436,7 @@ async def test_refusals_are_shown_where_they_belong(studio: FullStack, page: Pag
 
 
 async def test_markup_in_a_prompt_is_shown_as_text(studio: FullStack, page: Page) -> None:
-    async with studio.client() as client:
-        project_id = await _project(client)
-    await _open(page, studio, project_id)
+    await _open_new(page, studio)
     await page.get_by_label("Prompt", exact=True).fill(MARKUP_PROMPT)
     await page.get_by_role("button", name="Generate", exact=True).click()
     card = _cards(page).first
@@ -468,7 +451,7 @@ async def test_the_history_loads_more_as_it_scrolls(idle_studio: FullStack, page
     async with idle_studio.client() as client:
         project_id = await _project(client)
         for i in range(120):
-            await _generate(client, project_id, prompt=f"frame {i:03d}")
+            await start_generation(client, project_id, prompt=f"frame {i:03d}")
     await _open(page, idle_studio, project_id)
     cards = _cards(page)
     await expect(cards).to_have_count(50)
@@ -483,9 +466,7 @@ async def test_the_history_loads_more_as_it_scrolls(idle_studio: FullStack, page
 
 
 async def test_rename_and_delete_the_project(studio: FullStack, page: Page) -> None:
-    async with studio.client() as client:
-        project_id = await _project(client)
-    await _open(page, studio, project_id)
+    project_id = await _open_new(page, studio)
     await page.get_by_role("button", name="Rename").click()
     await page.get_by_label("Name").fill("Moss, stone & <b>fern</b>")
     await page.get_by_label("Description").fill("Spring set")

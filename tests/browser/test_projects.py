@@ -6,7 +6,7 @@ import re
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import assert_accessible, screenshot
+from tests.browser.helpers import assert_accessible, create_project, screenshot, start_generation
 from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
 
@@ -14,21 +14,8 @@ MARKUP_NAME = '<img src=x onerror=window.__x=1> "Bold" & <b>co</b>'
 MARKUP_DESCRIPTION = "<script>window.__y=1</script><i>not italic</i>"
 
 
-async def _project(client: httpx.AsyncClient, name: str, description: str = "") -> str:
-    response = await client.post(
-        "/api/v1/projects", json={"name": name, "description": description}
-    )
-    assert response.status_code == 201, response.text
-    project_id: str = response.json()["id"]
-    return project_id
-
-
 async def _generate(client: httpx.AsyncClient, project_id: str, prompt: str) -> None:
-    response = await client.post(
-        f"/api/v1/projects/{project_id}/generations",
-        json={"type": "text-to-image", "model_id": "local/image", "prompt": prompt},
-    )
-    assert response.status_code == 202, response.text
+    await start_generation(client, project_id, prompt)
 
     async def counted() -> bool:
         project = (await client.get(f"/api/v1/projects/{project_id}")).json()
@@ -64,9 +51,9 @@ async def test_the_grid_shows_counts_and_covers_and_search_filters_it(
     studio: FullStack, page: Page
 ) -> None:
     async with studio.client() as client:
-        moss = await _project(client, "Moss and stone", "Macro textures for the spring set")
-        await _project(client, "Neon city", "Night streets, rain, reflections")
-        await _project(client, "Lighthouse", "Storyboard for the coast film")
+        moss = await create_project(client, "Moss and stone", "Macro textures for the spring set")
+        await create_project(client, "Neon city", "Night streets, rain, reflections")
+        await create_project(client, "Lighthouse", "Storyboard for the coast film")
         await _generate(client, moss, "green moss on grey stone, macro")
 
     await page.goto(studio.gateway + "/studio")
@@ -95,7 +82,7 @@ async def test_the_grid_shows_counts_and_covers_and_search_filters_it(
 async def test_more_projects_load_as_the_list_scrolls(studio: FullStack, page: Page) -> None:
     async with studio.client() as client:
         for i in range(30):
-            await _project(client, f"Project {i:02d}")
+            await create_project(client, f"Project {i:02d}")
     await page.goto(studio.gateway + "/studio")
     cards = page.locator("a.project-card")
     await expect(cards).to_have_count(24)

@@ -8,17 +8,16 @@ import re
 import httpx
 from playwright.async_api import Locator, Page, expect
 
-from tests.browser.helpers import assert_accessible, screenshot
+from tests.browser.helpers import (
+    assert_accessible,
+    create_project,
+    open_rename,
+    save_name,
+    screenshot,
+)
 from tests.support.full_stack import FullStack
 
 MARKUP = "<img src=x onerror=window.__x=1>"
-
-
-async def _project(client: httpx.AsyncClient, name: str) -> str:
-    response = await client.post("/api/v1/projects", json={"name": name})
-    assert response.status_code == 201, response.text
-    project_id: str = response.json()["id"]
-    return project_id
 
 
 async def _template(client: httpx.AsyncClient, name: str, **fields: object) -> str:
@@ -117,9 +116,9 @@ async def test_starters_by_type_and_own_templates_shown_as_typed(
 
 async def test_use_opens_the_last_project_or_asks_which(studio: FullStack, page: Page) -> None:
     async with studio.client() as client:
-        first = await _project(client, "Moss and stone")
-        second = await _project(client, "Neon city")
-        gone = await _project(client, "Deleted since")
+        first = await create_project(client, "Moss and stone")
+        second = await create_project(client, "Neon city")
+        gone = await create_project(client, "Deleted since")
         assert (await client.delete(f"/api/v1/projects/{gone}")).status_code in (202, 204)
 
     # A last project that no longer exists is not used: the chooser asks.
@@ -162,28 +161,18 @@ async def test_own_templates_are_renamed_with_the_apis_errors_used_and_deleted(
     studio: FullStack, page: Page
 ) -> None:
     async with studio.client() as client:
-        project = await _project(client, "Moss and stone")
+        project = await create_project(client, "Moss and stone")
         template = await _template(client, "Potter portrait")
     await _remember_project(page, project)
     await page.goto(studio.gateway + "/studio/templates")
     card = _own(page).first
     await expect(card).to_contain_text("Potter portrait")
 
-    await card.get_by_role("button", name="Rename Potter portrait").click()
-    dialog = page.get_by_role("dialog", name="Rename template")
-    name = dialog.get_by_label("Name")
-    await expect(name).to_be_focused()
-    await name.fill("")
-    await dialog.get_by_role("button", name="Save").click()
-    await expect(dialog.locator(".field__error")).to_have_text("Give the template a name.")
+    dialog, name = await open_rename(page, "Rename Potter portrait", "Rename template")
+    await save_name(dialog, "", "Give the template a name.", exact=True)
     await expect(name).to_have_attribute("aria-invalid", "true")
-    await name.evaluate("(el) => el.removeAttribute('maxlength')")
-    await name.fill("y" * 101)
-    await dialog.get_by_role("button", name="Save").click()
-    await expect(dialog.locator(".field__error")).to_contain_text("at most 100 characters")
-    await name.fill(f"{MARKUP} potter")
-    await dialog.get_by_role("button", name="Save").click()
-    await expect(dialog).to_be_hidden()
+    await save_name(dialog, "y" * 101, "at most 100 characters")
+    await save_name(dialog, f"{MARKUP} potter")
     await expect(_own(page).first.locator(".template-card__name")).to_have_text(f"{MARKUP} potter")
     await expect(page.get_by_role("button", name=f"Rename {MARKUP} potter")).to_be_focused()
     async with studio.client() as client:
