@@ -14,7 +14,9 @@ SecantusDB is always a local process. Each backend starts on first use only, onc
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
@@ -252,13 +254,18 @@ def docker_available(timeout: float = 2) -> bool:
 
 def drop_mongo_database(url: str, name: str) -> None:
     """Drop database ``name`` (tests' leftovers must not pile up on a shared server)."""
+    _admin_client(url).drop_database(name)
+
+
+@functools.cache
+def _admin_client(url: str) -> pymongo.MongoClient[dict[str, Any]]:
+    """One client per server for the session: a new client per test spent up to 5 s closing
+    (its monitor thread finishing a check), after every test that ran with SecantusDB up."""
     client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
         url, serverSelectionTimeoutMS=5000
     )
-    try:
-        client.drop_database(name)
-    finally:
-        client.close()
+    atexit.register(client.close)
+    return client
 
 
 def remove_bucket(client: Minio, bucket: str) -> None:

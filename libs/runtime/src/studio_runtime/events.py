@@ -154,7 +154,13 @@ class EventConsumer(Generic[E]):
             raise RuntimeError(f"consumer {self._spec.durable} not bound to {self._stream} yet")
 
     async def _run(self) -> None:
-        subscription = self._subscription = await self._bind()
+        try:
+            subscription = self._subscription = await self._bind()
+        except Exception as exc:
+            if self._stopping:  # the connection closed under a consumer still binding
+                return
+            log.error("consumer.bind_failed", durable=self._spec.durable, error=str(exc))
+            raise
         while not self._stopping:
             # Pull only as many messages as can start now: a message fetched but left waiting
             # for a free slot gets no in-progress acks and would be redelivered elsewhere.
