@@ -42,6 +42,7 @@ def pipeline(
     generation_env: dict[str, str] | None = None,
     worker_env: dict[str, str] | None = None,
     catalog_env: dict[str, str] | None = None,
+    gateway_env: dict[str, str] | None = None,
     pids: dict[str, int] | None = None,
 ) -> Iterator[dict[str, str]]:
     common = {
@@ -109,6 +110,7 @@ def pipeline(
                     "STUDIO_MONGO_DB": f"{db}_gw",
                     "STUDIO_GENERATION_URL": urls["generation"],
                     "STUDIO_REQUESTS_PER_MINUTE": "0",
+                    **(gateway_env or {}),
                 },
                 ready_path="/healthz",
                 pids=pids,

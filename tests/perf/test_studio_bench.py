@@ -108,7 +108,14 @@ async def test_studio_figures(
     mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: Path
 ) -> None:
     with pipeline(
-        mongo_url, mongo_db_name, nats_url, nats_prefix, tmp_path / "storage", workers=1
+        mongo_url,
+        mongo_db_name,
+        nats_url,
+        nats_prefix,
+        tmp_path / "storage",
+        workers=1,
+        # One person reloading the page 15 times in a few seconds: more streams than the cap.
+        gateway_env={"STUDIO_SSE_CONNECTIONS_PER_USER": "0"},
     ) as urls:
         gateway = urls["gateway"]
         async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
