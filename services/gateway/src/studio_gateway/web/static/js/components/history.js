@@ -35,6 +35,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   let pollTimer = null;
   let ready = false;
   const fetching = new Set();
+  const refetch = new Set();
   let query = { ...filters };
 
   const observer = new IntersectionObserver((entries) => {
@@ -173,7 +174,12 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   }
 
   async function fetchAndShow(id) {
-    if (fetching.has(id)) return;
+    if (fetching.has(id)) {
+      // An event came while this card's record was on its way: that answer may predate the
+      // event, so ask once more after it (else a card could stay "processing" for good).
+      refetch.add(id);
+      return;
+    }
     fetching.add(id);
     try {
       const generation = await api.get(`/generations/${encodeURIComponent(id)}`, undefined, { signal });
@@ -185,6 +191,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
       // Gone already (deleted) or offline: the next reload shows the truth.
     } finally {
       fetching.delete(id);
+      if (refetch.delete(id)) fetchAndShow(id);
     }
   }
 
