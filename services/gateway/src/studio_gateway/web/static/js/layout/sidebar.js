@@ -59,7 +59,12 @@ export function buildSidebar(app) {
     footer,
   );
 
-  const renderFooter = () => replace(footer, userCorner(), themeButton());
+  const renderFooter = () => {
+    // Redrawn when the session or the system theme changes: keep the focus where it was.
+    const action = footer.contains(document.activeElement) ? document.activeElement.dataset.action : null;
+    replace(footer, userCorner(), themeButton());
+    if (action) footer.querySelector(`[data-action="${action}"]`)?.focus();
+  };
   session.onChange(renderFooter);
   onSystemThemeChange(renderFooter);
   renderFooter();
