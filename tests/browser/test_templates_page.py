@@ -193,3 +193,63 @@ async def test_own_templates_are_renamed_with_the_apis_errors_used_and_deleted(
     await page.reload()
     await _own(page).first.get_by_role("button", name="Use Second try").click()
     await expect(page).to_have_url(re.compile(rf"/studio/{project}\?template={again}$"))
+
+
+async def test_a_template_or_starter_in_the_address_fills_the_panel(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project = await create_project(client, "Moss and stone")
+        template = await _template(client, "Potter portrait")
+        video = await _template(
+            client,
+            "Ocean",
+            type="text-to-video",
+            model_id="local/video",
+            prompt="Slow waves at dusk",
+            params={"duration": "4", "aspect_ratio": "16:9"},
+        )
+        starters = (await client.get("/api/v1/starter-templates")).json()["items"]
+    poster = next(s for s in starters if s["id"] == "neon-city-poster")
+
+    await page.goto(f"{studio.gateway}/studio/{project}?template={template}")
+    await expect(page.get_by_role("radio", name="Text to image")).to_have_attribute(
+        "aria-checked", "true"
+    )
+    await expect(page.get_by_role("button", name=re.compile("Choose model"))).to_contain_text(
+        "Local Image"
+    )
+    prompt = page.get_by_label("Prompt", exact=True)
+    await expect(prompt).to_have_value(re.compile("^A portrait of a potter at the wheel"))
+    await expect(page.get_by_label("Image size")).to_have_value("portrait_4_3")
+    await page.get_by_text("Advanced settings").click()
+    await expect(page.get_by_role("slider", name="Inference steps")).to_have_value("12")
+    await expect(page.get_by_role("slider", name="Number of images")).to_have_value("2")
+    await expect(page.get_by_role("spinbutton", name="Seed")).to_have_value("7")
+    await expect(page.get_by_role("switch", name="Random")).not_to_be_checked()
+    await expect(page.get_by_text("Settings from “Potter portrait”")).to_be_visible()
+    # The address no longer carries the template: a reload keeps what the person changed.
+    await expect(page).to_have_url(re.compile(rf"/studio/{project}$"))
+
+    await page.goto(f"{studio.gateway}/studio/{project}?template={video}")
+    await expect(page.get_by_role("radio", name="Text to video")).to_have_attribute(
+        "aria-checked", "true"
+    )
+    await expect(page.get_by_role("button", name=re.compile("Choose model"))).to_contain_text(
+        "Local Video"
+    )
+    await expect(prompt).to_have_value("Slow waves at dusk")
+
+    await page.goto(f"{studio.gateway}/studio/{project}?starter=neon-city-poster")
+    await expect(page.get_by_role("radio", name="Text to image")).to_have_attribute(
+        "aria-checked", "true"
+    )
+    await expect(prompt).to_have_value(poster["prompt"])
+    await expect(page.get_by_label("Image size")).to_have_value(poster["params"]["image_size"])
+
+    # One that does not exist says so, and leaves the panel usable.
+    await page.goto(f"{studio.gateway}/studio/{project}?starter=no-such-starter")
+    await expect(page.get_by_role("alert")).to_contain_text(
+        "There is no starter template “no-such-starter”"
+    )
+    await expect(page.get_by_role("button", name="Generate", exact=True)).to_be_enabled()
