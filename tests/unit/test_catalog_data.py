@@ -77,6 +77,36 @@ def test_media_inputs_match_generation_type_inputs() -> None:
                 assert not required, f"{model.id} needs a file but offers {generation_type}"
 
 
+def test_every_numeric_parameter_is_bounded() -> None:
+    """A number with no range lets a person pick a value the provider refuses with a 422 after
+    the generation was queued; an enum bounds it as well as a range does."""
+    unbounded = [
+        f"{model.id} {name}"
+        for model in MODELS
+        for name, spec in model.params.items()
+        if spec.type in ("integer", "number")
+        and spec.enum is None
+        and (spec.minimum is None or spec.maximum is None)
+    ]
+    assert unbounded == []
+
+
+@pytest.mark.parametrize(
+    ("model_id", "dropped"),
+    [
+        ("fal-ai/elevenlabs/tts/eleven-v3", {"similarity_boost", "style", "speed"}),
+        ("fal-ai/hunyuan-video", {"num_inference_steps"}),
+        ("fal-ai/imagen4/preview", {"safety_tolerance", "seed"}),
+        ("fal-ai/imagen4/preview/fast", {"safety_tolerance", "seed"}),
+    ],
+)
+def test_parameters_fal_no_longer_declares_are_not_offered(
+    model_id: str, dropped: set[str]
+) -> None:
+    model = next(m for m in MODELS if m.id == model_id)
+    assert dropped.isdisjoint(model.params)
+
+
 def test_duplicate_model_id_across_files_is_refused(tmp_path: Path) -> None:
     source = DATA_DIR / "local.yaml"
     (tmp_path / "a.yaml").write_text(source.read_text())
