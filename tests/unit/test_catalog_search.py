@@ -1,14 +1,7 @@
-"""Search and filters over the catalog, and the original design's mapping helpers."""
+"""Search, filters and recommendations over the catalog."""
 
 from studio_catalog.catalog import Catalog
 from studio_catalog.datafile import load_models
-from studio_catalog.mapping import (
-    infer_generation_type,
-    model_modality_mapping,
-    model_supports_generation_type,
-    models_by_generation_type,
-    recommended_models,
-)
 from studio_contracts.enums import GenerationType, MediaType, Quality
 
 CATALOG = Catalog(load_models())
@@ -64,39 +57,9 @@ def test_hosted_models_come_before_local_ones() -> None:
     assert all(model_id.startswith("local/") for model_id in ids[first_local:])
 
 
-def test_infer_generation_type_prefers_the_type_matching_required_inputs() -> None:
-    image_edit = CATALOG.get("local/image-edit")
-    assert image_edit is not None
-    both = image_edit.model_copy(
-        update={"types": [GenerationType.TEXT_TO_IMAGE, GenerationType.IMAGE_TO_IMAGE]}
-    )
-    assert infer_generation_type(both) == GenerationType.IMAGE_TO_IMAGE
-    text_only = CATALOG.get("local/image")
-    assert (
-        text_only is not None and infer_generation_type(text_only) == GenerationType.TEXT_TO_IMAGE
-    )
-
-
-def test_modality_mapping_lists_file_inputs_and_output() -> None:
-    mapping = model_modality_mapping(CATALOG.models)
-    assert mapping["local/image-to-video"].inputs == (MediaType.IMAGE,)
-    assert mapping["local/image-to-video"].output == MediaType.VIDEO
-    assert mapping["local/video-to-video"].inputs == (MediaType.VIDEO,)
-    assert mapping["local/audio"].inputs == ()
-
-
-def test_models_by_type_and_support_agree() -> None:
-    for generation_type in GenerationType:
-        chosen = models_by_generation_type(CATALOG.models, generation_type)
-        assert chosen
-        assert all(model_supports_generation_type(m, generation_type) for m in chosen)
-        others = [m for m in CATALOG.models if m not in chosen]
-        assert not any(model_supports_generation_type(m, generation_type) for m in others)
-
-
 def test_recommended_models_are_per_type_hosted_first() -> None:
     for generation_type in GenerationType:
-        recommended = recommended_models(CATALOG.models, generation_type)
+        recommended = CATALOG.recommended(generation_type)
         assert recommended, generation_type
         assert all(m.recommended and generation_type in m.types for m in recommended)
         assert recommended[-1].runtime == "local"

@@ -75,6 +75,14 @@ class Catalog:
     def model_json(self, model_id: str) -> bytes | None:
         return self._json.get(model_id)
 
+    def recommended(self, type: GenerationType | None = None) -> list[ModelInfo]:
+        """Recommended models: those this server can run first (so a studio without a fal key
+        offers an offline model first), and among those hosted ones before the local ones."""
+        chosen = [
+            m for m in self._models.values() if m.recommended and (type is None or type in m.types)
+        ]
+        return sorted(chosen, key=lambda m: (not m.available, m.runtime == "local"))
+
     def _check_coverage(self) -> None:
         for generation_type in GenerationType:
             candidates = [m for m in self._models.values() if generation_type in m.types]

@@ -8,6 +8,7 @@ from studio_catalog.api import router
 from studio_catalog.availability import configured_runtimes, with_availability
 from studio_catalog.catalog import Catalog
 from studio_catalog.datafile import load_models
+from studio_catalog.service import CatalogService
 from studio_catalog.settings import CatalogSettings
 
 
@@ -18,6 +19,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     starter_list = starters.load_starters(models, settings.catalog_starters_file)
     catalog = Catalog(with_availability(models, configured_runtimes(settings)))
     app = create_service_app(name="catalog", settings=settings, routers=[router])
-    app.state.catalog = catalog
-    app.state.starters = starters.with_availability(starter_list, catalog.models)
+    app.state.catalog = CatalogService(
+        catalog, starters.with_availability(starter_list, catalog.models)
+    )
     return app
