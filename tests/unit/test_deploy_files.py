@@ -1,6 +1,7 @@
 """The compose file runs modules that exist, with settings the services really read."""
 
 import importlib.util
+import re
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +50,55 @@ def test_every_studio_variable_in_compose_is_a_setting_of_that_service() -> None
                 assert field in settings.model_fields, (
                     f"{name}: {variable} is not read by {settings.__name__}"
                 )
+
+
+def _pulled_images() -> dict[str, str]:
+    return {
+        name: spec["image"] for name, spec in COMPOSE["services"].items() if "build" not in spec
+    }
+
+
+def test_every_pulled_image_is_pinned_and_nothing_is_tagged_latest() -> None:
+    pulled = _pulled_images()
+    assert set(pulled) == {"mongo", "nats", "minio"}
+    for name, spec in COMPOSE["services"].items():
+        image = spec["image"]
+        assert ":" in image and not image.endswith(":latest"), f"{name}: {image}"
+    for name, image in pulled.items():
+        # A release, not a moving major-only tag (mongo:8 or nats:2 change under you).
+        tag = image.rsplit(":", 1)[1]
+        assert re.search(r"\d+\.\d+|RELEASE\.", tag), f"{name}: {image}"
+
+
+def test_every_service_is_health_checked_and_waits_for_healthy_dependencies() -> None:
+    services = COMPOSE["services"]
+    for name, spec in services.items():
+        assert spec.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+        for dependency, condition in (spec.get("depends_on") or {}).items():
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+            assert condition == {"condition": "service_healthy"}, f"{name} → {dependency}"
+    for name, spec in studio_services().items():
+        assert spec["healthcheck"]["test"] == ["CMD", "python", "-m", "studio_runtime.healthcheck"]
+        environment = spec["environment"]
+        needs = {
+            "mongo": "STUDIO_MONGO_URL" in environment,
+            "nats": "STUDIO_NATS_URL" in environment,
+            "minio": "STUDIO_STORAGE_URL" in environment,
+        }
+        for url_variable, value in environment.items():
+            if url_variable.endswith("_URL") and value.startswith("http://"):
+                needs[value.removeprefix("http://").split(":")[0]] = True
+        for dependency, needed in needs.items():
+            if needed:
+                assert dependency in (spec.get("depends_on") or {}), f"{name} → {dependency}"
+    assert importlib.util.find_spec("studio_runtime.healthcheck") is not None
+
+
+def test_the_env_example_names_every_variable_the_compose_file_reads() -> None:
+    root = Path(__file__).parents[2]
+    compose_text = (root / "docker-compose.yml").read_text()
+    read = set(re.findall(r"\$\{([A-Z0-9_]+)", compose_text))
+    example = (root / ".env.example").read_text()
+    named = set(re.findall(r"^([A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    assert read == named
+    assert ".env" in (root / ".gitignore").read_text().split()
