@@ -9,10 +9,8 @@ from studio_contracts.assets import Asset, AssetKind, AssetUpdate
 from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import MediaType
 from studio_runtime.deps import CurrentIdentity
-from studio_runtime.errors import NotFound, PayloadTooLarge, problem_response
+from studio_runtime.errors import PayloadTooLarge, problem_response
 from studio_runtime.ids import ID_PATTERN
-from studio_runtime.pagination import split_page
-from studio_storage import ObjectNotFound
 
 from studio_assets.downloads import (
     RangeNotSatisfiable,
@@ -21,8 +19,8 @@ from studio_assets.downloads import (
     etag_matches,
     parse_range,
 )
-from studio_assets.repository import AssetDoc
-from studio_assets.service import AssetService
+from studio_assets.service import AssetService, StoredFile
+from studio_assets.settings import AssetsSettings
 
 router = APIRouter(prefix="/api/v1", tags=["assets"])
 
@@ -34,6 +32,15 @@ SearchText = Annotated[str | None, Query(max_length=200)]
 def _service(request: Request) -> AssetService:
     service: AssetService = request.app.state.assets
     return service
+
+
+def _settings(request: Request) -> AssetsSettings:
+    settings: AssetsSettings = request.app.state.settings
+    return settings
+
+
+Assets = Annotated[AssetService, Depends(_service)]
+Settings = Annotated[AssetsSettings, Depends(_settings)]
 
 
 # The body is read as a stream (never held whole), so FastAPI cannot infer it: declared here.
@@ -74,16 +81,17 @@ BINARY = {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}
         422: {"description": "No `file` field, or an undecodable image"},
     },
 )
-async def upload_asset(request: Request, project_id: str, identity: CurrentIdentity) -> Asset:
+async def upload_asset(
+    request: Request, project_id: str, identity: CurrentIdentity, assets: Assets, settings: Settings
+) -> Asset:
     content_length = request.headers.get("content-length")
-    limit = request.app.state.settings.upload_max_bytes
+    limit = settings.upload_max_bytes
     # Refuse an announced oversize body before reading it (64 KiB allows for the form's framing).
     if content_length and content_length.isdigit() and int(content_length) > limit + 65536:
         raise PayloadTooLarge(f"the file is larger than the {limit:,}-byte limit")
-    doc = await _service(request).upload(
+    return await assets.upload(
         identity, project_id, request.stream(), request.headers.get("content-type", "")
     )
-    return to_public(doc)
 
 
 @dataclass
@@ -103,45 +111,37 @@ AssetQueryParams = Annotated[AssetQuery, Depends()]
 
 @router.get("/projects/{project_id}/assets", response_model=CursorPage[Asset])
 async def list_project_assets(
-    request: Request, project_id: str, identity: CurrentIdentity, query: AssetQueryParams
+    project_id: str, identity: CurrentIdentity, assets: Assets, query: AssetQueryParams
 ) -> CursorPage[Asset]:
-    service = _service(request)
-    await service.require_project(identity, project_id)
-    return await _page(service, identity.user_id, query, project_id)
+    await assets.require_project(identity, project_id)
+    return await _page(assets, identity.user_id, query, project_id)
 
 
 @router.get("/assets", response_model=CursorPage[Asset])
 async def list_assets(
-    request: Request,
     identity: CurrentIdentity,
+    assets: Assets,
     query: AssetQueryParams,
     project_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> CursorPage[Asset]:
-    return await _page(_service(request), identity.user_id, query, project_id)
+    return await _page(assets, identity.user_id, query, project_id)
 
 
 @router.get("/assets/{asset_id}", response_model=Asset)
-async def get_asset(request: Request, asset_id: str, identity: CurrentIdentity) -> Asset:
-    return to_public(await _owned(request, identity.user_id, asset_id))
+async def get_asset(asset_id: str, identity: CurrentIdentity, assets: Assets) -> Asset:
+    return await assets.get(identity.user_id, asset_id)
 
 
 @router.patch("/assets/{asset_id}", response_model=Asset)
 async def update_asset(
-    request: Request, asset_id: str, body: AssetUpdate, identity: CurrentIdentity
+    asset_id: str, body: AssetUpdate, identity: CurrentIdentity, assets: Assets
 ) -> Asset:
-    changes = body.model_dump(exclude_none=True)
-    if not changes:
-        return to_public(await _owned(request, identity.user_id, asset_id))
-    doc = await _service(request).repository.update(identity.user_id, asset_id, changes)
-    if doc is None:
-        raise _not_found(asset_id)
-    return to_public(doc)
+    return await assets.update(identity.user_id, asset_id, body)
 
 
 @router.delete("/assets/{asset_id}", status_code=204)
-async def delete_asset(request: Request, asset_id: str, identity: CurrentIdentity) -> Response:
-    if not await _service(request).delete(identity, asset_id):
-        raise _not_found(asset_id)
+async def delete_asset(asset_id: str, identity: CurrentIdentity, assets: Assets) -> Response:
+    await assets.delete(identity, asset_id)
     return Response(status_code=204)
 
 
@@ -161,28 +161,17 @@ async def download_asset(
     request: Request,
     asset_id: str,
     identity: CurrentIdentity,
+    assets: Assets,
     download: bool = False,
     redirect: bool = False,
 ) -> Response:
-    doc = await _owned(request, identity.user_id, asset_id)
-    disposition = content_disposition(doc["name"], download=download)
-    store = _service(request).store
+    file = await assets.content(identity.user_id, asset_id)
+    disposition = content_disposition(file.name, download=download)
     if redirect:
-        url = await store.presigned_get_url(
-            doc["object_key"],
-            expires_s=request.app.state.settings.presign_expiry_s,
-            response_content_disposition=disposition,
-        )
+        url = await assets.presigned_url(file, disposition=disposition)
         if url is not None:
             return RedirectResponse(url, status_code=307)
-    return await _stream_object(
-        request,
-        doc["object_key"],
-        doc["content_type"],
-        doc["size"],
-        etag_for(doc["sha256"]),
-        disposition,
-    )
+    return await _stream(request, assets, file, disposition)
 
 
 @router.get(
@@ -197,28 +186,17 @@ async def download_asset(
         404: {"description": "No such asset, or it has no thumbnail"},
     },
 )
-async def asset_thumbnail(request: Request, asset_id: str, identity: CurrentIdentity) -> Response:
-    doc = await _owned(request, identity.user_id, asset_id)
-    key = doc.get("thumbnail_key")
-    if not key:
-        raise NotFound(f"asset {asset_id!r} has no thumbnail")
-    if key == doc["object_key"]:  # a small image is its own thumbnail
-        return await _stream_object(
-            request, key, doc["content_type"], doc["size"], etag_for(doc["sha256"]), "inline"
-        )
-    store = _service(request).store
-    try:
-        info = await store.stat(key)
-    except ObjectNotFound as exc:
-        raise NotFound(f"asset {asset_id!r} has no thumbnail") from exc
-    return await _stream_object(
-        request, key, "image/webp", info.size, etag_for(doc["sha256"] + "t"), "inline"
-    )
-
-
-async def _stream_object(
-    request: Request, key: str, content_type: str, size: int, etag: str, disposition: str
+async def asset_thumbnail(
+    request: Request, asset_id: str, identity: CurrentIdentity, assets: Assets
 ) -> Response:
+    file = await assets.thumbnail(identity.user_id, asset_id)
+    return await _stream(request, assets, file, "inline")
+
+
+async def _stream(
+    request: Request, assets: AssetService, file: StoredFile, disposition: str
+) -> Response:
+    etag = etag_for(file.digest)
     headers = {
         "ETag": etag,
         "Accept-Ranges": "bytes",
@@ -227,6 +205,7 @@ async def _stream_object(
     }
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
+    size = file.size
     try:
         byte_range = parse_range(request.headers.get("range"), size)
     except RangeNotSatisfiable:
@@ -236,24 +215,22 @@ async def _stream_object(
             code="range-not-satisfiable",
             headers={"Content-Range": f"bytes */{size}"},
         )
-    store = _service(request).store
     offset, length, status = (
         (0, size, 200) if byte_range is None else (byte_range.start, byte_range.length, 206)
     )
-    try:
-        chunks = await store.get(key, offset=offset, length=length)
-    except ObjectNotFound as exc:
-        raise NotFound("the file's bytes are missing from storage") from exc
+    chunks = await assets.read(file, offset=offset, length=length)
     headers["Content-Length"] = str(length)
     if byte_range is not None:
         headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{size}"
-    return StreamingResponse(chunks, status_code=status, media_type=content_type, headers=headers)
+    return StreamingResponse(
+        chunks, status_code=status, media_type=file.content_type, headers=headers
+    )
 
 
 async def _page(
-    service: AssetService, owner: str, query: AssetQuery, project_id: str | None
+    assets: AssetService, owner: str, query: AssetQuery, project_id: str | None
 ) -> CursorPage[Asset]:
-    docs = await service.repository.find_page(
+    return await assets.list_page(
         owner,
         project_id=project_id,
         media_type=query.media_type,
@@ -262,43 +239,4 @@ async def _page(
         q=query.q,
         cursor=query.cursor,
         limit=query.limit,
-    )
-    page, next_cursor = split_page(docs, query.limit, lambda doc: doc["_id"])
-    return CursorPage[Asset](items=[to_public(doc) for doc in page], next_cursor=next_cursor)
-
-
-async def _owned(request: Request, owner: str, asset_id: str) -> AssetDoc:
-    doc = await _service(request).repository.get(owner, asset_id)
-    if doc is None:
-        raise _not_found(asset_id)
-    return doc
-
-
-def _not_found(asset_id: str) -> NotFound:
-    return NotFound(f"no asset {asset_id!r}")
-
-
-def to_public(doc: AssetDoc) -> Asset:
-    asset_id = doc["_id"]
-    return Asset(
-        id=asset_id,
-        project_id=doc["project_id"],
-        kind=doc["kind"],
-        media_type=doc["media_type"],
-        content_type=doc["content_type"],
-        size=doc["size"],
-        sha256=doc["sha256"],
-        name=doc["name"],
-        original_filename=doc.get("original_filename"),
-        width=doc.get("width"),
-        height=doc.get("height"),
-        duration=doc.get("duration"),
-        generation_id=doc.get("generation_id"),
-        output_index=doc.get("output_index"),
-        prompt=doc.get("prompt"),
-        tags=doc.get("tags", []),
-        favorite=doc.get("favorite", False),
-        created_at=doc["created_at"],
-        content_url=f"/api/v1/assets/{asset_id}/content",
-        thumbnail_url=f"/api/v1/assets/{asset_id}/thumbnail" if doc.get("thumbnail_key") else None,
     )

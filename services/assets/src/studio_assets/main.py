@@ -5,18 +5,17 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 from studio_contracts.subjects import ASSETS_STREAM
+from studio_runtime.clients import ProjectsClient
 from studio_runtime.events import EventPublisher
 from studio_runtime.health import Readiness
-from studio_runtime.internal_http import InternalService, ProjectsClient
+from studio_runtime.internal_http import InternalService, internal_client
 from studio_runtime.resources import create_data_service_app
 
-from studio_assets import outputs_api
-from studio_assets.announcer import run_announcer
+from studio_assets import events, outputs_api
 from studio_assets.api import router
-from studio_assets.events import build_consumers, retire_old_consumers
+from studio_assets.maintenance import Indexes
 from studio_assets.repository import AssetRepository
 from studio_assets.service import AssetService
 from studio_assets.settings import AssetsSettings
@@ -28,11 +27,14 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI, readiness: Readiness) -> AsyncIterator[None]:
+        # Runs inside the MongoDB and NATS connections (app.state.db, .nats, .js), which are
+        # not waited for: nothing here needs either server to answer yet.
         store = await cfg.open_object_store()
         readiness.add("storage", store.ping)
         repository = AssetRepository(app.state.db)
-        await repository.ensure_indexes()
-        async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+        indexes = Indexes(repository.ensure_indexes)
+        readiness.add("indexes", indexes.ready)
+        async with internal_client(timeout_s=10) as client:
             projects = ProjectsClient(
                 InternalService(
                     client,
@@ -42,26 +44,38 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
                 )
             )
             publisher = EventPublisher(app.state.js, prefix=cfg.nats_prefix)
-            service = AssetService(repository, store, publisher, projects, cfg)
+            service = AssetService(repository, store, events.AssetEvents(publisher), projects, cfg)
             app.state.assets = service
-            with contextlib.suppress(Exception):  # best effort: NATS may be down now
-                await asyncio.wait_for(
-                    retire_old_consumers(app.state.js, prefix=cfg.nats_prefix), 2
-                )
-            consumers = build_consumers(app.state.js, service, prefix=cfg.nats_prefix)
             # Not readiness checks: the streams belong to other services, and uploads and
             # downloads work whether or not those services are up yet.
+            consumers = events.consumers(
+                app.state.js,
+                on_project_deleted=service.delete_project_assets,
+                prefix=cfg.nats_prefix,
+            )
             for consumer in consumers:
                 consumer.start()
-            announcer = asyncio.create_task(
-                run_announcer(service, interval_s=cfg.announce_interval_s)
-            )
+            background = [
+                asyncio.create_task(indexes.ensure(), name="assets-indexes"),
+                asyncio.create_task(
+                    events.retire_old_consumers(app.state.js, prefix=cfg.nats_prefix),
+                    name="assets-retire-consumers",
+                ),
+                asyncio.create_task(
+                    events.run_announcer(
+                        service.announce_deferred, interval_s=cfg.announce_interval_s
+                    ),
+                    name="assets-announcer",
+                ),
+            ]
             try:
                 yield
             finally:
-                announcer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await announcer
+                for task in background:
+                    task.cancel()
+                for task in background:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
                 for consumer in consumers:
                     await consumer.stop()
 

@@ -1,67 +1,148 @@
-"""Asset records in MongoDB. Every query is scoped by owner: another user's id finds nothing."""
+"""Asset records in MongoDB, read and written as `AssetRecord`s. Every query from the API is
+scoped by owner: another user's id finds nothing.
+
+Times are stored as integer milliseconds (`created_ms`, `studio_runtime.clock`), as everywhere
+else. Records written before that hold a `created_at` date instead; they are converted when
+read rather than migrated at start-up: a migration would need the database before the service
+may start, and would miss the records an older replica still writes during a rolling update.
+"""
 
 import re
+from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from studio_contracts.assets import Asset, AssetKind, AssetUpdate
+from studio_contracts.enums import MediaType
+from studio_runtime.clock import from_ms, to_ms
 from studio_runtime.mongo import create_newest_first_index
 from studio_runtime.pagination import cursor_filter
 
-AssetDoc = dict[str, Any]
+Doc = dict[str, Any]
+ASSETS = "assets"
+
+
+class AssetRecord(BaseModel):
+    """One stored asset: what its owner sees (`public()`) and where its bytes are."""
+
+    model_config = ConfigDict(frozen=True, validate_by_name=True, validate_by_alias=True)
+
+    id: str = Field(alias="_id")
+    owner: str
+    project_id: str
+    kind: AssetKind
+    media_type: MediaType
+    content_type: str
+    size: int
+    sha256: str
+    name: str
+    object_key: str
+    dedup_key: str
+    """`upload:{asset}` or `output:{generation}:{index}`: one record each (a unique index)."""
+    created_ms: int
+    thumbnail_key: str | None = None
+    """The object key of its thumbnail; a small image's own key when it is its own."""
+    original_filename: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    generation_id: str | None = None
+    output_index: int | None = None
+    prompt: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    favorite: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _created_at_of_older_records(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "created_ms" not in data:
+            created_at = data.get("created_at")
+            if isinstance(created_at, datetime):
+                return {**data, "created_ms": to_ms(created_at)}
+        return data
+
+    def public(self) -> Asset:
+        return Asset(
+            id=self.id,
+            project_id=self.project_id,
+            kind=self.kind,
+            media_type=self.media_type,
+            content_type=self.content_type,
+            size=self.size,
+            sha256=self.sha256,
+            name=self.name,
+            original_filename=self.original_filename,
+            width=self.width,
+            height=self.height,
+            duration=self.duration,
+            generation_id=self.generation_id,
+            output_index=self.output_index,
+            prompt=self.prompt,
+            tags=self.tags,
+            favorite=self.favorite,
+            created_at=from_ms(self.created_ms),
+            content_url=f"/api/v1/assets/{self.id}/content",
+            thumbnail_url=f"/api/v1/assets/{self.id}/thumbnail" if self.thumbnail_key else None,
+        )
+
+    def document(self) -> Doc:
+        # Absent rather than null: the embedded MongoDB-wire server treats null as missing.
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 class AssetRepository:
-    def __init__(self, db: AsyncDatabase[AssetDoc]) -> None:
-        self._assets: AsyncCollection[AssetDoc] = db["assets"]
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._assets: AsyncCollection[Doc] = db[ASSETS]
 
     async def ensure_indexes(self) -> None:
         await create_newest_first_index(self._assets, "owner")
         await create_newest_first_index(self._assets, "owner", "project_id")
-        # One record per upload and per (generation, output index): a redelivered
-        # generation.completed finds its outputs already registered.
+        # One record per upload and per (generation, output index): a repeated registration
+        # finds its outputs already there.
         await self._assets.create_index("dedup_key", unique=True)
         await self._assets.create_index("unannounced")
 
-    async def insert(self, doc: AssetDoc) -> tuple[AssetDoc, bool]:
+    async def insert(self, record: AssetRecord) -> tuple[AssetRecord, bool]:
         """(the stored record, True) or, when its dedup key exists, (the existing one, False)."""
         try:
-            await self._assets.insert_one(doc)
+            await self._assets.insert_one(record.document())
         except DuplicateKeyError:
-            existing = await self._assets.find_one({"dedup_key": doc["dedup_key"]})
+            existing = await self.find_by_dedup_key(record.dedup_key)
             if existing is None:
                 raise
             return existing, False
-        return doc, True
+        return record, True
 
-    async def get(self, owner: str, asset_id: str) -> AssetDoc | None:
-        return await self._assets.find_one({"_id": asset_id, "owner": owner})
+    async def get(self, owner: str, asset_id: str) -> AssetRecord | None:
+        return _record(await self._assets.find_one({"_id": asset_id, "owner": owner}))
 
-    async def find_by_dedup_key(self, dedup_key: str) -> AssetDoc | None:
-        return await self._assets.find_one({"dedup_key": dedup_key})
+    async def find_by_dedup_key(self, dedup_key: str) -> AssetRecord | None:
+        return _record(await self._assets.find_one({"dedup_key": dedup_key}))
 
     async def find_page(
         self,
         owner: str,
         *,
         project_id: str | None = None,
-        media_type: str | None = None,
-        kind: str | None = None,
+        media_type: MediaType | None = None,
+        kind: AssetKind | None = None,
         favorite: bool | None = None,
         q: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
-    ) -> list[AssetDoc]:
+    ) -> list[AssetRecord]:
         """Newest first; up to `limit + 1` records so the caller can tell whether more follow."""
-        query: dict[str, Any] = {"owner": owner, **cursor_filter(cursor)}
+        query: Doc = {"owner": owner, **cursor_filter(cursor)}
         if project_id is not None:
             query["project_id"] = project_id
         if media_type is not None:
-            query["media_type"] = media_type
+            query["media_type"] = media_type.value
         if kind is not None:
-            query["kind"] = kind
+            query["kind"] = kind.value
         if favorite is not None:
             query["favorite"] = favorite
         if q:
@@ -73,17 +154,19 @@ class AssetRepository:
                 {"prompt": pattern},
             ]
         found = self._assets.find(query).sort("_id", DESCENDING).limit(limit + 1)
-        return [doc async for doc in found]
+        return [AssetRecord.model_validate(doc) async for doc in found]
 
-    async def update(self, owner: str, asset_id: str, changes: dict[str, Any]) -> AssetDoc | None:
-        return await self._assets.find_one_and_update(
-            {"_id": asset_id, "owner": owner},
-            {"$set": changes},
-            return_document=ReturnDocument.AFTER,
+    async def update(self, owner: str, asset_id: str, changes: AssetUpdate) -> AssetRecord | None:
+        return _record(
+            await self._assets.find_one_and_update(
+                {"_id": asset_id, "owner": owner},
+                {"$set": changes.model_dump(exclude_none=True)},
+                return_document=ReturnDocument.AFTER,
+            )
         )
 
-    async def delete(self, owner: str, asset_id: str) -> AssetDoc | None:
-        return await self._assets.find_one_and_delete({"_id": asset_id, "owner": owner})
+    async def delete(self, owner: str, asset_id: str) -> AssetRecord | None:
+        return _record(await self._assets.find_one_and_delete({"_id": asset_id, "owner": owner}))
 
     async def mark_unannounced(self, asset_id: str) -> None:
         """Remember that `asset.created` could not be published; the announcer retries it."""
@@ -92,13 +175,19 @@ class AssetRepository:
     async def mark_announced(self, asset_id: str) -> None:
         await self._assets.update_one({"_id": asset_id}, {"$unset": {"unannounced": ""}})
 
-    async def unannounced(self, limit: int = 200) -> list[AssetDoc]:
+    async def unannounced(self, limit: int = 200) -> list[AssetRecord]:
         found = self._assets.find({"unannounced": True}).limit(limit)
-        return [doc async for doc in found]
+        return [AssetRecord.model_validate(doc) async for doc in found]
 
     async def delete_by_id(self, asset_id: str) -> None:
         await self._assets.delete_one({"_id": asset_id})
 
-    async def of_project(self, owner: str, project_id: str, *, limit: int = 500) -> list[AssetDoc]:
+    async def of_project(
+        self, owner: str, project_id: str, *, limit: int = 500
+    ) -> list[AssetRecord]:
         found = self._assets.find({"owner": owner, "project_id": project_id}).limit(limit)
-        return [doc async for doc in found]
+        return [AssetRecord.model_validate(doc) async for doc in found]
+
+
+def _record(doc: Doc | None) -> AssetRecord | None:
+    return None if doc is None else AssetRecord.model_validate(doc)

@@ -7,26 +7,34 @@ import asyncio
 import contextlib
 import tempfile
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import asdict
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from studio_contracts.assets import AssetKind, OutputsRegistration
+from studio_contracts.assets import Asset, AssetKind, AssetUpdate, OutputsRegistration
+from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import MediaType
-from studio_contracts.events import AssetCreated, AssetDeleted, OutputFile, ProjectDeleted
+from studio_contracts.events import OutputFile, ProjectDeleted
 from studio_contracts.generations import output_asset_id
-from studio_runtime.errors import DomainError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
-from studio_runtime.events import EventPublisher
+from studio_runtime.clients import ProjectsClient
+from studio_runtime.clock import now_ms
+from studio_runtime.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
-from studio_runtime.internal_http import ProjectsClient
-from studio_storage import ObjectStore
+from studio_runtime.pagination import split_page
+from studio_storage import ObjectNotFound, ObjectStore
 
 from studio_assets import media
+from studio_assets.events import AssetEvents
 from studio_assets.images import BadImage, ImageFacts, inspect_image
 from studio_assets.probe import probe_media
-from studio_assets.repository import AssetDoc, AssetRepository
+from studio_assets.repository import AssetRecord, AssetRepository
 from studio_assets.settings import AssetsSettings
 from studio_assets.uploads import MultipartFileStream, UploadRejected
 
@@ -42,27 +50,107 @@ _REJECTIONS: dict[int, type[DomainError]] = {
 }
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """An asset's bytes, or its thumbnail's, as a download needs them."""
+
+    key: str
+    name: str
+    content_type: str
+    size: int
+    digest: str
+    """Changes whenever the bytes do: the ETag is made from it."""
+
+
 class AssetService:
     def __init__(
         self,
         repository: AssetRepository,
         store: ObjectStore,
-        publisher: EventPublisher,
+        events: AssetEvents,
         projects: ProjectsClient,
         settings: AssetsSettings,
     ) -> None:
-        self.repository = repository
-        self.store = store
-        self._publisher = publisher
+        self._repository = repository
+        self._store = store
+        self._events = events
         self._projects = projects
         self._settings = settings
 
     async def require_project(self, identity: Identity, project_id: str) -> None:
         await self._projects.require_project(identity, project_id)
 
+    async def get(self, owner: str, asset_id: str) -> Asset:
+        return (await self._owned(owner, asset_id)).public()
+
+    async def list_page(
+        self,
+        owner: str,
+        *,
+        project_id: str | None,
+        media_type: MediaType | None,
+        kind: AssetKind | None,
+        favorite: bool | None,
+        q: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> CursorPage[Asset]:
+        records = await self._repository.find_page(
+            owner,
+            project_id=project_id,
+            media_type=media_type,
+            kind=kind,
+            favorite=favorite,
+            q=q,
+            cursor=cursor,
+            limit=limit,
+        )
+        page, next_cursor = split_page(records, limit, lambda record: record.id)
+        return CursorPage[Asset](
+            items=[record.public() for record in page], next_cursor=next_cursor
+        )
+
+    async def update(self, owner: str, asset_id: str, changes: AssetUpdate) -> Asset:
+        if not changes.model_dump(exclude_none=True):
+            return await self.get(owner, asset_id)
+        record = await self._repository.update(owner, asset_id, changes)
+        if record is None:
+            raise _not_found(asset_id)
+        return record.public()
+
+    async def content(self, owner: str, asset_id: str) -> StoredFile:
+        return _content_of(await self._owned(owner, asset_id))
+
+    async def thumbnail(self, owner: str, asset_id: str) -> StoredFile:
+        record = await self._owned(owner, asset_id)
+        key = record.thumbnail_key
+        if not key:
+            raise NotFound(f"asset {asset_id!r} has no thumbnail")
+        if key == record.object_key:  # a small image is its own thumbnail
+            return _content_of(record)
+        try:
+            info = await self._store.stat(key)
+        except ObjectNotFound as exc:
+            raise NotFound(f"asset {asset_id!r} has no thumbnail") from exc
+        return StoredFile(key, record.name, "image/webp", info.size, record.sha256 + "t")
+
+    async def presigned_url(self, file: StoredFile, *, disposition: str) -> str | None:
+        """A URL the storage serves the file at itself, if it can (S3 with a public endpoint)."""
+        return await self._store.presigned_get_url(
+            file.key,
+            expires_s=self._settings.presign_expiry_s,
+            response_content_disposition=disposition,
+        )
+
+    async def read(self, file: StoredFile, *, offset: int, length: int) -> AsyncIterator[bytes]:
+        try:
+            return await self._store.get(file.key, offset=offset, length=length)
+        except ObjectNotFound as exc:
+            raise NotFound("the file's bytes are missing from storage") from exc
+
     async def upload(
         self, identity: Identity, project_id: str, body: AsyncIterator[bytes], content_type: str
-    ) -> AssetDoc:
+    ) -> Asset:
         await self._projects.require_project(identity, project_id)
         try:
             stream = MultipartFileStream(
@@ -76,7 +164,7 @@ class AssetService:
         written: list[str] = []
         try:
             try:
-                await self.store.put(key, stream.chunks(), content_type=file_type.content_type)
+                await self._store.put(key, stream.chunks(), content_type=file_type.content_type)
             except UploadRejected as exc:
                 raise _rejection(exc) from exc
             written.append(key)
@@ -92,7 +180,7 @@ class AssetService:
                 else None
             )
             thumbnail_key = await self._store_thumbnail(key, facts, written)
-            doc = _record(
+            record = _record(
                 asset_id=asset_id,
                 owner=identity.user_id,
                 project_id=project_id,
@@ -106,13 +194,15 @@ class AssetService:
                 facts=facts,
                 dedup_key=f"upload:{asset_id}",
                 original_filename=received.filename,
-                **(asdict(timed) if timed else {}),
+                width=timed.width if timed else None,
+                height=timed.height if timed else None,
+                duration=timed.duration if timed else None,
             )
-            await self.repository.insert(doc)
+            await self._repository.insert(record)
             try:
-                await self._publish_created(doc, identity.request_id)
+                await self._events.publish_created(record, identity.request_id)
             except Exception:
-                await self.repository.delete_by_id(asset_id)
+                await self._repository.delete_by_id(asset_id)
                 raise
         except BaseException:
             await self._remove_objects(written)
@@ -120,23 +210,31 @@ class AssetService:
         finally:
             stream.received.spool.close()
         log.info(
-            "asset.uploaded", asset_id=asset_id, size=doc["size"], content_type=doc["content_type"]
+            "asset.uploaded",
+            asset_id=asset_id,
+            size=record.size,
+            content_type=file_type.content_type,
         )
-        return doc
+        return record.public()
 
     async def register_outputs(
         self, identity: Identity, registration: OutputsRegistration
-    ) -> list[AssetDoc]:
+    ) -> list[Asset]:
         """Record each output of a generation the worker is about to complete, thumbnails
         included, so that once it says `completed` every output is served. Registering the
         same outputs again (a job re-run after a crash) adds nothing."""
-        docs = []
+        # The keys must be where the worker writes this generation's outputs: a caller cannot
+        # have another user's (or another project's) objects registered as its own.
+        prefix = f"{identity.user_id}/{registration.project_id}/{registration.generation_id}/"
+        if any(not output.object_key.startswith(prefix) for output in registration.outputs):
+            raise InvalidInput("an output's object key is outside this generation's folder")
+        assets = []
         for output in registration.outputs:
             asset_id = output.asset_id or output_asset_id(registration.generation_id, output.index)
             # Look before making a thumbnail (costly to make twice); otherwise the insert itself
             # finds a repeat on its unique key, one database round trip less.
             existing = (
-                await self.repository.get(identity.user_id, asset_id)
+                await self._repository.get(identity.user_id, asset_id)
                 if self._needs_thumbnail(output)
                 else None
             )
@@ -145,24 +243,24 @@ class AssetService:
             # Published again on a repeat on purpose: the first attempt may have died before
             # publishing; the deterministic event id makes the repeat harmless downstream.
             await self._announce(existing, identity.request_id)
-            docs.append(existing)
-        return docs
+            assets.append(existing.public())
+        return assets
 
-    async def _announce(self, doc: AssetDoc, request_id: str | None) -> None:
+    async def _announce(self, record: AssetRecord, request_id: str | None) -> None:
         """Publish `asset.created`; with the broker down, leave it to the announcer. The asset is
         stored and served either way, which is what the worker waits for."""
         try:
-            await self._publish_created(doc, request_id)
+            await self._events.publish_created(record, request_id)
         except Exception as exc:
-            log.warning("asset.announce_deferred", asset_id=doc["_id"], error=str(exc))
-            await self.repository.mark_unannounced(doc["_id"])
+            log.warning("asset.announce_deferred", asset_id=record.id, error=str(exc))
+            await self._repository.mark_unannounced(record.id)
 
     async def announce_deferred(self) -> int:
         """Publish the `asset.created` events the broker refused earlier; returns how many."""
-        pending = await self.repository.unannounced()
-        for doc in pending:
-            await self._publish_created(doc, None)
-            await self.repository.mark_announced(doc["_id"])
+        pending = await self._repository.unannounced()
+        for record in pending:
+            await self._events.publish_created(record, None)
+            await self._repository.mark_announced(record.id)
         return len(pending)
 
     async def _register_output(
@@ -171,7 +269,7 @@ class AssetService:
         registration: OutputsRegistration,
         asset_id: str,
         output: OutputFile,
-    ) -> AssetDoc:
+    ) -> AssetRecord:
         file_type = media.BY_CONTENT_TYPE.get(output.content_type) or media.FileType(
             output.media_type, output.content_type, output.object_key.rsplit(".", 1)[-1]
         )
@@ -184,7 +282,7 @@ class AssetService:
             thumbnail_key = output.object_key
         elif file_type.media_type == MediaType.IMAGE:
             with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
-                async for chunk in await self.store.get(output.object_key):
+                async for chunk in await self._store.get(output.object_key):
                     spool.write(chunk)
                 spool.seek(0)
                 try:
@@ -198,7 +296,7 @@ class AssetService:
         thumbnail_key = thumbnail_key or await self._store_thumbnail(
             output.object_key, facts, written
         )
-        doc = _record(
+        record = _record(
             asset_id=asset_id,
             owner=identity.user_id,
             project_id=registration.project_id,
@@ -218,7 +316,7 @@ class AssetService:
             height=output.height,
             duration=output.duration,
         )
-        stored, created = await self.repository.insert(doc)
+        stored, created = await self._repository.insert(record)
         if not created:
             await self._remove_objects(written)
         else:
@@ -242,22 +340,21 @@ class AssetService:
             and max(output.width, output.height) <= limit
         )
 
-    async def delete(self, identity: Identity, asset_id: str) -> bool:
-        doc = await self.repository.delete(identity.user_id, asset_id)
-        if doc is None:
-            return False
-        await self._remove_objects([doc["object_key"], doc.get("thumbnail_key")])
-        await self._publish_deleted(doc, identity.request_id)
+    async def delete(self, identity: Identity, asset_id: str) -> None:
+        record = await self._repository.delete(identity.user_id, asset_id)
+        if record is None:
+            raise _not_found(asset_id)
+        await self._remove_objects([record.object_key, record.thumbnail_key])
+        await self._events.publish_deleted(record, identity.request_id)
         log.info("asset.deleted", asset_id=asset_id)
-        return True
 
     async def delete_project_assets(self, event: ProjectDeleted) -> None:
         """Remove every asset of a deleted project: objects, thumbnails, records."""
-        while batch := await self.repository.of_project(event.user_id, event.project_id):
-            for doc in batch:
-                await self._remove_objects([doc["object_key"], doc.get("thumbnail_key")])
-                await self.repository.delete_by_id(doc["_id"])
-                await self._publish_deleted(doc, event.request_id)
+        while batch := await self._repository.of_project(event.user_id, event.project_id):
+            for record in batch:
+                await self._remove_objects([record.object_key, record.thumbnail_key])
+                await self._repository.delete_by_id(record.id)
+                await self._events.publish_deleted(record, event.request_id)
         log.info("project_assets.deleted", project_id=event.project_id)
 
     async def _image_facts(self, source: Any) -> ImageFacts:
@@ -277,7 +374,7 @@ class AssetService:
         if facts is None:
             return None
         thumbnail_key = key.rsplit(".", 1)[0] + ".thumb.webp"
-        await self.store.put_bytes(thumbnail_key, facts.thumbnail, content_type="image/webp")
+        await self._store.put_bytes(thumbnail_key, facts.thumbnail, content_type="image/webp")
         written.append(thumbnail_key)
         return thumbnail_key
 
@@ -285,37 +382,27 @@ class AssetService:
         for key in keys:
             if key:
                 with contextlib.suppress(Exception):
-                    await self.store.delete(key)
+                    await self._store.delete(key)
 
-    async def _publish_created(self, doc: AssetDoc, request_id: str | None) -> None:
-        await self._publisher.publish(
-            AssetCreated(
-                event_id=f"{doc['_id']}.created",
-                user_id=doc["owner"],
-                request_id=request_id,
-                asset_id=doc["_id"],
-                project_id=doc["project_id"],
-                media_type=doc["media_type"],
-                kind=doc["kind"],
-                generation_id=doc.get("generation_id"),
-                output_index=doc.get("output_index"),
-            )
-        )
-
-    async def _publish_deleted(self, doc: AssetDoc, request_id: str | None) -> None:
-        await self._publisher.publish(
-            AssetDeleted(
-                event_id=f"{doc['_id']}.deleted",
-                user_id=doc["owner"],
-                request_id=request_id,
-                asset_id=doc["_id"],
-                project_id=doc["project_id"],
-            )
-        )
+    async def _owned(self, owner: str, asset_id: str) -> AssetRecord:
+        record = await self._repository.get(owner, asset_id)
+        if record is None:
+            raise _not_found(asset_id)
+        return record
 
 
 def _rejection(exc: UploadRejected) -> DomainError:
     return _REJECTIONS.get(exc.status, InvalidInput)(exc.detail)
+
+
+def _not_found(asset_id: str) -> NotFound:
+    return NotFound(f"no asset {asset_id!r}")
+
+
+def _content_of(record: AssetRecord) -> StoredFile:
+    return StoredFile(
+        record.object_key, record.name, record.content_type, record.size, record.sha256
+    )
 
 
 def _record(
@@ -332,31 +419,34 @@ def _record(
     thumbnail_key: str | None,
     facts: ImageFacts | None,
     dedup_key: str,
-    **extra: Any,
-) -> AssetDoc:
-    doc: AssetDoc = {
-        "_id": asset_id,
-        "owner": owner,
-        "project_id": project_id,
-        "kind": kind.value,
-        "media_type": file_type.media_type.value,
-        "content_type": file_type.content_type,
-        "size": size,
-        "sha256": sha256,
-        "name": name,
-        "tags": [],
-        "favorite": False,
-        "created_at": datetime.now(UTC),
-        "object_key": object_key,
-        "dedup_key": dedup_key,
-    }
-    if thumbnail_key:
-        doc["thumbnail_key"] = thumbnail_key
-    if facts is not None:
-        extra.setdefault("width", facts.width)
-        extra.setdefault("height", facts.height)
-        extra["width"] = extra["width"] or facts.width
-        extra["height"] = extra["height"] or facts.height
-    # Absent rather than null: the embedded MongoDB-wire server treats null as missing.
-    doc.update({k: v for k, v in extra.items() if v is not None})
-    return doc
+    width: int | None = None,
+    height: int | None = None,
+    duration: float | None = None,
+    original_filename: str | None = None,
+    generation_id: str | None = None,
+    output_index: int | None = None,
+    prompt: str | None = None,
+) -> AssetRecord:
+    return AssetRecord(
+        id=asset_id,
+        owner=owner,
+        project_id=project_id,
+        kind=kind,
+        media_type=file_type.media_type,
+        content_type=file_type.content_type,
+        size=size,
+        sha256=sha256,
+        name=name,
+        object_key=object_key,
+        dedup_key=dedup_key,
+        created_ms=now_ms(),
+        thumbnail_key=thumbnail_key or None,
+        # What the worker or the container's headers said, else what decoding the image found.
+        width=width or (facts.width if facts else None),
+        height=height or (facts.height if facts else None),
+        duration=duration,
+        original_filename=original_filename,
+        generation_id=generation_id,
+        output_index=output_index,
+        prompt=prompt,
+    )
