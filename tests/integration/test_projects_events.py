@@ -37,11 +37,10 @@ from studio_projects.repository import (
     StatsChange,
     StatsStore,
     ensure_indexes,
-    from_ms,
-    to_ms,
 )
 from studio_projects.settings import ProjectsSettings
 from studio_projects.stats import StatsKeeper
+from studio_runtime.clock import from_ms, to_ms
 from studio_runtime.events import EventPublisher, delivery
 from studio_runtime.nats import declare_stream
 

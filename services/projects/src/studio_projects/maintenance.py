@@ -7,8 +7,10 @@ from datetime import timedelta
 import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 from studio_contracts.subjects import ASSETS_STREAM, GENERATIONS_STREAM
+from studio_runtime.clock import now_ms
+from studio_runtime.retrying import until_it_works
 
-from studio_projects.repository import Doc, ensure_indexes, now_ms
+from studio_projects.repository import Doc, ensure_indexes
 from studio_projects.service import ProjectService
 from studio_projects.stats import StatsKeeper
 from studio_projects.templates.repository import ensure_template_indexes
@@ -57,15 +59,9 @@ class Maintenance:
     async def _ensure_indexes(self) -> None:
         # Not in the start-up path: the service must start (and report not-ready) while MongoDB
         # is still coming up; queries work without the indexes, only slower.
-        delay = 0.5
-        while True:
-            try:
-                await ensure_indexes(self._db)
-                await ensure_template_indexes(self._db)
-            except Exception as exc:
-                log.warning("indexes.failed", error=str(exc), retry_in_s=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-                continue
-            log.info("indexes.ensured")
-            return
+        await until_it_works(self._create_indexes, what="indexes")
+        log.info("indexes.ensured")
+
+    async def _create_indexes(self) -> None:
+        await ensure_indexes(self._db)
+        await ensure_template_indexes(self._db)

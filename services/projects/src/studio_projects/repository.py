@@ -8,9 +8,9 @@ A project document:
      applied_events: [event id, ...], removed_assets: [asset id, ...],   # the last 500 of each
      delete_event_id?, deleting_ms?}                         # only while a deletion is pending
 
-Timestamps are integer milliseconds since the epoch, not BSON dates: nx-27017 (the dev/test
-server) turns a datetime written by an update operator (`$set`, `$max`) into a string that no
-longer compares with dates. Integers behave the same on every server.
+Timestamps are integer milliseconds since the epoch (`studio_runtime.clock`), not BSON dates:
+nx-27017 (the dev/test server) turns a datetime written by an update operator (`$set`, `$max`)
+into a string that no longer compares with dates. Integers behave the same on every server.
 
 Fields that have no value are left out rather than set to null, since nx-27017 cannot tell the
 two apart. Every query from the API filters by owner; so do the stats updates (by the event's
@@ -21,7 +21,6 @@ import contextlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -30,6 +29,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from studio_contracts.projects import Project
+from studio_runtime.clock import from_ms, now_ms
 from studio_runtime.ids import new_id
 from studio_runtime.mongo import create_newest_first_index
 
@@ -41,7 +41,6 @@ DELETING = "deleting"
 RECENT_LIMIT = 500
 """How many applied event ids (and deleted asset ids) a project document remembers itself."""
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PUBLIC = {
     "name": 1,
     "description": 1,
@@ -56,20 +55,6 @@ _PUBLIC = {
 """Projection for reads: leaves out the owner and the (large) bookkeeping lists."""
 
 log = structlog.get_logger(__name__)
-
-
-def to_ms(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
-
-
-def from_ms(ms: int) -> datetime:
-    return _EPOCH + timedelta(milliseconds=ms)
-
-
-def now_ms() -> int:
-    return to_ms(datetime.now(UTC))
 
 
 def to_project(doc: Mapping[str, Any]) -> Project:

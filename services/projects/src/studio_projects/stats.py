@@ -28,9 +28,10 @@ from collections.abc import Awaitable, Callable
 import structlog
 from studio_contracts.enums import MediaType
 from studio_contracts.events import AssetCreated, AssetDeleted, Event, GenerationRequested
+from studio_runtime.clock import to_ms
 from studio_runtime.events import is_redelivery
 
-from studio_projects.repository import StatsChange, StatsStore, to_ms
+from studio_projects.repository import StatsChange, StatsStore
 
 log = structlog.get_logger(__name__)
 

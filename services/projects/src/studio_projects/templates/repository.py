@@ -27,10 +27,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from studio_contracts.enums import GenerationType
 from studio_contracts.templates import Template, TemplateCreate
+from studio_runtime.clock import from_ms, now_ms
 from studio_runtime.ids import new_id
 from studio_runtime.mongo import create_newest_first_index
 
-from studio_projects.repository import Doc, from_ms, now_ms
+from studio_projects.repository import Doc
 
 TEMPLATES = "templates"
 _PUBLIC = {
