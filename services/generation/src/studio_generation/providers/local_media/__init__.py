@@ -1,8 +1,8 @@
 """Offline media renderers behind the `local` provider.
 
-Each module makes one kind of file from plain Python and Pillow (no numpy, no ffmpeg), so the
-studio can generate every type of media on a machine with no network and no key. Everything is
-deterministic: the same inputs give the same bytes.
+Each module makes one kind of file with Pillow (pictures) or PyAV's bundled FFmpeg (video), so
+the studio can generate every type of media on a machine with no network and no key.
+Everything is deterministic: the same inputs give the same bytes.
 """
 
 

@@ -1,34 +1,61 @@
-"""Short videos: a panning landscape, a pan-and-zoom over an image, a re-tint of a clip.
+"""Short videos: a panning landscape, a pan-and-zoom over an image, a re-graded clip.
 
-Every clip is H.264 (I_PCM, see `h264`) in a fast-start MP4, small (at most 256 pixels a side)
-and at 10 frames a second, so it plays in any browser and stays around 0.5 MB a second.
+Clips are encoded and decoded by FFmpeg through PyAV. Every clip is VP9 (libvpx, BSD-licensed,
+realtime speed) in a fast-start MP4, small (at most 256 pixels a side) and at 10 frames a
+second: a few kilobytes a second, which Chromium, Chrome, Edge and Firefox play. Any video
+FFmpeg can decode (H.264, HEVC, VP8/VP9, AV1, ... in MP4, MOV, WebM, ...) can be the source
+of video-to-video.
 """
 
+import io
+import math
 import random
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Final
 
+import av
+import av.error
 from PIL import Image, ImageOps
 
-from studio_generation.providers.local_media import h264
+from studio_generation.providers.local_media import BadInput
 from studio_generation.providers.local_media.images import retint
-from studio_generation.providers.local_media.mp4 import (
-    COMPRESSOR,
-    Mp4Error,
-    VideoTrack,
-    avc1_entry,
-    find_video_track,
-    write_mp4,
-)
 from studio_generation.providers.local_media.scene import draw_scene, make_scene, sky
-from studio_generation.providers.local_media.seeding import RGB
+from studio_generation.providers.local_media.seeding import RGB, hls
 
 FPS = 10
 SIZES: Mapping[str, tuple[int, int]] = {"16:9": (256, 144), "9:16": (144, 256), "1:1": (192, 192)}
-"""Frame size per aspect ratio; H.264 wants multiples of 16."""
+"""Frame size per aspect ratio (even sides, as 4:2:0 chroma wants)."""
 
-MAX_DECODED_PIXELS = 1280 * 720 * 100
-"""Width x height x frames above which a source clip is not decoded (it is replaced instead)."""
+CODEC: Final = "libvpx-vp9"
+_ENCODER_OPTIONS = {
+    # Realtime mode at its fastest setting: a 2 s clip encodes in tens of milliseconds.
+    "deadline": "realtime",
+    "cpu-used": "8",
+    # Constant quality, no bitrate target: flat renders cost next to nothing.
+    "crf": "32",
+    "b:v": "0",
+    "lag-in-frames": "0",
+    "g": str(2 * FPS),
+}
+_MUXER_OPTIONS = {
+    # The index (moov) before the media, so a browser starts playing before the end arrives;
+    # bitexact leaves out the library's version string, so the bytes depend on the inputs only.
+    "movflags": "+faststart",
+    "fflags": "+bitexact",
+}
+
+MAX_SOURCE_PIXELS = 3840 * 2160
+"""A video-to-video source with larger frames is refused before any frame is decoded."""
+MAX_SOURCE_SECONDS = 10
+"""Video-to-video keeps the source's length up to this, the longest clip text-to-video makes."""
+MAX_SOURCE_FRAMES = MAX_SOURCE_SECONDS * 120
+"""Decoding stops after this many frames, whatever the timestamps claim."""
+_OUTPUT_PIXELS = 256 * 144
+"""Video-to-video scales the source down to this many pixels at most (and 256 a side)."""
 
 
 @dataclass(frozen=True)
@@ -80,47 +107,134 @@ def video_to_video(
     tint: tuple[RGB, RGB],
     strength: float,
 ) -> Clip:
-    """The source re-tinted frame by frame when it is a clip the local provider made.
+    """The source's own frames, graded: a duotone of the prompt's colours (by `strength`) and
+    a vignette in a dark shade of `hue`, as deep as `rng` draws.
 
-    Other videos (H.264 from a hosted model, WebM, ...) cannot be decoded without a codec
-    library, so they get a new landscape clip of the source's aspect ratio and length (as far as
-    the MP4 header tells; 16:9 and 2 s otherwise), tinted the same way.
+    Same motion and aspect ratio as the source, its length up to `MAX_SOURCE_SECONDS`,
+    resampled to 10 frames a second and scaled down to the provider's sizes. BadInput if the
+    file holds no video FFmpeg can decode, or frames larger than `MAX_SOURCE_PIXELS`.
     """
     dark, light = tint
-    track = _track(data)
-    if track is not None and _is_ours(track):
-        try:
-            frames = [_decode(data, track, index) for index in range(len(track.samples))]
-        except ValueError:
-            frames = []
-        if frames:
-            fps = max(1, round(track.fps))
-            tinted = (retint(f, dark, light, strength) for f in frames)
-            return encode_clip(tinted, (track.width, track.height), fps)
-    size, seconds = SIZES["16:9"], 2
-    if track is not None and track.width and track.height:
-        ratio = track.width / track.height
-        size = min(SIZES.values(), key=lambda s: abs(s[0] / s[1] - ratio))
-        seconds = min(4, max(1, round(track.seconds)))
-    fresh = _landscape(rng, hue, size, seconds)
-    return encode_clip((retint(f, dark, light, strength) for f in fresh), size, FPS)
+    frames, size = _read_source(data)
+    shade = Image.new("RGB", size, hls(hue, 0.08, 0.5))
+    vignette = _vignette(size, rng.uniform(0.35, 0.6) * strength)
+    graded = (Image.composite(shade, retint(f, dark, light, strength), vignette) for f in frames)
+    return encode_clip(graded, size, FPS)
 
 
 def encode_clip(frames: Iterable[Image.Image], size: tuple[int, int], fps: int) -> Clip:
+    """VP9 in a fast-start MP4 at `fps`, each frame scaled to `size` (even sides)."""
     width, height = size
-    samples = []
-    for index, frame in enumerate(frames):
-        nal = h264.encode(frame, index)
-        samples.append(len(nal).to_bytes(4, "big") + nal)
-    entry = avc1_entry(width, height, h264.sps(width, height), h264.pps())
-    data = write_mp4(samples, width=width, height=height, fps=fps, sample_entry=entry)
-    return Clip(data=data, width=width, height=height, frames=len(samples), fps=fps)
+    if width % 2 or height % 2 or width <= 0 or height <= 0:
+        raise ValueError(f"a clip's sides must be even and positive, not {width}x{height}")
+    with tempfile.TemporaryDirectory(prefix="studio-clip-") as folder:
+        # The fast-start pass rewrites the file in place, which needs a real file.
+        path = Path(folder) / "clip.mp4"
+        count = 0
+        with av.open(str(path), mode="w", format="mp4", options=_MUXER_OPTIONS) as container:
+            stream = container.add_stream(CODEC, rate=fps, options=_ENCODER_OPTIONS)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            stream.codec_context.thread_count = 1
+            for image in frames:
+                frame = _to_frame(image).reformat(width=width, height=height, format="yuv420p")
+                frame.pts, frame.time_base = count, Fraction(1, fps)
+                container.mux(stream.encode(frame))
+                count += 1
+            if count == 0:
+                raise ValueError("a clip needs at least one frame")
+            container.mux(stream.encode(None))
+        data = path.read_bytes()
+    return Clip(data=data, width=width, height=height, frames=count, fps=fps)
 
 
 def decode_frames(data: bytes) -> list[Image.Image]:
-    """The frames of a clip made here (ValueError for any other video)."""
-    track = _require(data)
-    return [_decode(data, track, index) for index in range(len(track.samples))]
+    """Every frame of a video's first video stream, as RGB (ValueError if there is none)."""
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.video:
+                raise ValueError("the file has no video stream")
+            return [_to_image(frame) for frame in container.decode(video=0)]
+    except av.error.FFmpegError as exc:
+        raise ValueError(f"the video could not be decoded: {exc}") from exc
+
+
+def _read_source(data: bytes) -> tuple[list[Image.Image], tuple[int, int]]:
+    """The source's frames at `FPS` and at the output size, and that size."""
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.video:
+                raise BadInput("the input file has no video stream")
+            stream = container.streams.video[0]
+            width, height = stream.codec_context.width, stream.codec_context.height
+            if width * height > MAX_SOURCE_PIXELS:
+                raise BadInput(
+                    f"the input video is {width}x{height} pixels a frame; "
+                    f"at most {MAX_SOURCE_PIXELS:,} are accepted"
+                )
+            size = _output_size(width, height)
+            rate = float(stream.average_rate or FPS)
+            frames = _resample(_timed_frames(container.decode(stream), size, rate), rate)
+    except av.error.FFmpegError as exc:
+        raise BadInput(f"the input video could not be decoded: {exc}") from exc
+    if not frames:
+        raise BadInput("the input video has no frames")
+    return frames, size
+
+
+def _timed_frames(
+    decoded: Iterator[av.VideoFrame], size: tuple[int, int], rate: float
+) -> Iterator[tuple[float, Image.Image]]:
+    """(seconds from the first frame, picture at `size`) for the frames within the limits."""
+    start: float | None = None
+    for index, frame in enumerate(decoded):
+        if index == MAX_SOURCE_FRAMES:
+            return
+        at = frame.time if frame.time is not None else index / rate
+        start = at if start is None else start
+        if at - start >= MAX_SOURCE_SECONDS:
+            return
+        # swscale converts and scales in one pass, so a 4K source never becomes a 4K image.
+        small = frame.reformat(width=size[0], height=size[1], format="rgb24")
+        yield max(0.0, at - start), _to_image(small)
+
+
+def _resample(timed: Iterable[tuple[float, Image.Image]], rate: float) -> list[Image.Image]:
+    """One picture per 1/`FPS` s: the latest source frame shown at that moment."""
+    out: list[Image.Image] = []
+    last: tuple[float, Image.Image] | None = None
+    for at, image in timed:
+        while last is not None and len(out) / FPS < at - 1e-6:
+            out.append(last[1])
+        last = (at, image)
+    if last is not None:
+        end = min(MAX_SOURCE_SECONDS, last[0] + 1 / rate)
+        while len(out) < max(1, round(end * FPS)):
+            out.append(last[1])
+    return out[: MAX_SOURCE_SECONDS * FPS]
+
+
+def _output_size(width: int, height: int) -> tuple[int, int]:
+    """The source's aspect ratio within 256 pixels a side and `_OUTPUT_PIXELS`, sides even."""
+    if width <= 0 or height <= 0:
+        raise BadInput("the input video has no frame size")
+    scale = min(1.0, 256 / max(width, height), math.sqrt(_OUTPUT_PIXELS / (width * height)))
+    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
+
+
+def _to_frame(image: Image.Image) -> av.VideoFrame:
+    frame: av.VideoFrame = av.VideoFrame.from_image(image.convert("RGB"))  # type: ignore[no-untyped-call]
+    return frame
+
+
+def _to_image(frame: av.VideoFrame) -> Image.Image:
+    image: Image.Image = frame.to_image()  # type: ignore[no-untyped-call]
+    return image
+
+
+def _vignette(size: tuple[int, int], depth: float) -> Image.Image:
+    """A mask, 0 over the middle of the frame and up to `depth` (0..1) in the corners."""
+    gradient = Image.radial_gradient("L").resize(size, Image.Resampling.BILINEAR)
+    return gradient.point(lambda v: round(max(0, v - 100) * 255 / 155 * depth))
 
 
 def _landscape(
@@ -137,35 +251,3 @@ def _landscape(
 def _timeline(count: int) -> Iterator[float]:
     """`count` moments from 0 to 1 inclusive."""
     return (i / max(1, count - 1) for i in range(count))
-
-
-def _track(data: bytes) -> VideoTrack | None:
-    try:
-        return find_video_track(data)
-    except Mp4Error:
-        return None
-
-
-def _require(data: bytes) -> VideoTrack:
-    track = _track(data)
-    if track is None or not _is_ours(track):
-        raise ValueError("not a video made by the local provider")
-    return track
-
-
-def _is_ours(track: VideoTrack) -> bool:
-    return (
-        track.codec == b"avc1"
-        and track.compressor == COMPRESSOR
-        and track.width % 16 == 0
-        and track.height % 16 == 0
-        and 0 < track.width * track.height * len(track.samples) <= MAX_DECODED_PIXELS
-    )
-
-
-def _decode(data: bytes, track: VideoTrack, index: int) -> Image.Image:
-    offset, size = track.samples[index]
-    for nal in h264.nal_units(data[offset : offset + size]):
-        if nal and nal[0] & 0x1F == 5:
-            return h264.decode(nal, track.width, track.height)
-    raise ValueError(f"frame {index} has no picture")
