@@ -1,20 +1,77 @@
-"""Entry point of the `studio` command (built out in issue 14)."""
+"""Entry point of the `studio` command: global options, the command groups, and the one place
+errors become messages on stderr and exit codes (see `studio_cli.errors`)."""
+
+import sys
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="AI Studio from a terminal.", no_args_is_help=True)
+from studio_cli.commands import assets, auth, events, generate, models, projects
+from studio_cli.config import DEFAULT_URL, resolve_target
+from studio_cli.errors import CliError, ExitCode
+from studio_cli.output import print_error
+
+VERSION = "0.1.0"
+
+app = typer.Typer(
+    help="AI Studio from a terminal: models, projects, generations, assets, live events.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(projects.app, name="projects")
+app.add_typer(assets.app, name="assets")
+app.command("models")(models.list_models)
+app.command("model")(models.show_model)
+app.command("generate")(generate.generate)
+app.command("events")(events.tail_events)
+app.command("login")(auth.login)
+app.command("logout")(auth.logout)
+app.command("whoami")(auth.whoami)
 
 
 @app.callback()
-def main() -> None:
+def main(
+    ctx: typer.Context,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="STUDIO_URL",
+            help=f"The studio's gateway [default: the URL of the last login, else {DEFAULT_URL}]",
+            show_default=False,
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="STUDIO_TOKEN",
+            help="API token (sst_…) [default: the one `studio login` stored for the URL]",
+            show_default=False,
+        ),
+    ] = None,
+    local: Annotated[
+        bool,
+        typer.Option(
+            "--local",
+            help=f"Local mode: no credentials, {DEFAULT_URL} unless --url (a `make run` studio).",
+        ),
+    ] = False,
+) -> None:
     """AI Studio from a terminal."""
+    ctx.obj = resolve_target(url, token, local=local)
 
 
 @app.command()
 def version() -> None:
     """Print the client's version."""
-    typer.echo("studio-cli 0.1.0")
+    typer.echo(f"studio-cli {VERSION}")
 
 
 def run() -> None:
-    app()
+    try:
+        app()
+    except CliError as error:
+        print_error(error)
+        sys.exit(error.code)
+    except KeyboardInterrupt:
+        sys.exit(ExitCode.INTERRUPTED)

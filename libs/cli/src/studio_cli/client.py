@@ -1,0 +1,190 @@
+"""The public API over HTTP: JSON calls, uploads, downloads and the live event stream.
+
+Every error answer becomes a :class:`CliError` worded from its problem body, and every
+connection failure one with `ExitCode.UNAVAILABLE`, so commands only deal with results.
+"""
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from httpx_sse import ServerSentEvent, connect_sse
+
+from studio_cli.config import Target
+from studio_cli.errors import CliError, ExitCode, problem_error
+
+API = "/api/v1"
+USER_AGENT = "studio-cli/0.1.0"
+PAGE = 100
+"""The largest page the projects, assets and generations lists give."""
+EVENTS_READ_TIMEOUT_S = 60.0
+"""Longest silence on the event stream before it counts as dead: the gateway sends a heartbeat
+every 15 s by default."""
+
+Params = Mapping[str, str | int | float | bool | None]
+
+
+class StudioClient:
+    def __init__(
+        self, target: Target, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        headers = {"User-Agent": USER_AGENT}
+        if target.token:
+            headers["Authorization"] = f"Bearer {target.token}"
+        self.target = target
+        self._http = httpx.Client(
+            base_url=target.url, headers=headers, timeout=timeout, transport=transport
+        )
+
+    def __enter__(self) -> "StudioClient":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._http.close()
+
+    def get(self, path: str, params: Params | None = None) -> Any:
+        return self._json("GET", path, params=_query(params))
+
+    def list_all(
+        self, path: str, query: Params | None = None, *, most: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Every item of a `{items, next_cursor}` list, following the cursors (or the first
+        `most` items)."""
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            limit = PAGE if most is None else min(PAGE, most - len(items))
+            page = self.get(path, {**(query or {}), "limit": limit, "cursor": cursor})
+            items.extend(page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor or (most is not None and len(items) >= most):
+                return items
+
+    def post(
+        self, path: str, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> Any:
+        return self._json("POST", path, json=body if body is not None else {}, headers=headers)
+
+    def delete(self, path: str) -> None:
+        self.send("DELETE", path)
+
+    def upload(self, project_id: str, file: Path) -> dict[str, Any]:
+        """Upload `file` as an asset of the project; the new asset."""
+        try:
+            handle = file.open("rb")
+        except OSError as exc:
+            raise CliError(f"cannot read {file}: {exc.strerror}", ExitCode.USAGE) from exc
+        with handle:
+            # A real file object lets httpx send a Content-Length, which the gateway requires.
+            asset: dict[str, Any] = self._json(
+                "POST", f"{API}/projects/{project_id}/assets", files={"file": (file.name, handle)}
+            )
+        return asset
+
+    def download(self, asset_id: str, destination: Path) -> int:
+        """Write the asset's bytes to `destination` (via a `.part` file renamed at the end, so
+        an interrupted download never looks complete); the number of bytes written."""
+        partial = destination.with_name(destination.name + ".part")
+        written = 0
+        try:
+            with (
+                self._stream("GET", f"{API}/assets/{asset_id}/content") as response,
+                partial.open("wb") as file,
+            ):
+                for chunk in response.iter_bytes():
+                    file.write(chunk)
+                    written += len(chunk)
+            os.replace(partial, destination)
+        except OSError as exc:
+            raise CliError(f"cannot write {destination}: {exc.strerror}", ExitCode.USAGE) from exc
+        finally:
+            partial.unlink(missing_ok=True)
+        return written
+
+    def write_content(self, asset_id: str, sink: Any) -> int:
+        """Stream the asset's bytes into a binary file object (e.g. stdout)."""
+        written = 0
+        with self._stream("GET", f"{API}/assets/{asset_id}/content") as response:
+            for chunk in response.iter_bytes():
+                sink.write(chunk)
+                written += len(chunk)
+        return written
+
+    @contextmanager
+    def events(
+        self, params: Params | None = None, last_event_id: str | None = None
+    ) -> Iterator[Iterator[ServerSentEvent]]:
+        """The live event stream; yields its events (heartbeats left out) as they arrive."""
+        headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+        timeout = httpx.Timeout(10.0, read=EVENTS_READ_TIMEOUT_S)
+        with (
+            self._connection_errors(),
+            connect_sse(
+                self._http,
+                "GET",
+                f"{API}/events",
+                params=_query(params),
+                headers=headers,
+                timeout=timeout,
+            ) as source,
+        ):
+            if source.response.is_error:
+                source.response.read()
+                raise problem_error(source.response)
+            yield self._live(source.iter_sse())
+
+    def _live(self, events: Iterator[ServerSentEvent]) -> Iterator[ServerSentEvent]:
+        # Errors are turned into CliErrors here, as each event is read: a caller reading the
+        # stream outside the `events()` block would otherwise see raw httpx errors.
+        with self._connection_errors():
+            for event in events:
+                # httpx-sse hands a heartbeat comment out as an empty "message": not an event.
+                if event.data or event.event != "message":
+                    yield event
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.send(method, path, **kwargs)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request; an error answer raises its :class:`CliError`."""
+        with self._connection_errors():
+            response = self._http.request(method, path, **kwargs)
+        if response.is_error:
+            raise problem_error(response)
+        return response
+
+    @contextmanager
+    def _stream(self, method: str, path: str) -> Iterator[httpx.Response]:
+        with self._connection_errors(), self._http.stream(method, path) as response:
+            if response.is_error:
+                response.read()
+                raise problem_error(response)
+            yield response
+
+    @contextmanager
+    def _connection_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except httpx.TransportError as exc:
+            raise CliError(
+                f"cannot reach the studio at {self.target.url}: {exc or type(exc).__name__}",
+                ExitCode.UNAVAILABLE,
+                ["Is it running? `make run` starts one here; --url / STUDIO_URL picks another."],
+            ) from exc
+
+
+def _query(params: Params | None) -> dict[str, str | int | float] | None:
+    """Query parameters without the unset ones, booleans as the API spells them."""
+    if params is None:
+        return None
+    return {
+        key: ("true" if value else "false") if isinstance(value, bool) else value
+        for key, value in params.items()
+        if value is not None
+    }

@@ -1,0 +1,1 @@
+"""One module per command group; `studio_cli.main` puts them together."""

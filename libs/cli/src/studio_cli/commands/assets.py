@@ -1,0 +1,98 @@
+"""`studio assets list|download`: the files of your projects, uploaded and generated."""
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from studio_contracts.assets import AssetKind
+from studio_contracts.enums import MediaType
+
+from studio_cli.client import API
+from studio_cli.commands.projects import resolve_project
+from studio_cli.downloads import safe_filename
+from studio_cli.output import human_size, print_json, print_line, print_table
+from studio_cli.session import JsonFlag, open_client
+
+app = typer.Typer(help="Your files: uploads and generated outputs.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_assets(
+    ctx: typer.Context,
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Only this project (id or name).")
+    ] = None,
+    media_type: Annotated[MediaType | None, typer.Option("--media-type", "-m")] = None,
+    kind: Annotated[AssetKind | None, typer.Option(help="Uploads or generated outputs.")] = None,
+    favorite: Annotated[
+        bool | None, typer.Option("--favorite/--not-favorite", help="Only (non-)favourites.")
+    ] = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-s", help="Words in the name or prompt.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+    json: JsonFlag = False,
+) -> None:
+    """List assets, newest first."""
+    with open_client(ctx) as client:
+        query = {
+            "project_id": resolve_project(client, project) if project else None,
+            "media_type": media_type,
+            "kind": kind,
+            "favorite": favorite,
+            "q": search,
+        }
+        assets = client.list_all(f"{API}/assets", query, most=limit)
+    if json:
+        print_json(assets)
+        return
+    print_table(
+        None,
+        ["id", "name", "type", "kind", "size", "project", "created"],
+        (
+            [
+                a["id"],
+                a["name"],
+                a["media_type"],
+                a["kind"],
+                human_size(a["size"]),
+                a["project_id"],
+                a["created_at"],
+            ]
+            for a in assets
+        ),
+        empty="No assets match.",
+    )
+
+
+@app.command("download")
+def download_asset(
+    ctx: typer.Context,
+    asset_id: Annotated[str, typer.Argument(help="The asset's id.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File or existing directory to write to (default: the asset's name in the "
+            "current directory); `-` writes the bytes to stdout.",
+        ),
+    ] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Download an asset's file."""
+    with open_client(ctx) as client:
+        asset: dict[str, Any] = client.get(f"{API}/assets/{asset_id}")
+        if out == Path("-"):
+            client.write_content(asset_id, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+            return
+        destination = out or Path.cwd()
+        if destination.is_dir():
+            destination = destination / safe_filename(asset["name"], fallback=asset_id)
+        size = client.download(asset_id, destination)
+    if json:
+        print_json({"asset": asset, "path": str(destination), "size": size})
+    else:
+        print_line(str(destination))

@@ -1,0 +1,84 @@
+"""`studio login|logout|whoami`: an API token for this machine, kept in the config file."""
+
+import platform
+from typing import Annotated, Any
+
+import typer
+
+from studio_cli.client import API, StudioClient
+from studio_cli.config import Target, forget_credential, store_credential
+from studio_cli.errors import CliError, ExitCode
+from studio_cli.output import note, print_json, print_line
+from studio_cli.session import JsonFlag, open_client, target_of
+
+SESSION_COOKIE = "studio_session"
+
+
+def login(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Option(prompt=True, envvar="STUDIO_EMAIL")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, envvar="STUDIO_PASSWORD")],
+    token_name: Annotated[
+        str, typer.Option(help="Name of the API token, as listed in the studio.")
+    ] = f"studio-cli on {platform.node() or 'this machine'}",
+) -> None:
+    """Sign in, create an API token and store it (0600) for later commands against this URL."""
+    url = target_of(ctx).url
+    # A session only lives for this exchange: what is kept is the token, which can be revoked.
+    with StudioClient(Target(url, None)) as anonymous:
+        if _auth_mode(anonymous) == "local":
+            note(f"{url} runs in local mode: no sign-in needed, commands work as they are.")
+            return
+        answer = anonymous.send(
+            "POST", f"{API}/auth/login", json={"email": email, "password": password}
+        )
+        session = answer.json()
+        # Sent by hand: the cookie is `Secure` by default, which an HTTP client's cookie jar
+        # keeps off plain http://127.0.0.1, where browsers allow it.
+        headers = {
+            "X-CSRF-Token": session["csrf_token"],
+            "Cookie": f"{SESSION_COOKIE}={answer.cookies[SESSION_COOKIE]}",
+        }
+        token = anonymous.post(f"{API}/tokens", {"name": token_name}, headers=headers)
+        anonymous.post(f"{API}/auth/logout", headers=headers)
+    path = store_credential(url, {"token": token["token"], "token_id": token["id"], "email": email})
+    note(f"signed in to {url} as {session['user']['email']}; token stored in {path}")
+
+
+def logout(ctx: typer.Context) -> None:
+    """Revoke the stored API token of this URL and forget it."""
+    url = target_of(ctx).url
+    credential = forget_credential(url)
+    if credential is None:
+        note(f"no token stored for {url}")
+        return
+    with StudioClient(Target(url, credential["token"])) as client:
+        try:
+            client.delete(f"{API}/tokens/{credential['token_id']}")
+        except CliError as exc:
+            if exc.code not in (ExitCode.AUTH, ExitCode.NOT_FOUND):  # already revoked
+                raise
+    note(f"signed out of {url}")
+
+
+def whoami(ctx: typer.Context, json: JsonFlag = False) -> None:
+    """Who the studio takes you for, and how (local mode, token)."""
+    with open_client(ctx) as client:
+        me: dict[str, Any] = client.get(f"{API}/me")
+    if json:
+        print_json(me)
+        return
+    user = me["user"]
+    print_line(
+        f"{user.get('email') or user['display_name'] or user['id']} ({me['authenticated_by']}, {me['auth_mode']} mode) at {client.target.url}"
+    )
+
+
+def _auth_mode(client: StudioClient) -> str:
+    try:
+        me = client.get(f"{API}/me")
+    except CliError as exc:
+        if exc.code == ExitCode.AUTH:
+            return "accounts"
+        raise
+    return str(me.get("auth_mode", "accounts"))

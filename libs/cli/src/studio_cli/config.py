@@ -1,0 +1,94 @@
+"""Where the CLI sends requests and with which credentials: flags, environment, config file.
+
+The config file (`config.json` in the user's config directory, e.g. `~/.config/studio/`) is
+written by `studio login`: the last URL signed in to and one API token per URL. It holds
+secrets, so it is written with 0600 permissions (its directory 0700), replaced atomically.
+"""
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+"""The gateway of `make run` on this machine: local mode's address."""
+APP_NAME = "studio"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The studio to talk to. Without a token the CLI is in local mode: requests carry no
+    credentials, which a gateway in `STUDIO_AUTH_MODE=local` (`make run`) accepts as its one
+    local user."""
+
+    url: str
+    token: str | None
+
+    @property
+    def local(self) -> bool:
+        return self.token is None
+
+
+def config_path() -> Path:
+    """The config file (honours XDG_CONFIG_HOME on Linux, via Click's `get_app_dir`)."""
+    return Path(typer.get_app_dir(APP_NAME)) / "config.json"
+
+
+def resolve_target(url: str | None, token: str | None, *, local: bool = False) -> Target:
+    """Flags and environment (already merged by Typer into `url`/`token`) win over the file.
+
+    A stored token is only sent to the URL it was created for, so pointing the CLI at another
+    server never hands it a credential of this one. `local` ignores every token."""
+    stored = load_config()
+    chosen = (url or ("" if local else stored.get("url")) or DEFAULT_URL).rstrip("/")
+    if local:
+        return Target(chosen, None)
+    if token:
+        return Target(chosen, token)
+    credential = stored.get("credentials", {}).get(chosen, {})
+    return Target(chosen, credential.get("token") or None)
+
+
+def load_config() -> dict[str, Any]:
+    try:
+        data = json.loads(config_path().read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def store_credential(url: str, credential: dict[str, str]) -> Path:
+    """Remember `credential` (token, token id, e-mail) for `url`, and `url` as the default."""
+    config = load_config()
+    config.setdefault("credentials", {})[url] = credential
+    config["url"] = url
+    return _save(config)
+
+
+def forget_credential(url: str) -> dict[str, str] | None:
+    """Remove the credential stored for `url`; return it (to revoke it), if there was one."""
+    config = load_config()
+    credential: dict[str, str] | None = config.get("credentials", {}).pop(url, None)
+    if credential is not None:
+        _save(config)
+    return credential
+
+
+def _save(config: dict[str, Any]) -> Path:
+    path = config_path()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # mkstemp creates the file 0600; the rename replaces the old file in one step, so a reader
+    # never sees half a file and the secret is never readable by others, even for a moment.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as file:
+            json.dump(config, file, indent=2)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

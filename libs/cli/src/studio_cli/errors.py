@@ -1,0 +1,85 @@
+"""Exit codes scripts can rely on, and the one error type every command raises.
+
+A command never calls `sys.exit` itself: it raises :class:`CliError`, and `main.run` prints the
+message on stderr and exits with its code, so every failure reads and exits the same way.
+"""
+
+from enum import IntEnum
+from typing import Any
+
+import httpx
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    GENERATION_FAILED = 1
+    """The generation ended `failed` or `cancelled` (the request itself was fine)."""
+    USAGE = 2
+    """Bad arguments, or a request the API refused as invalid (400, 409, 413, 415, 422, ...);
+    also Click's own code for usage errors."""
+    AUTH = 3
+    """No valid credentials (401), or not allowed (403)."""
+    NOT_FOUND = 4
+    """The project, model, asset or generation does not exist, or is not yours (404)."""
+    UNAVAILABLE = 5
+    """The studio could not be reached or could not answer: connection errors, timeouts, 5xx,
+    and 429 (over a limit: try again later)."""
+    INTERRUPTED = 130
+    """Ctrl-C (128 + SIGINT, as shells report it)."""
+
+
+class CliError(Exception):
+    """A failure to report on stderr: one message, optional detail lines, an exit code."""
+
+    def __init__(self, message: str, code: ExitCode, lines: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.lines = lines or []
+
+
+def exit_code_for(status: int) -> ExitCode:
+    """The exit code of an HTTP error status."""
+    if status in (401, 403):
+        return ExitCode.AUTH
+    if status in (404, 410):
+        return ExitCode.NOT_FOUND
+    if status == 429 or status >= 500:
+        return ExitCode.UNAVAILABLE
+    return ExitCode.USAGE
+
+
+def problem_error(response: httpx.Response) -> CliError:
+    """A :class:`CliError` from an error answer, worded from its problem body (RFC 9457) when
+    it has one: `title: detail`, then one line per bad field."""
+    body = _problem_body(response)
+    title = str(body.get("title") or response.reason_phrase or f"HTTP {response.status_code}")
+    detail = body.get("detail")
+    message = f"{title}: {detail}" if detail else title
+    lines = [_field_line(error) for error in body.get("errors") or [] if isinstance(error, dict)]
+    if response.status_code == 401:
+        lines.append("Sign in with `studio login`, or pass an API token (--token / STUDIO_TOKEN).")
+    if retry_after := response.headers.get("retry-after"):
+        lines.append(f"Try again in {retry_after} s.")
+    return CliError(message, exit_code_for(response.status_code), lines)
+
+
+def _problem_body(response: httpx.Response) -> dict[str, Any]:
+    if "json" not in response.headers.get("content-type", ""):
+        return {}
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _field_line(error: dict[str, object]) -> str:
+    loc = error.get("loc")
+    parts = [str(part) for part in loc] if isinstance(loc, list) else []
+    # `body`/`query` say where the field travelled, not which field it is.
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    where = ".".join(parts)
+    message = str(error.get("msg", ""))
+    return f"  {where}: {message}" if where else f"  {message}"

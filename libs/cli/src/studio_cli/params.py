@@ -1,0 +1,81 @@
+"""`--param key=value` pairs, typed by the model's parameter schema from the catalog.
+
+Only the type comes from here: ranges, enums and required parameters are the API's to check,
+so its 422 names every bad field the same way it does for the web studio.
+"""
+
+import json
+from typing import Any
+
+from studio_contracts.catalog import MEDIA_PARAM_TYPES
+
+from studio_cli.errors import CliError, ExitCode
+
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+
+def parse_params(pairs: list[str], schema: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """`{name: value}` from `name=value` pairs; `schema` is the model's `params`."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, separator, raw = pair.partition("=")
+        name = name.strip()
+        if not separator or not name:
+            raise _usage(f"--param {pair!r}: expected NAME=VALUE")
+        params[name] = typed_value(name, raw, schema.get(name))
+    return params
+
+
+def typed_value(name: str, raw: str, spec: dict[str, Any] | None) -> Any:
+    """`raw` as the JSON value the parameter takes."""
+    if spec is None:
+        # Unknown to the schema: sent as JSON if it reads as JSON, so the API's answer
+        # ("has no parameter ...") is about the name, not the type.
+        return _json_or_text(raw)
+    kind = spec.get("type")
+    if kind in MEDIA_PARAM_TYPES:
+        raise _usage(f"--param {name}: a file input; attach the file with --ref FILE instead")
+    if kind == "integer":
+        try:
+            return int(raw)
+        except ValueError:
+            raise _usage(f"--param {name}: {raw!r} is not a whole number") from None
+    if kind == "number":
+        try:
+            return int(raw)
+        except ValueError:
+            pass
+        try:
+            return float(raw)
+        except ValueError:
+            raise _usage(f"--param {name}: {raw!r} is not a number") from None
+    if kind == "boolean":
+        lowered = raw.strip().lower()
+        if lowered in _TRUE | _FALSE:
+            return lowered in _TRUE
+        raise _usage(f"--param {name}: {raw!r} is not true or false")
+    if kind == "image_size":
+        return _image_size(raw)
+    return raw
+
+
+def _image_size(raw: str) -> Any:
+    """A size name (`square_hd`), `WIDTHxHEIGHT` (`768x512`) or JSON (`{"width":…}`)."""
+    width, separator, height = raw.lower().partition("x")
+    if separator and width.strip().isdigit() and height.strip().isdigit():
+        return {"width": int(width), "height": int(height)}
+    if raw.lstrip().startswith("{"):
+        return _json_or_text(raw)
+    return raw
+
+
+def _json_or_text(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _usage(message: str) -> CliError:
+    return CliError(message, ExitCode.USAGE)
