@@ -3,6 +3,8 @@
 import hashlib
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import nats
@@ -10,10 +12,12 @@ import pytest
 from minio import Minio
 from nats.aio.msg import Msg
 from PIL import Image
+from pymongo import AsyncMongoClient
 from studio_contracts import subjects
 from studio_contracts.assets import OutputsRegistration
 from studio_contracts.events import OutputFile
 from studio_contracts.generations import output_asset_id
+from studio_runtime.clock import from_ms
 from studio_runtime.ids import new_id
 
 from tests.support import media_samples
@@ -99,6 +103,64 @@ async def test_upload_list_download_round_trip(
             assert image.format == "WEBP"
             assert max(image.size) == 512
     assert len(bucket_keys(s3, s3_bucket)) == 2
+
+
+async def test_a_new_asset_is_stored_with_its_time_in_milliseconds(
+    stack: AssetsStack, mongo_url: str
+) -> None:
+    project = await stack.new_project()
+    async with stack.client() as client:
+        created = (await upload(client, project, media_samples.png(), "f.png")).json()
+    stored = await _stored_record(stack, mongo_url, created["id"])
+    assert "created_at" not in stored
+    assert from_ms(stored["created_ms"]) == datetime.fromisoformat(created["created_at"])
+
+
+async def test_an_asset_stored_with_a_date_by_an_earlier_version_reads_as_before(
+    stack: AssetsStack, mongo_url: str
+) -> None:
+    project = await stack.new_project()
+    asset_id = new_id()
+    created_at = datetime(2026, 11, 30, 12, 34, 56, 789000, tzinfo=UTC)
+    client = AsyncMongoClient[dict[str, Any]](mongo_url)
+    try:
+        await client[stack.settings.mongo_db]["assets"].insert_one(
+            {
+                "_id": asset_id,
+                "owner": "user-1",
+                "project_id": project,
+                "kind": "upload",
+                "media_type": "image",
+                "content_type": "image/png",
+                "size": 10,
+                "sha256": "0" * 64,
+                "name": "old.png",
+                "tags": [],
+                "favorite": False,
+                "created_at": created_at,
+                "object_key": f"user-1/{project}/uploads/{asset_id}.png",
+                "dedup_key": f"upload:{asset_id}",
+            }
+        )
+    finally:
+        await client.close()
+    async with stack.client() as client:
+        asset = (await client.get(f"/api/v1/assets/{asset_id}")).json()
+        assert datetime.fromisoformat(asset["created_at"]) == created_at
+        listed = (await client.get(f"/api/v1/projects/{project}/assets")).json()["items"]
+        assert [item["created_at"] for item in listed] == [asset["created_at"]]
+        renamed = await client.patch(f"/api/v1/assets/{asset_id}", json={"name": "new.png"})
+        assert renamed.json()["created_at"] == asset["created_at"]
+
+
+async def _stored_record(stack: AssetsStack, mongo_url: str, asset_id: str) -> dict[str, Any]:
+    client = AsyncMongoClient[dict[str, Any]](mongo_url)
+    try:
+        stored = await client[stack.settings.mongo_db]["assets"].find_one({"_id": asset_id})
+    finally:
+        await client.close()
+    assert stored is not None
+    return stored
 
 
 async def test_text_file_named_png_is_refused_and_leaves_nothing(

@@ -1,6 +1,8 @@
 """Every service starts against the real servers, reports ready, serves metrics, and refuses
 calls that lack the gateway's signed identity."""
 
+import asyncio
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,14 +15,18 @@ from studio_assets.main import create_app as create_assets
 from studio_assets.settings import AssetsSettings
 from studio_catalog.main import create_app as create_catalog
 from studio_catalog.settings import CatalogSettings
+from studio_contracts.assets import OutputsRegistration
+from studio_contracts.events import OutputFile
 from studio_contracts.subjects import GENERATIONS_STREAM
-from studio_devtools.servers import free_port
+from studio_devtools.servers import free_port, start_mongo
 from studio_generation.main import create_app as create_generation
 from studio_generation.main import create_worker_app
 from studio_generation.settings import GenerationSettings, WorkerSettings
 from studio_projects.main import create_app as create_projects
 from studio_projects.settings import ProjectsSettings
+from studio_runtime.ids import new_id
 from studio_runtime.nats import declare_stream
+from studio_storage import object_store_from_url
 
 from tests.support.apps import identity_headers, make_settings, running
 from tests.support.waiting import eventually
@@ -61,7 +67,8 @@ async def test_data_service_is_ready_against_real_servers(
         )
         await nc.close()
     extra = {
-        "assets": {"storage": "ok"},
+        "assets": {"storage": "ok", "indexes": "ok"},
+        "generation-api": {"indexes": "ok"},
         "generation-worker": {"storage": "ok", "consumer": "ok"},
     }.get(service, {})
     async with (
@@ -106,6 +113,57 @@ async def test_readiness_fails_when_mongodb_is_unreachable(data_values: dict[str
         assert listed.headers["content-type"] == "application/problem+json"
         assert listed.headers["retry-after"] == "5"
         assert "database is unavailable" in listed.json()["detail"]
+
+
+async def test_assets_starts_without_mongodb_and_is_ready_once_it_answers(
+    data_values: dict[str, Any], tmp_path: Path
+) -> None:
+    port = free_port()
+    not_yet = {**data_values, "mongo_url": f"mongodb://127.0.0.1:{port}", "mongo_timeout_ms": 300}
+    async with (
+        running(DATA_SERVICES["assets"](not_yet)) as url,
+        httpx.AsyncClient(base_url=url, headers=identity_headers("user-1")) as client,
+    ):
+        waiting = await client.get("/readyz")
+        assert waiting.status_code == 503
+        assert waiting.json()["checks"]["indexes"] != "ok"
+        mongo = await asyncio.to_thread(start_mongo, tmp_path / "late-mongo", port)
+        try:
+
+            async def ready() -> bool:
+                return (await client.get("/readyz")).status_code == 200
+
+            await eventually(ready, within=30)
+            registered = await _register_an_output(client, data_values["storage_url"])
+            listed = (await client.get("/api/v1/assets")).json()["items"]
+            assert [asset["id"] for asset in listed] == [registered]
+        finally:
+            await asyncio.to_thread(mongo.stop)
+
+
+async def _register_an_output(client: httpx.AsyncClient, storage_url: str) -> str:
+    """A write and its unique index at work: the worker registering a generation's output."""
+    project_id, generation_id, data = new_id(), new_id(), b"RIFF-not-really-a-wav"
+    key = f"user-1/{project_id}/{generation_id}/0.wav"
+    await object_store_from_url(storage_url).put_bytes(key, data, content_type="audio/wav")
+    output = OutputFile(
+        index=0,
+        object_key=key,
+        media_type="audio",
+        content_type="audio/wav",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    registration = OutputsRegistration(
+        generation_id=generation_id, project_id=project_id, outputs=[output]
+    )
+    answer = await client.put(
+        f"/internal/v1/generations/{generation_id}/outputs",
+        json=registration.model_dump(mode="json"),
+    )
+    assert answer.status_code == 200, answer.text
+    asset_id: str = answer.json()["assets"][0]["id"]
+    return asset_id
 
 
 async def test_generation_api_declares_its_stream(

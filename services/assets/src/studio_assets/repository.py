@@ -50,6 +50,8 @@ class AssetRecord(BaseModel):
     width: int | None = None
     height: int | None = None
     duration: float | None = None
+    codec: str | None = None
+    """FFmpeg's name for a video's or audio file's codec (uploads; `probe.py`)."""
     generation_id: str | None = None
     output_index: int | None = None
     prompt: str | None = None

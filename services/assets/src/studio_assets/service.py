@@ -197,6 +197,7 @@ class AssetService:
                 width=timed.width if timed else None,
                 height=timed.height if timed else None,
                 duration=timed.duration if timed else None,
+                codec=timed.codec if timed else None,
             )
             await self._repository.insert(record)
             try:
@@ -422,6 +423,7 @@ def _record(
     width: int | None = None,
     height: int | None = None,
     duration: float | None = None,
+    codec: str | None = None,
     original_filename: str | None = None,
     generation_id: str | None = None,
     output_index: int | None = None,
@@ -445,6 +447,7 @@ def _record(
         width=width or (facts.width if facts else None),
         height=height or (facts.height if facts else None),
         duration=duration,
+        codec=codec,
         original_filename=original_filename,
         generation_id=generation_id,
         output_index=output_index,
