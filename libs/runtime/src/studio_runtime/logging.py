@@ -1,6 +1,6 @@
 """structlog set-up: readable console lines in development, JSON lines in production.
 
-Standard-library loggers (uvicorn, pymongo, faststream) are routed through the same renderer so
+Standard-library loggers (uvicorn, pymongo, nats) are routed through the same renderer so
 every line has one format and carries the bound context (request id, user, ...).
 
 Two rules keep logging from hurting the service it describes:
