@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from studio_gateway.api import ROUTES
+from studio_gateway.proxy.routes import ROUTES
 
 from tests.support import media_samples
 from tests.support.accounts import ACCOUNTS, signed_in

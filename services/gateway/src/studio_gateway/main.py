@@ -1,33 +1,41 @@
 """The gateway: the only public entry point, in front of the four internal services.
 
-It keeps accounts, sessions and API tokens in its own database, follows the event streams for
-live updates, and forwards everything else to the service that owns it."""
+It keeps accounts, sessions and API tokens in its own database (`auth/`), applies the per-user
+limits (`limits/`), forwards everything else to the service that owns it (`proxy/`), follows the
+event streams for live updates (`live/`), serves one API document for it all (`openapi/`) and
+the web studio (`studio.py`); `security/` adds the headers every answer carries and keeps
+`/metrics` for operators."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from studio_runtime.app import create_service_app
 from studio_runtime.client_pool import ClientPool
 from studio_runtime.health import Readiness
 from studio_runtime.mongo import install_database_error_handler
 from studio_runtime.resources import mongo_and_nats
 
-from studio_gateway import accounts_api, events_api, studio
-from studio_gateway.api import ROUTES, build_router
-from studio_gateway.headers import SecurityHeadersMiddleware
-from studio_gateway.identity import Authenticator
-from studio_gateway.live import LiveEvents
-from studio_gateway.metrics_access import MetricsAccessMiddleware, parse_networks
-from studio_gateway.openapi import DOCS_PATH, PublicOpenApi, install_docs
-from studio_gateway.proxy import UpstreamProxy
-from studio_gateway.repository import AccountRepository
-from studio_gateway.revocations import Revocations
-from studio_gateway.services import GatewayServices
+from studio_gateway import studio
+from studio_gateway.auth import api as auth_api
+from studio_gateway.auth.identity import Authenticator
+from studio_gateway.auth.repository import AccountRepository
+from studio_gateway.auth.revocations import Revocations
+from studio_gateway.auth.service import AccountService, SignInLimits
+from studio_gateway.deps import GatewayServices
+from studio_gateway.limits.buckets import RateLimiter
+from studio_gateway.limits.requests import PER_USER_REQUEST_LIMIT
+from studio_gateway.limits.uploads import UploadSizeMiddleware
+from studio_gateway.live import api as live_api
+from studio_gateway.live.streams import LiveEvents
+from studio_gateway.openapi.document import DOCS_PATH, PublicOpenApi, install_docs
+from studio_gateway.proxy.routes import ROUTES, build_router
+from studio_gateway.proxy.upstream import UpstreamProxy
+from studio_gateway.security.headers import SecurityHeadersMiddleware
+from studio_gateway.security.metrics_access import MetricsAccessMiddleware, parse_networks
 from studio_gateway.settings import GatewaySettings
-from studio_gateway.uploads import UploadSizeMiddleware
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -43,10 +51,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
         try:
             async with mongo_and_nats(app, readiness, cfg, name="gateway"):
-                accounts = AccountRepository(app.state.db)
+                repository = AccountRepository(app.state.db)
                 if cfg.auth_mode == "accounts":
-                    await accounts.ensure_indexes()
-                authenticator = Authenticator(cfg, accounts)
+                    await repository.ensure_indexes()
+                authenticator = Authenticator(cfg, repository)
                 revocations = Revocations(app.state.nats, authenticator, prefix=cfg.nats_prefix)
                 await revocations.start()
                 live = LiveEvents(
@@ -59,19 +67,22 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 readiness.add("events", live.ready)
                 proxy = UpstreamProxy(
                     clients,
+                    cfg.upstreams(),
                     secret=cfg.internal_secret.get_secret_value(),
                     token_ttl_s=cfg.internal_token_ttl_s,
                 )
                 app.state.gateway = GatewayServices(
                     settings=cfg,
-                    accounts=accounts,
                     authenticator=authenticator,
-                    revocations=revocations,
+                    accounts=AccountService(
+                        repository, revocations, cfg, SignInLimits.from_settings(cfg)
+                    ),
                     proxy=proxy,
                     live=live,
-                    **GatewayServices.limits_from(cfg),
+                    request_limit=RateLimiter(limit=cfg.requests_per_minute),
+                    upload_limit=RateLimiter(limit=cfg.upload_bytes_per_hour, window_s=3600),
                 )
-                app.state.openapi = PublicOpenApi(app, proxy, cfg.upstreams(), ROUTES)
+                app.state.openapi = PublicOpenApi(app, proxy, list(cfg.upstreams()), ROUTES)
                 for name, url in cfg.upstreams().items():
                     readiness.add(name, partial(_check_alive, clients.pick(), url))
                 try:
@@ -85,12 +96,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = create_service_app(
         name="gateway",
         settings=settings,
-        routers=[
-            accounts_api.router,
-            events_api.router,
-            build_router(settings),
-            studio.build_router(),
-        ],
+        routers=[auth_api.sign_in_router, _with_caller(), studio.build_router()],
         lifespan=lifespan,
         internal=False,
         title="AI Studio API",
@@ -104,6 +110,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     install_database_error_handler(app)
     return app
+
+
+def _with_caller() -> APIRouter:
+    """Every route that acts for a caller, each request counted against the caller's limit."""
+    router = APIRouter(dependencies=PER_USER_REQUEST_LIMIT)
+    router.include_router(auth_api.router)
+    router.include_router(live_api.router)
+    router.include_router(build_router())
+    return router
 
 
 async def _check_alive(client: httpx.AsyncClient, base_url: str) -> None:

@@ -8,25 +8,26 @@ over NATS so every gateway forgets it at once.
 """
 
 import hmac
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import structlog
+from cachetools import TTLCache
 from fastapi import Request
 from pymongo.errors import PyMongoError
+from studio_runtime.clock import now_ms
 from studio_runtime.errors import Forbidden, ServiceUnavailable, Unauthorized
 
-from studio_gateway.repository import (
-    TOKEN_PREFIX,
-    AccountRepository,
-    Doc,
+from studio_gateway.auth.credentials import (
+    bearer_token,
     hash_secret,
-    now_ms,
     secret_matches,
     split_credential,
 )
+from studio_gateway.auth.repository import AccountRepository, Doc
 from studio_gateway.settings import GatewaySettings
 
 SESSION_COOKIE = "studio_session"
@@ -50,9 +51,11 @@ class Caller:
 
 @dataclass(frozen=True)
 class _Remembered:
-    until: float
     secret_hash: str
     caller: Caller
+    expires: float
+    """When the credential itself expires (monotonic seconds): it may do so before the cache
+    would forget it."""
 
 
 def unauthorized(detail: str) -> Unauthorized:
@@ -63,7 +66,11 @@ class Authenticator:
     def __init__(self, settings: GatewaySettings, accounts: AccountRepository) -> None:
         self._settings = settings
         self._accounts = accounts
-        self._cache: dict[str, _Remembered] = {}
+        self._remembered: TTLCache[str, _Remembered] | None = (
+            TTLCache(maxsize=_CACHE_MAX, ttl=settings.auth_cache_s)
+            if settings.auth_cache_s > 0
+            else None
+        )
 
     @property
     def mode(self) -> Literal["local", "accounts"]:
@@ -74,13 +81,12 @@ class Authenticator:
             return Caller(user_id=self._settings.local_user_id, kind="local")
         header = request.headers.get("authorization")
         if header is not None:
-            scheme, _, value = header.partition(" ")
-            value = value.strip()
-            if scheme.lower() != "bearer" or not value.startswith(TOKEN_PREFIX):
+            token = bearer_token(header)
+            if token is None:
                 raise unauthorized(
                     "The Authorization header must be `Bearer sst_…` (an API token)."
                 )
-            return await self._token(value.removeprefix(TOKEN_PREFIX))
+            return await self._token(token)
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
             caller = await self._session(cookie)
@@ -96,7 +102,8 @@ class Authenticator:
 
     def forget(self, credential_id: str) -> None:
         """Stop trusting a credential this gateway may have remembered."""
-        self._cache.pop(credential_id, None)
+        if self._remembered is not None:
+            self._remembered.pop(credential_id, None)
 
     async def _session(self, cookie: str) -> Caller:
         return await self._check(
@@ -136,11 +143,10 @@ class Authenticator:
         if parts is None:
             raise unauthorized(refusal)
         credential_id, secret = parts
-        now = time.monotonic()
-        remembered = self._cache.get(credential_id)
+        remembered = self._remembered.get(credential_id) if self._remembered is not None else None
         if (
             remembered is not None
-            and remembered.until > now
+            and remembered.expires > time.monotonic()
             and hmac.compare_digest(remembered.secret_hash, hash_secret(secret))
         ):
             return remembered.caller
@@ -152,15 +158,17 @@ class Authenticator:
                 "Sign-in cannot be checked right now (the accounts database is unavailable); "
                 "try again shortly."
             ) from exc
-        expires = None if doc is None else doc.get("expires_ms")
-        if doc is None or not secret_matches(doc, secret) or (expires and expires <= now_ms()):
+        expires_ms = None if doc is None else doc.get("expires_ms")
+        if (
+            doc is None
+            or not secret_matches(str(doc.get("secret_hash", "")), secret)
+            or (expires_ms and expires_ms <= now_ms())
+        ):
             raise unauthorized(refusal)
         caller = make(doc)
-        if self._settings.auth_cache_s > 0:
-            if len(self._cache) >= _CACHE_MAX:
-                self._cache.clear()
-            until = now + self._settings.auth_cache_s
-            if expires:
-                until = min(until, now + (expires - now_ms()) / 1000)
-            self._cache[credential_id] = _Remembered(until, doc["secret_hash"], caller)
+        if self._remembered is not None:
+            expires = math.inf
+            if expires_ms:
+                expires = time.monotonic() + (expires_ms - now_ms()) / 1000
+            self._remembered[credential_id] = _Remembered(doc["secret_hash"], caller, expires)
         return caller

@@ -1,64 +1,25 @@
 """Accounts, sessions and API tokens in the gateway's own MongoDB database.
 
-Secrets are never stored: a session cookie and an API token are `{id}.{secret}` and the record
-keeps only the SHA-256 of the secret (the secret is 256 random bits, so a fast hash is enough;
-passwords, which people choose, get argon2 in `passwords.py`). A lookup is by id, then a
-constant-time comparison of the hashes. Unique e-mail addresses are kept by using the address
-as the `_id` of a small `emails` collection, which every MongoDB-wire server enforces.
+Secrets are never stored: a session or token record keeps only the hash of its secret
+(`credentials.py`). Unique e-mail addresses are kept by using the address as the `_id` of a
+small `emails` collection, which every MongoDB-wire server enforces.
 """
 
-import hashlib
-import hmac
-import secrets
-import time
-from dataclasses import dataclass
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from studio_runtime.clock import now_ms
 from studio_runtime.ids import new_id
 from studio_runtime.pagination import cursor_filter
 
 Doc = dict[str, Any]
-TOKEN_PREFIX = "sst_"
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def split_credential(value: str) -> tuple[str, str] | None:
-    """`{id}.{secret}` → (id, secret); None for anything else."""
-    credential_id, dot, secret = value.partition(".")
-    if not dot or len(credential_id) != 24 or not secret or len(secret) > 128:
-        return None
-    return credential_id, secret
-
-
-def secret_matches(doc: Doc, secret: str) -> bool:
-    return hmac.compare_digest(str(doc.get("secret_hash", "")), hash_secret(secret))
 
 
 class EmailTaken(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class IssuedSession:
-    doc: Doc
-    cookie: str
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    doc: Doc
-    token: str
 
 
 class AccountRepository:
@@ -71,8 +32,6 @@ class AccountRepository:
     async def ensure_indexes(self) -> None:
         await self._sessions.create_index([("user_id", ASCENDING)])
         await self._tokens.create_index([("user_id", ASCENDING)])
-
-    # --- users ---------------------------------------------------------------------------
 
     async def create_user(self, email: str, password_hash: str, display_name: str) -> Doc:
         user_id = new_id()
@@ -107,22 +66,28 @@ class AccountRepository:
     async def set_password_hash(self, user_id: str, password_hash: str) -> None:
         await self._users.update_one({"_id": user_id}, {"$set": {"password_hash": password_hash}})
 
-    # --- sessions ------------------------------------------------------------------------
-
-    async def create_session(self, user_id: str, *, ttl_s: float, user_agent: str) -> IssuedSession:
-        secret = secrets.token_urlsafe(32)
+    async def create_session(
+        self,
+        session_id: str,
+        user_id: str,
+        *,
+        secret_hash: str,
+        csrf_token: str,
+        ttl_s: float,
+        user_agent: str,
+    ) -> Doc:
         created = now_ms()
         doc = {
-            "_id": new_id(),
+            "_id": session_id,
             "user_id": user_id,
-            "secret_hash": hash_secret(secret),
-            "csrf_token": secrets.token_urlsafe(24),
+            "secret_hash": secret_hash,
+            "csrf_token": csrf_token,
             "created_ms": created,
             "expires_ms": created + int(ttl_s * 1000),
             "user_agent": user_agent[:200],
         }
         await self._sessions.insert_one(doc)
-        return IssuedSession(doc=doc, cookie=f"{doc['_id']}.{secret}")
+        return doc
 
     async def session(self, session_id: str) -> Doc | None:
         return await self._sessions.find_one({"_id": session_id})
@@ -138,25 +103,29 @@ class AccountRepository:
     async def delete_sessions(self, user_id: str) -> None:
         await self._sessions.delete_many({"user_id": user_id})
 
-    # --- API tokens ----------------------------------------------------------------------
-
-    async def create_token(self, user_id: str, name: str, *, ttl_s: float | None) -> IssuedToken:
-        secret = secrets.token_urlsafe(32)
-        token_id = new_id()
-        token = f"{TOKEN_PREFIX}{token_id}.{secret}"
+    async def create_token(
+        self,
+        token_id: str,
+        user_id: str,
+        name: str,
+        *,
+        prefix: str,
+        secret_hash: str,
+        ttl_s: float | None,
+    ) -> Doc:
         created = now_ms()
         doc = {
             "_id": token_id,
             "user_id": user_id,
             "name": name,
-            "prefix": token[: len(TOKEN_PREFIX) + 8],
-            "secret_hash": hash_secret(secret),
+            "prefix": prefix,
+            "secret_hash": secret_hash,
             "created_ms": created,
             "expires_ms": None if ttl_s is None else created + int(ttl_s * 1000),
             "last_used_ms": None,
         }
         await self._tokens.insert_one(doc)
-        return IssuedToken(doc=doc, token=token)
+        return doc
 
     async def token(self, token_id: str) -> Doc | None:
         return await self._tokens.find_one({"_id": token_id})

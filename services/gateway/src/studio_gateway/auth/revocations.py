@@ -9,7 +9,7 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from studio_contracts.subjects import CREDENTIAL_REVOKED, subject
 
-from studio_gateway.identity import Authenticator
+from studio_gateway.auth.identity import Authenticator
 
 log = structlog.get_logger(__name__)
 

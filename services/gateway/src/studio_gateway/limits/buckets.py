@@ -2,12 +2,15 @@
 
 A bucket holds up to `limit` units (requests, or bytes for uploads) and refills evenly over
 `window_s`. Buckets live in the gateway process, so with several gateway instances each enforces
-its own share; the limits are set per instance (docs/gateway.md). Idle buckets are dropped, so
-memory follows the number of recently active callers."""
+its own share; the limits are set per instance (docs/gateway.md). A bucket left alone for
+`window_s` is full again and holds no information, so it is dropped then (a TTL cache); when the
+table is full of active buckets, the least recently used goes first, never all of them."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from cachetools import TTLCache
 from studio_runtime.errors import PayloadTooLarge, TooManyRequests
 
 
@@ -18,30 +21,38 @@ class _Bucket:
 
 
 class RateLimiter:
-    def __init__(self, *, limit: int, window_s: float = 60.0, max_keys: int = 100_000) -> None:
+    def __init__(
+        self,
+        *,
+        limit: int,
+        window_s: float = 60.0,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         """`limit` units per `window_s` per key, in bursts of up to as many; 0 = no limit."""
         self.limit = limit
         self.window_s = window_s
         self._rate = limit / window_s
-        self._buckets: dict[str, _Bucket] = {}
-        self._max_keys = max_keys
+        self._clock = clock
+        self._buckets: TTLCache[str, _Bucket] = TTLCache(
+            maxsize=max_keys, ttl=window_s, timer=clock
+        )
 
-    def wait_s(self, key: str, cost: float = 1, *, now: float | None = None) -> float:
+    def wait_s(self, key: str, cost: float = 1) -> float:
         """Take `cost` units from `key`'s bucket: 0 if allowed (and taken), else the seconds
         until they would be (nothing taken)."""
         if self.limit <= 0:
             return 0.0
-        now = time.monotonic() if now is None else now
+        now = self._clock()
         bucket = self._buckets.get(key)
         if bucket is None:
-            if len(self._buckets) >= self._max_keys:
-                self._forget_full(now)
-            bucket = self._buckets[key] = _Bucket(tokens=float(self.limit), updated=now)
+            bucket = _Bucket(tokens=float(self.limit), updated=now)
         else:
             bucket.tokens = min(
                 float(self.limit), bucket.tokens + (now - bucket.updated) * self._rate
             )
             bucket.updated = now
+        self._buckets[key] = bucket  # (re)starts its time to live
         if bucket.tokens >= cost:
             bucket.tokens -= cost
             return 0.0
@@ -66,10 +77,3 @@ class RateLimiter:
 
     def _per(self) -> str:
         return "a minute" if self.window_s == 60 else f"per {self.window_s:g} s"
-
-    def _forget_full(self, now: float) -> None:
-        """Drop the buckets that have refilled completely: they hold no information."""
-        for key in [k for k, b in self._buckets.items() if now - b.updated >= self.window_s]:
-            del self._buckets[key]
-        if len(self._buckets) >= self._max_keys:
-            self._buckets.clear()

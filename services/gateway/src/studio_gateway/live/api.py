@@ -1,21 +1,25 @@
-"""`GET /api/v1/events`: the caller's live events as Server-Sent Events."""
+"""`GET /api/v1/events`: the caller's live events as Server-Sent Events.
 
-import asyncio
+The framing, the keep-alive comments and the end of the stream are `sse-starlette`'s: it ends
+every open stream as soon as the server starts shutting down, so a gateway with clients
+connected stops at once (they reconnect elsewhere and resume) instead of waiting out its
+shutdown grace and then cancelling them mid-write.
+"""
+
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Header, Query, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 from studio_runtime.errors import NotFound, ServiceUnavailable, TooManyRequests
 from studio_runtime.ids import ID_PATTERN
 from studio_runtime.internal_auth import Identity
 
-from studio_gateway.identity import Caller
-from studio_gateway.live import Listener
-from studio_gateway.responses import UNAUTHORIZED, problem
-from studio_gateway.services import GatewayServices, authenticated, services
+from studio_gateway.deps import CurrentCaller, Services
+from studio_gateway.live.streams import Listener, LiveEvent
+from studio_gateway.openapi.responses import UNAUTHORIZED, problem
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 RETRY_MS = 3000
@@ -23,11 +27,12 @@ BUSY_RETRY_S = 10
 """`Retry-After` when a user has as many streams open as allowed."""
 
 _DESCRIPTION = """Server-Sent Events: the caller's generation status changes (with progress),
-new and deleted assets, and project changes, as they happen.
+new and deleted assets, project changes and template changes, as they happen.
 
 Each message has `event:` (`generation.started`, `generation.progress`, `generation.completed`,
 `generation.failed`, `generation.cancelled`, `generation.requested`, `asset.created`,
-`asset.deleted`, `project.created`, `project.deleted`), `data:` (the event as JSON) and `id:`.
+`asset.deleted`, `project.created`, `project.deleted`, `template.created`, `template.updated`,
+`template.deleted`), `data:` (the event as JSON) and `id:`.
 The first message is `ready` (or `reset`, see below). A comment line is sent every
 `STUDIO_SSE_HEARTBEAT_S` seconds while nothing happens.
 
@@ -38,7 +43,7 @@ behind (or with an id this server never gave) gets `reset` instead: reload what 
 
 @router.get(
     "/events",
-    response_class=StreamingResponse,
+    response_class=EventSourceResponse,
     description=_DESCRIPTION,
     responses={
         200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
@@ -53,18 +58,17 @@ behind (or with an id this server never gave) gets `reset` instead: reload what 
 )
 async def events(
     request: Request,
-    caller: Annotated[Caller, Depends(authenticated)],
-    gw: Annotated[GatewayServices, Depends(services)],
+    caller: CurrentCaller,
+    gw: Services,
     project_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
-) -> StreamingResponse:
+) -> EventSourceResponse:
     identity = Identity(user_id=caller.user_id, request_id=request.state.request_id)
     if project_id is not None:
-        url = f"{gw.settings.upstreams()['projects']}/api/v1/projects/{project_id}"
-        status = await gw.proxy.status_of(url, identity)
-        if status == 404:
+        checked = await gw.proxy.get("projects", f"/api/v1/projects/{project_id}", identity)
+        if checked.status_code == 404:
             raise NotFound("No such project.")
-        if status != 200:
+        if checked.status_code != 200:
             raise ServiceUnavailable("The projects service could not check the project.")
     most = gw.settings.sse_connections_per_user
     if not gw.live.reserve(caller.user_id, most):
@@ -73,22 +77,22 @@ async def events(
             "browser tab keeps one), or try again later.",
             retry_after_s=BUSY_RETRY_S,
         )
-    return _CountedStream(
-        _stream(
-            gw.live.listen(caller.user_id, project_id, last_event_id),
-            heartbeat_s=gw.settings.sse_heartbeat_s,
-        ),
+    return _CountedEventStream(
+        _stream(gw.live.listen(caller.user_id, project_id, last_event_id)),
         release=lambda: gw.live.release(caller.user_id),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        ping=gw.settings.sse_heartbeat_s,
+        ping_message_factory=lambda: ServerSentEvent(comment="ping"),
+        headers={"Cache-Control": "no-cache"},
     )
 
 
-class _CountedStream(StreamingResponse):
+class _CountedEventStream(EventSourceResponse):
     """Gives its connection slot back however the response ends: finished, client gone before
-    the first byte (the stream itself then never starts), or failed."""
+    the first byte (the stream itself then never starts), server shutting down, or failed."""
 
-    def __init__(self, content: AsyncIterator[str], *, release: Callable[[], None], **kw: Any):
+    def __init__(
+        self, content: AsyncIterator[ServerSentEvent], *, release: Callable[[], None], **kw: Any
+    ) -> None:
         super().__init__(content, **kw)
         self._release = release
 
@@ -100,33 +104,29 @@ class _CountedStream(StreamingResponse):
 
 
 async def _stream(
-    subscription: AbstractAsyncContextManager[Listener], *, heartbeat_s: float
-) -> AsyncIterator[str]:
+    subscription: AbstractAsyncContextManager[Listener],
+) -> AsyncIterator[ServerSentEvent]:
     # The listener is registered here, inside the response's own iteration, so a client gone
     # before the first byte leaves nothing registered behind.
     async with subscription as listener:
         # The reconnection delay rides on the first event: a block with no data is dropped by
         # some clients and shown as an empty message by others.
         if listener.reset:
-            first = _frame("reset", listener.last_event_id, '{"reason":"resume point unknown"}')
+            name, data = "reset", '{"reason":"resume point unknown"}'
         else:
-            first = _frame("ready", listener.last_event_id, "{}")
-        yield f"retry: {RETRY_MS}\n{first}"
+            name, data = "ready", "{}"
+        yield ServerSentEvent(data, event=name, id=listener.last_event_id, retry=RETRY_MS)
         for event in listener.backlog:
             if listener.advance(event):
-                yield _frame(event.name, listener.last_event_id, event.data)
+                yield _message(event, listener)
         listener.finish_replay()
         while not listener.overflowed:
-            try:
-                event = await asyncio.wait_for(listener.queue.get(), heartbeat_s)
-            except TimeoutError:
-                yield ": ping\n\n"
-                continue
+            event = await listener.queue.get()
             if listener.overflowed:
                 break  # events were dropped behind this one: the client resumes and replays
             if listener.advance(event):
-                yield _frame(event.name, listener.last_event_id, event.data)
+                yield _message(event, listener)
 
 
-def _frame(name: str, event_id: str, data: str) -> str:
-    return f"id: {event_id}\nevent: {name}\ndata: {data}\n\n"
+def _message(event: LiveEvent, listener: Listener) -> ServerSentEvent:
+    return ServerSentEvent(event.data, event=event.name, id=listener.last_event_id)

@@ -20,9 +20,9 @@ import nats.errors
 import structlog
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
 from prometheus_client import Gauge
 from studio_contracts.subjects import ASSETS_STREAM, GENERATIONS_STREAM, PROJECTS_STREAM
+from studio_runtime.retrying import until_it_works
 
 log = structlog.get_logger(__name__)
 
@@ -96,8 +96,6 @@ class LiveEvents:
         self._following = [False, False, False]
         self._connections: dict[str, int] = {}
 
-    # --- connections per user ------------------------------------------------------------
-
     def reserve(self, user_id: str, most: int) -> bool:
         """Count one more open stream for `user_id`, unless `most` are open (0 = no limit).
         Counted when the request is accepted, not when its stream starts, so a burst of
@@ -114,8 +112,6 @@ class LiveEvents:
             self._connections[user_id] = left
         else:
             self._connections.pop(user_id, None)
-
-    # --- following the streams ---------------------------------------------------------
 
     def start(self) -> None:
         for index in range(len(self._streams)):
@@ -136,26 +132,23 @@ class LiveEvents:
             raise RuntimeError("not yet following every event stream")
 
     async def _follow(self, index: int) -> None:
-        """Subscribe from the stream's end; wait for the stream if its owner has not made it."""
+        """Subscribe from the stream's end, retrying until it works: services start together,
+        so the stream's owner may not have declared it yet, or NATS may be reconnecting."""
         spec = self._streams[index]
-        delay = 0.05  # services start together: the stream usually appears within moments
-        while True:
-            try:
-                info = await self._js.stream_info(spec.name)
-                self.positions[index] = info.state.last_seq
-                subscription = await self._subscribe(index, info.state.last_seq + 1, live=True)
-            except NotFoundError:
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 1.0)
-                continue
-            except Exception as exc:  # NATS is reconnecting: keep trying
-                log.warning("live.follow_failed", stream=spec.name, error=str(exc))
-                await asyncio.sleep(1)
-                continue
-            self._subscriptions.append(subscription)
-            self._following[index] = True
-            log.info("live.following", stream=spec.name, from_seq=info.state.last_seq + 1)
-            return
+
+        async def subscribe_from_end() -> tuple[int, Any]:
+            info = await self._js.stream_info(spec.name)
+            last_seq = info.state.last_seq
+            return last_seq, await self._subscribe(index, last_seq + 1, live=True)
+
+        last_seq, subscription = await until_it_works(
+            subscribe_from_end, what="live.follow", wait_initial_s=0.05, wait_max_s=1.0
+        )
+        # Live events may have arrived already; the position never goes back.
+        self.positions[index] = max(self.positions[index], last_seq)
+        self._subscriptions.append(subscription)
+        self._following[index] = True
+        log.info("live.following", stream=spec.name, from_seq=last_seq + 1)
 
     async def _subscribe(self, index: int, start: int, *, live: bool) -> Any:
         spec = self._streams[index]
@@ -163,13 +156,17 @@ class LiveEvents:
         async def on_message(message: Any) -> None:
             self._dispatch(self._event(index, message))
 
+        # Every subject of the stream (PROJECTS holds `project.>` and `template.>`), not only
+        # the first: `filter_subjects` takes the place of the subject argument's filter.
         return await self._js.subscribe(
             spec.subjects[0],
             stream=spec.name,
             ordered_consumer=True,
             idle_heartbeat=5.0,
             config=ConsumerConfig(
-                deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=max(start, 1)
+                deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                opt_start_seq=max(start, 1),
+                filter_subjects=list(spec.subjects),
             ),
             cb=on_message if live else None,
         )
@@ -202,8 +199,6 @@ class LiveEvents:
                 listener.queue.put_nowait(event)
             except asyncio.QueueFull:
                 listener.overflowed = True
-
-    # --- one client ----------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def listen(

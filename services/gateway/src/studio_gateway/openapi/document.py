@@ -24,10 +24,7 @@ from starlette.routing import compile_path
 from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.internal_auth import Identity
 
-from studio_gateway.api import ProxyRoute
-from studio_gateway.headers import docs_policy
-from studio_gateway.proxy import UpstreamProxy
-from studio_gateway.responses import (
+from studio_gateway.openapi.responses import (
     LIMITED,
     PROBLEM_DEFS,
     PROBLEM_SCHEMA,
@@ -35,6 +32,9 @@ from studio_gateway.responses import (
     Responses,
     problem,
 )
+from studio_gateway.proxy.routes import ProxyRoute
+from studio_gateway.proxy.upstream import UpstreamProxy
+from studio_gateway.security.headers import docs_policy
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 DOCS_PATH = "/docs"
@@ -69,20 +69,21 @@ class PublicOpenApi:
         self,
         app: FastAPI,
         proxy: UpstreamProxy,
-        upstreams: dict[str, str],
+        services: list[str],
         routes: tuple[ProxyRoute, ...],
     ) -> None:
         self._app = app
         self._proxy = proxy
-        self._upstreams = upstreams
+        self._service_names = services
         self._routes = routes
         self._document: dict[str, Any] | None = None
         self._lock = asyncio.Lock()
 
-    async def document(self) -> dict[str, Any]:
+    async def document(self, request_id: str | None = None) -> dict[str, Any]:
         async with self._lock:
             if self._document is None:
-                self._document = merge(self._own(), await self._services(), self._routes)
+                services = await self._services(request_id)
+                self._document = merge(self._own(), services, self._routes)
             return self._document
 
     def _own(self) -> dict[str, Any]:
@@ -95,12 +96,14 @@ class PublicOpenApi:
             routes=self._app.routes,
         )
 
-    async def _services(self) -> dict[str, dict[str, Any]]:
-        identity = Identity(user_id="gateway-openapi")
+    async def _services(self, request_id: str | None) -> dict[str, dict[str, Any]]:
+        identity = Identity(user_id="gateway-openapi", request_id=request_id)
         documents: dict[str, dict[str, Any]] = {}
-        for name, url in self._upstreams.items():
+        for name in self._service_names:
             try:
-                documents[name] = await self._proxy.get_json(url + "/openapi.json", identity)
+                response = await self._proxy.get(name, "/openapi.json", identity)
+                response.raise_for_status()
+                documents[name] = response.json()
             except Exception as exc:
                 log.warning("openapi.service_unavailable", service=name, error=str(exc))
                 raise ServiceUnavailable(
@@ -112,6 +115,11 @@ class PublicOpenApi:
 def merge(
     own: dict[str, Any], services: dict[str, dict[str, Any]], routes: tuple[ProxyRoute, ...]
 ) -> dict[str, Any]:
+    """The public document: `own` with the operations of `services` behind `routes`.
+
+    Nothing of the arguments or of this module's shared answers (`LIMITED`, `UNAUTHORIZED`, ...)
+    is put in by reference: the document's answers are then edited in place, and one edit must
+    not reach every operation sharing the object, nor the next document built."""
     document = copy.deepcopy(own)
     paths: dict[str, Any] = document.setdefault("paths", {})
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
@@ -132,7 +140,7 @@ def merge(
                 continue
             if schema_name in schemas and schemas[schema_name] != schema:
                 raise ValueError(f"two services define the schema {schema_name} differently")
-            schemas[schema_name] = schema
+            schemas[schema_name] = copy.deepcopy(schema)
     for schema_name in _FASTAPI_VALIDATION:
         schemas.pop(schema_name, None)
     schemas.update(copy.deepcopy(PROBLEM_DEFS))
@@ -140,11 +148,11 @@ def merge(
     for operations in paths.values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            responses.setdefault("429", LIMITED[429])
+            responses.setdefault("429", copy.deepcopy(LIMITED[429]))
             if operation.get("security") != []:
-                responses.setdefault("401", UNAUTHORIZED[401])
+                responses.setdefault("401", copy.deepcopy(UNAUTHORIZED[401]))
             _problems_for_errors(operation)
-    document["components"]["securitySchemes"] = _SECURITY_SCHEMES
+    document["components"]["securitySchemes"] = copy.deepcopy(_SECURITY_SCHEMES)
     document["security"] = [{"apiToken": []}, {"session": []}]
     return document
 
@@ -153,7 +161,7 @@ def _public(operation: dict[str, Any]) -> dict[str, Any]:
     operation = copy.deepcopy(operation)
     responses = operation.setdefault("responses", {})
     for status, answer in _GATEWAY_ERRORS.items():
-        responses.setdefault(str(status), answer)
+        responses.setdefault(str(status), copy.deepcopy(answer))
     return operation
 
 
@@ -183,7 +191,7 @@ def install_docs(app: FastAPI) -> str:
     @app.get(OPENAPI_PATH, include_in_schema=False)
     async def openapi_document(request: Request) -> JSONResponse:
         public: PublicOpenApi = request.app.state.openapi
-        return JSONResponse(await public.document())
+        return JSONResponse(await public.document(request.state.request_id))
 
     @app.get(DOCS_PATH, include_in_schema=False)
     async def docs_page() -> HTMLResponse:

@@ -5,16 +5,13 @@ forwards the request with the caller's signed identity.
 """
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from studio_runtime.errors import DomainError
 from studio_runtime.internal_auth import Identity
 
-from studio_gateway.identity import Caller
-from studio_gateway.services import GatewayServices, authenticated, services
-from studio_gateway.settings import GatewaySettings
-from studio_gateway.uploads import UploadTooLarge, request_max_bytes
+from studio_gateway.deps import CurrentCaller, GatewayServices, Services
+from studio_gateway.limits.uploads import UploadTooLarge, request_max_bytes
 
 
 class LengthRequired(DomainError):
@@ -47,32 +44,25 @@ ROUTES: tuple[ProxyRoute, ...] = (
 )
 
 
-def build_router(settings: GatewaySettings) -> APIRouter:
+def build_router() -> APIRouter:
     router = APIRouter()
-    upstreams = settings.upstreams()
     for path, methods, service in ROUTES:
         router.add_api_route(
             path,
-            _forwarder(service, upstreams[service]),
+            _forwarder(service),
             methods=methods,
             tags=[service],
-            include_in_schema=False,  # described by the service's own document (openapi.py)
+            include_in_schema=False,  # the service's own document describes it (openapi/)
         )
     return router
 
 
-def _forwarder(service: str, base_url: str) -> Callable[..., Awaitable[Response]]:
-    async def forward(
-        request: Request,
-        caller: Annotated[Caller, Depends(authenticated)],
-        gw: Annotated[GatewayServices, Depends(services)],
-    ) -> Response:
+def _forwarder(service: str) -> Callable[..., Awaitable[Response]]:
+    async def forward(request: Request, caller: CurrentCaller, gw: Services) -> Response:
         if request.method == "POST" and service == "assets":
             _count_upload(request, gw, caller.user_id)
         identity = Identity(user_id=caller.user_id, request_id=request.state.request_id)
-        return await gw.proxy.forward(
-            request, service=service, base_url=base_url, identity=identity
-        )
+        return await gw.proxy.forward(request, service=service, identity=identity)
 
     forward.__name__ = f"forward_to_{service}"
     return forward
@@ -86,7 +76,7 @@ def _count_upload(request: Request, gw: GatewayServices, user_id: str) -> None:
     if not length.isdigit():
         if gw.upload_limit.limit > 0:
             raise LengthRequired("Uploads need a Content-Length header on this server.")
-        return  # counted as it arrives (uploads.py)
+        return  # counted as it arrives (limits/uploads.py)
     size = int(length)
     if size > request_max_bytes(gw.settings.upload_max_bytes):
         raise UploadTooLarge(gw.settings.upload_max_bytes)

@@ -1,11 +1,19 @@
-"""Forwarding a public request to the service that owns it.
+"""Calling the services: forwarding a public request to the one that owns it, and the gateway's
+own questions to them (does this project exist for this user, your OpenAPI document).
 
-The gateway adds the caller's signed identity and the request id, forwards only the headers a
-service needs, and passes the service's answer (problem bodies included) back unchanged. Small
-bodies are read whole; large ones (downloads) stream through without being held in memory.
+Every call, forwarded or the gateway's own, streamed or read whole, goes out the same way: the
+caller's identity signed with the runtime's `sign_identity`, the request id, and one mapping of
+a service that cannot be reached (502) or does not answer in time (504) to a problem body. The
+runtime's `InternalService` is not used here: a forward must send the path exactly as the client
+did (it encodes it), stream the body both ways, and spread calls over the pool's clients.
+
+A forwarded request carries only the headers a service needs, and the service's answer (problem
+bodies included) comes back unchanged. Small bodies are read whole; large ones (downloads)
+stream through without being held in memory.
 """
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import structlog
@@ -13,7 +21,7 @@ from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
 from studio_runtime.client_pool import ClientPool
-from studio_runtime.errors import NotFound, ServiceUnavailable, problem_response
+from studio_runtime.errors import DomainError, NotFound
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.middleware import REQUEST_ID_HEADER
 
@@ -50,6 +58,16 @@ become a different path there than the one the gateway matched."""
 log = structlog.get_logger(__name__)
 
 
+class UpstreamUnavailable(DomainError):
+    status = 502
+    code = "upstream-unavailable"
+
+
+class UpstreamTimeout(DomainError):
+    status = 504
+    code = "upstream-timeout"
+
+
 def forwardable_path(raw_path: str) -> str:
     """The path to forward, exactly as the client sent it, if it stays inside the public route
     it matched; NotFound otherwise.
@@ -71,39 +89,34 @@ def forwardable_path(raw_path: str) -> str:
 
 
 class UpstreamProxy:
-    def __init__(self, clients: ClientPool, *, secret: str, token_ttl_s: float) -> None:
+    def __init__(
+        self,
+        clients: ClientPool,
+        upstreams: dict[str, str],
+        *,
+        secret: str,
+        token_ttl_s: float,
+    ) -> None:
         self._clients = clients
+        self._upstreams = upstreams
         self._secret = secret
         self._token_ttl_s = token_ttl_s
 
-    async def status_of(self, url: str, identity: Identity) -> int:
-        """The status a service answers a GET with, as `identity` (e.g. 404: not theirs)."""
-        try:
-            response = await self._clients.pick().get(url, headers=self._identity_headers(identity))
-        except httpx.HTTPError as exc:
-            raise ServiceUnavailable("A service needed for this answer is unavailable.") from exc
-        return response.status_code
+    async def get(self, service: str, path: str, identity: Identity) -> httpx.Response:
+        """`service`'s answer to a GET of `path` as `identity`, read whole, whatever its status
+        (e.g. 404: not theirs)."""
+        with _mapped_errors(service):
+            return await self._clients.pick().get(
+                self._upstreams[service] + path, headers=self._signed(identity)
+            )
 
-    async def get_json(self, url: str, identity: Identity) -> Any:
-        response = await self._clients.pick().get(url, headers=self._identity_headers(identity))
-        response.raise_for_status()
-        return response.json()
-
-    def _identity_headers(self, identity: Identity) -> dict[str, str]:
-        headers = {IDENTITY_HEADER: sign_identity(identity, self._secret, ttl_s=self._token_ttl_s)}
-        if identity.request_id:
-            headers[REQUEST_ID_HEADER] = identity.request_id
-        return headers
-
-    async def forward(
-        self, request: Request, *, service: str, base_url: str, identity: Identity
-    ) -> Response:
+    async def forward(self, request: Request, *, service: str, identity: Identity) -> Response:
         headers = {
             name: request.headers[name]
             for name in FORWARDED_REQUEST_HEADERS
             if name in request.headers
         }
-        headers.update(self._identity_headers(identity))
+        headers.update(self._signed(identity))
         has_body = request.method in ("POST", "PUT", "PATCH")
         if has_body and "content-length" in request.headers:
             # Lets the service refuse an oversize upload before reading it.
@@ -115,7 +128,7 @@ class UpstreamProxy:
         client = self._clients.pick()
         upstream_request = client.build_request(
             request.method,
-            base_url + path,
+            self._upstreams[service] + path,
             params=request.url.query,
             headers=headers,
             content=request.stream() if has_body else None,
@@ -123,25 +136,16 @@ class UpstreamProxy:
         if not upstream_request.url.raw_path.decode("latin-1").startswith(path):
             # httpx rewrote the path (normalisation): never send what the router did not match.
             raise NotFound(f"no route {path!r}")
-        try:
+        with _mapped_errors(service):
             upstream = await client.send(upstream_request, stream=True)
-        except httpx.TimeoutException:
-            log.warning("upstream.timed_out", service=service)
-            return problem_response(
-                504, f"the {service} service did not answer in time", code="upstream-timeout"
-            )
-        except httpx.TransportError as exc:
-            log.warning("upstream.unreachable", service=service, error=str(exc))
-            return problem_response(
-                502, f"the {service} service is unavailable", code="upstream-unavailable"
-            )
         response_headers = {
             k: v for k, v in upstream.headers.items() if k in RETURNED_RESPONSE_HEADERS
         }
         length = upstream.headers.get("content-length")
         if length is not None and int(length) <= _BUFFER_LIMIT:
             try:
-                body = await upstream.aread()
+                with _mapped_errors(service):
+                    body = await upstream.aread()
             finally:
                 await upstream.aclose()
             return Response(body, status_code=upstream.status_code, headers=response_headers)
@@ -151,3 +155,24 @@ class UpstreamProxy:
             headers=response_headers,
             background=BackgroundTask(upstream.aclose),
         )
+
+    def _signed(self, identity: Identity) -> dict[str, str]:
+        """The caller's signed identity and the request id, for every call to a service."""
+        headers = {IDENTITY_HEADER: sign_identity(identity, self._secret, ttl_s=self._token_ttl_s)}
+        if identity.request_id:
+            headers[REQUEST_ID_HEADER] = identity.request_id
+        return headers
+
+
+@contextmanager
+def _mapped_errors(service: str) -> Iterator[None]:
+    """A service that cannot be reached, or does not answer in time, as the problem the client
+    gets (the same for a forward and for the gateway's own calls)."""
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        log.warning("upstream.timed_out", service=service)
+        raise UpstreamTimeout(f"the {service} service did not answer in time") from exc
+    except httpx.TransportError as exc:
+        log.warning("upstream.unreachable", service=service, error=str(exc))
+        raise UpstreamUnavailable(f"the {service} service is unavailable") from exc

@@ -1,0 +1,1 @@
+"""Live events: the NATS streams followed per user, served as Server-Sent Events."""

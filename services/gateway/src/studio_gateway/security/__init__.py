@@ -1,0 +1,1 @@
+"""What every answer of the public entry point carries, and who may read `/metrics`."""
