@@ -122,9 +122,9 @@ async def test_an_asset_stored_with_a_date_by_an_earlier_version_reads_as_before
     project = await stack.new_project()
     asset_id = new_id()
     created_at = datetime(2026, 11, 30, 12, 34, 56, 789000, tzinfo=UTC)
-    client = AsyncMongoClient[dict[str, Any]](mongo_url)
+    mongo = AsyncMongoClient[dict[str, Any]](mongo_url)
     try:
-        await client[stack.settings.mongo_db]["assets"].insert_one(
+        await mongo[stack.settings.mongo_db]["assets"].insert_one(
             {
                 "_id": asset_id,
                 "owner": "user-1",
@@ -143,7 +143,7 @@ async def test_an_asset_stored_with_a_date_by_an_earlier_version_reads_as_before
             }
         )
     finally:
-        await client.close()
+        await mongo.close()
     async with stack.client() as client:
         asset = (await client.get(f"/api/v1/assets/{asset_id}")).json()
         assert datetime.fromisoformat(asset["created_at"]) == created_at
