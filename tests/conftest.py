@@ -3,17 +3,24 @@ per-test isolation (a fresh database name, bucket, subject prefix, directory).
 
 Which server backs each fixture is decided in :mod:`tests.support.servers`; see
 docs/testing.md for the order of preference and the environment variables.
+
+Errors of background tasks (a consumer still binding when its connection closes, say) are
+caught by :mod:`tests.support.task_errors`: recorded against the test that was running, logged,
+and listed at the end of the run, instead of travelling through the event loop every test
+shares.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.full_stack import Servers
+from tests.support import task_errors
 from tests.support.servers import (
     Backends,
     S3Server,
@@ -21,6 +28,9 @@ from tests.support.servers import (
     remove_bucket,
     remove_nats_streams,
 )
+
+if TYPE_CHECKING:
+    from tests.support.full_stack import Servers
 
 _SUMMARY = pytest.StashKey[list[str]]()
 
@@ -114,19 +124,76 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+# --- background task errors --------------------------------------------------------------
+
+
+class _TaskErrorWatch:
+    """Registered as a plugin (not conftest hooks, which pytest scopes to the tests under this
+    directory): the session-scoped event loop is set up by the session node."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(
+        self, fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+    ) -> Generator[None, object, object]:
+        """Give every event loop pytest-asyncio creates our exception handler."""
+        value = yield
+        if isinstance(value, asyncio.Runner):
+            task_errors.watch(value.get_loop())
+        return value
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        task_errors.now_running(item.nodeid, "setup")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        task_errors.now_running(item.nodeid, "call")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        task_errors.now_running(item.nodeid, "teardown")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """With ``STUDIO_TEST_TASK_ERRORS=fail``, a test whose background tasks failed fails."""
+        report = yield
+        if call.when == "teardown":
+            task_errors.now_running("", "between tests")
+            failure = task_errors.failure_for(item.nodeid)
+            if failure and report.passed:
+                report.outcome = "failed"
+                report.longrepr = failure
+        return report
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_TaskErrorWatch(), "studio-task-error-watch")
+
+
 # --- reporting -----------------------------------------------------------------------
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say which servers ran, how long they took, and where logs are kept after failures."""
+    """Say which servers ran, how long they took, and where logs are kept after failures;
+    list the errors background tasks raised."""
     lines = terminalreporter.config.stash.get(_SUMMARY, [])
     if lines:
         terminalreporter.section("test servers")
         for line in lines:
+            terminalreporter.write_line(line)
+    errors = task_errors.summary()
+    if errors:
+        terminalreporter.section("errors in background tasks (logged; not test failures)")
+        for line in errors:
             terminalreporter.write_line(line)
 
 
 @pytest.fixture
 def servers(mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str) -> Servers:
     """The real servers and this test's isolation names, as `full_stack` takes them."""
+    # Imported here: it imports every service, which the fast tier (tests/unit) needs not.
+    from tests.support.full_stack import Servers
+
     return Servers(mongo_url, mongo_db_name, nats_url, nats_prefix)

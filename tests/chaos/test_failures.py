@@ -12,14 +12,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+from studio_devtools.parent_death import terminate_with_parent
 from studio_devtools.servers import ServerProcess, free_port, start_nats
 
 from tests.support.apps import INTERNAL_SECRET
+from tests.support.consumers import consumers_idle
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.sse import listening, payload
 from tests.support.waiting import eventually
 
 FAST_TAKEOVER = {"lease_s": 2, "heartbeat_s": 0.5, "ack_wait_s": 2}
+JOB_SECONDS = 4
+"""How long each job of the kill test takes: long enough that jobs are still in flight when
+the victim dies, however slowly a busy machine accepts the 200 submissions."""
+IN_FLIGHT_BEFORE_KILL = 20
 
 
 @pytest.fixture
@@ -93,13 +99,22 @@ def _worker_process(
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
-    settings = {**stack.worker_settings, **FAST_TAKEOVER, "local_latency_s": 1.5, "port": port}
+    settings = {
+        **stack.worker_settings,
+        **FAST_TAKEOVER,
+        "local_latency_s": JOB_SECONDS,
+        "port": port,
+    }
     env.update({f"STUDIO_{k.upper()}": str(v) for k, v in settings.items()})
     env["STUDIO_INTERNAL_SECRET"] = INTERNAL_SECRET
     env["STUDIO_LOG_JSON"] = "1"
     log = (tmp_path / f"worker-{index}.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "studio_generation", "worker"], env=env, stdout=log, stderr=log
+        [sys.executable, "-m", "studio_generation", "worker"],
+        env=env,
+        stdout=log,
+        stderr=log,
+        preexec_fn=terminate_with_parent(),  # no orphaned worker if the session is killed
     )
     return process, f"http://127.0.0.1:{port}"
 
@@ -117,6 +132,7 @@ async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing
         stack.client() as client,
     ):
         workers = [_worker_process(stack, tmp_path, i) for i in range(3)]
+        submissions: asyncio.Future[list[None]] | None = None
         try:
             for _, url in workers:
 
@@ -128,18 +144,26 @@ async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing
 
                 await eventually(ready, within=30)
             project = await _project(client)
-            ids = []
-            for _ in range(jobs):
-                response = await client.post(
-                    f"/api/v1/projects/{project}/generations",
-                    json={
-                        "type": "text-to-image",
-                        "model_id": "local/image",
-                        "prompt": "crowd",
-                        "params": {"image_size": "square"},
-                    },
-                )
+            ids: list[str] = []
+            # A few submissions at a time: on a busy machine, one by one is slow enough that
+            # the workers finish jobs about as fast as they arrive and few are ever in flight.
+            submitting = asyncio.Semaphore(8)
+
+            async def submit() -> None:
+                async with submitting:
+                    response = await client.post(
+                        f"/api/v1/projects/{project}/generations",
+                        json={
+                            "type": "text-to-image",
+                            "model_id": "local/image",
+                            "prompt": "crowd",
+                            "params": {"image_size": "square"},
+                        },
+                    )
+                assert response.status_code == 202, response.text
                 ids.append(response.json()["id"])
+
+            submissions = asyncio.gather(*(submit() for _ in range(jobs)))
 
             async def some_processing() -> bool:
                 page = (
@@ -147,12 +171,19 @@ async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing
                         "/api/v1/generations", params={"status": "processing", "limit": 100}
                     )
                 ).json()
-                return len(page["items"]) >= 20
+                return len(page["items"]) >= IN_FLIGHT_BEFORE_KILL
 
-            await eventually(some_processing, within=30)
+            # The precondition of the test, waited for on positive evidence: jobs in flight.
+            await eventually(
+                some_processing,
+                within=120,
+                what=f"{IN_FLIGHT_BEFORE_KILL} generations processing at once",
+            )
             victim, _ = workers[0]
             victim.send_signal(signal.SIGKILL)
             victim.wait(10)
+            await submissions
+            assert len(ids) == jobs
 
             async def all_completed() -> bool:
                 statuses = [await _status(client, generation_id) for generation_id in ids]
@@ -165,6 +196,9 @@ async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing
                 stuck = [(d["status"], d["attempts"]) for d in docs if d["status"] != "completed"]
                 pytest.fail(f"not all completed: {len(stuck)} stuck, e.g. {stuck[:10]}")
         finally:
+            if submissions is not None and not submissions.done():
+                submissions.cancel()
+                await asyncio.gather(submissions, return_exceptions=True)
             for process, _ in workers:
                 if process.poll() is None:
                     process.terminate()
@@ -193,7 +227,12 @@ async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing
             return len(assets) >= jobs
 
         await eventually(all_registered, within=60)
-        await asyncio.sleep(2)  # give any duplicate a chance to appear before counting
+        # A duplicate would come from an event handled twice: once every consumer has been
+        # handed all its events and acked them, none is on its way.
+        await eventually(
+            lambda: consumers_idle(servers.nats_url, servers.nats_prefix),
+            what="every consumer idle",
+        )
         assets[:] = await output_assets()
         assert len(assets) == jobs, "exactly one output asset per generation"
         assert sorted(str(a["generation_id"]) for a in assets) == sorted(ids)

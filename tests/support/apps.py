@@ -2,8 +2,9 @@
 settings against the session's real servers."""
 
 import asyncio
+import contextlib
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -29,6 +30,28 @@ def identity_headers(user_id: str = "user-1", secret: str = INTERNAL_SECRET) -> 
     return {IDENTITY_HEADER: sign_identity(Identity(user_id), secret)}
 
 
+class _TestServer(uvicorn.Server):
+    """uvicorn as the tests run it: many at once, inside pytest's own process."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # uvicorn takes SIGINT and SIGTERM over while it serves and restores the previous
+        # handler when it stops. With servers starting and stopping in any order, a stopped
+        # server's handler stays installed, and Ctrl-C or SIGTERM then only asks that dead
+        # server to exit: the session would go on running. The signals stay pytest's.
+        yield
+
+
+async def _serve(server: uvicorn.Server, name: str) -> None:
+    try:
+        await server.serve()
+    except SystemExit as exc:
+        # uvicorn calls sys.exit() when the app's start-up fails or its port is taken. Raised
+        # in a task, a SystemExit goes through the event loop that every test shares and can
+        # end the whole session; as an ordinary error it fails only the test that started it.
+        raise RuntimeError(f"{name} did not start (uvicorn exit code {exc.code})") from exc
+
+
 @asynccontextmanager
 async def running(
     app: FastAPI, port: int | None = None, *, trusted_proxies: str = ""
@@ -48,8 +71,8 @@ async def running(
         timeout_keep_alive=KEEP_ALIVE_S,
         **proxy_options(trusted_proxies),
     )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    server = _TestServer(config)
+    task = asyncio.create_task(_serve(server, app.title), name=f"uvicorn {app.title}:{port}")
     try:
         async with asyncio.timeout(20):
             while not server.started:

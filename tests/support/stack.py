@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from studio_devtools import pidfile
+from studio_devtools.parent_death import terminate_with_parent
 from studio_devtools.servers import free_ports
 
 READY_LINE = "AI Studio is ready"
@@ -63,12 +64,16 @@ def stack_env(data_dir: Path) -> dict[str, str]:
 
 
 def launch(env: dict[str, str]) -> Launch:
+    """Start the launcher. It gets SIGTERM (and so stops its servers and services) when the
+    test session dies, even by SIGKILL: an interrupted run must leave no stack behind."""
     process = subprocess.Popen(
         [sys.executable, "-m", "studio_devtools"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # Tests spawn from pytest's main thread, which lives as long as the session.
+        preexec_fn=terminate_with_parent(),
     )
     started = Launch(process)
 
