@@ -516,14 +516,14 @@ async def test_the_stores_behave_the_same_on_every_backend(any_db: AsyncDatabase
     second = await projects.insert(ALICE, "Winter", "a FOX (draft)")
     await projects.insert(BOB, "fox of bob", "")
 
-    page = await projects.list_page(ALICE, scope={}, search=None, limit=10)
-    assert [p.id for p in page] == [second.id, first.id]
-    after = await projects.list_page(
-        ALICE, scope={"_id": {"$lt": second.id}}, search=None, limit=10
-    )
-    assert [p.id for p in after] == [first.id]
-    assert len(await projects.list_page(ALICE, scope={}, search="fox", limit=10)) == 2
-    assert len(await projects.list_page(ALICE, scope={}, search="(DRAFT)", limit=10)) == 1
+    page = await projects.list_page(ALICE, search=None, cursor=None, limit=1)
+    assert ([p.id for p in page.items], page.next_cursor) == ([second.id], second.id)
+    after = await projects.list_page(ALICE, search=None, cursor=page.next_cursor, limit=1)
+    assert ([p.id for p in after.items], after.next_cursor) == ([first.id], None)
+    foxes = await projects.list_page(ALICE, search="fox", cursor=None, limit=10)
+    assert len(foxes.items) == 2
+    drafts = await projects.list_page(ALICE, search="(DRAFT)", cursor=None, limit=10)
+    assert len(drafts.items) == 1
 
     updated = await projects.update(ALICE, first.id, {"name": "Renamed"})
     assert updated is not None

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from studio_contracts.dtos import CursorPage
 from studio_contracts.projects import Project, ProjectCreate, ProjectUpdate
 from studio_runtime.deps import CurrentIdentity
-from studio_runtime.internal_auth import Identity
 
+from studio_projects.deps import RequestId
 from studio_projects.service import DeletionOutcome, ProjectService
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
@@ -25,21 +25,15 @@ def _service(request: Request) -> ProjectService:
 Projects = Annotated[ProjectService, Depends(_service)]
 
 
-def _request_id(request: Request, identity: Identity) -> str | None:
-    return identity.request_id or getattr(request.state, "request_id", None)
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Project)
 async def create_project(
     body: ProjectCreate,
     identity: CurrentIdentity,
+    request_id: RequestId,
     projects: Projects,
-    request: Request,
     response: Response,
 ) -> Project:
-    project = await projects.create(
-        identity.user_id, body, request_id=_request_id(request, identity)
-    )
+    project = await projects.create(identity.user_id, body, request_id=request_id)
     response.headers["Location"] = f"{router.prefix}/{project.id}"
     return project
 
@@ -77,11 +71,9 @@ async def update_project(
     },
 )
 async def delete_project(
-    project_id: str, identity: CurrentIdentity, projects: Projects, request: Request
+    project_id: str, identity: CurrentIdentity, request_id: RequestId, projects: Projects
 ) -> Response:
-    outcome = await projects.delete(
-        identity.user_id, project_id, request_id=_request_id(request, identity)
-    )
+    outcome = await projects.delete(identity.user_id, project_id, request_id=request_id)
     accepted = outcome is DeletionOutcome.PENDING
     return Response(
         status_code=status.HTTP_202_ACCEPTED if accepted else status.HTTP_204_NO_CONTENT

@@ -18,20 +18,22 @@ user), so a wrong or stray event cannot touch another user's project.
 """
 
 import contextlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from studio_contracts.dtos import CursorPage
 from studio_contracts.projects import Project
 from studio_runtime.clock import from_ms, now_ms
 from studio_runtime.ids import new_id
 from studio_runtime.mongo import create_newest_first_index
+
+from studio_projects.paging import containing, newest_first
 
 Doc = dict[str, Any]
 PROJECTS = "projects"
@@ -116,15 +118,21 @@ class ProjectStore:
         return None if doc is None else to_project(doc)
 
     async def list_page(
-        self, owner: str, *, scope: Mapping[str, Any], search: str | None, limit: int
-    ) -> list[Project]:
-        """Up to `limit` of the owner's projects, newest first, within `scope` (a cursor)."""
-        query: Doc = {"owner": owner, "status": ACTIVE, **scope}
+        self, owner: str, *, search: str | None, cursor: str | None, limit: int
+    ) -> CursorPage[Project]:
+        """A page of the owner's projects, newest first, optionally those whose name or
+        description contains `search`."""
+        query: Doc = {"owner": owner, "status": ACTIVE}
         if search:
-            pattern = {"$regex": re.escape(search), "$options": "i"}
-            query["$or"] = [{"name": pattern}, {"description": pattern}]
-        cursor = self._projects.find(query, _PUBLIC).sort("_id", DESCENDING).limit(limit)
-        return [to_project(doc) async for doc in cursor]
+            query |= containing(search, ["name", "description"])
+        return await newest_first(
+            self._projects,
+            query,
+            projection=_PUBLIC,
+            to_model=to_project,
+            cursor=cursor,
+            limit=limit,
+        )
 
     async def update(
         self, owner: str, project_id: str, changes: Mapping[str, str]

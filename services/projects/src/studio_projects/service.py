@@ -19,17 +19,18 @@ after that) and removes the record.
 """
 
 from enum import Enum
+from functools import partial
 from uuid import uuid4
 
 import structlog
 from studio_contracts.dtos import CursorPage
 from studio_contracts.events import ProjectCreated, ProjectDeleted
 from studio_contracts.projects import Project, ProjectCreate, ProjectUpdate
-from studio_runtime.errors import NotFound, ServiceUnavailable
+from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.ids import is_id
-from studio_runtime.pagination import cursor_filter, split_page
 
 from studio_projects.events import ProjectEvents, PublishFailed
+from studio_projects.ownership import find_owned, not_found
 from studio_projects.repository import Deletion, ProjectStore
 
 log = structlog.get_logger(__name__)
@@ -61,29 +62,20 @@ class ProjectService:
         return project
 
     async def get(self, owner: str, project_id: str) -> Project:
-        project = await self._store.get(owner, project_id) if is_id(project_id) else None
-        if project is None:
-            raise _not_found(project_id)
-        return project
+        return await find_owned("project", project_id, partial(self._store.get, owner))
 
     async def list_page(
         self, owner: str, *, search: str | None, cursor: str | None, limit: int
     ) -> CursorPage[Project]:
-        records = await self._store.list_page(
-            owner, scope=cursor_filter(cursor), search=search or None, limit=limit + 1
-        )
-        page, next_cursor = split_page(records, limit, lambda project: project.id)
-        return CursorPage[Project](items=page, next_cursor=next_cursor)
+        return await self._store.list_page(owner, search=search, cursor=cursor, limit=limit)
 
     async def update(self, owner: str, project_id: str, body: ProjectUpdate) -> Project:
         changes = body.changes()
         if not changes:
             return await self.get(owner, project_id)
-        project = (
-            await self._store.update(owner, project_id, changes) if is_id(project_id) else None
+        project = await find_owned(
+            "project", project_id, lambda found_id: self._store.update(owner, found_id, changes)
         )
-        if project is None:
-            raise _not_found(project_id)
         log.info("project.updated", project_id=project_id, fields=sorted(changes))
         return project
 
@@ -95,7 +87,7 @@ class ProjectService:
         if not is_id(project_id) or not await self._store.mark_deleting(
             owner, project_id, deletion.event_id
         ):
-            raise _not_found(project_id)
+            raise not_found("project", project_id)
         try:
             await self._events.publish(_deleted_event(deletion, request_id))
         except PublishFailed as exc:
@@ -145,8 +137,3 @@ def _deleted_event(deletion: Deletion, request_id: str | None) -> ProjectDeleted
         request_id=request_id,
         project_id=deletion.project_id,
     )
-
-
-def _not_found(project_id: str) -> NotFound:
-    # The same answer for "no such project" and "someone else's": never confirm that it exists.
-    return NotFound(f"no project {project_id!r}")

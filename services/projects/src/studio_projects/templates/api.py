@@ -11,8 +11,8 @@ from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationType
 from studio_contracts.templates import Template, TemplateCreate, TemplateUpdate
 from studio_runtime.deps import CurrentIdentity
-from studio_runtime.internal_auth import Identity
 
+from studio_projects.deps import RequestId
 from studio_projects.templates.service import TemplateService
 
 router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
@@ -30,10 +30,6 @@ def _service(request: Request) -> TemplateService:
 Templates = Annotated[TemplateService, Depends(_service)]
 
 
-def _request_id(request: Request, identity: Identity) -> str | None:
-    return identity.request_id or getattr(request.state, "request_id", None)
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -46,13 +42,11 @@ def _request_id(request: Request, identity: Identity) -> str | None:
 async def create_template(
     body: TemplateCreate,
     identity: CurrentIdentity,
+    request_id: RequestId,
     templates: Templates,
-    request: Request,
     response: Response,
 ) -> Template:
-    template = await templates.create(
-        identity.user_id, body, request_id=_request_id(request, identity)
-    )
+    template = await templates.create(identity.user_id, body, request_id=request_id)
     response.headers["Location"] = f"{router.prefix}/{template.id}"
     return template
 
@@ -86,12 +80,10 @@ async def update_template(
     template_id: str,
     body: TemplateUpdate,
     identity: CurrentIdentity,
+    request_id: RequestId,
     templates: Templates,
-    request: Request,
 ) -> Template:
-    return await templates.update(
-        identity.user_id, template_id, body, request_id=_request_id(request, identity)
-    )
+    return await templates.update(identity.user_id, template_id, body, request_id=request_id)
 
 
 @router.delete(
@@ -101,7 +93,7 @@ async def update_template(
     responses=_ANNOUNCE_FAILED,
 )
 async def delete_template(
-    template_id: str, identity: CurrentIdentity, templates: Templates, request: Request
+    template_id: str, identity: CurrentIdentity, request_id: RequestId, templates: Templates
 ) -> Response:
-    await templates.delete(identity.user_id, template_id, request_id=_request_id(request, identity))
+    await templates.delete(identity.user_id, template_id, request_id=request_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

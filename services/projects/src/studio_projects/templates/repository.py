@@ -15,22 +15,23 @@ absent values are left out, as in the projects collection (see `repository.py`).
 
 import contextlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationType
 from studio_contracts.templates import Template, TemplateCreate
 from studio_runtime.clock import from_ms, now_ms
 from studio_runtime.ids import new_id
 from studio_runtime.mongo import create_newest_first_index
 
+from studio_projects.paging import containing, newest_first
 from studio_projects.repository import Doc
 
 TEMPLATES = "templates"
@@ -118,21 +119,26 @@ class TemplateStore:
         self,
         owner: str,
         *,
-        scope: Mapping[str, Any],
         search: str | None,
         type: GenerationType | None,
+        cursor: str | None,
         limit: int,
-    ) -> list[Template]:
-        """Up to `limit` of the owner's templates, newest first, within `scope` (a cursor)."""
-        query: Doc = {"owner": owner, **scope}
+    ) -> CursorPage[Template]:
+        """A page of the owner's templates, newest first, optionally of one type and those
+        whose name or prompt contains `search`."""
+        query: Doc = {"owner": owner}
         if type is not None:
             query["type"] = type.value
         if search:
-            # Literal, case-insensitive substring: regex characters in the search are disarmed.
-            pattern = {"$regex": re.escape(search), "$options": "i"}
-            query["$or"] = [{"name": pattern}, {"prompt": pattern}]
-        cursor = self._templates.find(query, _PUBLIC).sort("_id", DESCENDING).limit(limit)
-        return [to_template(doc) async for doc in cursor]
+            query |= containing(search, ["name", "prompt"])
+        return await newest_first(
+            self._templates,
+            query,
+            projection=_PUBLIC,
+            to_model=to_template,
+            cursor=cursor,
+            limit=limit,
+        )
 
     async def update(
         self, owner: str, template_id: str, changes: Mapping[str, Any]

@@ -11,17 +11,17 @@ project deletion nothing needs a sweep to finish.
 """
 
 import contextlib
+from functools import partial
 
 import structlog
 from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationType
 from studio_contracts.events import TemplateCreated, TemplateDeleted, TemplateUpdated
 from studio_contracts.templates import Template, TemplateCreate, TemplateUpdate
-from studio_runtime.errors import Conflict, NotFound, ServiceUnavailable
-from studio_runtime.ids import is_id
-from studio_runtime.pagination import cursor_filter, split_page
+from studio_runtime.errors import Conflict, ServiceUnavailable
 
 from studio_projects.events import ProjectEvents, PublishFailed
+from studio_projects.ownership import find_owned
 from studio_projects.templates.repository import TemplateStore
 
 log = structlog.get_logger(__name__)
@@ -68,10 +68,7 @@ class TemplateService:
         return template
 
     async def get(self, owner: str, template_id: str) -> Template:
-        template = await self._store.get(owner, template_id) if is_id(template_id) else None
-        if template is None:
-            raise _not_found(template_id)
-        return template
+        return await find_owned("template", template_id, partial(self._store.get, owner))
 
     async def list_page(
         self,
@@ -82,11 +79,9 @@ class TemplateService:
         cursor: str | None,
         limit: int,
     ) -> CursorPage[Template]:
-        records = await self._store.list_page(
-            owner, scope=cursor_filter(cursor), search=search or None, type=type, limit=limit + 1
+        return await self._store.list_page(
+            owner, search=search, type=type, cursor=cursor, limit=limit
         )
-        page, next_cursor = split_page(records, limit, lambda template: template.id)
-        return CursorPage[Template](items=page, next_cursor=next_cursor)
 
     async def update(
         self, owner: str, template_id: str, body: TemplateUpdate, *, request_id: str | None
@@ -95,11 +90,9 @@ class TemplateService:
         if not changes:
             return await self.get(owner, template_id)
         self._require_events()
-        change = (
-            await self._store.update(owner, template_id, changes) if is_id(template_id) else None
+        change = await find_owned(
+            "template", template_id, lambda found_id: self._store.update(owner, found_id, changes)
         )
-        if change is None:
-            raise _not_found(template_id)
         event = TemplateUpdated(
             user_id=owner, request_id=request_id, template_id=template_id, fields=sorted(changes)
         )
@@ -117,9 +110,7 @@ class TemplateService:
 
     async def delete(self, owner: str, template_id: str, *, request_id: str | None) -> None:
         self._require_events()
-        removed = await self._store.remove(owner, template_id) if is_id(template_id) else None
-        if removed is None:
-            raise _not_found(template_id)
+        removed = await find_owned("template", template_id, partial(self._store.remove, owner))
         event = TemplateDeleted(user_id=owner, request_id=request_id, template_id=template_id)
         try:
             await self._events.publish(event)
@@ -136,8 +127,3 @@ class TemplateService:
         # Refuse before writing anything: every change here must be announced.
         if not self._events.available():
             raise ServiceUnavailable("the event bus is unreachable; try again shortly")
-
-
-def _not_found(template_id: str) -> NotFound:
-    # The same answer for "no such template" and "someone else's": never confirm that it exists.
-    return NotFound(f"no template {template_id!r}")
