@@ -69,6 +69,8 @@ class Servers:
     mongo_db_name: str
     nats_url: str
     nats_prefix: str
+    nats_stream_replicas: int = 1
+    """3 against a JetStream cluster (tests/support/nats_cluster.py)."""
 
 
 @asynccontextmanager
@@ -87,6 +89,7 @@ async def full_stack(
         "mongo_url": servers.mongo_url,
         "nats_url": servers.nats_url,
         "nats_prefix": servers.nats_prefix,
+        "nats_stream_replicas": servers.nats_stream_replicas,
     }
     keys = storage_keys or {}
     async with AsyncExitStack() as exits:

@@ -14,9 +14,13 @@ log = structlog.get_logger(__name__)
 
 
 async def connect_nats(settings: NatsSettings, *, name: str) -> NatsClient:
-    """Connect, retrying in the background after a lost connection (never giving up)."""
+    """Connect, retrying in the background after a lost connection (never giving up).
+
+    `nats_url` may list several servers of a cluster, comma-separated: the client starts with
+    any that answers and, when that one goes away, reconnects to another (and to any server
+    the cluster announces later)."""
     return await nats.connect(
-        settings.nats_url,
+        server_urls(settings.nats_url),
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
@@ -26,6 +30,10 @@ async def connect_nats(settings: NatsSettings, *, name: str) -> NatsClient:
         disconnected_cb=_log_disconnected,
         reconnected_cb=_log_reconnected,
     )
+
+
+def server_urls(nats_url: str) -> list[str]:
+    return [url.strip() for url in nats_url.split(",") if url.strip()]
 
 
 async def _log_error(error: Exception) -> None:

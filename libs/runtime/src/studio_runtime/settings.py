@@ -36,6 +36,7 @@ class NatsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STUDIO_", extra="ignore", frozen=True)
 
     nats_url: str = "nats://127.0.0.1:4222"
+    """One server, or a cluster's servers comma-separated (`nats://a:4222,nats://b:4222`)."""
     nats_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9_-]*$")
     """Prefix for every subject and stream name, so installations sharing one NATS stay apart."""
     nats_stream_replicas: int = Field(default=1, ge=1, le=5)
