@@ -3,15 +3,15 @@
 Every SDK call runs in a worker thread, never on the event loop, and is waited for even when
 the caller is cancelled (`run_sync_to_end`), so a cancelled put never races its own cleanup.
 
-A streamed put drives the multipart API itself: it buffers one part (5 MiB, the S3 minimum)
-at a time and uploads it, so memory stays at one part plus one chunk whatever the object's
-size. An object that fits in one part is sent as one plain PUT. Until CompleteMultipartUpload
-nothing is visible under the key; if anything fails or the put is cancelled before that, the
-multipart upload is aborted (shielded from cancellation) so no parts are left behind. The
-SDK's public `put_object` can stream unknown lengths too, but it reads a file-like object
-in its own thread, where cancelling the caller cannot reach it; hence the (long-stable)
-private multipart methods `_create_multipart_upload`, `_upload_part`,
-`_complete_multipart_upload` and `_abort_multipart_upload`.
+A streamed put of more than one part goes through the SDK's public streaming `put_object`
+(length unknown, parts of 5 MiB, the S3 minimum, uploaded one at a time): it reads a file-like
+object in its worker thread, which `ChunkReader` feeds with the caller's chunks from the event
+loop, so memory stays at about one part plus a chunk whatever the object's size. An object
+that fits in one part is sent as one plain PUT. Until the SDK completes the multipart upload
+nothing is visible under the key. If the caller's chunks fail (a size limit, a content check,
+a client gone) or the put is cancelled, the reader raises instead of reporting the end of the
+data, the SDK aborts the multipart upload, and the put waits for that (shielded from
+cancellation) before raising, so no parts are left behind.
 """
 
 import asyncio
@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, BinaryIO, TypeVar, cast
 from urllib.parse import urlsplit
 
 import anyio
@@ -29,12 +29,13 @@ import certifi
 import structlog
 import urllib3
 from minio import Minio
-from minio.datatypes import Part
 from minio.error import MinioException, S3Error
+from minio.helpers import ObjectWriteResult
 from urllib3.exceptions import HTTPError
 from urllib3.response import BaseHTTPResponse
 
 from studio_storage.base import ObjectInfo, ObjectNotFound, ObjectStoreError
+from studio_storage.chunk_reader import ChunkReader, SourceStopped, feed_chunks
 from studio_storage.common import (
     ThreadedByteStream,
     check_range,
@@ -179,77 +180,57 @@ class S3ObjectStore:
         if not more:
             return await self._put_single(key, bytes(buffer), content_type)
 
-        # Filled from inside the worker threads, so a cancellation that lands while a call is
-        # in flight still sees what that call did.
-        started: list[str] = []
-        completed: list[str | None] = []
-        parts: list[Part] = []
-        size = 0
+        # No buffer: a chunk leaves the caller only when the SDK's reader takes it.
+        send, receive = anyio.create_memory_object_stream[bytes](max_buffer_size=0)
+        reader = ChunkReader(bytes(buffer), receive, limit=PART_SIZE * MAX_PARTS)
+        del buffer
+        upload = asyncio.ensure_future(
+            self._call("put", key, lambda: self._put_stream(key, reader, content_type))
+        )
         try:
-            await self._call(
-                "start upload",
-                key,
-                lambda: started.append(
-                    self._client._create_multipart_upload(
-                        self.bucket, key, {"Content-Type": content_type}
-                    )
-                ),
-            )
-            while True:
-                if more:
-                    part = bytes(buffer[:PART_SIZE])
-                    del buffer[:PART_SIZE]
-                else:
-                    part, buffer = bytes(buffer), bytearray()
-                if len(parts) == MAX_PARTS:
-                    raise ObjectStoreError(
-                        f"S3 put {key!r}: more than {MAX_PARTS} parts of {PART_SIZE} bytes"
-                    )
-                number = len(parts) + 1
-                # The part goes up while the next one is read from the caller: receiving and
-                # sending overlap, with at most two parts in memory.
-                upload = asyncio.ensure_future(
-                    self._call(
-                        "upload part",
-                        key,
-                        self._client._upload_part,
-                        self.bucket,
-                        key,
-                        part,
-                        None,
-                        started[0],
-                        number,
-                    )
-                )
-                size += len(part)
-                del part
-                try:
-                    next_more = await _fill(chunks, buffer) if more else False
-                    etag = await upload
-                except BaseException:
-                    upload.cancel()
-                    await asyncio.gather(upload, return_exceptions=True)
-                    raise
-                parts.append(Part(number, etag))
-                if not more:
-                    break
-                more = next_more
-            await self._call(
-                "complete upload",
-                key,
-                lambda: completed.append(
-                    self._client._complete_multipart_upload(
-                        self.bucket, key, started[0], parts
-                    ).etag
-                ),
-            )
+            await feed_chunks(chunks, send, reader)
         except BaseException:
-            # Cancelled while completing: the object is whole and in place, nothing to undo.
-            if started and not completed:
-                with anyio.CancelScope(shield=True):
-                    await self._abort(key, started[0])
+            # The reader fails once the feed stops early, and the SDK then aborts the upload.
+            with anyio.CancelScope(shield=True):
+                await _settled(upload)
+            error = None if upload.cancelled() else upload.exception()
+            if error is not None and not isinstance(error, SourceStopped):
+                # The abort failed: the caller's error matters more, and the bucket's
+                # lifecycle rules (or an operator) must reclaim the parts.
+                log.warning(
+                    "object_store.abort_failed",
+                    bucket=self.bucket,
+                    key=key,
+                    error=str(error),
+                )
             raise
-        return ObjectInfo(key=key, size=size, etag=_etag(completed[0]), content_type=content_type)
+        try:
+            result = await upload
+        finally:
+            # Cancelled while completing: the object is whole and in place once this returns.
+            with anyio.CancelScope(shield=True):
+                await _settled(upload)
+        return ObjectInfo(
+            key=key, size=reader.size, etag=_etag(result.etag), content_type=content_type
+        )
+
+    def _put_stream(self, key: str, reader: ChunkReader, content_type: str) -> ObjectWriteResult:
+        """The SDK's streaming put (in a worker thread): parts of `PART_SIZE` read from
+        `reader` and uploaded one at a time, the upload aborted if anything fails."""
+        try:
+            return self._client.put_object(
+                self.bucket,
+                key,
+                cast(BinaryIO, reader),  # the SDK only calls read(n)
+                -1,
+                content_type=content_type,
+                part_size=PART_SIZE,
+                # One part at a time: with parallel parts the SDK would abort the upload while
+                # other parts are still in flight, and only notice a failed part at the end.
+                num_parallel_uploads=1,
+            )
+        finally:
+            reader.close()
 
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> ObjectInfo:
         validate_key(key)
@@ -273,27 +254,6 @@ class S3ObjectStore:
         return ObjectInfo(
             key=key, size=len(data), etag=_etag(result.etag), content_type=content_type
         )
-
-    async def _abort(self, key: str, upload_id: str) -> None:
-        try:
-            await self._call(
-                "abort upload",
-                key,
-                self._client._abort_multipart_upload,
-                self.bucket,
-                key,
-                upload_id,
-            )
-        except (ObjectStoreError, ObjectNotFound) as exc:
-            # The original failure matters more; the bucket's lifecycle rules (or an
-            # operator) must reclaim the parts.
-            log.warning(
-                "object_store.abort_failed",
-                bucket=self.bucket,
-                key=key,
-                upload_id=upload_id,
-                error=str(exc),
-            )
 
     async def delete(self, key: str) -> None:
         validate_key(key)
@@ -418,6 +378,11 @@ async def _fill(chunks: AsyncIterator[bytes], buffer: bytearray) -> bool:
             return False
         buffer += chunk
     return True
+
+
+async def _settled(task: "asyncio.Future[Any]") -> None:
+    """Wait for `task` to finish, whatever its outcome."""
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def _slices(data: bytes) -> AsyncIterator[bytes]:
