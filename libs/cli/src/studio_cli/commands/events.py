@@ -76,7 +76,7 @@ def tail_events(
                 if exc.code != ExitCode.UNAVAILABLE or last_id is None:
                     raise
                 failures += 1
-                if failures > MAX_FAILED_RECONNECTS:
+                if failures >= MAX_FAILED_RECONNECTS:
                     raise
             note(f"event stream dropped; reconnecting in {RECONNECT_S:g} s")
             time.sleep(RECONNECT_S)

@@ -21,7 +21,7 @@ def list_projects(
     search: Annotated[str | None, typer.Option("--search", "-s", help="Words in the name.")] = None,
     json: JsonFlag = False,
 ) -> None:
-    """List your projects, most recently active first."""
+    """List your projects, newest first."""
     with open_client(ctx) as client:
         projects = client.list_all(f"{API}/projects", {"q": search})
     if json:
