@@ -1,10 +1,23 @@
-"""The events the projects service publishes, and the consumers that keep project stats."""
+"""The projects service's events: what it publishes on its PROJECTS stream (`project.*` and
+`template.*`, through `ProjectEvents`), and what it consumes (other services' asset and
+generation events, which keep the project stats; the handlers are `StatsKeeper`'s)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from nats.js import JetStreamContext
-from studio_contracts.events import AssetCreated, AssetDeleted, Event, GenerationRequested
+from studio_contracts.events import (
+    AssetCreated,
+    AssetDeleted,
+    Event,
+    GenerationRequested,
+    ProjectCreated,
+    ProjectDeleted,
+    TemplateCreated,
+    TemplateDeleted,
+    TemplateUpdated,
+)
+from studio_contracts.projects import Project
 from studio_contracts.subjects import (
     ASSET_CREATED,
     ASSET_DELETED,
@@ -12,8 +25,10 @@ from studio_contracts.subjects import (
     GENERATION_REQUESTED,
     GENERATIONS_STREAM,
 )
+from studio_contracts.templates import Template
 from studio_runtime.events import ConsumerSpec, EventConsumer, EventPublisher
 
+from studio_projects.repository import Deletion
 from studio_projects.stats import StatsKeeper
 
 
@@ -32,6 +47,8 @@ class PublishFailed(Exception):
 
 
 class ProjectEvents:
+    """Publishes the service's events; each raises PublishFailed when the event may not be out."""
+
     def __init__(self, publisher: EventPublisher, is_connected: Callable[[], bool]) -> None:
         self._publisher = publisher
         self._is_connected = is_connected
@@ -40,7 +57,57 @@ class ProjectEvents:
         """Whether publishing can be tried at all; checked before any write that needs it."""
         return self._is_connected()
 
-    async def publish(self, event: Event) -> None:
+    async def publish_project_created(
+        self, owner: str, project: Project, *, request_id: str | None
+    ) -> None:
+        await self._publish(
+            ProjectCreated(
+                user_id=owner, request_id=request_id, project_id=project.id, name=project.name
+            )
+        )
+
+    async def publish_project_deleted(self, deletion: Deletion, *, request_id: str | None) -> None:
+        """With the event id the deletion recorded, so a repeat (the sweep) is the same event."""
+        await self._publish(
+            ProjectDeleted(
+                event_id=deletion.event_id,
+                user_id=deletion.owner,
+                request_id=request_id,
+                project_id=deletion.project_id,
+            )
+        )
+
+    async def publish_template_created(
+        self, owner: str, template: Template, *, request_id: str | None
+    ) -> None:
+        await self._publish(
+            TemplateCreated(
+                user_id=owner,
+                request_id=request_id,
+                template_id=template.id,
+                name=template.name,
+                type=template.type,
+                model_id=template.model_id,
+            )
+        )
+
+    async def publish_template_updated(
+        self, owner: str, template_id: str, fields: Iterable[str], *, request_id: str | None
+    ) -> None:
+        await self._publish(
+            TemplateUpdated(
+                user_id=owner, request_id=request_id, template_id=template_id, fields=sorted(fields)
+            )
+        )
+
+    async def publish_template_deleted(
+        self, owner: str, template_id: str, *, request_id: str | None
+    ) -> None:
+        await self._publish(
+            TemplateDeleted(user_id=owner, request_id=request_id, template_id=template_id)
+        )
+
+    async def _publish(self, event: Event) -> None:
         if not self._is_connected():
             # Refused up front: a publish now would sit in the reconnect buffer, unconfirmed.
             raise PublishFailed(event, maybe_published=False)

@@ -24,7 +24,6 @@ from uuid import uuid4
 
 import structlog
 from studio_contracts.dtos import CursorPage
-from studio_contracts.events import ProjectCreated, ProjectDeleted
 from studio_contracts.projects import Project, ProjectCreate, ProjectUpdate
 from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.ids import is_id
@@ -50,11 +49,8 @@ class ProjectService:
     async def create(self, owner: str, body: ProjectCreate, *, request_id: str | None) -> Project:
         self._require_events()
         project = await self._store.insert(owner, body.name, body.description)
-        event = ProjectCreated(
-            user_id=owner, request_id=request_id, project_id=project.id, name=project.name
-        )
         try:
-            await self._events.publish(event)
+            await self._events.publish_project_created(owner, project, request_id=request_id)
         except PublishFailed as exc:
             await self._abandon(owner, project.id, request_id, maybe_published=exc.maybe_published)
             raise ServiceUnavailable("the project could not be announced; try again") from exc
@@ -89,7 +85,7 @@ class ProjectService:
         ):
             raise not_found("project", project_id)
         try:
-            await self._events.publish(_deleted_event(deletion, request_id))
+            await self._events.publish_project_deleted(deletion, request_id=request_id)
         except PublishFailed as exc:
             if exc.maybe_published:
                 log.warning("project.deletion_unconfirmed", project_id=project_id)
@@ -106,7 +102,7 @@ class ProjectService:
         finished = 0
         for deletion in await self._store.unfinished_deletions(started_before_ms, batch):
             # An exception stops the round: the next one retries with the same event id.
-            await self._events.publish(_deleted_event(deletion, None))
+            await self._events.publish_project_deleted(deletion, request_id=None)
             await self._store.remove(deletion.project_id)
             log.info("project.deletion_finished", project_id=deletion.project_id)
             finished += 1
@@ -128,12 +124,3 @@ class ProjectService:
         else:
             await self._store.remove(project_id)
         log.warning("project.creation_abandoned", project_id=project_id, request_id=request_id)
-
-
-def _deleted_event(deletion: Deletion, request_id: str | None) -> ProjectDeleted:
-    return ProjectDeleted(
-        event_id=deletion.event_id,
-        user_id=deletion.owner,
-        request_id=request_id,
-        project_id=deletion.project_id,
-    )

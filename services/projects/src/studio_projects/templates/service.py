@@ -16,7 +16,6 @@ from functools import partial
 import structlog
 from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationType
-from studio_contracts.events import TemplateCreated, TemplateDeleted, TemplateUpdated
 from studio_contracts.templates import Template, TemplateCreate, TemplateUpdate
 from studio_runtime.errors import Conflict, ServiceUnavailable
 
@@ -43,24 +42,14 @@ class TemplateService:
                 "delete some you no longer use before saving more."
             )
         template = await self._store.insert(owner, body)
-        event = TemplateCreated(
-            user_id=owner,
-            request_id=request_id,
-            template_id=template.id,
-            name=template.name,
-            type=template.type,
-            model_id=template.model_id,
-        )
         try:
-            await self._events.publish(event)
+            await self._events.publish_template_created(owner, template, request_id=request_id)
         except PublishFailed as exc:
             await self._store.remove(owner, template.id)
             if exc.maybe_published:
                 with contextlib.suppress(PublishFailed):
-                    await self._events.publish(
-                        TemplateDeleted(
-                            user_id=owner, request_id=request_id, template_id=event.template_id
-                        )
+                    await self._events.publish_template_deleted(
+                        owner, template.id, request_id=request_id
                     )
             log.warning("template.creation_abandoned", template_id=template.id, error=str(exc))
             raise ServiceUnavailable("the template could not be announced; try again") from exc
@@ -93,11 +82,10 @@ class TemplateService:
         change = await find_owned(
             "template", template_id, lambda found_id: self._store.update(owner, found_id, changes)
         )
-        event = TemplateUpdated(
-            user_id=owner, request_id=request_id, template_id=template_id, fields=sorted(changes)
-        )
         try:
-            await self._events.publish(event)
+            await self._events.publish_template_updated(
+                owner, template_id, changes, request_id=request_id
+            )
         except PublishFailed as exc:
             if exc.maybe_published:
                 log.warning("template.update_unconfirmed", template_id=template_id)
@@ -111,9 +99,8 @@ class TemplateService:
     async def delete(self, owner: str, template_id: str, *, request_id: str | None) -> None:
         self._require_events()
         removed = await find_owned("template", template_id, partial(self._store.remove, owner))
-        event = TemplateDeleted(user_id=owner, request_id=request_id, template_id=template_id)
         try:
-            await self._events.publish(event)
+            await self._events.publish_template_deleted(owner, template_id, request_id=request_id)
         except PublishFailed as exc:
             if exc.maybe_published:
                 log.warning("template.deletion_unconfirmed", template_id=template_id)
