@@ -155,8 +155,13 @@ def test_video_to_video_is_deterministic() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"\x1a\x45\xdf\xa3" + bytes(60), b"\x00\x00\x00\x18ftypisom" + bytes(200), b"not a video"],
-    ids=["webm-header-only", "mp4-header-only", "text"],
+    [
+        b"\x1a\x45\xdf\xa3" + bytes(60),
+        b"\x00\x00\x00\x18ftypisom" + bytes(200),
+        b"#EXTM3U\n#EXTINF:1,\nfile:///etc/hostname\n",
+        b"not a video",
+    ],
+    ids=["webm-header-only", "mp4-header-only", "playlist", "text"],
 )
 def test_video_to_video_refuses_a_file_without_decodable_video(data: bytes) -> None:
     with pytest.raises(BadInput):

@@ -3,7 +3,7 @@
 Clips are encoded and decoded by FFmpeg through PyAV. Every clip is VP9 (libvpx, BSD-licensed,
 realtime speed) in a fast-start MP4, small (at most 256 pixels a side) and at 10 frames a
 second: a few kilobytes a second, which Chromium, Chrome, Edge and Firefox play. Any video
-FFmpeg can decode (H.264, HEVC, VP8/VP9, AV1, ... in MP4, MOV, WebM, ...) can be the source
+FFmpeg can decode (H.264, HEVC, VP8/VP9, AV1, ...) in MP4, MOV or WebM can be the source
 of video-to-video.
 """
 
@@ -112,7 +112,8 @@ def video_to_video(
 
     Same motion and aspect ratio as the source, its length up to `MAX_SOURCE_SECONDS`,
     resampled to 10 frames a second and scaled down to the provider's sizes. BadInput if the
-    file holds no video FFmpeg can decode, or frames larger than `MAX_SOURCE_PIXELS`.
+    file is not an MP4, MOV or WebM holding video FFmpeg can decode, or if its frames are
+    larger than `MAX_SOURCE_PIXELS`.
     """
     dark, light = tint
     frames, size = _read_source(data)
@@ -148,9 +149,10 @@ def encode_clip(frames: Iterable[Image.Image], size: tuple[int, int], fps: int) 
 
 
 def decode_frames(data: bytes) -> list[Image.Image]:
-    """Every frame of a video's first video stream, as RGB (ValueError if there is none)."""
+    """Every frame of an MP4, MOV or WebM's first video stream, as RGB (ValueError if there is
+    none)."""
     try:
-        with av.open(io.BytesIO(data), mode="r") as container:
+        with _open(data) as container:
             if not container.streams.video:
                 raise ValueError("the file has no video stream")
             return [_to_image(frame) for frame in container.decode(video=0)]
@@ -161,7 +163,7 @@ def decode_frames(data: bytes) -> list[Image.Image]:
 def _read_source(data: bytes) -> tuple[list[Image.Image], tuple[int, int]]:
     """The source's frames at `FPS` and at the output size, and that size."""
     try:
-        with av.open(io.BytesIO(data), mode="r") as container:
+        with _open(data) as container:
             if not container.streams.video:
                 raise BadInput("the input file has no video stream")
             stream = container.streams.video[0]
@@ -179,6 +181,19 @@ def _read_source(data: bytes) -> tuple[list[Image.Image], tuple[int, int]]:
     if not frames:
         raise BadInput("the input video has no frames")
     return frames, size
+
+
+def _open(data: bytes) -> av.container.InputContainer:
+    """`data` opened with the demuxer of its container, MP4/MOV or Matroska/WebM (BadInput for
+    anything else). Naming the demuxer, rather than letting FFmpeg guess, keeps those that
+    open other files or URLs (playlists, concat lists) out of reach of an uploaded file."""
+    if data[4:8] == b"ftyp":
+        demuxer = "mov"
+    elif data.startswith(b"\x1a\x45\xdf\xa3"):
+        demuxer = "matroska"
+    else:
+        raise BadInput("the input video is not an MP4, MOV or WebM file")
+    return av.open(io.BytesIO(data), mode="r", format=demuxer)
 
 
 def _timed_frames(
@@ -222,7 +237,8 @@ def _output_size(width: int, height: int) -> tuple[int, int]:
 
 
 def _to_frame(image: Image.Image) -> av.VideoFrame:
-    frame: av.VideoFrame = av.VideoFrame.from_image(image.convert("RGB"))  # type: ignore[no-untyped-call]
+    rgb = image.convert("RGB")
+    frame: av.VideoFrame = av.VideoFrame.from_image(rgb)  # type: ignore[no-untyped-call]
     return frame
 
 
