@@ -19,7 +19,8 @@ from studio_assets.downloads import (
     etag_matches,
     parse_range,
 )
-from studio_assets.service import AssetService, StoredFile
+from studio_assets.files import AssetFiles, StoredFile
+from studio_assets.service import AssetService
 from studio_assets.settings import AssetsSettings
 
 router = APIRouter(prefix="/api/v1", tags=["assets"])
@@ -34,12 +35,18 @@ def _service(request: Request) -> AssetService:
     return service
 
 
+def _files(request: Request) -> AssetFiles:
+    files: AssetFiles = request.app.state.files
+    return files
+
+
 def _settings(request: Request) -> AssetsSettings:
     settings: AssetsSettings = request.app.state.settings
     return settings
 
 
 Assets = Annotated[AssetService, Depends(_service)]
+Files = Annotated[AssetFiles, Depends(_files)]
 Settings = Annotated[AssetsSettings, Depends(_settings)]
 
 
@@ -161,17 +168,17 @@ async def download_asset(
     request: Request,
     asset_id: str,
     identity: CurrentIdentity,
-    assets: Assets,
+    files: Files,
     download: bool = False,
     redirect: bool = False,
 ) -> Response:
-    file = await assets.content(identity.user_id, asset_id)
+    file = await files.content(identity.user_id, asset_id)
     disposition = content_disposition(file.name, download=download)
     if redirect:
-        url = await assets.presigned_url(file, disposition=disposition)
+        url = await files.presigned_url(file, disposition=disposition)
         if url is not None:
             return RedirectResponse(url, status_code=307)
-    return await _stream(request, assets, file, disposition)
+    return await _stream(request, files, file, disposition)
 
 
 @router.get(
@@ -187,14 +194,14 @@ async def download_asset(
     },
 )
 async def asset_thumbnail(
-    request: Request, asset_id: str, identity: CurrentIdentity, assets: Assets
+    request: Request, asset_id: str, identity: CurrentIdentity, files: Files
 ) -> Response:
-    file = await assets.thumbnail(identity.user_id, asset_id)
-    return await _stream(request, assets, file, "inline")
+    file = await files.thumbnail(identity.user_id, asset_id)
+    return await _stream(request, files, file, "inline")
 
 
 async def _stream(
-    request: Request, assets: AssetService, file: StoredFile, disposition: str
+    request: Request, files: AssetFiles, file: StoredFile, disposition: str
 ) -> Response:
     etag = etag_for(file.digest)
     headers = {
@@ -218,7 +225,7 @@ async def _stream(
     offset, length, status = (
         (0, size, 200) if byte_range is None else (byte_range.start, byte_range.length, 206)
     )
-    chunks = await assets.read(file, offset=offset, length=length)
+    chunks = await files.read(file, offset=offset, length=length)
     headers["Content-Length"] = str(length)
     if byte_range is not None:
         headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{size}"

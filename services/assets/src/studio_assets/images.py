@@ -8,7 +8,7 @@ at 0x...>`); those go to the log instead."""
 import io
 import warnings
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 import structlog
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -28,7 +28,7 @@ class ImageFacts:
     """WebP, at most `max_px` on its longer side."""
 
 
-def inspect_image(source: BinaryIO, *, max_pixels: int, max_px: int) -> ImageFacts:
+def inspect_image(source: IO[bytes], *, max_pixels: int, max_px: int) -> ImageFacts:
     """Read an image's size and make its thumbnail, refusing bombs and broken files."""
     try:
         with warnings.catch_warnings():

@@ -15,6 +15,7 @@ from studio_runtime.resources import create_data_service_app
 
 from studio_assets import events, outputs_api
 from studio_assets.api import router
+from studio_assets.files import AssetFiles
 from studio_assets.maintenance import Indexes
 from studio_assets.repository import AssetRepository
 from studio_assets.service import AssetService
@@ -46,6 +47,7 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
             publisher = EventPublisher(app.state.js, prefix=cfg.nats_prefix)
             service = AssetService(repository, store, events.AssetEvents(publisher), projects, cfg)
             app.state.assets = service
+            app.state.files = AssetFiles(repository, store, presign_expiry_s=cfg.presign_expiry_s)
             # Not readiness checks: the streams belong to other services, and uploads and
             # downloads work whether or not those services are up yet.
             consumers = events.consumers(

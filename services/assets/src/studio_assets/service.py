@@ -5,10 +5,7 @@ part-way removes what was already written."""
 
 import asyncio
 import contextlib
-import tempfile
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import structlog
 from studio_contracts.assets import Asset, AssetKind, AssetUpdate, OutputsRegistration
@@ -28,38 +25,24 @@ from studio_runtime.errors import (
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
 from studio_runtime.pagination import split_page
-from studio_storage import ObjectNotFound, ObjectStore
+from studio_storage import ObjectStore
 
 from studio_assets import media
 from studio_assets.events import AssetEvents
-from studio_assets.images import BadImage, ImageFacts, inspect_image
+from studio_assets.images import ImageFacts
 from studio_assets.probe import probe_media
 from studio_assets.repository import AssetRecord, AssetRepository
 from studio_assets.settings import AssetsSettings
-from studio_assets.uploads import MultipartFileStream, UploadRejected
+from studio_assets.thumbnails import Thumbnails
+from studio_assets.uploads import MultipartFileStream, ReceivedFile, UploadRejected
 
 log = structlog.get_logger(__name__)
-
-OWN_THUMBNAIL_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
-"""Images in these types that fit the thumbnail size serve as their own thumbnail."""
 
 _REJECTIONS: dict[int, type[DomainError]] = {
     413: PayloadTooLarge,
     415: UnsupportedMediaType,
     422: InvalidInput,
 }
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """An asset's bytes, or its thumbnail's, as a download needs them."""
-
-    key: str
-    name: str
-    content_type: str
-    size: int
-    digest: str
-    """Changes whenever the bytes do: the ETag is made from it."""
 
 
 class AssetService:
@@ -76,6 +59,9 @@ class AssetService:
         self._events = events
         self._projects = projects
         self._settings = settings
+        self._thumbnails = Thumbnails(
+            store, max_pixels=settings.max_image_pixels, max_px=settings.thumbnail_max_px
+        )
 
     async def require_project(self, identity: Identity, project_id: str) -> None:
         await self._projects.require_project(identity, project_id)
@@ -118,36 +104,6 @@ class AssetService:
             raise _not_found(asset_id)
         return record.public()
 
-    async def content(self, owner: str, asset_id: str) -> StoredFile:
-        return _content_of(await self._owned(owner, asset_id))
-
-    async def thumbnail(self, owner: str, asset_id: str) -> StoredFile:
-        record = await self._owned(owner, asset_id)
-        key = record.thumbnail_key
-        if not key:
-            raise NotFound(f"asset {asset_id!r} has no thumbnail")
-        if key == record.object_key:  # a small image is its own thumbnail
-            return _content_of(record)
-        try:
-            info = await self._store.stat(key)
-        except ObjectNotFound as exc:
-            raise NotFound(f"asset {asset_id!r} has no thumbnail") from exc
-        return StoredFile(key, record.name, "image/webp", info.size, record.sha256 + "t")
-
-    async def presigned_url(self, file: StoredFile, *, disposition: str) -> str | None:
-        """A URL the storage serves the file at itself, if it can (S3 with a public endpoint)."""
-        return await self._store.presigned_get_url(
-            file.key,
-            expires_s=self._settings.presign_expiry_s,
-            response_content_disposition=disposition,
-        )
-
-    async def read(self, file: StoredFile, *, offset: int, length: int) -> AsyncIterator[bytes]:
-        try:
-            return await self._store.get(file.key, offset=offset, length=length)
-        except ObjectNotFound as exc:
-            raise NotFound("the file's bytes are missing from storage") from exc
-
     async def upload(
         self, identity: Identity, project_id: str, body: AsyncIterator[bytes], content_type: str
     ) -> Asset:
@@ -168,36 +124,8 @@ class AssetService:
             except UploadRejected as exc:
                 raise _rejection(exc) from exc
             written.append(key)
-            received = stream.received
-            facts = (
-                await self._image_facts(received.spool)
-                if file_type.media_type == MediaType.IMAGE
-                else None
-            )
-            timed = (
-                await asyncio.to_thread(probe_media, received.spool)
-                if file_type.media_type in (MediaType.VIDEO, MediaType.AUDIO)
-                else None
-            )
-            thumbnail_key = await self._store_thumbnail(key, facts, written)
-            record = _record(
-                asset_id=asset_id,
-                owner=identity.user_id,
-                project_id=project_id,
-                kind=AssetKind.UPLOAD,
-                file_type=file_type,
-                size=received.size,
-                sha256=received.sha256,
-                name=received.filename or f"upload.{file_type.extension}",
-                object_key=key,
-                thumbnail_key=thumbnail_key,
-                facts=facts,
-                dedup_key=f"upload:{asset_id}",
-                original_filename=received.filename,
-                width=timed.width if timed else None,
-                height=timed.height if timed else None,
-                duration=timed.duration if timed else None,
-                codec=timed.codec if timed else None,
+            record = await self._upload_record(
+                identity.user_id, project_id, asset_id, key, file_type, stream.received, written
             )
             await self._repository.insert(record)
             try:
@@ -218,6 +146,45 @@ class AssetService:
         )
         return record.public()
 
+    async def _upload_record(
+        self,
+        owner: str,
+        project_id: str,
+        asset_id: str,
+        key: str,
+        file_type: media.FileType,
+        received: ReceivedFile,
+        written: list[str],
+    ) -> AssetRecord:
+        """The record of a stored upload, with what its content tells (an image's thumbnail is
+        made here)."""
+        kind = file_type.media_type
+        facts = await self._thumbnails.inspect(received.spool) if kind == MediaType.IMAGE else None
+        timed = (
+            await asyncio.to_thread(probe_media, received.spool)
+            if kind in (MediaType.VIDEO, MediaType.AUDIO)
+            else None
+        )
+        return _record(
+            asset_id=asset_id,
+            owner=owner,
+            project_id=project_id,
+            kind=AssetKind.UPLOAD,
+            file_type=file_type,
+            size=received.size,
+            sha256=received.sha256,
+            name=received.filename or f"upload.{file_type.extension}",
+            object_key=key,
+            thumbnail_key=await self._store_thumbnail(key, facts, written),
+            facts=facts,
+            dedup_key=f"upload:{asset_id}",
+            original_filename=received.filename,
+            width=timed.width if timed else None,
+            height=timed.height if timed else None,
+            duration=timed.duration if timed else None,
+            codec=timed.codec if timed else None,
+        )
+
     async def register_outputs(
         self, identity: Identity, registration: OutputsRegistration
     ) -> list[Asset]:
@@ -236,7 +203,7 @@ class AssetService:
             # finds a repeat on its unique key, one database round trip less.
             existing = (
                 await self._repository.get(identity.user_id, asset_id)
-                if self._needs_thumbnail(output)
+                if output.media_type == MediaType.IMAGE and not self._thumbnails.is_own(output)
                 else None
             )
             if existing is None:
@@ -275,28 +242,7 @@ class AssetService:
             output.media_type, output.content_type, output.object_key.rsplit(".", 1)[-1]
         )
         written: list[str] = []
-        facts: ImageFacts | None = None
-        thumbnail_key: str | None = None
-        if self._is_own_thumbnail(output):
-            # Small enough already, in a format browsers show: the image is its own thumbnail,
-            # and nothing is decoded or encoded again (the worker reported its size).
-            thumbnail_key = output.object_key
-        elif file_type.media_type == MediaType.IMAGE:
-            with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
-                async for chunk in await self._store.get(output.object_key):
-                    spool.write(chunk)
-                spool.seek(0)
-                try:
-                    facts = await self._image_facts(spool)
-                except InvalidInput as exc:
-                    log.warning(
-                        "output.thumbnail_failed",
-                        generation_id=registration.generation_id,
-                        error=exc.detail,
-                    )
-        thumbnail_key = thumbnail_key or await self._store_thumbnail(
-            output.object_key, facts, written
-        )
+        facts, thumbnail_key = await self._output_thumbnail(registration, output, written)
         record = _record(
             asset_id=asset_id,
             owner=identity.user_id,
@@ -329,17 +275,24 @@ class AssetService:
             )
         return stored
 
-    def _needs_thumbnail(self, output: OutputFile) -> bool:
-        return output.media_type == MediaType.IMAGE and not self._is_own_thumbnail(output)
-
-    def _is_own_thumbnail(self, output: OutputFile) -> bool:
-        limit = self._settings.thumbnail_max_px
-        return (
-            output.content_type in OWN_THUMBNAIL_TYPES
-            and output.width is not None
-            and output.height is not None
-            and max(output.width, output.height) <= limit
-        )
+    async def _output_thumbnail(
+        self, registration: OutputsRegistration, output: OutputFile, written: list[str]
+    ) -> tuple[ImageFacts | None, str | None]:
+        """(what decoding the image found, its thumbnail's key), either None when there is none."""
+        if self._thumbnails.is_own(output):
+            return None, output.object_key
+        if output.media_type != MediaType.IMAGE:
+            return None, None
+        try:
+            facts = await self._thumbnails.inspect_stored(output.object_key)
+        except InvalidInput as exc:
+            log.warning(
+                "output.thumbnail_failed",
+                generation_id=registration.generation_id,
+                error=exc.detail,
+            )
+            return None, None
+        return facts, await self._store_thumbnail(output.object_key, facts, written)
 
     async def delete(self, identity: Identity, asset_id: str) -> None:
         record = await self._repository.delete(identity.user_id, asset_id)
@@ -358,24 +311,12 @@ class AssetService:
                 await self._events.publish_deleted(record, event.request_id)
         log.info("project_assets.deleted", project_id=event.project_id)
 
-    async def _image_facts(self, source: Any) -> ImageFacts:
-        try:
-            return await asyncio.to_thread(
-                inspect_image,
-                source,
-                max_pixels=self._settings.max_image_pixels,
-                max_px=self._settings.thumbnail_max_px,
-            )
-        except BadImage as exc:
-            raise InvalidInput(str(exc)) from exc
-
     async def _store_thumbnail(
         self, key: str, facts: ImageFacts | None, written: list[str]
     ) -> str | None:
         if facts is None:
             return None
-        thumbnail_key = key.rsplit(".", 1)[0] + ".thumb.webp"
-        await self._store.put_bytes(thumbnail_key, facts.thumbnail, content_type="image/webp")
+        thumbnail_key = await self._thumbnails.put(key, facts)
         written.append(thumbnail_key)
         return thumbnail_key
 
@@ -398,12 +339,6 @@ def _rejection(exc: UploadRejected) -> DomainError:
 
 def _not_found(asset_id: str) -> NotFound:
     return NotFound(f"no asset {asset_id!r}")
-
-
-def _content_of(record: AssetRecord) -> StoredFile:
-    return StoredFile(
-        record.object_key, record.name, record.content_type, record.size, record.sha256
-    )
 
 
 def _record(

@@ -1,0 +1,55 @@
+"""Thumbnails: an image's size and WebP preview, made in a worker thread (decoding blocks) and
+stored beside the image as `….thumb.webp`."""
+
+import asyncio
+import tempfile
+from typing import IO
+
+from studio_contracts.events import OutputFile
+from studio_runtime.errors import InvalidInput
+from studio_storage import ObjectStore
+
+from studio_assets.images import BadImage, ImageFacts, inspect_image
+
+OWN_THUMBNAIL_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
+"""Images in these types that fit the thumbnail size serve as their own thumbnail."""
+
+
+class Thumbnails:
+    def __init__(self, store: ObjectStore, *, max_pixels: int, max_px: int) -> None:
+        self._store = store
+        self._max_pixels = max_pixels
+        self._max_px = max_px
+
+    async def inspect(self, source: IO[bytes]) -> ImageFacts:
+        """The image's size and thumbnail; InvalidInput for one that cannot be decoded safely."""
+        try:
+            return await asyncio.to_thread(
+                inspect_image, source, max_pixels=self._max_pixels, max_px=self._max_px
+            )
+        except BadImage as exc:
+            raise InvalidInput(str(exc)) from exc
+
+    async def inspect_stored(self, key: str) -> ImageFacts:
+        """The same for an image already in storage (a generation's output)."""
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
+            async for chunk in await self._store.get(key):
+                spool.write(chunk)
+            spool.seek(0)
+            return await self.inspect(spool)
+
+    async def put(self, image_key: str, facts: ImageFacts) -> str:
+        """Store the thumbnail beside the image; returns its key."""
+        key = image_key.rsplit(".", 1)[0] + ".thumb.webp"
+        await self._store.put_bytes(key, facts.thumbnail, content_type="image/webp")
+        return key
+
+    def is_own(self, output: OutputFile) -> bool:
+        """Whether a generated image is small enough, in a format browsers show, to be its own
+        thumbnail (by the size the worker reported: nothing is decoded)."""
+        return (
+            output.content_type in OWN_THUMBNAIL_TYPES
+            and output.width is not None
+            and output.height is not None
+            and max(output.width, output.height) <= self._max_px
+        )
