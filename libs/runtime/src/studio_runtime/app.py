@@ -17,6 +17,7 @@ from studio_runtime.middleware import (
 )
 from studio_runtime.settings import ServiceSettings
 from studio_runtime.strict_json import StrictJsonMiddleware
+from studio_runtime.tracing import configure_tracing, instrument_app
 
 ServiceLifespan = Callable[[FastAPI, Readiness], AbstractAsyncContextManager[None]]
 
@@ -37,6 +38,7 @@ def create_service_app(
     """Build a service app. `internal=True` refuses calls without the gateway's identity;
     `body_read_timeout_s` is the longest wait for the next piece of a request body (408)."""
     configure_logging(service=name, json=settings.log_json, level=settings.log_level)
+    configure_tracing(name)
     readiness = Readiness()
 
     @asynccontextmanager
@@ -71,4 +73,5 @@ def create_service_app(
             InternalIdentityMiddleware, secret=settings.internal_secret.get_secret_value()
         )
     app.add_middleware(RequestContextMiddleware, body_read_timeout_s=body_read_timeout_s)
+    instrument_app(app, name)
     return app

@@ -1,0 +1,123 @@
+"""OpenTelemetry tracing: off by default, on with the standard `OTEL_*` variables.
+
+One trace follows a generation across processes: the gateway's request span, the proxied call to
+the generation API (W3C `traceparent` on internal HTTP calls), the `generation.requested` message
+(the same header on the NATS message), the worker's run and its provider call, the worker's
+call to the assets service, and the `generation.completed` message.
+
+Turned on when `OTEL_TRACES_EXPORTER` names an exporter other than `none`, or an OTLP endpoint
+is set (`OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`); `OTEL_SDK_DISABLED
+=true` wins over both. The exporter is OTLP over HTTP and reads the rest of its configuration
+(headers, sampling via `OTEL_TRACES_SAMPLER`, ...) from the same variables. When tracing is off
+nothing is instrumented, so it costs nothing per request.
+"""
+
+import os
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from opentelemetry import context, propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+
+_state: dict[str, bool] = {"on": False}
+
+
+def wanted(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the `OTEL_*` variables ask for traces."""
+    if environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        return False
+    exporter = environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+    if exporter:
+        return exporter != "none"
+    return bool(
+        environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    )
+
+
+def enabled() -> bool:
+    return _state["on"]
+
+
+def configure_tracing(service: str, *, exporter: SpanExporter | None = None) -> None:
+    """Install the process's tracer provider once, when tracing is wanted (or an `exporter` is
+    given: tests pass an in-memory one). Later calls in the same process (tests build many
+    services in one) keep the first provider."""
+    if _state["on"] or (exporter is None and not wanted()):
+        return
+    if exporter is None:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporter = OTLPSpanExporter()
+    name = os.environ.get("OTEL_SERVICE_NAME", f"studio-{service}")
+    provider = TracerProvider(resource=Resource.create({"service.name": name}))
+    provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    _state["on"] = True
+
+
+def instrument_app(app: FastAPI, service: str) -> None:
+    """A server span per request, continuing the caller's trace (`traceparent`)."""
+    if not _state["on"]:
+        return
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls="healthz,readyz,metrics", server_request_hook=_tag(service)
+    )
+
+
+def instrument_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """A client span per call, and the trace context sent along with it."""
+    if _state["on"]:
+        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+        HTTPXClientInstrumentor.instrument_client(client)
+    return client
+
+
+def inject(headers: MutableMapping[str, str]) -> MutableMapping[str, str]:
+    """Add the current trace context to a message's headers (no-op when tracing is off)."""
+    if _state["on"]:
+        propagate.inject(headers)
+    return headers
+
+
+@contextmanager
+def span(
+    name: str,
+    *,
+    service: str,
+    headers: Mapping[str, str] | None = None,
+    kind: trace.SpanKind = trace.SpanKind.INTERNAL,
+    **attributes: Any,
+) -> Iterator[None]:
+    """A span named `name`; with `headers` (a received message's), a child of the trace they
+    carry rather than of whatever is current."""
+    if not _state["on"]:
+        with nullcontext():
+            yield
+        return
+    parent = propagate.extract(dict(headers)) if headers is not None else None
+    token = context.attach(parent) if parent is not None else None
+    try:
+        tracer = trace.get_tracer(f"studio.{service}")
+        attrs = {"studio.service": service, **{k: v for k, v in attributes.items() if v}}
+        with tracer.start_as_current_span(name, kind=kind, attributes=attrs):
+            yield
+    finally:
+        if token is not None:
+            context.detach(token)
+
+
+def _tag(service: str) -> Any:
+    def hook(current: trace.Span, _scope: dict[str, Any]) -> None:
+        if current.is_recording():
+            current.set_attribute("studio.service", service)
+
+    return hook
