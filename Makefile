@@ -7,11 +7,12 @@ ifeq ($(UV),)
 UV := python3 -m uv
 endif
 
-.PHONY: help tools sync browser run test lint fmt bench up down
+.PHONY: help tools sync browser run test test-fast lint fmt bench up down
 
 help:
 	@echo "make run    start the whole studio on this machine (http://127.0.0.1:8080)"
 	@echo "make test   run the test suite against real servers"
+	@echo "make test-fast  the fast tier only: pure functions, no servers, seconds (tests/unit)"
 	@echo "make lint   ruff + mypy;  make fmt  format the code"
 	@echo "make bench  run the benchmarks (results in tests/perf/results/)"
 	@echo "make up / make down   the docker compose stack"
@@ -37,6 +38,10 @@ run: sync
 
 test: sync browser
 	@$(UV) run --frozen --no-sync pytest -q
+
+# No servers, no browser: what a change to a pure function needs, in seconds.
+test-fast: sync
+	@$(UV) run --frozen --no-sync pytest -q -p no:randomly -m fast tests/unit
 
 lint: sync
 	$(UV) run --frozen --no-sync ruff check .

@@ -170,6 +170,24 @@ class _TaskErrorWatch:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_TaskErrorWatch(), "studio-task-error-watch")
+    config.addinivalue_line(
+        "markers",
+        "fast: the fast tier (set by the conftest on tests/unit tests that need no server): "
+        "`make test-fast` or `pytest -m fast tests/unit`",
+    )
+
+
+# --- the fast tier -----------------------------------------------------------------------
+
+_UNIT = Path(__file__).parent / "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the fast tier: tests under tests/unit that start no backend server."""
+    for item in items:
+        needs_servers = "backends" in getattr(item, "fixturenames", ())
+        if item.path.is_relative_to(_UNIT) and not needs_servers:
+            item.add_marker(pytest.mark.fast)
 
 
 # --- reporting -----------------------------------------------------------------------

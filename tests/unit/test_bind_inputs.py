@@ -1,0 +1,113 @@
+"""`bind_inputs`: a generation's input assets, in order, to the model's file parameters."""
+
+from datetime import UTC, datetime
+
+from studio_contracts.assets import Asset, AssetKind
+from studio_contracts.catalog import ParamSpec
+from studio_contracts.enums import GenerationType, MediaType
+from studio_generation.inputs import bind_inputs
+
+IMAGE = ParamSpec(type="image", required=True)
+OPTIONAL_IMAGE = ParamSpec(type="image")
+IMAGES = ParamSpec(type="images")
+VIDEO = ParamSpec(type="video", required=True)
+
+
+def asset(asset_id: str, media: MediaType) -> Asset:
+    return Asset(
+        id=asset_id,
+        project_id="p",
+        kind=AssetKind.UPLOAD,
+        media_type=media,
+        content_type="application/octet-stream",
+        size=1,
+        sha256="0" * 64,
+        name=asset_id,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        content_url=f"/api/v1/assets/{asset_id}/content",
+    )
+
+
+def test_an_image_binds_to_the_image_parameter() -> None:
+    bindings, errors = bind_inputs(
+        GenerationType.IMAGE_TO_VIDEO, [asset("a", MediaType.IMAGE)], {"image_url": IMAGE}
+    )
+    assert errors == []
+    assert bindings == {"image_url": "a"}
+
+
+def test_required_parameters_are_filled_before_optional_ones() -> None:
+    params = {"reference_url": OPTIONAL_IMAGE, "image_url": IMAGE}
+    bindings, errors = bind_inputs(
+        GenerationType.IMAGE_TO_IMAGE,
+        [asset("first", MediaType.IMAGE), asset("second", MediaType.IMAGE)],
+        params,
+    )
+    assert errors == []
+    assert bindings == {"image_url": "first", "reference_url": "second"}
+
+
+def test_an_images_parameter_collects_every_image_in_order() -> None:
+    bindings, errors = bind_inputs(
+        GenerationType.IMAGE_TO_IMAGE,
+        [asset("a", MediaType.IMAGE), asset("b", MediaType.IMAGE), asset("c", MediaType.IMAGE)],
+        {"image_urls": IMAGES},
+    )
+    assert errors == []
+    assert bindings == {"image_urls": ["a", "b", "c"]}
+
+
+def test_a_missing_asset_is_reported_at_its_index() -> None:
+    bindings, errors = bind_inputs(
+        GenerationType.IMAGE_TO_VIDEO, [asset("a", MediaType.IMAGE), None], {"image_url": IMAGE}
+    )
+    assert bindings == {"image_url": "a"}
+    assert [(e.loc, e.type) for e in errors] == [(["body", "input_asset_ids", 1], "not_found")]
+
+
+def test_a_file_of_the_wrong_kind_says_what_the_model_takes() -> None:
+    _, errors = bind_inputs(
+        GenerationType.IMAGE_TO_VIDEO, [asset("v", MediaType.VIDEO)], {"image_url": IMAGE}
+    )
+    [error] = errors
+    assert error.type == "wrong_media_type"
+    assert error.loc == ["body", "input_asset_ids", 0]
+    assert "video" in error.msg
+    assert "image" in error.msg
+
+
+def test_a_second_file_for_a_single_parameter_is_refused() -> None:
+    _, errors = bind_inputs(
+        GenerationType.IMAGE_TO_VIDEO,
+        [asset("a", MediaType.IMAGE), asset("b", MediaType.IMAGE)],
+        {"image_url": IMAGE},
+    )
+    assert [(e.loc, e.type) for e in errors] == [
+        (["body", "input_asset_ids", 1], "wrong_media_type")
+    ]
+
+
+def test_a_model_without_file_parameters_takes_no_files() -> None:
+    _, errors = bind_inputs(GenerationType.TEXT_TO_IMAGE, [asset("a", MediaType.IMAGE)], {})
+    [error] = errors
+    assert error.type == "wrong_media_type"
+    assert "no files" in error.msg
+
+
+def test_a_required_parameter_left_unbound_is_missing() -> None:
+    bindings, errors = bind_inputs(GenerationType.VIDEO_TO_VIDEO, [], {"video_url": VIDEO})
+    assert bindings == {}
+    assert errors
+    assert {e.type for e in errors} == {"missing_input"}
+    assert any("'video_url'" in e.msg for e in errors)
+
+
+def test_the_generation_type_needs_its_input_even_if_the_model_makes_it_optional() -> None:
+    _, errors = bind_inputs(GenerationType.IMAGE_TO_VIDEO, [], {"image_url": OPTIONAL_IMAGE})
+    [error] = errors
+    assert error.type == "missing_input"
+    assert "image-to-video needs an input image" in error.msg
+
+
+def test_text_to_image_needs_nothing() -> None:
+    assert bind_inputs(GenerationType.TEXT_TO_IMAGE, [], {}) == ({}, [])
