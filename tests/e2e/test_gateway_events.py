@@ -1,17 +1,24 @@
 """Live events over SSE through the gateway, with every service running on the real servers:
-a generation's lifecycle in order, per-user filtering, resume with Last-Event-ID on another
-gateway instance, heartbeats."""
+a generation's lifecycle in order, template changes, per-user filtering, resume with
+Last-Event-ID on another gateway instance, heartbeats, a shutdown with clients connected."""
 
+import asyncio
 import itertools
-from collections.abc import AsyncIterator
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from studio_devtools.servers import free_port
 
 from tests.support import media_samples
 from tests.support.accounts import ACCOUNTS, signed_in
+from tests.support.apps import INTERNAL_SECRET
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.sse import listening, payload, positions
 from tests.support.waiting import eventually
@@ -107,6 +114,22 @@ async def test_a_generation_lifecycle_arrives_in_order_and_only_to_its_owner(
             assert data, "each user saw their own events"
             assert all(d["user_id"] == owner for d in data)
             assert not any(other in e.data for e in log.events)
+
+
+async def test_template_changes_arrive_like_every_other_event(stack: FullStack) -> None:
+    async with signed_in(stack.gateway, "fay") as fay, listening(fay) as log:
+        created = await fay.post(
+            "/api/v1/templates",
+            json={"name": "Live", "type": "text-to-image", "model_id": "local/image"},
+        )
+        assert created.status_code == 201, created.text
+        path = f"/api/v1/templates/{created.json()['id']}"
+        assert (await fay.patch(path, json={"name": "Renamed"})).status_code == 200
+        assert (await fay.delete(path)).status_code == 204
+
+        await log.wait_for(lambda e: e.event == "template.deleted")
+        changes = [e.event for e in log.of("template_id", created.json()["id"])]
+        assert changes == ["template.created", "template.updated", "template.deleted"]
 
 
 async def test_resuming_with_last_event_id_on_another_gateway_misses_nothing(
@@ -211,3 +234,65 @@ async def test_a_closed_connection_is_let_go(stack: FullStack) -> None:
 
 async def _equals(value: Any, expected: float) -> bool:
     return bool(await value == expected)
+
+
+async def test_a_gateway_told_to_stop_ends_its_event_streams_at_once(servers: Servers) -> None:
+    """`python -m studio_gateway` as deployed, stopped with SIGTERM while a client listens: it
+    exits without waiting out its shutdown grace (10 s here), the client's stream ends cleanly
+    instead of being cut mid-write, and the log holds no traceback."""
+    port = free_port()
+    gateway = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "studio_gateway",
+        env={**_without_studio(os.environ), **_gateway_env(servers, port)},
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert gateway.stderr is not None
+    logged = asyncio.create_task(gateway.stderr.read())
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            await eventually(lambda: _answers(client), within=30)
+            async with client.stream("GET", "/api/v1/events") as response:
+                lines = response.aiter_lines()
+                async for line in lines:
+                    if line == "event: ready":
+                        break
+                started = time.monotonic()
+                gateway.send_signal(signal.SIGTERM)
+                rest = [line async for line in lines]  # a stream cut mid-write raises here
+            await asyncio.wait_for(gateway.wait(), 20)
+            stopped_after = time.monotonic() - started
+    finally:
+        if gateway.returncode is None:
+            gateway.kill()
+            await gateway.wait()
+    log = (await logged).decode(errors="replace")
+
+    assert stopped_after < 5, (rest, log[-3000:])
+    assert "Traceback" not in log, log[-3000:]
+    assert "CancelledError" not in log, log[-3000:]
+
+
+def _gateway_env(servers: Servers, port: int) -> dict[str, str]:
+    return {
+        "STUDIO_PORT": str(port),
+        "STUDIO_MONGO_URL": servers.mongo_url,
+        "STUDIO_MONGO_DB": servers.mongo_db_name,
+        "STUDIO_NATS_URL": servers.nats_url,
+        "STUDIO_NATS_PREFIX": servers.nats_prefix,
+        "STUDIO_INTERNAL_SECRET": INTERNAL_SECRET,
+        "STUDIO_SHUTDOWN_GRACE_S": "10",
+        "STUDIO_SSE_HEARTBEAT_S": "0.3",
+    }
+
+
+def _without_studio(environ: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in environ.items() if not name.startswith("STUDIO_")}
+
+
+async def _answers(client: httpx.AsyncClient) -> bool:
+    try:
+        return (await client.get("/healthz")).status_code == 200
+    except httpx.TransportError:
+        return False
