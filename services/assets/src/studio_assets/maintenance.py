@@ -19,12 +19,21 @@ class Indexes:
     def __init__(self, ensure: Callable[[], Awaitable[None]]) -> None:
         self._ensure = ensure
         self._ensured = False
+        self._last_error = "not tried yet"
 
     async def ensure(self) -> None:
-        await until_it_works(self._ensure, what="indexes")
+        await until_it_works(self._attempt, what="indexes")
         self._ensured = True
         log.info("indexes.ensured")
 
     async def ready(self) -> None:
         if not self._ensured:
-            raise RuntimeError("indexes not ensured yet (is MongoDB up?)")
+            raise RuntimeError(f"indexes not ensured yet: {self._last_error}")
+
+    async def _attempt(self) -> None:
+        try:
+            await self._ensure()
+        except Exception as exc:
+            # Shown by /readyz: why the service is not ready, without reading its log.
+            self._last_error = f"{type(exc).__name__}: {exc}"[:200]
+            raise
