@@ -4,10 +4,7 @@ the generations stream and one worker die by SIGKILL; every accepted generation 
 once with one asset, and people connected to either gateway keep getting their live events."""
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
@@ -16,47 +13,22 @@ from typing import Any
 
 import httpx
 from studio_contracts.subjects import GENERATIONS_STREAM
-from studio_devtools.parent_death import terminate_with_parent
-from studio_devtools.servers import free_port
 from studio_gateway.main import create_app as create_gateway
 from studio_gateway.settings import GatewaySettings
 from studio_generation.main import create_app as create_generation
 from studio_generation.settings import GenerationSettings
 
-from tests.support.apps import INTERNAL_SECRET, make_settings, running
+from tests.support.apps import make_settings, running
 from tests.support.consumers import consumers_idle
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.nats_cluster import NatsCluster, nats_cluster
 from tests.support.sse import EventLog, listening, payload
 from tests.support.waiting import eventually
+from tests.support.worker_process import worker_process
 
 JOBS = 150
 JOB_SECONDS = 2
 IN_FLIGHT_BEFORE_KILL = 10
-FAST_TAKEOVER = {"lease_s": 2, "heartbeat_s": 0.5, "ack_wait_s": 2}
-
-
-def _worker(stack: FullStack, tmp_path: Path, index: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
-    settings = {
-        **stack.worker_settings,
-        **FAST_TAKEOVER,
-        "local_latency_s": JOB_SECONDS,
-        "port": port,
-    }
-    env.update({f"STUDIO_{k.upper()}": str(v) for k, v in settings.items()})
-    env["STUDIO_INTERNAL_SECRET"] = INTERNAL_SECRET
-    env["STUDIO_LOG_JSON"] = "1"
-    log = (tmp_path / f"worker-{index}.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "studio_generation", "worker"],
-        env=env,
-        stdout=log,
-        stderr=log,
-        preexec_fn=terminate_with_parent(),
-    )
-    return process, f"http://127.0.0.1:{port}"
 
 
 @asynccontextmanager
@@ -142,7 +114,7 @@ async def _burst(
     second: httpx.AsyncClient,
     tmp_path: Path,
 ) -> None:
-    workers = [_worker(stack, tmp_path, i) for i in range(3)]
+    workers = [worker_process(stack, tmp_path, i, local_latency_s=JOB_SECONDS) for i in range(3)]
     submissions: asyncio.Future[list[None]] | None = None
     try:
         for _, url in workers:

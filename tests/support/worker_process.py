@@ -1,0 +1,38 @@
+"""A generation worker in its own process, so a test can kill it with SIGKILL as a machine or
+the kernel would."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from studio_devtools.parent_death import terminate_with_parent
+from studio_devtools.servers import free_port
+
+from tests.support.apps import INTERNAL_SECRET
+from tests.support.full_stack import FullStack
+
+FAST_TAKEOVER = {"lease_s": 2, "heartbeat_s": 0.5, "ack_wait_s": 2}
+"""Short leases: a killed worker's jobs are taken over in seconds, not minutes."""
+
+
+def worker_process(
+    stack: FullStack, log_dir: Path, index: int, **settings: Any
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a worker of `stack` with `settings` over its own; returns it and its base URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    values = {**stack.worker_settings, **FAST_TAKEOVER, **settings, "port": port}
+    env.update({f"STUDIO_{k.upper()}": str(v) for k, v in values.items()})
+    env["STUDIO_INTERNAL_SECRET"] = INTERNAL_SECRET
+    env["STUDIO_LOG_JSON"] = "1"
+    log = (log_dir / f"worker-{index}.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "studio_generation", "worker"],
+        env=env,
+        stdout=log,
+        stderr=log,
+        preexec_fn=terminate_with_parent(),  # no orphaned worker if the session is killed
+    )
+    return process, f"http://127.0.0.1:{port}"
