@@ -9,16 +9,25 @@ import re
 import stat
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from studio_cli.client import StudioClient
+from studio_cli.config import Target
+from studio_cli.errors import CliError, ExitCode
+from studio_cli.follow import follow_generation
+from studio_cli.params import parse_params
+from studio_cli.progress import status_display
+from studio_gateway.main import create_app as create_gateway
+from studio_gateway.settings import GatewaySettings
 
 from tests.support import media_samples
 from tests.support.accounts import ACCOUNTS, new_email, sign_up
+from tests.support.apps import make_settings, running
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.servers import drop_mongo_database, remove_nats_streams
 from tests.support.waiting import eventually, patience
@@ -307,6 +316,22 @@ async def test_local_mode_against_a_gateway_with_accounts_exits_with_the_auth_co
     assert ran.code == 3
 
 
+async def test_local_mode_needs_no_token_against_a_local_mode_gateway(
+    stack: FullStack, tmp_path: Path
+) -> None:
+    settings = make_settings(GatewaySettings, **{**stack.gateway_settings, "auth_mode": "local"})
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    env = {**clean, "XDG_CONFIG_HOME": str(tmp_path)}
+    async with running(create_gateway(settings)) as local_gateway:
+        me = await studio("--local", "--url", local_gateway, "whoami", "--json", env=env)
+        assert me.code == 0, me.stderr
+        assert me.json()["authenticated_by"] == "local"
+        login = await studio("--url", local_gateway, "login", env=env)  # asks nothing
+        assert login.code == 0, login.stderr
+        assert "local mode" in login.stderr
+    assert not (tmp_path / "studio").exists()  # nothing to store
+
+
 async def test_an_unknown_asset_exits_with_the_not_found_code(env: dict[str, str]) -> None:
     ran = await studio("assets", "download", "0" * 24, env=env)
     assert ran.code == 4
@@ -381,3 +406,71 @@ async def test_login_stores_a_private_token_that_later_commands_use_and_logout_r
         "whoami", env={**env, "STUDIO_URL": stack.gateway, "STUDIO_TOKEN": token}
     )
     assert revoked.code == 3
+
+
+# In-process checks of the pieces the runs above rely on (no servers, milliseconds).
+
+
+def _offline_client(handler: Callable[[httpx.Request], httpx.Response]) -> StudioClient:
+    return StudioClient(
+        Target("http://studio.test", "sst_a.b"), transport=httpx.MockTransport(handler)
+    )
+
+
+class _BrokenStream(httpx.SyncByteStream):
+    """An event stream that says `ready` and then loses its connection."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b"id: 1-0-0\nevent: ready\ndata: {}\n\n"
+        raise httpx.ReadError("connection reset")
+
+
+def test_param_values_are_typed_by_the_models_schema() -> None:
+    schema = {
+        "seed": {"type": "integer"},
+        "strength": {"type": "number"},
+        "safe": {"type": "boolean"},
+        "image_size": {"type": "image_size"},
+        "style": {"type": "string"},
+    }
+    pairs = ["seed=7", "strength=0.5", "safe=no", "image_size=768x512", "style=42", "extra=[1]"]
+    assert parse_params(pairs, schema) == {
+        "seed": 7,
+        "strength": 0.5,
+        "safe": False,
+        "image_size": {"width": 768, "height": 512},
+        "style": "42",
+        "extra": [1],
+    }
+
+
+def test_a_problem_body_gives_the_message_the_field_lines_and_the_exit_code() -> None:
+    problem = {
+        "title": "Unprocessable Content",
+        "status": 422,
+        "detail": "params.seed: must be at least 0",
+        "errors": [{"loc": ["body", "params", "seed"], "msg": "must be at least 0", "type": "x"}],
+    }
+    client = _offline_client(lambda _: httpx.Response(422, json=problem))
+    with pytest.raises(CliError) as raised:
+        client.get("/api/v1/models")
+    assert raised.value.message == "Unprocessable Content: params.seed: must be at least 0"
+    assert raised.value.lines == ["  params.seed: must be at least 0"]
+    assert raised.value.code == ExitCode.USAGE
+
+
+def test_a_generation_is_followed_by_polling_when_its_event_stream_breaks() -> None:
+    polls = iter(["processing", "completed"])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/events":
+            headers = {"content-type": "text/event-stream"}
+            return httpx.Response(200, headers=headers, stream=_BrokenStream())
+        return httpx.Response(200, json={"id": "g1", "status": next(polls), "outputs": []})
+
+    client = _offline_client(handler)
+    with client.events() as events:
+        assert next(events).event == "ready"
+        pending = {"id": "g1", "status": "pending"}
+        final = follow_generation(client, pending, events, status_display("g1", quiet=True))
+    assert final["status"] == "completed"

@@ -1,6 +1,7 @@
 """`studio login|logout|whoami`: an API token for this machine, kept in the config file."""
 
 import platform
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -16,8 +17,12 @@ SESSION_COOKIE = "studio_session"
 
 def login(
     ctx: typer.Context,
-    email: Annotated[str, typer.Option(prompt=True, envvar="STUDIO_EMAIL")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, envvar="STUDIO_PASSWORD")],
+    email: Annotated[
+        str | None, typer.Option(envvar="STUDIO_EMAIL", help="Asked for when not given.")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option(envvar="STUDIO_PASSWORD", help="Asked for when not given.")
+    ] = None,
     token_name: Annotated[
         str, typer.Option(help="Name of the API token, as listed in the studio.")
     ] = f"studio-cli on {platform.node() or 'this machine'}",
@@ -29,6 +34,8 @@ def login(
         if _auth_mode(anonymous) == "local":
             note(f"{url} runs in local mode: no sign-in needed, commands work as they are.")
             return
+        email = email or _ask("E-mail", secret=False)
+        password = password or _ask("Password", secret=True)
         answer = anonymous.send(
             "POST", f"{API}/auth/login", json={"email": email, "password": password}
         )
@@ -72,6 +79,18 @@ def whoami(ctx: typer.Context, json: JsonFlag = False) -> None:
     print_line(
         f"{user.get('email') or user['display_name'] or user['id']} ({me['authenticated_by']}, {me['auth_mode']} mode) at {client.target.url}"
     )
+
+
+def _ask(what: str, *, secret: bool) -> str:
+    # Asked only once the studio turned out to have accounts: a local-mode one needs neither.
+    if not sys.stdin.isatty():
+        raise CliError(
+            f"{what} needed: pass --email, and the password in STUDIO_PASSWORD (no terminal "
+            "to ask on)",
+            ExitCode.USAGE,
+        )
+    answer: str = typer.prompt(what, hide_input=secret)
+    return answer
 
 
 def _auth_mode(client: StudioClient) -> str:
