@@ -3,7 +3,7 @@ calls that lack the gateway's signed identity."""
 
 import asyncio
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +164,58 @@ async def _register_an_output(client: httpx.AsyncClient, storage_url: str) -> st
     assert answer.status_code == 200, answer.text
     asset_id: str = answer.json()["assets"][0]["id"]
     return asset_id
+
+
+async def test_generation_api_starts_without_mongodb_and_is_ready_once_it_answers(
+    data_values: dict[str, Any], tmp_path: Path
+) -> None:
+    port = free_port()
+    not_yet = {**data_values, "mongo_url": f"mongodb://127.0.0.1:{port}", "mongo_timeout_ms": 300}
+    async with (
+        running(DATA_SERVICES["generation-api"](not_yet)) as url,
+        httpx.AsyncClient(base_url=url, headers=identity_headers("user-1")) as client,
+    ):
+        waiting = await client.get("/readyz")
+        assert waiting.status_code == 503
+        assert waiting.json()["checks"]["indexes"] != "ok"
+        mongo = await asyncio.to_thread(start_mongo, tmp_path / "late-mongo", port)
+        try:
+            await eventually(_ready(client), within=30)
+            assert (await client.get("/readyz")).json()["checks"]["indexes"] == "ok"
+            listed = await client.get("/api/v1/generations")
+            assert listed.status_code == 200
+            assert listed.json()["items"] == []
+        finally:
+            await asyncio.to_thread(mongo.stop)
+
+
+async def test_generation_worker_starts_without_mongodb_and_is_ready_once_it_answers(
+    data_values: dict[str, Any], tmp_path: Path
+) -> None:
+    nc = await nats.connect(data_values["nats_url"])
+    await declare_stream(nc.jetstream(), GENERATIONS_STREAM.with_prefix(data_values["nats_prefix"]))
+    await nc.close()
+    port = free_port()
+    not_yet = {**data_values, "mongo_url": f"mongodb://127.0.0.1:{port}", "mongo_timeout_ms": 300}
+    async with (
+        running(DATA_SERVICES["generation-worker"](not_yet)) as url,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
+        waiting = await client.get("/readyz")
+        assert waiting.status_code == 503
+        assert waiting.json()["checks"]["mongo"] != "ok"
+        mongo = await asyncio.to_thread(start_mongo, tmp_path / "late-mongo", port)
+        try:
+            await eventually(_ready(client), within=30)
+        finally:
+            await asyncio.to_thread(mongo.stop)
+
+
+def _ready(client: httpx.AsyncClient) -> Callable[[], Awaitable[bool]]:
+    async def ready() -> bool:
+        return (await client.get("/readyz")).status_code == 200
+
+    return ready
 
 
 async def test_generation_api_declares_its_stream(

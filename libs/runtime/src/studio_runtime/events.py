@@ -17,6 +17,7 @@ from typing import Generic, TypeVar
 
 import structlog
 from nats.aio.msg import Msg
+from nats.errors import ConnectionClosedError, NoRespondersError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
@@ -24,11 +25,17 @@ from pydantic import ValidationError
 from studio_contracts.events import Event
 from studio_contracts.subjects import StreamSpec, subject
 
+from studio_runtime.retrying import until_it_works
+
 E = TypeVar("E", bound=Event)
 
 log = structlog.get_logger(__name__)
 
 _DELIVERY = ContextVar("delivery", default=1)
+
+_BIND_RETRIES = (NotFoundError, TimeoutError, ConnectionClosedError, NoRespondersError)
+"""What passes: the stream's owner has not declared it yet (services start in any order), or the
+connection is down for a moment. Anything else (a refused configuration) stops the consumer."""
 
 
 def is_redelivery() -> bool:
@@ -169,15 +176,7 @@ class EventConsumer(Generic[E]):
             while free < self._spec.batch and not self._slots.locked():
                 await self._slots.acquire()
                 free += 1
-            try:
-                messages = await subscription.fetch(free, timeout=1)
-            except TimeoutError:
-                messages = []
-            except Exception as exc:
-                # A lost connection reconnects on its own; keep pulling once it is back.
-                log.warning("consumer.fetch_failed", durable=self._spec.durable, error=str(exc))
-                messages = []
-                await asyncio.sleep(0.5)
+            messages = await self._fetch(subscription, free)
             for _ in range(free - len(messages)):
                 self._slots.release()
             if self._stopping:
@@ -206,25 +205,37 @@ class EventConsumer(Generic[E]):
             max_deliver=self._spec.max_deliver,
             max_ack_pending=self._spec.max_ack_pending,
         )
-        delay = 0.1
-        waited = False
-        while True:
+
+        async def bind() -> JetStreamContext.PullSubscription:
+            await self._js.add_consumer(self._stream, config)
+            return await self._js.pull_subscribe_bind(self._spec.durable, stream=self._stream)
+
+        with structlog.contextvars.bound_contextvars(
+            durable=self._spec.durable, stream=self._stream
+        ):
+            subscription = await until_it_works(
+                bind, what="consumer.bind", on=_BIND_RETRIES, wait_max_s=2.0
+            )
+        self.bound = True
+        log.info("consumer.bound", durable=self._spec.durable, stream=self._stream)
+        return subscription
+
+    async def _fetch(
+        self, subscription: JetStreamContext.PullSubscription, count: int
+    ) -> list[Msg]:
+        """Up to `count` messages, none if none came within a second. A failed fetch (the
+        connection is lost and reconnects on its own) is tried again until it works."""
+
+        async def fetch() -> list[Msg]:
             try:
-                await self._js.add_consumer(self._stream, config)
-                subscription = await self._js.pull_subscribe_bind(
-                    self._spec.durable, stream=self._stream
-                )
-            except NotFoundError:
-                # The stream's owner has not declared it yet (services start in any order).
-                if not waited:
-                    log.info("consumer.waiting_for_stream", stream=self._stream)
-                    waited = True
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
-                continue
-            self.bound = True
-            log.info("consumer.bound", durable=self._spec.durable, stream=self._stream)
-            return subscription
+                return await subscription.fetch(count, timeout=1)
+            except TimeoutError:
+                return []  # nothing waiting
+
+        with structlog.contextvars.bound_contextvars(durable=self._spec.durable):
+            return await until_it_works(
+                fetch, what="consumer.fetch", wait_initial_s=0.5, wait_max_s=5.0
+            )
 
     async def _handle(self, message: Msg) -> None:
         attempt = message.metadata.num_delivered
@@ -266,6 +277,8 @@ class EventConsumer(Generic[E]):
                 log.warning(
                     "event.retrying", durable=self._spec.durable, attempt=attempt, error=str(exc)
                 )
+                # Not a retry loop here: JetStream waits (NAK with a delay) and redelivers, to
+                # this consumer or another, so the retry survives a restart.
                 await message.nak(delay=min(0.2 * 2**attempt, 30.0) * random.uniform(0.8, 1.2))
                 return
             finally:

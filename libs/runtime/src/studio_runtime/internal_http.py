@@ -5,9 +5,27 @@ from urllib.parse import quote
 
 import httpx
 
-from studio_runtime.errors import NotFound, ServiceUnavailable
+from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.middleware import REQUEST_ID_HEADER
+
+
+def internal_client(
+    *, timeout_s: float, max_connections: int = 100, max_keepalive: int = 20
+) -> httpx.AsyncClient:
+    """The HTTP client for calls between services; every internal client is built here.
+
+    Never through a proxy: `trust_env=False` ignores `HTTP(S)_PROXY` (and netrc), which are set
+    for outbound traffic (fal.ai) and would send a call to a neighbouring service, with its
+    signed identity, to a proxy that cannot reach it."""
+    return httpx.AsyncClient(
+        timeout=timeout_s,
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_keepalive
+        ),
+        follow_redirects=False,
+        trust_env=False,
+    )
 
 
 class InternalService:
@@ -23,36 +41,24 @@ class InternalService:
         self, method: str, path: str, identity: Identity, **kwargs: Any
     ) -> httpx.Response:
         """The service's answer, whatever its status; ServiceUnavailable if it cannot be reached."""
-        headers = {IDENTITY_HEADER: sign_identity(identity, self._secret)}
-        if identity.request_id:
-            headers[REQUEST_ID_HEADER] = identity.request_id
         try:
             return await self._client.request(
-                method, self._base_url + _encoded(path), headers=headers, **kwargs
+                method, self._base_url + _encoded(path), headers=self._headers(identity), **kwargs
             )
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(f"the {self.name} service is unavailable; try again") from exc
 
     def stream(self, method: str, path: str, identity: Identity) -> Any:
         """`async with service.stream(...) as response`: for large bodies."""
+        return self._client.stream(
+            method, self._base_url + _encoded(path), headers=self._headers(identity)
+        )
+
+    def _headers(self, identity: Identity) -> dict[str, str]:
         headers = {IDENTITY_HEADER: sign_identity(identity, self._secret)}
-        return self._client.stream(method, self._base_url + _encoded(path), headers=headers)
-
-
-class ProjectsClient:
-    """Asks the projects service whether a project exists and belongs to the caller."""
-
-    def __init__(self, service: InternalService) -> None:
-        self._service = service
-
-    async def require_project(self, identity: Identity, project_id: str) -> None:
-        response = await self._service.request("GET", f"/api/v1/projects/{project_id}", identity)
-        if response.status_code == 404:
-            raise NotFound(f"no project {project_id!r}")
-        if response.status_code != 200:
-            raise ServiceUnavailable(
-                f"the projects service answered {response.status_code}; try again"
-            )
+        if identity.request_id:
+            headers[REQUEST_ID_HEADER] = identity.request_id
+        return headers
 
 
 def _encoded(path: str) -> str:

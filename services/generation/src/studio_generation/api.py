@@ -10,10 +10,9 @@ from studio_contracts.enums import GenerationStatus, GenerationType
 from studio_contracts.generations import Generation, GenerationCreate, RetryRequest
 from studio_runtime.deps import CurrentIdentity
 from studio_runtime.ids import ID_PATTERN
-from studio_runtime.pagination import split_page
 
-from studio_generation.repository import Doc
-from studio_generation.service import GenerationService, idempotency_key_error, public_fields
+from studio_generation.records import GenerationRecord, public
+from studio_generation.service import GenerationService, idempotency_key_error
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
 
@@ -34,90 +33,91 @@ def _service(request: Request) -> GenerationService:
     return service
 
 
+Generations = Annotated[GenerationService, Depends(_service)]
+
+
 @router.post("/projects/{project_id}/generations", status_code=202, response_model=Generation)
 async def request_generation(
-    request: Request,
     project_id: str,
     body: GenerationCreate,
     identity: CurrentIdentity,
+    generations: Generations,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> Response:
     if idempotency_key is not None and (error := idempotency_key_error(idempotency_key)):
         raise error
-    doc = await _service(request).request(identity, project_id, body, idempotency_key)
-    return _accepted(doc)
+    return _accepted(await generations.request(identity, project_id, body, idempotency_key))
 
 
 @router.get("/projects/{project_id}/generations", response_model=CursorPage[Generation])
 async def list_project_generations(
-    request: Request, project_id: str, identity: CurrentIdentity, query: GenerationQueryParams
+    project_id: str,
+    identity: CurrentIdentity,
+    generations: Generations,
+    query: GenerationQueryParams,
 ) -> CursorPage[Generation]:
-    service = _service(request)
-    await service.require_project(identity, project_id)
-    return await _page(service, identity.user_id, query, project_id)
+    await generations.require_project(identity, project_id)
+    return await _page(generations, identity.user_id, query, project_id)
 
 
 @router.get("/generations", response_model=CursorPage[Generation])
 async def list_generations(
-    request: Request,
     identity: CurrentIdentity,
+    generations: Generations,
     query: GenerationQueryParams,
     project_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> CursorPage[Generation]:
-    return await _page(_service(request), identity.user_id, query, project_id)
+    return await _page(generations, identity.user_id, query, project_id)
 
 
 @router.get("/generations/{generation_id}", response_model=Generation)
 async def get_generation(
-    request: Request, generation_id: str, identity: CurrentIdentity
+    generation_id: str, identity: CurrentIdentity, generations: Generations
 ) -> Generation:
-    return to_public(await _service(request).get(identity, generation_id))
+    return public(await generations.get(identity, generation_id))
 
 
 @router.post("/generations/{generation_id}/cancel", status_code=202, response_model=Generation)
 async def cancel_generation(
-    request: Request, generation_id: str, identity: CurrentIdentity
+    generation_id: str, identity: CurrentIdentity, generations: Generations
 ) -> Response:
-    return _accepted(await _service(request).cancel(identity, generation_id))
+    return _accepted(await generations.cancel(identity, generation_id))
 
 
 @router.post("/generations/{generation_id}/retry", status_code=202, response_model=Generation)
 async def retry_generation(
-    request: Request,
     generation_id: str,
     identity: CurrentIdentity,
+    generations: Generations,
     body: RetryRequest | None = None,
 ) -> Response:
     reroll = body.reroll_seed if body is not None else False
-    return _accepted(await _service(request).retry(identity, generation_id, reroll_seed=reroll))
+    return _accepted(await generations.retry(identity, generation_id, reroll_seed=reroll))
 
 
 @router.delete("/generations/{generation_id}", status_code=204)
 async def delete_generation(
-    request: Request, generation_id: str, identity: CurrentIdentity, delete_outputs: bool = False
+    generation_id: str,
+    identity: CurrentIdentity,
+    generations: Generations,
+    delete_outputs: bool = False,
 ) -> Response:
-    await _service(request).delete(identity, generation_id, delete_outputs=delete_outputs)
+    await generations.delete(identity, generation_id, delete_outputs=delete_outputs)
     return Response(status_code=204)
 
 
 async def _page(
-    service: GenerationService, owner: str, query: GenerationQuery, project_id: str | None
+    generations: GenerationService, owner: str, query: GenerationQuery, project_id: str | None
 ) -> CursorPage[Generation]:
-    docs = await service.repository.find_page(
+    return await generations.list_page(
         owner,
         project_id=project_id,
-        status=query.status.value if query.status else None,
-        type=query.type.value if query.type else None,
+        status=query.status,
+        type=query.type,
         cursor=query.cursor,
         limit=query.limit,
     )
-    page, next_cursor = split_page(docs, query.limit, lambda doc: doc["_id"])
-    return CursorPage[Generation](items=[to_public(doc) for doc in page], next_cursor=next_cursor)
 
 
-def _accepted(doc: Doc) -> Response:
-    return JSONResponse(to_public(doc).model_dump(mode="json"), status_code=202)
-
-
-def to_public(doc: Doc) -> Generation:
-    return Generation.model_validate(public_fields(doc))
+def _accepted(record: GenerationRecord) -> Response:
+    return JSONResponse(public(record).model_dump(mode="json"), status_code=202)

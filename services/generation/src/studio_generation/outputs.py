@@ -13,7 +13,7 @@ from studio_runtime.client_pool import ClientPool
 from studio_storage import ObjectStore
 
 from studio_generation.providers.base import ProviderOutput, TransientProviderError
-from studio_generation.repository import Doc
+from studio_generation.records import GenerationRecord
 
 
 class OutputWriter:
@@ -22,15 +22,17 @@ class OutputWriter:
         self._http = http
         self._max_bytes = max_bytes
 
-    async def write(self, doc: Doc, outputs: list[ProviderOutput]) -> list[OutputFile]:
+    async def write(
+        self, record: GenerationRecord, outputs: list[ProviderOutput]
+    ) -> list[OutputFile]:
         files = []
         for index, output in enumerate(outputs):
-            key = f"{doc['owner']}/{doc['project_id']}/{doc['_id']}/{index}.{output.extension}"
+            key = f"{record.owner}/{record.project_id}/{record.id}/{index}.{output.extension}"
             size, digest = await self._put(key, output)
             files.append(
                 OutputFile(
                     index=index,
-                    asset_id=output_asset_id(doc["_id"], index),
+                    asset_id=output_asset_id(record.id, index),
                     object_key=key,
                     media_type=output.media_type,
                     content_type=output.content_type,

@@ -11,8 +11,8 @@
 import asyncio
 
 import structlog
+from studio_runtime.clock import now_ms
 
-from studio_generation.repository import now_ms
 from studio_generation.service import GenerationService
 
 log = structlog.get_logger(__name__)
@@ -34,12 +34,10 @@ async def relay_once(
 ) -> tuple[int, int]:
     """Publish what is unpublished and requeue what is abandoned; returns the two counts."""
     now = now_ms()
-    stranded = await service.repository.unpublished(now - int(min_age_s * 1000))
-    for doc in stranded:
-        await service.publish_requested(doc)
-    abandoned = await service.repository.abandoned(now - int(requeue_after_s * 1000))
-    for doc in abandoned:
-        await service.requeue(doc)
+    stranded = await service.publish_unpublished(older_than_ms=now - int(min_age_s * 1000))
+    abandoned = await service.requeue_abandoned(
+        lease_ended_before_ms=now - int(requeue_after_s * 1000)
+    )
     if stranded or abandoned:
-        log.info("relay.published", unpublished=len(stranded), requeued=len(abandoned))
-    return len(stranded), len(abandoned)
+        log.info("relay.published", unpublished=stranded, requeued=abandoned)
+    return stranded, abandoned

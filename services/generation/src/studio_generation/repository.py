@@ -1,29 +1,58 @@
-"""Generation records in MongoDB.
+"""Generation records in MongoDB; documents become `GenerationRecord`s at this boundary.
 
 Every state change is one conditional `find_one_and_update` with the expected status in the
 filter, so two workers (or a worker and a cancel) can never both win, and a terminal state is
-never left. Times that updates change are integer milliseconds: the embedded MongoDB-wire server
-returns datetimes written by `$set` as strings.
+never left. Times that updates change are integer milliseconds (`studio_runtime.clock`): the
+embedded MongoDB-wire server returns datetimes written by `$set` as strings.
 """
 
-import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+from studio_contracts.dtos import ErrorInfo
 from studio_contracts.enums import GenerationStatus
+from studio_contracts.events import OutputFile
+from studio_contracts.generations import GenerationProgressInfo
+from studio_runtime.clock import now_ms
 from studio_runtime.mongo import create_newest_first_index
 from studio_runtime.pagination import cursor_filter
 
+from studio_generation.records import GenerationRecord, NewGeneration
+
 Doc = dict[str, Any]
+"""A raw document: only inside this module."""
 PENDING, PROCESSING = GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value
 ACTIVE = [PENDING, PROCESSING]
 
 
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
+@dataclass(frozen=True)
+class KeyHolder:
+    """The request an Idempotency-Key belongs to."""
+
+    generation_id: str
+    created_ms: int
+
+
+class KeyClaim(Enum):
+    RESERVED = "reserved"
+    """The key is now the caller's."""
+    VANISHED = "vanished"
+    """Held by another request a moment ago, freed since: try again."""
+
+
+class Lease(Enum):
+    """What renewing a job's lease found."""
+
+    HELD = "held"
+    CANCEL_REQUESTED = "cancel_requested"
+    LOST = "lost"
+    """No longer processing (finished, taken over, deleted): not the worker's any more."""
 
 
 class GenerationRepository:
@@ -39,18 +68,20 @@ class GenerationRepository:
         # Equality on both, one status at a time: the embedded server scans for `$in`.
         await self._generations.create_index([("owner", 1), ("status", 1)])
 
-    # --- accepting ---------------------------------------------------------------------
-
-    async def claim_idempotency_key(self, owner: str, key: str, generation_id: str) -> Doc | None:
-        """Reserve `key` for `generation_id`: None when reserved now, else the holding record
-        (`generation_id`, `created_ms`), or `{}` if it vanished in between."""
+    async def claim_idempotency_key(
+        self, owner: str, key: str, generation_id: str
+    ) -> KeyClaim | KeyHolder:
+        """Reserve `key` for `generation_id`, or say who holds it."""
         try:
             await self._keys.insert_one(
                 {"_id": f"{owner}:{key}", "generation_id": generation_id, "created_ms": now_ms()}
             )
         except DuplicateKeyError:
-            return await self._keys.find_one({"_id": f"{owner}:{key}"}) or {}
-        return None
+            held = await self._keys.find_one({"_id": f"{owner}:{key}"})
+            if held is None:
+                return KeyClaim.VANISHED
+            return KeyHolder(generation_id=held["generation_id"], created_ms=held["created_ms"])
+        return KeyClaim.RESERVED
 
     async def release_idempotency_key(self, owner: str, key: str, generation_id: str) -> None:
         """Free the key after the request that held it failed, so a retry can use it."""
@@ -60,33 +91,34 @@ class GenerationRepository:
         """Forget an expired key."""
         await self._keys.delete_one({"_id": f"{owner}:{key}"})
 
-    async def insert(self, doc: Doc) -> None:
+    async def insert(self, new: NewGeneration) -> GenerationRecord:
+        doc = new.document()
         await self._generations.insert_one(doc)
+        return _record(doc)
 
     async def mark_published(self, generation_id: str) -> None:
         await self._generations.update_one({"_id": generation_id}, {"$set": {"published": True}})
 
-    async def unpublished(self, older_than_ms: int, limit: int = 200) -> list[Doc]:
+    async def unpublished(self, older_than_ms: int, limit: int = 200) -> list[GenerationRecord]:
         found = self._generations.find(
             {"status": PENDING, "published": False, "created_ms": {"$lt": older_than_ms}}
         ).limit(limit)
-        return [doc async for doc in found]
+        return [_record(doc) async for doc in found]
 
-    async def abandoned(self, lease_ended_before_ms: int, limit: int = 200) -> list[Doc]:
+    async def abandoned(
+        self, lease_ended_before_ms: int, limit: int = 200
+    ) -> list[GenerationRecord]:
         """Processing records whose lease ran out long ago: their worker died and NATS has
         stopped redelivering the job (its deliveries were used up)."""
         found = self._generations.find(
             {"status": PROCESSING, "lease_until_ms": {"$lt": lease_ended_before_ms}}
         ).limit(limit)
-        return [doc async for doc in found]
+        return [_record(doc) async for doc in found]
 
-    # --- reading -----------------------------------------------------------------------
+    async def get(self, owner: str, generation_id: str) -> GenerationRecord | None:
+        return _maybe(await self._generations.find_one({"_id": generation_id, "owner": owner}))
 
-    async def get(self, owner: str, generation_id: str) -> Doc | None:
-        return await self._generations.find_one({"_id": generation_id, "owner": owner})
-
-    # --- the active-generation counter ---------------------------------------------------
-    # One small document per user, `{_id: owner, count}`: taken with a conditional increment
+    # The active-generation counter: one small document per user, `{_id: owner, count}`: taken with a conditional increment
     # when a generation is accepted and given back when it ends, so checking the limit costs
     # the same at any history size and a burst cannot overrun it.
 
@@ -120,8 +152,8 @@ class GenerationRepository:
                 {"_id": owner, "count": seen["count"]}, {"$set": {"count": max(active, 0)}}
             )
 
-    async def get_by_id(self, generation_id: str) -> Doc | None:
-        return await self._generations.find_one({"_id": generation_id})
+    async def get_by_id(self, generation_id: str) -> GenerationRecord | None:
+        return _maybe(await self._generations.find_one({"_id": generation_id}))
 
     async def find_page(
         self,
@@ -132,17 +164,16 @@ class GenerationRepository:
         type: str | None,
         cursor: str | None,
         limit: int,
-    ) -> list[Doc]:
+    ) -> list[GenerationRecord]:
+        """Up to `limit` + 1 records, newest first: one more tells whether a next page exists."""
         query: Doc = {"owner": owner, **cursor_filter(cursor)}
         for name, value in (("project_id", project_id), ("status", status), ("type", type)):
             if value is not None:
                 query[name] = value
         found = self._generations.find(query).sort("_id", DESCENDING).limit(limit + 1)
-        return [doc async for doc in found]
+        return [_record(doc) async for doc in found]
 
-    # --- the worker's transitions ----------------------------------------------------------
-
-    async def claim(self, generation_id: str, *, lease_ms: int) -> Doc | None:
+    async def claim(self, generation_id: str, *, lease_ms: int) -> GenerationRecord | None:
         """pending → processing, or take over a processing job whose lease ran out.
 
         Two conditional updates rather than one with `$or`: the embedded server applies an
@@ -159,60 +190,75 @@ class GenerationRepository:
             return_document=ReturnDocument.AFTER,
         )
         if fresh is not None:
-            return fresh
-        return await self._generations.find_one_and_update(
+            return _record(fresh)
+        taken = await self._generations.find_one_and_update(
             {"_id": generation_id, "status": PROCESSING, "lease_until_ms": {"$lt": now}},
             claimed,
             return_document=ReturnDocument.AFTER,
         )
+        return _maybe(taken)
 
-    async def renew_lease(self, generation_id: str, *, lease_ms: int) -> Doc | None:
-        """Extend the lease; returns the record (to see a cancel request), None if no longer ours."""
-        return await self._generations.find_one_and_update(
+    async def renew_lease(self, generation_id: str, *, lease_ms: int) -> Lease:
+        """Extend the lease, and say whether its owner has asked to cancel meanwhile."""
+        renewed = await self._generations.find_one_and_update(
             {"_id": generation_id, "status": PROCESSING},
             {"$set": {"lease_until_ms": now_ms() + lease_ms}},
             projection={"cancel_requested": True},
             return_document=ReturnDocument.AFTER,
         )
+        if renewed is None:
+            return Lease.LOST
+        return Lease.CANCEL_REQUESTED if renewed.get("cancel_requested") else Lease.HELD
 
     async def set_provider_request(self, generation_id: str, handle: str) -> None:
         await self._generations.update_one(
             {"_id": generation_id, "status": PROCESSING}, {"$set": {"provider_request": handle}}
         )
 
-    async def set_progress(self, generation_id: str, progress: Doc) -> None:
+    async def set_progress(self, generation_id: str, progress: GenerationProgressInfo) -> None:
         await self._generations.update_one(
-            {"_id": generation_id, "status": PROCESSING}, {"$set": {"progress": progress}}
+            {"_id": generation_id, "status": PROCESSING},
+            {"$set": {"progress": progress.model_dump(mode="json")}},
         )
 
-    async def complete(self, generation_id: str, outputs: list[Doc]) -> Doc | None:
+    async def complete(
+        self, generation_id: str, outputs: list[OutputFile]
+    ) -> GenerationRecord | None:
+        stored = [output.model_dump(mode="json") for output in outputs]
         return await self._finish(
-            generation_id, [PROCESSING], GenerationStatus.COMPLETED, {"outputs": outputs}
+            generation_id, [PROCESSING], GenerationStatus.COMPLETED, {"outputs": stored}
         )
 
-    async def fail(self, generation_id: str, error: Doc) -> Doc | None:
-        return await self._finish(generation_id, ACTIVE, GenerationStatus.FAILED, {"error": error})
+    async def fail(self, generation_id: str, error: ErrorInfo) -> GenerationRecord | None:
+        return await self._finish(
+            generation_id, ACTIVE, GenerationStatus.FAILED, {"error": error.model_dump()}
+        )
 
-    async def mark_cancelled(self, generation_id: str) -> Doc | None:
+    async def mark_cancelled(self, generation_id: str) -> GenerationRecord | None:
         return await self._finish(generation_id, ACTIVE, GenerationStatus.CANCELLED, {})
 
     async def release(
-        self, generation_id: str, error: Doc, *, forget_request: bool = False
-    ) -> Doc | None:
+        self, generation_id: str, error: ErrorInfo, *, forget_request: bool = False
+    ) -> GenerationRecord | None:
         """processing → pending after a transient failure; the next delivery tries again,
         resuming the provider request unless `forget_request` (it died at the provider)."""
-        fields: Doc = {"status": PENDING, "lease_until_ms": 0, "last_error": error}
+        fields: Doc = {"status": PENDING, "lease_until_ms": 0, "last_error": error.model_dump()}
         if forget_request:
             fields["provider_request"] = None
-        return await self._generations.find_one_and_update(
+        released = await self._generations.find_one_and_update(
             {"_id": generation_id, "status": PROCESSING},
             {"$set": fields},
             return_document=ReturnDocument.AFTER,
         )
+        return _maybe(released)
 
     async def _finish(
-        self, generation_id: str, expected: list[str], status: GenerationStatus, fields: Doc
-    ) -> Doc | None:
+        self,
+        generation_id: str,
+        expected: list[str],
+        status: GenerationStatus,
+        fields: Mapping[str, Any],
+    ) -> GenerationRecord | None:
         finished = await self._generations.find_one_and_update(
             {"_id": generation_id, "status": {"$in": expected}},
             {
@@ -225,37 +271,42 @@ class GenerationRepository:
             },
             return_document=ReturnDocument.AFTER,
         )
-        if finished is not None:
-            await self.release_active(finished["owner"])
-        return finished
+        if finished is None:
+            return None
+        await self.release_active(finished["owner"])
+        return _record(finished)
 
-    # --- the user's actions ------------------------------------------------------------
-
-    async def cancel_pending(self, owner: str, generation_id: str) -> Doc | None:
+    async def cancel_pending(self, owner: str, generation_id: str) -> GenerationRecord | None:
         cancelled = await self._generations.find_one_and_update(
             {"_id": generation_id, "owner": owner, "status": PENDING},
             {"$set": {"status": GenerationStatus.CANCELLED.value, "completed_ms": now_ms()}},
             return_document=ReturnDocument.AFTER,
         )
-        if cancelled is not None:
-            await self.release_active(owner)
-        return cancelled
+        if cancelled is None:
+            return None
+        await self.release_active(owner)
+        return _record(cancelled)
 
-    async def request_cancel(self, owner: str, generation_id: str) -> Doc | None:
-        return await self._generations.find_one_and_update(
+    async def request_cancel(self, owner: str, generation_id: str) -> GenerationRecord | None:
+        requested = await self._generations.find_one_and_update(
             {"_id": generation_id, "owner": owner, "status": PROCESSING},
             {"$set": {"cancel_requested": True}},
             return_document=ReturnDocument.AFTER,
         )
+        return _maybe(requested)
 
-    async def delete(self, owner: str, generation_id: str) -> Doc | None:
-        return await self._generations.find_one_and_delete(
+    async def delete(self, owner: str, generation_id: str) -> GenerationRecord | None:
+        """Remove a finished generation; None if there is none of the owner's, or it is active."""
+        deleted = await self._generations.find_one_and_delete(
             {"_id": generation_id, "owner": owner, "status": {"$nin": ACTIVE}}
         )
+        return _maybe(deleted)
 
-    async def of_project(self, owner: str, project_id: str, limit: int = 500) -> list[Doc]:
+    async def of_project(
+        self, owner: str, project_id: str, limit: int = 500
+    ) -> list[GenerationRecord]:
         found = self._generations.find({"owner": owner, "project_id": project_id}).limit(limit)
-        return [doc async for doc in found]
+        return [_record(doc) async for doc in found]
 
     async def delete_by_id(self, generation_id: str) -> None:
         await self._generations.delete_one({"_id": generation_id})
@@ -263,3 +314,11 @@ class GenerationRepository:
     async def withdraw(self, generation_id: str) -> None:
         """Remove a record just stored whose request was then refused (over the limit)."""
         await self._generations.delete_one({"_id": generation_id, "status": PENDING})
+
+
+def _record(doc: Doc) -> GenerationRecord:
+    return GenerationRecord.model_validate(doc)
+
+
+def _maybe(doc: Doc | None) -> GenerationRecord | None:
+    return None if doc is None else _record(doc)

@@ -11,18 +11,19 @@ import asyncio
 import contextlib
 import random
 import time
-from typing import Any
 
 import structlog
 from studio_contracts.assets import OutputsRegistration
 from studio_contracts.dtos import ErrorInfo
-from studio_contracts.enums import GenerationStatus, GenerationType, MediaType
+from studio_contracts.enums import GenerationStatus
 from studio_contracts.events import GenerationRequested, OutputFile
+from studio_contracts.generations import GenerationProgressInfo
+from studio_runtime.clients import AssetsClient
+from studio_runtime.clock import now_ms
 from studio_runtime.events import RetryLater
 from studio_runtime.internal_auth import Identity
 
 from studio_generation.cancels import CancelSignals
-from studio_generation.clients import AssetsClient
 from studio_generation.events import GenerationEvents
 from studio_generation.outputs import OutputWriter
 from studio_generation.providers.base import (
@@ -34,7 +35,8 @@ from studio_generation.providers.base import (
     ProviderOutput,
     ProviderProgress,
 )
-from studio_generation.repository import PROCESSING, Doc, GenerationRepository, now_ms
+from studio_generation.records import GenerationRecord
+from studio_generation.repository import GenerationRepository, Lease
 from studio_generation.settings import WorkerSettings
 
 log = structlog.get_logger(__name__)
@@ -83,71 +85,71 @@ class Worker:
 
     async def _handle(self, event: GenerationRequested, cancel_signal: asyncio.Event) -> None:
         lease_ms = int(self._settings.lease_s * 1000)
-        doc = await self._repository.claim(event.generation_id, lease_ms=lease_ms)
-        if doc is None:
+        record = await self._repository.claim(event.generation_id, lease_ms=lease_ms)
+        if record is None:
             await self._not_claimed(event.generation_id)
             return
         with structlog.contextvars.bound_contextvars(
-            generation_id=doc["_id"], attempt=doc["attempts"]
+            generation_id=record.id, attempt=record.attempts
         ):
-            if doc["attempts"] > self._settings.max_attempts:
+            if record.attempts > self._settings.max_attempts:
                 # Only takeovers get here (a transient failure gives up at max_attempts): the
                 # job's workers kept dying, so it may be what kills them. Stop trying.
-                await self._fail(doc, ErrorInfo(code="worker_lost", message=_LOST))
+                await self._fail(record, ErrorInfo(code="worker_lost", message=_LOST))
                 return
-            await self._events.started(doc)
+            await self._events.started(record)
             try:
-                files = await self._execute(doc, cancel_signal)
-                await self._register(doc, files)
+                files = await self._execute(record, cancel_signal)
+                await self._register(record, files)
             except JobStopped as stop:
-                await self._stopped(doc, stop.reason)
+                await self._stopped(record, stop.reason)
             except PermanentProviderError as exc:
-                await self._fail(doc, ErrorInfo(code=exc.code, message=exc.message))
+                await self._fail(record, ErrorInfo(code=exc.code, message=exc.message))
             except Exception as exc:
-                await self._transient(doc, exc)
+                await self._transient(record, exc)
             else:
-                await self._complete(doc, files)
+                await self._complete(record, files)
 
     async def _not_claimed(self, generation_id: str) -> None:
         current = await self._repository.get_by_id(generation_id)
         if current is None:
             log.info("job.dropped", generation_id=generation_id, reason="no such generation")
-        elif current["status"] == PROCESSING:
+        elif current.status is GenerationStatus.PROCESSING:
             # Another worker holds the lease. It may have just died (this is its job, redelivered
             # a moment before its lease lapsed), so look again once the lease has run out: then
             # either the job is finished (dropped), or still renewed (alive), or ours to take.
-            remaining_s = (current.get("lease_until_ms", 0) - now_ms()) / 1000
+            remaining_s = (current.lease_until_ms - now_ms()) / 1000
             raise RetryLater("running elsewhere", max(remaining_s, 0) + 0.5)
-        elif current["status"] == GenerationStatus.PENDING.value:
+        elif current.status is GenerationStatus.PENDING:
             raise RetryLater("claim raced with another worker", 1.0)
-        elif current["status"] == GenerationStatus.COMPLETED.value:
+        elif current.status is GenerationStatus.COMPLETED:
             # The job was not acked, so its worker may have died between completing it and
             # saying so: say it (again). Event ids make a repeat a no-op for JetStream and for
             # every consumer, which is cheaper than one more write per job to remember it.
-            await self._events.completed(
-                current, [OutputFile.model_validate(o) for o in current["outputs"]]
-            )
+            await self._events.completed(current, current.outputs)
         else:
-            log.info("job.dropped", generation_id=generation_id, reason=current["status"])
+            log.info("job.dropped", generation_id=generation_id, reason=current.status.value)
 
-    async def _execute(self, doc: Doc, cancel_signal: asyncio.Event) -> list[OutputFile]:
-        if doc.get("cancel_requested"):
+    async def _execute(
+        self, record: GenerationRecord, cancel_signal: asyncio.Event
+    ) -> list[OutputFile]:
+        if record.cancel_requested:
             raise JobStopped("cancelled")  # asked while the job changed hands
-        provider = self._provider_for(doc)
+        provider = self._provider_for(record)
         job = ProviderJob(
-            generation_id=doc["_id"],
-            model_id=doc["model_id"],
-            type=GenerationType(doc["type"]),
-            output=MediaType(doc["output"]),
-            params=doc["params"],
-            inputs=await self._load_inputs(doc),
-            resume_request_id=doc.get("provider_request"),
+            generation_id=record.id,
+            model_id=record.model_id,
+            type=record.type,
+            output=record.output,
+            params=record.params,
+            inputs=await self._load_inputs(record),
+            resume_request_id=record.provider_request,
         )
-        reporter = _Reporter(self._repository, self._events, doc)
+        reporter = _Reporter(self._repository, self._events, record)
         run = asyncio.create_task(provider.run(job, reporter))
-        watch = asyncio.create_task(self._watch(doc["_id"], cancel_signal))
+        watch = asyncio.create_task(self._watch(record.id, cancel_signal))
         deadline = self._settings.model_deadlines_s.get(
-            doc["model_id"], self._settings.job_deadline_s
+            record.model_id, self._settings.job_deadline_s
         )
         try:
             done, _ = await asyncio.wait(
@@ -157,7 +159,7 @@ class Worker:
             watch.cancel()
         if run in done:
             outputs: list[ProviderOutput] = run.result()
-            return await self._writer.write(doc, outputs)
+            return await self._writer.write(record, outputs)
         run.cancel()
         await asyncio.gather(run, return_exceptions=True)
         if reporter.handle is not None:
@@ -176,14 +178,14 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(cancel_signal.wait(), self._settings.heartbeat_s)
             cancel_signal.clear()
-            current = await self._repository.renew_lease(generation_id, lease_ms=lease_ms)
-            if current is None:
+            lease = await self._repository.renew_lease(generation_id, lease_ms=lease_ms)
+            if lease is Lease.LOST:
                 return "gone"
-            if current.get("cancel_requested"):
+            if lease is Lease.CANCEL_REQUESTED:
                 return "cancelled"
 
-    def _provider_for(self, doc: Doc) -> Provider:
-        provider = self._providers.get(doc["runtime"])
+    def _provider_for(self, record: GenerationRecord) -> Provider:
+        provider = self._providers.get(record.runtime)
         if provider is None:
             raise PermanentProviderError(
                 "No fal.ai key is configured on this server (set STUDIO_FAL_KEY or FAL_KEY), so "
@@ -192,10 +194,10 @@ class Worker:
             )
         return provider
 
-    async def _load_inputs(self, doc: Doc) -> dict[str, InputFile]:
-        identity = _owner(doc)
+    async def _load_inputs(self, record: GenerationRecord) -> dict[str, InputFile]:
+        identity = _owner(record)
         inputs: dict[str, InputFile] = {}
-        for name, bound in doc.get("input_bindings", {}).items():
+        for name, bound in record.input_bindings.items():
             asset_id = bound[0] if isinstance(bound, list) else bound
             asset = await self._assets.get(identity, asset_id)
             if asset is None:
@@ -208,68 +210,68 @@ class Worker:
             )
         return inputs
 
-    async def _register(self, doc: Doc, files: list[OutputFile]) -> None:
+    async def _register(self, record: GenerationRecord, files: list[OutputFile]) -> None:
         """Outputs become assets before the job is completed: whoever sees `completed` (in
         the API or in an event) can fetch every output and its thumbnail at once."""
         await self._assets.register_outputs(
-            _owner(doc),
+            _owner(record),
             OutputsRegistration(
-                generation_id=doc["_id"],
-                project_id=doc["project_id"],
-                prompt=doc["prompt"],
+                generation_id=record.id,
+                project_id=record.project_id,
+                prompt=record.prompt,
                 outputs=files,
             ),
         )
 
-    async def _complete(self, doc: Doc, files: list[OutputFile]) -> None:
-        finished = await self._repository.complete(
-            doc["_id"], [f.model_dump(mode="json") for f in files]
-        )
+    async def _complete(self, record: GenerationRecord, files: list[OutputFile]) -> None:
+        finished = await self._repository.complete(record.id, files)
         if finished is None:
             # Cancelled or deleted while the outputs were stored: nobody wants them.
             for file in files:
                 if file.asset_id:
-                    await self._assets.delete(_owner(doc), file.asset_id)
+                    await self._assets.delete(_owner(record), file.asset_id)
             await self._writer.remove([f.object_key for f in files])
-            await self._stopped(doc, "cancelled")
+            await self._stopped(record, "cancelled")
             return
         await self._events.completed(finished, files)
-        log.info("job.completed", outputs=len(files), ms=_since(doc))
+        log.info("job.completed", outputs=len(files), ms=_since(record))
 
-    async def _fail(self, doc: Doc, error: ErrorInfo) -> None:
-        failed = await self._repository.fail(doc["_id"], error.model_dump())
+    async def _fail(self, record: GenerationRecord, error: ErrorInfo) -> None:
+        failed = await self._repository.fail(record.id, error)
         if failed is not None:
             await self._events.failed(failed, error)
             log.info("job.failed", code=error.code, message=error.message)
 
-    async def _stopped(self, doc: Doc, reason: str) -> None:
+    async def _stopped(self, record: GenerationRecord, reason: str) -> None:
         if reason.startswith("timed out"):
             message = f"The generation {reason} and was stopped; the model did not finish in time."
-            await self._fail(doc, ErrorInfo(code="timeout", message=message))
+            await self._fail(record, ErrorInfo(code="timeout", message=message))
             return
-        cancelled = await self._repository.mark_cancelled(doc["_id"])
+        cancelled = await self._repository.mark_cancelled(record.id)
         if cancelled is not None:
             await self._events.cancelled(cancelled)
         log.info("job.stopped", reason=reason)
 
-    async def _transient(self, doc: Doc, exc: Exception) -> None:
+    async def _transient(self, record: GenerationRecord, exc: Exception) -> None:
         message = exc.message if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}"
         if not isinstance(exc, ProviderError):
             log.error("job.crashed", exc_info=exc)
-        if doc["attempts"] >= self._settings.max_attempts:
+        if record.attempts >= self._settings.max_attempts:
             await self._fail(
-                doc,
+                record,
                 ErrorInfo(
                     code="provider_unavailable",
-                    message=f"The provider kept failing ({message}); gave up after {doc['attempts']} attempts.",
+                    message=f"The provider kept failing ({message}); gave up after {record.attempts} attempts.",
                 ),
             )
             return
         dead_request = isinstance(exc, ProviderError) and exc.code == "provider_request_failed"
         await self._repository.release(
-            doc["_id"], {"code": "transient", "message": message}, forget_request=dead_request
+            record.id, ErrorInfo(code="transient", message=message), forget_request=dead_request
         )
-        delay = min(2.0 ** doc["attempts"], 60.0) * random.uniform(0.5, 1.0)
+        # Not a retry loop: the wait is JetStream's (a NAK with this delay), so the job may come
+        # back to any worker, and a restart in between does not lose it.
+        delay = min(2.0**record.attempts, 60.0) * random.uniform(0.5, 1.0)
         raise RetryLater(message, delay)
 
 
@@ -278,36 +280,36 @@ class _Reporter:
     (stored and announced, at most once a second)."""
 
     def __init__(
-        self, repository: GenerationRepository, events: GenerationEvents, doc: Doc
+        self, repository: GenerationRepository, events: GenerationEvents, record: GenerationRecord
     ) -> None:
         self._repository = repository
         self._events = events
-        self._doc = doc
+        self._record = record
         self._last = 0.0
-        self.handle: str | None = doc.get("provider_request")
+        self.handle: str | None = record.provider_request
 
     async def submitted(self, request_id: str) -> None:
         self.handle = request_id
-        await self._repository.set_provider_request(self._doc["_id"], request_id)
+        await self._repository.set_provider_request(self._record.id, request_id)
 
     async def progress(self, progress: ProviderProgress) -> None:
         now = time.monotonic()
         if now - self._last < PROGRESS_EVERY_S:
             return
         self._last = now
-        fields: dict[str, Any] = {
-            "queue_position": progress.queue_position,
-            "percent": progress.percent,
-            "logs": list(progress.logs[-20:]),
-        }
-        await self._repository.set_progress(self._doc["_id"], fields)
-        await self._events.progress(self._doc, fields)
+        info = GenerationProgressInfo(
+            queue_position=progress.queue_position,
+            percent=progress.percent,
+            logs=list(progress.logs[-20:]),
+        )
+        await self._repository.set_progress(self._record.id, info)
+        await self._events.progress(self._record, info)
 
 
-def _owner(doc: Doc) -> Identity:
+def _owner(record: GenerationRecord) -> Identity:
     """The generation's owner, as whom the worker asks the assets service."""
-    return Identity(doc["owner"], doc.get("request_id"))
+    return Identity(record.owner, record.request_id)
 
 
-def _since(doc: Doc) -> int:
-    return int(time.time() * 1000) - int(doc.get("started_ms", 0))
+def _since(record: GenerationRecord) -> int:
+    return now_ms() - (record.started_ms or 0)

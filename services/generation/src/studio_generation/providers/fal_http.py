@@ -2,11 +2,10 @@
 error answers into `ProviderError`s the worker understands.
 
 Kept apart from the polling logic in `fal.py` so the rules "what is retried, what is final, what
-the user is told" live in one place and match docs/fal-provider.md.
+the user is told" live in one place and match docs/fal-provider.md. Retries follow the one
+policy of `studio_runtime.retrying`, waiting what fal's `Retry-After` asks for when it sends one.
 """
 
-import asyncio
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import structlog
+from studio_runtime.retrying import a_few_times
 
 from studio_generation.providers.base import (
     PermanentProviderError,
@@ -53,18 +53,30 @@ class Call(Enum):
 @dataclass(frozen=True)
 class RetryPolicy:
     retries: int = 4
+    """Retries after the first try."""
     backoff_s: float = 0.5
     max_backoff_s: float = 8.0
 
-    def delay(self, attempt: int, response: httpx.Response | None) -> float:
-        """Retry-After when fal sends one, else exponential backoff with full jitter in its
-        upper half (so many workers retrying together spread out)."""
-        if response is not None:
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if retry_after is not None:
-                return min(retry_after, MAX_RETRY_AFTER_S)
-        ceiling = min(self.max_backoff_s, self.backoff_s * (2.0**attempt))
-        return ceiling * (0.5 + random.random() / 2)
+
+class RetryableAnswer(Exception):
+    """A call that failed in a way worth repeating: no answer, or a "not now" status."""
+
+    def __init__(self, response: httpx.Response | None, reason: str) -> None:
+        super().__init__(reason)
+        self.response = response
+        self.reason = reason
+
+
+def retry_wait(exc: Exception) -> bool | float:
+    """The retry hook: retry what is retryable, after fal's Retry-After when it sends one
+    (capped), else after the policy's backoff."""
+    if not isinstance(exc, RetryableAnswer):
+        return False
+    if exc.response is not None:
+        retry_after = parse_retry_after(exc.response.headers.get("retry-after"))
+        if retry_after is not None:
+            return min(retry_after, MAX_RETRY_AFTER_S)
+    return True
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -128,36 +140,58 @@ class FalHttp:
                 f"refusing to send the fal key to {urlsplit(url).netloc}: not the queue host"
             )
         headers = {"Authorization": f"Key {self._key}"}
-        attempt = 0
-        while True:
-            try:
-                response = await self._client.request(
-                    method, url, json=json, params=params, headers=headers
-                )
-            except httpx.HTTPError as exc:
-                if call is Call.SUBMIT and not _surely_not_sent(exc):
-                    # fal may hold the request already; a resubmit could pay for it twice.
-                    raise TransientProviderError(
-                        f"fal did not answer the submission ({type(exc).__name__})"
-                    ) from exc
-                failure: httpx.Response | None = None
-                reason = f"{type(exc).__name__}: {exc}"
-            else:
-                if call is Call.SUBMIT and response.status_code == 504:
-                    # The request may exist at fal without us knowing its id: no resubmit here,
-                    # the worker decides (see docs/fal-provider.md).
-                    raise _transient(call, response, describe(response))
-                if not self._retryable(call, response):
-                    return response
-                failure, reason = response, describe(response)
-            if attempt >= self._policy.retries:
-                raise _transient(call, failure, reason)
-            delay = self._policy.delay(attempt, failure)
-            log.warning(
-                "fal_call_retry", call=call.value, attempt=attempt + 1, reason=reason, delay=delay
+        attempts = a_few_times(
+            retry_wait,
+            attempts=self._policy.retries + 1,
+            wait_initial_s=self._policy.backoff_s,
+            wait_max_s=self._policy.max_backoff_s,
+        )
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    try:
+                        return await self._once(call, method, url, json, params, headers)
+                    except RetryableAnswer as exc:
+                        if attempt.num <= self._policy.retries:
+                            log.warning(
+                                "fal_call_retry",
+                                call=call.value,
+                                attempt=attempt.num,
+                                reason=exc.reason,
+                            )
+                        raise
+        except RetryableAnswer as exc:
+            raise _transient(call, exc.response, exc.reason) from exc
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _once(
+        self,
+        call: Call,
+        method: str,
+        url: str,
+        json: Mapping[str, Any] | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+    ) -> httpx.Response:
+        """One try: the answer to return, RetryableAnswer, or a final TransientProviderError."""
+        try:
+            response = await self._client.request(
+                method, url, json=json, params=params, headers=headers
             )
-            await asyncio.sleep(delay)
-            attempt += 1
+        except httpx.HTTPError as exc:
+            if call is Call.SUBMIT and not _surely_not_sent(exc):
+                # fal may hold the request already; a resubmit could pay for it twice.
+                raise TransientProviderError(
+                    f"fal did not answer the submission ({type(exc).__name__})"
+                ) from exc
+            raise RetryableAnswer(None, f"{type(exc).__name__}: {exc}") from exc
+        if call is Call.SUBMIT and response.status_code == 504:
+            # The request may exist at fal without us knowing its id: no resubmit here, the
+            # worker decides (see docs/fal-provider.md).
+            raise _transient(call, response, describe(response))
+        if self._retryable(call, response):
+            raise RetryableAnswer(response, describe(response))
+        return response
 
     @staticmethod
     def _retryable(call: Call, response: httpx.Response) -> bool:

@@ -1,17 +1,39 @@
-"""What the generation API asks other services: the catalog (is this request valid, with which
-defaults?) and assets (do these inputs exist, are they the caller's, of what kind?)."""
+"""What services ask each other over HTTP, one client per service asked: projects (does this
+project exist and belong to the caller?), the catalog (is this request valid, with which
+defaults?) and assets (do these inputs exist, what are they, take these outputs).
 
-import time
+All of them here, whoever calls them (projects is asked by assets and generation), so a second
+caller of a service reuses its client instead of writing another. They speak through
+`InternalService`, which signs the caller's identity."""
+
 from typing import Any
 
+from cachetools import TTLCache
 from studio_contracts.assets import Asset, OutputsRegistration
 from studio_contracts.catalog import ModelInfo, ValidateParamsResponse
 from studio_contracts.enums import GenerationType
 from studio_contracts.params import ParamsInvalid, validate_params
 from studio_contracts.problems import FieldError
-from studio_runtime.errors import InvalidInput, ServiceUnavailable
+
+from studio_runtime.errors import InvalidInput, NotFound, ServiceUnavailable
 from studio_runtime.internal_auth import Identity
 from studio_runtime.internal_http import InternalService
+
+
+class ProjectsClient:
+    """Asks the projects service whether a project exists and belongs to the caller."""
+
+    def __init__(self, service: InternalService) -> None:
+        self._service = service
+
+    async def require_project(self, identity: Identity, project_id: str) -> None:
+        response = await self._service.request("GET", f"/api/v1/projects/{project_id}", identity)
+        if response.status_code == 404:
+            raise NotFound(f"no project {project_id!r}")
+        if response.status_code != 200:
+            raise ServiceUnavailable(
+                f"the projects service answered {response.status_code}; try again"
+            )
 
 
 class CatalogClient:
@@ -23,8 +45,8 @@ class CatalogClient:
 
     def __init__(self, service: InternalService, *, ttl_s: float = 300) -> None:
         self._service = service
-        self._ttl_s = ttl_s
-        self._models: dict[str, tuple[float, ModelInfo]] = {}
+        # The catalog holds a few dozen models; only those it has are kept.
+        self._models: TTLCache[str, ModelInfo] = TTLCache(maxsize=1024, ttl=ttl_s)
 
     async def validate(
         self,
@@ -41,10 +63,9 @@ class CatalogClient:
             raise InvalidInput(exc.summary, errors=[_from_catalog(e) for e in exc.errors]) from exc
 
     async def _model(self, identity: Identity, model_id: str) -> ModelInfo:
-        now = time.monotonic()
         cached = self._models.get(model_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        if cached is not None:
+            return cached
         response = await self._service.request("GET", f"/api/v1/models/{model_id}", identity)
         if response.status_code == 404:
             raise InvalidInput(
@@ -59,7 +80,7 @@ class CatalogClient:
         # A model this server cannot run yet is asked for again next time, so a catalog
         # restarted with a fal key is believed at once (such requests are refused anyway).
         if model.available:
-            self._models[model_id] = (now + self._ttl_s, model)
+            self._models[model_id] = model
         return model
 
 

@@ -1,0 +1,95 @@
+"""A generation as the service keeps it: the typed form of a `generations` document.
+
+The repository turns documents into these records at its boundary, so the rest of the service
+(and mypy) works with named, typed fields. Times are integer milliseconds since the epoch, as
+stored (`studio_runtime.clock`); `public()` turns a record into the API's `Generation`.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from studio_contracts.dtos import ErrorInfo
+from studio_contracts.enums import GenerationStatus, GenerationType, MediaType
+from studio_contracts.events import OutputFile
+from studio_contracts.generations import Generation, GenerationOutput, GenerationProgressInfo
+from studio_runtime.clock import from_ms
+
+ACTIVE_STATUSES = (GenerationStatus.PENDING, GenerationStatus.PROCESSING)
+
+
+class NewGeneration(BaseModel):
+    """An accepted request, as first stored: exactly these fields."""
+
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
+
+    id: str = Field(alias="_id")
+    owner: str
+    project_id: str
+    type: GenerationType
+    model_id: str
+    runtime: str
+    """Which provider runs it (`fal`, `local`), from the catalog."""
+    output: MediaType
+    prompt: str
+    params: dict[str, Any]
+    input_asset_ids: list[str]
+    input_bindings: dict[str, str | list[str]] = Field(default_factory=dict)
+    """Input asset ids by the model's file parameter (a list for `images`)."""
+    status: GenerationStatus = GenerationStatus.PENDING
+    attempts: int = 0
+    created_ms: int
+    published: bool = False
+    """Whether `generation.requested` is out; the relay publishes those that are not."""
+    request_id: str | None = None
+
+    def document(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, mode="json")
+
+
+class GenerationRecord(NewGeneration):
+    """A stored generation, with what its life added to it."""
+
+    started_ms: int | None = None
+    completed_ms: int | None = None
+    lease_until_ms: int = 0
+    """Until when the worker running it holds it; another worker takes over after that."""
+    provider_request: str | None = None
+    """The provider's handle for the job, stored before waiting on it so a takeover resumes."""
+    cancel_requested: bool = False
+    progress: GenerationProgressInfo | None = None
+    outputs: list[OutputFile] = Field(default_factory=list)
+    error: ErrorInfo | None = None
+    last_error: ErrorInfo | None = None
+    """The transient failure that sent it back to pending, kept for the operator."""
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+def public(record: GenerationRecord) -> Generation:
+    """The record as the API shows it."""
+    processing = record.status is GenerationStatus.PROCESSING
+    return Generation(
+        id=record.id,
+        project_id=record.project_id,
+        type=record.type,
+        model_id=record.model_id,
+        prompt=record.prompt,
+        params=record.params,
+        input_asset_ids=record.input_asset_ids,
+        status=record.status,
+        progress=record.progress if processing else None,
+        error=record.error,
+        outputs=[GenerationOutput.model_validate(o.model_dump()) for o in record.outputs],
+        created_at=from_ms(record.created_ms),
+        started_at=_at(record.started_ms),
+        completed_at=_at(record.completed_ms),
+        attempts=record.attempts,
+    )
+
+
+def _at(ms: int | None) -> datetime | None:
+    # 0 and missing alike: "not yet" (records once stored 0 for an unset time).
+    return from_ms(ms) if ms else None
