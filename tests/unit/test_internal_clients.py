@@ -1,0 +1,131 @@
+"""The clients services call each other with, in-process over `httpx.MockTransport`: no proxy
+from the environment, signed identities, and the caches in front of projects and the catalog."""
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+from studio_catalog.datafile import load_models
+from studio_contracts.enums import GenerationType
+from studio_generation.projects_cache import CachedProjects
+from studio_runtime.clients import CatalogClient, ProjectsClient
+from studio_runtime.errors import InvalidInput, NotFound
+from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, verify_identity
+from studio_runtime.internal_http import InternalService, internal_client
+
+SECRET = "unit-test-secret-0123456789abcdef0123"
+USER = Identity("user-1", "req-1")
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class Recorded:
+    """A mock service that answers with `handler` and keeps every request."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.requests: list[httpx.Request] = []
+        self._handler = handler
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self._handler(request)
+
+    def service(self, name: str) -> InternalService:
+        client = httpx.AsyncClient(transport=httpx.MockTransport(self))
+        return InternalService(client, f"http://{name}.internal", secret=SECRET, name=name)
+
+
+def test_internal_clients_ignore_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+
+    client = internal_client(timeout_s=5)
+
+    assert client.trust_env is False
+
+
+async def test_a_call_carries_the_callers_signed_identity_and_request_id() -> None:
+    projects = Recorded(lambda _: httpx.Response(200, json={}))
+
+    await ProjectsClient(projects.service("projects")).require_project(USER, "p1")
+
+    sent = projects.requests[0]
+    assert verify_identity(sent.headers[IDENTITY_HEADER], SECRET).user_id == "user-1"
+    assert sent.headers["x-request-id"] == "req-1"
+
+
+async def test_an_odd_id_is_encoded_into_the_path_not_breaking_it() -> None:
+    projects = Recorded(lambda _: httpx.Response(404))
+
+    with pytest.raises(NotFound):
+        await ProjectsClient(projects.service("projects")).require_project(USER, "a b?c")
+
+    assert projects.requests[0].url.raw_path == b"/api/v1/projects/a%20b%3Fc"
+
+
+async def test_a_known_project_is_not_asked_for_again() -> None:
+    projects = Recorded(lambda _: httpx.Response(200, json={}))
+    cached = CachedProjects(ProjectsClient(projects.service("projects")))
+
+    await cached.require_project(USER, "p1")
+    await cached.require_project(USER, "p1")
+
+    assert len(projects.requests) == 1
+
+
+async def test_a_missing_project_is_asked_for_every_time() -> None:
+    projects = Recorded(lambda _: httpx.Response(404))
+    cached = CachedProjects(ProjectsClient(projects.service("projects")))
+
+    for _ in range(2):
+        with pytest.raises(NotFound):
+            await cached.require_project(USER, "p1")
+
+    assert len(projects.requests) == 2
+
+
+async def test_a_full_project_cache_makes_room_without_forgetting_everything() -> None:
+    projects = Recorded(lambda _: httpx.Response(200, json={}))
+    cached = CachedProjects(ProjectsClient(projects.service("projects")), max_entries=2)
+
+    for project_id in ("p1", "p2", "p3"):
+        await cached.require_project(USER, project_id)
+    await cached.require_project(USER, "p3")
+
+    assert [r.url.path.rsplit("/", 1)[-1] for r in projects.requests] == ["p1", "p2", "p3"]
+
+
+async def test_a_deleted_project_is_forgotten_at_once() -> None:
+    projects = Recorded(lambda _: httpx.Response(200, json={}))
+    cached = CachedProjects(ProjectsClient(projects.service("projects")))
+    await cached.require_project(USER, "p1")
+
+    cached.forget("user-1", "p1")
+    await cached.require_project(USER, "p1")
+
+    assert len(projects.requests) == 2
+
+
+LOCAL_IMAGE = next(model for model in load_models() if model.id == "local/image")
+
+
+async def test_a_model_this_server_can_run_is_fetched_once() -> None:
+    catalog = Recorded(lambda _: httpx.Response(200, content=LOCAL_IMAGE.model_dump_json()))
+    client = CatalogClient(catalog.service("catalog"))
+
+    for _ in range(2):
+        await client.validate(USER, "local/image", GenerationType.TEXT_TO_IMAGE, {"prompt": "x"})
+
+    assert len(catalog.requests) == 1
+
+
+async def test_a_model_this_server_cannot_run_yet_is_asked_for_again() -> None:
+    unavailable = LOCAL_IMAGE.model_copy(update={"available": False})
+    catalog = Recorded(lambda _: httpx.Response(200, content=unavailable.model_dump_json()))
+    client = CatalogClient(catalog.service("catalog"))
+
+    for _ in range(2):
+        with pytest.raises(InvalidInput):
+            await client.validate(USER, "local/image", GenerationType.TEXT_TO_IMAGE, {})
+
+    assert len(catalog.requests) == 2
