@@ -23,7 +23,6 @@ from studio_generation.providers.base import (
     ProviderProgress,
 )
 from studio_generation.providers.local import LocalProvider
-from studio_generation.providers.local_media import h264, mp4
 from studio_generation.providers.local_media.video import decode_frames
 
 KINDS = {
@@ -240,7 +239,7 @@ def check_mp4(output: ProviderOutput, width: int, height: int, seconds: int) -> 
     assert count == seconds * 10
     media_scale, media_duration = struct.unpack(">II", boxes["moov/trak/mdia/mdhd"][12:20])
     assert media_duration / media_scale == seconds
-    assert boxes[stbl + "stsd"][12:16] == b"avc1"
+    assert boxes[stbl + "stsd"][12:16] == b"vp09"
     frames = decode_frames(data)
     assert len(frames) == count
     assert all(frame.size == (width, height) for frame in frames)
@@ -255,16 +254,6 @@ async def test_text_to_video_is_an_mp4_of_the_aspect_and_duration(
 ) -> None:
     output = await one(make_job("local/video", duration="1", aspect_ratio=aspect))
     check_mp4(output, *size, seconds=1)
-
-
-async def test_video_is_h264_baseline_with_its_parameter_sets() -> None:
-    output = await one(make_job("local/video", duration="1"))
-    stsd = mp4_boxes(data_of(output))["moov/trak/mdia/minf/stbl/stsd"]
-    avcc = stsd[stsd.index(b"avcC") + 4 :]
-    assert avcc[:4] == bytes((1, 66, 0xC0, 30))  # version, Baseline, constrained, level 3.0
-    sps_length = int.from_bytes(avcc[6:8], "big")
-    assert avcc[8] == 0x67 and sps_length > 4
-    assert avcc[8 + sps_length] == 1 and avcc[8 + sps_length + 3] == 0x68
 
 
 async def test_text_to_video_is_deterministic() -> None:
@@ -301,28 +290,6 @@ async def test_video_to_video_retints_a_local_clip_frame_by_frame() -> None:
     assert green > red
     assert ImageStat.Stat(before[5]).mean != ImageStat.Stat(after[5]).mean
     assert data_of(await one(job)) == data_of(output)
-
-
-async def test_video_to_video_replaces_a_video_it_cannot_decode() -> None:
-    # A foreign MP4 (an mp4v track, 180x320, 3 s at 10 fps): a new 9:16 clip of 3 s.
-    entry = mp4.box(
-        b"mp4v",
-        b"\x00" * 6 + struct.pack(">H", 1) + b"\x00" * 16,
-        struct.pack(">HHII", 180, 320, 0x480000, 0x480000) + b"\x00" * 4 + struct.pack(">H", 1),
-        b"\x00" * 32 + struct.pack(">Hh", 0x18, -1),
-    )
-    foreign = mp4.write_mp4([b"\x01\x02"] * 30, width=180, height=320, fps=10, sample_entry=entry)
-    job = make_job("local/video-to-video", {"video_url": InputFile("video/mp4", foreign)})
-    check_mp4(await one(job), 144, 256, seconds=3)
-    # Not an MP4 at all (a WebM header): the default 16:9, 2 s clip.
-    webm = InputFile("video/webm", b"\x1a\x45\xdf\xa3" + b"\x00" * 60)
-    check_mp4(await one(replace(job, inputs={"video_url": webm})), 256, 144, seconds=2)
-
-
-def test_h264_escaping_inserts_emulation_prevention_bytes() -> None:
-    assert h264.escape(b"\x00\x00\x00\x00\x01") == b"\x00\x00\x03\x00\x00\x03\x01"
-    assert h264.escape(b"\x00\x00\x04\x00\x00") == b"\x00\x00\x04\x00\x00"
-    assert h264.escape(b"\x01\x00\x00\x02\x00\x00\x03") == b"\x01\x00\x00\x03\x02\x00\x00\x03\x03"
 
 
 # --- audio -----------------------------------------------------------------------------------
