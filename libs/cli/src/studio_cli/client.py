@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from httpx_sse import ServerSentEvent, connect_sse
@@ -80,7 +81,9 @@ class StudioClient:
         with handle:
             # A real file object lets httpx send a Content-Length, which the gateway requires.
             asset: dict[str, Any] = self._json(
-                "POST", f"{API}/projects/{project_id}/assets", files={"file": (file.name, handle)}
+                "POST",
+                f"{API}/projects/{segment(project_id)}/assets",
+                files={"file": (file.name, handle)},
             )
         return asset
 
@@ -91,7 +94,7 @@ class StudioClient:
         written = 0
         try:
             with (
-                self._stream("GET", f"{API}/assets/{asset_id}/content") as response,
+                self._stream("GET", f"{API}/assets/{segment(asset_id)}/content") as response,
                 partial.open("wb") as file,
             ):
                 for chunk in response.iter_bytes():
@@ -107,7 +110,7 @@ class StudioClient:
     def write_content(self, asset_id: str, sink: Any) -> int:
         """Stream the asset's bytes into a binary file object (e.g. stdout)."""
         written = 0
-        with self._stream("GET", f"{API}/assets/{asset_id}/content") as response:
+        with self._stream("GET", f"{API}/assets/{segment(asset_id)}/content") as response:
             for chunk in response.iter_bytes():
                 sink.write(chunk)
                 written += len(chunk)
@@ -177,6 +180,16 @@ class StudioClient:
                 ExitCode.UNAVAILABLE,
                 ["Is it running? `make run` starts one here; --url / STUDIO_URL picks another."],
             ) from exc
+
+
+def segment(value: str, *, safe: str = "") -> str:
+    """`value` as one path segment: an id typed by a person cannot name another route."""
+    return quote(value, safe=safe)
+
+
+def model_path(model_id: str) -> str:
+    # Model ids are paths themselves (`fal-ai/flux/dev`); the gateway refuses dot segments.
+    return f"{API}/models/{segment(model_id, safe='/')}"
 
 
 def _query(params: Params | None) -> dict[str, str | int | float] | None:

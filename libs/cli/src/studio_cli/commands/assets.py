@@ -8,7 +8,7 @@ import typer
 from studio_contracts.assets import AssetKind
 from studio_contracts.enums import MediaType
 
-from studio_cli.client import API
+from studio_cli.client import API, segment
 from studio_cli.commands.projects import resolve_project
 from studio_cli.downloads import safe_filename
 from studio_cli.output import human_size, print_json, print_line, print_table
@@ -83,7 +83,7 @@ def download_asset(
 ) -> None:
     """Download an asset's file."""
     with open_client(ctx) as client:
-        asset: dict[str, Any] = client.get(f"{API}/assets/{asset_id}")
+        asset: dict[str, Any] = client.get(f"{API}/assets/{segment(asset_id)}")
         if out == Path("-"):
             client.write_content(asset_id, sys.stdout.buffer)
             sys.stdout.buffer.flush()

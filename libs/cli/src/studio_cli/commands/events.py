@@ -2,7 +2,8 @@
 
 import json as jsonlib
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
+from contextlib import closing
 from typing import Annotated, Any
 
 import typer
@@ -54,42 +55,42 @@ def tail_events(
     printed = 0
     with open_client(ctx) as client:
         params = {"project_id": resolve_project(client, project) if project else None}
-        last_id: str | None = None
-        failures = 0
-        while True:
-            try:
-                for event in _stream(client, params, last_id):
+        with closing(_resuming(client, params)) as events:
+            for event in events:
+                if prefixes and not event.event.startswith(prefixes):
+                    continue
+                _print_event(event.event, event.id, event.data, json=json)
+                printed += 1
+                if count is not None and printed >= count:
+                    return
+
+
+def _resuming(client: StudioClient, params: dict[str, Any]) -> Generator[ServerSentEvent]:
+    """The live events (without the stream's own `ready`/`reset`), reconnecting with
+    `Last-Event-ID` when the stream drops, so nothing is missed or repeated."""
+    last_id: str | None = None
+    failures = 0
+    while True:
+        try:
+            with client.events(params, last_event_id=last_id) as events:
+                for event in events:
                     failures = 0
                     last_id = event.id or last_id
+                    if event.event == "reset":
+                        note("some events were missed: the resume point is too far behind")
                     if event.event in ("ready", "reset"):
-                        if event.event == "reset" and last_id:
-                            note("some events were missed (resume point unknown)")
-                        continue
-                    if prefixes and not event.event.startswith(prefixes):
-                        continue
-                    _print_event(event.event, event.id, event.data, json=json)
-                    printed += 1
-                    if count is not None and printed >= count:
-                        return
-            except CliError as exc:
-                # Only a stream that worked before is reconnected; anything else is reported.
-                if exc.code != ExitCode.UNAVAILABLE or last_id is None:
-                    raise
-                failures += 1
-                if failures >= MAX_FAILED_RECONNECTS:
-                    raise
-            note(f"event stream dropped; reconnecting in {RECONNECT_S:g} s")
-            time.sleep(RECONNECT_S)
-
-
-def _stream(
-    client: StudioClient, params: dict[str, Any], last_id: str | None
-) -> Iterator[ServerSentEvent]:
-    with client.events(params, last_event_id=last_id) as events:
-        for event in events:
-            if event.event in ("ready", "reset"):
-                note(f"listening for events from {client.target.url} (Ctrl-C stops)")
-            yield event
+                        note(f"listening for events from {client.target.url} (Ctrl-C stops)")
+                    else:
+                        yield event
+        except CliError as exc:
+            # Only a stream that worked before is reconnected; anything else is reported.
+            failures += 1
+            if exc.code != ExitCode.UNAVAILABLE or last_id is None:
+                raise
+            if failures >= MAX_FAILED_RECONNECTS:
+                raise
+        note(f"event stream dropped; reconnecting in {RECONNECT_S:g} s")
+        time.sleep(RECONNECT_S)
 
 
 def _print_event(name: str, event_id: str, data: str, *, json: bool) -> None:

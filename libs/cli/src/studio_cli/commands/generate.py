@@ -10,7 +10,7 @@ import typer
 from httpx_sse import ServerSentEvent
 from studio_contracts.enums import GenerationType
 
-from studio_cli.client import API, StudioClient
+from studio_cli.client import API, StudioClient, model_path
 from studio_cli.commands.projects import resolve_project
 from studio_cli.downloads import output_filename
 from studio_cli.errors import CliError, ExitCode
@@ -94,7 +94,7 @@ def generate(
 
 def _model(client: StudioClient, model_id: str | None, type_: GenerationType | None) -> Any:
     if model_id:
-        return client.get(f"{API}/models/{model_id}")
+        return client.get(model_path(model_id))
     if type_ is None:
         raise CliError("pass --model, or --type to use its recommended model", ExitCode.USAGE)
     recommended = [

@@ -6,7 +6,7 @@ import typer
 from rich.text import Text
 from studio_contracts.enums import GenerationType, Quality
 
-from studio_cli.client import API
+from studio_cli.client import API, model_path
 from studio_cli.output import print_json, print_table, stdout
 from studio_cli.session import JsonFlag, open_client
 
@@ -80,7 +80,7 @@ def show_model(
 ) -> None:
     """Show one model and the parameters it takes (for `studio generate --param`)."""
     with open_client(ctx) as client:
-        model: dict[str, Any] = client.get(f"{API}/models/{model_id}")
+        model: dict[str, Any] = client.get(model_path(model_id))
     if json:
         print_json(model)
         return
