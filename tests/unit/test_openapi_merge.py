@@ -1,0 +1,138 @@
+"""The gateway's public OpenAPI document (`merge`): the gateway's own operations plus each
+service's operations behind a proxied route, with the answers the gateway adds."""
+
+import copy
+from typing import Any
+
+import pytest
+from studio_gateway.openapi.document import merge
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+ROUTES = (
+    ("/api/v1/projects", ["GET", "POST"], "projects"),
+    ("/api/v1/projects/{project_id}", ["GET"], "projects"),
+    ("/api/v1/models/{model_path:path}", ["GET"], "catalog"),
+)
+
+
+def operation(summary: str, *responses: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "responses": {status: {"description": status} for status in responses},
+        **extra,
+    }
+
+
+def own() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "gateway", "version": "1"},
+        "paths": {
+            "/api/v1/auth/login": {"post": operation("log in", "200", security=[])},
+            "/api/v1/tokens": {"post": operation("new token", "201")},
+        },
+        "components": {"schemas": {"HTTPValidationError": {"type": "object"}}},
+    }
+
+
+def services() -> dict[str, dict[str, Any]]:
+    project = {"type": "object", "properties": {"id": {"type": "string"}}}
+    return {
+        "projects": {
+            "paths": {
+                "/api/v1/projects": {
+                    "get": operation("list", "200"),
+                    "post": operation("create", "201", "422"),
+                },
+                "/api/v1/projects/{project_id}": {
+                    "get": operation("one", "200", "404"),
+                    "delete": operation("not proxied", "204"),
+                },
+                "/internal/projects/{project_id}": {"get": operation("internal", "200")},
+            },
+            "components": {
+                "schemas": {
+                    "Project": project,
+                    "HTTPValidationError": {"type": "object"},
+                    "ValidationError": {"type": "object"},
+                }
+            },
+        },
+        "catalog": {
+            "paths": {
+                "/api/v1/models/{model_id}": {"get": operation("model", "200")},
+                "/api/v1/projects": {"put": operation("someone else's path", "200")},
+            },
+            "components": {"schemas": {"Project": copy.deepcopy(project)}},
+        },
+    }
+
+
+def test_only_operations_behind_a_route_of_their_service_are_published() -> None:
+    paths = merge(own(), services(), ROUTES)["paths"]
+    assert set(paths) == {
+        "/api/v1/auth/login",
+        "/api/v1/tokens",
+        "/api/v1/projects",
+        "/api/v1/projects/{project_id}",
+        "/api/v1/models/{model_id}",  # through the {model_path:path} route
+    }
+    assert set(paths["/api/v1/projects"]) == {"get", "post"}, "catalog's put is not proxied"
+    assert set(paths["/api/v1/projects/{project_id}"]) == {"get"}, "delete is not proxied"
+
+
+def test_proxied_operations_get_the_gateways_answers_as_problems() -> None:
+    paths = merge(own(), services(), ROUTES)["paths"]
+    responses = paths["/api/v1/projects/{project_id}"]["get"]["responses"]
+    assert {"200", "401", "404", "429", "502", "504", "default"} <= set(responses)
+    for status in ("401", "404", "429", "502", "504", "default"):
+        [content] = responses[status]["content"].values()
+        assert content["schema"] == PROBLEM_REF, status
+    assert "content" not in responses["200"], "a success answer is left as the service wrote it"
+
+
+def test_the_services_422_is_described_as_a_problem() -> None:
+    paths = merge(own(), services(), ROUTES)["paths"]
+    [content] = paths["/api/v1/projects"]["post"]["responses"]["422"]["content"].values()
+    assert content["schema"] == PROBLEM_REF
+
+
+def test_an_operation_open_to_all_gets_no_401() -> None:
+    responses = merge(own(), services(), ROUTES)["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert "401" not in responses
+    assert "429" in responses
+
+
+def test_schemas_are_merged_without_fastapis_validation_error() -> None:
+    document = merge(own(), services(), ROUTES)
+    schemas = document["components"]["schemas"]
+    assert "Project" in schemas
+    assert "Problem" in schemas
+    assert "HTTPValidationError" not in schemas
+    assert "ValidationError" not in schemas
+    assert {"apiToken", "session"} <= set(document["components"]["securitySchemes"])
+    assert document["security"] == [{"apiToken": []}, {"session": []}]
+
+
+def test_two_services_defining_a_schema_differently_is_an_error() -> None:
+    differing = services()
+    differing["catalog"]["components"]["schemas"]["Project"] = {"type": "string"}
+    with pytest.raises(ValueError, match="Project"):
+        merge(own(), differing, ROUTES)
+
+
+def test_nothing_is_shared_by_reference() -> None:
+    mine, theirs = own(), services()
+    before = (copy.deepcopy(mine), copy.deepcopy(theirs))
+    first = merge(mine, theirs, ROUTES)
+    assert (mine, theirs) == before, "the inputs are left as they were"
+    one = first["paths"]["/api/v1/projects"]["get"]["responses"]
+    other = first["paths"]["/api/v1/projects/{project_id}"]["get"]["responses"]
+    one["429"]["description"] = "edited"
+    one["502"]["content"]["application/problem+json"] = {"edited": True}
+    assert other["429"]["description"] != "edited"
+    assert other["502"]["content"] != one["502"]["content"]
+    second = merge(own(), services(), ROUTES)
+    assert second["paths"]["/api/v1/projects"]["get"]["responses"]["429"]["description"] != (
+        "edited"
+    )
