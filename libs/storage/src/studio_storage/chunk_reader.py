@@ -14,6 +14,9 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from studio_storage.base import ObjectStoreError
 
+HANDOVER_SIZE = 1024 * 1024
+"""`feed_chunks` passes chunks smaller than this on in batches of at least this size."""
+
 
 class SourceStopped(Exception):
     """The caller's chunks ended in an error or a cancellation, not at their end."""
@@ -74,8 +77,17 @@ async def feed_chunks(
     closed stream tells the reader the data is incomplete."""
     async with send:
         try:
+            pending: list[bytes] = []
+            size = 0
             async for chunk in chunks:
-                await send.send(chunk)
+                pending.append(chunk)
+                size += len(chunk)
+                # Small chunks go over together: each hand-over is a round trip to the thread.
+                if size >= HANDOVER_SIZE:
+                    await send.send(b"".join(pending))
+                    pending, size = [], 0
+            if pending:
+                await send.send(b"".join(pending))
         except anyio.BrokenResourceError:
             return  # the put ended first (it failed): its error is the one to report
         reader.complete = True
