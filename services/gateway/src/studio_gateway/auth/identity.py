@@ -23,7 +23,6 @@ from studio_runtime.errors import Forbidden, ServiceUnavailable, Unauthorized
 
 from studio_gateway.auth.credentials import (
     bearer_token,
-    hash_secret,
     secret_matches,
     split_credential,
 )
@@ -147,7 +146,7 @@ class Authenticator:
         if (
             remembered is not None
             and remembered.expires > time.monotonic()
-            and hmac.compare_digest(remembered.secret_hash, hash_secret(secret))
+            and secret_matches(remembered.secret_hash, secret)
         ):
             return remembered.caller
         try:
