@@ -15,6 +15,8 @@ from studio_devtools import pidfile
 from studio_devtools.parent_death import terminate_with_parent
 from studio_devtools.servers import free_ports
 
+from tests.support.waiting import patience
+
 READY_LINE = "AI Studio is ready"
 
 
@@ -25,7 +27,8 @@ class Launch:
     seen: list[str] = field(default_factory=list)
 
     def wait_for(self, text: str, timeout: float = 90) -> str:
-        deadline = time.monotonic() + timeout
+        """The first output line holding ``text``; ``timeout`` is scaled by `patience()`."""
+        deadline = time.monotonic() + timeout * patience()
         while time.monotonic() < deadline:
             try:
                 line = self.lines.get(timeout=0.2)
@@ -95,6 +98,7 @@ def recorded(env: dict[str, str]) -> dict[str, pidfile.Entry]:
 def wait_until(condition: Callable[[], bool], within: float, what: str | Callable[[], str]) -> None:
     """Poll ``condition`` until it holds; fail saying ``what`` (worded at the time of the
     failure, when a callable) did not happen in time."""
+    within *= patience()
     deadline = time.monotonic() + within
     while not condition():
         if time.monotonic() > deadline:
