@@ -34,6 +34,7 @@ def foreign_clip(
     fps: int,
     frames: int,
     picture: Callable[[int], Image.Image],
+    rotation: int = 0,
 ) -> bytes:
     """A clip as another tool would make it (FFmpeg's LGPL encoders, not ours)."""
     with tempfile.TemporaryDirectory() as folder:
@@ -42,6 +43,8 @@ def foreign_clip(
             # Realtime for libvpx (VP8), which otherwise takes a second over this clip.
             stream = container.add_stream(codec, rate=fps, options={"deadline": "realtime"})
             assert isinstance(stream, av.VideoStream)
+            if rotation:
+                stream.set_display_rotation(rotation)
             stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
             for index in range(frames):
                 image = picture(index)
@@ -118,6 +121,19 @@ def test_video_to_video_follows_the_source_motion() -> None:
     # The ball moves 15 px of 320 a frame at 10 fps: the brightest column moves right.
     first, last = (_brightest_column(f) for f in (frames[0], frames[-1]))
     assert last - first > 50
+
+
+def test_video_to_video_turns_a_phones_portrait_clip_upright() -> None:
+    # Stored landscape with the red half on the left, shown turned a quarter clockwise.
+    source = foreign_clip(
+        "mpeg4", "mp4", size=(320, 240), fps=25, frames=5, picture=red_and_blue, rotation=-90
+    )
+    clip = video_to_video(source, random.Random(1), 0.3, GREEN, 0.3)
+    assert (clip.width, clip.height) == (166, 222)
+    frame = decode_frames(clip.data)[0]
+    top = ImageStat.Stat(frame.crop((0, 0, 166, 111))).mean
+    bottom = ImageStat.Stat(frame.crop((0, 111, 166, 222))).mean
+    assert top[0] > bottom[0] + 30, "the red half is on top"
 
 
 def test_video_to_video_keeps_the_length_of_a_webm_source() -> None:

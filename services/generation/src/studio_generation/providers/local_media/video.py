@@ -8,6 +8,7 @@ of video-to-video.
 """
 
 import io
+import itertools
 import math
 import random
 import tempfile
@@ -173,14 +174,19 @@ def _read_source(data: bytes) -> tuple[list[Image.Image], tuple[int, int]]:
                     f"the input video is {width}x{height} pixels a frame; "
                     f"at most {MAX_SOURCE_PIXELS:,} are accepted"
                 )
-            size = _output_size(width, height)
+            decoded = container.decode(stream)
+            first = next(decoded, None)
+            if first is None:
+                raise BadInput("the input video has no frames")
+            # A phone's portrait clip is stored landscape with a rotation to show it upright.
+            turned = first.rotation % 180 != 0
+            size = _output_size(*((height, width) if turned else (width, height)))
+            coded = (size[1], size[0]) if turned else size
             rate = float(stream.average_rate or FPS)
-            frames = _resample(_timed_frames(container.decode(stream), size, rate), rate)
+            timed = _timed_frames(itertools.chain([first], decoded), coded, first.rotation, rate)
+            return _resample(timed, rate), size
     except av.error.FFmpegError as exc:
         raise BadInput(f"the input video could not be decoded: {exc}") from exc
-    if not frames:
-        raise BadInput("the input video has no frames")
-    return frames, size
 
 
 def _open(data: bytes) -> av.container.InputContainer:
@@ -197,9 +203,10 @@ def _open(data: bytes) -> av.container.InputContainer:
 
 
 def _timed_frames(
-    decoded: Iterator[av.VideoFrame], size: tuple[int, int], rate: float
+    decoded: Iterable[av.VideoFrame], size: tuple[int, int], rotation: int, rate: float
 ) -> Iterator[tuple[float, Image.Image]]:
-    """(seconds from the first frame, picture at `size`) for the frames within the limits."""
+    """(seconds from the first frame, picture scaled to `size` then turned upright) for the
+    frames within the limits. `rotation`: degrees counterclockwise, as FFmpeg reports it."""
     start: float | None = None
     for index, frame in enumerate(decoded):
         if index == MAX_SOURCE_FRAMES:
@@ -209,8 +216,8 @@ def _timed_frames(
         if at - start >= MAX_SOURCE_SECONDS:
             return
         # swscale converts and scales in one pass, so a 4K source never becomes a 4K image.
-        small = frame.reformat(width=size[0], height=size[1], format="rgb24")
-        yield max(0.0, at - start), _to_image(small)
+        small = _to_image(frame.reformat(width=size[0], height=size[1], format="rgb24"))
+        yield max(0.0, at - start), small.rotate(rotation, expand=True) if rotation else small
 
 
 def _resample(timed: Iterable[tuple[float, Image.Image]], rate: float) -> list[Image.Image]:
