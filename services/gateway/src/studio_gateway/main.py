@@ -66,7 +66,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 live.start()
                 readiness.add("events", live.ready)
                 proxy = UpstreamProxy(
-                    clients,
+                    clients.pick,
                     cfg.upstreams(),
                     secret=cfg.internal_secret.get_secret_value(),
                     token_ttl_s=cfg.internal_token_ttl_s,

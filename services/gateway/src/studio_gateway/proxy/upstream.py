@@ -12,7 +12,7 @@ bodies included) comes back unchanged. Small bodies are read whole; large ones (
 stream through without being held in memory.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
@@ -20,7 +20,6 @@ import structlog
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
-from studio_runtime.client_pool import ClientPool
 from studio_runtime.errors import DomainError, NotFound
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.middleware import REQUEST_ID_HEADER
@@ -91,13 +90,15 @@ def forwardable_path(raw_path: str) -> str:
 class UpstreamProxy:
     def __init__(
         self,
-        clients: ClientPool,
+        pick_client: Callable[[], httpx.AsyncClient],
         upstreams: dict[str, str],
         *,
         secret: str,
         token_ttl_s: float,
     ) -> None:
-        self._clients = clients
+        """`pick_client`: the client for the next call (`ClientPool.pick` spreads calls over
+        several small pools); `upstreams`: service name -> base URL."""
+        self._pick_client = pick_client
         self._upstreams = upstreams
         self._secret = secret
         self._token_ttl_s = token_ttl_s
@@ -106,7 +107,7 @@ class UpstreamProxy:
         """`service`'s answer to a GET of `path` as `identity`, read whole, whatever its status
         (e.g. 404: not theirs)."""
         with _mapped_errors(service):
-            return await self._clients.pick().get(
+            return await self._pick_client().get(
                 self._upstreams[service] + path, headers=self._signed(identity)
             )
 
@@ -125,7 +126,7 @@ class UpstreamProxy:
         path = forwardable_path(
             request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
         )
-        client = self._clients.pick()
+        client = self._pick_client()
         upstream_request = client.build_request(
             request.method,
             self._upstreams[service] + path,
