@@ -15,7 +15,7 @@ import anyio.to_thread
 import pytest
 from studio_storage import s3
 from studio_storage.base import ObjectStoreError
-from studio_storage.chunk_reader import ChunkReader, SourceStopped, feed_chunks
+from studio_storage.chunk_reader import HANDOVER_SIZE, ChunkReader, SourceStopped, feed_chunks
 
 PART = 8
 
@@ -215,6 +215,9 @@ async def test_a_reader_closed_early_stops_the_feed_quietly() -> None:
     send, receive = anyio.create_memory_object_stream[bytes](max_buffer_size=0)
     reader = ChunkReader(b"", receive, limit=1000)
 
+    # Chunks are handed over in batches of HANDOVER_SIZE: three batches' worth, one read.
+    pieces = [bytes([n]) * HANDOVER_SIZE for n in range(3)]
+
     def first_part_only() -> bytes:
         try:
             return reader.read(4)
@@ -222,6 +225,6 @@ async def test_a_reader_closed_early_stops_the_feed_quietly() -> None:
             reader.close()
 
     async with anyio.create_task_group() as tg:
-        tg.start_soon(feed_chunks, chunks_of([b"abcd", b"efgh", b"ijkl"]), send, reader)
-        assert await anyio.to_thread.run_sync(first_part_only) == b"abcd"
+        tg.start_soon(feed_chunks, chunks_of(pieces), send, reader)
+        assert await anyio.to_thread.run_sync(first_part_only) == b"\0" * 4
     assert not reader.complete, "the feed did not reach the end of the data"
