@@ -14,11 +14,12 @@ from urllib.parse import quote
 import httpx
 from httpx_sse import ServerSentEvent, connect_sse
 
+from studio_cli import VERSION
 from studio_cli.config import Target
 from studio_cli.errors import CliError, ExitCode, problem_error
 
 API = "/api/v1"
-USER_AGENT = "studio-cli/0.1.0"
+USER_AGENT = f"studio-cli/{VERSION}"
 PAGE = 100
 """The largest page the projects, assets and generations lists give."""
 EVENTS_READ_TIMEOUT_S = 60.0

@@ -6,12 +6,11 @@ from typing import Annotated
 
 import typer
 
+from studio_cli import VERSION
 from studio_cli.commands import assets, auth, events, generate, models, projects
 from studio_cli.config import DEFAULT_URL, resolve_target
 from studio_cli.errors import CliError, ExitCode
 from studio_cli.output import print_error
-
-VERSION = "0.1.0"
 
 app = typer.Typer(
     help="AI Studio from a terminal: models, projects, generations, assets, live events.",
