@@ -182,6 +182,13 @@ async def test_models_are_shown_as_a_table_for_people(env: dict[str, str]) -> No
     assert "local/image-edit" in ran.stdout
 
 
+async def test_a_model_shows_the_parameters_generate_takes(env: dict[str, str]) -> None:
+    ran = await studio("model", "local/image", env=env)
+    assert ran.code == 0, ran.stderr
+    assert "num_images" in ran.stdout
+    assert "1..4" in ran.stdout
+
+
 async def test_a_created_project_is_listed(env: dict[str, str]) -> None:
     name = f"Moodboard {uuid.uuid4().hex[:6]}"
     created = await studio("projects", "create", name, env=env)
