@@ -178,6 +178,12 @@ async def test_generation_api_starts_without_mongodb_and_is_ready_once_it_answer
         waiting = await client.get("/readyz")
         assert waiting.status_code == 503
         assert waiting.json()["checks"]["indexes"] != "ok"
+
+        async def says_why() -> bool:
+            checks = (await client.get("/readyz")).json()["checks"]
+            return "ServerSelectionTimeoutError" in str(checks["indexes"])
+
+        await eventually(says_why, within=10)
         mongo = await asyncio.to_thread(start_mongo, tmp_path / "late-mongo", port)
         try:
             await eventually(_ready(client), within=30)

@@ -19,6 +19,7 @@ class Indexes:
     def __init__(self, repository: GenerationRepository) -> None:
         self._repository = repository
         self._task: asyncio.Task[None] | None = None
+        self._last_error = "not tried yet"
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._ensure(), name="generation-indexes")
@@ -26,7 +27,7 @@ class Indexes:
     async def ready(self) -> None:
         """Readiness check: the indexes exist."""
         if self._task is None or not self._task.done() or self._task.cancelled():
-            raise RuntimeError("indexes not created yet (waiting for MongoDB)")
+            raise RuntimeError(f"indexes not created yet: {self._last_error}")
         self._task.result()
 
     async def stop(self) -> None:
@@ -36,5 +37,13 @@ class Indexes:
                 await self._task
 
     async def _ensure(self) -> None:
-        await until_it_works(self._repository.ensure_indexes, what="indexes", wait_max_s=10.0)
+        await until_it_works(self._attempt, what="indexes", wait_max_s=10.0)
         log.info("indexes.ensured")
+
+    async def _attempt(self) -> None:
+        try:
+            await self._repository.ensure_indexes()
+        except Exception as exc:
+            # Shown by /readyz: why the API is not ready, without reading its log.
+            self._last_error = f"{type(exc).__name__}: {exc}"[:200]
+            raise
