@@ -15,6 +15,8 @@ from studio_devtools.servers import free_port
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.serve import KEEP_ALIVE_S, proxy_options
 
+from tests.support.waiting import patience
+
 INTERNAL_SECRET = "test-internal-secret-0123456789abcdef"
 
 S = TypeVar("S", bound=BaseSettings)
@@ -74,7 +76,7 @@ async def running(
     server = _TestServer(config)
     task = asyncio.create_task(_serve(server, app.title), name=f"uvicorn {app.title}:{port}")
     try:
-        async with asyncio.timeout(20):
+        async with asyncio.timeout(20 * patience()):
             while not server.started:
                 if task.done():
                     task.result()
@@ -84,7 +86,7 @@ async def running(
     finally:
         server.should_exit = True
         try:
-            await asyncio.wait_for(asyncio.shield(task), 20)
+            await asyncio.wait_for(asyncio.shield(task), 20 * patience())
         except TimeoutError:
             # A stalled shutdown must not hang the suite; its stacks go to the log to be fixed.
             for pending in asyncio.all_tasks():
