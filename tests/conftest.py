@@ -203,7 +203,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.write_line(line)
     errors = task_errors.summary()
     if errors:
-        terminalreporter.section("errors in background tasks (logged; not test failures)")
+        terminalreporter.section("errors in background tasks (see the logs of these tests)")
         for line in errors:
             terminalreporter.write_line(line)
 
