@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import structlog
 from cachetools import TTLCache
@@ -26,7 +26,7 @@ from studio_gateway.auth.credentials import (
     secret_matches,
     split_credential,
 )
-from studio_gateway.auth.repository import AccountRepository, Doc
+from studio_gateway.auth.repository import AccountRepository, CredentialRecord, TokenRecord
 from studio_gateway.settings import GatewaySettings
 
 SESSION_COOKIE = "studio_session"
@@ -38,6 +38,8 @@ _CACHE_MAX = 100_000
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="ai-studio"'}
 
 log = structlog.get_logger(__name__)
+
+R = TypeVar("R", bound=CredentialRecord)
 
 
 @dataclass(frozen=True)
@@ -108,34 +110,34 @@ class Authenticator:
         return await self._check(
             cookie,
             self._accounts.session,
-            lambda doc: Caller(
-                user_id=doc["user_id"],
+            lambda session: Caller(
+                user_id=session.user_id,
                 kind="session",
-                credential_id=doc["_id"],
-                csrf_token=doc["csrf_token"],
+                credential_id=session.id,
+                csrf_token=session.csrf_token,
             ),
             "Your session has ended; sign in again.",
         )
 
     async def _token(self, value: str) -> Caller:
-        async def load(token_id: str) -> Doc | None:
-            doc = await self._accounts.token(token_id)
-            if doc is not None and (doc.get("last_used_ms") or 0) < now_ms() - TOUCH_EVERY_MS:
+        async def load(token_id: str) -> TokenRecord | None:
+            token = await self._accounts.token(token_id)
+            if token is not None and (token.last_used_ms or 0) < now_ms() - TOUCH_EVERY_MS:
                 await self._accounts.touch_token(token_id, now_ms())
-            return doc
+            return token
 
         return await self._check(
             value,
             load,
-            lambda doc: Caller(user_id=doc["user_id"], kind="token", credential_id=doc["_id"]),
+            lambda token: Caller(user_id=token.user_id, kind="token", credential_id=token.id),
             "This API token is not valid (revoked, expired or mistyped).",
         )
 
     async def _check(
         self,
         value: str,
-        load: Callable[[str], Awaitable[Doc | None]],
-        make: Callable[[Doc], Caller],
+        load: Callable[[str], Awaitable[R | None]],
+        make: Callable[[R], Caller],
         refusal: str,
     ) -> Caller:
         parts = split_credential(value)
@@ -150,24 +152,23 @@ class Authenticator:
         ):
             return remembered.caller
         try:
-            doc = await load(credential_id)
+            record = await load(credential_id)
         except PyMongoError as exc:
             log.warning("auth.lookup_failed", error=str(exc))
             raise ServiceUnavailable(
                 "Sign-in cannot be checked right now (the accounts database is unavailable); "
                 "try again shortly."
             ) from exc
-        expires_ms = None if doc is None else doc.get("expires_ms")
         if (
-            doc is None
-            or not secret_matches(str(doc.get("secret_hash", "")), secret)
-            or (expires_ms and expires_ms <= now_ms())
+            record is None
+            or not secret_matches(record.secret_hash, secret)
+            or (record.expires_ms and record.expires_ms <= now_ms())
         ):
             raise unauthorized(refusal)
-        caller = make(doc)
+        caller = make(record)
         if self._remembered is not None:
             expires = math.inf
-            if expires_ms:
-                expires = time.monotonic() + (expires_ms - now_ms()) / 1000
-            self._remembered[credential_id] = _Remembered(doc["secret_hash"], caller, expires)
+            if record.expires_ms:
+                expires = time.monotonic() + (record.expires_ms - now_ms()) / 1000
+            self._remembered[credential_id] = _Remembered(record.secret_hash, caller, expires)
         return caller

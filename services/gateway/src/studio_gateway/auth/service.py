@@ -26,7 +26,12 @@ from studio_runtime.pagination import split_page
 from studio_gateway.auth.credentials import TOKEN_PREFIX, new_credential, new_csrf_token
 from studio_gateway.auth.identity import Caller, unauthorized
 from studio_gateway.auth.passwords import hash_password, needs_rehash, verify_password
-from studio_gateway.auth.repository import AccountRepository, Doc, EmailTaken
+from studio_gateway.auth.repository import (
+    AccountRepository,
+    EmailTaken,
+    TokenRecord,
+    UserRecord,
+)
 from studio_gateway.auth.revocations import Revocations
 from studio_gateway.limits.buckets import RateLimiter
 from studio_gateway.settings import GatewaySettings
@@ -87,11 +92,11 @@ class AccountService:
         self._limits.logins_per_ip.check(client_ip, "sign-in attempts from this address")
         self._limits.logins_per_account.check(body.email, "sign-in attempts for this account")
         user = await self._accounts.user_by_email(body.email)
-        if not await verify_password(user["password_hash"] if user else None, body.password):
+        if not await verify_password(user.password_hash if user else None, body.password):
             raise unauthorized("Wrong e-mail address or password.")
         assert user is not None
-        if needs_rehash(user["password_hash"]):
-            await self._accounts.set_password_hash(user["_id"], await hash_password(body.password))
+        if needs_rehash(user.password_hash):
+            await self._accounts.set_password_hash(user.id, await hash_password(body.password))
         return await self._start_session(user, user_agent)
 
     async def log_out(self, caller: Caller) -> None:
@@ -119,10 +124,10 @@ class AccountService:
                 created_at=datetime.fromtimestamp(0, UTC),
             )
         else:
-            doc = await self._accounts.user(caller.user_id)
-            if doc is None:
+            record = await self._accounts.user(caller.user_id)
+            if record is None:
                 raise unauthorized("This account no longer exists.")
-            user = _user(doc)
+            user = _user(record)
         return Me(
             user=user,
             auth_mode=self._settings.auth_mode,
@@ -134,7 +139,7 @@ class AccountService:
         self._require_accounts()
         credential = new_credential()
         token = credential.value(TOKEN_PREFIX)
-        doc = await self._accounts.create_token(
+        record = await self._accounts.create_token(
             credential.id,
             caller.user_id,
             body.name,
@@ -142,14 +147,14 @@ class AccountService:
             secret_hash=credential.secret_hash,
             ttl_s=None if body.expires_in_days is None else body.expires_in_days * 86400.0,
         )
-        return NewApiToken(**_token(doc).model_dump(), token=token)
+        return NewApiToken(**_token(record).model_dump(), token=token)
 
     async def tokens_page(
         self, caller: Caller, *, cursor: str | None, limit: int
     ) -> CursorPage[ApiToken]:
         self._require_accounts()
-        docs = await self._accounts.tokens_page(caller.user_id, cursor=cursor, limit=limit)
-        page, next_cursor = split_page(docs, limit, lambda d: d["_id"])
+        records = await self._accounts.tokens_page(caller.user_id, cursor=cursor, limit=limit)
+        page, next_cursor = split_page(records, limit, lambda token: token.id)
         return CursorPage[ApiToken](items=[_token(d) for d in page], next_cursor=next_cursor)
 
     async def revoke_token(self, caller: Caller, token_id: str) -> None:
@@ -158,18 +163,21 @@ class AccountService:
             raise NotFound("No such API token.")
         await self._revocations.revoke(token_id)
 
-    async def _start_session(self, user: Doc, user_agent: str) -> StartedSession:
+    async def _start_session(self, user: UserRecord, user_agent: str) -> StartedSession:
         credential = new_credential()
-        doc = await self._accounts.create_session(
+        record = await self._accounts.create_session(
             credential.id,
-            user["_id"],
+            user.id,
             secret_hash=credential.secret_hash,
             csrf_token=new_csrf_token(),
             ttl_s=self._settings.session_ttl_s,
             user_agent=user_agent,
         )
+        assert record.expires_ms is not None  # a session always ends
         session = Session(
-            user=_user(user), csrf_token=doc["csrf_token"], expires_at=from_ms(doc["expires_ms"])
+            user=_user(user),
+            csrf_token=record.csrf_token,
+            expires_at=from_ms(record.expires_ms),
         )
         return StartedSession(session=session, cookie=credential.value())
 
@@ -181,21 +189,21 @@ class AccountService:
             )
 
 
-def _user(doc: Doc) -> User:
+def _user(record: UserRecord) -> User:
     return User(
-        id=doc["_id"],
-        email=doc["email"],
-        display_name=doc.get("display_name", ""),
-        created_at=from_ms(doc["created_ms"]),
+        id=record.id,
+        email=record.email,
+        display_name=record.display_name,
+        created_at=from_ms(record.created_ms),
     )
 
 
-def _token(doc: Doc) -> ApiToken:
+def _token(record: TokenRecord) -> ApiToken:
     return ApiToken(
-        id=doc["_id"],
-        name=doc["name"],
-        prefix=doc["prefix"],
-        created_at=from_ms(doc["created_ms"]),
-        expires_at=from_ms(doc["expires_ms"]) if doc.get("expires_ms") else None,
-        last_used_at=from_ms(doc["last_used_ms"]) if doc.get("last_used_ms") else None,
+        id=record.id,
+        name=record.name,
+        prefix=record.prefix,
+        created_at=from_ms(record.created_ms),
+        expires_at=from_ms(record.expires_ms) if record.expires_ms else None,
+        last_used_at=from_ms(record.last_used_ms) if record.last_used_ms else None,
     )
