@@ -63,6 +63,6 @@ async def eventually(
             return
         if time.monotonic() >= deadline:
             described = f" ({what})" if what else ""
-            raise NotInTime(f"condition{described} did not hold within {limit:.0f}s")
+            raise NotInTime(f"condition{described} did not hold within {limit:.1f}s")
         await asyncio.sleep(delay)
         delay = min(delay * 1.5, 0.5)
