@@ -10,6 +10,8 @@ from itertools import cycle
 
 import httpx
 
+from studio_runtime import tracing
+
 
 class ClientPool:
     def __init__(
@@ -20,8 +22,10 @@ class ClientPool:
             max_keepalive_connections=connections_per_shard,
         )
         self._clients = [
-            httpx.AsyncClient(
-                timeout=timeout_s, limits=limits, follow_redirects=False, trust_env=trust_env
+            tracing.instrument_client(
+                httpx.AsyncClient(
+                    timeout=timeout_s, limits=limits, follow_redirects=False, trust_env=trust_env
+                )
             )
             for _ in range(shards)
         ]

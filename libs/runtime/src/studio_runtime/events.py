@@ -21,10 +21,13 @@ from nats.errors import ConnectionClosedError, NoRespondersError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
+from opentelemetry import trace
+from prometheus_client import Gauge
 from pydantic import ValidationError
 from studio_contracts.events import Event
 from studio_contracts.subjects import StreamSpec, subject
 
+from studio_runtime import tracing
 from studio_runtime.retrying import until_it_works
 
 E = TypeVar("E", bound=Event)
@@ -67,6 +70,7 @@ class EventPublisher:
         headers = {"Nats-Msg-Id": msg_id or event.event_id}
         if event.request_id:
             headers["X-Request-ID"] = event.request_id
+        tracing.inject(headers)
         await self._js.publish(
             subject(event.subject, self._prefix),
             event.model_dump_json().encode(),
@@ -97,6 +101,13 @@ class RetryLater(Exception):
     def __init__(self, reason: str, delay_s: float) -> None:
         super().__init__(reason)
         self.delay_s = delay_s
+
+
+PENDING = Gauge(
+    "studio_consumer_pending_messages",
+    "Messages in the stream not yet delivered to this durable consumer, as of its last fetch",
+    ["consumer"],
+)
 
 
 class EventConsumer(Generic[E]):
@@ -177,6 +188,9 @@ class EventConsumer(Generic[E]):
                 await self._slots.acquire()
                 free += 1
             messages = await self._fetch(subscription, free)
+            if messages and (waiting := messages[-1].metadata.num_pending) is not None:
+                # Free to know: every delivery says how many are still waiting behind it.
+                PENDING.labels(self._spec.durable).set(waiting)
             for _ in range(free - len(messages)):
                 self._slots.release()
             if self._stopping:
@@ -254,7 +268,14 @@ class EventConsumer(Generic[E]):
         bound = structlog.contextvars.bound_contextvars(
             event_id=event.event_id, request_id=event.request_id, user_id=event.user_id
         )
-        with bound:
+        traced = tracing.span(
+            f"{message.subject} process",
+            headers=message.headers,
+            kind=trace.SpanKind.CONSUMER,
+            consumer=self._spec.durable,
+            event_id=event.event_id,
+        )
+        with bound, traced:
             heartbeat = self._start_heartbeat(message)
             try:
                 await self._handler(event)

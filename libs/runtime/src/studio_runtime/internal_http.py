@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 import httpx
 
+from studio_runtime import tracing
 from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.middleware import REQUEST_ID_HEADER
@@ -18,7 +19,7 @@ def internal_client(
     Never through a proxy: `trust_env=False` ignores `HTTP(S)_PROXY` (and netrc), which are set
     for outbound traffic (fal.ai) and would send a call to a neighbouring service, with its
     signed identity, to a proxy that cannot reach it."""
-    return httpx.AsyncClient(
+    client = httpx.AsyncClient(
         timeout=timeout_s,
         limits=httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_keepalive
@@ -26,6 +27,7 @@ def internal_client(
         follow_redirects=False,
         trust_env=False,
     )
+    return tracing.instrument_client(client)
 
 
 class InternalService:

@@ -14,7 +14,7 @@ nothing is instrumented, so it costs nothing per request.
 
 import os
 from collections.abc import Iterator, Mapping, MutableMapping
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -24,7 +24,9 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
-_state: dict[str, bool] = {"on": False}
+_state: dict[str, TracerProvider | None] = {"provider": None}
+"""The process's provider, kept here rather than as OpenTelemetry's global (which can be set
+once per process): tests switch tracing on for one stack and off again."""
 
 
 def wanted(environ: Mapping[str, str] = os.environ) -> bool:
@@ -41,14 +43,14 @@ def wanted(environ: Mapping[str, str] = os.environ) -> bool:
 
 
 def enabled() -> bool:
-    return _state["on"]
+    return _state["provider"] is not None
 
 
 def configure_tracing(service: str, *, exporter: SpanExporter | None = None) -> None:
     """Install the process's tracer provider once, when tracing is wanted (or an `exporter` is
     given: tests pass an in-memory one). Later calls in the same process (tests build many
     services in one) keep the first provider."""
-    if _state["on"] or (exporter is None and not wanted()):
+    if _state["provider"] is not None or (exporter is None and not wanted()):
         return
     if exporter is None:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -57,33 +59,45 @@ def configure_tracing(service: str, *, exporter: SpanExporter | None = None) -> 
     name = os.environ.get("OTEL_SERVICE_NAME", f"studio-{service}")
     provider = TracerProvider(resource=Resource.create({"service.name": name}))
     provider.add_span_processor(BatchSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
-    _state["on"] = True
+    _state["provider"] = provider
+
+
+def shutdown() -> None:
+    """Export what is buffered and stop tracing (apps built afterwards are not instrumented)."""
+    provider, _state["provider"] = _state["provider"], None
+    if provider is not None:
+        provider.shutdown()
 
 
 def instrument_app(app: FastAPI, service: str) -> None:
     """A server span per request, continuing the caller's trace (`traceparent`)."""
-    if not _state["on"]:
+    provider = _state["provider"]
+    if provider is None:
         return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="healthz,readyz,metrics", server_request_hook=_tag(service)
+        app,
+        tracer_provider=provider,
+        excluded_urls="healthz,readyz,metrics",
+        server_request_hook=_tag(service),
+        exclude_spans=["receive", "send"],  # one span per request, not one per body chunk
     )
 
 
 def instrument_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
     """A client span per call, and the trace context sent along with it."""
-    if _state["on"]:
+    provider = _state["provider"]
+    if provider is not None:
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
-        HTTPXClientInstrumentor.instrument_client(client)
+        HTTPXClientInstrumentor.instrument_client(client, tracer_provider=provider)
     return client
 
 
 def inject(headers: MutableMapping[str, str]) -> MutableMapping[str, str]:
     """Add the current trace context to a message's headers (no-op when tracing is off)."""
-    if _state["on"]:
+    if _state["provider"] is not None:
         propagate.inject(headers)
     return headers
 
@@ -92,22 +106,21 @@ def inject(headers: MutableMapping[str, str]) -> MutableMapping[str, str]:
 def span(
     name: str,
     *,
-    service: str,
     headers: Mapping[str, str] | None = None,
     kind: trace.SpanKind = trace.SpanKind.INTERNAL,
-    **attributes: Any,
+    **attributes: str | int | None,
 ) -> Iterator[None]:
-    """A span named `name`; with `headers` (a received message's), a child of the trace they
-    carry rather than of whatever is current."""
-    if not _state["on"]:
-        with nullcontext():
-            yield
+    """A span named `name` (attributes prefixed `studio.`); with `headers` (a received
+    message's), a child of the trace they carry rather than of whatever is current."""
+    provider = _state["provider"]
+    if provider is None:
+        yield
         return
     parent = propagate.extract(dict(headers)) if headers is not None else None
     token = context.attach(parent) if parent is not None else None
     try:
-        tracer = trace.get_tracer(f"studio.{service}")
-        attrs = {"studio.service": service, **{k: v for k, v in attributes.items() if v}}
+        attrs = {f"studio.{k}": v for k, v in attributes.items() if v is not None}
+        tracer = provider.get_tracer("studio")
         with tracer.start_as_current_span(name, kind=kind, attributes=attrs):
             yield
     finally:

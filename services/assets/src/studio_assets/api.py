@@ -1,5 +1,6 @@
 """The assets service's internal HTTP API (exposed by the gateway under the same paths)."""
 
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from studio_runtime.deps import CurrentIdentity
 from studio_runtime.errors import PayloadTooLarge, problem_response
 from studio_runtime.ids import ID_PATTERN
 
+from studio_assets import metrics
 from studio_assets.downloads import (
     RangeNotSatisfiable,
     content_disposition,
@@ -172,13 +174,14 @@ async def download_asset(
     download: bool = False,
     redirect: bool = False,
 ) -> Response:
+    started = time.perf_counter()
     file = await files.content(identity.user_id, asset_id)
     disposition = content_disposition(file.name, download=download)
     if redirect:
         url = await files.presigned_url(file, disposition=disposition)
         if url is not None:
             return RedirectResponse(url, status_code=307)
-    return await _stream(request, files, file, disposition)
+    return await _stream(request, files, file, disposition, ("content", started))
 
 
 @router.get(
@@ -196,12 +199,17 @@ async def download_asset(
 async def asset_thumbnail(
     request: Request, asset_id: str, identity: CurrentIdentity, files: Files
 ) -> Response:
+    started = time.perf_counter()
     file = await files.thumbnail(identity.user_id, asset_id)
-    return await _stream(request, files, file, "inline")
+    return await _stream(request, files, file, "inline", ("thumbnail", started))
 
 
 async def _stream(
-    request: Request, files: AssetFiles, file: StoredFile, disposition: str
+    request: Request,
+    files: AssetFiles,
+    file: StoredFile,
+    disposition: str,
+    timing: tuple[str, float],
 ) -> Response:
     etag = etag_for(file.digest)
     headers = {
@@ -225,7 +233,7 @@ async def _stream(
     offset, length, status = (
         (0, size, 200) if byte_range is None else (byte_range.start, byte_range.length, 206)
     )
-    chunks = await files.read(file, offset=offset, length=length)
+    chunks = metrics.first_byte_timed(await files.read(file, offset=offset, length=length), *timing)
     headers["Content-Length"] = str(length)
     if byte_range is not None:
         headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{size}"

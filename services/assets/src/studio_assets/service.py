@@ -5,6 +5,7 @@ part-way removes what was already written."""
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Sequence
 
 import structlog
@@ -27,7 +28,7 @@ from studio_runtime.internal_auth import Identity
 from studio_runtime.pagination import split_page
 from studio_storage import ObjectStore
 
-from studio_assets import media
+from studio_assets import media, metrics
 from studio_assets.events import AssetEvents
 from studio_assets.images import ImageFacts
 from studio_assets.probe import probe_media
@@ -105,6 +106,19 @@ class AssetService:
         return record.public()
 
     async def upload(
+        self, identity: Identity, project_id: str, body: AsyncIterator[bytes], content_type: str
+    ) -> Asset:
+        started = time.perf_counter()
+        try:
+            asset = await self._upload(identity, project_id, body, content_type)
+        except BaseException:
+            metrics.UPLOAD_SECONDS.labels("refused").observe(time.perf_counter() - started)
+            raise
+        metrics.UPLOAD_SECONDS.labels("stored").observe(time.perf_counter() - started)
+        metrics.BYTES_STORED.labels(AssetKind.UPLOAD.value).inc(asset.size)
+        return asset
+
+    async def _upload(
         self, identity: Identity, project_id: str, body: AsyncIterator[bytes], content_type: str
     ) -> Asset:
         await self._projects.require_project(identity, project_id)
@@ -208,6 +222,7 @@ class AssetService:
             )
             if existing is None:
                 existing = await self._register_output(identity, registration, asset_id, output)
+                metrics.BYTES_STORED.labels(AssetKind.OUTPUT.value).inc(output.size)
             # Published again on a repeat on purpose: the first attempt may have died before
             # publishing; the deterministic event id makes the repeat harmless downstream.
             await self._announce(existing, identity.request_id)

@@ -26,6 +26,7 @@ from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
 from studio_runtime.pagination import split_page
 
+from studio_generation import metrics
 from studio_generation.cancels import CancelBroadcaster
 from studio_generation.events import GenerationEvents
 from studio_generation.inputs import bind_inputs
@@ -222,6 +223,7 @@ class GenerationService:
         record = await self._repository.cancel_pending(identity.user_id, generation_id)
         if record is not None:
             await self._events.cancelled(record)
+            metrics.finished(record, "cancelled")
             return record
         record = await self._repository.request_cancel(identity.user_id, generation_id)
         if record is not None:
@@ -274,6 +276,7 @@ class GenerationService:
             for record in batch:
                 if record.active and await self._repository.mark_cancelled(record.id):
                     await self._events.cancelled(record)
+                    metrics.finished(record, "cancelled")
                 await self._repository.delete_by_id(record.id)
         log.info("project_generations.deleted", project_id=event.project_id)
 

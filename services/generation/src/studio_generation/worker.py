@@ -18,11 +18,13 @@ from studio_contracts.dtos import ErrorInfo
 from studio_contracts.enums import GenerationStatus
 from studio_contracts.events import GenerationRequested, OutputFile
 from studio_contracts.generations import GenerationProgressInfo
+from studio_runtime import tracing
 from studio_runtime.clients import AssetsClient
 from studio_runtime.clock import now_ms
 from studio_runtime.events import RetryLater
 from studio_runtime.internal_auth import Identity
 
+from studio_generation import metrics
 from studio_generation.cancels import CancelSignals
 from studio_generation.events import GenerationEvents
 from studio_generation.outputs import OutputWriter
@@ -78,9 +80,11 @@ class Worker:
 
     async def handle(self, event: GenerationRequested) -> None:
         cancel_signal = self._cancels.watch(event.generation_id)
+        metrics.IN_FLIGHT.inc()
         try:
             await self._handle(event, cancel_signal)
         finally:
+            metrics.IN_FLIGHT.dec()
             self._cancels.forget(event.generation_id)
 
     async def _handle(self, event: GenerationRequested, cancel_signal: asyncio.Event) -> None:
@@ -97,6 +101,7 @@ class Worker:
                 # job's workers kept dying, so it may be what kills them. Stop trying.
                 await self._fail(record, ErrorInfo(code="worker_lost", message=_LOST))
                 return
+            metrics.claimed(record)
             await self._events.started(record)
             try:
                 files = await self._execute(record, cancel_signal)
@@ -146,7 +151,7 @@ class Worker:
             resume_request_id=record.provider_request,
         )
         reporter = _Reporter(self._repository, self._events, record)
-        run = asyncio.create_task(provider.run(job, reporter))
+        run = asyncio.create_task(_run(provider, record.runtime, job, reporter))
         watch = asyncio.create_task(self._watch(record.id, cancel_signal))
         deadline = self._settings.model_deadlines_s.get(
             record.model_id, self._settings.job_deadline_s
@@ -234,12 +239,14 @@ class Worker:
             await self._stopped(record, "cancelled")
             return
         await self._events.completed(finished, files)
+        metrics.finished(finished, "completed")
         log.info("job.completed", outputs=len(files), ms=_since(record))
 
     async def _fail(self, record: GenerationRecord, error: ErrorInfo) -> None:
         failed = await self._repository.fail(record.id, error)
         if failed is not None:
             await self._events.failed(failed, error)
+            metrics.finished(failed, "failed")
             log.info("job.failed", code=error.code, message=error.message)
 
     async def _stopped(self, record: GenerationRecord, reason: str) -> None:
@@ -250,6 +257,7 @@ class Worker:
         cancelled = await self._repository.mark_cancelled(record.id)
         if cancelled is not None:
             await self._events.cancelled(cancelled)
+            metrics.finished(cancelled, "cancelled")
         log.info("job.stopped", reason=reason)
 
     async def _transient(self, record: GenerationRecord, exc: Exception) -> None:
@@ -273,6 +281,29 @@ class Worker:
         # back to any worker, and a restart in between does not lose it.
         delay = min(2.0**record.attempts, 60.0) * random.uniform(0.5, 1.0)
         raise RetryLater(message, delay)
+
+
+async def _run(
+    provider: Provider, name: str, job: ProviderJob, reporter: "_Reporter"
+) -> list[ProviderOutput]:
+    """One provider run, timed and traced (a child span of the job's message)."""
+    with (
+        tracing.span("provider.run", provider=name, model=job.model_id),
+        metrics.provider_call(name),
+    ):
+        try:
+            return await provider.run(job, reporter)
+        except PermanentProviderError:
+            metrics.PROVIDER_ERRORS.labels(name, "permanent").inc()
+            raise
+        except ProviderError:
+            metrics.PROVIDER_ERRORS.labels(name, "transient").inc()
+            raise
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            metrics.PROVIDER_ERRORS.labels(name, "crash").inc()
+            raise
 
 
 class _Reporter:
