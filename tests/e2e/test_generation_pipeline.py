@@ -13,6 +13,7 @@ from pymongo import AsyncMongoClient
 from studio_contracts.subjects import GENERATIONS_STREAM
 
 from tests.support import media_samples
+from tests.support.consumers import consumers_idle
 from tests.support.full_stack import FullStack, Servers, full_stack, s3_storage
 from tests.support.servers import S3Server
 from tests.support.waiting import eventually
@@ -339,7 +340,8 @@ async def test_cancel_a_pending_generation_and_delete_it(servers: Servers, tmp_p
         cancelled = await client.post(f"/api/v1/generations/{job['id']}/cancel")
         assert cancelled.json()["status"] == "cancelled"
         await stack.add_worker()
-        await asyncio.sleep(1)
+        # The worker was handed the queued request and dropped it: every consumer is idle.
+        await eventually(lambda: consumers_idle(servers.nats_url, servers.nats_prefix))
         assert (await client.get(f"/api/v1/generations/{job['id']}")).json()[
             "status"
         ] == "cancelled"

@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 
 import nats
 import pytest
+import structlog.testing
 from nats.js import JetStreamContext
+from nats.js.api import ConsumerInfo
 from studio_contracts import subjects
 from studio_contracts.events import ProjectDeleted
 from studio_runtime.events import ConsumerSpec, EventConsumer, EventPublisher
@@ -48,12 +50,11 @@ async def test_handled_events_are_acked_once(js: JetStreamContext, nats_prefix: 
         await publisher.publish(deleted(f"p{i}"))
     await eventually(lambda: len(seen) == 5)
     await consumer.ready()
-    await asyncio.sleep(0.3)
+    # Positive evidence that all five were acked: the consumer's ack floor reached them.
+    await eventually(lambda: _settled(js, nats_prefix, through=5))
     await consumer.stop()
     assert sorted(seen) == [f"p{i}" for i in range(5)]
-    info = await js.consumer_info(
-        subjects.PROJECTS_STREAM.with_prefix(nats_prefix).name, SPEC.durable
-    )
+    info = await _info(js, nats_prefix)
     assert info.num_ack_pending == 0
     assert info.num_pending == 0
 
@@ -91,13 +92,14 @@ async def test_unreadable_payload_is_terminated_not_retried(
     await js.publish(subjects.subject(subjects.PROJECT_DELETED, nats_prefix), b"{not json")
     await EventPublisher(js, prefix=nats_prefix).publish(deleted("after"))
     await eventually(lambda: seen == ["after"])
-    await asyncio.sleep(0.5)
+    # Both messages settled (the unreadable one terminated, the other acked): nothing is left
+    # that could come back.
+    await eventually(lambda: _settled(js, nats_prefix, through=2))
     await consumer.stop()
-    info = await js.consumer_info(
-        subjects.PROJECTS_STREAM.with_prefix(nats_prefix).name, SPEC.durable
-    )
+    info = await _info(js, nats_prefix)
     assert info.num_ack_pending == 0
     assert info.num_redelivered == 0
+    assert seen == ["after"]
 
 
 async def test_consumer_binds_once_the_stream_is_declared(
@@ -108,9 +110,11 @@ async def test_consumer_binds_once_the_stream_is_declared(
     async def handle(event: ProjectDeleted) -> None:
         seen.append(event.project_id)
 
-    consumer = EventConsumer(js, SPEC, ProjectDeleted, handle, prefix=nats_prefix)
-    consumer.start()
-    await asyncio.sleep(0.3)
+    with structlog.testing.capture_logs() as logs:
+        consumer = EventConsumer(js, SPEC, ProjectDeleted, handle, prefix=nats_prefix)
+        consumer.start()
+        # It tried to bind, found no stream, and waits to try again.
+        await eventually(lambda: any(e["event"] == "consumer.bind.retrying" for e in logs))
     with pytest.raises(RuntimeError, match="not bound"):
         await consumer.ready()
     await declare_stream(js, subjects.PROJECTS_STREAM.with_prefix(nats_prefix))
@@ -147,3 +151,16 @@ async def test_stop_does_not_wait_for_ever_and_the_event_comes_back(
         await eventually(lambda: seen == ["p1"], within=SPEC.ack_wait_s + 10)
     finally:
         await again.stop()
+
+
+async def _info(js: JetStreamContext, prefix: str) -> ConsumerInfo:
+    info: ConsumerInfo = await js.consumer_info(
+        subjects.PROJECTS_STREAM.with_prefix(prefix).name, SPEC.durable
+    )
+    return info
+
+
+async def _settled(js: JetStreamContext, prefix: str, *, through: int) -> bool:
+    info = await _info(js, prefix)
+    floor = info.ack_floor.stream_seq if info.ack_floor else 0
+    return bool(floor is not None and floor >= through and not info.num_ack_pending)
