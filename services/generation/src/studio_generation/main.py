@@ -17,6 +17,7 @@ from studio_runtime.internal_http import InternalService, internal_client
 from studio_runtime.resources import create_data_service_app
 
 from studio_generation.api import router
+from studio_generation.asyncapi_api import router as asyncapi_router
 from studio_generation.cancels import CancelBroadcaster, CancelSignals
 from studio_generation.events import (
     GenerationEvents,
@@ -92,7 +93,7 @@ def create_app(settings: GenerationSettings | None = None) -> FastAPI:
         name="generation-api",
         settings=cfg,
         own_streams=[subjects.GENERATIONS_STREAM],
-        routers=[router],
+        routers=[router, asyncapi_router],
         lifespan=lifespan,
     )
 
