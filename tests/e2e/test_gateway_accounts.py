@@ -256,6 +256,18 @@ async def test_requests_over_the_per_user_limit_answer_429(
         assert (await bob.get("/api/v1/projects")).status_code == 200
 
 
+async def test_the_per_user_limit_counts_every_route_of_a_caller_once_per_request(
+    servers: Servers, tmp_path: Path
+) -> None:
+    async with (
+        accounts_stack(servers, tmp_path, requests_per_minute=3) as limited_stack,
+        signed_in(limited_stack.gateway) as client,  # signing up has no caller: not counted
+    ):
+        paths = ["/api/v1/me", "/api/v1/tokens", "/api/v1/projects", "/api/v1/me"]
+        statuses = [(await client.get(path)).status_code for path in paths]
+        assert statuses == [200, 200, 200, 429]
+
+
 async def test_local_mode_has_one_user_and_no_sign_up(servers: Servers, tmp_path: Path) -> None:
     async with (
         full_stack(servers, storage_url=(tmp_path / "s").as_uri(), workers=0) as local,
