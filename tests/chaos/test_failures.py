@@ -2,26 +2,21 @@
 killed in the middle of a job."""
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
-from studio_devtools.parent_death import terminate_with_parent
 from studio_devtools.servers import ServerProcess, free_port, start_nats
 
-from tests.support.apps import INTERNAL_SECRET
 from tests.support.consumers import consumers_idle
-from tests.support.full_stack import FullStack, Servers, full_stack
+from tests.support.full_stack import Servers, full_stack
 from tests.support.sse import listening, payload
 from tests.support.waiting import eventually
+from tests.support.worker_process import worker_process
 
-FAST_TAKEOVER = {"lease_s": 2, "heartbeat_s": 0.5, "ack_wait_s": 2}
 JOB_SECONDS = 4
 """How long each job of the kill test takes: long enough that jobs are still in flight when
 the victim dies, however slowly a busy machine accepts the 200 submissions."""
@@ -94,31 +89,6 @@ async def test_nats_restart_while_requests_arrive_loses_no_accepted_generation(
             restarted.stop()
 
 
-def _worker_process(
-    stack: FullStack, tmp_path: Path, index: int
-) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
-    settings = {
-        **stack.worker_settings,
-        **FAST_TAKEOVER,
-        "local_latency_s": JOB_SECONDS,
-        "port": port,
-    }
-    env.update({f"STUDIO_{k.upper()}": str(v) for k, v in settings.items()})
-    env["STUDIO_INTERNAL_SECRET"] = INTERNAL_SECRET
-    env["STUDIO_LOG_JSON"] = "1"
-    log = (tmp_path / f"worker-{index}.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "studio_generation", "worker"],
-        env=env,
-        stdout=log,
-        stderr=log,
-        preexec_fn=terminate_with_parent(),  # no orphaned worker if the session is killed
-    )
-    return process, f"http://127.0.0.1:{port}"
-
-
 async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing(
     servers: Servers, tmp_path: Path
 ) -> None:
@@ -131,7 +101,9 @@ async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing
         ) as stack,
         stack.client() as client,
     ):
-        workers = [_worker_process(stack, tmp_path, i) for i in range(3)]
+        workers = [
+            worker_process(stack, tmp_path, i, local_latency_s=JOB_SECONDS) for i in range(3)
+        ]
         submissions: asyncio.Future[list[None]] | None = None
         try:
             for _, url in workers:

@@ -121,18 +121,4 @@ def test_two_services_defining_a_schema_differently_is_an_error() -> None:
         merge(own(), differing, ROUTES)
 
 
-def test_nothing_is_shared_by_reference() -> None:
-    mine, theirs = own(), services()
-    before = (copy.deepcopy(mine), copy.deepcopy(theirs))
-    first = merge(mine, theirs, ROUTES)
-    assert (mine, theirs) == before, "the inputs are left as they were"
-    one = first["paths"]["/api/v1/projects"]["get"]["responses"]
-    other = first["paths"]["/api/v1/projects/{project_id}"]["get"]["responses"]
-    one["429"]["description"] = "edited"
-    one["502"]["content"]["application/problem+json"] = {"edited": True}
-    assert other["429"]["description"] != "edited"
-    assert other["502"]["content"] != one["502"]["content"]
-    second = merge(own(), services(), ROUTES)
-    assert second["paths"]["/api/v1/projects"]["get"]["responses"]["429"]["description"] != (
-        "edited"
-    )
+# Sharing by reference (inputs and the module's answers): tests/unit/test_gateway_openapi.py.
