@@ -15,7 +15,7 @@ from tests.support.consumers import consumers_idle
 from tests.support.full_stack import Servers, full_stack
 from tests.support.sse import listening, payload
 from tests.support.waiting import eventually
-from tests.support.worker_process import worker_process
+from tests.support.worker_process import worker_process, workers_ready
 
 JOB_SECONDS = 4
 """How long each job of the kill test takes: long enough that jobs are still in flight when
@@ -106,15 +106,7 @@ async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing
         ]
         submissions: asyncio.Future[list[None]] | None = None
         try:
-            for _, url in workers:
-
-                async def ready(url: str = url) -> bool:
-                    try:
-                        return (await client.get(url + "/readyz")).status_code == 200
-                    except httpx.HTTPError:
-                        return False
-
-                await eventually(ready, within=30)
+            await workers_ready([url for _, url in workers])
             project = await _project(client)
             ids: list[str] = []
             # A few submissions at a time: on a busy machine, one by one is slow enough that

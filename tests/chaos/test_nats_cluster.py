@@ -24,7 +24,7 @@ from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.nats_cluster import NatsCluster, nats_cluster
 from tests.support.sse import EventLog, listening, payload
 from tests.support.waiting import eventually
-from tests.support.worker_process import worker_process
+from tests.support.worker_process import worker_process, workers_ready
 
 JOBS = 150
 JOB_SECONDS = 2
@@ -117,15 +117,7 @@ async def _burst(
     workers = [worker_process(stack, tmp_path, i, local_latency_s=JOB_SECONDS) for i in range(3)]
     submissions: asyncio.Future[list[None]] | None = None
     try:
-        for _, url in workers:
-
-            async def ready(url: str = url) -> bool:
-                try:
-                    return (await first.get(url + "/readyz")).status_code == 200
-                except httpx.HTTPError:
-                    return False
-
-            await eventually(ready, within=60, what="a worker ready")
+        await workers_ready([url for _, url in workers])
         project = (await first.post("/api/v1/projects", json={"name": "cluster"})).json()["id"]
         submitting = asyncio.Semaphore(8)
         accepted: list[str] = []

@@ -2,11 +2,12 @@
 failure, unreadable payloads terminated, and binding once the stream appears."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import nats
 import pytest
-import structlog.testing
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerInfo
 from studio_contracts import subjects
@@ -26,10 +27,15 @@ SPEC = ConsumerSpec(
 
 
 @pytest.fixture
-async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(nats_url)
-    yield nc.jetstream()
-    await nc.close()
+async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
+    client = await nats.connect(nats_url)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def js(nc: NatsClient) -> JetStreamContext:
+    return nc.jetstream()
 
 
 def deleted(project_id: str) -> ProjectDeleted:
@@ -103,24 +109,39 @@ async def test_unreadable_payload_is_terminated_not_retried(
 
 
 async def test_consumer_binds_once_the_stream_is_declared(
-    js: JetStreamContext, nats_prefix: str
+    nc: NatsClient, js: JetStreamContext, nats_prefix: str
 ) -> None:
     seen: list[str] = []
 
     async def handle(event: ProjectDeleted) -> None:
         seen.append(event.project_id)
 
-    with structlog.testing.capture_logs() as logs:
+    # The JetStream API is requests on `$JS.API.…` subjects: watching them shows the consumer
+    # asking for itself on a stream that does not exist yet.
+    stream = subjects.PROJECTS_STREAM.with_prefix(nats_prefix).name
+    asked: list[str] = []
+    watch = await nc.subscribe("$JS.API.CONSUMER.>", cb=_record(asked, stream))
+    try:
         consumer = EventConsumer(js, SPEC, ProjectDeleted, handle, prefix=nats_prefix)
         consumer.start()
-        # It tried to bind, found no stream, and waits to try again.
-        await eventually(lambda: any(e["event"] == "consumer.bind.retrying" for e in logs))
-    with pytest.raises(RuntimeError, match="not bound"):
-        await consumer.ready()
+        await eventually(lambda: len(asked) >= 2, what="the consumer asking twice, in vain")
+        with pytest.raises(RuntimeError, match="not bound"):
+            await consumer.ready()
+    finally:
+        await watch.unsubscribe()
     await declare_stream(js, subjects.PROJECTS_STREAM.with_prefix(nats_prefix))
     await EventPublisher(js, prefix=nats_prefix).publish(deleted("late"))
     await eventually(lambda: seen == ["late"])
+    await consumer.ready()
     await consumer.stop()
+
+
+def _record(into: list[str], stream: str) -> Callable[[Msg], Awaitable[None]]:
+    async def record(message: Msg) -> None:
+        if f".{stream}." in f"{message.subject}.":
+            into.append(message.subject)
+
+    return record
 
 
 async def test_stop_does_not_wait_for_ever_and_the_event_comes_back(

@@ -7,11 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 from studio_devtools.parent_death import terminate_with_parent
 from studio_devtools.servers import free_port
 
 from tests.support.apps import INTERNAL_SECRET
 from tests.support.full_stack import FullStack
+from tests.support.waiting import eventually
 
 FAST_TAKEOVER = {"lease_s": 2, "heartbeat_s": 0.5, "ack_wait_s": 2}
 """Short leases: a killed worker's jobs are taken over in seconds, not minutes."""
@@ -36,3 +38,17 @@ def worker_process(
         preexec_fn=terminate_with_parent(),  # no orphaned worker if the session is killed
     )
     return process, f"http://127.0.0.1:{port}"
+
+
+async def workers_ready(urls: list[str], *, within: float = 60) -> None:
+    """Wait until every worker process answers `/readyz` with 200."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        for url in urls:
+
+            async def ready(url: str = url) -> bool:
+                try:
+                    return (await client.get(url + "/readyz")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await eventually(ready, within=within, what=f"worker {url} ready")
