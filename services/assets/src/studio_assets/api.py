@@ -32,17 +32,17 @@ Cursor = Annotated[str | None, Query(max_length=64)]
 SearchText = Annotated[str | None, Query(max_length=200)]
 
 
-def _service(request: Request) -> AssetService:
+async def _service(request: Request) -> AssetService:
     service: AssetService = request.app.state.assets
     return service
 
 
-def _files(request: Request) -> AssetFiles:
+async def _files(request: Request) -> AssetFiles:
     files: AssetFiles = request.app.state.files
     return files
 
 
-def _settings(request: Request) -> AssetsSettings:
+async def _settings(request: Request) -> AssetsSettings:
     settings: AssetsSettings = request.app.state.settings
     return settings
 

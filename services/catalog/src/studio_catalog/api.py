@@ -20,7 +20,7 @@ from studio_catalog.service import CatalogService
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
 
-def _service(request: Request) -> CatalogService:
+async def _service(request: Request) -> CatalogService:
     service: CatalogService = request.app.state.catalog
     return service
 

@@ -28,7 +28,7 @@ class GatewayServices:
     """Uploaded bytes per user (`STUDIO_UPLOAD_BYTES_PER_HOUR`): `proxy.routes`."""
 
 
-def services(request: Request) -> GatewayServices:
+async def services(request: Request) -> GatewayServices:
     gateway: GatewayServices = request.app.state.gateway
     return gateway
 
@@ -36,14 +36,14 @@ def services(request: Request) -> GatewayServices:
 Services = Annotated[GatewayServices, Depends(services)]
 
 
-def settings(gateway: Services) -> GatewaySettings:
+async def settings(gateway: Services) -> GatewaySettings:
     return gateway.settings
 
 
 Settings = Annotated[GatewaySettings, Depends(settings)]
 
 
-def accounts(gateway: Services) -> AccountService:
+async def accounts(gateway: Services) -> AccountService:
     return gateway.accounts
 
 

@@ -28,7 +28,7 @@ class GenerationQuery:
 GenerationQueryParams = Annotated[GenerationQuery, Depends()]
 
 
-def _service(request: Request) -> GenerationService:
+async def _service(request: Request) -> GenerationService:
     service: GenerationService = request.app.state.generations
     return service
 

@@ -17,7 +17,7 @@ from studio_projects.service import DeletionOutcome, ProjectService
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 
 
-def _service(request: Request) -> ProjectService:
+async def _service(request: Request) -> ProjectService:
     service: ProjectService = request.app.state.projects
     return service
 

@@ -6,7 +6,7 @@ from fastapi import Depends, Request
 from studio_runtime.deps import CurrentIdentity
 
 
-def _request_id(request: Request, identity: CurrentIdentity) -> str | None:
+async def _request_id(request: Request, identity: CurrentIdentity) -> str | None:
     """The id published events carry: the one the gateway signed, else this request's own."""
     return identity.request_id or getattr(request.state, "request_id", None)
 

@@ -22,7 +22,7 @@ _ANNOUNCE_FAILED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _service(request: Request) -> TemplateService:
+async def _service(request: Request) -> TemplateService:
     service: TemplateService = request.app.state.templates
     return service
 
