@@ -9,6 +9,7 @@ from studio_contracts.catalog import DEFAULT_STRING_PARAM_MAX, ModelInfo, ParamS
 from studio_contracts.enums import GenerationType as T
 from studio_contracts.generations import RECORD_ID_PATTERN
 from studio_contracts.params import ParamsInvalid, validate_params
+from studio_generation.service import random_seed
 from studio_runtime.ids import ID_PATTERN
 from studio_runtime.strict_json import non_standard_number
 
@@ -220,3 +221,24 @@ def test_a_string_parameter_can_set_its_own_cap() -> None:
     assert [e.msg for e in caught.value.errors] == ["must be at most 5 characters"]
     with pytest.raises(ValueError, match="max_length only applies to string"):
         ParamSpec(type="integer", max_length=5)
+
+
+def test_a_random_seed_is_drawn_within_the_models_own_range() -> None:
+    audio = validate_params(
+        model("fal-ai/mmaudio-v2"), T.VIDEO_TO_VIDEO, {"prompt": "rain on a tin roof"}
+    )
+    assert audio.seed_range == (0, 65535)
+    seedance = validate_params(
+        model("fal-ai/bytedance/seedance/v1/pro/text-to-video"),
+        T.TEXT_TO_VIDEO,
+        {"prompt": "waves"},
+    )
+    assert seedance.seed_range == (0, 2147483647), "-1 ('random' at fal) is not drawn"
+    seedless = validate_params(
+        model("fal-ai/elevenlabs/tts/eleven-v3"), T.TEXT_TO_AUDIO, {"text": "hi"}
+    )
+    assert seedless.seed_range is None
+    draws = {random_seed((0, 3)) for _ in range(400)}
+    assert draws == {0, 1, 2, 3}
+    assert all(0 <= random_seed(audio.seed_range) <= 65535 for _ in range(1000))
+    assert random_seed((7, 7)) == 7

@@ -135,3 +135,6 @@ class ValidateParamsResponse(BaseModel):
     """The model's file inputs, bound by the generation service from the input assets."""
     accepted: list[str] = Field(default_factory=list)
     """Every non-file parameter the model takes (e.g. to know whether it takes a `seed`)."""
+    seed_range: tuple[int, int] | None = None
+    """The seeds the model takes (lowest, highest; never negative) when it takes a `seed`: a
+    generation without one is given a random seed in this range."""

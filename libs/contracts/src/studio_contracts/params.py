@@ -89,7 +89,22 @@ def validate_params(
         params=normalised,
         media_params={name: spec for name, spec in model.params.items() if spec.is_media},
         accepted=[name for name, spec in model.params.items() if not spec.is_media],
+        seed_range=_seed_range(model.params.get("seed")),
     )
+
+
+MAX_SEED = 2**31 - 1
+"""The largest seed drawn for a model that states no maximum (a signed 32-bit integer, which
+every provider takes)."""
+
+
+def _seed_range(spec: ParamSpec | None) -> tuple[int, int] | None:
+    if spec is None or spec.is_media or spec.type != "integer":
+        return None
+    # A negative minimum means "random" to some providers (-1): draw a real seed instead.
+    lowest = max(0, math.ceil(spec.minimum)) if spec.minimum is not None else 0
+    highest = min(MAX_SEED, math.floor(spec.maximum)) if spec.maximum is not None else MAX_SEED
+    return (lowest, highest) if lowest <= highest else None
 
 
 def value_problem(spec: ParamSpec, value: Any) -> tuple[str, str] | None:

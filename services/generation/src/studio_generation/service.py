@@ -37,7 +37,6 @@ from studio_generation.settings import GenerationSettings
 
 log = structlog.get_logger(__name__)
 
-MAX_SEED = 2**31 - 1
 IDEMPOTENCY_WAIT_S = 10.0
 ACTIVE_LIMIT_RETRY_S = 10.0
 MAX_REQUEST_FIELDS_BYTES = 512 * 1024
@@ -130,8 +129,8 @@ class GenerationService:
         if errors:
             raise InvalidInput("; ".join(e.msg for e in errors), errors=errors)
         final = dict(validated.params)
-        if "seed" in validated.accepted and final.get("seed") is None:
-            final["seed"] = secrets.randbelow(MAX_SEED)
+        if validated.seed_range is not None and final.get("seed") is None:
+            final["seed"] = random_seed(validated.seed_range)
         refuse_unpublishable(body.prompt, final, body.input_asset_ids)
         record = await self._repository.insert(
             NewGeneration(
@@ -285,6 +284,12 @@ class GenerationService:
         if record is None:
             raise NotFound(f"no generation {generation_id!r}")
         return record
+
+
+def random_seed(seed_range: tuple[int, int]) -> int:
+    """A seed the model takes: uniform over its range, both ends included."""
+    lowest, highest = seed_range
+    return lowest + secrets.randbelow(highest - lowest + 1)
 
 
 def refuse_unpublishable(prompt: str, params: dict[str, Any], input_asset_ids: list[str]) -> None:
