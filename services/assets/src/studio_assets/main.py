@@ -10,13 +10,13 @@ from studio_contracts.subjects import ASSETS_STREAM
 from studio_runtime.clients import ProjectsClient
 from studio_runtime.events import EventPublisher
 from studio_runtime.health import Readiness
+from studio_runtime.indexes import BackgroundIndexes
 from studio_runtime.internal_http import InternalService, internal_client
 from studio_runtime.resources import create_data_service_app
 
 from studio_assets import events, outputs_api
 from studio_assets.api import router
 from studio_assets.files import AssetFiles
-from studio_assets.maintenance import Indexes
 from studio_assets.repository import AssetRepository
 from studio_assets.service import AssetService
 from studio_assets.settings import AssetsSettings
@@ -33,7 +33,7 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
         store = await cfg.open_object_store()
         readiness.add("storage", store.ping)
         repository = AssetRepository(app.state.db)
-        indexes = Indexes(repository.ensure_indexes)
+        indexes = BackgroundIndexes(repository.ensure_indexes)
         readiness.add("indexes", indexes.ready)
         async with internal_client(timeout_s=10) as client:
             projects = ProjectsClient(

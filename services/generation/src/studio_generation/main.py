@@ -13,6 +13,7 @@ from studio_runtime.client_pool import ClientPool
 from studio_runtime.clients import AssetsClient, CatalogClient, ProjectsClient
 from studio_runtime.events import EventPublisher
 from studio_runtime.health import Readiness
+from studio_runtime.indexes import BackgroundIndexes
 from studio_runtime.internal_http import InternalService, internal_client
 from studio_runtime.resources import create_data_service_app
 
@@ -25,7 +26,6 @@ from studio_generation.events import (
     job_queue,
     project_cleanup,
 )
-from studio_generation.indexes import Indexes
 from studio_generation.outputs import OutputWriter
 from studio_generation.projects_cache import CachedProjects
 from studio_generation.providers.base import Provider
@@ -47,8 +47,8 @@ def create_app(settings: GenerationSettings | None = None) -> FastAPI:
         # Runs inside the MongoDB and NATS connections (app.state.db, .nats, .js); nothing here
         # waits for MongoDB, so the API starts (not ready) before its database does.
         repository = GenerationRepository(app.state.db)
-        indexes = Indexes(repository)
-        indexes.start()
+        indexes = BackgroundIndexes(repository.ensure_indexes)
+        creating = asyncio.create_task(indexes.ensure(), name="generation-indexes")
         readiness.add("indexes", indexes.ready)
         async with internal_client(timeout_s=15) as client:
             projects = CachedProjects(ProjectsClient(_internal(client, cfg, "projects")))
@@ -86,7 +86,9 @@ def create_app(settings: GenerationSettings | None = None) -> FastAPI:
                     await relay
                 await cleanup.stop()
                 await deletions.unsubscribe()
-                await indexes.stop()
+                creating.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await creating
 
     # The API process owns the GENERATIONS stream; workers only bind to it.
     return create_data_service_app(
