@@ -6,6 +6,7 @@ import signal
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from studio_devtools.servers import ServerProcess, free_port, start_nats
 
 from tests.support.consumers import consumers_idle
 from tests.support.full_stack import Servers, full_stack
+from tests.support.paging import all_pages
 from tests.support.sse import listening, payload
 from tests.support.waiting import eventually
 from tests.support.worker_process import worker_process, workers_ready
@@ -168,22 +170,10 @@ async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing
                     process.terminate()
                     process.wait(15)
 
-        assets: list[dict[str, object]] = []
+        assets: list[dict[str, Any]] = []
 
-        async def output_assets() -> list[dict[str, object]]:
-            found: list[dict[str, object]] = []
-            cursor = None
-            while True:
-                params: dict[str, str | int] = {
-                    "kind": "output",
-                    "limit": 100,
-                    **({"cursor": cursor} if cursor else {}),
-                }
-                page = (await client.get("/api/v1/assets", params=params)).json()
-                found.extend(page["items"])
-                cursor = page["next_cursor"]
-                if cursor is None:
-                    return found
+        async def output_assets() -> list[dict[str, Any]]:
+            return await all_pages(client, "/api/v1/assets", kind="output")
 
         async def all_registered() -> bool:
             # The assets service registers outputs from `generation.completed`, a moment later.

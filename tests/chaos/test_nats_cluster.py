@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import httpx
 from studio_contracts.subjects import GENERATIONS_STREAM
@@ -22,6 +21,7 @@ from tests.support.apps import make_settings, running
 from tests.support.consumers import consumers_idle
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.nats_cluster import NatsCluster, nats_cluster
+from tests.support.paging import all_pages
 from tests.support.sse import EventLog, listening, payload
 from tests.support.waiting import eventually
 from tests.support.worker_process import worker_process, workers_ready
@@ -57,18 +57,6 @@ def _completed(log: EventLog) -> set[str]:
     return {str(payload(e)["generation_id"]) for e in log.named("generation.completed")}
 
 
-async def _all_pages(client: httpx.AsyncClient, path: str, **params: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = {**params, "limit": 100, **({"cursor": cursor} if cursor else {})}
-        page = (await client.get(path, params=query)).json()
-        found.extend(page["items"])
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return found
-
-
 async def test_a_nats_node_and_a_worker_die_during_a_burst_and_nothing_is_lost(
     servers: Servers, tmp_path: Path
 ) -> None:
@@ -84,7 +72,7 @@ async def test_a_nats_node_and_a_worker_die_during_a_burst_and_nothing_is_lost(
             listening(second) as second_log,
         ):
             await _burst(stack, cluster, clustered, first, second, tmp_path)
-            ids = [g["id"] for g in await _all_pages(first, "/api/v1/generations")]
+            ids = [g["id"] for g in await all_pages(first, "/api/v1/generations")]
             assert len(ids) == JOBS
 
             # Live events kept flowing through both gateways across the node's death.
@@ -100,7 +88,7 @@ async def test_a_nats_node_and_a_worker_die_during_a_burst_and_nothing_is_lost(
                 within=60,
                 what="every consumer idle",
             )
-            assets = await _all_pages(first, "/api/v1/assets", kind="output")
+            assets = await all_pages(first, "/api/v1/assets", kind="output")
             assert sorted(str(a["generation_id"]) for a in assets) == sorted(ids), (
                 "exactly one output asset per generation"
             )

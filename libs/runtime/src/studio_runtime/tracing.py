@@ -14,7 +14,7 @@ nothing is instrumented, so it costs nothing per request.
 
 import os
 from collections.abc import Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import httpx
@@ -102,20 +102,33 @@ def inject(headers: MutableMapping[str, str]) -> MutableMapping[str, str]:
     return headers
 
 
-@contextmanager
+_OFF: AbstractContextManager[None] = nullcontext()
+
+
 def span(
     name: str,
     *,
     headers: Mapping[str, str] | None = None,
     kind: trace.SpanKind = trace.SpanKind.INTERNAL,
     **attributes: str | int | None,
-) -> Iterator[None]:
+) -> AbstractContextManager[None]:
     """A span named `name` (attributes prefixed `studio.`); with `headers` (a received
-    message's), a child of the trace they carry rather than of whatever is current."""
+    message's), a child of the trace they carry rather than of whatever is current. With
+    tracing off, one shared do-nothing context: every consumed message passes here."""
     provider = _state["provider"]
     if provider is None:
-        yield
-        return
+        return _OFF
+    return _span(provider, name, headers, kind, attributes)
+
+
+@contextmanager
+def _span(
+    provider: TracerProvider,
+    name: str,
+    headers: Mapping[str, str] | None,
+    kind: trace.SpanKind,
+    attributes: dict[str, str | int | None],
+) -> Iterator[None]:
     parent = propagate.extract(dict(headers)) if headers is not None else None
     token = context.attach(parent) if parent is not None else None
     try:
