@@ -1,6 +1,7 @@
 """The clients services call each other with, in-process over `httpx.MockTransport`: no proxy
 from the environment, signed identities, and the caches in front of projects and the catalog."""
 
+import time
 from collections.abc import Callable
 
 import httpx
@@ -10,7 +11,12 @@ from studio_contracts.enums import GenerationType
 from studio_generation.projects_cache import CachedProjects
 from studio_runtime.clients import CatalogClient, ProjectsClient
 from studio_runtime.errors import InvalidInput, NotFound
-from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, verify_identity
+from studio_runtime.internal_auth import (
+    IDENTITY_HEADER,
+    Identity,
+    InvalidIdentity,
+    verify_identity,
+)
 from studio_runtime.internal_http import InternalService, internal_client
 
 SECRET = "unit-test-secret-0123456789abcdef0123"
@@ -30,9 +36,11 @@ class Recorded:
         self.requests.append(request)
         return self._handler(request)
 
-    def service(self, name: str) -> InternalService:
+    def service(self, name: str, *, ttl_s: float = 60) -> InternalService:
         client = httpx.AsyncClient(transport=httpx.MockTransport(self))
-        return InternalService(client, f"http://{name}.internal", secret=SECRET, name=name)
+        return InternalService(
+            client, f"http://{name}.internal", secret=SECRET, name=name, ttl_s=ttl_s
+        )
 
 
 def test_internal_clients_ignore_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,6 +60,17 @@ async def test_a_call_carries_the_callers_signed_identity_and_request_id() -> No
     sent = projects.requests[0]
     assert verify_identity(sent.headers[IDENTITY_HEADER], SECRET).user_id == "user-1"
     assert sent.headers["x-request-id"] == "req-1"
+
+
+async def test_a_signature_lasts_the_configured_time() -> None:
+    projects = Recorded(lambda _: httpx.Response(200, json={}))
+
+    await ProjectsClient(projects.service("projects", ttl_s=5)).require_project(USER, "p1")
+
+    token = projects.requests[0].headers[IDENTITY_HEADER]
+    assert verify_identity(token, SECRET, now=time.time() + 4).user_id == "user-1"
+    with pytest.raises(InvalidIdentity, match="expired"):
+        verify_identity(token, SECRET, now=time.time() + 6)
 
 
 async def test_an_odd_id_is_encoded_into_the_path_not_breaking_it() -> None:

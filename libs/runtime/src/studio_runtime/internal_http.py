@@ -30,13 +30,32 @@ def internal_client(
     return tracing.instrument_client(client)
 
 
-class InternalService:
-    """One internal service: its base URL and the shared signing secret."""
+def signed_headers(identity: Identity, secret: str, *, ttl_s: float) -> dict[str, str]:
+    """What every call to a service carries, from any caller: the identity it acts for, signed
+    (valid `ttl_s` seconds, `STUDIO_INTERNAL_TOKEN_TTL_S`), and the request id it belongs to."""
+    headers = {IDENTITY_HEADER: sign_identity(identity, secret, ttl_s=ttl_s)}
+    if identity.request_id:
+        headers[REQUEST_ID_HEADER] = identity.request_id
+    return headers
 
-    def __init__(self, client: httpx.AsyncClient, base_url: str, *, secret: str, name: str) -> None:
+
+class InternalService:
+    """One internal service: its base URL, the shared signing secret and how long a signature
+    stays valid."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        *,
+        secret: str,
+        name: str,
+        ttl_s: float = 60,
+    ) -> None:
         self._client = client
         self._base_url = base_url.rstrip("/")
         self._secret = secret
+        self._ttl_s = ttl_s
         self.name = name
 
     async def request(
@@ -57,10 +76,7 @@ class InternalService:
         )
 
     def _headers(self, identity: Identity) -> dict[str, str]:
-        headers = {IDENTITY_HEADER: sign_identity(identity, self._secret)}
-        if identity.request_id:
-            headers[REQUEST_ID_HEADER] = identity.request_id
-        return headers
+        return signed_headers(identity, self._secret, ttl_s=self._ttl_s)
 
 
 def _encoded(path: str) -> str:

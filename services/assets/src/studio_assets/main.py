@@ -42,6 +42,7 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
                     cfg.projects_url,
                     secret=cfg.internal_secret.get_secret_value(),
                     name="projects",
+                    ttl_s=cfg.internal_token_ttl_s,
                 )
             )
             publisher = EventPublisher(app.state.js, prefix=cfg.nats_prefix)

@@ -148,7 +148,9 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
 def _internal(client: httpx.AsyncClient, cfg: GenerationSettings, name: str) -> InternalService:
     urls = {"projects": cfg.projects_url, "catalog": cfg.catalog_url, "assets": cfg.assets_url}
     secret = cfg.internal_secret.get_secret_value()
-    return InternalService(client, urls[name], secret=secret, name=name)
+    return InternalService(
+        client, urls[name], secret=secret, name=name, ttl_s=cfg.internal_token_ttl_s
+    )
 
 
 def _providers(cfg: WorkerSettings, clients: ClientPool) -> dict[str, Provider]:

@@ -1,10 +1,11 @@
 """Calling the services: forwarding a public request to the one that owns it, and the gateway's
 own questions to them (does this project exist for this user, your OpenAPI document).
 
-Every call, forwarded or the gateway's own, streamed or read whole, goes out the same way: the
-caller's identity signed with the runtime's `sign_identity`, the request id, and one mapping of
-a service that cannot be reached (502) or does not answer in time (504) to a problem body. The
-runtime's `InternalService` is not used here: a forward must send the path exactly as the client
+Every call, forwarded or the gateway's own, streamed or read whole, goes out the same way: with
+the runtime's `signed_headers` (the caller's identity signed for `STUDIO_INTERNAL_TOKEN_TTL_S`,
+the request id), as every service-to-service call does, and one mapping of a service that cannot
+be reached (502) or does not answer in time (504) to a problem body. The runtime's
+`InternalService` itself is not used here: a forward must send the path exactly as the client
 did (it encodes it), stream the body both ways, and spread calls over the pool's clients.
 
 A forwarded request carries only the headers a service needs, and the service's answer (problem
@@ -21,8 +22,8 @@ from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
 from studio_runtime.errors import DomainError, NotFound
-from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
-from studio_runtime.middleware import REQUEST_ID_HEADER
+from studio_runtime.internal_auth import Identity
+from studio_runtime.internal_http import signed_headers
 
 FORWARDED_REQUEST_HEADERS = (
     "content-type",
@@ -158,11 +159,7 @@ class UpstreamProxy:
         )
 
     def _signed(self, identity: Identity) -> dict[str, str]:
-        """The caller's signed identity and the request id, for every call to a service."""
-        headers = {IDENTITY_HEADER: sign_identity(identity, self._secret, ttl_s=self._token_ttl_s)}
-        if identity.request_id:
-            headers[REQUEST_ID_HEADER] = identity.request_id
-        return headers
+        return signed_headers(identity, self._secret, ttl_s=self._token_ttl_s)
 
 
 @contextmanager
@@ -175,5 +172,9 @@ def _mapped_errors(service: str) -> Iterator[None]:
         log.warning("upstream.timed_out", service=service)
         raise UpstreamTimeout(f"the {service} service did not answer in time") from exc
     except httpx.TransportError as exc:
-        log.warning("upstream.unreachable", service=service, error=str(exc))
+        # The error's type says which step failed (connect, write, read, protocol): str() of a
+        # read or write error is often empty.
+        log.warning(
+            "upstream.unreachable", service=service, error=type(exc).__name__, detail=str(exc)
+        )
         raise UpstreamUnavailable(f"the {service} service is unavailable") from exc
