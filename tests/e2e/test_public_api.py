@@ -2,11 +2,13 @@
 schemathesis against every service running on the real servers."""
 
 import asyncio
+import logging
 import os
 import re
 import sys
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,6 +100,27 @@ class FuzzRun:
     report: FuzzReport
 
 
+@contextmanager
+def upstream_failures() -> Iterator[list[str]]:
+    """What the gateway logged each time it could not reach a service (`upstream.unreachable`:
+    service, error type, detail), so a 502 comes with its cause."""
+    seen: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            event = record.msg if isinstance(record.msg, dict) else {}
+            if event.get("event") == "upstream.unreachable":
+                seen.append(f"{event.get('service')}: {event.get('error')} {event.get('detail')}")
+
+    logger = logging.getLogger("studio_gateway.proxy.upstream")
+    handler = Collect(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield seen
+    finally:
+        logger.removeHandler(handler)
+
+
 async def _fuzz(command: list[str], cwd: Path, attempt: str) -> FuzzRun:
     """One schemathesis run; what it found is read from its JUnit report, not its exit code
     (which is also non-zero when the tool itself breaks)."""
@@ -177,11 +200,12 @@ async def test_fuzzing_finds_no_server_error_and_no_answer_outside_the_schema(
         "--workers",
         "1",
     ]
-    run = await _fuzz(command, tmp_path, "first")
-    if run.report.operations == 0:
-        print(f"schemathesis wrote no report (exit {run.returncode}); running it again")
-        print(run.output[-4000:])
-        run = await _fuzz(command, tmp_path, "again")
+    with upstream_failures() as unreachable:
+        run = await _fuzz(command, tmp_path, "first")
+        if run.report.operations == 0:
+            print(f"schemathesis wrote no report (exit {run.returncode}); running it again")
+            print(run.output[-4000:])
+            run = await _fuzz(command, tmp_path, "again")
     print(run.output[-6000:])
     report = run.report
     assert report.operations > 0, f"schemathesis wrote no report twice:\n{run.output[-12000:]}"
@@ -199,10 +223,15 @@ async def test_fuzzing_finds_no_server_error_and_no_answer_outside_the_schema(
         if not failing:
             warnings.warn(
                 "the gateway answered 502 upstream-unavailable for a service that was up, "
-                f"under load; not reproduced on a replay: {', '.join(names)}",
+                f"under load; not reproduced on a replay: {', '.join(names)}; "
+                f"the gateway's errors: {'; '.join(sorted(set(unreachable))) or 'none logged'}",
                 stacklevel=1,
             )
     else:
         failing += transient
-    assert not failing, "\n\n".join(f.describe() for f in failing)
+    assert not failing, "\n\n".join(f.describe() for f in failing) + (
+        f"\n\nthe gateway could not reach: {'; '.join(sorted(set(unreachable)))}"
+        if unreachable
+        else ""
+    )
     assert report.operations >= len(ROUTES) // 2, "most operations were fuzzed"
