@@ -17,7 +17,6 @@ two apart. Every query from the API filters by owner; so do the stats updates (b
 user), so a wrong or stray event cannot touch another user's project.
 """
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,10 +25,10 @@ import structlog
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 from studio_contracts.dtos import CursorPage
 from studio_contracts.projects import Project
 from studio_runtime.clock import from_ms, now_ms
+from studio_runtime.grouped_inserts import GroupedInserts
 from studio_runtime.ids import new_id
 from studio_runtime.mongo import create_newest_first_index
 
@@ -194,16 +193,19 @@ class StatsStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._projects: AsyncCollection[Doc] = db[PROJECTS]
         self._applied: AsyncCollection[Doc] = db[APPLIED_EVENTS]
+        # The ledger is written once per event and read only for redeliveries: in a burst,
+        # the records of events handled at the same time go in one command.
+        self._ledger = GroupedInserts(self._applied)
 
     async def was_applied(self, event_id: str) -> bool:
         return await self._applied.find_one({"_id": event_id}, {"_id": 1}) is not None
 
     async def remember_applied(self, event_id: str, project_id: str) -> None:
-        # A concurrent delivery of the same event may have recorded it first.
-        with contextlib.suppress(DuplicateKeyError):
-            await self._applied.insert_one(
-                {"_id": event_id, "project_id": project_id, "applied_ms": now_ms()}
-            )
+        """Returns once the record is stored (or was already: a concurrent delivery of the
+        same event may have recorded it first)."""
+        await self._ledger.insert(
+            {"_id": event_id, "project_id": project_id, "applied_ms": now_ms()}
+        )
 
     async def forget_applied_before(self, cutoff_ms: int) -> int:
         result = await self._applied.delete_many({"applied_ms": {"$lt": cutoff_ms}})

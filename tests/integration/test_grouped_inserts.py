@@ -1,0 +1,113 @@
+"""Grouped inserts (the projects ledger's group commit) on the real MongoDB-protocol server:
+every caller's record is stored when its call returns, a burst takes far fewer commands than
+records, a record stored already counts as stored, and a failed write reaches every caller."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient, monitoring
+from pymongo.asynchronous.collection import AsyncCollection
+from studio_runtime.grouped_inserts import GroupedInserts
+
+Doc = dict[str, Any]
+
+
+class Inserts(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.count = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "insert":
+            self.count += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.fixture
+async def ledger(
+    mongo_url: str, mongo_db_name: str
+) -> AsyncIterator[tuple[AsyncCollection[Doc], Inserts]]:
+    inserts = Inserts()
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, event_listeners=[inserts])
+    try:
+        yield client[mongo_db_name]["ledger"], inserts
+    finally:
+        await client.close()
+
+
+async def test_a_burst_is_stored_whole_in_a_few_commands(
+    ledger: tuple[AsyncCollection[Doc], Inserts],
+) -> None:
+    collection, inserts = ledger
+    grouped = GroupedInserts(collection)
+
+    await asyncio.gather(*(grouped.insert({"_id": f"e{n}", "n": n}) for n in range(200)))
+
+    assert await collection.count_documents({}) == 200
+    assert sorted(d["n"] for d in await collection.find({}).to_list()) == list(range(200))
+    # The first record goes alone, the rest join the writes in flight.
+    assert inserts.count <= 3, inserts.count
+
+
+async def test_a_lone_record_is_written_at_once_and_stored_on_return(
+    ledger: tuple[AsyncCollection[Doc], Inserts],
+) -> None:
+    collection, inserts = ledger
+    grouped = GroupedInserts(collection)
+
+    for n in range(3):
+        await grouped.insert({"_id": f"solo{n}"})
+        assert await collection.find_one({"_id": f"solo{n}"}) is not None
+    assert inserts.count == 3
+
+
+async def test_a_record_stored_already_counts_as_stored(
+    ledger: tuple[AsyncCollection[Doc], Inserts],
+) -> None:
+    collection, _ = ledger
+    await collection.insert_one({"_id": "seen", "first": True})
+    grouped = GroupedInserts(collection)
+
+    await asyncio.gather(
+        grouped.insert({"_id": "seen", "first": False}),
+        grouped.insert({"_id": "new"}),
+        grouped.insert({"_id": "new"}),  # two deliveries of one event at once
+    )
+
+    assert (await collection.find_one({"_id": "seen"}) or {})["first"] is True
+    assert await collection.count_documents({"_id": "new"}) == 1
+
+
+async def test_a_failed_write_reaches_every_caller_of_it(
+    mongo_url: str, mongo_db_name: str
+) -> None:
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url)
+    grouped = GroupedInserts(client[mongo_db_name]["ledger"])
+    await client.close()  # every write now fails
+
+    results = await asyncio.gather(
+        *(grouped.insert({"_id": f"lost{n}"}) for n in range(5)), return_exceptions=True
+    )
+
+    assert all(isinstance(result, Exception) for result in results), results
+
+
+async def test_a_caller_that_gives_up_does_not_stop_the_others(
+    ledger: tuple[AsyncCollection[Doc], Inserts],
+) -> None:
+    collection, _ = ledger
+    grouped = GroupedInserts(collection)
+    first = asyncio.create_task(grouped.insert({"_id": "impatient"}))
+    others = [asyncio.create_task(grouped.insert({"_id": f"patient{n}"})) for n in range(3)]
+    await asyncio.sleep(0)  # the write has started
+    first.cancel()
+
+    await asyncio.gather(*others)
+
+    assert await collection.count_documents({"_id": {"$regex": "^patient"}}) == 3
