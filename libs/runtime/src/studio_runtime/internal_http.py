@@ -1,11 +1,13 @@
 """Calling another service over HTTP as the user a request acts for (signed identity)."""
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from studio_runtime import tracing
+from studio_runtime.client_pool import ClientPool
 from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.middleware import REQUEST_ID_HEADER
@@ -41,18 +43,21 @@ def signed_headers(identity: Identity, secret: str, *, ttl_s: float) -> dict[str
 
 class InternalService:
     """One internal service: its base URL, the shared signing secret and how long a signature
-    stays valid."""
+    stays valid. Calls go through `client`, or are spread over a `ClientPool`'s clients (for a
+    caller with many calls at once: see `studio_runtime.client_pool`)."""
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | ClientPool,
         base_url: str,
         *,
         secret: str,
         name: str,
         ttl_s: float = 60,
     ) -> None:
-        self._client = client
+        self._pick: Callable[[], httpx.AsyncClient] = (
+            client.pick if isinstance(client, ClientPool) else lambda: client
+        )
         self._base_url = base_url.rstrip("/")
         self._secret = secret
         self._ttl_s = ttl_s
@@ -63,7 +68,7 @@ class InternalService:
     ) -> httpx.Response:
         """The service's answer, whatever its status; ServiceUnavailable if it cannot be reached."""
         try:
-            return await self._client.request(
+            return await self._pick().request(
                 method, self._base_url + _encoded(path), headers=self._headers(identity), **kwargs
             )
         except httpx.HTTPError as exc:
@@ -71,7 +76,7 @@ class InternalService:
 
     def stream(self, method: str, path: str, identity: Identity) -> Any:
         """`async with service.stream(...) as response`: for large bodies."""
-        return self._client.stream(
+        return self._pick().stream(
             method, self._base_url + _encoded(path), headers=self._headers(identity)
         )
 

@@ -115,10 +115,12 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
             timeout_s=60,
             trust_env=True,
         )
-        internal = internal_client(
-            timeout_s=60, max_connections=cfg.worker_concurrency * 2, max_keepalive=64
+        # Outputs are registered with the assets service once per job: spread over small
+        # pools, since httpx checks every idle connection of a pool on each request.
+        internal = ClientPool(
+            shards=max(1, cfg.worker_concurrency // 8), connections_per_shard=8, timeout_s=60
         )
-        async with internal as client:
+        try:
             cancels = CancelSignals(app.state.nats, prefix=cfg.nats_prefix)
             await cancels.start()
             worker = Worker(
@@ -126,7 +128,7 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
                 GenerationEvents(EventPublisher(app.state.js, prefix=cfg.nats_prefix)),
                 _providers(cfg, provider_clients),
                 OutputWriter(store, provider_clients, max_bytes=cfg.max_output_bytes),
-                AssetsClient(_internal(client, cfg, "assets")),
+                AssetsClient(_internal(internal, cfg, "assets")),
                 cancels,
                 cfg,
             )
@@ -140,12 +142,16 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
                 # to another worker (the orchestrator waits that long, plus margin).
                 await consumer.stop(grace_s=cfg.shutdown_grace_s)
                 await cancels.stop()
-                await provider_clients.aclose()
+        finally:
+            await internal.aclose()
+            await provider_clients.aclose()
 
     return create_data_service_app(name="generation-worker", settings=cfg, lifespan=lifespan)
 
 
-def _internal(client: httpx.AsyncClient, cfg: GenerationSettings, name: str) -> InternalService:
+def _internal(
+    client: httpx.AsyncClient | ClientPool, cfg: GenerationSettings, name: str
+) -> InternalService:
     urls = {"projects": cfg.projects_url, "catalog": cfg.catalog_url, "assets": cfg.assets_url}
     secret = cfg.internal_secret.get_secret_value()
     return InternalService(
