@@ -7,7 +7,6 @@ import base64
 import hashlib
 import re
 import sys
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -24,6 +23,7 @@ from studio_runtime import logging as studio_logging
 from tests.support.accounts import ACCOUNTS, new_email, sign_up
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.sse import listening
+from tests.support.streams import HeldStream
 from tests.support.waiting import eventually
 
 
@@ -72,26 +72,6 @@ async def new_token(client: httpx.AsyncClient) -> str:
     assert response.status_code == 201, response.text
     token: str = response.json()["token"]
     return token
-
-
-class StuckStream:
-    """A stderr whose reader has stopped: the log writer thread's writes wait until released."""
-
-    def __init__(self) -> None:
-        self.released = threading.Event()
-        self.lines: list[str] = []
-
-    def write(self, text: str) -> int:
-        if threading.current_thread().name == "log-writer":
-            self.released.wait()
-        self.lines.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
 
 
 # --- 7. an aborted request stalls nobody ----------------------------------------------------
@@ -165,7 +145,7 @@ async def test_logging_never_blocks_the_event_loop(
 ) -> None:
     """Nobody reads stderr any more (a full pipe): the gateway answers all the same, dropping
     the lines it cannot queue, and writes what it queued once stderr moves again."""
-    stuck = StuckStream()
+    stuck = HeldStream()
     monkeypatch.setattr(studio_logging, "QUEUE_MAX", 20)
     with monkeypatch.context() as patch:
         patch.setattr(sys, "stderr", stuck)

@@ -3,41 +3,19 @@ slow goes out in one write, and a full queue drops lines instead of waiting."""
 
 import logging
 import sys
-import threading
 from collections.abc import Iterator
 
 import pytest
 import structlog
 from studio_runtime import logging as studio_logging
 
+from tests.support.streams import HeldStream
 from tests.support.waiting import eventually
 
 
-class SlowStream:
-    """A stderr that holds the writer thread until released, and keeps every write."""
-
-    def __init__(self) -> None:
-        self.entered = threading.Event()
-        self.released = threading.Event()
-        self.writes: list[str] = []
-
-    def write(self, text: str) -> int:
-        if threading.current_thread().name == "log-writer":
-            self.entered.set()
-            self.released.wait(30)
-        self.writes.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-
 @pytest.fixture
-def stream(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowStream]:
-    slow = SlowStream()
+def stream(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldStream]:
+    slow = HeldStream()
     monkeypatch.setattr(sys, "stderr", slow)
     studio_logging.configure_logging(service="unit", json=True)
     yield slow
@@ -46,7 +24,7 @@ def stream(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowStream]:
     studio_logging.configure_logging(service="unit", json=False)
 
 
-async def test_lines_that_waited_go_out_together_in_order(stream: SlowStream) -> None:
+async def test_lines_that_waited_go_out_together_in_order(stream: HeldStream) -> None:
     log = structlog.get_logger("unit")
     log.info("first")  # taken by the writer, which now waits on the stream
     await eventually(stream.entered.is_set)
@@ -55,15 +33,15 @@ async def test_lines_that_waited_go_out_together_in_order(stream: SlowStream) ->
 
     stream.released.set()
 
-    await eventually(lambda: sum(w.count("\n") for w in stream.writes) == 101)
-    lines = "".join(stream.writes).splitlines()
+    await eventually(lambda: sum(w.count("\n") for w in stream.lines) == 101)
+    lines = "".join(stream.lines).splitlines()
     assert '"event": "first"' in lines[0]
     assert [f'"n": {n},' in line for n, line in enumerate(lines[1:])] == [True] * 100
-    assert len(stream.writes) <= 3, len(stream.writes)  # not one write per line
+    assert len(stream.lines) <= 3, len(stream.lines)  # not one write per line
 
 
 async def test_a_full_queue_drops_lines_instead_of_waiting(
-    stream: SlowStream, monkeypatch: pytest.MonkeyPatch
+    stream: HeldStream, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(studio_logging, "QUEUE_MAX", 10)
     dropped = studio_logging.DROPPED._value.get()
@@ -76,4 +54,4 @@ async def test_a_full_queue_drops_lines_instead_of_waiting(
 
     assert studio_logging.DROPPED._value.get() - dropped == 40
     stream.released.set()
-    await eventually(lambda: sum(w.count("\n") for w in stream.writes) == 11)
+    await eventually(lambda: sum(w.count("\n") for w in stream.lines) == 11)
