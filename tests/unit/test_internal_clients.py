@@ -65,12 +65,14 @@ async def test_a_call_carries_the_callers_signed_identity_and_request_id() -> No
 async def test_a_signature_lasts_the_configured_time() -> None:
     projects = Recorded(lambda _: httpx.Response(200, json={}))
 
-    await ProjectsClient(projects.service("projects", ttl_s=5)).require_project(USER, "p1")
+    signed_at = time.time()
+    await ProjectsClient(projects.service("projects", ttl_s=300)).require_project(USER, "p1")
 
     token = projects.requests[0].headers[IDENTITY_HEADER]
-    assert verify_identity(token, SECRET, now=time.time() + 4).user_id == "user-1"
+    # Still valid after 200 s (the default lifetime is 60 s), expired after 400 s.
+    assert verify_identity(token, SECRET, now=signed_at + 200).user_id == "user-1"
     with pytest.raises(InvalidIdentity, match="expired"):
-        verify_identity(token, SECRET, now=time.time() + 6)
+        verify_identity(token, SECRET, now=signed_at + 400)
 
 
 async def test_an_odd_id_is_encoded_into_the_path_not_breaking_it() -> None:

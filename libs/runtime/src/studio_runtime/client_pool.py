@@ -21,10 +21,17 @@ class ClientPool:
             max_connections=connections_per_shard,
             max_keepalive_connections=connections_per_shard,
         )
+        # One TLS context for every shard: each client would otherwise load the CA bundle
+        # itself (about 30 ms of CPU apiece, at every start of the service).
+        tls = httpx.create_ssl_context(trust_env=trust_env)
         self._clients = [
             tracing.instrument_client(
                 httpx.AsyncClient(
-                    timeout=timeout_s, limits=limits, follow_redirects=False, trust_env=trust_env
+                    timeout=timeout_s,
+                    limits=limits,
+                    follow_redirects=False,
+                    trust_env=trust_env,
+                    verify=tls,
                 )
             )
             for _ in range(shards)
