@@ -16,6 +16,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 from tests.browser.helpers import DESKTOP
 from tests.support.accounts import ACCOUNTS
 from tests.support.full_stack import FullStack, Servers, full_stack
+from tests.support.waiting import patience
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -30,7 +31,8 @@ CHROMIUM_ARGS = [
 # Failed API answers are logged by the browser itself; the tests check how the page shows them.
 _EXPECTED_CONSOLE = ("Failed to load resource",)
 
-expect.set_options(timeout=10_000)
+EXPECT_TIMEOUT_MS = 10_000
+"""How long an `expect` waits on a quiet machine; each test's page scales it by `patience()`."""
 
 
 def chromium_path() -> str:
@@ -70,6 +72,8 @@ async def accounts_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[Ful
 
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
+    # Sized for the machine as the test starts: a busy one renders and answers slower.
+    expect.set_options(timeout=int(EXPECT_TIMEOUT_MS * patience()))
     context = await browser.new_context(
         viewport=DESKTOP, color_scheme="dark", reduced_motion="reduce"
     )

@@ -2,13 +2,16 @@
 filtered by status and type, updated live, loading more as it scrolls."""
 
 import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.helpers import assert_accessible, create_project, screenshot, start_generation
-from tests.support.full_stack import FullStack
+from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.waiting import eventually
 
 
@@ -17,12 +20,31 @@ async def _generate(client: httpx.AsyncClient, project_id: str, **body: Any) -> 
     return generation_id
 
 
+@pytest.fixture
+async def studio_without_worker(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
+    """Every service, the gateway in local mode, and no worker until the test adds one."""
+    async with full_stack(servers, storage_url=(tmp_path / "s").as_uri(), workers=0) as stack:
+        yield stack
+
+
 async def test_generations_across_projects_with_filters_and_live_updates(
-    studio: FullStack, page: Page
+    studio_without_worker: FullStack, page: Page
 ) -> None:
+    studio = studio_without_worker
     async with studio.client() as client:
         moss = await create_project(client, "Moss and stone")
         coast = await create_project(client, "Lighthouse <coast>")
+        # Cancelled while no worker could have finished it first (on a busy machine a fast
+        # worker may complete a job before its cancel arrives).
+        cancelled = await _generate(client, moss, prompt="never mind")
+        assert (await client.post(f"/api/v1/generations/{cancelled}/cancel")).is_success
+
+        async def is_cancelled() -> bool:
+            answer = await client.get(f"/api/v1/generations/{cancelled}")
+            return bool(answer.json()["status"] == "cancelled")
+
+        await eventually(is_cancelled)
+        await studio.add_worker()
         made = [
             await _generate(client, moss, prompt="green moss on grey stone"),
             await _generate(client, coast, prompt="a lighthouse in the storm"),
@@ -32,14 +54,10 @@ async def test_generations_across_projects_with_filters_and_live_updates(
         ]
 
         async def all_done() -> bool:
-            page_ = (await client.get("/api/v1/generations")).json()
-            return len(page_["items"]) == 3 and all(
-                g["status"] == "completed" for g in page_["items"]
-            )
+            items = (await client.get("/api/v1/generations")).json()["items"]
+            return sorted(g["status"] for g in items) == ["cancelled", *["completed"] * 3]
 
-        await eventually(all_done, within=30)
-        cancelled = await _generate(client, moss, prompt="never mind")
-        await client.post(f"/api/v1/generations/{cancelled}/cancel")
+        await eventually(all_done)
 
     await page.goto(studio.gateway + "/studio/generations")
     cards = page.locator("article.gen-card")
