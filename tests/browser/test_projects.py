@@ -1,10 +1,11 @@
 """The projects pages in a browser: the grid, search, paging, creating a project, validation,
 what people type shown as text, the theme and keyboard navigation."""
 
+import asyncio
 import re
 
 import httpx
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from tests.browser.helpers import assert_accessible, create_project, screenshot, start_generation
 from tests.support.full_stack import FullStack
@@ -142,6 +143,32 @@ async def test_the_theme_toggle_is_remembered(studio: FullStack, page: Page) -> 
     await screenshot(page, "projects-empty-light")
     await page.get_by_role("button", name="Dark theme").click()
     await expect(html).to_have_attribute("data-theme", "dark")
+
+
+async def test_focus_moved_while_a_page_loads_stays_where_it_was_put(
+    studio: FullStack, page: Page
+) -> None:
+    # The page's module is held until the toggle has been pressed: the router, finishing the
+    # page afterwards, must not pull focus back to the heading.
+    released = asyncio.Event()
+
+    async def hold(route: Route) -> None:
+        await released.wait()
+        await route.continue_()
+
+    await page.route("**/js/pages/projects.js*", hold)
+    await page.goto(studio.gateway + "/studio", wait_until="domcontentloaded")
+    await page.get_by_role("button", name="Light theme").click()
+    dark = page.get_by_role("button", name="Dark theme")
+    await expect(dark).to_be_focused()
+    released.set()
+    await expect(page.get_by_role("heading", name="Create your first project")).to_be_visible()
+    await expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")
+    await expect(dark).to_be_focused()
+
+    # Without a move, the heading still takes focus once the page is shown.
+    await page.get_by_role("link", name="Templates", exact=True).first.click()
+    await expect(page.locator("#page-title")).to_be_focused()
 
 
 async def test_the_sidebar_works_from_the_keyboard_with_visible_focus(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from studio_catalog.datafile import load_models
 from studio_contracts.enums import GenerationType
 from studio_generation.projects_cache import CachedProjects
@@ -18,6 +19,7 @@ from studio_runtime.internal_auth import (
     verify_identity,
 )
 from studio_runtime.internal_http import InternalService, internal_client
+from studio_runtime.settings import ServiceSettings
 
 SECRET = "unit-test-secret-0123456789abcdef0123"
 USER = Identity("user-1", "req-1")
@@ -36,11 +38,13 @@ class Recorded:
         self.requests.append(request)
         return self._handler(request)
 
-    def service(self, name: str, *, ttl_s: float = 60) -> InternalService:
+    def service(self, name: str, *, ttl_s: float | None = None) -> InternalService:
         client = httpx.AsyncClient(transport=httpx.MockTransport(self))
-        return InternalService(
-            client, f"http://{name}.internal", secret=SECRET, name=name, ttl_s=ttl_s
-        )
+        # As the services build theirs: secret and lifetime from the settings.
+        settings = ServiceSettings(internal_secret=SecretStr(SECRET))
+        if ttl_s is not None:
+            settings = settings.model_copy(update={"internal_token_ttl_s": ttl_s})
+        return InternalService.from_settings(client, settings, f"http://{name}.internal", name=name)
 
 
 def test_internal_clients_ignore_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,6 +77,18 @@ async def test_a_signature_lasts_the_configured_time() -> None:
     assert verify_identity(token, SECRET, now=signed_at + 200).user_id == "user-1"
     with pytest.raises(InvalidIdentity, match="expired"):
         verify_identity(token, SECRET, now=signed_at + 400)
+
+
+async def test_by_default_a_signature_lasts_a_minute() -> None:
+    projects = Recorded(lambda _: httpx.Response(200, json={}))
+
+    signed_at = time.time()
+    await ProjectsClient(projects.service("projects")).require_project(USER, "p1")
+
+    token = projects.requests[0].headers[IDENTITY_HEADER]
+    assert verify_identity(token, SECRET, now=signed_at + 50).user_id == "user-1"
+    with pytest.raises(InvalidIdentity, match="expired"):
+        verify_identity(token, SECRET, now=signed_at + 70)
 
 
 async def test_an_odd_id_is_encoded_into_the_path_not_breaking_it() -> None:

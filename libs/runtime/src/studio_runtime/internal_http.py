@@ -11,12 +11,13 @@ from studio_runtime.client_pool import ClientPool
 from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.middleware import REQUEST_ID_HEADER
+from studio_runtime.settings import ServiceSettings
 
 
 def internal_client(
     *, timeout_s: float, max_connections: int = 100, max_keepalive: int = 20
 ) -> httpx.AsyncClient:
-    """The HTTP client for calls between services; every internal client is built here.
+    """An HTTP client for calls between services (a `ClientPool` holds several of these).
 
     Never through a proxy: `trust_env=False` ignores `HTTP(S)_PROXY` (and netrc), which are set
     for outbound traffic (fal.ai) and would send a call to a neighbouring service, with its
@@ -53,7 +54,7 @@ class InternalService:
         *,
         secret: str,
         name: str,
-        ttl_s: float = 60,
+        ttl_s: float,
     ) -> None:
         self._pick: Callable[[], httpx.AsyncClient] = (
             client.pick if isinstance(client, ClientPool) else lambda: client
@@ -62,6 +63,24 @@ class InternalService:
         self._secret = secret
         self._ttl_s = ttl_s
         self.name = name
+
+    @classmethod
+    def from_settings(
+        cls,
+        client: httpx.AsyncClient | ClientPool,
+        settings: ServiceSettings,
+        base_url: str,
+        *,
+        name: str,
+    ) -> "InternalService":
+        """The service at `base_url`, signed with the caller's configured secret and TTL."""
+        return cls(
+            client,
+            base_url,
+            secret=settings.internal_secret.get_secret_value(),
+            name=name,
+            ttl_s=settings.internal_token_ttl_s,
+        )
 
     async def request(
         self, method: str, path: str, identity: Identity, **kwargs: Any

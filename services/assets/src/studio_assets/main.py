@@ -37,13 +37,7 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
         readiness.add("indexes", indexes.ready)
         async with internal_client(timeout_s=10) as client:
             projects = ProjectsClient(
-                InternalService(
-                    client,
-                    cfg.projects_url,
-                    secret=cfg.internal_secret.get_secret_value(),
-                    name="projects",
-                    ttl_s=cfg.internal_token_ttl_s,
-                )
+                InternalService.from_settings(client, cfg, cfg.projects_url, name="projects")
             )
             publisher = EventPublisher(app.state.js, prefix=cfg.nats_prefix)
             service = AssetService(repository, store, events.AssetEvents(publisher), projects, cfg)

@@ -153,10 +153,7 @@ def _internal(
     client: httpx.AsyncClient | ClientPool, cfg: GenerationSettings, name: str
 ) -> InternalService:
     urls = {"projects": cfg.projects_url, "catalog": cfg.catalog_url, "assets": cfg.assets_url}
-    secret = cfg.internal_secret.get_secret_value()
-    return InternalService(
-        client, urls[name], secret=secret, name=name, ttl_s=cfg.internal_token_ttl_s
-    )
+    return InternalService.from_settings(client, cfg, urls[name], name=name)
 
 
 def _providers(cfg: WorkerSettings, clients: ClientPool) -> dict[str, Provider]:

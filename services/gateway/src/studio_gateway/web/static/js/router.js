@@ -46,6 +46,7 @@ export function matchRoute(pathname) {
 
 async function show(target, push, replaceState = false) {
   const seq = ++renderSeq;
+  const focusedBefore = document.activeElement;
   const link = new URL(target, location.origin);
   const path = normalise(link.pathname);
   if (push) {
@@ -99,7 +100,7 @@ async function show(target, push, replaceState = false) {
       main.removeAttribute('aria-busy');
       hooks.afterRender?.(found.route, path);
       if (!link.hash) window.scrollTo(0, 0);
-      focusHeading(main);
+      focusHeading(main, focusedBefore);
     }
   }
 }
@@ -115,9 +116,13 @@ function leaveCurrent() {
   current = null;
 }
 
-function focusHeading(main) {
+function focusHeading(main, focusedBefore) {
+  const active = document.activeElement;
   // A page that put focus somewhere itself (a form's first field) keeps it.
-  if (main.contains(document.activeElement) && document.activeElement !== main) return;
+  if (main.contains(active) && active !== main) return;
+  // So does a person who moved it while the page was loading (the theme toggle, the search box).
+  const moved = active && active !== document.body && active !== focusedBefore && active.isConnected;
+  if (moved && !main.contains(active)) return;
   const heading = main.querySelector('h1') || document.getElementById('page-title');
   if (!heading) return;
   if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
