@@ -20,6 +20,7 @@ from studio_contracts.enums import GenerationStatus
 from studio_contracts.events import OutputFile
 from studio_contracts.generations import GenerationProgressInfo
 from studio_runtime.clock import now_ms
+from studio_runtime.grouped import GroupedSets
 from studio_runtime.mongo import create_newest_first_index
 from studio_runtime.pagination import cursor_filter
 
@@ -60,6 +61,8 @@ class GenerationRepository:
         self._generations: AsyncCollection[Doc] = db["generations"]
         self._keys: AsyncCollection[Doc] = db["idempotency_keys"]
         self._active: AsyncCollection[Doc] = db["active_counts"]
+        # Every accepted generation raises it once: a burst's go out in one command.
+        self._published = GroupedSets(self._generations, {"published": True})
 
     async def ensure_indexes(self) -> None:
         await create_newest_first_index(self._generations, "owner")
@@ -97,7 +100,7 @@ class GenerationRepository:
         return _record(doc)
 
     async def mark_published(self, generation_id: str) -> None:
-        await self._generations.update_one({"_id": generation_id}, {"$set": {"published": True}})
+        await self._published.set(generation_id)
 
     async def unpublished(self, older_than_ms: int, limit: int = 200) -> list[GenerationRecord]:
         found = self._generations.find(

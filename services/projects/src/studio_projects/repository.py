@@ -28,7 +28,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from studio_contracts.dtos import CursorPage
 from studio_contracts.projects import Project
 from studio_runtime.clock import from_ms, now_ms
-from studio_runtime.grouped_inserts import GroupedInserts
+from studio_runtime.grouped import GroupedInserts
 from studio_runtime.ids import new_id
 from studio_runtime.mongo import create_newest_first_index
 

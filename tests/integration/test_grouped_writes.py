@@ -1,6 +1,7 @@
-"""Grouped inserts (the projects ledger's group commit) on the real MongoDB-protocol server:
-every caller's record is stored when its call returns, a burst takes far fewer commands than
-records, a record stored already counts as stored, and a failed write reaches every caller."""
+"""Grouped database calls (`studio_runtime.grouped`) on the real MongoDB-protocol server: every
+caller's part is done, with its own answer, when its call returns, a burst takes far fewer
+commands than callers, a record stored already counts as stored, and a failed command reaches
+every caller of it."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -9,18 +10,20 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
-from studio_runtime.grouped_inserts import GroupedInserts
+from studio_runtime.grouped import GroupedInserts, GroupedSets
 
 Doc = dict[str, Any]
 
 
-class Inserts(monitoring.CommandListener):
+class Commands(monitoring.CommandListener):
     def __init__(self) -> None:
-        self.count = 0
+        self.names: list[str] = []
+
+    def count(self, name: str) -> int:
+        return self.names.count(name)
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "insert":
-            self.count += 1
+        self.names.append(event.command_name)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -32,19 +35,19 @@ class Inserts(monitoring.CommandListener):
 @pytest.fixture
 async def ledger(
     mongo_url: str, mongo_db_name: str
-) -> AsyncIterator[tuple[AsyncCollection[Doc], Inserts]]:
-    inserts = Inserts()
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, event_listeners=[inserts])
+) -> AsyncIterator[tuple[AsyncCollection[Doc], Commands]]:
+    commands = Commands()
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, event_listeners=[commands])
     try:
-        yield client[mongo_db_name]["ledger"], inserts
+        yield client[mongo_db_name]["ledger"], commands
     finally:
         await client.close()
 
 
 async def test_a_burst_is_stored_whole_in_a_few_commands(
-    ledger: tuple[AsyncCollection[Doc], Inserts],
+    ledger: tuple[AsyncCollection[Doc], Commands],
 ) -> None:
-    collection, inserts = ledger
+    collection, commands = ledger
     grouped = GroupedInserts(collection)
 
     await asyncio.gather(*(grouped.insert({"_id": f"e{n}", "n": n}) for n in range(200)))
@@ -52,23 +55,23 @@ async def test_a_burst_is_stored_whole_in_a_few_commands(
     assert await collection.count_documents({}) == 200
     assert sorted(d["n"] for d in await collection.find({}).to_list()) == list(range(200))
     # The first record goes alone, the rest join the writes in flight.
-    assert inserts.count <= 3, inserts.count
+    assert commands.count("insert") <= 3, commands.names
 
 
 async def test_a_lone_record_is_written_at_once_and_stored_on_return(
-    ledger: tuple[AsyncCollection[Doc], Inserts],
+    ledger: tuple[AsyncCollection[Doc], Commands],
 ) -> None:
-    collection, inserts = ledger
+    collection, commands = ledger
     grouped = GroupedInserts(collection)
 
     for n in range(3):
         await grouped.insert({"_id": f"solo{n}"})
         assert await collection.find_one({"_id": f"solo{n}"}) is not None
-    assert inserts.count == 3
+    assert commands.count("insert") == 3
 
 
 async def test_a_record_stored_already_counts_as_stored(
-    ledger: tuple[AsyncCollection[Doc], Inserts],
+    ledger: tuple[AsyncCollection[Doc], Commands],
 ) -> None:
     collection, _ = ledger
     await collection.insert_one({"_id": "seen", "first": True})
@@ -99,7 +102,7 @@ async def test_a_failed_write_reaches_every_caller_of_it(
 
 
 async def test_a_caller_that_gives_up_does_not_stop_the_others(
-    ledger: tuple[AsyncCollection[Doc], Inserts],
+    ledger: tuple[AsyncCollection[Doc], Commands],
 ) -> None:
     collection, _ = ledger
     grouped = GroupedInserts(collection)
@@ -111,3 +114,17 @@ async def test_a_caller_that_gives_up_does_not_stop_the_others(
     await asyncio.gather(*others)
 
     assert await collection.count_documents({"_id": {"$regex": "^patient"}}) == 3
+
+
+async def test_a_flag_set_for_many_records_is_set_on_exactly_those(
+    ledger: tuple[AsyncCollection[Doc], Commands],
+) -> None:
+    collection, commands = ledger
+    await collection.insert_many([{"_id": f"g{n}", "published": False} for n in range(60)])
+    published = GroupedSets(collection, {"published": True})
+
+    await asyncio.gather(*(published.set(f"g{n}") for n in range(0, 60, 3)))
+
+    flagged = {doc["_id"] async for doc in collection.find({"published": True}, {"_id": 1})}
+    assert flagged == {f"g{n}" for n in range(0, 60, 3)}
+    assert commands.count("update") <= 3, commands.names
