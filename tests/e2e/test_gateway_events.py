@@ -21,7 +21,7 @@ from tests.support.accounts import ACCOUNTS, signed_in
 from tests.support.apps import INTERNAL_SECRET
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.sse import listening, payload, positions
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, patience
 
 
 @pytest.fixture
@@ -261,7 +261,7 @@ async def test_a_gateway_told_to_stop_ends_its_event_streams_at_once(servers: Se
                 started = time.monotonic()
                 gateway.send_signal(signal.SIGTERM)
                 rest = [line async for line in lines]  # a stream cut mid-write raises here
-            await asyncio.wait_for(gateway.wait(), 20)
+            await asyncio.wait_for(gateway.wait(), 20 * patience())
             stopped_after = time.monotonic() - started
     finally:
         if gateway.returncode is None:

@@ -24,7 +24,7 @@ from tests.support.accounts import ACCOUNTS, new_email, sign_up
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.sse import listening
 from tests.support.streams import HeldStream
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, patience
 
 
 @asynccontextmanager
@@ -128,7 +128,7 @@ async def test_a_body_shorter_than_its_length_times_out_with_408(
             stack.gateway, aborted_post_head(token, "stalled"), b'{"name":"'
         )
         try:
-            async with asyncio.timeout(10):
+            async with asyncio.timeout(10 * patience()):
                 answer = await reader.read(65536)
                 while b"\r\n\r\n" not in answer:
                     answer += await reader.read(65536)
@@ -152,7 +152,7 @@ async def test_logging_never_blocks_the_event_loop(
         stack_context = accounts_stack(servers, tmp_path)
         stack = await stack_context.__aenter__()
     try:
-        async with stack.client() as client, asyncio.timeout(20):
+        async with stack.client() as client, asyncio.timeout(20 * patience()):
             await sign_up(client, new_email())
             token = await new_token(client)
             for n in range(5):
@@ -299,7 +299,7 @@ async def test_security_and_caching_headers(servers: Servers, tmp_path: Path) ->
 async def read_head(reader: Any, within: float = 10) -> bytes:
     """The status line and headers of the answer, however much of the request was sent."""
     answer = b""
-    async with asyncio.timeout(within):
+    async with asyncio.timeout(within * patience()):
         while b"\r\n\r\n" not in answer:
             piece = await reader.read(65536)
             assert piece, f"connection closed without an answer: {answer!r}"
@@ -385,7 +385,7 @@ async def test_event_streams_per_user_are_capped(servers: Servers, tmp_path: Pat
             for _ in range(3):
                 log = await streams.enter_async_context(listening(first))
                 assert log.status == 200
-            async with asyncio.timeout(10):  # a stream that is not refused never ends
+            async with asyncio.timeout(10 * patience()):  # a stream not refused never ends
                 refused = await first.get("/api/v1/events")
             assert refused.status_code == 429
             assert int(refused.headers["retry-after"]) > 0

@@ -14,7 +14,7 @@ from pymongo import AsyncMongoClient
 from tests.fakes.fal_server import FakeFal, running_fake_fal
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.sse import listening, payload
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, patience
 
 JOBS_EACH_WAY = 100
 WAVE = 10
@@ -76,7 +76,7 @@ async def test_outputs_are_served_the_instant_completion_is_seen_by_polling(
                 accepted = await request_image(client, project, f"polled {wave}.{n}")
                 assert accepted.status_code == 202, accepted.text
                 ids.append(accepted.json()["id"])
-            async with asyncio.timeout(60):
+            async with asyncio.timeout(60 * patience()):
                 await asyncio.gather(*(watch(i) for i in ids))
     assert len(answers) == 2 * JOBS_EACH_WAY
     assert [a for a in answers if a != 200] == []

@@ -38,6 +38,7 @@ from starlette.routing import Route
 from studio_devtools.servers import free_port
 
 from tests.fakes import media
+from tests.support.waiting import patience
 
 ALWAYS = 1_000_000_000
 """For `failing_calls` / `rate_limited_calls`: every call fails."""
@@ -500,7 +501,7 @@ async def running_fake_fal(
     else:
         done = asyncio.ensure_future(server.serve())
     try:
-        async with asyncio.timeout(20):
+        async with asyncio.timeout(20 * patience()):
             while not server.started:
                 if done.done():
                     done.result()

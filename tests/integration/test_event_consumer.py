@@ -15,7 +15,7 @@ from studio_contracts.events import ProjectDeleted
 from studio_runtime.events import ConsumerSpec, EventConsumer, EventPublisher
 from studio_runtime.nats import declare_stream
 
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, patience
 
 SPEC = ConsumerSpec(
     stream=subjects.PROJECTS_STREAM,
@@ -157,9 +157,9 @@ async def test_stop_does_not_wait_for_ever_and_the_event_comes_back(
     consumer = EventConsumer(js, SPEC, ProjectDeleted, stuck, prefix=nats_prefix)
     consumer.start()
     await EventPublisher(js, prefix=nats_prefix).publish(deleted("p1"))
-    await asyncio.wait_for(started.wait(), 10)
+    await asyncio.wait_for(started.wait(), 10 * patience())
     # Would hang for ever if stop waited for the handler.
-    await asyncio.wait_for(consumer.stop(grace_s=0.2), 10)
+    await asyncio.wait_for(consumer.stop(grace_s=0.2), 10 * patience())
 
     seen: list[str] = []
 

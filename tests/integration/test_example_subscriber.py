@@ -18,8 +18,10 @@ from studio_contracts.events import GenerationCompleted, OutputFile
 from studio_contracts.subjects import GENERATIONS_STREAM, subject
 from studio_runtime.nats import declare_stream
 
+from tests.support.waiting import patience
+
 EXAMPLE = Path(__file__).parents[2] / "examples" / "completed_subscriber.py"
-READ_TIMEOUT_S = 30
+READ_TIMEOUT_S = 30 * patience()
 
 
 @asynccontextmanager

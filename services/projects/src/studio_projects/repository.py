@@ -215,12 +215,6 @@ class StatsStore:
         """Apply the change unless the project already lists the event as applied; the counters
         and the event id change in one document update, so there is no window between them.
         False: already applied, or no such project of that owner."""
-        push: Doc = {"applied_events": _recent(change.event_id)}
-        if change.removed_asset_id is not None:
-            push["removed_assets"] = _recent(change.removed_asset_id)
-        update: Doc = {"$inc": dict(change.increments), "$push": push}
-        if change.activity_ms is not None:
-            update["$max"] = {"activity_ms": change.activity_ms}
         # $nin, not $ne: nx-27017 gives $ne no array semantics (and no match on a missing field).
         result = await self._projects.update_one(
             {
@@ -228,6 +222,24 @@ class StatsStore:
                 "owner": change.owner,
                 "applied_events": {"$nin": [change.event_id]},
             },
+            _counted(change),
+        )
+        return result.modified_count == 1
+
+    async def apply_as_cover(self, change: StatsChange, asset_id: str, at_ms: int) -> bool:
+        """`apply` and `offer_cover` in one update, for the usual case where both apply (the
+        newest image of the project, not deleted, its event not applied yet). False: nothing
+        changed, and the caller takes the two steps one by one to learn which applies."""
+        update = _counted(change)
+        update["$set"] = {"cover_asset_id": asset_id, "cover_ms": at_ms}
+        result = await self._projects.update_one(
+            _cover_filter(
+                change.owner,
+                change.project_id,
+                asset_id,
+                at_ms,
+                also={"applied_events": {"$nin": [change.event_id]}},
+            ),
             update,
         )
         return result.modified_count == 1
@@ -235,14 +247,7 @@ class StatsStore:
     async def offer_cover(self, owner: str, project_id: str, asset_id: str, at_ms: int) -> None:
         """Make the asset the cover unless a newer one is, or the asset was deleted already."""
         await self._projects.update_one(
-            # `$and` around the `$or`: the embedded server applies an `{_id, $or}` filter to any
-            # record matching the `$or` (here: another project's), ignoring the `_id`.
-            {
-                "$and": [
-                    {"_id": project_id, "owner": owner, "removed_assets": {"$nin": [asset_id]}},
-                    {"$or": [{"cover_ms": None}, {"cover_ms": {"$lte": at_ms}}]},
-                ]
-            },
+            _cover_filter(owner, project_id, asset_id, at_ms),
             {"$set": {"cover_asset_id": asset_id, "cover_ms": at_ms}},
         )
 
@@ -255,6 +260,37 @@ class StatsStore:
 
 def _visible(owner: str, project_id: str) -> Doc:
     return {"_id": project_id, "owner": owner, "status": ACTIVE}
+
+
+def _counted(change: StatsChange) -> Doc:
+    """The update that counts `change` and lists its event as applied."""
+    push: Doc = {"applied_events": _recent(change.event_id)}
+    if change.removed_asset_id is not None:
+        push["removed_assets"] = _recent(change.removed_asset_id)
+    update: Doc = {"$inc": dict(change.increments), "$push": push}
+    if change.activity_ms is not None:
+        update["$max"] = {"activity_ms": change.activity_ms}
+    return update
+
+
+def _cover_filter(
+    owner: str, project_id: str, asset_id: str, at_ms: int, *, also: Doc | None = None
+) -> Doc:
+    """The project, if the asset may become its cover: not deleted, not older than the cover
+    (and matching `also`)."""
+    # `$and` around the `$or`: the embedded server applies an `{_id, $or}` filter to any record
+    # matching the `$or` (here: another project's), ignoring the `_id`.
+    return {
+        "$and": [
+            {
+                "_id": project_id,
+                "owner": owner,
+                "removed_assets": {"$nin": [asset_id]},
+                **(also or {}),
+            },
+            {"$or": [{"cover_ms": None}, {"cover_ms": {"$lte": at_ms}}]},
+        ]
+    }
 
 
 def _recent(value: str) -> Doc:

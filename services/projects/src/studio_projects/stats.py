@@ -16,6 +16,9 @@ handler must be safe to run twice, or concurrently with itself. Per event:
    not, crash: the redelivery would be skipped and the count lost; or the reverse order: counted
    twice).
 3. cover updates, which are idempotent by themselves (run again after a crash between 2 and 4).
+   For an image output, 2 and 3 are first tried as one update whose filter holds both
+   conditions; it matches in the usual case (the newest image, not deleted, not counted yet),
+   which saves a database command per generation, and when it does not, 2 and 3 run one by one.
 4. the ledger records the event.
 
 A crash anywhere means redelivery, which redoes whatever is missing: 2 matches nothing if it
@@ -55,8 +58,13 @@ class StatsKeeper:
         async def offer_cover() -> None:
             await self._store.offer_cover(event.user_id, event.project_id, event.asset_id, at_ms)
 
-        is_image_output = event.kind == "output" and event.media_type is MediaType.IMAGE
-        await self._apply_once(event, change, offer_cover if is_image_output else None)
+        async def count_as_cover() -> bool:
+            return await self._store.apply_as_cover(change, event.asset_id, at_ms)
+
+        if event.kind == "output" and event.media_type is MediaType.IMAGE:
+            await self._apply_once(event, change, offer_cover, at_once=count_as_cover)
+        else:
+            await self._apply_once(event, change)
 
     async def asset_deleted(self, event: AssetDeleted) -> None:
         change = StatsChange(
@@ -84,8 +92,15 @@ class StatsKeeper:
         await self._apply_once(event, change)
 
     async def _apply_once(
-        self, event: Event, change: StatsChange, follow_up: FollowUp | None = None
+        self,
+        event: Event,
+        change: StatsChange,
+        follow_up: FollowUp | None = None,
+        *,
+        at_once: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
+        """`at_once`: steps 2 and 3 in one update, for when both apply (the usual case); when
+        it changes nothing, the steps run one by one."""
         fields = {"subject": event.subject, "project_id": change.project_id}
         # The long memory is read only for a redelivery: a first delivery was never applied,
         # unless a producer published the event again after JetStream's duplicate window, and
@@ -93,9 +108,12 @@ class StatsKeeper:
         if is_redelivery() and await self._store.was_applied(event.event_id):
             log.info("stats.duplicate_skipped", **fields)
             return
-        counted = await self._store.apply(change)
-        if follow_up is not None:
-            await follow_up()
+        if at_once is not None and await at_once():
+            counted = True
+        else:
+            counted = await self._store.apply(change)
+            if follow_up is not None:
+                await follow_up()
         await self._store.remember_applied(event.event_id, change.project_id)
         # Not counted: a redelivery after a crash, or a project that is gone (deleted, or not
         # this user's); either way the event is done with and gets acknowledged.
