@@ -3,12 +3,26 @@
 from pathlib import Path
 
 import pytest
+import yaml
 from studio_catalog.catalog import Catalog, CatalogError
-from studio_catalog.datafile import DATA_DIR, CatalogDataError, load_models, load_unavailable
+from studio_catalog.datafile import (
+    DATA_DIR,
+    CatalogDataError,
+    load_models,
+    load_unavailable,
+    read_yaml,
+)
+from studio_catalog.starters import STARTERS_FILE
 from studio_contracts.enums import GenerationType
 
 MODELS = load_models()
 FAL = [m for m in MODELS if m.runtime == "fal"]
+
+
+def test_the_data_files_read_the_same_as_with_the_pure_python_parser() -> None:
+    # read_yaml uses libyaml when PyYAML has it; the documents must not depend on which.
+    for path in [*sorted(DATA_DIR.glob("*.yaml")), STARTERS_FILE]:
+        assert read_yaml(path) == yaml.safe_load(path.read_text(encoding="utf-8")), path.name
 
 
 def test_catalog_has_at_least_45_hosted_models() -> None:

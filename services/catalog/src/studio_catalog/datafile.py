@@ -2,7 +2,7 @@
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -11,6 +11,10 @@ from studio_contracts.enums import GenerationType, MediaType, Quality
 from studio_contracts.params import value_problem
 
 DATA_DIR = Path(__file__).parent / "data" / "models"
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it (its wheels do): the same documents, parsed ten times
+faster than the pure-Python one; every service start and every test stack reads these files."""
 
 
 class CatalogDataError(ValueError):
@@ -103,10 +107,14 @@ def load_unavailable(directory: Path = DATA_DIR) -> list[UnavailableFamily]:
 
 def _parse(path: Path) -> ProviderFile:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return ProviderFile.model_validate(raw)
+        return ProviderFile.model_validate(read_yaml(path))
     except (yaml.YAMLError, ValidationError) as exc:
         raise CatalogDataError(f"{path.name}: {exc}") from exc
+
+
+def read_yaml(path: Path) -> Any:
+    """The YAML document in `path`, with safe types only."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
 
 
 def _read_file(path: Path) -> list[tuple[ModelEntry, ProviderGroup]]:

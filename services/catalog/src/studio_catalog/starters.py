@@ -17,7 +17,7 @@ from studio_contracts.enums import GenerationType
 from studio_contracts.params import ParamsInvalid, validate_params
 from studio_contracts.templates import StarterTemplate
 
-from studio_catalog.datafile import CatalogDataError
+from studio_catalog.datafile import CatalogDataError, read_yaml
 
 STARTERS_FILE = Path(__file__).parent / "data" / "templates.yaml"
 
@@ -34,8 +34,7 @@ def load_starters(models: Iterable[ModelInfo], path: Path = STARTERS_FILE) -> li
     by_id = {m.id: m for m in models}
     name = path.name
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        entries = StarterFile.model_validate(raw).starters
+        entries = StarterFile.model_validate(read_yaml(path)).starters
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise CatalogDataError(f"{name}: {exc}") from exc
     starters: list[StarterTemplate] = []
