@@ -19,6 +19,9 @@ from tests.support.sse import listening, payload
 from tests.support.waiting import eventually
 from tests.support.worker_process import worker_process, workers_ready
 
+SMALL = {"params": {"image_size": {"width": 64, "height": 64}}}
+"""For jobs whose image size does not matter: a 64 px image instead of the default 1024 px."""
+
 JOB_SECONDS = 4
 """How long each job of the kill test takes: long enough that jobs are still in flight when
 the victim dies, however slowly a busy machine accepts the 200 submissions."""
@@ -60,7 +63,8 @@ async def test_nats_restart_while_requests_arrive_loses_no_accepted_generation(
             for _ in range(n):
                 response = await client.post(
                     f"/api/v1/projects/{project}/generations",
-                    json={"type": "text-to-image", "model_id": "local/image", "prompt": "storm"},
+                    json={"type": "text-to-image", "model_id": "local/image", "prompt": "storm"}
+                    | SMALL,
                 )
                 if response.status_code == 202:
                     accepted.append(response.json()["id"])
@@ -215,7 +219,8 @@ async def test_live_events_flow_again_after_the_broker_restarts(
         try:
             response = await client.post(
                 f"/api/v1/projects/{project}/generations",
-                json={"type": "text-to-image", "model_id": "local/image", "prompt": "after"},
+                json={"type": "text-to-image", "model_id": "local/image", "prompt": "after"}
+                | SMALL,
             )
             assert response.status_code == 202
             job = response.json()["id"]

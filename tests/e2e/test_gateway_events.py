@@ -45,7 +45,12 @@ async def _project(client: httpx.AsyncClient, name: str) -> str:
 async def _generate(client: httpx.AsyncClient, project: str, prompt: str) -> str:
     response = await client.post(
         f"/api/v1/projects/{project}/generations",
-        json={"type": "text-to-image", "model_id": "local/image", "prompt": prompt},
+        json={
+            "type": "text-to-image",
+            "model_id": "local/image",
+            "prompt": prompt,
+            "params": {"image_size": {"width": 64, "height": 64}},  # the size does not matter
+        },
     )
     assert response.status_code == 202, response.text
     generation_id: str = response.json()["id"]

@@ -17,6 +17,7 @@ import pytest
 from tests.support import media_samples
 from tests.support.stack import READY_LINE, Launch, launch, recorded, wait_until
 from tests.support.stack import stack_env as make_stack_env
+from tests.support.waiting import patience
 
 EVERY_PROCESS = {
     "launcher", "nats", "mongo", "projects", "catalog", "generation", "worker", "assets", "gateway"
@@ -41,31 +42,39 @@ def stack_env(tmp_path: Path) -> dict[str, str]:
     return make_stack_env(tmp_path / "data")
 
 
+@pytest.fixture
+def http(stack_env: dict[str, str]) -> Iterator[httpx.Client]:
+    """One client for the test's calls to the gateway: a client per call would build a TLS
+    context each time (tens of milliseconds of CPU), which adds up in the polling loops."""
+    gateway = f"http://127.0.0.1:{stack_env['STUDIO_GATEWAY_PORT']}"
+    with httpx.Client(base_url=gateway, timeout=10 * patience()) as client:
+        yield client
+
+
 def stop(item: Launch) -> int:
     item.process.send_signal(signal.SIGINT)
     return item.process.wait(30)
 
 
 def test_run_serves_the_catalog_stops_cleanly_and_runs_again(
-    stack_env: dict[str, str], launches: list[Launch]
+    stack_env: dict[str, str], launches: list[Launch], http: httpx.Client
 ) -> None:
-    gateway = f"http://127.0.0.1:{stack_env['STUDIO_GATEWAY_PORT']}"
     first = launch(stack_env)
     launches.append(first)
-    assert gateway in first.wait_for(READY_LINE)
-    models = httpx.get(f"{gateway}/api/v1/models", params={"type": "text-to-video"}).json()
+    assert str(http.base_url).rstrip("/") in first.wait_for(READY_LINE)
+    models = http.get("/api/v1/models", params={"type": "text-to-video"}).json()
     assert models["total"] > 0
     assert all("text-to-video" in m["types"] for m in models["items"])
-    project = httpx.post(f"{gateway}/api/v1/projects", json={"name": "First"}).json()
+    project = http.post("/api/v1/projects", json={"name": "First"}).json()
     data = media_samples.png()
-    asset = httpx.post(
-        f"{gateway}/api/v1/projects/{project['id']}/assets", files={"file": ("a.png", data)}
+    asset = http.post(
+        f"/api/v1/projects/{project['id']}/assets", files={"file": ("a.png", data)}
     ).json()
-    assert httpx.get(gateway + asset["content_url"]).content == data
+    assert http.get(asset["content_url"]).content == data
     stored = list((Path(stack_env["STUDIO_DATA_DIR"]) / "storage").rglob("*.png"))
     assert len(stored) == 1
-    generation = httpx.post(
-        f"{gateway}/api/v1/projects/{project['id']}/generations",
+    generation = http.post(
+        f"/api/v1/projects/{project['id']}/generations",
         json={
             "type": "text-to-audio",
             "model_id": "local/audio",
@@ -73,13 +82,7 @@ def test_run_serves_the_catalog_stops_cleanly_and_runs_again(
             "params": {"seconds_total": 1},
         },
     ).json()
-    deadline = time.monotonic() + 30
-    while (
-        status := httpx.get(f"{gateway}/api/v1/generations/{generation['id']}").json()["status"]
-    ) in ("pending", "processing"):
-        assert time.monotonic() < deadline, "the generation did not finish"
-        time.sleep(0.1)
-    assert status == "completed"
+    _wait_completed(http, [generation["id"]])
 
     second = launch(stack_env)
     launches.append(second)
@@ -90,14 +93,14 @@ def test_run_serves_the_catalog_stops_cleanly_and_runs_again(
     assert "stopped" in first.output()
     pid_file = Path(stack_env["STUDIO_DATA_DIR"]) / "run.pid"
     assert not pid_file.exists()
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"{gateway}/healthz")
+    with pytest.raises(httpx.ConnectError):  # a new connection: the old one may linger
+        httpx.get(f"{http.base_url}healthz")
 
     again = launch(stack_env)
     launches.append(again)
     again.wait_for(READY_LINE)
-    assert httpx.get(f"{gateway}/api/v1/generation-types").status_code == 200
-    kept = httpx.get(gateway + asset["content_url"])
+    assert http.get("/api/v1/generation-types").status_code == 200
+    kept = http.get(asset["content_url"])
     assert kept.content == data, "uploads survive a restart"
     assert stop(again) == 0
 
@@ -159,7 +162,7 @@ def test_killed_launcher_leaves_no_process_behind_and_runs_again(
 
 
 def test_crashed_worker_is_restarted_and_its_jobs_in_flight_are_taken_over(
-    stack_env: dict[str, str], launches: list[Launch]
+    stack_env: dict[str, str], launches: list[Launch], http: httpx.Client
 ) -> None:
     # Jobs take a second, and a dead worker's jobs are free to take over 2 s after its last
     # lease renewal, when NATS (ack wait 2 s) delivers them again.
@@ -172,35 +175,34 @@ def test_crashed_worker_is_restarted_and_its_jobs_in_flight_are_taken_over(
     item = launch(stack_env)
     launches.append(item)
     item.wait_for(READY_LINE)
-    gateway = f"http://127.0.0.1:{stack_env['STUDIO_GATEWAY_PORT']}"
-    project = httpx.post(f"{gateway}/api/v1/projects", json={"name": "Crashes"}).json()
+    project = http.post("/api/v1/projects", json={"name": "Crashes"}).json()
     worker = recorded(stack_env)["worker"]
-    before = [_generate(gateway, project["id"], f"before {i}") for i in range(4)]
+    before = [_generate(http, project["id"], f"before {i}") for i in range(4)]
     wait_until(
-        lambda: "processing" in _statuses(gateway, before).values(),
+        lambda: "processing" in _statuses(http, before).values(),
         15,
-        lambda: f"a generation is being worked on: {_statuses(gateway, before)}",
+        lambda: f"a generation is being worked on: {_statuses(http, before)}",
     )
 
     os.kill(worker.pid, signal.SIGKILL)
     # Nothing can finish a job between the kill and the restart (0.5 s later), nor take one
     # over before its lease has run out: whatever is processing now was in flight at the kill.
-    in_flight = [i for i, status in _statuses(gateway, before).items() if status == "processing"]
+    in_flight = [i for i, status in _statuses(http, before).items() if status == "processing"]
     assert in_flight
-    while_down = [_generate(gateway, project["id"], f"while down {i}") for i in range(3)]
+    while_down = [_generate(http, project["id"], f"while down {i}") for i in range(3)]
     item.wait_for("worker exited with code -9 (SIGKILL); restarting in 0.5s (crash 1 of 5 in 60s)")
     item.wait_for("worker is ready again")
     restarted = recorded(stack_env)["worker"]
     assert restarted.pid != worker.pid
     assert restarted.alive()
-    readyz = httpx.get(f"http://127.0.0.1:{stack_env['STUDIO_WORKER_PORT']}/readyz")
+    readyz = http.get(f"http://127.0.0.1:{stack_env['STUDIO_WORKER_PORT']}/readyz")
     assert readyz.status_code == 200
-    after = [_generate(gateway, project["id"], f"after {i}") for i in range(2)]
+    after = [_generate(http, project["id"], f"after {i}") for i in range(2)]
 
-    finished = _wait_completed(gateway, before + while_down + after)
+    finished = _wait_completed(http, before + while_down + after)
     for record in finished.values():
         assert len(record["outputs"]) == 1, record
-        content = httpx.get(f"{gateway}/api/v1/assets/{record['outputs'][0]['asset_id']}/content")
+        content = http.get(f"/api/v1/assets/{record['outputs'][0]['asset_id']}/content")
         assert content.status_code == 200, (record, content.text)
     taken_over = {i: finished[i]["attempts"] for i in in_flight}
     assert all(attempts >= 2 for attempts in taken_over.values()), taken_over
@@ -263,9 +265,9 @@ def test_pid_file_naming_a_live_process_refuses_and_is_kept(
         left_over.wait()
 
 
-def _generate(gateway: str, project_id: str, prompt: str) -> str:
-    response = httpx.post(
-        f"{gateway}/api/v1/projects/{project_id}/generations",
+def _generate(http: httpx.Client, project_id: str, prompt: str) -> str:
+    response = http.post(
+        f"/api/v1/projects/{project_id}/generations",
         json={
             "type": "text-to-image",
             "model_id": "local/image",
@@ -277,23 +279,25 @@ def _generate(gateway: str, project_id: str, prompt: str) -> str:
     return str(response.json()["id"])
 
 
-def _statuses(gateway: str, generation_ids: list[str]) -> dict[str, str]:
+def _statuses(http: httpx.Client, generation_ids: list[str]) -> dict[str, str]:
     return {
-        generation_id: httpx.get(f"{gateway}/api/v1/generations/{generation_id}").json()["status"]
+        generation_id: http.get(f"/api/v1/generations/{generation_id}").json()["status"]
         for generation_id in generation_ids
     }
 
 
 def _wait_completed(
-    gateway: str, generation_ids: list[str], within: float = 30
+    http: httpx.Client, generation_ids: list[str], within: float = 30
 ) -> dict[str, dict[str, Any]]:
     """Wait for each generation to end, assert it completed, and return the records by id."""
+    within *= patience()
     deadline = time.monotonic() + within
     finished: dict[str, dict[str, Any]] = {}
     for generation_id in generation_ids:
-        while (record := httpx.get(f"{gateway}/api/v1/generations/{generation_id}").json())[
-            "status"
-        ] in ("pending", "processing"):
+        while (record := http.get(f"/api/v1/generations/{generation_id}").json())["status"] in (
+            "pending",
+            "processing",
+        ):
             assert time.monotonic() < deadline, f"not finished in {within}s: {record}"
             time.sleep(0.1)
         assert record["status"] == "completed", record

@@ -38,7 +38,13 @@ async def new_project(client: httpx.AsyncClient) -> str:
 async def request_image(client: httpx.AsyncClient, project: str, prompt: str) -> httpx.Response:
     return await client.post(
         f"/api/v1/projects/{project}/generations",
-        json={"type": "text-to-image", "model_id": "local/image", "prompt": prompt},
+        json={
+            "type": "text-to-image",
+            "model_id": "local/image",
+            "prompt": prompt,
+            # Larger than a thumbnail, so one is made; a quarter of the default 1024 px's work.
+            "params": {"image_size": {"width": 640, "height": 384}},
+        },
     )
 
 

@@ -11,6 +11,7 @@ from itertools import cycle
 import httpx
 
 from studio_runtime import tracing
+from studio_runtime.tls import shared_tls_context
 
 
 class ClientPool:
@@ -21,9 +22,7 @@ class ClientPool:
             max_connections=connections_per_shard,
             max_keepalive_connections=connections_per_shard,
         )
-        # One TLS context for every shard: each client would otherwise load the CA bundle
-        # itself (about 30 ms of CPU apiece, at every start of the service).
-        tls = httpx.create_ssl_context(trust_env=trust_env)
+        tls = shared_tls_context(trust_env=trust_env)
         self._clients = [
             tracing.instrument_client(
                 httpx.AsyncClient(

@@ -12,6 +12,7 @@ from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.middleware import REQUEST_ID_HEADER
 from studio_runtime.settings import ServiceSettings
+from studio_runtime.tls import shared_tls_context
 
 
 def internal_client(
@@ -29,6 +30,7 @@ def internal_client(
         ),
         follow_redirects=False,
         trust_env=False,
+        verify=shared_tls_context(),
     )
     return tracing.instrument_client(client)
 
