@@ -94,7 +94,7 @@ def test_run_serves_the_catalog_stops_cleanly_and_runs_again(
     pid_file = Path(stack_env["STUDIO_DATA_DIR"]) / "run.pid"
     assert not pid_file.exists()
     with pytest.raises(httpx.ConnectError):  # a new connection: the old one may linger
-        httpx.get(f"{http.base_url}healthz")
+        httpx.get(http.base_url.join("/healthz"))
 
     again = launch(stack_env)
     launches.append(again)
