@@ -8,35 +8,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from studio_runtime.grouped import GroupedInserts, GroupedSets
 
+from tests.support.mongo_commands import CommandLog
+
 Doc = dict[str, Any]
-
-
-class Commands(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def count(self, name: str) -> int:
-        return self.names.count(name)
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.names.append(event.command_name)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 @pytest.fixture
 async def ledger(
     mongo_url: str, mongo_db_name: str
-) -> AsyncIterator[tuple[AsyncCollection[Doc], Commands]]:
-    commands = Commands()
+) -> AsyncIterator[tuple[AsyncCollection[Doc], CommandLog]]:
+    commands = CommandLog()
     client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, event_listeners=[commands])
     try:
         yield client[mongo_db_name]["ledger"], commands
@@ -45,7 +30,7 @@ async def ledger(
 
 
 async def test_a_burst_is_stored_whole_in_a_few_commands(
-    ledger: tuple[AsyncCollection[Doc], Commands],
+    ledger: tuple[AsyncCollection[Doc], CommandLog],
 ) -> None:
     collection, commands = ledger
     grouped = GroupedInserts(collection)
@@ -59,7 +44,7 @@ async def test_a_burst_is_stored_whole_in_a_few_commands(
 
 
 async def test_a_lone_record_is_written_at_once_and_stored_on_return(
-    ledger: tuple[AsyncCollection[Doc], Commands],
+    ledger: tuple[AsyncCollection[Doc], CommandLog],
 ) -> None:
     collection, commands = ledger
     grouped = GroupedInserts(collection)
@@ -71,7 +56,7 @@ async def test_a_lone_record_is_written_at_once_and_stored_on_return(
 
 
 async def test_a_record_stored_already_counts_as_stored(
-    ledger: tuple[AsyncCollection[Doc], Commands],
+    ledger: tuple[AsyncCollection[Doc], CommandLog],
 ) -> None:
     collection, _ = ledger
     await collection.insert_one({"_id": "seen", "first": True})
@@ -102,7 +87,7 @@ async def test_a_failed_write_reaches_every_caller_of_it(
 
 
 async def test_a_caller_that_gives_up_does_not_stop_the_others(
-    ledger: tuple[AsyncCollection[Doc], Commands],
+    ledger: tuple[AsyncCollection[Doc], CommandLog],
 ) -> None:
     collection, _ = ledger
     grouped = GroupedInserts(collection)
@@ -117,7 +102,7 @@ async def test_a_caller_that_gives_up_does_not_stop_the_others(
 
 
 async def test_a_flag_set_for_many_records_is_set_on_exactly_those(
-    ledger: tuple[AsyncCollection[Doc], Commands],
+    ledger: tuple[AsyncCollection[Doc], CommandLog],
 ) -> None:
     collection, commands = ledger
     await collection.insert_many([{"_id": f"g{n}", "published": False} for n in range(60)])

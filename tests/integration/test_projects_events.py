@@ -16,7 +16,7 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from studio_contracts.enums import GenerationType, MediaType
 from studio_contracts.events import (
@@ -45,6 +45,7 @@ from studio_runtime.events import EventPublisher, delivery
 from studio_runtime.nats import declare_stream
 
 from tests.support.apps import identity_headers, make_settings, running
+from tests.support.mongo_commands import CommandLog
 from tests.support.waiting import patience
 
 ALICE = "user-alice"
@@ -304,30 +305,16 @@ async def test_the_newest_image_output_is_the_cover(studio: Studio) -> None:
     assert datetime.fromisoformat(project["last_activity_at"]) == from_ms(to_ms(now))
 
 
-class Updates(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.count = 0
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.count += event.command_name in ("update", "findAndModify")
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
 async def test_a_new_image_output_is_counted_and_made_the_cover_in_one_update(
     studio: Studio, mongo_url: str, mongo_db_name: str
 ) -> None:
     pid = (await studio.create_project())["id"]
-    updates = Updates()
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, event_listeners=[updates])
+    commands = CommandLog()
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, event_listeners=[commands])
     try:
         keeper = StatsKeeper(StatsStore(client[mongo_db_name]))
         await keeper.asset_created(asset_created(pid, "c" * 24))
-        assert updates.count == 1
+        assert commands.count("update", "findAndModify") == 1
         # An older image arriving late is counted, and is not the cover.
         late = asset_created(pid, "d" * 24, occurred_at=datetime.now(UTC) - timedelta(minutes=1))
         await keeper.asset_created(late)

@@ -3,10 +3,10 @@
 In a burst, every event handler or request makes the same small call as the others running
 beside it (record "this event was applied", mark a generation published). Made one by one, a
 burst costs one database command per call, and on the embedded server each command costs about
-a millisecond of CPU. Here every call that arrives while a command is in
-flight goes into the next one, so a burst costs a few commands, while a lone call still goes
-out at once. Each caller returns only once its own part is done (with its own answer), or gets
-the error that kept it from being done.
+a millisecond of CPU. Here every call that arrives while a command is in flight goes into the
+next one, so a burst costs a few commands, while a lone call still goes out at once. Each caller
+returns only once its own part is done (with its own answer), or gets the error that kept it
+from being done.
 """
 
 import asyncio

@@ -230,8 +230,7 @@ class StatsStore:
         """`apply` and `offer_cover` in one update, for the usual case where both apply (the
         newest image of the project, not deleted, its event not applied yet). False: nothing
         changed, and the caller takes the two steps one by one to learn which applies."""
-        update = _counted(change)
-        update["$set"] = {"cover_asset_id": asset_id, "cover_ms": at_ms}
+        update = _counted(change) | _as_cover(asset_id, at_ms)
         result = await self._projects.update_one(
             _cover_filter(
                 change.owner,
@@ -247,8 +246,7 @@ class StatsStore:
     async def offer_cover(self, owner: str, project_id: str, asset_id: str, at_ms: int) -> None:
         """Make the asset the cover unless a newer one is, or the asset was deleted already."""
         await self._projects.update_one(
-            _cover_filter(owner, project_id, asset_id, at_ms),
-            {"$set": {"cover_asset_id": asset_id, "cover_ms": at_ms}},
+            _cover_filter(owner, project_id, asset_id, at_ms), _as_cover(asset_id, at_ms)
         )
 
     async def clear_cover(self, owner: str, project_id: str, asset_id: str) -> None:
@@ -291,6 +289,10 @@ def _cover_filter(
             {"$or": [{"cover_ms": None}, {"cover_ms": {"$lte": at_ms}}]},
         ]
     }
+
+
+def _as_cover(asset_id: str, at_ms: int) -> Doc:
+    return {"$set": {"cover_asset_id": asset_id, "cover_ms": at_ms}}
 
 
 def _recent(value: str) -> Doc:
