@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from studio_runtime.grouped import GroupedInserts, GroupedSets
+from studio_runtime.grouped import GroupedInserts, GroupedSets, GroupedUpdates
 
 from tests.support.mongo_commands import CommandLog
 
@@ -112,4 +112,22 @@ async def test_a_flag_set_for_many_records_is_set_on_exactly_those(
 
     flagged = {doc["_id"] async for doc in collection.find({"published": True}, {"_id": 1})}
     assert flagged == {f"g{n}" for n in range(0, 60, 3)}
+    assert commands.count("update") <= 3, commands.names
+
+
+async def test_updates_of_a_burst_are_applied_in_order_each_with_its_own_condition(
+    ledger: tuple[AsyncCollection[Doc], CommandLog],
+) -> None:
+    collection, commands = ledger
+    await collection.insert_many([{"_id": "ann", "count": 5}, {"_id": "bo", "count": 3}])
+    counters = GroupedUpdates(collection)
+
+    def give_back(owner: str) -> Any:
+        return counters.update({"_id": owner, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
+
+    # More slots given back than ann holds: each statement sees the ones before it.
+    await asyncio.gather(*(give_back("ann") for _ in range(8)), give_back("bo"), give_back("bo"))
+
+    counts = {doc["_id"]: doc["count"] async for doc in collection.find({})}
+    assert counts == {"ann": 0, "bo": 1}
     assert commands.count("update") <= 3, commands.names

@@ -324,6 +324,36 @@ async def test_a_new_image_output_is_counted_and_made_the_cover_in_one_update(
     assert (project["asset_count"], project["cover_asset_id"]) == (2, "c" * 24)
 
 
+async def test_a_burst_of_a_projects_events_is_counted_whole_in_a_few_updates(
+    studio: Studio, mongo_url: str, mongo_db_name: str
+) -> None:
+    pid = (await studio.create_project())["id"]
+    now = datetime.now(UTC)
+    images = [
+        asset_created(pid, f"{n:024d}", occurred_at=now + timedelta(seconds=n)) for n in range(30)
+    ]
+    requests = [generation_requested(pid) for _ in range(30)]
+    commands = CommandLog()
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, event_listeners=[commands])
+    try:
+        keeper = StatsKeeper(StatsStore(client[mongo_db_name]))
+        await asyncio.gather(
+            *(keeper.asset_created(image) for image in reversed(images)),
+            *(keeper.generation_requested(request) for request in requests),
+        )
+    finally:
+        await client.close()
+    project = await studio.project(pid)
+    assert (project["asset_count"], project["generation_count"]) == (30, 30)
+    assert project["cover_asset_id"] == f"{29:024d}"  # the newest, though it came first
+    assert datetime.fromisoformat(project["last_activity_at"]) == from_ms(
+        to_ms(now + timedelta(seconds=29))
+    )
+    # One by one this is 60 updates (and 60 ledger inserts); a burst that holds an event
+    # counted before is counted one by one (test_changes_counted_together_…).
+    assert commands.count("update", "findAndModify") <= 10, commands.names
+
+
 async def test_asset_count_never_goes_below_zero(studio: Studio) -> None:
     pid = (await studio.create_project())["id"]
     await studio.stats.asset_deleted(AssetDeleted(user_id=ALICE, project_id=pid, asset_id="x" * 24))
@@ -528,6 +558,33 @@ async def any_db(
     client: AsyncMongoClient[Doc] = AsyncMongoClient(url, tz_aware=True)
     yield client[mongo_db_name]
     await client.close()
+
+
+async def test_changes_counted_together_count_each_once_on_every_backend(
+    any_db: AsyncDatabase[Doc],
+) -> None:
+    await ensure_indexes(any_db)
+    project = await ProjectStore(any_db).insert(ALICE, "Burst", "")
+    stats = StatsStore(any_db)
+    at = to_ms(datetime.now(UTC))
+
+    def added(event_id: str) -> StatsChange:
+        return StatsChange(project.id, ALICE, event_id, {"assets_added": 1}, activity_ms=at)
+
+    assert await stats.apply(added("seen"))
+    answers = await asyncio.gather(
+        *(stats.apply(added(f"new{n}")) for n in range(6)),
+        stats.apply(added("seen")),  # applied before: the rest still count
+        stats.apply(added("new0")),  # the same event twice in one burst
+    )
+    assert list(answers) == [True] * 6 + [False, False]
+    covered = await asyncio.gather(
+        *(stats.apply_as_cover(added(f"img{n}"), f"{n:024d}", at + n) for n in range(4))
+    )
+    assert covered == [True] * 4
+    got = await ProjectStore(any_db).get(ALICE, project.id)
+    assert got is not None
+    assert (got.asset_count, got.cover_asset_id) == (11, f"{3:024d}")
 
 
 async def test_the_stores_behave_the_same_on_every_backend(any_db: AsyncDatabase[Doc]) -> None:

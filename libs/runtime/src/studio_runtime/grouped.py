@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
@@ -104,3 +105,19 @@ class GroupedSets:
     async def _set(self, ids: list[str]) -> list[None]:
         await self._collection.update_many({"_id": {"$in": list(set(ids))}}, {"$set": self._fields})
         return [None] * len(ids)
+
+
+class GroupedUpdates:
+    """Updates of one record each that need no answer but being done, in the order called
+    (a counter many handlers move): one `update` command of many statements."""
+
+    def __init__(self, collection: AsyncCollection[Doc], *, max_batch: int = 500) -> None:
+        self._collection = collection
+        self._grouped = Grouped(self._update, name="grouped-updates", max_batch=max_batch)
+
+    async def update(self, query: Doc, update: Doc) -> None:
+        await self._grouped(UpdateOne(query, update))
+
+    async def _update(self, updates: list[UpdateOne]) -> list[None]:
+        await self._collection.bulk_write(updates, ordered=True)
+        return [None] * len(updates)

@@ -20,7 +20,7 @@ from studio_contracts.enums import GenerationStatus
 from studio_contracts.events import OutputFile
 from studio_contracts.generations import GenerationProgressInfo
 from studio_runtime.clock import now_ms
-from studio_runtime.grouped import GroupedSets
+from studio_runtime.grouped import GroupedSets, GroupedUpdates
 from studio_runtime.mongo import create_newest_first_index
 from studio_runtime.pagination import cursor_filter
 
@@ -63,6 +63,8 @@ class GenerationRepository:
         self._active: AsyncCollection[Doc] = db["active_counts"]
         # Every accepted generation raises it once: a burst's go out in one command.
         self._published = GroupedSets(self._generations, {"published": True})
+        # Every finished generation gives its slot back: a burst's go out in one command.
+        self._releases = GroupedUpdates(self._active)
 
     async def ensure_indexes(self) -> None:
         await create_newest_first_index(self._generations, "owner")
@@ -137,7 +139,7 @@ class GenerationRepository:
         return taken is not None  # the embedded server answers None in that case instead
 
     async def release_active(self, owner: str) -> None:
-        await self._active.update_one({"_id": owner, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
+        await self._releases.update({"_id": owner, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
 
     async def recount_active(self, owner: str, up_to: int, *, uncounted: int = 0) -> None:
         """Correct a counter that says more than the records do (a process died between a

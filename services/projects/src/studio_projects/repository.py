@@ -17,7 +17,8 @@ two apart. Every query from the API filters by owner; so do the stats updates (b
 user), so a wrong or stray event cannot touch another user's project.
 """
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from studio_contracts.dtos import CursorPage
 from studio_contracts.projects import Project
 from studio_runtime.clock import from_ms, now_ms
-from studio_runtime.grouped import GroupedInserts
+from studio_runtime.grouped import Grouped, GroupedInserts
 from studio_runtime.ids import new_id
 from studio_runtime.mongo import create_newest_first_index
 
@@ -187,6 +188,26 @@ class StatsChange:
     removed_asset_id: str | None = None
 
 
+@dataclass(frozen=True)
+class _Cover:
+    """The asset an update also makes the project's cover."""
+
+    asset_id: str
+    at_ms: int
+
+
+@dataclass(frozen=True)
+class _Counting:
+    change: StatsChange
+    cover: _Cover | None = None
+
+    def group_key(self, index: int) -> tuple[object, ...]:
+        """Changes with the same key can be counted in one update; a removal goes alone."""
+        if self.change.removed_asset_id is not None:
+            return ("alone", index)
+        return (self.change.project_id, self.change.owner, self.cover is not None)
+
+
 class StatsStore:
     """Stats updates that are safe to repeat; see `StatsKeeper` for how they combine."""
 
@@ -196,6 +217,9 @@ class StatsStore:
         # The ledger is written once per event and read only for redeliveries: in a burst,
         # the records of events handled at the same time go in one command.
         self._ledger = GroupedInserts(self._applied)
+        # Every event counts once in its project: in a burst, the events of one project
+        # handled at the same time are counted in one update.
+        self._counting = Grouped(self._count_all, name="grouped-stats")
 
     async def was_applied(self, event_id: str) -> bool:
         return await self._applied.find_one({"_id": event_id}, {"_id": 1}) is not None
@@ -215,32 +239,50 @@ class StatsStore:
         """Apply the change unless the project already lists the event as applied; the counters
         and the event id change in one document update, so there is no window between them.
         False: already applied, or no such project of that owner."""
-        # $nin, not $ne: nx-27017 gives $ne no array semantics (and no match on a missing field).
-        result = await self._projects.update_one(
-            {
-                "_id": change.project_id,
-                "owner": change.owner,
-                "applied_events": {"$nin": [change.event_id]},
-            },
-            _counted(change),
-        )
-        return result.modified_count == 1
+        return await self._counting(_Counting(change))
 
     async def apply_as_cover(self, change: StatsChange, asset_id: str, at_ms: int) -> bool:
         """`apply` and `offer_cover` in one update, for the usual case where both apply (the
         newest image of the project, not deleted, its event not applied yet). False: nothing
         changed, and the caller takes the two steps one by one to learn which applies."""
-        update = _counted(change) | _as_cover(asset_id, at_ms)
-        result = await self._projects.update_one(
-            _cover_filter(
-                change.owner,
-                change.project_id,
-                asset_id,
-                at_ms,
-                also={"applied_events": {"$nin": [change.event_id]}},
-            ),
-            update,
-        )
+        return await self._counting(_Counting(change, _Cover(asset_id, at_ms)))
+
+    async def _count_all(self, waiting: list[_Counting]) -> list[bool]:
+        """Each project's changes in one update when none of them was applied before (the
+        usual case); otherwise, or for a change that must go alone, one by one."""
+        together: dict[tuple[object, ...], list[int]] = {}
+        for index, counting in enumerate(waiting):
+            together.setdefault(counting.group_key(index), []).append(index)
+        answers = [False] * len(waiting)
+        for indexes in together.values():
+            group = [waiting[index] for index in indexes]
+            if len(group) > 1 and await self._count(group):
+                for index in indexes:
+                    answers[index] = True
+                continue
+            for index, counting in zip(indexes, group, strict=True):
+                answers[index] = await self._count([counting])
+        return answers
+
+    async def _count(self, group: list[_Counting]) -> bool:
+        """All of `group` (one project's changes, all with a cover or none) in one update, or
+        nothing when any of its events was applied already."""
+        first = group[0].change
+        event_ids = [counting.change.event_id for counting in group]
+        if len(set(event_ids)) < len(event_ids):
+            return False  # one event twice (two deliveries at once): counted one by one
+        applied_none = {"applied_events": {"$nin": event_ids}}
+        update = _counted([counting.change for counting in group])
+        covers = [counting.cover for counting in group if counting.cover is not None]
+        if covers:
+            newest = max(covers, key=lambda cover: cover.at_ms)
+            query = _cover_filter(
+                first.owner, first.project_id, newest.asset_id, newest.at_ms, also=applied_none
+            )
+            update |= _as_cover(newest.asset_id, newest.at_ms)
+        else:
+            query = {"_id": first.project_id, "owner": first.owner, **applied_none}
+        result = await self._projects.update_one(query, update)
         return result.modified_count == 1
 
     async def offer_cover(self, owner: str, project_id: str, asset_id: str, at_ms: int) -> None:
@@ -260,14 +302,21 @@ def _visible(owner: str, project_id: str) -> Doc:
     return {"_id": project_id, "owner": owner, "status": ACTIVE}
 
 
-def _counted(change: StatsChange) -> Doc:
-    """The update that counts `change` and lists its event as applied."""
-    push: Doc = {"applied_events": _recent(change.event_id)}
-    if change.removed_asset_id is not None:
-        push["removed_assets"] = _recent(change.removed_asset_id)
-    update: Doc = {"$inc": dict(change.increments), "$push": push}
-    if change.activity_ms is not None:
-        update["$max"] = {"activity_ms": change.activity_ms}
+def _counted(changes: Sequence[StatsChange]) -> Doc:
+    """The update that counts `changes` (of one project) and lists their events as applied."""
+    increments: Counter[str] = Counter()
+    for change in changes:
+        increments.update(change.increments)
+    update: Doc = {
+        "$inc": dict(increments),
+        "$push": {"applied_events": _recent(*(change.event_id for change in changes))},
+    }
+    removed = [change.removed_asset_id for change in changes if change.removed_asset_id]
+    if removed:
+        update["$push"]["removed_assets"] = _recent(*removed)
+    activity = [change.activity_ms for change in changes if change.activity_ms is not None]
+    if activity:
+        update["$max"] = {"activity_ms": max(activity)}
     return update
 
 
@@ -295,5 +344,5 @@ def _as_cover(asset_id: str, at_ms: int) -> Doc:
     return {"$set": {"cover_asset_id": asset_id, "cover_ms": at_ms}}
 
 
-def _recent(value: str) -> Doc:
-    return {"$each": [value], "$slice": -RECENT_LIMIT}
+def _recent(*values: str) -> Doc:
+    return {"$each": list(values), "$slice": -RECENT_LIMIT}
