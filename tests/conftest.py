@@ -16,9 +16,11 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
 
 from tests.support import task_errors
 from tests.support.servers import (
@@ -94,6 +96,18 @@ def mongo_db_name(backends: Backends) -> Iterator[str]:
     for started, url in (("mongo", backends.mongo_url), ("secantus", backends.secantus_url)):
         if backends.started(started):
             drop_mongo_database(url(), name)
+
+
+@pytest.fixture(params=["mongo", "secantus"])
+async def any_db(
+    request: pytest.FixtureRequest, mongo_db_name: str
+) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
+    """A fresh database on the main MongoDB backend, then on SecantusDB (which behaves much
+    closer to MongoDB): for a store's tests that must hold on every server."""
+    url = str(request.getfixturevalue(f"{request.param}_url"))
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url, tz_aware=True)
+    yield client[mongo_db_name]
+    await client.close()
 
 
 @pytest.fixture

@@ -549,17 +549,6 @@ async def _when(project: Awaitable[dict[str, Any]], **expected: Any) -> dict[str
 # --- the stores on every MongoDB backend ---------------------------------------------------------
 
 
-@pytest.fixture(params=["mongo", "secantus"])
-async def any_db(
-    request: pytest.FixtureRequest, mongo_db_name: str
-) -> AsyncIterator[AsyncDatabase[Doc]]:
-    """The main MongoDB backend and SecantusDB (which behaves much closer to MongoDB)."""
-    url = str(request.getfixturevalue(f"{request.param}_url"))
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(url, tz_aware=True)
-    yield client[mongo_db_name]
-    await client.close()
-
-
 async def test_changes_counted_together_count_each_once_on_every_backend(
     any_db: AsyncDatabase[Doc],
 ) -> None:

@@ -1,8 +1,9 @@
 """Generation records in MongoDB; documents become `GenerationRecord`s at this boundary.
 
-Every state change is one conditional `find_one_and_update` with the expected status in the
-filter, so two workers (or a worker and a cancel) can never both win, and a terminal state is
-never left. Times that updates change are integer milliseconds (`studio_runtime.clock`): the
+Every state change is conditional on the expected status, so two workers (or a worker and a
+cancel) can never both win, and a terminal state is never left: one `find_one_and_update`, or,
+for the claims and completions a worker makes at the same time, one update of them all marked
+with a batch token and one read of the records that carry it. Times that updates change are integer milliseconds (`studio_runtime.clock`): the
 embedded MongoDB-wire server returns datetimes written by `$set` as strings.
 """
 
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import DESCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from studio_contracts.dtos import ErrorInfo
@@ -20,7 +22,8 @@ from studio_contracts.enums import GenerationStatus
 from studio_contracts.events import OutputFile
 from studio_contracts.generations import GenerationProgressInfo
 from studio_runtime.clock import now_ms
-from studio_runtime.grouped import GroupedSets, GroupedUpdates
+from studio_runtime.grouped import Grouped, GroupedSets, GroupedUpdates
+from studio_runtime.ids import new_id
 from studio_runtime.mongo import create_newest_first_index
 from studio_runtime.pagination import cursor_filter
 
@@ -56,6 +59,18 @@ class Lease(Enum):
     """No longer processing (finished, taken over, deleted): not the worker's any more."""
 
 
+@dataclass(frozen=True)
+class _Claim:
+    generation_id: str
+    lease_ms: int
+
+
+@dataclass(frozen=True)
+class _Completion:
+    generation_id: str
+    outputs: list[Doc]
+
+
 class GenerationRepository:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._generations: AsyncCollection[Doc] = db["generations"]
@@ -65,6 +80,9 @@ class GenerationRepository:
         self._published = GroupedSets(self._generations, {"published": True})
         # Every finished generation gives its slot back: a burst's go out in one command.
         self._releases = GroupedUpdates(self._active)
+        # A worker claims and completes many jobs at once: each burst's in two commands.
+        self._claims = Grouped(self._claim_pending, name="grouped-claims")
+        self._completions = Grouped(self._complete_processing, name="grouped-completions")
 
     async def ensure_indexes(self) -> None:
         await create_newest_first_index(self._generations, "owner")
@@ -183,25 +201,41 @@ class GenerationRepository:
 
         Two conditional updates rather than one with `$or`: the embedded server applies an
         `{_id, $or}` filter to whichever record matches the `$or` (another job!), and the first
-        form, the common case, is one indexed write on every server."""
-        now = now_ms()
-        claimed = {
-            "$set": {"status": PROCESSING, "lease_until_ms": now + lease_ms, "started_ms": now},
-            "$inc": {"attempts": 1},
-        }
-        fresh = await self._generations.find_one_and_update(
-            {"_id": generation_id, "status": PENDING},
-            claimed,
-            return_document=ReturnDocument.AFTER,
-        )
+        form, the common case, is one indexed write on every server (grouped with the claims
+        made at the same time)."""
+        fresh = await self._claims(_Claim(generation_id, lease_ms))
         if fresh is not None:
-            return _record(fresh)
+            return fresh
+        now = now_ms()
         taken = await self._generations.find_one_and_update(
             {"_id": generation_id, "status": PROCESSING, "lease_until_ms": {"$lt": now}},
-            claimed,
+            _claimed(now, lease_ms),
             return_document=ReturnDocument.AFTER,
         )
         return _maybe(taken)
+
+    async def _claim_pending(self, claims: list[_Claim]) -> list[GenerationRecord | None]:
+        now = now_ms()
+        if len(claims) == 1:
+            [claim] = claims
+            fresh = await self._generations.find_one_and_update(
+                {"_id": claim.generation_id, "status": PENDING},
+                _claimed(now, claim.lease_ms),
+                return_document=ReturnDocument.AFTER,
+            )
+            return [_maybe(fresh)]
+        # Marked with this batch's token, so the read finds exactly the records this
+        # update changed (not ones another worker claimed meanwhile).
+        batch = new_id()
+        lease_ms = max(claim.lease_ms for claim in claims)
+        ids = list({claim.generation_id for claim in claims})
+        update = _claimed(now, lease_ms)
+        update["$set"]["claim_batch"] = batch
+        await self._generations.update_many({"_id": {"$in": ids}, "status": PENDING}, update)
+        return await _each_once(
+            [claim.generation_id for claim in claims],
+            self._generations.find({"_id": {"$in": ids}, "claim_batch": batch}),
+        )
 
     async def renew_lease(self, generation_id: str, *, lease_ms: int) -> Lease:
         """Extend the lease, and say whether its owner has asked to cancel meanwhile."""
@@ -230,8 +264,38 @@ class GenerationRepository:
         self, generation_id: str, outputs: list[OutputFile]
     ) -> GenerationRecord | None:
         stored = [output.model_dump(mode="json") for output in outputs]
-        return await self._finish(
-            generation_id, [PROCESSING], GenerationStatus.COMPLETED, {"outputs": stored}
+        finished = await self._completions(_Completion(generation_id, stored))
+        if finished is not None:
+            await self.release_active(finished.owner)
+        return finished
+
+    async def _complete_processing(
+        self, completions: list[_Completion]
+    ) -> list[GenerationRecord | None]:
+        if len(completions) == 1:
+            [completion] = completions
+            finished = await self._generations.find_one_and_update(
+                {"_id": completion.generation_id, "status": PROCESSING},
+                _finished(GenerationStatus.COMPLETED, {"outputs": completion.outputs}),
+                return_document=ReturnDocument.AFTER,
+            )
+            return [_maybe(finished)]
+        # In order, so that of two completions of one job the first is the one that counts.
+        batch = new_id()
+        updates = [
+            UpdateOne(
+                {"_id": completion.generation_id, "status": PROCESSING},
+                _finished(
+                    GenerationStatus.COMPLETED,
+                    {"outputs": completion.outputs, "finish_batch": batch},
+                ),
+            )
+            for completion in completions
+        ]
+        await self._generations.bulk_write(updates, ordered=True)
+        ids = [completion.generation_id for completion in completions]
+        return await _each_once(
+            ids, self._generations.find({"_id": {"$in": list(set(ids))}, "finish_batch": batch})
         )
 
     async def fail(self, generation_id: str, error: ErrorInfo) -> GenerationRecord | None:
@@ -266,14 +330,7 @@ class GenerationRepository:
     ) -> GenerationRecord | None:
         finished = await self._generations.find_one_and_update(
             {"_id": generation_id, "status": {"$in": expected}},
-            {
-                "$set": {
-                    "status": status.value,
-                    "completed_ms": now_ms(),
-                    "lease_until_ms": 0,
-                    **fields,
-                }
-            },
+            _finished(status, fields),
             return_document=ReturnDocument.AFTER,
         )
         if finished is None:
@@ -319,6 +376,26 @@ class GenerationRepository:
     async def withdraw(self, generation_id: str) -> None:
         """Remove a record just stored whose request was then refused (over the limit)."""
         await self._generations.delete_one({"_id": generation_id, "status": PENDING})
+
+
+def _claimed(now: int, lease_ms: int) -> Doc:
+    return {
+        "$set": {"status": PROCESSING, "lease_until_ms": now + lease_ms, "started_ms": now},
+        "$inc": {"attempts": 1},
+    }
+
+
+def _finished(status: GenerationStatus, fields: Mapping[str, Any]) -> Doc:
+    return {
+        "$set": {"status": status.value, "completed_ms": now_ms(), "lease_until_ms": 0, **fields}
+    }
+
+
+async def _each_once(ids: list[str], changed: AsyncCursor[Doc]) -> list[GenerationRecord | None]:
+    """The changed record for the first of `ids` naming it, None for the rest (one record
+    changes once per batch, so a repeat of its id in the batch did not change it)."""
+    found = {doc["_id"]: _record(doc) async for doc in changed}
+    return [found.pop(generation_id, None) for generation_id in ids]
 
 
 def _record(doc: Doc) -> GenerationRecord:
