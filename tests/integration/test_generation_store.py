@@ -21,8 +21,9 @@ LEASE_MS = 60_000
 
 
 async def pending_jobs(store: GenerationRepository, count: int) -> list[str]:
-    ids = []
-    for n in range(count):
+    """`count` generations accepted at once, each stored and counted as active."""
+
+    async def accept(n: int) -> str:
         job = NewGeneration(
             id=new_id(),
             owner="user-1",
@@ -38,8 +39,9 @@ async def pending_jobs(store: GenerationRepository, count: int) -> list[str]:
         )
         await store.insert(job)
         assert await store.reserve_active("user-1", 0)
-        ids.append(job.id)
-    return ids
+        return job.id
+
+    return list(await asyncio.gather(*(accept(n) for n in range(count))))
 
 
 def output(generation_id: str) -> list[OutputFile]:
@@ -97,7 +99,7 @@ async def test_completions_at_once_finish_each_job_once_and_give_its_slot_back(
     assert counter is not None and counter["count"] == 0
 
 
-async def test_a_burst_of_claims_and_completions_takes_a_few_commands(
+async def test_a_burst_of_jobs_takes_a_few_commands_from_accept_to_complete(
     mongo_url: str, mongo_db_name: str
 ) -> None:
     commands = CommandLog()
@@ -105,12 +107,34 @@ async def test_a_burst_of_claims_and_completions_takes_a_few_commands(
     try:
         store = GenerationRepository(client[mongo_db_name])
         ids = await pending_jobs(store, 40)
-        commands.names.clear()
         claimed = await asyncio.gather(*(store.claim(job, lease_ms=LEASE_MS) for job in ids))
         finished = await asyncio.gather(*(store.complete(job, output(job)) for job in ids))
+        records = await client[mongo_db_name]["generations"].count_documents({})
+        counter = await client[mongo_db_name]["active_counts"].find_one({"_id": "user-1"})
     finally:
         await client.close()
 
+    assert records == 40
     assert all(claimed) and all(finished)
-    # One by one: 40 claims, 40 completions and 40 slots given back.
-    assert len(commands.names) <= 15, commands.names
+    assert counter is not None and counter["count"] == 0
+    # One by one: 40 inserts, slots, claims, completions and slots given back.
+    assert len(commands.names) <= 25, commands.names
+
+
+async def test_a_burst_of_requests_takes_exactly_the_free_active_slots(
+    any_db: AsyncDatabase[Doc],
+) -> None:
+    store = GenerationRepository(any_db)
+    assert await store.reserve_active("ann", 5)  # one active already
+
+    burst = await asyncio.gather(*(store.reserve_active("ann", 5) for _ in range(8)))
+    unlimited = await asyncio.gather(*(store.reserve_active("bo", 0) for _ in range(7)))
+
+    assert burst.count(True) == 4
+    assert all(unlimited)
+    counts = {doc["_id"]: doc["count"] async for doc in any_db["active_counts"].find({})}
+    assert counts == {"ann": 5, "bo": 7}
+    # A slot given back is free again, for one request only.
+    await store.release_active("ann")
+    again = await asyncio.gather(*(store.reserve_active("ann", 5) for _ in range(3)))
+    assert again.count(True) == 1

@@ -22,7 +22,7 @@ from studio_contracts.enums import GenerationStatus
 from studio_contracts.events import OutputFile
 from studio_contracts.generations import GenerationProgressInfo
 from studio_runtime.clock import now_ms
-from studio_runtime.grouped import Grouped, GroupedSets, GroupedUpdates
+from studio_runtime.grouped import Grouped, GroupedInserts, GroupedSets, GroupedUpdates
 from studio_runtime.ids import new_id
 from studio_runtime.mongo import create_newest_first_index
 from studio_runtime.pagination import cursor_filter
@@ -60,6 +60,12 @@ class Lease(Enum):
 
 
 @dataclass(frozen=True)
+class _Reserve:
+    owner: str
+    limit: int
+
+
+@dataclass(frozen=True)
 class _Claim:
     generation_id: str
     lease_ms: int
@@ -76,7 +82,10 @@ class GenerationRepository:
         self._generations: AsyncCollection[Doc] = db["generations"]
         self._keys: AsyncCollection[Doc] = db["idempotency_keys"]
         self._active: AsyncCollection[Doc] = db["active_counts"]
-        # Every accepted generation raises it once: a burst's go out in one command.
+        # Requests accepted at the same time are stored, counted against their owner's limit
+        # and flagged as published in one command each.
+        self._inserts = GroupedInserts(self._generations)
+        self._reserves = Grouped(self._reserve_all, name="grouped-reserves")
         self._published = GroupedSets(self._generations, {"published": True})
         # Every finished generation gives its slot back: a burst's go out in one command.
         self._releases = GroupedUpdates(self._active)
@@ -116,7 +125,7 @@ class GenerationRepository:
 
     async def insert(self, new: NewGeneration) -> GenerationRecord:
         doc = new.document()
-        await self._generations.insert_one(doc)
+        await self._inserts.insert(doc)  # ids are new: none is ever stored already
         return _record(doc)
 
     async def mark_published(self, generation_id: str) -> None:
@@ -147,13 +156,40 @@ class GenerationRepository:
 
     async def reserve_active(self, owner: str, limit: int) -> bool:
         """Take one of the owner's `limit` active slots (0: count, without a cap)."""
-        query: Doc = {"_id": owner} if not limit else {"_id": owner, "count": {"$lt": limit}}
+        return await self._reserves(_Reserve(owner, limit))
+
+    async def _reserve_all(self, reserves: list[_Reserve]) -> list[bool]:
+        """Each owner's slots of the burst in one conditional increment when they all fit (the
+        usual case); one by one when they do not, so that as many as fit are taken."""
+        together: dict[_Reserve, int] = {}
+        for reserve in reserves:
+            together[reserve] = together.get(reserve, 0) + 1
+        taken: dict[_Reserve, int] = {}
+        for reserve, wanted in together.items():
+            if wanted > 1 and await self._take_slots(reserve, wanted):
+                taken[reserve] = wanted
+                continue
+            taken[reserve] = 0
+            for _ in range(wanted):
+                taken[reserve] += await self._take_slots(reserve, 1)
+        answers = []
+        for reserve in reserves:
+            answers.append(taken[reserve] > 0)
+            taken[reserve] -= 1
+        return answers
+
+    async def _take_slots(self, reserve: _Reserve, count: int) -> bool:
+        if reserve.limit and count > reserve.limit:
+            return False
+        query: Doc = {"_id": reserve.owner}
+        if reserve.limit:
+            query["count"] = {"$lte": reserve.limit - count}
         try:
             taken = await self._active.find_one_and_update(
-                query, {"$inc": {"count": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+                query, {"$inc": {"count": count}}, upsert=True, return_document=ReturnDocument.AFTER
             )
         except DuplicateKeyError:
-            return False  # MongoDB: the filter missed the counter, which is at the limit
+            return False  # MongoDB: the filter missed the counter, which is too high
         return taken is not None  # the embedded server answers None in that case instead
 
     async def release_active(self, owner: str) -> None:
