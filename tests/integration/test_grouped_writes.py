@@ -62,12 +62,14 @@ async def test_a_record_stored_already_counts_as_stored(
     await collection.insert_one({"_id": "seen", "first": True})
     grouped = GroupedInserts(collection)
 
-    await asyncio.gather(
+    answers = await asyncio.gather(
         grouped.insert({"_id": "seen", "first": False}),
         grouped.insert({"_id": "new"}),
         grouped.insert({"_id": "new"}),  # two deliveries of one event at once
+        grouped.insert({"_id": "other"}),
     )
 
+    assert answers == [False, True, False, True]  # which of them stored their record
     assert (await collection.find_one({"_id": "seen"}) or {})["first"] is True
     assert await collection.count_documents({"_id": "new"}) == 1
 

@@ -74,19 +74,23 @@ class GroupedInserts:
         self._collection = collection
         self._grouped = Grouped(self._insert, name="grouped-inserts", max_batch=max_batch)
 
-    async def insert(self, document: Doc) -> None:
-        """Stores `document`; one whose `_id` is stored already counts as stored (it was
-        recorded by a concurrent or earlier delivery of the same thing)."""
-        await self._grouped(document)
+    async def insert(self, document: Doc) -> bool:
+        """Stores `document`: True. False: a record with its `_id` (or another unique key) is
+        stored already; it counts as stored (recorded by a concurrent or earlier delivery of
+        the same thing)."""
+        return await self._grouped(document)
 
-    async def _insert(self, documents: list[Doc]) -> list[None]:
+    async def _insert(self, documents: list[Doc]) -> list[bool]:
+        stored = [True] * len(documents)
         try:
             await self._collection.insert_many(documents, ordered=False)
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
             if not errors or any(error.get("code") != DUPLICATE_KEY for error in errors):
                 raise
-        return [None] * len(documents)
+            for error in errors:
+                stored[error["index"]] = False
+        return stored
 
 
 class GroupedSets:

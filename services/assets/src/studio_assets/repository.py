@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from studio_contracts.assets import Asset, AssetKind, AssetUpdate
 from studio_contracts.enums import MediaType
 from studio_runtime.clock import from_ms, to_ms
+from studio_runtime.grouped import GroupedInserts
 from studio_runtime.mongo import create_newest_first_index
 from studio_runtime.pagination import cursor_filter
 
@@ -99,6 +100,9 @@ class AssetRecord(BaseModel):
 class AssetRepository:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._assets: AsyncCollection[Doc] = db[ASSETS]
+        # Every output is registered once: the outputs registered at the same time are
+        # stored in one command.
+        self._inserts = GroupedInserts(self._assets)
 
     async def ensure_indexes(self) -> None:
         await create_newest_first_index(self._assets, "owner")
@@ -110,14 +114,12 @@ class AssetRepository:
 
     async def insert(self, record: AssetRecord) -> tuple[AssetRecord, bool]:
         """(the stored record, True) or, when its dedup key exists, (the existing one, False)."""
-        try:
-            await self._assets.insert_one(record.document())
-        except DuplicateKeyError:
-            existing = await self.find_by_dedup_key(record.dedup_key)
-            if existing is None:
-                raise
-            return existing, False
-        return record, True
+        if await self._inserts.insert(record.document()):
+            return record, True
+        existing = await self.find_by_dedup_key(record.dedup_key)
+        if existing is None:  # the record it collided with is gone again
+            raise DuplicateKeyError(f"asset {record.id} collided with a record deleted since")
+        return existing, False
 
     async def get(self, owner: str, asset_id: str) -> AssetRecord | None:
         return _record(await self._assets.find_one({"_id": asset_id, "owner": owner}))
