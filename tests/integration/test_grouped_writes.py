@@ -69,7 +69,7 @@ async def test_a_record_stored_already_counts_as_stored(
         grouped.insert({"_id": "other"}),
     )
 
-    assert answers == [False, True, False, True]  # which of them stored their record
+    assert list(answers) == [False, True, False, True]  # which of them stored their record
     assert (await collection.find_one({"_id": "seen"}) or {})["first"] is True
     assert await collection.count_documents({"_id": "new"}) == 1
 
