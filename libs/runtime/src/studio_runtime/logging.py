@@ -65,6 +65,17 @@ _SECRET_SHAPES = (
     ),
 )
 
+_ANY_SECRET = re.compile(
+    "|".join(
+        f"(?i:{shape.pattern.removeprefix('(?i)')})"
+        if shape.pattern.startswith("(?i)")
+        else f"(?:{shape.pattern})"
+        for shape, _ in _SECRET_SHAPES
+    )
+)
+"""Whether any of the shapes occurs: one search, so that the usual value (no secret in it)
+costs one pass instead of one per shape (redaction was 40 % of a log line's cost)."""
+
 DROPPED = Counter("studio_log_lines_dropped_total", "Log lines dropped because stderr was slow")
 
 _writer: "_Writer | None" = None
@@ -123,6 +134,8 @@ def _clean(key: object, value: object) -> object:
     if isinstance(key, str) and key.lower() in SENSITIVE_KEYS and value:
         return REDACTED
     if isinstance(value, str):
+        if _ANY_SECRET.search(value) is None:
+            return value
         for shape, replacement in _SECRET_SHAPES:
             value = shape.sub(replacement, value)
         return value
