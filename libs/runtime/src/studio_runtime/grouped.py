@@ -68,7 +68,7 @@ class Grouped(Generic[Item, Answer]):
 
 
 class GroupedInserts:
-    """Inserts of records that need no answer but their durability."""
+    """Inserts of new records; each caller learns whether its record was new."""
 
     def __init__(self, collection: AsyncCollection[Doc], *, max_batch: int = 500) -> None:
         self._collection = collection

@@ -3,10 +3,12 @@
 Every state change is conditional on the expected status, so two workers (or a worker and a
 cancel) can never both win, and a terminal state is never left: one `find_one_and_update`, or,
 for the claims and completions a worker makes at the same time, one update of them all marked
-with a batch token and one read of the records that carry it. Times that updates change are integer milliseconds (`studio_runtime.clock`): the
-embedded MongoDB-wire server returns datetimes written by `$set` as strings.
+with a batch token and one read of the records that carry it. Times that updates change are
+integer milliseconds (`studio_runtime.clock`): the embedded MongoDB-wire server returns
+datetimes written by `$set` as strings.
 """
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -14,7 +16,6 @@ from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 from studio_contracts.dtos import ErrorInfo
@@ -65,18 +66,6 @@ class _Reserve:
     limit: int
 
 
-@dataclass(frozen=True)
-class _Claim:
-    generation_id: str
-    lease_ms: int
-
-
-@dataclass(frozen=True)
-class _Completion:
-    generation_id: str
-    outputs: list[Doc]
-
-
 class GenerationRepository:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._generations: AsyncCollection[Doc] = db["generations"]
@@ -90,8 +79,7 @@ class GenerationRepository:
         # Every finished generation gives its slot back: a burst's go out in one command.
         self._releases = GroupedUpdates(self._active)
         # A worker claims and completes many jobs at once: each burst's in two commands.
-        self._claims = Grouped(self._claim_pending, name="grouped-claims")
-        self._completions = Grouped(self._complete_processing, name="grouped-completions")
+        self._transitions = Grouped(self._change_each, name="grouped-transitions")
 
     async def ensure_indexes(self) -> None:
         await create_newest_first_index(self._generations, "owner")
@@ -161,11 +149,8 @@ class GenerationRepository:
     async def _reserve_all(self, reserves: list[_Reserve]) -> list[bool]:
         """Each owner's slots of the burst in one conditional increment when they all fit (the
         usual case); one by one when they do not, so that as many as fit are taken."""
-        together: dict[_Reserve, int] = {}
-        for reserve in reserves:
-            together[reserve] = together.get(reserve, 0) + 1
         taken: dict[_Reserve, int] = {}
-        for reserve, wanted in together.items():
+        for reserve, wanted in Counter(reserves).items():
             if wanted > 1 and await self._take_slots(reserve, wanted):
                 taken[reserve] = wanted
                 continue
@@ -239,10 +224,12 @@ class GenerationRepository:
         `{_id, $or}` filter to whichever record matches the `$or` (another job!), and the first
         form, the common case, is one indexed write on every server (grouped with the claims
         made at the same time)."""
-        fresh = await self._claims(_Claim(generation_id, lease_ms))
+        now = now_ms()
+        fresh = await self._transitions(
+            ({"_id": generation_id, "status": PENDING}, _claimed(now, lease_ms))
+        )
         if fresh is not None:
             return fresh
-        now = now_ms()
         taken = await self._generations.find_one_and_update(
             {"_id": generation_id, "status": PROCESSING, "lease_until_ms": {"$lt": now}},
             _claimed(now, lease_ms),
@@ -250,28 +237,34 @@ class GenerationRepository:
         )
         return _maybe(taken)
 
-    async def _claim_pending(self, claims: list[_Claim]) -> list[GenerationRecord | None]:
-        now = now_ms()
-        if len(claims) == 1:
-            [claim] = claims
-            fresh = await self._generations.find_one_and_update(
-                {"_id": claim.generation_id, "status": PENDING},
-                _claimed(now, claim.lease_ms),
-                return_document=ReturnDocument.AFTER,
+    async def _change_each(self, changes: list[tuple[Doc, Doc]]) -> list[GenerationRecord | None]:
+        """Conditional updates (filter, update) of one record each, each changed record back
+        (None: the filter matched nothing). Alone: one `find_one_and_update`. Together: one
+        ordered update whose statements also write a token unique to the batch, then one read
+        of the records carrying it: exactly the ones this batch changed, not ones another
+        worker changed meanwhile; of two changes of one record, the first."""
+        if len(changes) == 1:
+            [(query, update)] = changes
+            changed = await self._generations.find_one_and_update(
+                query, update, return_document=ReturnDocument.AFTER
             )
-            return [_maybe(fresh)]
-        # Marked with this batch's token, so the read finds exactly the records this
-        # update changed (not ones another worker claimed meanwhile).
+            return [_maybe(changed)]
         batch = new_id()
-        lease_ms = max(claim.lease_ms for claim in claims)
-        ids = list({claim.generation_id for claim in claims})
-        update = _claimed(now, lease_ms)
-        update["$set"]["claim_batch"] = batch
-        await self._generations.update_many({"_id": {"$in": ids}, "status": PENDING}, update)
-        return await _each_once(
-            [claim.generation_id for claim in claims],
-            self._generations.find({"_id": {"$in": ids}, "claim_batch": batch}),
+        await self._generations.bulk_write(
+            [
+                UpdateOne(query, {**update, "$set": {**update["$set"], "change_batch": batch}})
+                for query, update in changes
+            ],
+            ordered=True,
         )
+        ids = [query["_id"] for query, _ in changes]
+        found = {
+            doc["_id"]: _record(doc)
+            async for doc in self._generations.find(
+                {"_id": {"$in": list(set(ids))}, "change_batch": batch}
+            )
+        }
+        return [found.pop(generation_id, None) for generation_id in ids]
 
     async def renew_lease(self, generation_id: str, *, lease_ms: int) -> Lease:
         """Extend the lease, and say whether its owner has asked to cancel meanwhile."""
@@ -300,39 +293,15 @@ class GenerationRepository:
         self, generation_id: str, outputs: list[OutputFile]
     ) -> GenerationRecord | None:
         stored = [output.model_dump(mode="json") for output in outputs]
-        finished = await self._completions(_Completion(generation_id, stored))
+        finished = await self._transitions(
+            (
+                {"_id": generation_id, "status": PROCESSING},
+                _finished(GenerationStatus.COMPLETED, {"outputs": stored}),
+            )
+        )
         if finished is not None:
             await self.release_active(finished.owner)
         return finished
-
-    async def _complete_processing(
-        self, completions: list[_Completion]
-    ) -> list[GenerationRecord | None]:
-        if len(completions) == 1:
-            [completion] = completions
-            finished = await self._generations.find_one_and_update(
-                {"_id": completion.generation_id, "status": PROCESSING},
-                _finished(GenerationStatus.COMPLETED, {"outputs": completion.outputs}),
-                return_document=ReturnDocument.AFTER,
-            )
-            return [_maybe(finished)]
-        # In order, so that of two completions of one job the first is the one that counts.
-        batch = new_id()
-        updates = [
-            UpdateOne(
-                {"_id": completion.generation_id, "status": PROCESSING},
-                _finished(
-                    GenerationStatus.COMPLETED,
-                    {"outputs": completion.outputs, "finish_batch": batch},
-                ),
-            )
-            for completion in completions
-        ]
-        await self._generations.bulk_write(updates, ordered=True)
-        ids = [completion.generation_id for completion in completions]
-        return await _each_once(
-            ids, self._generations.find({"_id": {"$in": list(set(ids))}, "finish_batch": batch})
-        )
 
     async def fail(self, generation_id: str, error: ErrorInfo) -> GenerationRecord | None:
         return await self._finish(
@@ -425,13 +394,6 @@ def _finished(status: GenerationStatus, fields: Mapping[str, Any]) -> Doc:
     return {
         "$set": {"status": status.value, "completed_ms": now_ms(), "lease_until_ms": 0, **fields}
     }
-
-
-async def _each_once(ids: list[str], changed: AsyncCursor[Doc]) -> list[GenerationRecord | None]:
-    """The changed record for the first of `ids` naming it, None for the rest (one record
-    changes once per batch, so a repeat of its id in the batch did not change it)."""
-    found = {doc["_id"]: _record(doc) async for doc in changed}
-    return [found.pop(generation_id, None) for generation_id in ids]
 
 
 def _record(doc: Doc) -> GenerationRecord:

@@ -271,6 +271,7 @@ class StatsStore:
         event_ids = [counting.change.event_id for counting in group]
         if len(set(event_ids)) < len(event_ids):
             return False  # one event twice (two deliveries at once): counted one by one
+        # $nin, not $ne: nx-27017 gives $ne no array semantics (and no match on a missing field).
         applied_none = {"applied_events": {"$nin": event_ids}}
         update = _counted([counting.change for counting in group])
         covers = [counting.cover for counting in group if counting.cover is not None]
