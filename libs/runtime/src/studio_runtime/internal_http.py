@@ -9,15 +9,13 @@ import httpx
 from studio_runtime import tracing
 from studio_runtime.client_pool import ClientPool
 from studio_runtime.errors import ServiceUnavailable
+from studio_runtime.http_transport import service_transport
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.middleware import REQUEST_ID_HEADER
 from studio_runtime.settings import ServiceSettings
-from studio_runtime.tls import shared_tls_context
 
 
-def internal_client(
-    *, timeout_s: float, max_connections: int = 100, max_keepalive: int = 20
-) -> httpx.AsyncClient:
+def internal_client(*, timeout_s: float, max_connections: int = 100) -> httpx.AsyncClient:
     """An HTTP client for calls between services (a `ClientPool` holds several of these).
 
     Never through a proxy: `trust_env=False` ignores `HTTP(S)_PROXY` (and netrc), which are set
@@ -25,12 +23,9 @@ def internal_client(
     signed identity, to a proxy that cannot reach it."""
     client = httpx.AsyncClient(
         timeout=timeout_s,
-        limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_keepalive
-        ),
+        transport=service_transport(max_connections=max_connections),
         follow_redirects=False,
         trust_env=False,
-        verify=shared_tls_context(),
     )
     return tracing.instrument_client(client)
 
