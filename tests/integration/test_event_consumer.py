@@ -2,6 +2,7 @@
 failure, unreadable payloads terminated, and binding once the stream appears."""
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import nats
@@ -172,6 +173,51 @@ async def test_stop_does_not_wait_for_ever_and_the_event_comes_back(
         await eventually(lambda: seen == ["p1"], within=SPEC.ack_wait_s + 10)
     finally:
         await again.stop()
+
+
+class _CountedFetches(EventConsumer[ProjectDeleted]):
+    """The consumer, keeping the size of every fetch that brought something."""
+
+    fetched: list[int]
+
+    async def _fetch(
+        self, subscription: JetStreamContext.PullSubscription, count: int
+    ) -> list[Msg]:
+        messages = await super()._fetch(subscription, count)
+        if messages:
+            self.fetched.append(len(messages))
+        return messages
+
+
+async def test_a_lingering_consumer_takes_a_burst_in_few_fetches(
+    js: JetStreamContext, nats_prefix: str
+) -> None:
+    """After a fetch, a lingering consumer waits before the next, which then takes everything
+    that came meanwhile: a burst is handled (and its writes grouped) together. (Without linger,
+    events published one after another here come a fetch or two each.)"""
+    await declare_stream(js, subjects.PROJECTS_STREAM.with_prefix(nats_prefix))
+    seen: list[str] = []
+
+    async def handle(event: ProjectDeleted) -> None:
+        seen.append(event.project_id)
+
+    spec = dataclasses.replace(SPEC, linger_s=2.0, batch=32, concurrency=32)
+    consumer = _CountedFetches(js, spec, ProjectDeleted, handle, prefix=nats_prefix)
+    consumer.fetched = []
+    consumer.start()
+    publisher = EventPublisher(js, prefix=nats_prefix)
+    try:
+        await publisher.publish(deleted("first"))
+        await eventually(lambda: seen == ["first"])  # handled at once; the lingering begins
+        for i in range(20):
+            await publisher.publish(deleted(f"p{i}"))
+        await eventually(lambda: len(seen) == 21)
+    finally:
+        await consumer.stop()
+    assert consumer.fetched[0] == 1
+    burst = consumer.fetched[1:]
+    assert sum(burst) == 20
+    assert len(burst) <= 3, burst
 
 
 async def _info(js: JetStreamContext, prefix: str) -> ConsumerInfo:

@@ -93,6 +93,11 @@ class ConsumerSpec:
     heartbeat_s: float | None = None
     """For long handlers: tell the server every this many seconds that the message is still
     being worked on, so it is not redelivered to another consumer meanwhile."""
+    linger_s: float = 0.0
+    """For handlers that batch their writes (`studio_runtime.grouped`) and whose results may
+    come a moment late: after each fetch, wait this long before the next, so that it finds the
+    events that arrived meanwhile and they are handled, and written, together. The first event
+    after a quiet spell is still handled at once."""
 
 
 class RetryLater(Exception):
@@ -204,6 +209,8 @@ class EventConsumer(Generic[E]):
                 task = asyncio.create_task(self._handle(message))
                 self._tasks.add(task)
                 task.add_done_callback(self._finished)
+            if messages and self._spec.linger_s:
+                await asyncio.sleep(self._spec.linger_s)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
