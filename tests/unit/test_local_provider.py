@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from PIL import Image, ImageDraw, ImageStat
+from PIL import Image, ImageDraw, ImageFont, ImageStat
 from studio_contracts.enums import GenerationType, MediaType
 from studio_generation.providers.base import (
     InputFile,
@@ -23,6 +23,7 @@ from studio_generation.providers.base import (
     ProviderProgress,
 )
 from studio_generation.providers.local import LocalProvider
+from studio_generation.providers.local_media.images import fitted
 from studio_generation.providers.local_media.video import decode_frames
 
 KINDS = {
@@ -427,3 +428,18 @@ async def test_a_bad_parameter_is_a_permanent_error() -> None:
 
 async def test_cancel_is_too_late() -> None:
     assert await LocalProvider().cancel("local-gen-1") is False
+
+
+@pytest.mark.parametrize("room", [0, 20, 54, 120, 400, 5000])
+def test_a_caption_is_cut_to_the_longest_start_that_fits(room: int) -> None:
+    font = ImageFont.load_default(size=12)
+    text = "a lighthouse on a cliff at dawn, waves breaking, gulls overhead"
+    cut = fitted(text, font, room)
+    if font.getlength(text) <= room:
+        assert cut == text
+        return
+    shown = cut.removesuffix("...")
+    assert cut.endswith("...") and text.startswith(shown)
+    # Nothing longer fits; what is shown does, unless nothing at all would.
+    assert font.getlength(text[: len(shown) + 1] + "...") > room
+    assert not shown or font.getlength(cut) <= room

@@ -2,6 +2,7 @@
 
 import io
 import random
+import threading
 import warnings
 import zlib
 from collections.abc import Mapping
@@ -125,19 +126,46 @@ def _flatten(image: Image.Image, max_side: int) -> Image.Image:
     return image
 
 
+def fitted(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, room: float) -> str:
+    """`text`, or the longest start of it that fits in `room` with an ellipsis after it (found
+    by halving: a width only grows with the text)."""
+    if font.getlength(text) <= room:
+        return text
+    fits, too_long = 0, len(text)
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        if font.getlength(text[:middle] + "...") <= room:
+            fits = middle
+        else:
+            too_long = middle
+    return text[:fits] + "..."
+
+
+_FONTS = threading.local()
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Pillow's default font at `size`, loaded once per rendering thread (loading it parses the
+    font file, which cost more than drawing a small image; a font is not shared across threads,
+    which render at the same time)."""
+    fonts: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = _FONTS.__dict__.setdefault(
+        "by_size", {}
+    )
+    if (font := fonts.get(size)) is None:
+        font = fonts[size] = ImageFont.load_default(size=size)
+    return font
+
+
 def _caption(image: Image.Image, text: str, band: RGB) -> None:
     """The prompt in a band along the bottom, cut short to fit the width."""
     width, height = image.size
     size = max(10, min(width, height) // 32)
     margin = size // 2
-    font = ImageFont.load_default(size=size)
     room = width - 2 * margin
     text = " ".join(text.split())[: round(room / (size * 0.3))]
     try:
-        if font.getlength(text) > room:
-            while text and font.getlength(text + "...") > room:
-                text = text[:-1]
-            text += "..."
+        font = _font(size)
+        text = fitted(text, font, room)
         top = height - size - 2 * margin
         draw = ImageDraw.Draw(image)
         draw.rectangle((0, top, width, height), fill=mix(band, (0, 0, 0), 0.45))
