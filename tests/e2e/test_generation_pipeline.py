@@ -16,6 +16,7 @@ from tests.support import media_samples
 from tests.support.consumers import consumers_idle
 from tests.support.full_stack import FullStack, Servers, full_stack, s3_storage
 from tests.support.servers import S3Server
+from tests.support.sse import listening
 from tests.support.waiting import eventually
 
 MAGIC = {
@@ -410,6 +411,7 @@ async def test_a_job_past_its_deadline_fails_with_a_timeout(
             worker={"local_latency_s": 20, "job_deadline_s": 1},
         ) as stack,
         stack.client() as client,
+        listening(client) as events,
     ):
         project = await new_project(client)
         job = await generate(
@@ -419,6 +421,14 @@ async def test_a_job_past_its_deadline_fails_with_a_timeout(
         assert done["status"] == "failed"
         assert done["error"]["code"] == "timeout"
         assert "1 s" in done["error"]["message"]
+        # `started` is announced while the job runs, yet always before its outcome.
+        await events.wait_for(lambda e: e.event == "generation.failed")
+        lifecycle = [
+            e.event
+            for e in events.of("generation_id", job["id"])
+            if e.event != "generation.progress"
+        ]
+        assert lifecycle == ["generation.requested", "generation.started", "generation.failed"]
 
 
 async def test_a_job_whose_deliveries_ran_out_is_requeued_or_given_up(
