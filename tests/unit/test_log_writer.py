@@ -1,6 +1,7 @@
 """The log writer thread: lines reach stderr whole and in order, what waited while stderr was
 slow goes out in one write, and a full queue drops lines instead of waiting."""
 
+import json
 import logging
 import sys
 import uuid
@@ -66,3 +67,30 @@ async def test_a_full_queue_drops_lines_instead_of_waiting(
 
 def _own(stream: HeldStream, marker: str) -> list[str]:
     return [line for line in "".join(stream.lines).splitlines() if marker in line]
+
+
+async def test_our_lines_and_the_standard_librarys_have_one_shape(stream: HeldStream) -> None:
+    """Our loggers skip the standard library; their lines carry the same fields as uvicorn's
+    or pymongo's, secrets masked and tracebacks as text, and debug lines stay out at info."""
+    marker = f"writer-{uuid.uuid4().hex}"
+    ours = structlog.get_logger(marker)
+    with structlog.contextvars.bound_contextvars(request_id="r-1"):
+        ours.debug("hidden")
+        ours.info("shown", token="abc", note="Bearer sk-live-123")
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            ours.exception("failed")
+    logging.getLogger(marker).warning("from the standard library")
+    stream.released.set()
+
+    await eventually(lambda: len(_own(stream, marker)) == 3)
+    shown, failed, foreign = (json.loads(line) for line in _own(stream, marker))
+    assert shown["event"] == "shown" and shown["level"] == "info"
+    assert shown["logger"] == marker and shown["service"] == "unit"
+    assert shown["request_id"] == "r-1" and shown["timestamp"].endswith("Z")
+    assert shown["token"] == studio_logging.REDACTED
+    assert shown["note"] == f"Bearer {studio_logging.REDACTED}"
+    assert failed["level"] == "error" and "ValueError: boom" in failed["exception"]
+    assert foreign["level"] == "warning" and foreign["logger"] == marker
+    assert set(shown) - {"token", "note", "request_id"} == set(foreign)

@@ -96,21 +96,19 @@ def configure_logging(*, service: str, json: bool, level: str = "info") -> None:
             colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
         )
     )
+    # Both modes: a plain traceback as a string, so it is redacted like any value.
+    finish: list[structlog.types.Processor] = [structlog.processors.format_exc_info, redact]
+    # Our own lines go straight from structlog to the writer: through the standard library
+    # (a LogRecord, the caller's frame looked up, handlers) a line cost about twice as much.
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=[*shared, *finish, renderer],
+        logger_factory=_LineLogger,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
-        processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            # Both modes: a plain traceback as a string, so it is redacted like any value.
-            structlog.processors.format_exc_info,
-            redact,
-            renderer,
-        ],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *finish, renderer],
     )
     _start_writer(formatter)
     root = logging.getLogger()
@@ -146,15 +144,33 @@ def _clean(key: object, value: object) -> object:
     return value
 
 
-class _LineQueueHandler(logging.Handler):
-    """Formats in the caller's thread (the bound context is there) and hands the finished line
-    to the writer thread; never waits to enqueue."""
+def _enqueue(line: str) -> None:
+    """Hand a finished line to the writer thread; never wait (a full queue drops it)."""
+    if _writer is None:
+        return
+    # A SimpleQueue (C, no Python-level condition variable) costs the logging thread a fraction
+    # of what queue.Queue does per line; its bound is checked here instead.
+    if _writer.lines.qsize() >= QUEUE_MAX:
+        DROPPED.inc()
+    else:
+        _writer.lines.put(line)
 
-    def __init__(self, lines: "queue.SimpleQueue[str | None]") -> None:
-        super().__init__()
-        # A SimpleQueue (C, no Python-level condition variable) costs the logging thread a
-        # fraction of what queue.Queue does per line; its bound is checked here instead.
-        self._lines = lines
+
+class _LineLogger:
+    """The end of structlog's chain for our own loggers: the line, rendered in the caller's
+    thread (the bound context is there), goes to the writer."""
+
+    def __init__(self, name: str = "", *_args: object) -> None:
+        self.name = name  # what `add_logger_name` reports
+
+    def msg(self, line: str) -> None:
+        _enqueue(line)
+
+    debug = info = warning = warn = error = critical = fatal = exception = log = msg
+
+
+class _LineQueueHandler(logging.Handler):
+    """The same for the standard library's loggers (uvicorn, pymongo, nats)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -162,10 +178,7 @@ class _LineQueueHandler(logging.Handler):
         except Exception:
             self.handleError(record)
             return
-        if self._lines.qsize() >= QUEUE_MAX:
-            DROPPED.inc()
-        else:
-            self._lines.put(line)
+        _enqueue(line)
 
 
 class _Writer(threading.Thread):
@@ -175,14 +188,14 @@ class _Writer(threading.Thread):
 
     def __init__(self, lines: "queue.SimpleQueue[str | None]", stream: TextIO) -> None:
         super().__init__(name="log-writer", daemon=True)
-        self._lines = lines
+        self.lines = lines
         self._stream = stream
 
     def run(self) -> None:
         while True:
-            batch = [self._lines.get()]
-            while len(batch) < WRITE_BATCH_MAX and not self._lines.empty():
-                batch.append(self._lines.get_nowait())
+            batch = [self.lines.get()]
+            while len(batch) < WRITE_BATCH_MAX and not self.lines.empty():
+                batch.append(self.lines.get_nowait())
             done = None in batch
             text = "".join(f"{line}\n" for line in batch if line is not None)
             try:
@@ -196,7 +209,7 @@ class _Writer(threading.Thread):
     def stop(self, timeout_s: float = 2.0) -> None:
         """Write what is queued, then end; never wait long for a stuck stream (the thread is a
         daemon and does not keep the process alive)."""
-        self._lines.put(None)
+        self.lines.put(None)
         self.join(timeout_s)
 
 
@@ -206,10 +219,9 @@ def _start_writer(formatter: logging.Formatter) -> None:
     global _writer
     if _writer is not None:
         _writer.stop()
-    lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-    handler = _LineQueueHandler(lines)
+    handler = _LineQueueHandler()
     handler.setFormatter(formatter)
-    _writer = _Writer(lines, sys.stderr)
+    _writer = _Writer(queue.SimpleQueue(), sys.stderr)
     _writer.start()
     logging.getLogger().handlers[:] = [handler]
 
