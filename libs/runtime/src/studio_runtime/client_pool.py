@@ -19,8 +19,17 @@ from studio_runtime.tls import shared_tls_context
 
 class ClientPool:
     def __init__(
-        self, *, shards: int, connections_per_shard: int, timeout_s: float, trust_env: bool = False
+        self,
+        *,
+        shards: int,
+        connections_per_shard: int,
+        timeout_s: float,
+        trust_env: bool = False,
+        native_transport: bool = False,
     ) -> None:
+        """`native_transport`: httpx's own transport even between services, for streamed
+        request bodies: it reads one in the caller's task, so an error raised while reading it
+        (a size limit) reaches the caller; aiohttp reads it in a task of its own."""
         limits = httpx.Limits(
             max_connections=connections_per_shard,
             max_keepalive_connections=connections_per_shard,
@@ -28,7 +37,7 @@ class ClientPool:
         tls = shared_tls_context(trust_env=trust_env)
 
         def transport() -> httpx.AsyncBaseTransport | None:
-            if trust_env:
+            if trust_env or native_transport:
                 return None
             return service_transport(max_connections=connections_per_shard)
 

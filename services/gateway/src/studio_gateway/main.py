@@ -49,6 +49,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             connections_per_shard=cfg.upstream_connections_per_shard,
             timeout_s=cfg.upstream_timeout_s,
         )
+        streaming = ClientPool(
+            shards=2,
+            connections_per_shard=cfg.upstream_connections_per_shard,
+            timeout_s=cfg.upstream_timeout_s,
+            native_transport=True,
+        )
         try:
             async with mongo_and_nats(app, readiness, cfg, name="gateway"):
                 repository = AccountRepository(app.state.db)
@@ -70,6 +76,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                     cfg.upstreams(),
                     secret=cfg.internal_secret.get_secret_value(),
                     token_ttl_s=cfg.internal_token_ttl_s,
+                    pick_streaming_client=streaming.pick,
                 )
                 app.state.gateway = GatewayServices(
                     settings=cfg,
@@ -92,6 +99,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                     await revocations.stop()
         finally:
             await clients.aclose()
+            await streaming.aclose()
 
     app = create_service_app(
         name="gateway",

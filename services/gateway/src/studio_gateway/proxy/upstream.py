@@ -13,7 +13,7 @@ bodies included) comes back unchanged. Small bodies are read whole; large ones (
 stream through without being held in memory.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
@@ -96,10 +96,15 @@ class UpstreamProxy:
         *,
         secret: str,
         token_ttl_s: float,
+        pick_streaming_client: Callable[[], httpx.AsyncClient] | None = None,
     ) -> None:
         """`pick_client`: the client for the next call (`ClientPool.pick` spreads calls over
-        several small pools); `upstreams`: service name -> base URL."""
+        several small pools); `upstreams`: service name -> base URL. `pick_streaming_client`:
+        the client for a request whose body is passed on as it arrives (an upload), one that
+        reads the body in the caller's task (httpx's own transport), so that a limit stopping
+        the body midway reaches the caller as itself (413), not as a broken call."""
         self._pick_client = pick_client
+        self._pick_streaming_client = pick_streaming_client or pick_client
         self._upstreams = upstreams
         self._secret = secret
         self._token_ttl_s = token_ttl_s
@@ -127,13 +132,20 @@ class UpstreamProxy:
         path = forwardable_path(
             request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
         )
+        content: bytes | AsyncIterator[bytes] | None = None
         client = self._pick_client()
+        if has_body and _small(request.headers.get("content-length")):
+            # Read here: a limit or a client gone midway stops this call, as it should.
+            content = await request.body()
+        elif has_body:
+            content = request.stream()
+            client = self._pick_streaming_client()
         upstream_request = client.build_request(
             request.method,
             self._upstreams[service] + path,
             params=request.url.query,
             headers=headers,
-            content=request.stream() if has_body else None,
+            content=content,
         )
         if not upstream_request.url.raw_path.decode("latin-1").startswith(path):
             # httpx rewrote the path (normalisation): never send what the router did not match.
@@ -160,6 +172,15 @@ class UpstreamProxy:
 
     def _signed(self, identity: Identity) -> dict[str, str]:
         return signed_headers(identity, self._secret, ttl_s=self._token_ttl_s)
+
+
+def _small(content_length: str | None) -> bool:
+    """Whether a body of this announced length is read whole before it is passed on."""
+    return (
+        content_length is not None
+        and content_length.isdigit()
+        and int(content_length) <= (_BUFFER_LIMIT)
+    )
 
 
 @contextmanager
