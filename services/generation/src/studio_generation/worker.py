@@ -102,22 +102,15 @@ class Worker:
                 await self._fail(record, ErrorInfo(code="worker_lost", message=_LOST))
                 return
             metrics.claimed(record)
-            # Announced while the job runs (a broker round trip off every job's time), and
-            # waited for before anything else about the job is: `started` always comes first.
-            announcing = asyncio.create_task(self._events.started(record))
-            announcing.add_done_callback(_seen)
+            await self._events.started(record)
             try:
                 files = await self._execute(record, cancel_signal)
-                await announcing
                 await self._register(record, files)
             except JobStopped as stop:
-                await _settled(announcing)
                 await self._stopped(record, stop.reason)
             except PermanentProviderError as exc:
-                await _settled(announcing)
                 await self._fail(record, ErrorInfo(code=exc.code, message=exc.message))
             except Exception as exc:
-                await _settled(announcing)
                 await self._transient(record, exc)
             else:
                 await self._complete(record, files)
@@ -342,19 +335,6 @@ class _Reporter:
         )
         await self._repository.set_progress(self._record.id, info)
         await self._events.progress(self._record, info)
-
-
-def _seen(task: "asyncio.Task[None]") -> None:
-    """Marks the task's error as looked at: it is handled where the task is awaited, or moot
-    when the job was abandoned (the worker stopping) before that."""
-    if not task.cancelled():
-        task.exception()
-
-
-async def _settled(task: "asyncio.Task[None]") -> None:
-    """Once the task is over, whichever way: a `started` that could not be announced does not
-    keep the job's outcome from being announced."""
-    await asyncio.wait({task})
 
 
 def _owner(record: GenerationRecord) -> Identity:
