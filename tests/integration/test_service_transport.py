@@ -11,6 +11,7 @@ import pytest
 from pydantic import SecretStr
 from studio_runtime.client_pool import ClientPool
 from studio_runtime.errors import ServiceUnavailable
+from studio_runtime.http_transport import no_cookies, service_transport
 from studio_runtime.internal_auth import Identity
 from studio_runtime.internal_http import InternalService, internal_client
 from studio_runtime.settings import ServiceSettings
@@ -24,6 +25,7 @@ class _Server:
         self._reply = reply
         self.connections = 0
         self.bodies: list[bytes] = []
+        self.heads: list[bytes] = []
         self.tasks: set[asyncio.Task[object]] = set()
         self.writers: list[asyncio.StreamWriter] = []
 
@@ -36,6 +38,7 @@ class _Server:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 body = await _body(head, reader)
+                self.heads.append(head)
                 self.bodies.append(body)
                 if not await self._reply(head, writer):
                     return
@@ -96,6 +99,31 @@ async def test_calls_reuse_one_kept_alive_connection() -> None:
         answers = [await service.request("GET", "/x", USER) for _ in range(5)]
     assert [answer.json() for answer in answers] == [{"ok": True}] * 5
     assert server.connections == 1
+
+
+async def test_a_cookie_set_by_one_answer_is_not_sent_with_the_next_call() -> None:
+    async def setting(_head: bytes, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nset-cookie: session=alice\r\ncontent-length: 0\r\n\r\n")
+        await writer.drain()
+        return True
+
+    clients: dict[str, httpx.AsyncClient | ClientPool] = {
+        "internal client": internal_client(timeout_s=5),
+        "service pool": ClientPool(shards=1, connections_per_shard=2, timeout_s=5),
+        "outbound pool": ClientPool(shards=1, connections_per_shard=2, timeout_s=5, trust_env=True),
+        "bare transport": httpx.AsyncClient(
+            transport=service_transport(max_connections=2), cookies=no_cookies()
+        ),
+    }
+    for name, client in clients.items():
+        async with _serving(setting) as (server, url):
+            try:
+                pick = client.pick if isinstance(client, ClientPool) else lambda c=client: c
+                for _ in range(2):
+                    await pick().get(url + "/x")
+            finally:
+                await client.aclose()
+        assert b"session=alice" not in server.heads[1], name
 
 
 async def test_a_streamed_request_body_arrives_whole() -> None:

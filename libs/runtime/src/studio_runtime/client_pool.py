@@ -13,7 +13,7 @@ from itertools import cycle
 import httpx
 
 from studio_runtime import tracing
-from studio_runtime.http_transport import service_transport
+from studio_runtime.http_transport import no_cookies, service_transport
 from studio_runtime.tls import shared_tls_context
 
 
@@ -50,6 +50,7 @@ class ClientPool:
                     trust_env=trust_env,
                     verify=tls,
                     transport=transport(),
+                    cookies=no_cookies(),
                 )
             )
             for _ in range(shards)

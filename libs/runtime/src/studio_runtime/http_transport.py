@@ -9,11 +9,19 @@ and what it leaves unmapped is mapped here, so a caller's `except httpx.HTTPErro
 Only for calls between services: the transport ignores proxies from the environment, which
 outbound traffic (fal.ai) must honour, so those clients keep httpx's own transport."""
 
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
 from studio_runtime.tls import shared_tls_context
+
+
+def no_cookies() -> CookieJar:
+    """A jar that keeps nothing, for a client whose calls are made for many users: a cookie set
+    by one answer must never ride along with the next call (httpx keeps them by default)."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 class _Transport(AiohttpTransport):
@@ -27,8 +35,15 @@ class _Transport(AiohttpTransport):
 def service_transport(*, max_connections: int) -> httpx.AsyncBaseTransport:
     """A pool of up to `max_connections` keep-alive connections (each kept 5 s when idle, well
     inside the services' own 75 s, so none is reused as the server closes it)."""
-    return _Transport(
-        verify=shared_tls_context(),
-        trust_env=False,
-        limits=httpx.Limits(max_connections=max_connections, keepalive_expiry=5.0),
-    )
+
+    def session() -> aiohttp.ClientSession:
+        # Made on the first call, inside the running loop. No cookie jar: one pool carries
+        # calls made for every user, so nothing one answer sets may ride along with the next.
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=max_connections, keepalive_timeout=5.0, ssl=shared_tls_context()
+            ),
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+
+    return _Transport(client=session)

@@ -9,7 +9,7 @@ import httpx
 from studio_runtime import tracing
 from studio_runtime.client_pool import ClientPool
 from studio_runtime.errors import ServiceUnavailable
-from studio_runtime.http_transport import service_transport
+from studio_runtime.http_transport import no_cookies, service_transport
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.middleware import REQUEST_ID_HEADER
 from studio_runtime.settings import ServiceSettings
@@ -26,6 +26,7 @@ def internal_client(*, timeout_s: float, max_connections: int = 100) -> httpx.As
         transport=service_transport(max_connections=max_connections),
         follow_redirects=False,
         trust_env=False,
+        cookies=no_cookies(),
     )
     return tracing.instrument_client(client)
 
