@@ -157,10 +157,13 @@ async def test_a_large_answer_can_be_streamed() -> None:
     assert received == payload
 
 
-async def test_nothing_listening_is_service_unavailable() -> None:
+async def test_nothing_listening_is_a_connect_error_not_a_timeout() -> None:
     async with _serving(_ok) as (_, url):
         pass  # the port is free again
     async with internal_client(timeout_s=5) as client:
+        # The gateway answers a ConnectError 502 (unavailable), a timeout 504.
+        with pytest.raises(httpx.ConnectError):
+            await client.get(url + "/x")
         with pytest.raises(ServiceUnavailable, match="neighbour"):
             await _service(client, url).request("GET", "/x", USER)
 
@@ -182,8 +185,9 @@ async def test_a_broken_answer_is_an_httpx_error(broken: bytes) -> None:
         return False
 
     async with _serving(reply) as (_, url), internal_client(timeout_s=5) as client:
-        with pytest.raises(httpx.HTTPError):
+        with pytest.raises(httpx.TransportError) as raised:
             await client.get(url + "/x")  # reads the whole answer
+        assert not isinstance(raised.value, httpx.TimeoutException), raised.value
         with pytest.raises(ServiceUnavailable):
             await _service(client, url).request("GET", "/x", USER)
 
