@@ -1,6 +1,7 @@
 """`python -m studio_generation api` or `python -m studio_generation worker`."""
 
 import argparse
+import os
 
 from studio_runtime.serve import serve
 
@@ -17,6 +18,7 @@ def main(argv: list[str] | None = None) -> None:
         serve(create_app(settings), settings)
     else:
         worker_settings = WorkerSettings()
+        os.nice(worker_settings.worker_nice)
         serve(create_worker_app(worker_settings), worker_settings)
 
 

@@ -26,6 +26,12 @@ class WorkerSettings(GenerationSettings, StorageSettings):
 
     port: int = Field(default=8005, ge=0, le=65535)
     worker_concurrency: int = Field(default=32, ge=1, le=4096)
+    worker_nice: int = Field(default=10, ge=0, le=19)
+    """How much lower the worker process's CPU priority is (a Unix nice increment). A person
+    waits on every request the services answer; a job waits in a queue built to absorb bursts.
+    On a machine the worker shares with them (`make run`), a burst of jobs then never slows what
+    people click; where a worker has a machine to itself, it changes nothing. 0: the same
+    priority as the services."""
     job_deadline_s: float = Field(default=900, gt=0)
     model_deadlines_s: dict[str, float] = Field(default_factory=dict)
     """Per-model deadlines overriding `job_deadline_s`, e.g. `{"fal-ai/veo3.1": 1800}`."""
