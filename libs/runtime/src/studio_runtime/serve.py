@@ -1,5 +1,8 @@
 """Run a service app under uvicorn with graceful shutdown on SIGTERM/SIGINT."""
 
+import asyncio
+import socket
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -32,6 +35,31 @@ def proxy_options(trusted_proxies: str) -> dict[str, Any]:
     return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, except that a stop asked for while it is still starting (waiting for a
+    database or NATS that is not there yet: start-up waits for them) ends it at once. uvicorn
+    acts on the signal only once start-up is over, so such a service ran on until killed."""
+
+    _starting: "asyncio.Task[Any] | None" = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self._starting = asyncio.current_task()
+        try:
+            await super().startup(sockets=sockets)
+        except asyncio.CancelledError:
+            if not self.should_exit:
+                raise
+            # Nothing served yet, nothing to drain: `started` stays False and serve() returns.
+        finally:
+            self._starting = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        starting = self._starting
+        if starting is not None and not self.started:
+            starting.get_loop().call_soon_threadsafe(starting.cancel)
+
+
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     config = uvicorn.Config(
         app,
@@ -47,4 +75,4 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         server_header=False,
         **proxy_options(ProxySettings().trusted_proxies),
     )
-    uvicorn.Server(config).run()
+    _Server(config).run()
