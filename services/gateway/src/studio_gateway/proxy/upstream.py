@@ -133,13 +133,13 @@ class UpstreamProxy:
             request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
         )
         content: bytes | AsyncIterator[bytes] | None = None
-        client = self._pick_client()
-        if has_body and _small(request.headers.get("content-length")):
+        if not has_body:
+            client = self._pick_client()
+        elif _small(request.headers.get("content-length")):
             # Read here: a limit or a client gone midway stops this call, as it should.
-            content = await request.body()
-        elif has_body:
-            content = request.stream()
-            client = self._pick_streaming_client()
+            content, client = await request.body(), self._pick_client()
+        else:
+            content, client = request.stream(), self._pick_streaming_client()
         upstream_request = client.build_request(
             request.method,
             self._upstreams[service] + path,
@@ -179,7 +179,7 @@ def _small(content_length: str | None) -> bool:
     return (
         content_length is not None
         and content_length.isdigit()
-        and int(content_length) <= (_BUFFER_LIMIT)
+        and int(content_length) <= _BUFFER_LIMIT
     )
 
 
