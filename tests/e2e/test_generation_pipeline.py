@@ -473,3 +473,53 @@ async def test_a_job_whose_deliveries_ran_out_is_requeued_or_given_up(
         assert lost["status"] == "failed"
         assert lost["error"]["code"] == "worker_lost"
         assert "interrupted too many times" in lost["error"]["message"]
+
+
+async def test_a_request_still_queued_when_the_relay_looks_is_queued_only_once(
+    servers: Servers, tmp_path: Path
+) -> None:
+    """Accepting writes nothing once the request is queued. The relay publishes a record still
+    pending after its min age again, which JetStream drops as a repeat (same message id), and
+    flags it so that it never publishes it again: each job is on the queue once, run once."""
+    async with (
+        full_stack(
+            servers,
+            storage_url=(tmp_path / "s").as_uri(),
+            workers=0,
+            generation_api={"relay_min_age_s": 2},
+        ) as stack,
+        stack.client() as client,
+    ):
+        project = await new_project(client)
+        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
+        try:
+            records = mongo[f"{servers.mongo_db_name}_g"]["generations"]
+            ids = []
+            for prompt in ("one", "two", "three"):
+                job = await generate(
+                    client, project, type="text-to-image", model_id="local/image", prompt=prompt
+                )
+                ids.append(job["id"])
+                # Queued, and nothing written since: the relay looks only after 2 s.
+                stored = await records.find_one({"_id": job["id"]})
+                assert stored is not None and stored["published"] is False
+
+            async def relayed() -> bool:
+                flagged = records.find({"_id": {"$in": ids}, "published": True}, {"_id": 1})
+                return len(await flagged.to_list()) == len(ids)
+
+            await eventually(relayed, within=15)
+        finally:
+            await mongo.close()
+        nc = await nats.connect(servers.nats_url)
+        try:
+            stream = GENERATIONS_STREAM.with_prefix(servers.nats_prefix)
+            subject = f"{servers.nats_prefix}.generation.requested"
+            info = await nc.jetstream().stream_info(stream.name, subjects_filter=subject)
+        finally:
+            await nc.close()
+        assert info.state.subjects == {subject: len(ids)}
+        await stack.add_worker()
+        for generation_id in ids:
+            done = await finished(client, generation_id)
+            assert (done["status"], done["attempts"]) == ("completed", 1)

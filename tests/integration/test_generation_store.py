@@ -91,6 +91,8 @@ async def test_completions_at_once_finish_each_job_once_and_give_its_slot_back(
     )
 
     assert [record.id if record else None for record in finished] == [*ids[:-1], None, None]
+    # The worker gives back the slot of each job it completed (beside announcing it).
+    await asyncio.gather(*(store.release_active(record.owner) for record in finished if record))
     for record in finished[:-2]:
         assert record is not None
         assert record.status is GenerationStatus.COMPLETED
@@ -109,6 +111,7 @@ async def test_a_burst_of_jobs_takes_a_few_commands_from_accept_to_complete(
         ids = await pending_jobs(store, 40)
         claimed = await asyncio.gather(*(store.claim(job, lease_ms=LEASE_MS) for job in ids))
         finished = await asyncio.gather(*(store.complete(job, output(job)) for job in ids))
+        await asyncio.gather(*(store.release_active(record.owner) for record in finished if record))
         records = await client[mongo_db_name]["generations"].count_documents({})
         counter = await client[mongo_db_name]["active_counts"].find_one({"_id": "user-1"})
     finally:

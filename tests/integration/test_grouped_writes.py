@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from studio_runtime.grouped import GroupedInserts, GroupedSets, GroupedUpdates
+from studio_runtime.grouped import GroupedInserts, GroupedUpdates
 
 from tests.support.mongo_commands import CommandLog
 
@@ -101,20 +101,6 @@ async def test_a_caller_that_gives_up_does_not_stop_the_others(
     await asyncio.gather(*others)
 
     assert await collection.count_documents({"_id": {"$regex": "^patient"}}) == 3
-
-
-async def test_a_flag_set_for_many_records_is_set_on_exactly_those(
-    ledger: tuple[AsyncCollection[Doc], CommandLog],
-) -> None:
-    collection, commands = ledger
-    await collection.insert_many([{"_id": f"g{n}", "published": False} for n in range(60)])
-    published = GroupedSets(collection, {"published": True})
-
-    await asyncio.gather(*(published.set(f"g{n}") for n in range(0, 60, 3)))
-
-    flagged = {doc["_id"] async for doc in collection.find({"published": True}, {"_id": 1})}
-    assert flagged == {f"g{n}" for n in range(0, 60, 3)}
-    assert commands.count("update") <= 3, commands.names
 
 
 async def test_updates_of_a_burst_are_applied_in_order_each_with_its_own_condition(

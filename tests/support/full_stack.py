@@ -132,11 +132,14 @@ async def full_stack(
                 make_settings(
                     GenerationSettings,
                     **generation,
-                    relay_interval_s=0.5,
-                    relay_min_age_s=0.5,
-                    requeue_after_s=1,
-                    # Tests poll and submit faster than people: limits only where tested.
-                    **{"max_active_per_user": 0, **(generation_api or {})},
+                    **{
+                        "relay_interval_s": 0.5,
+                        "relay_min_age_s": 0.5,
+                        "requeue_after_s": 1,
+                        # Tests poll and submit faster than people: limits only where tested.
+                        "max_active_per_user": 0,
+                        **(generation_api or {}),
+                    },
                 )
             )
         )

@@ -1,7 +1,7 @@
 """Small database operations of many concurrent callers, done together (a group commit).
 
 In a burst, every event handler or request makes the same small call as the others running
-beside it (record "this event was applied", mark a generation published). Made one by one, a
+beside it (record "this event was applied", give back a slot). Made one by one, a
 burst costs one database command per call, and on the embedded server each command costs about
 a millisecond of CPU. Here every call that arrives while a command is in flight goes into the
 next one, so a burst costs a few commands, while a lone call still goes out at once. Each caller
@@ -91,24 +91,6 @@ class GroupedInserts:
             for error in errors:
                 stored[error["index"]] = False
         return stored
-
-
-class GroupedSets:
-    """`$set` of the same fields on records named by `_id` (a flag many handlers raise)."""
-
-    def __init__(
-        self, collection: AsyncCollection[Doc], fields: Doc, *, max_batch: int = 500
-    ) -> None:
-        self._collection = collection
-        self._fields = fields
-        self._grouped = Grouped(self._set, name="grouped-sets", max_batch=max_batch)
-
-    async def set(self, record_id: str) -> None:
-        await self._grouped(record_id)
-
-    async def _set(self, ids: list[str]) -> list[None]:
-        await self._collection.update_many({"_id": {"$in": list(set(ids))}}, {"$set": self._fields})
-        return [None] * len(ids)
 
 
 class GroupedUpdates:

@@ -40,7 +40,9 @@ class NewGeneration(BaseModel):
     attempts: int = 0
     created_ms: int
     published: bool = False
-    """Whether `generation.requested` is out; the relay publishes those that are not."""
+    """Whether the relay has published `generation.requested` for it. The request's own publish
+    is not recorded (see `GenerationService.publish_requested`): the relay publishes a record
+    still pending after its `min_age_s` once, JetStream dropping it as a repeat if it was out."""
     request_id: str | None = None
 
     def document(self) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from studio_contracts.enums import GenerationStatus
 from studio_contracts.events import OutputFile
 from studio_contracts.generations import GenerationProgressInfo
 from studio_runtime.clock import now_ms
-from studio_runtime.grouped import Grouped, GroupedInserts, GroupedSets, GroupedUpdates
+from studio_runtime.grouped import Grouped, GroupedInserts, GroupedUpdates
 from studio_runtime.ids import new_id
 from studio_runtime.mongo import create_newest_first_index
 from studio_runtime.pagination import cursor_filter
@@ -71,11 +71,10 @@ class GenerationRepository:
         self._generations: AsyncCollection[Doc] = db["generations"]
         self._keys: AsyncCollection[Doc] = db["idempotency_keys"]
         self._active: AsyncCollection[Doc] = db["active_counts"]
-        # Requests accepted at the same time are stored, counted against their owner's limit
-        # and flagged as published in one command each.
+        # Requests accepted at the same time are stored and counted against their owner's
+        # limit in one command each.
         self._inserts = GroupedInserts(self._generations)
         self._reserves = Grouped(self._reserve_all, name="grouped-reserves")
-        self._published = GroupedSets(self._generations, {"published": True})
         # Every finished generation gives its slot back: a burst's go out in one command.
         self._releases = GroupedUpdates(self._active)
         # A worker claims and completes many jobs at once: each burst's in two commands.
@@ -116,8 +115,12 @@ class GenerationRepository:
         await self._inserts.insert(doc)  # ids are new: none is ever stored already
         return _record(doc)
 
-    async def mark_published(self, generation_id: str) -> None:
-        await self._published.set(generation_id)
+    async def mark_published(self, generation_ids: list[str]) -> None:
+        """Flag records the relay has published, so that it publishes each only once."""
+        if generation_ids:
+            await self._generations.update_many(
+                {"_id": {"$in": generation_ids}}, {"$set": {"published": True}}
+            )
 
     async def unpublished(self, older_than_ms: int, limit: int = 200) -> list[GenerationRecord]:
         found = self._generations.find(
@@ -292,16 +295,15 @@ class GenerationRepository:
     async def complete(
         self, generation_id: str, outputs: list[OutputFile]
     ) -> GenerationRecord | None:
+        """processing → completed. Unlike the other ends, the owner's active slot is given back
+        by the caller (`release_active`), so that it can announce the completion first."""
         stored = [output.model_dump(mode="json") for output in outputs]
-        finished = await self._transitions(
+        return await self._transitions(
             (
                 {"_id": generation_id, "status": PROCESSING},
                 _finished(GenerationStatus.COMPLETED, {"outputs": stored}),
             )
         )
-        if finished is not None:
-            await self.release_active(finished.owner)
-        return finished
 
     async def fail(self, generation_id: str, error: ErrorInfo) -> GenerationRecord | None:
         return await self._finish(

@@ -172,22 +172,35 @@ class GenerationService:
         )
 
     async def publish_requested(self, record: GenerationRecord) -> None:
-        """Queue the generation. If the broker is down the record stays unpublished and the
-        relay queues it later: an accepted generation is never lost."""
+        """Queue the generation. If the broker is down the record stays as stored, unpublished,
+        and the relay queues it later: an accepted generation is never lost.
+
+        Nothing is written once it is queued: a record the worker claims within the relay's
+        `min_age_s` (nearly all of them) is never looked at again, and one still pending after
+        it is published once more by the relay, which JetStream drops as a repeat (the message
+        id is the generation id, the relay's wait far shorter than the stream's duplicate
+        window). That costs a publish per record of a long queue, instead of a database write
+        per request."""
         try:
             await self._events.requested(record)
         except Exception as exc:
             log.warning("generation.publish_deferred", generation_id=record.id, error=str(exc))
-            return
-        await self._repository.mark_published(record.id)
-        record.published = True
 
     async def publish_unpublished(self, *, older_than_ms: int) -> int:
-        """Queue what was accepted while the broker was down; the relay calls this."""
+        """Queue what may have been accepted while the broker was down (see
+        `publish_requested`), and flag it so that it is published this once; the relay calls
+        this. Returns how many were published."""
         stranded = await self._repository.unpublished(older_than_ms)
+        published = []
         for record in stranded:
-            await self.publish_requested(record)
-        return len(stranded)
+            try:
+                await self._events.requested(record)
+            except Exception as exc:
+                log.warning("relay.publish_failed", generation_id=record.id, error=str(exc))
+                break
+            published.append(record.id)
+        await self._repository.mark_published(published)
+        return len(published)
 
     async def requeue_abandoned(self, *, lease_ended_before_ms: int) -> int:
         """Queue again the jobs NATS no longer holds (their workers died too often); the relay

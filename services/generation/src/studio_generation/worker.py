@@ -238,7 +238,12 @@ class Worker:
             await self._writer.remove([f.object_key for f in files])
             await self._stopped(record, "cancelled")
             return
-        await self._events.completed(finished, files)
+        # The slot is given back beside the announcement, not before it: a process dying in
+        # between leaves the counter too high, which the next request finding it full corrects.
+        await asyncio.gather(
+            self._events.completed(finished, files),
+            self._repository.release_active(finished.owner),
+        )
         metrics.finished(finished, "completed")
         log.info("job.completed", outputs=len(files), ms=_since(record))
 
