@@ -1,6 +1,7 @@
 """Run a service app under uvicorn with graceful shutdown on SIGTERM/SIGINT."""
 
 import asyncio
+import gc
 import socket
 from types import FrameType
 from typing import Any
@@ -10,6 +11,9 @@ from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from studio_runtime.settings import ServiceSettings
+
+YOUNG_COLLECTION_THRESHOLD = 10_000
+"""Allocations between two collections of the youngest generation (CPython's default: 700)."""
 
 KEEP_ALIVE_S = 75
 """How long an idle keep-alive connection is held open. Longer than any client here keeps one
@@ -46,6 +50,8 @@ class _Server(uvicorn.Server):
         self._starting = asyncio.current_task()
         try:
             await super().startup(sockets=sockets)
+            if self.started:
+                settle_heap()
         except asyncio.CancelledError:
             if not self.should_exit:
                 raise
@@ -58,6 +64,22 @@ class _Server(uvicorn.Server):
         starting = self._starting
         if starting is not None and not self.started:
             starting.get_loop().call_soon_threadsafe(starting.cancel)
+
+
+def settle_heap() -> None:
+    """Set what start-up built (routes, schemas, models, clients: tens of thousands of objects
+    that live as long as the process) aside from the garbage collector, and collect the young
+    generations less often.
+
+    Measured under load (64 clients posting generations): each full collection walked the whole
+    heap and stopped the process's event loop for 80-145 ms, every request in flight with it,
+    which made most of the slowest 1 % of requests; frozen, they take a few milliseconds. Most
+    of what a request allocates is freed by reference counting as it ends, so collecting the
+    young generation every 700 allocations of containers, CPython's default, mostly walks
+    requests still in flight."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, 20, 20)
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
