@@ -2,6 +2,7 @@
 appended to `tests/perf/results/*.jsonl` with the date, commit and servers used."""
 
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -101,7 +102,12 @@ async def run_load(
     """`total` requests from `concurrency` clients, each with its own keep-alive connection.
 
     One client per worker, as independent callers would be: a single httpx pool shared by 64
-    workers serialises on its own bookkeeping and measures the client instead of the server."""
+    workers serialises on its own bookkeeping and measures the client instead of the server.
+    For the same reason the client's heap (pytest's, every test module's) is set aside from its
+    garbage collector while it measures, as the services set theirs aside
+    (`studio_runtime.serve.settle_heap`): a full collection of it stopped all the callers at
+    once for 90-130 ms, which independent callers never do, and the figures charged it to the
+    servers."""
     clients = [
         httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30)
         for _ in range(concurrency)
@@ -109,6 +115,8 @@ async def run_load(
     try:
         for i in range(warmup):
             await send(clients[i % concurrency], i)
+        gc.collect()
+        gc.freeze()
         latencies: list[float] = []
         errors = 0
         counter = iter(range(total))
@@ -126,6 +134,7 @@ async def run_load(
         await asyncio.gather(*(worker(client) for client in clients))
         elapsed = time.perf_counter() - started
     finally:
+        gc.unfreeze()
         await asyncio.gather(*(client.aclose() for client in clients))
     quantiles = statistics.quantiles(latencies, n=100)
     return LoadStats(
