@@ -242,13 +242,15 @@ async def test_a_counter_left_too_high_by_a_crash_is_corrected(
         project = await new_project(client)
         mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
         try:
-            counters = mongo[f"{servers.mongo_db_name}_g"]["active_counts"]
+            counters = mongo[f"{servers.mongo_db_name}_g"]["generations"]
             # As if a process died after each of three generations ended, before it gave
             # the slot back: the counter says full, the records say nothing is active.
-            await counters.update_one({"_id": "local"}, {"$set": {"count": limit}}, upsert=True)
+            await counters.update_one(
+                {"_id": "active-count:local"}, {"$set": {"count": limit}}, upsert=True
+            )
             accepted = await request_image(client, project, "after the crash")
             assert accepted.status_code == 202, accepted.text
-            counter = await counters.find_one({"_id": "local"})
+            counter = await counters.find_one({"_id": "active-count:local"})
             assert counter is not None
             assert counter["count"] in (0, 1)  # 1 until the job ends, then given back
         finally:

@@ -20,25 +20,29 @@ Doc = dict[str, Any]
 LEASE_MS = 60_000
 
 
+def new_job(owner: str = "user-1", n: int = 0) -> NewGeneration:
+    return NewGeneration(
+        id=new_id(),
+        owner=owner,
+        project_id="project-1",
+        type=GenerationType.TEXT_TO_IMAGE,
+        model_id="local/image",
+        runtime="local",
+        output=MediaType.IMAGE,
+        prompt=f"fox {n}",
+        params={},
+        input_asset_ids=[],
+        created_ms=now_ms(),
+    )
+
+
 async def pending_jobs(store: GenerationRepository, count: int) -> list[str]:
     """`count` generations accepted at once, each stored and counted as active."""
 
     async def accept(n: int) -> str:
-        job = NewGeneration(
-            id=new_id(),
-            owner="user-1",
-            project_id="project-1",
-            type=GenerationType.TEXT_TO_IMAGE,
-            model_id="local/image",
-            runtime="local",
-            output=MediaType.IMAGE,
-            prompt=f"fox {n}",
-            params={},
-            input_asset_ids=[],
-            created_ms=now_ms(),
-        )
-        await store.insert(job)
-        assert await store.reserve_active("user-1", 0)
+        job = new_job(n=n)
+        _, counted = await store.insert(job, active_limit=0)
+        assert counted
         return job.id
 
     return list(await asyncio.gather(*(accept(n) for n in range(count))))
@@ -97,7 +101,7 @@ async def test_completions_at_once_finish_each_job_once_and_give_its_slot_back(
         assert record is not None
         assert record.status is GenerationStatus.COMPLETED
         assert [file.object_key for file in record.outputs] == [output(record.id)[0].object_key]
-    counter = await any_db["active_counts"].find_one({"_id": "user-1"})
+    counter = await any_db["generations"].find_one({"_id": "active-count:user-1"})
     assert counter is not None and counter["count"] == 0
 
 
@@ -112,15 +116,17 @@ async def test_a_burst_of_jobs_takes_a_few_commands_from_accept_to_complete(
         claimed = await asyncio.gather(*(store.claim(job, lease_ms=LEASE_MS) for job in ids))
         finished = await asyncio.gather(*(store.complete(job, output(job)) for job in ids))
         await asyncio.gather(*(store.release_active(record.owner) for record in finished if record))
-        records = await client[mongo_db_name]["generations"].count_documents({})
-        counter = await client[mongo_db_name]["active_counts"].find_one({"_id": "user-1"})
+        records = await client[mongo_db_name]["generations"].count_documents({"owner": "user-1"})
+        counter = await client[mongo_db_name]["generations"].find_one(
+            {"_id": "active-count:user-1"}
+        )
     finally:
         await client.close()
 
     assert records == 40
     assert all(claimed) and all(finished)
     assert counter is not None and counter["count"] == 0
-    # One by one: 40 inserts, slots, claims, completions and slots given back.
+    # One by one: 40 accepts (each stored and counted), claims, completions, slots given back.
     assert len(commands.names) <= 25, commands.names
 
 
@@ -135,9 +141,78 @@ async def test_a_burst_of_requests_takes_exactly_the_free_active_slots(
 
     assert burst.count(True) == 4
     assert all(unlimited)
-    counts = {doc["_id"]: doc["count"] async for doc in any_db["active_counts"].find({})}
-    assert counts == {"ann": 5, "bo": 7}
+    counts = {
+        doc["_id"]: doc["count"]
+        async for doc in any_db["generations"].find({"_id": {"$regex": "^active-count:"}})
+    }
+    assert counts == {"active-count:ann": 5, "active-count:bo": 7}
     # A slot given back is free again, for one request only.
     await store.release_active("ann")
     again = await asyncio.gather(*(store.reserve_active("ann", 5) for _ in range(3)))
     assert again.count(True) == 1
+
+
+async def test_a_burst_of_accepts_stores_every_record_and_counts_exactly_the_free_slots(
+    any_db: AsyncDatabase[Doc],
+) -> None:
+    store = GenerationRepository(any_db)
+    assert await store.reserve_active("ann", 5)  # one active already
+    jobs = [new_job("ann", n) for n in range(8)] + [new_job("bo", n) for n in range(3)]
+
+    accepted = await asyncio.gather(*(store.insert(job, active_limit=5) for job in jobs))
+
+    counted = [slot for _, slot in accepted]
+    assert counted[:8].count(True) == 4  # ann's four free slots, no more
+    assert all(counted[8:])
+    assert [record.id for record, _ in accepted] == [job.id for job in jobs]
+    stored = {
+        doc["_id"] async for doc in any_db["generations"].find({"owner": {"$in": ["ann", "bo"]}})
+    }
+    assert stored == {job.id for job in jobs}  # refused ones too, for the caller to withdraw
+    counts = {
+        doc["_id"]: doc["count"]
+        async for doc in any_db["generations"].find({"_id": {"$regex": "^active-count:"}})
+    }
+    assert counts == {"active-count:ann": 5, "active-count:bo": 3}
+
+
+async def test_accepts_store_and_count_in_one_command_per_burst(
+    mongo_url: str, mongo_db_name: str
+) -> None:
+    commands = CommandLog()
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, event_listeners=[commands])
+    try:
+        store = GenerationRepository(client[mongo_db_name])
+        lone = await store.insert(new_job(), active_limit=50)
+        after_one = list(commands.names)
+        burst = await asyncio.gather(
+            *(store.insert(new_job(n=n), active_limit=50) for n in range(30))
+        )
+        for_burst = commands.names[1:]
+    finally:
+        await client.close()
+
+    assert lone[1] and all(counted for _, counted in burst)
+    assert after_one == ["update"]  # the record and its slot: one command
+    # The first of the burst goes out at once, the others together in the next command.
+    assert for_burst in (["update"], ["update", "update"]), for_burst
+
+
+async def test_counters_kept_in_the_old_collection_move_beside_the_generations(
+    any_db: AsyncDatabase[Doc],
+) -> None:
+    await any_db["active_counts"].insert_many(
+        [{"_id": "ann", "count": 3}, {"_id": "bo", "count": 0}]
+    )
+    store = GenerationRepository(any_db)
+
+    await asyncio.gather(store.ensure_indexes(), GenerationRepository(any_db).ensure_indexes())
+
+    counts = {
+        doc["_id"]: doc["count"]
+        async for doc in any_db["generations"].find({"_id": {"$regex": "^active-count:"}})
+    }
+    assert counts == {"active-count:ann": 3, "active-count:bo": 0}
+    assert await any_db["active_counts"].count_documents({}) == 0
+    # ann's three slots still count against her limit of four.
+    assert [await store.reserve_active("ann", 4) for _ in range(2)] == [True, False]

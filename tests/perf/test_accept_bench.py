@@ -38,7 +38,7 @@ async def test_accept_cost_is_flat_in_history_size(
         mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url)
         try:
             generations = mongo[f"{mongo_db_name}_g"]["generations"]
-            stored = await generations.count_documents({})
+            stored = await generations.count_documents({"owner": "local"})
             for history in HISTORIES:
                 started = time.perf_counter()
                 await _seed(generations, project, history - stored)

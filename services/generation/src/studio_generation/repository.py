@@ -17,13 +17,13 @@ from typing import Any
 from pymongo import DESCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 from studio_contracts.dtos import ErrorInfo
 from studio_contracts.enums import GenerationStatus
 from studio_contracts.events import OutputFile
 from studio_contracts.generations import GenerationProgressInfo
 from studio_runtime.clock import now_ms
-from studio_runtime.grouped import Grouped, GroupedInserts, GroupedUpdates
+from studio_runtime.grouped import DUPLICATE_KEY, Grouped, GroupedUpdates
 from studio_runtime.ids import new_id
 from studio_runtime.mongo import create_newest_first_index
 from studio_runtime.pagination import cursor_filter
@@ -34,6 +34,10 @@ Doc = dict[str, Any]
 """A raw document: only inside this module."""
 PENDING, PROCESSING = GenerationStatus.PENDING.value, GenerationStatus.PROCESSING.value
 ACTIVE = [PENDING, PROCESSING]
+ACTIVE_COUNT_PREFIX = "active-count:"
+"""`_id` prefix of the per-user active counters, kept beside the generations (see
+`GenerationRepository.insert`). No generation id holds a colon, and every query for
+generations names an owner, a status or a generation id, none of which a counter has."""
 
 
 @dataclass(frozen=True)
@@ -65,18 +69,32 @@ class _Reserve:
     owner: str
     limit: int
 
+    def counter_change(self, count: int) -> tuple[Doc, Doc]:
+        """(filter, update) taking `count` slots: the filter misses the counter when they do
+        not fit, and the upsert then fails on its `_id` (a duplicate key)."""
+        query: Doc = {"_id": ACTIVE_COUNT_PREFIX + self.owner}
+        if self.limit:
+            query["count"] = {"$lte": self.limit - count}
+        return query, {"$inc": {"count": count}}
+
+
+@dataclass(frozen=True)
+class _Accept:
+    document: Doc
+    reserve: _Reserve
+
 
 class GenerationRepository:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._generations: AsyncCollection[Doc] = db["generations"]
         self._keys: AsyncCollection[Doc] = db["idempotency_keys"]
-        self._active: AsyncCollection[Doc] = db["active_counts"]
-        # Requests accepted at the same time are stored and counted against their owner's
-        # limit in one command each.
-        self._inserts = GroupedInserts(self._generations)
+        self._legacy_counts: AsyncCollection[Doc] = db["active_counts"]
+        # Requests accepted at the same time are stored and counted against their owners'
+        # limits in one command.
+        self._accepts = Grouped(self._accept_all, name="grouped-accepts")
         self._reserves = Grouped(self._reserve_all, name="grouped-reserves")
         # Every finished generation gives its slot back: a burst's go out in one command.
-        self._releases = GroupedUpdates(self._active)
+        self._releases = GroupedUpdates(self._generations)
         # A worker claims and completes many jobs at once: each burst's in two commands.
         self._transitions = Grouped(self._change_each, name="grouped-transitions")
 
@@ -86,6 +104,18 @@ class GenerationRepository:
         await self._generations.create_index([("status", 1), ("published", 1), ("created_ms", 1)])
         # Equality on both, one status at a time: the embedded server scans for `$in`.
         await self._generations.create_index([("owner", 1), ("status", 1)])
+        await self._move_legacy_counters()
+
+    async def _move_legacy_counters(self) -> None:
+        """Counters kept in `active_counts` (before 2026-12) move beside the generations.
+        `$max`: run by several processes starting at once, the move counts each slot once."""
+        async for legacy in self._legacy_counts.find({}):
+            await self._generations.update_one(
+                {"_id": ACTIVE_COUNT_PREFIX + legacy["_id"]},
+                {"$max": {"count": legacy["count"]}},
+                upsert=True,
+            )
+            await self._legacy_counts.delete_one({"_id": legacy["_id"]})
 
     async def claim_idempotency_key(
         self, owner: str, key: str, generation_id: str
@@ -110,10 +140,49 @@ class GenerationRepository:
         """Forget an expired key."""
         await self._keys.delete_one({"_id": f"{owner}:{key}"})
 
-    async def insert(self, new: NewGeneration) -> GenerationRecord:
+    async def insert(
+        self, new: NewGeneration, *, active_limit: int
+    ) -> tuple[GenerationRecord, bool]:
+        """Store a new generation and take one of its owner's `active_limit` active slots (0:
+        count, without a cap), both in one command; the bool says whether a slot was taken. A
+        record that got none is stored all the same: the caller counts again or withdraws it.
+        """
         doc = new.document()
-        await self._inserts.insert(doc)  # ids are new: none is ever stored already
-        return _record(doc)
+        counted = await self._accepts(_Accept(doc, _Reserve(new.owner, active_limit)))
+        return _record(doc), counted
+
+    async def _accept_all(self, accepts: list[_Accept]) -> list[bool]:
+        """The burst's records, then each owner's slots for all of its records at once, in one
+        ordered `update` command: the records are written before their slots, so a recount
+        never finds a slot taken for a record not yet stored. An owner whose slots do not all
+        fit (the counter's statement fails, and those after it are not run) takes them one by
+        one, as many as fit."""
+        wanted = Counter(accept.reserve for accept in accepts)
+        batched = [r for r, count in wanted.items() if not (r.limit and count > r.limit)]
+        statements = [
+            UpdateOne(
+                {"_id": accept.document["_id"]},
+                {"$setOnInsert": {k: v for k, v in accept.document.items() if k != "_id"}},
+                upsert=True,
+            )
+            for accept in accepts
+        ]
+        statements += [UpdateOne(*r.counter_change(wanted[r]), upsert=True) for r in batched]
+        stopped_at = len(statements)
+        try:
+            await self._generations.bulk_write(statements, ordered=True)
+        except BulkWriteError as exc:
+            error = (exc.details.get("writeErrors") or [{}])[0]
+            stopped_at = error.get("index", 0)
+            if stopped_at < len(accepts) or error.get("code") != DUPLICATE_KEY:
+                raise  # a record was not stored: no caller of the burst is answered 202
+        taken = {
+            r: wanted[r] if len(accepts) + i < stopped_at else 0 for i, r in enumerate(batched)
+        }
+        for reserve, count in wanted.items():
+            if not taken.get(reserve):
+                taken[reserve] = await self._take_one_by_one(reserve, count)
+        return _shared([accept.reserve for accept in accepts], taken)
 
     async def mark_published(self, generation_ids: list[str]) -> None:
         """Flag records the relay has published, so that it publishes each only once."""
@@ -141,9 +210,10 @@ class GenerationRepository:
     async def get(self, owner: str, generation_id: str) -> GenerationRecord | None:
         return _maybe(await self._generations.find_one({"_id": generation_id, "owner": owner}))
 
-    # The active-generation counter: one small document per user, `{_id: owner, count}`: taken with a conditional increment
-    # when a generation is accepted and given back when it ends, so checking the limit costs
-    # the same at any history size and a burst cannot overrun it.
+    # The active-generation counter: one small document per user beside the generations,
+    # `{_id: "active-count:<owner>", count}`: taken with a conditional increment when a
+    # generation is accepted (in the command that stores it) and given back when it ends, so
+    # checking the limit costs the same at any history size and a burst cannot overrun it.
 
     async def reserve_active(self, owner: str, limit: int) -> bool:
         """Take one of the owner's `limit` active slots (0: count, without a cap)."""
@@ -156,32 +226,32 @@ class GenerationRepository:
         for reserve, wanted in Counter(reserves).items():
             if wanted > 1 and await self._take_slots(reserve, wanted):
                 taken[reserve] = wanted
-                continue
-            taken[reserve] = 0
-            for _ in range(wanted):
-                taken[reserve] += await self._take_slots(reserve, 1)
-        answers = []
-        for reserve in reserves:
-            answers.append(taken[reserve] > 0)
-            taken[reserve] -= 1
-        return answers
+            else:
+                taken[reserve] = await self._take_one_by_one(reserve, wanted)
+        return _shared(reserves, taken)
+
+    async def _take_one_by_one(self, reserve: _Reserve, wanted: int) -> int:
+        taken = 0
+        for _ in range(wanted):
+            taken += await self._take_slots(reserve, 1)
+        return taken
 
     async def _take_slots(self, reserve: _Reserve, count: int) -> bool:
         if reserve.limit and count > reserve.limit:
             return False
-        query: Doc = {"_id": reserve.owner}
-        if reserve.limit:
-            query["count"] = {"$lte": reserve.limit - count}
+        query, update = reserve.counter_change(count)
         try:
-            taken = await self._active.find_one_and_update(
-                query, {"$inc": {"count": count}}, upsert=True, return_document=ReturnDocument.AFTER
+            taken = await self._generations.find_one_and_update(
+                query, update, upsert=True, return_document=ReturnDocument.AFTER
             )
         except DuplicateKeyError:
             return False  # MongoDB: the filter missed the counter, which is too high
         return taken is not None  # the embedded server answers None in that case instead
 
     async def release_active(self, owner: str) -> None:
-        await self._releases.update({"_id": owner, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
+        await self._releases.update(
+            {"_id": ACTIVE_COUNT_PREFIX + owner, "count": {"$gt": 0}}, {"$inc": {"count": -1}}
+        )
 
     async def recount_active(self, owner: str, up_to: int, *, uncounted: int = 0) -> None:
         """Correct a counter that says more than the records do (a process died between a
@@ -192,11 +262,12 @@ class GenerationRepository:
         for status in ACTIVE:
             found = self._generations.find({"owner": owner, "status": status}, {"_id": 1})
             active += len(await found.limit(up_to).to_list())
-        seen = await self._active.find_one({"_id": owner})
+        counter = ACTIVE_COUNT_PREFIX + owner
+        seen = await self._generations.find_one({"_id": counter})
         if seen is not None and seen["count"] > active:
             # Conditional: a slot taken or given back meanwhile leaves the counter as it is.
-            await self._active.update_one(
-                {"_id": owner, "count": seen["count"]}, {"$set": {"count": max(active, 0)}}
+            await self._generations.update_one(
+                {"_id": counter, "count": seen["count"]}, {"$set": {"count": max(active, 0)}}
             )
 
     async def get_by_id(self, generation_id: str) -> GenerationRecord | None:
@@ -396,6 +467,16 @@ def _finished(status: GenerationStatus, fields: Mapping[str, Any]) -> Doc:
     return {
         "$set": {"status": status.value, "completed_ms": now_ms(), "lease_until_ms": 0, **fields}
     }
+
+
+def _shared(reserves: list[_Reserve], taken: dict[_Reserve, int]) -> list[bool]:
+    """Each caller's answer, in order: the first `taken[reserve]` callers of each got a slot."""
+    left = dict(taken)
+    answers = []
+    for reserve in reserves:
+        answers.append(left[reserve] > 0)
+        left[reserve] -= 1
+    return answers
 
 
 def _record(doc: Doc) -> GenerationRecord:

@@ -132,7 +132,7 @@ class GenerationService:
         if validated.seed_range is not None and final.get("seed") is None:
             final["seed"] = random_seed(validated.seed_range)
         refuse_unpublishable(body.prompt, final, body.input_asset_ids)
-        record = await self._repository.insert(
+        record, counted = await self._repository.insert(
             NewGeneration(
                 id=generation_id,
                 owner=identity.user_id,
@@ -147,20 +147,20 @@ class GenerationService:
                 input_bindings=bindings,
                 created_ms=now_ms(),
                 request_id=identity.request_id,
-            )
+            ),
+            active_limit=self._settings.max_active_per_user,
         )
-        await self._take_active_slot(record)
+        if not counted:
+            await self._recount_for_a_slot(record)
         await self.publish_requested(record)
         log.info("generation.accepted", generation_id=generation_id, model_id=body.model_id)
         return record
 
-    async def _take_active_slot(self, record: GenerationRecord) -> None:
-        """Count the stored generation against its owner's active limit, atomically, or
-        withdraw it and refuse: a burst of requests cannot overrun the limit."""
+    async def _recount_for_a_slot(self, record: GenerationRecord) -> None:
+        """The record is stored, but its owner's active counter said full: count the records
+        (the counter may say too much after a crash) and try once more, or withdraw the record
+        and refuse. The counter is atomic: a burst of requests cannot overrun the limit."""
         owner, limit = record.owner, self._settings.max_active_per_user
-        if await self._repository.reserve_active(owner, limit):
-            return
-        # Full, says the counter; the records may say otherwise after a crash.
         await self._repository.recount_active(owner, limit + 1, uncounted=1)
         if await self._repository.reserve_active(owner, limit):
             return

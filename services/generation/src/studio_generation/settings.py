@@ -13,8 +13,11 @@ class GenerationSettings(DataServiceAppSettings):
     assets_url: str = "http://127.0.0.1:8004"
     idempotency_ttl_s: float = Field(default=24 * 3600, gt=0)
     relay_interval_s: float = Field(default=5, gt=0)
-    """How often the relay looks for accepted generations whose request was never published."""
-    relay_min_age_s: float = Field(default=5, ge=0)
+    """How often the relay looks for generations still pending whose request it has not published."""
+    relay_min_age_s: float = Field(default=5, ge=0, lt=120)
+    """How old a record still pending must be before the relay publishes its request again
+    (once). Under the stream's two-minute duplicate window, so that JetStream drops the repeat
+    of a request that was queued."""
     max_active_per_user: int = Field(default=50, ge=0)
     """Generations one user may have queued or running at once (429 beyond); 0 = no limit."""
     requeue_after_s: float = Field(default=300, gt=0)
