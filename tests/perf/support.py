@@ -113,8 +113,10 @@ async def run_load(
         for _ in range(concurrency)
     ]
     try:
-        for i in range(warmup):
-            await send(clients[i % concurrency], i)
+        # Warm-up in rounds of every client at once: each client's connection is open, and
+        # the servers' own pools have grown to this concurrency, before anything is timed.
+        for first in range(0, max(warmup, concurrency), concurrency):
+            await asyncio.gather(*(send(client, first + n) for n, client in enumerate(clients)))
         gc.collect()
         gc.freeze()
         latencies: list[float] = []
