@@ -3,9 +3,10 @@ claimed or completed at the same time as others is changed once, by exactly one 
 each caller gets its own record back."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
-from pymongo import AsyncMongoClient
+import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 from studio_contracts.enums import GenerationStatus, GenerationType, MediaType
 from studio_contracts.events import OutputFile
@@ -14,10 +15,24 @@ from studio_generation.repository import GenerationRepository
 from studio_runtime.clock import now_ms
 from studio_runtime.ids import new_id
 
-from tests.support.mongo_commands import CommandLog
+from tests.support.mongo_commands import CommandLog, logged_database
 
 Doc = dict[str, Any]
 LEASE_MS = 60_000
+
+
+@pytest.fixture
+async def logged(
+    mongo_url: str, mongo_db_name: str
+) -> AsyncIterator[tuple[AsyncDatabase[Doc], CommandLog]]:
+    async with logged_database(mongo_url, mongo_db_name) as database:
+        yield database
+
+
+async def counters(db: AsyncDatabase[Doc]) -> dict[str, int]:
+    """Every user's active counter, by `_id`."""
+    found = db["generations"].find({"_id": {"$regex": "^active-count:"}})
+    return {doc["_id"]: doc["count"] async for doc in found}
 
 
 def new_job(owner: str = "user-1", n: int = 0) -> NewGeneration:
@@ -101,33 +116,25 @@ async def test_completions_at_once_finish_each_job_once_and_give_its_slot_back(
         assert record is not None
         assert record.status is GenerationStatus.COMPLETED
         assert [file.object_key for file in record.outputs] == [output(record.id)[0].object_key]
-    counter = await any_db["generations"].find_one({"_id": "active-count:user-1"})
-    assert counter is not None and counter["count"] == 0
+    assert await counters(any_db) == {"active-count:user-1": 0}
 
 
 async def test_a_burst_of_jobs_takes_a_few_commands_from_accept_to_complete(
-    mongo_url: str, mongo_db_name: str
+    logged: tuple[AsyncDatabase[Doc], CommandLog],
 ) -> None:
-    commands = CommandLog()
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, event_listeners=[commands])
-    try:
-        store = GenerationRepository(client[mongo_db_name])
-        ids = await pending_jobs(store, 40)
-        claimed = await asyncio.gather(*(store.claim(job, lease_ms=LEASE_MS) for job in ids))
-        finished = await asyncio.gather(*(store.complete(job, output(job)) for job in ids))
-        await asyncio.gather(*(store.release_active(record.owner) for record in finished if record))
-        records = await client[mongo_db_name]["generations"].count_documents({"owner": "user-1"})
-        counter = await client[mongo_db_name]["generations"].find_one(
-            {"_id": "active-count:user-1"}
-        )
-    finally:
-        await client.close()
+    db, commands = logged
+    store = GenerationRepository(db)
+    ids = await pending_jobs(store, 40)
+    claimed = await asyncio.gather(*(store.claim(job, lease_ms=LEASE_MS) for job in ids))
+    finished = await asyncio.gather(*(store.complete(job, output(job)) for job in ids))
+    await asyncio.gather(*(store.release_active(record.owner) for record in finished if record))
+    sent = len(commands.names)
 
-    assert records == 40
+    assert await db["generations"].count_documents({"owner": "user-1"}) == 40
     assert all(claimed) and all(finished)
-    assert counter is not None and counter["count"] == 0
+    assert await counters(db) == {"active-count:user-1": 0}
     # One by one: 40 accepts (each stored and counted), claims, completions, slots given back.
-    assert len(commands.names) <= 25, commands.names
+    assert sent <= 25, commands.names
 
 
 async def test_a_burst_of_requests_takes_exactly_the_free_active_slots(
@@ -141,11 +148,7 @@ async def test_a_burst_of_requests_takes_exactly_the_free_active_slots(
 
     assert burst.count(True) == 4
     assert all(unlimited)
-    counts = {
-        doc["_id"]: doc["count"]
-        async for doc in any_db["generations"].find({"_id": {"$regex": "^active-count:"}})
-    }
-    assert counts == {"active-count:ann": 5, "active-count:bo": 7}
+    assert await counters(any_db) == {"active-count:ann": 5, "active-count:bo": 7}
     # A slot given back is free again, for one request only.
     await store.release_active("ann")
     again = await asyncio.gather(*(store.reserve_active("ann", 5) for _ in range(3)))
@@ -169,28 +172,19 @@ async def test_a_burst_of_accepts_stores_every_record_and_counts_exactly_the_fre
         doc["_id"] async for doc in any_db["generations"].find({"owner": {"$in": ["ann", "bo"]}})
     }
     assert stored == {job.id for job in jobs}  # refused ones too, for the caller to withdraw
-    counts = {
-        doc["_id"]: doc["count"]
-        async for doc in any_db["generations"].find({"_id": {"$regex": "^active-count:"}})
-    }
-    assert counts == {"active-count:ann": 5, "active-count:bo": 3}
+    assert await counters(any_db) == {"active-count:ann": 5, "active-count:bo": 3}
 
 
 async def test_accepts_store_and_count_in_one_command_per_burst(
-    mongo_url: str, mongo_db_name: str
+    logged: tuple[AsyncDatabase[Doc], CommandLog],
 ) -> None:
-    commands = CommandLog()
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, event_listeners=[commands])
-    try:
-        store = GenerationRepository(client[mongo_db_name])
-        lone = await store.insert(new_job(), active_limit=50)
-        after_one = list(commands.names)
-        burst = await asyncio.gather(
-            *(store.insert(new_job(n=n), active_limit=50) for n in range(30))
-        )
-        for_burst = commands.names[1:]
-    finally:
-        await client.close()
+    db, commands = logged
+    store = GenerationRepository(db)
+
+    lone = await store.insert(new_job(), active_limit=50)
+    after_one = list(commands.names)
+    burst = await asyncio.gather(*(store.insert(new_job(n=n), active_limit=50) for n in range(30)))
+    for_burst = commands.names[1:]
 
     assert lone[1] and all(counted for _, counted in burst)
     assert after_one == ["update"]  # the record and its slot: one command
@@ -208,11 +202,7 @@ async def test_counters_kept_in_the_old_collection_move_beside_the_generations(
 
     await asyncio.gather(store.ensure_indexes(), GenerationRepository(any_db).ensure_indexes())
 
-    counts = {
-        doc["_id"]: doc["count"]
-        async for doc in any_db["generations"].find({"_id": {"$regex": "^active-count:"}})
-    }
-    assert counts == {"active-count:ann": 3, "active-count:bo": 0}
+    assert await counters(any_db) == {"active-count:ann": 3, "active-count:bo": 0}
     assert await any_db["active_counts"].count_documents({}) == 0
     # ann's three slots still count against her limit of four.
     assert [await store.reserve_active("ann", 4) for _ in range(2)] == [True, False]

@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from studio_runtime.grouped import GroupedInserts, GroupedUpdates
 
-from tests.support.mongo_commands import CommandLog
+from tests.support.mongo_commands import CommandLog, logged_database
 
 Doc = dict[str, Any]
 
@@ -21,12 +21,8 @@ Doc = dict[str, Any]
 async def ledger(
     mongo_url: str, mongo_db_name: str
 ) -> AsyncIterator[tuple[AsyncCollection[Doc], CommandLog]]:
-    commands = CommandLog()
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, event_listeners=[commands])
-    try:
-        yield client[mongo_db_name]["ledger"], commands
-    finally:
-        await client.close()
+    async with logged_database(mongo_url, mongo_db_name) as (db, commands):
+        yield db["ledger"], commands
 
 
 async def test_a_burst_is_stored_whole_in_a_few_commands(

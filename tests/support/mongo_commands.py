@@ -1,6 +1,12 @@
-"""Which commands a MongoDB client sent: pass a `CommandLog` in `event_listeners`."""
+"""Which commands a MongoDB client sent: pass a `CommandLog` in `event_listeners`, or open a
+database through `logged_database`."""
 
-from pymongo import monitoring
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from pymongo import AsyncMongoClient, monitoring
+from pymongo.asynchronous.database import AsyncDatabase
 
 
 class CommandLog(monitoring.CommandListener):
@@ -19,3 +25,16 @@ class CommandLog(monitoring.CommandListener):
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
+
+
+@asynccontextmanager
+async def logged_database(
+    url: str, name: str
+) -> AsyncIterator[tuple[AsyncDatabase[dict[str, Any]], CommandLog]]:
+    """Database `name` through a client of its own that records every command it sends."""
+    commands = CommandLog()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url, event_listeners=[commands])
+    try:
+        yield client[name], commands
+    finally:
+        await client.close()
