@@ -152,6 +152,14 @@ async def _burst(
             return all(status == "completed" for status in statuses)
 
         await eventually(all_completed, within=240, what="every generation completed")
+        # A delivery deferred while its job changed hands ("running elsewhere") comes back
+        # after the job completed, and a worker must be there to take it (and ack it: the job
+        # is done). Stopped first, the workers would leave it waiting for ever.
+        await eventually(
+            lambda: consumers_idle(cluster.running()[0].url, clustered.nats_prefix),
+            within=60,
+            what="every consumer idle while the workers run",
+        )
     finally:
         if submissions is not None and not submissions.done():
             submissions.cancel()
