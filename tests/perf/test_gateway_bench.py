@@ -49,6 +49,9 @@ async def test_sse_fan_out_and_gateway_overhead(
                 "STUDIO_MONGO_DB": f"{mongo_db_name}_gw",
                 "STUDIO_PROJECTS_URL": projects_url,
                 "STUDIO_REQUESTS_PER_MINUTE": "0",
+                # Every stream here is the one local user's: the fan-out is the point, so the
+                # per-user cap on open streams (20 by default) is lifted.
+                "STUDIO_SSE_CONNECTIONS_PER_USER": "0",
             }
             # Only projects runs behind it: ready enough when it follows the event streams.
             with service_process(
@@ -105,7 +108,7 @@ async def _fan_out(gateway_url: str, js: object, prefix: str, clients: int) -> d
     async with httpx.AsyncClient(base_url=gateway_url, limits=limits, timeout=timeout) as http:
         readers = [asyncio.create_task(reader(http)) for _ in range(clients)]
         try:
-            await asyncio.wait_for(all_connected.wait(), 120)
+            await _until_connected(all_connected, readers, timeout_s=120)
             published: dict[str, float] = {}
             for i in range(EVENTS):
                 generation_id = f"bench{i:04d}"
@@ -146,6 +149,26 @@ async def _fan_out(gateway_url: str, js: object, prefix: str, clients: int) -> d
         "last_client_p50_ms": round(statistics.median(last) * 1000, 1),
         "last_client_max_ms": round(last[-1] * 1000, 1),
     }
+
+
+async def _until_connected(
+    connected: asyncio.Event, readers: list[asyncio.Task[None]], *, timeout_s: float
+) -> None:
+    """Until every reader has its stream; a reader that ended (refused, say) fails it at once
+    with its own error rather than after the timeout."""
+    waiting = asyncio.create_task(connected.wait())
+    try:
+        done, _ = await asyncio.wait(
+            {waiting, *readers}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED
+        )
+    finally:
+        waiting.cancel()
+    if waiting not in done:
+        ended = next((task for task in done if task in readers), None)
+        if ended is not None:
+            ended.result()  # raises what ended it
+            raise AssertionError("an event stream ended before every client was connected")
+        raise AssertionError(f"not every client connected within {timeout_s:g} s")
 
 
 async def _overhead(gateway_url: str, projects_url: str) -> dict[str, object]:

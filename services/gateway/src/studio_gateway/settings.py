@@ -51,6 +51,7 @@ class GatewaySettings(DataServiceAppSettings):
     """At most this many events per stream are replayed to a client resuming with
     `Last-Event-ID`; further behind, it gets a `reset` event and should reload."""
     sse_queue_max: int = Field(default=1_000, ge=1)
+    """Events waiting for one slow client before it is disconnected (it resumes on reconnect)."""
     metrics_networks: str = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
     """Client networks (comma-separated) that may read `/metrics`; others get 404. Loopback
     and private networks by default (where Prometheus runs); empty: nobody."""
@@ -58,7 +59,6 @@ class GatewaySettings(DataServiceAppSettings):
     """Event streams one user may have open at once on one gateway instance (429 beyond);
     0 = no limit. Each browser tab holds one; 20 leaves room for many tabs and scripts while
     one account cannot tie up thousands of connections and their queues."""
-    """Events waiting for one slow client before it is disconnected (it resumes on reconnect)."""
 
     @field_validator("metrics_networks")
     @classmethod
