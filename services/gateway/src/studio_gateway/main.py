@@ -31,7 +31,7 @@ from studio_gateway.limits.uploads import UploadSizeMiddleware
 from studio_gateway.live import api as live_api
 from studio_gateway.live.streams import LiveEvents
 from studio_gateway.openapi.document import DOCS_PATH, PublicOpenApi, install_docs
-from studio_gateway.proxy.routes import ROUTES, build_router
+from studio_gateway.proxy.routes import ROUTES, build_routes
 from studio_gateway.proxy.upstream import UpstreamProxy
 from studio_gateway.security.headers import SecurityHeadersMiddleware
 from studio_gateway.security.metrics_access import MetricsAccessMiddleware, parse_networks
@@ -111,6 +111,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         openapi_url=None,
         body_read_timeout_s=settings.body_read_timeout_s,
     )
+    # First in the table: most requests are forwards, and they match before FastAPI's routes
+    # are tried.
+    app.router.routes[:0] = build_routes()
     app.add_middleware(UploadSizeMiddleware, file_max_bytes=settings.upload_max_bytes)
     app.add_middleware(MetricsAccessMiddleware, networks=parse_networks(settings.metrics_networks))
     app.add_middleware(
@@ -125,7 +128,6 @@ def _with_caller() -> APIRouter:
     router = APIRouter(dependencies=PER_USER_REQUEST_LIMIT)
     router.include_router(auth_api.router)
     router.include_router(live_api.router)
-    router.include_router(build_router())
     return router
 
 

@@ -1,16 +1,18 @@
 """The public API's routing table: which service answers which path.
 
-Every route needs an authenticated caller (in local mode, the local user); the gateway then
-forwards the request with the caller's signed identity.
+Every route needs an authenticated caller (in local mode, the local user), counted against the
+caller's request limit; the gateway then forwards the request with the caller's signed identity.
 """
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
+from starlette.routing import Route
 from studio_runtime.errors import DomainError
 from studio_runtime.internal_auth import Identity
 
-from studio_gateway.deps import CurrentCaller, GatewayServices, Services
+from studio_gateway.deps import GatewayServices, authenticated
+from studio_gateway.limits.requests import per_user_request_limit
 from studio_gateway.limits.uploads import UploadTooLarge, request_max_bytes
 
 
@@ -44,21 +46,18 @@ ROUTES: tuple[ProxyRoute, ...] = (
 )
 
 
-def build_router() -> APIRouter:
-    router = APIRouter()
-    for path, methods, service in ROUTES:
-        router.add_api_route(
-            path,
-            _forwarder(service),
-            methods=methods,
-            tags=[service],
-            include_in_schema=False,  # the service's own document describes it (openapi/)
-        )
-    return router
+def build_routes() -> list[Route]:
+    """Plain Starlette routes, not FastAPI's: a forward needs no parameter parsing, validation
+    or dependency solving, which cost a sixth of the gateway's CPU per forwarded request. What
+    the dependencies did for the other routes (the caller, the per-user limit) is done here."""
+    return [Route(path, _forwarder(service), methods=methods) for path, methods, service in ROUTES]
 
 
-def _forwarder(service: str) -> Callable[..., Awaitable[Response]]:
-    async def forward(request: Request, caller: CurrentCaller, gw: Services) -> Response:
+def _forwarder(service: str) -> Callable[[Request], Awaitable[Response]]:
+    async def forward(request: Request) -> Response:
+        gw: GatewayServices = request.app.state.gateway
+        caller = await authenticated(request, gw)
+        per_user_request_limit(caller, gw)
         if request.method == "POST" and service == "assets":
             _count_upload(request, gw, caller.user_id)
         identity = Identity(user_id=caller.user_id, request_id=request.state.request_id)
