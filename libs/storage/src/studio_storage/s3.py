@@ -205,7 +205,11 @@ class S3ObjectStore:
                 )
             raise
         try:
-            result = await upload
+            # Shielded: a cancellation of this call must not reach the upload's task. Cancelled
+            # there, it stopped waiting on the SDK's thread while that thread was still taking
+            # the last chunks through the event loop, and the thread then hung with its
+            # multipart upload neither completed nor aborted (seen under load).
+            result = await asyncio.shield(upload)
         finally:
             # Cancelled while completing: the object is whole and in place once this returns.
             with anyio.CancelScope(shield=True):
