@@ -6,8 +6,11 @@ import base64
 import io
 import json
 import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
+import pytest
 from PIL import Image, ImageOps
 from playwright.async_api import FilePayload, Locator, Page, expect
 
@@ -19,7 +22,7 @@ from tests.browser.helpers import (
     screenshot,
 )
 from tests.support import media_samples
-from tests.support.full_stack import FullStack
+from tests.support.full_stack import FullStack, Servers, full_stack
 
 MARKUP = "<img src=x onerror=window.__x=1>"
 TIMES = "\N{MULTIPLICATION SIGN}"
@@ -88,12 +91,7 @@ async def test_uploading_through_the_gallery_asks_the_project_and_shows_the_card
         ]
     )
     card = _card(page, MARKUP)
-    try:
-        await expect(card).to_have_count(1)
-    except AssertionError:
-        await page.screenshot(path="/tmp/dbg.png")
-        print("MAIN", await page.locator("main").inner_text())
-        raise
+    await expect(card).to_have_count(1)
     thumb = card.locator("img.asset-thumb__img")
     await expect(thumb).to_have_attribute("loading", "lazy")
     await expect(thumb).to_have_attribute("width", "96")
@@ -408,3 +406,43 @@ async def test_the_first_page_shows_fifty_and_more_load_on_scrolling(
     await expect(page.locator(".gallery__summary")).to_have_text("70 assets")
     await expect(_cards(page).last).to_contain_text("tile 00")
     await expect(page.get_by_role("button", name="Load more")).to_be_hidden()
+
+
+@pytest.fixture
+async def small_uploads(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
+    """Uploads of up to 100 KB (the gateway's limit, which the studio learns from `me`)."""
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        workers=0,
+        gateway={"upload_max_bytes": 100 * 1024},
+    ) as stack:
+        yield stack
+
+
+async def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(
+    small_uploads: FullStack, page: Page
+) -> None:
+    async with small_uploads.client() as client:
+        await create_project(client, "Moss and stone")
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    await page.goto(small_uploads.gateway + "/studio/assets")
+    # The only project is where uploads go: no question asked.
+    async with page.expect_file_chooser() as chooser_info:
+        await page.get_by_role("button", name="Upload", exact=True).click()
+    big = media_samples.noisy_png(200, 200)
+    assert len(big) > 100 * 1024
+    await (await chooser_info.value).set_files(
+        [
+            FilePayload(name="poster.png", mimeType="image/png", buffer=big),
+            FilePayload(name="icon.png", mimeType="image/png", buffer=media_samples.png(32, 32)),
+        ]
+    )
+    await expect(_card(page, "icon")).to_have_count(1)
+    failed = page.locator(".upload-row--failed")
+    await expect(failed.get_by_role("alert")).to_have_text(
+        f"“poster.png” is {len(big) / 1024:.0f} KB; files up to 100 KB can be uploaded."
+    )
+    uploads = [url for url in sent if url.endswith("/assets")]
+    assert len(uploads) == 1, f"only the small file is sent: {uploads}"

@@ -404,9 +404,31 @@ async def test_remix_fills_the_panel_and_a_template_is_saved(studio: FullStack, 
 async def test_refusals_are_shown_where_they_belong(studio: FullStack, page: Page) -> None:
     project_id = await _open_new(page, studio)
     prompt = page.get_by_label("Prompt", exact=True)
-    await prompt.fill("x" * 10_001)
-    await page.get_by_role("button", name="Generate", exact=True).click()
+    generate = page.get_by_role("button", name="Generate", exact=True)
     error = page.locator("[data-field=prompt] .field__error")
+    # An empty prompt is asked for before anything is sent.
+    await prompt.fill("   ")
+    await generate.click()
+    await expect(error).to_have_text("Write a prompt first: describe what to make.")
+    await expect(prompt).to_be_focused()
+
+    # A seed is sent as typed, and the API's words are shown at it as a sentence.
+    await prompt.fill("a fox")
+    await page.get_by_text("Advanced settings").click()
+    await page.get_by_role("switch", name="Random").uncheck()
+    seed = page.get_by_role("spinbutton", name="Seed")
+    seed_error = page.locator("[data-field=seed] .field__error")
+    await seed.fill("1.5")
+    await generate.click()
+    await expect(seed_error).to_have_text("Must be an integer")
+    await seed.fill("99999999999")
+    await generate.click()
+    await expect(seed_error).to_have_text("Must be at most 4294967295")
+    await expect(_cards(page)).to_have_count(0)
+    await page.get_by_role("switch", name="Random").check()
+
+    await prompt.fill("x" * 10_001)
+    await generate.click()
     await expect(error).to_contain_text("10000")
     await expect(prompt).to_have_attribute("aria-invalid", "true")
     await expect(prompt).to_be_focused()
@@ -478,5 +500,25 @@ async def test_rename_and_delete_the_project(studio: FullStack, page: Page) -> N
     await expect(confirm.get_by_role("button", name="Cancel")).to_be_focused()
     await confirm.get_by_role("button", name="Delete project").click()
     await expect(page).to_have_url(re.compile(r"/studio$"))
+    # One toast says so: the page's own `project.deleted` from the live stream adds none.
+    await expect(page.locator(".toast")).to_have_text(["“Moss, stone & <b>fern</b>” deleted"])
     async with studio.client() as client:
         assert (await client.get(f"/api/v1/projects/{project_id}")).status_code == 404
+
+
+async def test_a_project_deleted_elsewhere_or_never_there_says_so(
+    studio: FullStack, page: Page
+) -> None:
+    project_id = await _open_new(page, studio)
+    await expect(page.locator("html[data-live=online]")).to_have_count(1)
+    async with studio.client() as client:
+        assert (await client.delete(f"/api/v1/projects/{project_id}")).status_code in (202, 204)
+    await expect(page).to_have_url(re.compile(r"/studio$"))
+    await expect(page.locator(".toast")).to_have_text(["This project was deleted."])
+
+    # Its address later (a bookmark): the not-found page, not an error to retry.
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    await expect(page.get_by_role("heading", name="This page does not exist")).to_be_visible()
+    await expect(page.get_by_role("button", name="Try again")).to_have_count(0)
+    await page.get_by_role("link", name="Back to projects").click()
+    await expect(page).to_have_url(re.compile(r"/studio$"))

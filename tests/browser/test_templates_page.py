@@ -86,7 +86,7 @@ async def test_starters_by_type_and_own_templates_shown_as_typed(
     await expect(poster.locator(".template-card__type")).to_have_text("Text to image")
     await expect(poster).to_contain_text("A rain-soaked city street at night")
     await expect(poster.locator(".template-card__fact", has_text="Image size")).to_contain_text(
-        "portrait_16_9"
+        "Portrait 16:9"
     )
     await expect(poster.locator(".template-card__fact", has_text="Model")).to_contain_text("Local")
     types = page.get_by_role("group", name="Generation type")

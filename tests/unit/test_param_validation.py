@@ -242,3 +242,23 @@ def test_a_random_seed_is_drawn_within_the_models_own_range() -> None:
     assert draws == {0, 1, 2, 3}
     assert all(0 <= random_seed(audio.seed_range) <= 65535 for _ in range(1000))
     assert random_seed((7, 7)) == 7
+
+
+def test_range_errors_write_bounds_as_people_do() -> None:
+    bounded = model("local/image").model_copy(
+        update={
+            "params": {
+                "seed": ParamSpec(type="integer", minimum=0, maximum=4294967295),
+                "strength": ParamSpec(type="number", minimum=0.25, maximum=7.5),
+            }
+        }
+    )
+    with pytest.raises(ParamsInvalid) as caught:
+        validate_params(bounded, T.TEXT_TO_IMAGE, {"seed": 99999999999, "strength": 0.1})
+    assert [e.msg for e in caught.value.errors] == [
+        "must be at most 4294967295",
+        "must be at least 0.25",
+    ]
+    with pytest.raises(ParamsInvalid) as caught:
+        validate_params(bounded, T.TEXT_TO_IMAGE, {"strength": 8})
+    assert [e.msg for e in caught.value.errors] == ["must be at most 7.5"]

@@ -86,6 +86,10 @@ class Me(BaseModel):
         description="With a session cookie: send it back as `X-CSRF-Token` on every request "
         "that changes something",
     )
+    upload_max_bytes: int = Field(
+        description="The largest file this server takes as an upload, in bytes (a larger one "
+        "is refused with 413): the studio says so before sending it"
+    )
 
 
 class Session(BaseModel):

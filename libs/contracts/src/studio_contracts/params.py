@@ -125,10 +125,15 @@ def value_problem(spec: ParamSpec, value: Any) -> tuple[str, str] | None:
             # NaN passes both bounds below (every comparison with it is false).
             return "must be a finite number", "finite_number"
         if spec.minimum is not None and value < spec.minimum:
-            return f"must be at least {spec.minimum:g}", "out_of_range"
+            return f"must be at least {_number(spec.minimum)}", "out_of_range"
         if spec.maximum is not None and value > spec.maximum:
-            return f"must be at most {spec.maximum:g}", "out_of_range"
+            return f"must be at most {_number(spec.maximum)}", "out_of_range"
     return None
+
+
+def _number(bound: float) -> str:
+    """A bound as people write it: 4294967295, not 4.29497e+09; 7.5 stays 7.5."""
+    return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
 
 
 def _custom_size_problem(spec: ParamSpec, value: Any) -> tuple[str, str] | None:

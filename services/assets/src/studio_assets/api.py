@@ -12,6 +12,7 @@ from studio_contracts.enums import MediaType
 from studio_runtime.deps import CurrentIdentity
 from studio_runtime.errors import PayloadTooLarge, problem_response
 from studio_runtime.ids import ID_PATTERN
+from studio_runtime.sizes import readable_size
 
 from studio_assets import metrics
 from studio_assets.downloads import (
@@ -97,7 +98,9 @@ async def upload_asset(
     limit = settings.upload_max_bytes
     # Refuse an announced oversize body before reading it (64 KiB allows for the form's framing).
     if content_length and content_length.isdigit() and int(content_length) > limit + 65536:
-        raise PayloadTooLarge(f"the file is larger than the {limit:,}-byte limit")
+        raise PayloadTooLarge(
+            f"The file is larger than the upload limit of {readable_size(limit)}."
+        )
     return await assets.upload(
         identity, project_id, request.stream(), request.headers.get("content-type", "")
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from python_multipart.multipart import MultipartParser, parse_options_header
+from studio_runtime.sizes import readable_size
 
 from studio_assets import media
 
@@ -158,7 +159,10 @@ class MultipartFileStream:
         piece = bytes(data[start:end])
         self.received.size += len(piece)
         if self.received.size > self._max_bytes:
-            raise UploadRejected(413, f"the file is larger than the {self._max_bytes:,}-byte limit")
+            raise UploadRejected(
+                413,
+                f"The file is larger than the upload limit of {readable_size(self._max_bytes)}.",
+            )
         self._hash.update(piece)
         self._pending.append(piece)
 

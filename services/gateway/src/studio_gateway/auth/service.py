@@ -133,6 +133,7 @@ class AccountService:
             auth_mode=self._settings.auth_mode,
             authenticated_by=caller.kind,
             csrf_token=caller.csrf_token,
+            upload_max_bytes=self._settings.upload_max_bytes,
         )
 
     async def create_token(self, caller: Caller, body: TokenCreate) -> NewApiToken:

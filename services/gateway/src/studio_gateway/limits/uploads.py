@@ -8,6 +8,7 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from studio_runtime.errors import PayloadTooLarge
+from studio_runtime.sizes import readable_size
 
 UPLOAD_PATH = re.compile(r"^/api/v1/projects/[^/]+/assets$")
 MULTIPART_OVERHEAD = 64 * 1024
@@ -18,7 +19,7 @@ class UploadTooLarge(PayloadTooLarge):
     def __init__(self, max_bytes: int) -> None:
         # The rest of the body may still be on its way: this connection carries no more requests.
         super().__init__(
-            f"The file is larger than the {max_bytes:,}-byte upload limit.",
+            f"The file is larger than the upload limit of {readable_size(max_bytes)}.",
             headers={"Connection": "close"},
         )
 

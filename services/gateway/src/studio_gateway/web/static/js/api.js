@@ -39,9 +39,14 @@ export function fieldErrors(problem) {
   for (const error of problem?.errors || []) {
     const loc = Array.isArray(error.loc) ? error.loc : [];
     const name = loc.length ? String(loc[loc.length - 1]) : '';
-    if (name && !(name in out)) out[name] = error.msg || 'Invalid value';
+    // Shown under the field's label as a sentence: "must be at most 50" → "Must be at most 50".
+    if (name && !(name in out)) out[name] = capitalised(error.msg || 'Invalid value');
   }
   return out;
+}
+
+function capitalised(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** A sentence for people from any error (the API's problem text when there is one). */

@@ -9,7 +9,7 @@ import { live } from './live.js';
 import { notFound, routes } from './pages/index.js';
 import { navigate, startRouter } from './router.js';
 import { safeNext, session } from './session.js';
-import { errorState } from './ui/empty.js';
+import { errorState, notFoundState } from './ui/empty.js';
 
 const SIGN_IN = '/studio/sign-in';
 
@@ -37,7 +37,11 @@ async function boot() {
     onclick: () => closeDrawer(app),
   }));
 
-  live.onStatus((online) => header.setOnline(online));
+  live.onStatus((online) => {
+    header.setOnline(online);
+    // Also on the root element, for anything that must know the stream is up (the tests do).
+    document.documentElement.dataset.live = online ? 'online' : 'offline';
+  });
   if (session.signedIn) live.start();
   session.onChange(() => (session.signedIn ? live.start() : live.stop()));
 
@@ -69,7 +73,16 @@ async function boot() {
       header.set({ newProject: route.newProject !== false });
     },
     context: () => ({ session, live }),
-    renderError: (error) => errorState({ message: errorMessage(error), retry: () => navigate(location.pathname + location.search, { replace: true }) }),
+    renderError: (error) => {
+      // A project (or anything a page is about) that is not there, or not the caller's: the
+      // same page as an unknown address, not an error to retry.
+      if (error?.status === 404) {
+        header.set({ title: 'Not found', breadcrumbs: [] });
+        document.title = 'Not found · AI Studio';
+        return notFoundState();
+      }
+      return errorState({ message: errorMessage(error), retry: () => navigate(location.pathname + location.search, { replace: true }) });
+    },
   });
 }
 

@@ -92,7 +92,8 @@ async function show(target, push, replaceState = false) {
     current.cleanup = typeof cleanup === 'function' ? cleanup : null;
   } catch (error) {
     if (seq !== renderSeq || controller.signal.aborted) return;
-    console.error('page failed', path, error);
+    // A 404 is an answer (the page shows "not found"), not a fault to log.
+    if (error?.status !== 404) console.error('page failed', path, error);
     clear(main);
     main.append(hooks.renderError ? hooks.renderError(error) : h('p', 'This page could not be shown.'));
   } finally {

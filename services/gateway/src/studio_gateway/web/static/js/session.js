@@ -3,6 +3,7 @@
 //   session.mode          'local' | 'accounts'
 //   session.user          { id, email, display_name } or null (accounts mode, signed out)
 //   session.signedIn      true in local mode, or with a session
+//   session.uploadMaxBytes the largest upload the server takes (null until /me has answered)
 //   session.onChange(fn)  called after sign-in, sign-up, sign-out
 
 import { ApiError, api, setCsrfToken } from './api.js';
@@ -12,6 +13,7 @@ const listeners = new Set();
 export const session = {
   mode: 'local',
   user: null,
+  uploadMaxBytes: null,
   get signedIn() {
     return this.mode === 'local' || this.user !== null;
   },
@@ -24,6 +26,7 @@ export const session = {
       const me = await api.get('/me');
       this.mode = me.auth_mode;
       this.user = me.user;
+      this.uploadMaxBytes = me.upload_max_bytes ?? null;
       setCsrfToken(me.csrf_token);
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401) throw error;

@@ -7,6 +7,7 @@ import { h, replace } from '../dom.js';
 import { bytes } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { announce } from '../ui/toast.js';
+import { oversizeMessage } from '../upload-limit.js';
 
 const PARALLEL = 3;
 const DONE_LINGER_MS = 2500;
@@ -69,6 +70,12 @@ export function uploadTray({ signal, onUploaded }) {
     async function worker() {
       while (queue.length) {
         const { file, ui } = queue.shift();
+        const tooLarge = oversizeMessage(file);
+        if (tooLarge) {
+          ui.failed(tooLarge);
+          failed += 1;
+          continue;
+        }
         try {
           const asset = await api.upload(path, file, { signal, onProgress: (sent, total) => ui.progress(sent, total) });
           ui.done();

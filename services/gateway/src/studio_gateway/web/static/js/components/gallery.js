@@ -72,17 +72,15 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   const typeButtons = TYPES.map((type) => h('button', {
     type: 'button',
     class: 'gallery-chip',
-    'aria-pressed': type.value === state.type ? 'true' : 'false',
     dataset: { type: type.value || 'all' },
     onclick: () => setType(type.value),
   }, type.icon && icon(type.icon, { size: 'sm' }), type.label));
   const favoriteFilter = h('button', {
     type: 'button',
     class: 'gallery-chip gallery-chip--favorite',
-    'aria-pressed': 'false',
     onclick: () => {
       state.favorite = !state.favorite;
-      favoriteFilter.setAttribute('aria-pressed', String(state.favorite));
+      syncChips();
       start();
     },
   }, icon('star', { size: 'sm' }), 'Favorites');
@@ -116,6 +114,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     onclick: () => pickFiles(),
   }, icon('upload'), h('span', 'Upload'));
   const summary = h('p', { class: 'gallery__summary', 'aria-live': 'polite' });
+  syncChips();
 
   const toolbar = h('div', { class: 'gallery__toolbar' },
     h('div', { class: 'gallery__toolbar-row' },
@@ -330,7 +329,9 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   function updateSummary() {
     more.hidden = !state.cursor;
     const shown = state.items.length;
-    summary.textContent = shown ? `${count(shown, 'asset')}${state.cursor ? '+' : ''}` : '';
+    // Under filters the count stays, "no assets" included: it is what the live region announces
+    // when a filter leaves nothing. Unfiltered and empty, the empty state says it instead.
+    summary.textContent = shown || filtered() ? `${count(shown, 'asset')}${state.cursor ? '+' : ''}` : '';
   }
 
   function emptyView() {
@@ -363,19 +364,29 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   function clearFilters() {
     search.value = '';
     state.q = '';
-    setType('', { reload: false });
-    state.favorite = false;
-    favoriteFilter.setAttribute('aria-pressed', 'false');
+    setType('', { reload: false }); // "All" turns favorites off as well
     if (projectSelect) projectSelect.value = '';
     state.project = '';
     start();
     search.focus();
   }
 
+  // The chips read as one row, so "All" means everything: it lifts the favorites restriction
+  // too, and it is only pressed while nothing (type or favorites) narrows the list. A type keeps
+  // favorites on, and both chips show pressed: the row always says what is listed.
   function setType(value, { reload = true } = {}) {
     state.type = value;
-    typeButtons.forEach((button, i) => button.setAttribute('aria-pressed', String(TYPES[i].value === value)));
+    if (!value) state.favorite = false;
+    syncChips();
     if (reload) start();
+  }
+
+  function syncChips() {
+    typeButtons.forEach((button, i) => {
+      const pressed = TYPES[i].value ? TYPES[i].value === state.type : !state.type && !state.favorite;
+      button.setAttribute('aria-pressed', String(pressed));
+    });
+    favoriteFilter.setAttribute('aria-pressed', String(state.favorite));
   }
 
   function setView(view) {

@@ -289,6 +289,11 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     refs.el.fieldApi.setError(null);
     modelField.fieldApi.setError(null);
     form.querySelectorAll('[aria-invalid=true]').forEach((input) => input.closest('.field')?.fieldApi?.setError(null));
+    if (model.params?.prompt?.required && !promptInput.value.trim()) {
+      prompt.setError('Write a prompt first: describe what to make.');
+      promptInput.focus();
+      return;
+    }
     const info = types.find((t) => t.id === state.type);
     if (info?.inputs.length) {
       if (refs.uploading()) {

@@ -143,7 +143,8 @@ export function openModelDialog({ models, type, selectedId, typeName }) {
     if (!model.available) {
       note.hidden = false;
       note.className = 'model-dialog__note alert alert--info';
-      replace(note, icon('key'), h('span', `${model.name} needs a fal.ai key. ${KEY_HELP}`));
+      // How to add a key is already said once above the list (any locked model puts it there).
+      replace(note, icon('key'), h('span', `${model.name} needs a fal.ai key on this server before it can be chosen; how to add one is explained above.`));
       return;
     }
     handle.close(model);

@@ -9,29 +9,11 @@
 
 import { h, uniqueId } from '../dom.js';
 import { field } from '../ui/forms.js';
-import { humanize, isMediaParam } from './catalog.js';
+import { enumLabel, paramLabel } from '../ui/params-labels.js';
+import { isMediaParam } from './catalog.js';
 
 const FIRST = ['negative_prompt', 'image_size', 'aspect_ratio', 'duration', 'num_inference_steps', 'guidance_scale', 'strength', 'num_images'];
-const LABELS = {
-  negative_prompt: 'Negative prompt',
-  image_size: 'Image size',
-  num_inference_steps: 'Inference steps',
-  guidance_scale: 'Guidance scale',
-  num_images: 'Number of images',
-  seconds_total: 'Length (seconds)',
-  duration: 'Duration (seconds)',
-  output_format: 'Output format',
-  aspect_ratio: 'Aspect ratio',
-};
 const RANGE_MAX_STEPS = 200;
-
-export function enumLabel(name, value) {
-  if (name === 'image_size' && typeof value === 'string') {
-    return value.split('_').map((part) => (part === 'hd' ? 'HD' : part)).join(' ')
-      .replace(/(\d+) (\d+)/, '$1:$2').replace(/^\w/, (c) => c.toUpperCase());
-  }
-  return String(value);
-}
 
 export function paramsForm(model, saved = {}, onChange = () => {}) {
   const entries = Object.entries(model?.params || {})
@@ -90,12 +72,8 @@ function rank(name) {
   return i < 0 ? 100 : i;
 }
 
-function labelFor(name) {
-  return LABELS[name] || humanize(name);
-}
-
 function build(name, spec) {
-  const label = labelFor(name);
+  const label = paramLabel(name);
   const hint = spec.description || null;
   const initial = spec.default;
   if (spec.enum) {
@@ -177,7 +155,8 @@ function seedControl(spec) {
   return {
     el: f.el,
     random: () => random.checked,
-    get: () => (random.checked || input.value === '' ? undefined : parseInt(input.value, 10)),
+    // Sent as typed: 1.5 is refused by the API at this field, not quietly made 1.
+    get: () => (random.checked || input.value === '' ? undefined : Number(input.value)),
     set: (value) => { input.value = String(value); random.checked = false; sync(); },
     setSeed(value, isRandom) {
       if (value !== undefined && value !== null) input.value = String(value);

@@ -10,6 +10,7 @@ import { h, replace, uniqueId } from '../dom.js';
 import { bytes } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { announce } from '../ui/toast.js';
+import { oversizeMessage } from '../upload-limit.js';
 import { pickAsset } from './asset-picker.js';
 import { MEDIA_ICONS } from './catalog.js';
 
@@ -141,6 +142,11 @@ export function referencesInput({ projectId, signal, onChange = () => {} }) {
     el.fieldApi.setError(null);
     if (file.type && !file.type.startsWith(`${mediaType}/`)) {
       el.fieldApi.setError(`“${file.name}” is not ${mediaType === 'image' ? 'an image' : `a ${NOUN[mediaType]}`}.`);
+      return;
+    }
+    const tooLarge = oversizeMessage(file);
+    if (tooLarge) {
+      el.fieldApi.setError(tooLarge);
       return;
     }
     const item = make({ file, preview: file.type.startsWith('image/') ? URL.createObjectURL(file) : null, progress: 0 });

@@ -26,14 +26,34 @@ const QUICK = [
 /** Where a quick action goes: the last project's page, or a new project first. */
 export function quickActionHref({ type, then }) {
   const last = prefs.lastProjectId;
-  return last ? `/studio/${encodeURIComponent(last)}?type=${type}` : `/studio/new?then=${then}`;
+  return last ? projectHref(last, type) : `/studio/new?then=${then}`;
+}
+
+function projectHref(id, type) {
+  return `/studio/${encodeURIComponent(id)}?type=${type}`;
+}
+
+/**
+ * A browser that has not opened a project yet (a new one, cleared storage) does not know the
+ * last project: the newest one is the place then, and only someone with none makes one first.
+ */
+async function openQuickAction(event, item) {
+  if (prefs.lastProjectId || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  let newest = null;
+  try {
+    newest = (await api.get('/projects', { limit: 1 })).items[0] || null;
+  } catch {
+    // Unknown: a new project is a fine place to start.
+  }
+  navigate(newest ? projectHref(newest.id, item.type) : quickActionHref(item));
 }
 
 export function buildSidebar(app) {
   const navLinks = NAV.map((item) =>
     h('a', { class: 'nav-link', href: item.href, dataset: { nav: item.key } }, icon(item.icon), h('span', item.label)));
   const quickLinks = QUICK.map((item) =>
-    h('a', { class: 'nav-link', href: quickActionHref(item), dataset: { quick: item.type } }, icon(item.icon), h('span', item.label)));
+    h('a', { class: 'nav-link', href: quickActionHref(item), dataset: { quick: item.type }, onclick: (event) => openQuickAction(event, item) }, icon(item.icon), h('span', item.label)));
   const footer = h('div', { class: 'sidebar__footer' });
   const closeButton = h('button', {
     type: 'button',

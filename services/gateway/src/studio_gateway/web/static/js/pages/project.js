@@ -42,6 +42,7 @@ export async function render(main, { id }, ctx) {
   }
   prefs.lastProjectId = project.id;
   setTitle(project);
+  let deleting = false;
 
   panel = createPanel({
     projectId: project.id,
@@ -88,7 +89,8 @@ export async function render(main, { id }, ctx) {
     ctx.live.on('asset.*', forThisProject),
     () => refreshCounts.cancel(),
     ctx.live.on('project.deleted', (data) => {
-      if (data?.project_id !== project.id) return;
+      // Our own delete says so itself (its toast names the project).
+      if (data?.project_id !== project.id || deleting) return;
       toast('This project was deleted.', { kind: 'info' });
       ctx.navigate('/studio', { replace: true });
     }),
@@ -158,8 +160,8 @@ export async function render(main, { id }, ctx) {
 
     function edit() {
       const alert = formAlert();
-      const name = field({ label: 'Name', name: 'name', input: h('input', { class: 'input', value: project.name, required: true, autocomplete: 'off' }) });
-      const description = field({ label: 'Description', name: 'description', optional: true, input: h('textarea', { class: 'textarea textarea--short', rows: 2, value: project.description || '' }) });
+      const name = field({ label: 'Name', name: 'name', input: h('input', { class: 'input', value: project.name, required: true, maxlength: 120, autocomplete: 'off' }) });
+      const description = field({ label: 'Description', name: 'description', optional: true, input: h('textarea', { class: 'textarea textarea--short', rows: 2, maxlength: 2000, value: project.description || '' }) });
       const save = h('button', { type: 'submit', class: 'button button--primary button--sm' }, icon('check', { size: 'sm' }), 'Save');
       const cancel = h('button', { type: 'button', class: 'button button--sm', onclick: () => close() }, 'Cancel');
       const form = h('form', { class: 'project-bar__form', novalidate: true }, alert.el, name.el, description.el, h('div', { class: 'form__actions' }, save, cancel));
@@ -204,12 +206,14 @@ export async function render(main, { id }, ctx) {
         danger: true,
       });
       if (!sure) return;
+      deleting = true;
       try {
         await api.del(`/projects/${encodeURIComponent(project.id)}`);
         if (prefs.lastProjectId === project.id) prefs.lastProjectId = null;
         toast(`“${project.name}” deleted`, { kind: 'success' });
         ctx.navigate('/studio');
       } catch (error) {
+        deleting = false;
         toast(errorMessage(error), { kind: 'error' });
       }
     }

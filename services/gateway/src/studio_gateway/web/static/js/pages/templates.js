@@ -12,6 +12,7 @@ import { emptyState, errorState } from '../ui/empty.js';
 import { count, dateTime, relativeTime } from '../ui/format.js';
 import { busy } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
+import { enumLabel, paramLabel } from '../ui/params-labels.js';
 import { confirmDelete, renameDialog } from '../ui/rename.js';
 import { skeletonCard, skeletonGrid } from '../ui/skeleton.js';
 import { toast } from '../ui/toast.js';
@@ -235,7 +236,7 @@ export async function render(main, _params, ctx) {
       : h('p', { class: 'template-card__prompt template-card__prompt--empty' }, 'No prompt: write one when you use it.'),
     h('dl', { class: 'template-card__facts' },
       h('div', { class: 'template-card__fact' }, h('dt', 'Model'), h('dd', { title: template.model_id }, modelNames.get(template.model_id) || template.model_id)),
-      params.map(([key, value]) => h('div', { class: 'template-card__fact' }, h('dt', paramLabel(key)), h('dd', { title: paramValue(value) }, paramValue(value)))),
+      params.map(([key, value]) => h('div', { class: 'template-card__fact' }, h('dt', paramLabel(key)), h('dd', { title: paramValue(key, value) }, paramValue(key, value)))),
       extra > 0 && h('div', { class: 'template-card__fact template-card__fact--more' }, h('dt', { class: 'visually-hidden' }, 'More'), h('dd', `+${extra} more`))),
     h('div', { class: 'template-card__actions' },
       useButton,
@@ -322,18 +323,10 @@ export async function render(main, _params, ctx) {
   }
 }
 
-function paramLabel(key) {
-  const text = key.replace(/_/g, ' ');
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function paramValue(value) {
+/** A setting's value in a card's few words: named as the generation panel names it. */
+function paramValue(key, value) {
   if (typeof value === 'boolean') return value ? 'on' : 'off';
   if (value === null || value === undefined) return '—';
-  if (typeof value === 'object') {
-    const text = JSON.stringify(value);
-    return text.length > 40 ? `${text.slice(0, 39)}…` : text;
-  }
-  const text = String(value);
+  const text = typeof value === 'object' ? JSON.stringify(value) : enumLabel(key, value);
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }

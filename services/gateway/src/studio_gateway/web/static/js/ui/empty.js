@@ -25,6 +25,16 @@ function actionButton({ label, href, run, icon: name = 'plus', primary = true })
     : h('button', { type: 'button', class: cls, onclick: run }, content);
 }
 
+/** What a page shows for an address that leads nowhere: a mistyped one, or something deleted. */
+export function notFoundState() {
+  return emptyState({
+    icon: 'search',
+    title: 'This page does not exist',
+    body: 'The address may be mistyped, or what it showed has been deleted.',
+    action: { label: 'Back to projects', href: '/studio', icon: 'arrow-left' },
+  });
+}
+
 /** A failure with the API's words and a retry. */
 export function errorState({ message, retry }) {
   return emptyState({

@@ -1,0 +1,33 @@
+// What people read for a model parameter and its values, wherever settings are shown (the
+// generation panel's controls, template cards), so one setting has one name in the studio.
+//
+//   paramLabel('num_inference_steps') → 'Inference steps'
+//   enumLabel('image_size', 'portrait_16_9') → 'Portrait 16:9'
+
+// The API's names where sentence-casing alone reads badly or hides the unit.
+const LABELS = {
+  negative_prompt: 'Negative prompt',
+  image_size: 'Image size',
+  num_inference_steps: 'Inference steps',
+  guidance_scale: 'Guidance scale',
+  num_images: 'Number of images',
+  seconds_total: 'Length (seconds)',
+  duration: 'Duration (seconds)',
+  output_format: 'Output format',
+  aspect_ratio: 'Aspect ratio',
+};
+
+export function paramLabel(name) {
+  if (LABELS[name]) return LABELS[name];
+  const text = String(name).replace(/[_-]+/g, ' ').trim();
+  return text ? text[0].toUpperCase() + text.slice(1) : '';
+}
+
+/** One of a parameter's allowed values; image sizes are ids ("landscape_16_9", "square_hd"). */
+export function enumLabel(name, value) {
+  if (name === 'image_size' && typeof value === 'string') {
+    return value.split('_').map((part) => (part === 'hd' ? 'HD' : part)).join(' ')
+      .replace(/(\d+) (\d+)/, '$1:$2').replace(/^\w/, (c) => c.toUpperCase());
+  }
+  return String(value);
+}
