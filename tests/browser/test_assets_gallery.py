@@ -167,6 +167,11 @@ async def test_type_filter_search_and_favorites_change_what_is_shown(
     await expect(_cards(page)).to_have_count(8)
     await expect(page.locator(".gallery__summary")).to_have_text("8 assets")
     await expect(_card(page, "waves").locator(".asset-chip--time")).to_have_text("0:02")
+    # A video shows its first frame; audio, which has no picture, its icon.
+    await expect(_card(page, "waves").locator("img.asset-thumb__img")).to_be_visible()
+    await expect(
+        _card(page, "birdsong").locator(".asset-thumb__placeholder--audio")
+    ).to_be_visible()
     await assert_accessible(page)
     await screenshot(page, "assets")
 

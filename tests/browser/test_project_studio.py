@@ -253,7 +253,9 @@ async def test_advanced_settings_go_in_the_request_and_the_result_shows_live(
     await expect(page.get_by_role("switch", name="Random")).to_be_checked()
 
 
-async def test_an_uploaded_reference_becomes_a_video(studio: FullStack, page: Page) -> None:
+async def test_an_uploaded_reference_becomes_a_video(
+    studio: FullStack, page: Page, tmp_path: Path
+) -> None:
     await _open_new(page, studio, "?type=image-to-video")
     await expect(page.get_by_role("radio", name="Image to video")).to_have_attribute(
         "aria-checked", "true"
@@ -267,20 +269,38 @@ async def test_an_uploaded_reference_becomes_a_video(studio: FullStack, page: Pa
     await page.get_by_role("button", name="Generate", exact=True).click()
     await expect(page.locator(".refs .field__error")).to_contain_text("Add an image")
 
-    await page.locator(".refs input[type=file]").set_input_files(
-        {"name": "first-frame.png", "mimeType": "image/png", "buffer": _png()}
-    )
+    frame = tmp_path / "first-frame.png"
+    frame.write_bytes(_png())
+    await page.locator(".refs input[type=file]").set_input_files(frame)
     item = page.locator(".refs__item")
     await expect(item).to_contain_text("first-frame.png")
     await expect(item).to_contain_text("96\u00d764")
+    # The same file again is not stored twice.
+    await page.locator(".refs input[type=file]").set_input_files(frame)
+    await expect(page.locator(".refs .field__error")).to_have_text(
+        "“first-frame.png” is attached already."
+    )
+    await expect(item).to_have_count(1)
     await page.get_by_role("button", name="Generate", exact=True).click()
     card = _cards(page).first
     await expect(card.locator(".gen-card__badge")).to_have_text("Completed", timeout=30_000)
     await expect(card).to_contain_text("Image to video")
+    # The card shows the video's first frame (its poster), with a play mark and its length.
+    poster = card.locator(".gen-card__view--video img")
+    await expect(poster).to_be_visible()
+    await poster.evaluate(
+        "(img) => img.decode().then(() => { if (!img.naturalWidth) throw new Error('empty'); })"
+    )
+    await expect(card.locator(".gen-card__play")).to_be_visible()
+    await expect(card.locator(".gen-card__view--video")).to_contain_text(
+        re.compile(r"Video · 0:0\d")
+    )
     await card.get_by_role("button", name="View video").click()
     video = page.locator("dialog.dialog--viewer video")
     await expect(video).to_be_visible()
     assert await video.get_attribute("controls") is not None
+    # Named from its prompt, as in the gallery.
+    await expect(page.locator("dialog.dialog--viewer")).to_contain_text("gentle-push-in-1.mp4")
     await page.keyboard.press("Escape")
 
     async with studio.client() as client:

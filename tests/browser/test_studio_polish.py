@@ -176,3 +176,24 @@ async def test_the_new_project_name_stops_at_the_apis_limit(studio: FullStack, p
     await expect(name).to_have_value("n" * 120)
     await page.get_by_role("button", name="Create project").click()
     await expect(page.get_by_role("heading", level=1, name="n" * 120)).to_be_visible()
+
+
+async def test_could_not_reach_the_server_goes_once_the_server_is_back(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project_id = await create_project(client, "Moss and stone")
+    # The server unreachable: the live stream cannot open and a Generate cannot get through.
+    await page.route("**/api/v1/events*", lambda route: route.abort())
+    await page.route("**/generations", lambda route: route.abort())
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    await page.get_by_label("Prompt", exact=True).fill("a fox")
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    alert = page.locator(".gen-panel .alert")
+    await expect(alert).to_contain_text("could not reach the server")
+    await expect(page.locator("html[data-live=offline]")).to_have_count(1)
+
+    # Back: the live stream reopens on its own, and the stale alert goes with the outage.
+    await page.unroute("**/api/v1/events*")
+    await expect(page.locator("html[data-live=online]")).to_have_count(1)
+    await expect(alert).to_be_hidden()

@@ -185,6 +185,10 @@ async def test_video_and_audio_uploads_record_size_and_duration(stack: AssetsSta
         facts = video.json()
         assert facts["media_type"] == "video"
         assert (facts["width"], facts["height"], facts["duration"]) == (64, 32, 1.5)
+        # Its first frame is its thumbnail (the gallery shows a picture, not an icon).
+        poster = await client.get(facts["thumbnail_url"])
+        assert poster.headers["content-type"] == "image/webp"
+        assert Image.open(io.BytesIO(poster.content)).size == (64, 32)
         audio = await upload(client, project, media_samples.wav(seconds=2.25), "take.wav")
         assert audio.status_code == 201, audio.text
         assert audio.json()["duration"] == 2.25
@@ -194,6 +198,8 @@ async def test_video_and_audio_uploads_record_size_and_duration(stack: AssetsSta
         unreadable = await upload(client, project, broken, "broken.mp4")
         assert unreadable.status_code == 201, unreadable.text
         assert unreadable.json()["duration"] is None
+        assert unreadable.json()["thumbnail_url"] is None
+        assert audio.json()["thumbnail_url"] is None
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["with-length", "chunked"])
@@ -436,6 +442,7 @@ async def test_registering_outputs_twice_creates_one_asset_each_served_at_once(
             assert [item["id"] for item in items] == [output.asset_id]
             assert items[0]["generation_id"] == generation_id
             assert items[0]["prompt"] == "a red square"
+            assert items[0]["name"] == "a-red-square-1.png"  # from the prompt, not an id
             found = (await client.get("/api/v1/assets", params={"q": "red square"})).json()
             assert found["items"][0]["id"] == asset["id"]
             await eventually(lambda: len(created) >= 2)
@@ -444,6 +451,41 @@ async def test_registering_outputs_twice_creates_one_asset_each_served_at_once(
             assert ids == {f"{asset['id']}.created"}
     finally:
         await nc.close()
+
+
+async def test_a_registered_video_output_is_shown_by_its_first_frame(stack: AssetsStack) -> None:
+    project = await stack.new_project()
+    generation_id = new_id()
+    clip = media_samples.mp4(96, 64, frames=10)
+    key = f"user-1/{project}/{generation_id}/0.mp4"
+    await stack_store(stack).put_bytes(key, clip, content_type="video/mp4")
+    output = OutputFile(
+        index=0,
+        asset_id=output_asset_id(generation_id, 0),
+        object_key=key,
+        media_type="video",
+        content_type="video/mp4",
+        size=len(clip),
+        sha256=hashlib.sha256(clip).hexdigest(),
+        width=96,
+        height=64,
+        duration=1.0,
+    )
+    registration = OutputsRegistration(
+        generation_id=generation_id, project_id=project, prompt="waves", outputs=[output]
+    )
+    async with stack.client() as client:
+        answer = await client.put(
+            f"/internal/v1/generations/{generation_id}/outputs",
+            json=registration.model_dump(mode="json"),
+        )
+        assert answer.status_code == 200, answer.text
+        asset = answer.json()["assets"][0]
+        assert asset["name"] == "waves-1.mp4"
+        poster = await client.get(asset["thumbnail_url"])
+        assert poster.status_code == 200
+        assert poster.headers["content-type"] == "image/webp"
+        assert Image.open(io.BytesIO(poster.content)).size == (96, 64)
 
 
 async def test_registering_outputs_outside_the_generations_folder_is_refused(

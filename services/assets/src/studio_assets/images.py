@@ -42,7 +42,7 @@ def inspect_image(source: IO[bytes], *, max_pixels: int, max_px: int) -> ImageFa
                     )
                 image.draft("RGB", (max_px, max_px))
                 image.load()
-                thumbnail = _thumbnail(image, max_px)
+                thumbnail = thumbnail_webp(image, max_px)
     except BadImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -62,7 +62,8 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:200]
 
 
-def _thumbnail(image: Image.Image, max_px: int) -> bytes:
+def thumbnail_webp(image: Image.Image, max_px: int) -> bytes:
+    """`image` made at most `max_px` on its longer side, as WebP."""
     frame = ImageOps.exif_transpose(image) or image
     if frame.mode not in ("RGB", "RGBA"):
         frame = frame.convert("RGBA" if "A" in frame.getbands() or frame.mode == "P" else "RGB")

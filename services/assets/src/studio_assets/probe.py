@@ -14,7 +14,7 @@ from studio_assets import media
 
 log = structlog.get_logger(__name__)
 
-_DEMUXERS = {
+DEMUXERS = {
     media.MP4: "mov",
     media.MOV: "mov",
     media.M4A: "mov",
@@ -27,7 +27,7 @@ _DEMUXERS = {
 """The one demuxer each sniffed type is read with. Naming it, rather than letting FFmpeg guess,
 keeps demuxers that open other files or URLs (playlists, concat lists) out of reach."""
 
-_PROBE_OPTIONS = {"probesize": str(5 * 1024 * 1024), "analyzeduration": str(5_000_000)}
+PROBE_OPTIONS = {"probesize": str(5 * 1024 * 1024), "analyzeduration": str(5_000_000)}
 """Bounds on how much of a file the demuxer reads to find its streams (bytes, microseconds)."""
 
 
@@ -44,17 +44,11 @@ class MediaFacts:
 def probe_media(source: IO[bytes]) -> MediaFacts | None:
     """Facts from the file's headers, or None if they cannot be read. Blocking: call it in a
     thread."""
-    size = source.seek(0, os.SEEK_END)
-    source.seek(0)
-    if size <= 0:
-        return None
-    file_type = media.sniff(source.read(media.SNIFF_BYTES))
-    source.seek(0)
-    demuxer = _DEMUXERS.get(file_type) if file_type is not None else None
+    demuxer = demuxer_for(source)
     if demuxer is None:
         return None
     try:
-        with av.open(source, mode="r", format=demuxer, options=_PROBE_OPTIONS) as container:
+        with av.open(source, mode="r", format=demuxer, options=PROBE_OPTIONS) as container:
             facts = _facts(container)
     except (av.error.FFmpegError, ValueError, OSError) as exc:
         # A hostile or broken header must not fail the upload.
@@ -65,6 +59,18 @@ def probe_media(source: IO[bytes]) -> MediaFacts | None:
     return (
         facts if any(v is not None for v in (facts.width, facts.height, facts.duration)) else None
     )
+
+
+def demuxer_for(source: IO[bytes]) -> str | None:
+    """The demuxer for the file's sniffed type; None for an empty file or another type. Leaves
+    the file at its start."""
+    size = source.seek(0, os.SEEK_END)
+    source.seek(0)
+    if size <= 0:
+        return None
+    file_type = media.sniff(source.read(media.SNIFF_BYTES))
+    source.seek(0)
+    return DEMUXERS.get(file_type) if file_type is not None else None
 
 
 def _facts(container: av.container.InputContainer) -> MediaFacts:

@@ -31,6 +31,7 @@ from studio_storage import ObjectStore
 from studio_assets import media, metrics
 from studio_assets.events import AssetEvents
 from studio_assets.images import ImageFacts
+from studio_assets.names import output_name
 from studio_assets.probe import probe_media
 from studio_assets.repository import AssetRecord, AssetRepository
 from studio_assets.settings import AssetsSettings
@@ -170,10 +171,16 @@ class AssetService:
         received: ReceivedFile,
         written: list[str],
     ) -> AssetRecord:
-        """The record of a stored upload, with what its content tells (an image's thumbnail is
-        made here)."""
+        """The record of a stored upload, with what its content tells (an image's thumbnail, or
+        a video's poster, is made here)."""
         kind = file_type.media_type
-        facts = await self._thumbnails.inspect(received.spool) if kind == MediaType.IMAGE else None
+        facts: ImageFacts | None
+        if kind == MediaType.IMAGE:
+            facts = await self._thumbnails.inspect(received.spool)
+        elif kind == MediaType.VIDEO:
+            facts = await self._thumbnails.poster(received.spool)
+        else:
+            facts = None
         timed = (
             await asyncio.to_thread(probe_media, received.spool)
             if kind in (MediaType.VIDEO, MediaType.AUDIO)
@@ -266,7 +273,12 @@ class AssetService:
             file_type=file_type,
             size=output.size,
             sha256=output.sha256,
-            name=f"{registration.generation_id}-{output.index}.{file_type.extension}",
+            name=output_name(
+                registration.prompt,
+                registration.generation_id,
+                output.index,
+                file_type.extension,
+            ),
             object_key=output.object_key,
             thumbnail_key=thumbnail_key,
             facts=facts,
@@ -296,6 +308,9 @@ class AssetService:
         """(what decoding the image found, its thumbnail's key), either None when there is none."""
         if self._thumbnails.is_own(output):
             return None, output.object_key
+        if output.media_type == MediaType.VIDEO:
+            poster = await self._thumbnails.poster_stored(output.object_key)
+            return poster, await self._store_thumbnail(output.object_key, poster, written)
         if output.media_type != MediaType.IMAGE:
             return None, None
         try:

@@ -1,5 +1,5 @@
-"""Thumbnails: an image's size and WebP preview, made in a worker thread (decoding blocks) and
-stored beside the image as `….thumb.webp`."""
+"""Thumbnails: an image's size and WebP preview, or a video's first frame (its poster), made in a
+worker thread (decoding blocks) and stored beside the file as `….thumb.webp`."""
 
 import asyncio
 import tempfile
@@ -10,6 +10,7 @@ from studio_runtime.errors import InvalidInput
 from studio_storage import ObjectStore
 
 from studio_assets.images import BadImage, ImageFacts, inspect_image
+from studio_assets.posters import video_poster
 
 OWN_THUMBNAIL_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
 """Images in these types that fit the thumbnail size serve as their own thumbnail."""
@@ -33,10 +34,25 @@ class Thumbnails:
     async def inspect_stored(self, key: str) -> ImageFacts:
         """The same for an image already in storage (a generation's output)."""
         with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
-            async for chunk in await self._store.get(key):
-                spool.write(chunk)
-            spool.seek(0)
+            await self._fetch(key, spool)
             return await self.inspect(spool)
+
+    async def poster(self, source: IO[bytes]) -> ImageFacts | None:
+        """A video's first frame and its thumbnail; None when it has none to show."""
+        return await asyncio.to_thread(
+            video_poster, source, max_pixels=self._max_pixels, max_px=self._max_px
+        )
+
+    async def poster_stored(self, key: str) -> ImageFacts | None:
+        """The same for a video already in storage (a generation's output)."""
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
+            await self._fetch(key, spool)
+            return await self.poster(spool)
+
+    async def _fetch(self, key: str, spool: IO[bytes]) -> None:
+        async for chunk in await self._store.get(key):
+            spool.write(chunk)
+        spool.seek(0)
 
     async def put(self, image_key: str, facts: ImageFacts) -> str:
         """Store the thumbnail beside the image; returns its key."""

@@ -10,6 +10,8 @@ import { dateTime, duration, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { MEDIA_ICONS, modelName } from './catalog.js';
 
+const OUTPUT_NAME_MAX = 60;
+
 export const ACTIVE = new Set(['pending', 'processing']);
 const THUMB_MAX = 512;
 
@@ -36,12 +38,24 @@ export function outputsAsAssets(generation) {
       height: output.height ?? null,
       duration: output.duration ?? null,
       prompt: generation.prompt,
-      name: `${generation.id}-${output.index}.${extension(output.content_type)}`,
+      name: outputName(generation, output),
       favorite: false,
       content_url: api.url(`/assets/${encodeURIComponent(id)}/content`),
-      thumbnail_url: output.media_type === 'image' ? api.url(`/assets/${encodeURIComponent(id)}/thumbnail`) : null,
+      thumbnail_url: output.media_type === 'image' || output.media_type === 'video' ? api.url(`/assets/${encodeURIComponent(id)}/thumbnail`) : null,
     };
   });
+}
+
+/** The name the assets service gives an output (studio_assets/names.py): its prompt's first
+ * words, then its number ("a-lighthouse-at-dusk-1.png"). */
+function outputName(generation, output) {
+  const words = (generation.prompt || '').normalize('NFKC').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  let stem = words.length ? words[0].slice(0, OUTPUT_NAME_MAX) : generation.id;
+  for (const word of words.slice(1)) {
+    if (stem.length + 1 + word.length > OUTPUT_NAME_MAX) break;
+    stem = `${stem}-${word}`;
+  }
+  return `${stem}-${output.index + 1}.${extension(output.content_type)}`;
 }
 
 export function statusText(generation) {
@@ -179,6 +193,7 @@ function media(el, generation) {
       }, shown.map(thumbnail), outputs.length > 4 && h('span', { class: 'gen-card__more' }, `+${outputs.length - 4}`));
     }
     const first = outputs[0];
+    if (first.media_type === 'video') return videoPoster(first, outputs.length, () => view(0));
     return h('button', {
       type: 'button',
       class: 'gen-card__view gen-card__placeholder',
@@ -229,6 +244,27 @@ function thumbnail(output) {
   });
   img.addEventListener('error', () => img.classList.add('gen-card__img--broken'), { once: true });
   return img;
+}
+
+/** A video's first frame (made by the assets service) with a play mark and its length; the
+ * caption alone when it has none (a codec that could not be decoded). */
+function videoPoster(output, count, open) {
+  const poster = thumbnail(output);
+  const button = h('button', {
+    type: 'button',
+    class: 'gen-card__view gen-card__view--video',
+    dataset: { action: 'view-media' },
+    'aria-label': count > 1 ? `View ${count} videos` : 'View video',
+    onclick: open,
+  },
+  poster,
+  h('span', { class: 'gen-card__play', 'aria-hidden': 'true' }, icon('play')),
+  h('span', { class: 'gen-card__more' }, mediaCaption(output)));
+  poster.addEventListener('error', () => {
+    button.classList.add('gen-card__placeholder');
+    poster.remove();
+  }, { once: true });
+  return button;
 }
 
 function mediaCaption(output) {

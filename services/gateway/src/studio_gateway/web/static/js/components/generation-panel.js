@@ -7,8 +7,9 @@
 //   const panel = createPanel({ projectId, query, signal, onCreated(generation) });
 //   aside.append(panel.el); panel.focusPrompt(); … panel.destroy();
 
-import { api, errorMessage, fieldErrors } from '../api.js';
+import { ApiError, api, errorMessage, fieldErrors } from '../api.js';
 import { debounce, h, replace, uniqueId } from '../dom.js';
+import { live } from '../live.js';
 import { prefs } from '../store.js';
 import { field, formAlert, showProblem } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
@@ -94,12 +95,21 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   document.addEventListener('studio:remix', onRemix);
 
   const ready = start();
+  // "Could not reach the server" is about a moment that has passed once the live stream is back.
+  let unreachable = false;
+  const offStatus = live.onStatus((online) => {
+    if (online && unreachable) {
+      unreachable = false;
+      alert.hide();
+    }
+  });
 
   return {
     el,
     ready,
     focusPrompt() { promptInput.focus(); },
     destroy() {
+      offStatus();
       rememberSoon.cancel();
       document.removeEventListener('paste', onPaste);
       document.removeEventListener('studio:use-reference', onReference);
@@ -328,6 +338,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
         const names = Object.keys(fieldErrors(error.problem));
         if (names.some((name) => params?.names.includes(name))) advanced.open = true;
         showProblem(form, error, alert);
+        unreachable = !(error instanceof ApiError) && error?.name !== 'AbortError';
       }
     } finally {
       generateButton.removeAttribute('aria-busy');

@@ -149,6 +149,12 @@ export function referencesInput({ projectId, signal, onChange = () => {} }) {
       el.fieldApi.setError(tooLarge);
       return;
     }
+    // The same file chosen again would be stored again, as a second asset of the same bytes.
+    const same = (other) => other && other.name === file.name && other.size === file.size && other.lastModified === file.lastModified;
+    if (items.some((item) => same(item.file))) {
+      el.fieldApi.setError(`“${file.name}” is attached already.`);
+      return;
+    }
     const item = make({ file, preview: file.type.startsWith('image/') ? URL.createObjectURL(file) : null, progress: 0 });
     try {
       const asset = await api.upload(`/projects/${encodeURIComponent(projectId)}/assets`, file, {

@@ -1,0 +1,31 @@
+"""Generated files are named from their prompt."""
+
+import pytest
+from studio_assets.names import MAX_STEM, output_name
+
+
+@pytest.mark.parametrize(
+    ("prompt", "index", "name"),
+    [
+        ("A lighthouse at dusk", 0, "a-lighthouse-at-dusk-1.png"),
+        ("A lighthouse at dusk", 3, "a-lighthouse-at-dusk-4.png"),
+        ("  neon/rain: <city> at_night!! ", 0, "neon-rain-city-at-night-1.png"),
+        ("café — crème brûlée", 0, "café-crème-brûlée-1.png"),
+        ("夕暮れの灯台", 1, "夕暮れの灯台-2.png"),
+        ("", 0, "gen123-1.png"),
+        ("?!…", 0, "gen123-1.png"),
+        (None, 0, "gen123-1.png"),
+    ],
+)
+def test_an_output_is_named_from_its_prompt(prompt: str | None, index: int, name: str) -> None:
+    assert output_name(prompt, "gen123", index, "png") == name
+
+
+def test_a_long_prompt_is_cut_at_a_word() -> None:
+    prompt = "a very long prompt about " + "lighthouses and harbours " * 10
+    name = output_name(prompt, "gen123", 0, "webp")
+    stem = name.removesuffix("-1.webp")
+    assert len(stem) <= MAX_STEM
+    assert prompt.replace(" ", "-").startswith(stem + "-")
+    one_word = output_name("x" * 200, "gen123", 0, "png")
+    assert one_word == "x" * MAX_STEM + "-1.png"
