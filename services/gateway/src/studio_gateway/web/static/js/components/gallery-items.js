@@ -131,10 +131,13 @@ function downloadLink(asset, extra) {
 }
 
 /** The secondary actions, in Tab order after "open". */
-function actions(asset, handlers, extra) {
+function actions(asset, handlers, extra, { aligned = false } = {}) {
   return [
     downloadLink(asset, extra),
-    canReference(asset) && actionButton('reference', `Use ${asset.name} as reference`, 'Use as reference', 'attach', () => handlers.reference(asset), extra),
+    canReference(asset)
+      ? actionButton('reference', `Use ${asset.name} as reference`, 'Use as reference', 'attach', () => handlers.reference(asset), extra)
+      // In the list's column, a gap where the button would be keeps every row's buttons in line.
+      : aligned && h('span', { class: 'asset-action-gap', 'aria-hidden': 'true' }),
     actionButton('rename', `Rename ${asset.name}`, 'Rename', 'pencil', () => handlers.rename(asset), extra),
     actionButton('delete', `Delete ${asset.name}`, 'Delete', 'trash', () => handlers.remove(asset), [extra, 'asset-action--danger']),
   ];
@@ -205,7 +208,7 @@ export function assetRow(asset, handlers, { showProject, projectName } = {}) {
       h('time', { datetime: asset.created_at, title: dateTime(asset.created_at) }, relativeTime(asset.created_at))),
     showProject && h('td', { class: 'asset-row__project' }, projectName || '—'),
     h('td', { class: 'asset-row__actions' },
-      h('div', { class: 'asset-row__buttons' }, favoriteButton(asset, handlers, 'asset-action--plain'), actions(asset, handlers, 'asset-action--plain'))));
+      h('div', { class: 'asset-row__buttons' }, favoriteButton(asset, handlers, 'asset-action--plain'), actions(asset, handlers, 'asset-action--plain', { aligned: true }))));
   wireDrag(row, asset, handlers);
   return row;
 }
