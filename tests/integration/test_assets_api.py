@@ -398,26 +398,39 @@ async def test_delete_removes_object_thumbnail_and_record(
         await nc.close()
 
 
+async def _stored_output(
+    stack: AssetsStack,
+    project: str,
+    generation_id: str,
+    data: bytes,
+    content_type: str,
+    width: int,
+    height: int,
+) -> OutputFile:
+    """A generation's first output as the worker leaves it: stored, described for registering."""
+    media_type, extension = content_type.split("/")
+    key = f"user-1/{project}/{generation_id}/0.{extension}"
+    await stack_store(stack).put_bytes(key, data, content_type=content_type)
+    return OutputFile(
+        index=0,
+        asset_id=output_asset_id(generation_id, 0),
+        object_key=key,
+        media_type=media_type,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        width=width,
+        height=height,
+    )
+
+
 async def test_registering_outputs_twice_creates_one_asset_each_served_at_once(
     stack: AssetsStack, nats_url: str, nats_prefix: str
 ) -> None:
     project = await stack.new_project()
     generation_id = new_id()
-    store = stack_store(stack)
     image = media_samples.png(800, 600)
-    key = f"user-1/{project}/{generation_id}/0.png"
-    await store.put_bytes(key, image, content_type="image/png")
-    output = OutputFile(
-        index=0,
-        asset_id=output_asset_id(generation_id, 0),
-        object_key=key,
-        media_type="image",
-        content_type="image/png",
-        size=len(image),
-        sha256=hashlib.sha256(image).hexdigest(),
-        width=800,
-        height=600,
-    )
+    output = await _stored_output(stack, project, generation_id, image, "image/png", 800, 600)
     registration = OutputsRegistration(
         generation_id=generation_id, project_id=project, prompt="a red square", outputs=[output]
     )
@@ -457,20 +470,7 @@ async def test_a_registered_video_output_is_shown_by_its_first_frame(stack: Asse
     project = await stack.new_project()
     generation_id = new_id()
     clip = media_samples.mp4(96, 64, frames=10)
-    key = f"user-1/{project}/{generation_id}/0.mp4"
-    await stack_store(stack).put_bytes(key, clip, content_type="video/mp4")
-    output = OutputFile(
-        index=0,
-        asset_id=output_asset_id(generation_id, 0),
-        object_key=key,
-        media_type="video",
-        content_type="video/mp4",
-        size=len(clip),
-        sha256=hashlib.sha256(clip).hexdigest(),
-        width=96,
-        height=64,
-        duration=1.0,
-    )
+    output = await _stored_output(stack, project, generation_id, clip, "video/mp4", 96, 64)
     registration = OutputsRegistration(
         generation_id=generation_id, project_id=project, prompt="waves", outputs=[output]
     )

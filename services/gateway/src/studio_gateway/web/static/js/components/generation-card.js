@@ -258,7 +258,7 @@ function videoPoster(output, count, open) {
     onclick: open,
   },
   poster,
-  h('span', { class: 'gen-card__play', 'aria-hidden': 'true' }, icon('play')),
+  h('span', { class: 'gen-card__placeholder-icon gen-card__play', 'aria-hidden': 'true' }, icon('play')),
   h('span', { class: 'gen-card__more' }, mediaCaption(output)));
   poster.addEventListener('error', () => {
     button.classList.add('gen-card__placeholder');
