@@ -197,3 +197,25 @@ async def test_could_not_reach_the_server_goes_once_the_server_is_back(
     await page.unroute("**/api/v1/events*")
     await expect(page.locator("html[data-live=online]")).to_have_count(1)
     await expect(alert).to_be_hidden()
+
+
+async def test_tab_goes_round_a_dialog_and_never_leaves_it(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        project_id = await create_project(client, "Moss and stone")
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    opener = page.get_by_role("button", name="Delete", exact=True).first
+    await opener.click()
+    confirm = page.get_by_role("alertdialog")
+    close = confirm.get_by_role("button", name="Close")
+    cancel = confirm.get_by_role("button", name="Cancel")
+    delete = confirm.get_by_role("button", name="Delete project")
+    await expect(cancel).to_be_focused()
+    await page.keyboard.press("Tab")
+    await expect(delete).to_be_focused()
+    await page.keyboard.press("Tab")  # past the last control: round to the first
+    await expect(close).to_be_focused()
+    await page.keyboard.press("Shift+Tab")  # before the first: round to the last
+    await expect(delete).to_be_focused()
+    await page.keyboard.press("Escape")
+    await expect(confirm).to_be_hidden()
+    await expect(opener).to_be_focused()

@@ -1,5 +1,6 @@
-// Modal dialogs on the native <dialog>: focus is trapped by the browser, Escape closes, and
-// focus returns to what had it before.
+// Modal dialogs on the native <dialog>: the page behind is inert, Tab and Shift+Tab go round
+// the dialog's own controls (the browser alone would let focus leave for its toolbar), Escape
+// closes, and focus returns to what had it before.
 //
 //   const { dialog, close, closed } = openDialog({ title: 'Choose a model', content, actions });
 //   const value = await closed;   // what close(value) was given (undefined on Escape)
@@ -37,6 +38,7 @@ export function openDialog({ title, description, content, actions, wide = false,
       resolve(result);
     });
   });
+  dialog.addEventListener('keydown', (event) => keepFocusInside(dialog, event));
   // A click on the backdrop (the dialog element itself, outside its inner box) closes it.
   dialog.addEventListener('click', (event) => {
     if (event.target === dialog) close();
@@ -49,4 +51,24 @@ export function openDialog({ title, description, content, actions, wide = false,
   dialog.showModal();
   (typeof initialFocus === 'function' ? initialFocus(dialog) : initialFocus)?.focus();
   return { dialog, close, closed };
+}
+
+const FOCUSABLE = 'a[href], button, input, select, textarea, video[controls], audio[controls], [tabindex]:not([tabindex="-1"])';
+
+/** Tab from the last control goes to the first, Shift+Tab from the first to the last. */
+function keepFocusInside(dialog, event) {
+  if (event.key !== 'Tab' || event.defaultPrevented) return;
+  const controls = [...dialog.querySelectorAll(FOCUSABLE)]
+    .filter((el) => !el.disabled && !el.closest('[hidden], [inert]') && el.getClientRects().length > 0);
+  if (!controls.length) return;
+  const first = controls[0];
+  const last = controls[controls.length - 1];
+  const active = document.activeElement;
+  if (event.shiftKey && (active === first || !dialog.contains(active))) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && (active === last || !dialog.contains(active))) {
+    event.preventDefault();
+    first.focus();
+  }
 }
