@@ -15,6 +15,8 @@ from PIL import Image, ImageOps
 from playwright.async_api import FilePayload, Locator, Page, expect
 
 from tests.browser.helpers import (
+    DESKTOP,
+    PHONE,
     assert_accessible,
     create_project,
     open_rename,
@@ -246,7 +248,7 @@ async def test_list_view_is_remembered_and_renames_and_deletes(
     await expect(rows.filter(has_text="waves")).to_contain_text("0:02")
     # Every row's buttons line up, the sound's too (it cannot be a reference: a gap stands in),
     # also on a phone, where the list keeps fewer buttons.
-    for viewport in (None, {"width": 390, "height": 844}):
+    for viewport in (None, PHONE):
         if viewport:
             await page.set_viewport_size(viewport)
         lefts = [
@@ -256,7 +258,7 @@ async def test_list_view_is_remembered_and_renames_and_deletes(
             for row in await rows.all()
         ]
         assert len(set(lefts)) == 1, (viewport, lefts)
-    await page.set_viewport_size({"width": 1280, "height": 800})
+    await page.set_viewport_size(DESKTOP)
     await assert_accessible(page)
     await screenshot(page, "assets-list")
 

@@ -5,6 +5,7 @@
 //   modelsFor(models, 'text-to-image'); defaultModel(models, 'text-to-image'); modelName(id)
 
 import { api } from '../api.js';
+import { humanize } from '../ui/format.js';
 
 let typesPromise = null;
 let modelsPromise = null;
@@ -90,7 +91,3 @@ export function referenceLimit(model) {
   return mediaParams(model).reduce((n, { spec }) => n + (spec.type === 'images' ? 8 : 1), 0) || 1;
 }
 
-export function humanize(value) {
-  const text = String(value ?? '').replace(/[_-]+/g, ' ').trim();
-  return text ? text[0].toUpperCase() + text.slice(1) : '';
-}

@@ -3,6 +3,7 @@
 
 import { api } from '../api.js';
 import { h } from '../dom.js';
+import { PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX } from '../limits.js';
 import { prefs } from '../store.js';
 import { busy, field, formAlert, showProblem } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
@@ -10,23 +11,20 @@ import { toast } from '../ui/toast.js';
 
 const THEN_TYPES = { 'generate-image': 'text-to-image', 'generate-video': 'text-to-video' };
 const THEN_WORDS = { 'text-to-image': 'an image', 'text-to-video': 'a video' };
-// The API's limits (studio_contracts.projects): the field stops where the server would refuse.
-const NAME_MAX = 120;
-const DESCRIPTION_MAX = 2000;
 
 export async function render(main, _params, ctx) {
   const type = THEN_TYPES[ctx.query.get('then')] || ctx.query.get('type');
   const name = field({
     label: 'Name',
     name: 'name',
-    input: h('input', { class: 'input', type: 'text', required: true, maxlength: NAME_MAX, autocomplete: 'off', placeholder: 'e.g. Autumn campaign' }),
+    input: h('input', { class: 'input', type: 'text', required: true, maxlength: PROJECT_NAME_MAX, autocomplete: 'off', placeholder: 'e.g. Autumn campaign' }),
   });
   const description = field({
     label: 'Description',
     name: 'description',
     optional: true,
     hint: 'What the project is for: a brief, a mood, a client. Up to 2,000 characters.',
-    input: h('textarea', { class: 'textarea', rows: 4, maxlength: DESCRIPTION_MAX, placeholder: 'Warm, grainy film look for the autumn launch…' }),
+    input: h('textarea', { class: 'textarea', rows: 4, maxlength: PROJECT_DESCRIPTION_MAX, placeholder: 'Warm, grainy film look for the autumn launch…' }),
   });
   const alert = formAlert();
   const submit = h('button', { type: 'submit', class: 'button button--primary' }, icon('plus'), 'Create project');

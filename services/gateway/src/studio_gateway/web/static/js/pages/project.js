@@ -3,6 +3,7 @@
 
 import { api, errorMessage } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
+import { PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX } from '../limits.js';
 import { prefs } from '../store.js';
 import { createPanel } from '../components/generation-panel.js';
 import { createHistory } from '../components/history.js';
@@ -160,8 +161,8 @@ export async function render(main, { id }, ctx) {
 
     function edit() {
       const alert = formAlert();
-      const name = field({ label: 'Name', name: 'name', input: h('input', { class: 'input', value: project.name, required: true, maxlength: 120, autocomplete: 'off' }) });
-      const description = field({ label: 'Description', name: 'description', optional: true, input: h('textarea', { class: 'textarea textarea--short', rows: 2, maxlength: 2000, value: project.description || '' }) });
+      const name = field({ label: 'Name', name: 'name', input: h('input', { class: 'input', value: project.name, required: true, maxlength: PROJECT_NAME_MAX, autocomplete: 'off' }) });
+      const description = field({ label: 'Description', name: 'description', optional: true, input: h('textarea', { class: 'textarea textarea--short', rows: 2, maxlength: PROJECT_DESCRIPTION_MAX, value: project.description || '' }) });
       const save = h('button', { type: 'submit', class: 'button button--primary button--sm' }, icon('check', { size: 'sm' }), 'Save');
       const cancel = h('button', { type: 'button', class: 'button button--sm', onclick: () => close() }, 'Cancel');
       const form = h('form', { class: 'project-bar__form', novalidate: true }, alert.el, name.el, description.el, h('div', { class: 'form__actions' }, save, cancel));

@@ -66,3 +66,9 @@ export function count(n, singular, plural = `${singular}s`) {
   if (!n) return `no ${plural}`;
   return `${n.toLocaleString()} ${n === 1 ? singular : plural}`;
 }
+
+/** An API name as words: "num_images" → "Num images". */
+export function humanize(value) {
+  const text = String(value ?? '').replace(/[_-]+/g, ' ').trim();
+  return text ? text[0].toUpperCase() + text.slice(1) : '';
+}

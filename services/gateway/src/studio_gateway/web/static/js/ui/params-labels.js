@@ -4,6 +4,8 @@
 //   paramLabel('num_inference_steps') → 'Inference steps'
 //   enumLabel('image_size', 'portrait_16_9') → 'Portrait 16:9'
 
+import { humanize } from './format.js';
+
 // The API's names where sentence-casing alone reads badly or hides the unit.
 const LABELS = {
   negative_prompt: 'Negative prompt',
@@ -18,9 +20,7 @@ const LABELS = {
 };
 
 export function paramLabel(name) {
-  if (LABELS[name]) return LABELS[name];
-  const text = String(name).replace(/[_-]+/g, ' ').trim();
-  return text ? text[0].toUpperCase() + text.slice(1) : '';
+  return LABELS[name] || humanize(name);
 }
 
 /** One of a parameter's allowed values; image sizes are ids ("landscape_16_9", "square_hd"). */
