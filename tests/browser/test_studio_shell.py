@@ -83,3 +83,31 @@ async def test_the_studio_loads_with_no_console_error_and_passes_axe(
     await expect(page.get_by_role("heading", level=1, name="Projects")).to_be_visible()
     await expect(page.get_by_role("navigation", name="Studio")).to_be_visible()
     await assert_accessible(page)
+
+
+async def test_a_browser_at_an_unknown_path_gets_the_shell_with_404(studio: FullStack) -> None:
+    html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    async with studio.client() as client:
+        page = await client.get("/projects/old-link", headers=html)
+        program = await client.get("/projects/old-link", headers={"Accept": "application/json"})
+        api = await client.get("/api/v1/no-such-thing", headers=html)
+        static = await client.get("/static/0123456789ab/js/nope.js", headers=html)
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self';" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-cache"
+    assert "etag" not in page.headers
+    assert "/js/app.js" in page.text
+    for answer in (program, api, static):
+        assert answer.status_code == 404
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.json()["status"] == 404
+
+
+async def test_an_unknown_path_shows_the_not_found_page(studio: FullStack, page: Page) -> None:
+    await page.goto(studio.gateway + "/projects/old-link")
+    await expect(page.get_by_text("This page does not exist")).to_be_visible()
+    await expect(page).to_have_title(re.compile("^Not found"))
+    await page.get_by_role("link", name="Back to projects").click()
+    await expect(page).to_have_url(re.compile(r"/studio$"))
+    await expect(page.get_by_role("heading", level=1, name="Projects")).to_be_visible()

@@ -126,7 +126,7 @@ def problem_response(
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, on_http_error)  # type: ignore[arg-type]
     app.add_exception_handler(ClientDisconnect, _on_client_gone)
     app.add_exception_handler(Exception, _on_unexpected_error)
 
@@ -148,7 +148,8 @@ async def _on_validation_error(_request: Request, exc: RequestValidationError) -
     return problem_response(422, summary or "invalid input", code="invalid-input", errors=errors)
 
 
-async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """The problem body for an HTTP error Starlette raised (no route, wrong method, …)."""
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(exc.status_code, detail, headers=exc.headers)
 

@@ -101,10 +101,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await clients.aclose()
             await streaming.aclose()
 
+    studio_files = studio.StudioFiles.load()
     app = create_service_app(
         name="gateway",
         settings=settings,
-        routers=[auth_api.sign_in_router, _with_caller(), studio.build_router()],
+        routers=[auth_api.sign_in_router, _with_caller(), studio.build_router(studio_files)],
         lifespan=lifespan,
         internal=False,
         title="AI Studio API",
@@ -120,6 +121,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         SecurityHeadersMiddleware, docs_path=DOCS_PATH, docs_policy=install_docs(app)
     )
     install_database_error_handler(app)
+    studio.install_not_found_page(app, studio_files)
     return app
 
 

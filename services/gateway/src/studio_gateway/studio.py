@@ -12,9 +12,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
-from studio_runtime.errors import problem_response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from studio_runtime.errors import on_http_error, problem_response
 
 WEB_DIR = Path(__file__).parent / "web"
 BUILD_PLACEHOLDER = "{{build}}"
@@ -94,9 +95,8 @@ class StudioFiles:
         )
 
 
-def build_router(files: StudioFiles | None = None) -> APIRouter:
+def build_router(studio: StudioFiles) -> APIRouter:
     """`/` → `/studio`; the shell for `/studio` and below; `/static/{build}/…`."""
-    studio = files or StudioFiles.load()
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
@@ -120,6 +120,36 @@ def build_router(files: StudioFiles | None = None) -> APIRouter:
         return _send(request, found, {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"})
 
     return router
+
+
+NOT_PAGES = ("/api/", "/static/", "/internal/")
+"""Paths that are never pages: a miss there is always the API's problem body."""
+
+
+def install_not_found_page(app: FastAPI, files: StudioFiles) -> None:
+    """A person who follows a wrong link (`/projects`, `/studio-old`) sees the studio's own
+    not-found page, with a way back, instead of the API's JSON: a browser asking for HTML at an
+    unknown path gets the shell with status 404, and the router renders "not found" there.
+    Programs (anything not asking for HTML) and every API path keep the problem body."""
+
+    async def on_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if (
+            exc.status_code == 404
+            and request.method in {"GET", "HEAD"}
+            and not request.url.path.startswith(NOT_PAGES)
+            and _wants_html(request.headers.get("accept"))
+        ):
+            headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
+            return _send(request, files.shell, headers, status=404)
+        return await on_http_error(request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, on_error)  # type: ignore[arg-type]
+
+
+def _wants_html(accept: str | None) -> bool:
+    return any(
+        item.split(";")[0].strip().lower() == "text/html" for item in (accept or "").split(",")
+    )
 
 
 def _module_preloads(files: dict[str, bytes]) -> str:
@@ -147,17 +177,21 @@ def _is_clean(path: str) -> bool:
     return all(part and not part.startswith(".") and "\\" not in part for part in parts)
 
 
-def _send(request: Request, file: StaticFile, headers: dict[str, str]) -> Response:
+def _send(
+    request: Request, file: StaticFile, headers: dict[str, str], *, status: int = 200
+) -> Response:
     use_gzip = file.gzipped is not None and _accepts_gzip(request.headers.get("accept-encoding"))
-    etag = f'"{file.etag}-gz"' if use_gzip else f'"{file.etag}"'
-    headers = {**headers, "ETag": etag, "Vary": "Accept-Encoding"}
-    if etag in _etags(request.headers.get("if-none-match")):
-        return Response(status_code=304, headers=headers)
+    headers = {**headers, "Vary": "Accept-Encoding"}
+    if status == 200:  # only a found file has a version to revalidate
+        etag = f'"{file.etag}-gz"' if use_gzip else f'"{file.etag}"'
+        headers["ETag"] = etag
+        if etag in _etags(request.headers.get("if-none-match")):
+            return Response(status_code=304, headers=headers)
     if use_gzip:
         assert file.gzipped is not None
         headers["Content-Encoding"] = "gzip"
-        return Response(file.gzipped, media_type=file.content_type, headers=headers)
-    return Response(file.body, media_type=file.content_type, headers=headers)
+        return Response(file.gzipped, status, media_type=file.content_type, headers=headers)
+    return Response(file.body, status, media_type=file.content_type, headers=headers)
 
 
 def _accepts_gzip(header: str | None) -> bool:
