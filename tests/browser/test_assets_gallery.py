@@ -162,18 +162,25 @@ async def test_type_filter_search_and_favorites_change_what_is_shown(
         }
         for name, (project, data) in pictures.items():
             await _upload(client, project, name, data, "image/png")
-        await _upload(client, neon, "birdsong.wav", media_samples.wav(2.0), "audio/wav")
+        birdsong = media_samples.tone_wav([0.2, 0.9, 0.5, 0.1], seconds_each=0.5)
+        await _upload(client, neon, "birdsong.wav", birdsong, "audio/wav")
         await _upload(client, neon, "waves.mp4", media_samples.mp4(frames=20), "video/mp4")
 
     await page.goto(studio.gateway + "/studio/assets")
     await expect(_cards(page)).to_have_count(8)
     await expect(page.locator(".gallery__summary")).to_have_text("8 assets")
     await expect(_card(page, "waves").locator(".asset-chip--time")).to_have_text("0:02")
-    # A video shows its first frame; audio, which has no picture, its icon.
+    # A video shows its first frame; a sound, which has no picture, its waveform: 64 bars, the
+    # loud second stretch taller than the quiet last one.
     await expect(_card(page, "waves").locator("img.asset-thumb__img")).to_be_visible()
-    await expect(
-        _card(page, "birdsong").locator(".asset-thumb__placeholder--audio")
-    ).to_be_visible()
+    sound = _card(page, "birdsong").locator(".asset-thumb__placeholder--audio")
+    await expect(sound.locator("svg.waveform")).to_be_visible()
+    await expect(sound.locator("svg.waveform rect")).to_have_count(64)
+    heights = await sound.locator("svg.waveform rect").evaluate_all(
+        "(bars) => bars.map((bar) => Number(bar.getAttribute('height')))"
+    )
+    assert min(heights[20:28]) > 80 > 20 > max(heights[52:60]), heights
+    await expect(sound).to_contain_text("WAV")
     await assert_accessible(page)
     await screenshot(page, "assets")
 
@@ -251,13 +258,16 @@ async def test_list_view_is_remembered_and_renames_and_deletes(
     for viewport in (None, PHONE):
         if viewport:
             await page.set_viewport_size(viewport)
-        lefts = [
-            await row.get_by_role("link", name=re.compile("^Download")).evaluate(
-                "(el) => Math.round(el.getBoundingClientRect().left)"
-            )
-            for row in await rows.all()
-        ]
-        assert len(set(lefts)) == 1, (viewport, lefts)
+        # Measured all at once, after the resize has been laid out and painted (row by row,
+        # the first could be read while the new width was still being applied).
+        lefts = await page.evaluate(
+            """async () => {
+              await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+              return [...document.querySelectorAll('tr.asset-row [data-action="download"]')]
+                .map((link) => Math.round(link.getBoundingClientRect().left));
+            }"""
+        )
+        assert len(lefts) == 4 and len(set(lefts)) == 1, (viewport, lefts)
     await page.set_viewport_size(DESKTOP)
     await assert_accessible(page)
     await screenshot(page, "assets-list")
@@ -297,7 +307,7 @@ async def test_cards_work_from_the_keyboard_and_carry_the_asset_when_dragged(
 ) -> None:
     async with studio.client() as client:
         moss = await create_project(client, "Moss and stone")
-        await _upload(client, moss, "birdsong.wav", media_samples.wav(1.0), "audio/wav")
+        await _upload(client, moss, "birdsong.wav", media_samples.tone_wav([0.6]), "audio/wav")
         fox = await _upload(client, moss, "red fox.png", media_samples.png(320, 240), "image/png")
 
     await page.goto(studio.gateway + "/studio/assets")
@@ -334,6 +344,8 @@ async def test_cards_work_from_the_keyboard_and_carry_the_asset_when_dragged(
     await expect(viewer.locator(".dialog__title")).to_contain_text("red fox.png")
     await page.keyboard.press("ArrowRight")
     await expect(viewer.locator(".dialog__title")).to_contain_text("birdsong.wav")
+    await expect(viewer.locator("svg.viewer__waveform")).to_be_visible()
+    await expect(viewer.locator("audio[controls]")).to_be_visible()
     await page.keyboard.press("Escape")
     await expect(viewer).to_have_count(0)
     await expect(open_fox).to_be_focused()

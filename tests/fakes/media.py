@@ -3,6 +3,7 @@ bytes, so code that sniffs or decodes what it downloads sees what a real provide
 
 import io
 import json
+import math
 import struct
 from functools import lru_cache
 
@@ -28,7 +29,20 @@ def mp4() -> bytes:
 @lru_cache(maxsize=4)
 def wav(seconds: float = 0.25, rate: int = 8000) -> bytes:
     """A valid mono 16-bit PCM WAV of silence."""
-    data = b"\x00\x00" * int(seconds * rate)
+    return pcm_wav(b"\x00\x00" * int(seconds * rate), rate)
+
+
+def tone_wav(loudness: list[float], seconds_each: float = 0.5, rate: int = 8000) -> bytes:
+    """A mono WAV of a 440 Hz tone, one stretch of `seconds_each` per loudness (0-1)."""
+    samples = [
+        round(level * 32767 * math.sin(2 * math.pi * 440 * i / rate))
+        for level in loudness
+        for i in range(int(seconds_each * rate))
+    ]
+    return pcm_wav(struct.pack(f"<{len(samples)}h", *samples), rate)
+
+
+def pcm_wav(data: bytes, rate: int) -> bytes:
     header = (
         b"RIFF"
         + struct.pack("<I", 36 + len(data))

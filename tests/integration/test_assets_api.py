@@ -185,6 +185,7 @@ async def test_video_and_audio_uploads_record_size_and_duration(stack: AssetsSta
         facts = video.json()
         assert facts["media_type"] == "video"
         assert (facts["width"], facts["height"], facts["duration"]) == (64, 32, 1.5)
+        assert facts["waveform"] is None
         # Its first frame is its thumbnail (the gallery shows a picture, not an icon).
         poster = await client.get(facts["thumbnail_url"])
         assert poster.headers["content-type"] == "image/webp"
@@ -193,6 +194,13 @@ async def test_video_and_audio_uploads_record_size_and_duration(stack: AssetsSta
         assert audio.status_code == 201, audio.text
         assert audio.json()["duration"] == 2.25
         assert audio.json()["width"] is None
+        assert audio.json()["waveform"] is None, "silence has no shape to show"
+        tone = await upload(client, project, media_samples.tone_wav([0.1, 0.9]), "tone.wav")
+        shape = tone.json()["waveform"]
+        assert len(shape) == 64 and max(shape[:28]) < 15 and min(shape[36:]) > 80, shape
+        assert tone.json()["thumbnail_url"] is None
+        stored = await client.get(f"/api/v1/assets/{tone.json()['id']}")
+        assert stored.json()["waveform"] == shape
         # Headers that cannot be read: stored all the same, without the facts.
         broken = b"\x00\x00\x00\x18ftypisom" + bytes(200)
         unreadable = await upload(client, project, broken, "broken.mp4")

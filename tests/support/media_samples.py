@@ -27,6 +27,11 @@ def wav(seconds: float = 0.5, rate: int = 8000) -> bytes:
     return media.wav(seconds, rate)
 
 
+def tone_wav(loudness: list[float], seconds_each: float = 0.5) -> bytes:
+    """A mono WAV of a tone, one stretch of `seconds_each` per loudness (0-1): a sound with a shape."""
+    return media.tone_wav(loudness, seconds_each)
+
+
 def mp4(width: int = 160, height: int = 96, frames: int = 15, fps: int = 10) -> bytes:
     """A real H.264 MP4 (the offline provider's encoder): `frames / fps` seconds long."""
     from studio_generation.providers.local_media.video import encode_clip

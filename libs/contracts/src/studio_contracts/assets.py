@@ -19,8 +19,8 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 
 
 class Asset(BaseModel):
-    """A stored file as its owner sees it. Bytes are at `content_url`, a preview (images) at
-    `thumbnail_url`."""
+    """A stored file as its owner sees it. Bytes are at `content_url`, a preview (images and
+    videos) at `thumbnail_url`; a sound's shape is `waveform`."""
 
     id: str
     project_id: str
@@ -34,6 +34,12 @@ class Asset(BaseModel):
     width: int | None = None
     height: int | None = None
     duration: float | None = None
+    waveform: list[int] | None = Field(
+        default=None,
+        description="A sound's loudness: the peak of each of 64 equal stretches, 0 to 100 percent "
+        "of full scale, for drawing it as bars. Absent for other media, or when it could not be "
+        "decoded.",
+    )
     generation_id: str | None = None
     output_index: int | None = None
     prompt: str | None = None

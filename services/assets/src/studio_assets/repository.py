@@ -53,6 +53,8 @@ class AssetRecord(BaseModel):
     duration: float | None = None
     codec: str | None = None
     """FFmpeg's name for a video's or audio file's codec (uploads; `probe.py`)."""
+    waveform: list[int] | None = None
+    """A sound's peaks (`waveforms.py`)."""
     generation_id: str | None = None
     output_index: int | None = None
     prompt: str | None = None
@@ -82,6 +84,7 @@ class AssetRecord(BaseModel):
             width=self.width,
             height=self.height,
             duration=self.duration,
+            waveform=self.waveform,
             generation_id=self.generation_id,
             output_index=self.output_index,
             prompt=self.prompt,

@@ -174,13 +174,14 @@ class AssetService:
         """The record of a stored upload, with what its content tells (an image's thumbnail, or
         a video's poster, is made here)."""
         kind = file_type.media_type
-        facts: ImageFacts | None
+        facts: ImageFacts | None = None
+        waveform: list[int] | None = None
         if kind == MediaType.IMAGE:
             facts = await self._thumbnails.inspect(received.spool)
         elif kind == MediaType.VIDEO:
             facts = await self._thumbnails.poster(received.spool)
-        else:
-            facts = None
+        elif kind == MediaType.AUDIO:
+            waveform = await self._thumbnails.waveform(received.spool)
         timed = (
             await asyncio.to_thread(probe_media, received.spool)
             if kind in (MediaType.VIDEO, MediaType.AUDIO)
@@ -204,6 +205,7 @@ class AssetService:
             height=timed.height if timed else None,
             duration=timed.duration if timed else None,
             codec=timed.codec if timed else None,
+            waveform=waveform,
         )
 
     async def register_outputs(
@@ -265,6 +267,11 @@ class AssetService:
         )
         written: list[str] = []
         facts, thumbnail_key = await self._output_thumbnail(registration, output, written)
+        waveform = (
+            await self._thumbnails.waveform_stored(output.object_key)
+            if output.media_type == MediaType.AUDIO
+            else None
+        )
         record = _record(
             asset_id=asset_id,
             owner=identity.user_id,
@@ -289,6 +296,7 @@ class AssetService:
             width=output.width,
             height=output.height,
             duration=output.duration,
+            waveform=waveform,
         )
         stored, created = await self._repository.insert(record)
         if not created:
@@ -389,6 +397,7 @@ def _record(
     height: int | None = None,
     duration: float | None = None,
     codec: str | None = None,
+    waveform: list[int] | None = None,
     original_filename: str | None = None,
     generation_id: str | None = None,
     output_index: int | None = None,
@@ -413,6 +422,7 @@ def _record(
         height=height or (facts.height if facts else None),
         duration=duration,
         codec=codec,
+        waveform=waveform,
         original_filename=original_filename,
         generation_id=generation_id,
         output_index=output_index,

@@ -1,5 +1,6 @@
-"""Thumbnails: an image's size and WebP preview, or a video's first frame (its poster), made in a
-worker thread (decoding blocks) and stored beside the file as `….thumb.webp`."""
+"""Previews: an image's size and WebP thumbnail, or a video's first frame (its poster), stored
+beside the file as `….thumb.webp`; a sound's waveform (peaks kept in its record). Made in a
+worker thread: decoding blocks."""
 
 import asyncio
 import tempfile
@@ -11,6 +12,7 @@ from studio_storage import ObjectStore
 
 from studio_assets.images import BadImage, ImageFacts, inspect_image
 from studio_assets.posters import video_poster
+from studio_assets.waveforms import audio_waveform
 
 OWN_THUMBNAIL_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
 """Images in these types that fit the thumbnail size serve as their own thumbnail."""
@@ -48,6 +50,16 @@ class Thumbnails:
         with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
             await self._fetch(key, spool)
             return await self.poster(spool)
+
+    async def waveform(self, source: IO[bytes]) -> list[int] | None:
+        """A sound's peaks for the studio to draw; None when it has none to show."""
+        return await asyncio.to_thread(audio_waveform, source)
+
+    async def waveform_stored(self, key: str) -> list[int] | None:
+        """The same for a sound already in storage (a generation's output)."""
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
+            await self._fetch(key, spool)
+            return await self.waveform(spool)
 
     async def _fetch(self, key: str, spool: IO[bytes]) -> None:
         async for chunk in await self._store.get(key):

@@ -8,6 +8,7 @@ import { emptyState } from '../ui/empty.js';
 import { bytes, duration } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { skeleton } from '../ui/skeleton.js';
+import { waveform } from '../ui/waveform.js';
 import { MEDIA_ICONS } from './catalog.js';
 
 const NOUN = { image: 'images', video: 'videos', audio: 'sounds', model3d: '3D models' };
@@ -52,7 +53,7 @@ export function pickAsset({ projectId, mediaType }) {
     return h('button', { type: 'button', class: 'picker-item', onclick: () => handle.close(asset), 'aria-label': `${asset.name}${facts ? `, ${facts}` : ''}` },
       asset.thumbnail_url
         ? h('img', { src: asset.thumbnail_url, alt: '', width: asset.width && asset.height ? 256 : null, height: asset.width && asset.height ? Math.round(256 * asset.height / asset.width) : null, loading: 'lazy', decoding: 'async' })
-        : h('span', { class: 'picker-item__icon' }, icon(MEDIA_ICONS[asset.media_type] || 'file')),
+        : h('span', { class: 'picker-item__icon' }, waveform(asset.waveform) || icon(MEDIA_ICONS[asset.media_type] || 'file')),
       h('span', { class: 'picker-item__name' }, asset.name));
   }
 }

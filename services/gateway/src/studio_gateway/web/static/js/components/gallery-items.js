@@ -6,6 +6,7 @@
 import { h, s } from '../dom.js';
 import { bytes, dateTime, duration, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
+import { waveform } from '../ui/waveform.js';
 
 export const MEDIA = {
   image: { label: 'Image', icon: 'image' },
@@ -44,11 +45,12 @@ function canReference(asset) {
   return asset.media_type === 'image' || asset.media_type === 'video';
 }
 
-/** The thumbnail (width/height set, lazy) or an icon for media without one. */
+/** The thumbnail (width/height set, lazy), a sound's waveform, or an icon for media without one. */
 export function preview(asset, { small = false } = {}) {
   const kind = MEDIA[asset.media_type] || MEDIA.image;
+  const shape = !asset.thumbnail_url && waveform(asset.waveform, { className: 'asset-thumb__waveform' });
   const fallback = () => h('span', { class: ['asset-thumb__placeholder', `asset-thumb__placeholder--${asset.media_type}`] },
-    icon(kind.icon, { size: small ? 'sm' : undefined }),
+    shape || icon(kind.icon, { size: small ? 'sm' : undefined }),
     !small && h('span', { class: 'asset-thumb__kind' }, formatName(asset.content_type) || kind.label));
   if (!asset.thumbnail_url) return fallback();
   const [width, height] = thumbSize(asset);

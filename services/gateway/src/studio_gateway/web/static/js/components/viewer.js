@@ -16,6 +16,7 @@ import { openDialog } from '../ui/dialog.js';
 import { bytes, duration } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { toast } from '../ui/toast.js';
+import { waveform } from '../ui/waveform.js';
 import { remix, useAsReference } from './handoff.js';
 
 const NO_ARROWS = new Set(['INPUT', 'TEXTAREA', 'SELECT', 'VIDEO', 'AUDIO']);
@@ -212,7 +213,7 @@ function media(asset) {
   }
   if (asset.media_type === 'audio') {
     return h('div', { class: 'viewer__card' },
-      h('div', { class: 'viewer__card-icon' }, icon('audio')),
+      waveform(asset.waveform, { className: 'viewer__waveform' }) || h('div', { class: 'viewer__card-icon' }, icon('audio')),
       h('audio', { src, controls: true, preload: 'metadata', 'aria-label': asset.prompt || asset.name || 'Audio' }));
   }
   return h('div', { class: 'viewer__card' },
