@@ -49,7 +49,12 @@ async def test_generations_across_projects_with_filters_and_live_updates(
             await _generate(client, moss, prompt="green moss on grey stone"),
             await _generate(client, coast, prompt="a lighthouse in the storm"),
             await _generate(
-                client, coast, type="text-to-audio", model_id="local/audio", prompt="waves"
+                client,
+                coast,
+                type="text-to-audio",
+                model_id="local/audio",
+                prompt="waves",
+                params={"seed": 7},  # the same melody every time: never all rests
             ),
         ]
 
@@ -68,6 +73,9 @@ async def test_generations_across_projects_with_filters_and_live_updates(
     sound = cards.filter(has_text="waves")
     await expect(sound).to_contain_text("Text to audio")
     await expect(sound.get_by_role("button", name="View audio")).to_be_visible()
+    # Its shape, carried by the generation itself: 64 bars, no icon.
+    await expect(sound.locator("svg.gen-card__waveform rect")).to_have_count(64)
+    await expect(sound.locator(".gen-card__placeholder-icon")).to_have_count(0)
     await assert_accessible(page)
     await screenshot(page, "generations")
 

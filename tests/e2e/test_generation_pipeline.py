@@ -134,6 +134,8 @@ async def test_every_generation_type_completes_with_the_local_provider(stack: Fu
                 assert len(asset["waveform"]) == 64 and max(asset["waveform"]) > 0, asset
             else:
                 assert asset["waveform"] is None, kind
+            # The generation carries what the asset has, so the history can draw it at once.
+            assert output["waveform"] == asset["waveform"], kind
         listed = (await client.get(f"/api/v1/projects/{project}/generations")).json()["items"]
         assert len(listed) == 7
         assert all(g["status"] == "completed" for g in listed)

@@ -50,6 +50,9 @@ class OutputFile(BaseModel):
     width: int | None = None
     height: int | None = None
     duration: float | None = None
+    waveform: list[int] | None = None
+    """A sound's shape as the assets service found it when it registered the output (the
+    asset's `waveform`), so the history can draw it without asking for the asset."""
 
 
 class GenerationEvent(Event):

@@ -57,6 +57,8 @@ class GenerationOutput(BaseModel):
     width: int | None = None
     height: int | None = None
     duration: float | None = None
+    waveform: list[int] | None = None
+    """A sound's loudness, as the asset's `waveform`: 64 peaks, 0 to 100."""
 
 
 class GenerationProgressInfo(BaseModel):

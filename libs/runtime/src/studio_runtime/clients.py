@@ -9,7 +9,7 @@ caller of a service reuses its client instead of writing another. They speak thr
 from typing import Any
 
 from cachetools import TTLCache
-from studio_contracts.assets import Asset, OutputsRegistration
+from studio_contracts.assets import Asset, OutputsRegistration, RegisteredOutputs
 from studio_contracts.catalog import ModelInfo, ValidateParamsResponse
 from studio_contracts.enums import GenerationType
 from studio_contracts.params import ParamsInvalid, validate_params
@@ -117,9 +117,12 @@ class AssetsClient:
     async def delete(self, identity: Identity, asset_id: str) -> None:
         await self._service.request("DELETE", f"/api/v1/assets/{asset_id}", identity)
 
-    async def register_outputs(self, identity: Identity, registration: OutputsRegistration) -> None:
+    async def register_outputs(
+        self, identity: Identity, registration: OutputsRegistration
+    ) -> list[Asset]:
         """Have the assets service record the outputs (and make their thumbnails) before the
-        generation is completed, so a completed generation's outputs are always served."""
+        generation is completed, so a completed generation's outputs are always served; returns
+        the assets as recorded."""
         response = await self._service.request(
             "PUT",
             f"/internal/v1/generations/{registration.generation_id}/outputs",
@@ -130,6 +133,7 @@ class AssetsClient:
             raise ServiceUnavailable(
                 f"the assets service could not register the outputs ({response.status_code})"
             )
+        return RegisteredOutputs.model_validate_json(response.content).assets
 
 
 def _from_catalog(error: FieldError) -> FieldError:

@@ -105,7 +105,7 @@ class Worker:
             await self._events.started(record)
             try:
                 files = await self._execute(record, cancel_signal)
-                await self._register(record, files)
+                files = await self._register(record, files)
             except JobStopped as stop:
                 await self._stopped(record, stop.reason)
             except PermanentProviderError as exc:
@@ -215,10 +215,13 @@ class Worker:
             )
         return inputs
 
-    async def _register(self, record: GenerationRecord, files: list[OutputFile]) -> None:
+    async def _register(
+        self, record: GenerationRecord, files: list[OutputFile]
+    ) -> list[OutputFile]:
         """Outputs become assets before the job is completed: whoever sees `completed` (in
-        the API or in an event) can fetch every output and its thumbnail at once."""
-        await self._assets.register_outputs(
+        the API or in an event) can fetch every output and its thumbnail at once. Returns the
+        files with what the assets service found in them (a sound's waveform)."""
+        assets = await self._assets.register_outputs(
             _owner(record),
             OutputsRegistration(
                 generation_id=record.id,
@@ -227,6 +230,13 @@ class Worker:
                 outputs=files,
             ),
         )
+        waveforms = {asset.id: asset.waveform for asset in assets if asset.waveform}
+        return [
+            file.model_copy(update={"waveform": waveforms[file.asset_id]})
+            if file.asset_id in waveforms
+            else file
+            for file in files
+        ]
 
     async def _complete(self, record: GenerationRecord, files: list[OutputFile]) -> None:
         finished = await self._repository.complete(record.id, files)

@@ -8,6 +8,7 @@ import { api } from '../api.js';
 import { h, replace, uniqueId } from '../dom.js';
 import { dateTime, duration, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
+import { waveform } from '../ui/waveform.js';
 import { MEDIA_ICONS, modelName } from './catalog.js';
 
 const OUTPUT_NAME_MAX = 60;
@@ -37,6 +38,7 @@ export function outputsAsAssets(generation) {
       width: output.width ?? null,
       height: output.height ?? null,
       duration: output.duration ?? null,
+      waveform: output.waveform ?? null,
       prompt: generation.prompt,
       name: outputName(generation, output),
       favorite: false,
@@ -201,7 +203,8 @@ function media(el, generation) {
       'aria-label': `View ${first.media_type === 'model3d' ? '3D model' : first.media_type}`,
       onclick: () => view(0),
     },
-    h('span', { class: 'gen-card__placeholder-icon' }, icon(first.media_type === 'video' ? 'play' : MEDIA_ICONS[first.media_type] || 'file')),
+    waveform(first.waveform, { className: 'gen-card__waveform' })
+      || h('span', { class: 'gen-card__placeholder-icon' }, icon(first.media_type === 'video' ? 'play' : MEDIA_ICONS[first.media_type] || 'file')),
     h('span', { class: 'gen-card__placeholder-text' }, mediaCaption(first)));
   }
   if (ACTIVE.has(generation.status)) {
