@@ -365,6 +365,36 @@ async def test_cancel_a_pending_generation_and_delete_it(servers: Servers, tmp_p
         assert (await client.get(f"/api/v1/generations/{job['id']}")).status_code == 404
 
 
+async def test_a_deleted_output_leaves_its_generation(stack: FullStack) -> None:
+    async with stack.client() as client:
+        project = await new_project(client)
+        job = await generate(
+            client,
+            project,
+            type="text-to-image",
+            model_id="local/image",
+            prompt="three foxes",
+            params={"num_images": 3},
+        )
+        outputs = (await finished(client, job["id"]))["outputs"]
+        assert len(outputs) == 3
+        gone = outputs[1]["asset_id"]
+        assert (await client.delete(f"/api/v1/assets/{gone}")).status_code == 204
+
+        async def forgotten() -> bool:
+            listed = (await client.get(f"/api/v1/generations/{job['id']}")).json()["outputs"]
+            return [o["asset_id"] for o in listed] == [
+                outputs[0]["asset_id"],
+                outputs[2]["asset_id"],
+            ]
+
+        # The history lists only what can still be fetched.
+        await eventually(forgotten)
+        for output in (outputs[0], outputs[2]):
+            content = await client.get(f"/api/v1/assets/{output['asset_id']}/content")
+            assert content.status_code == 200
+
+
 async def test_deleting_the_project_removes_its_generations(stack: FullStack) -> None:
     async with stack.client() as client:
         project = await new_project(client)

@@ -119,6 +119,9 @@ class AssetCreated(AssetEvent):
 class AssetDeleted(AssetEvent):
     subject = subjects.ASSET_DELETED
 
+    generation_id: str | None = None
+    """The generation it was an output of: that generation no longer lists it."""
+
 
 class ProjectCreated(Event):
     subject = subjects.PROJECT_CREATED

@@ -57,6 +57,7 @@ class AssetEvents:
                 request_id=request_id,
                 asset_id=record.id,
                 project_id=record.project_id,
+                generation_id=record.generation_id,
             )
         )
 

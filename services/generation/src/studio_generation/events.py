@@ -1,5 +1,6 @@
 """The generation service's events: what it publishes (`GenerationEvents`, built from a
-generation record) and what it subscribes to (the workers' job queue, project deletions).
+generation record) and what it subscribes to (the workers' job queue, project deletions,
+deleted outputs).
 `main.py` only wires these to the processes."""
 
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,7 @@ from nats.js import JetStreamContext
 from studio_contracts import subjects
 from studio_contracts.dtos import ErrorInfo
 from studio_contracts.events import (
+    AssetDeleted,
     GenerationCancelled,
     GenerationCompleted,
     GenerationFailed,
@@ -33,6 +35,12 @@ PROJECT_CLEANUP = ConsumerSpec(
     stream=subjects.PROJECTS_STREAM,
     durable="generation-project-cleanup",
     filter_subject=subjects.PROJECT_DELETED,
+    concurrency=4,
+)
+OUTPUT_DELETIONS = ConsumerSpec(
+    stream=subjects.ASSETS_STREAM,
+    durable="generation-output-deletions",
+    filter_subject=subjects.ASSET_DELETED,
     concurrency=4,
 )
 
@@ -96,6 +104,13 @@ def project_cleanup(
 ) -> EventConsumer[ProjectDeleted]:
     """The API's durable consumer of `project.deleted`: one replica removes the generations."""
     return EventConsumer(js, PROJECT_CLEANUP, ProjectDeleted, handler, prefix=prefix)
+
+
+def output_deletions(
+    js: JetStreamContext, handler: Callable[[AssetDeleted], Awaitable[None]], *, prefix: str
+) -> EventConsumer[AssetDeleted]:
+    """The API's durable consumer of `asset.deleted`: a deleted output leaves its generation."""
+    return EventConsumer(js, OUTPUT_DELETIONS, AssetDeleted, handler, prefix=prefix)
 
 
 def job_queue(

@@ -24,6 +24,7 @@ from studio_generation.events import (
     GenerationEvents,
     follow_project_deletions,
     job_queue,
+    output_deletions,
     project_cleanup,
 )
 from studio_generation.outputs import OutputWriter
@@ -69,6 +70,10 @@ def create_app(settings: GenerationSettings | None = None) -> FastAPI:
                 app.state.js, service.delete_project_generations, prefix=cfg.nats_prefix
             )
             cleanup.start()
+            forgetting = output_deletions(
+                app.state.js, service.forget_output, prefix=cfg.nats_prefix
+            )
+            forgetting.start()
             relay = asyncio.create_task(
                 run_relay(
                     service,
@@ -85,6 +90,7 @@ def create_app(settings: GenerationSettings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await relay
                 await cleanup.stop()
+                await forgetting.stop()
                 await deletions.unsubscribe()
                 creating.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -442,6 +442,12 @@ class GenerationRepository:
         )
         return _maybe(deleted)
 
+    async def remove_output(self, owner: str, generation_id: str, asset_id: str) -> None:
+        """The output registered as `asset_id` is gone: the generation no longer lists it."""
+        await self._generations.update_one(
+            {"_id": generation_id, "owner": owner}, {"$pull": {"outputs": {"asset_id": asset_id}}}
+        )
+
     async def of_project(
         self, owner: str, project_id: str, limit: int = 500
     ) -> list[GenerationRecord]:

@@ -10,7 +10,7 @@ import structlog
 from pydantic import ValidationError
 from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationStatus, GenerationType
-from studio_contracts.events import ProjectDeleted
+from studio_contracts.events import AssetDeleted, ProjectDeleted
 from studio_contracts.generations import Generation, GenerationCreate
 from studio_contracts.problems import FieldError
 from studio_runtime.clients import AssetsClient, CatalogClient
@@ -280,6 +280,12 @@ class GenerationService:
             for output in deleted.outputs:
                 if output.asset_id:
                     await self._assets.delete(identity, output.asset_id)
+
+    async def forget_output(self, event: AssetDeleted) -> None:
+        """An output deleted from the assets (the gallery, the viewer): its generation lists only
+        what can still be fetched, so the history never shows a file that is gone."""
+        if event.generation_id:
+            await self._repository.remove_output(event.user_id, event.generation_id, event.asset_id)
 
     async def delete_project_generations(self, event: ProjectDeleted) -> None:
         """A deleted project's generations are cancelled (a running worker notices and stops)

@@ -207,6 +207,11 @@ function media(el, generation) {
       || h('span', { class: 'gen-card__placeholder-icon' }, icon(first.media_type === 'video' ? 'play' : MEDIA_ICONS[first.media_type] || 'file')),
     h('span', { class: 'gen-card__placeholder-text' }, mediaCaption(first)));
   }
+  if (generation.status === 'completed') {
+    return h('div', { class: 'gen-card__placeholder' },
+      h('span', { class: 'gen-card__placeholder-icon' }, icon('trash')),
+      h('span', { class: 'gen-card__placeholder-text' }, 'Files deleted'));
+  }
   if (ACTIVE.has(generation.status)) {
     el.progress = h('progress', { class: 'gen-card__progress', max: 100, 'aria-label': 'Progress' });
     el.log = h('span', { class: 'gen-card__log' });

@@ -43,6 +43,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   }, { rootMargin: '800px 0px' });
   const offs = [
     live?.on('generation.*', onEvent),
+    live?.on('asset.deleted', onOutputDeleted),
     live?.on('reset', () => reload({ quiet: true })),
     live?.onStatus((value) => { online = value !== false; schedulePoll(); }),
   ].filter(Boolean);
@@ -224,6 +225,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
         generation.outputs = (data.outputs || []).map((o) => ({
           index: o.index, asset_id: o.asset_id, media_type: o.media_type, content_type: o.content_type,
           size: o.size, width: o.width ?? null, height: o.height ?? null, duration: o.duration ?? null,
+          waveform: o.waveform ?? null,
         }));
         if (!generation.outputs.every((o) => o.asset_id)) { fetchAndShow(id); return; }
         announce(`Generation completed: ${short(generation.prompt)}`);
@@ -243,6 +245,14 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     }
     merge(card, generation, true);
     schedulePoll();
+  }
+
+  // A file deleted from the gallery or the viewer leaves its card (the API's record drops it too).
+  function onOutputDeleted(data) {
+    const card = data?.generation_id && cards.get(data.generation_id);
+    if (!card || !(card.generation.outputs || []).some((o) => o.asset_id === data.asset_id)) return;
+    const outputs = card.generation.outputs.filter((o) => o.asset_id !== data.asset_id);
+    merge(card, { ...card.generation, outputs }, true);
   }
 
   function activeCards() {

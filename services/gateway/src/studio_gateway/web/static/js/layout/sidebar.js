@@ -8,6 +8,7 @@ import { live } from '../live.js';
 import { navigate } from '../router.js';
 import { session } from '../session.js';
 import { prefs } from '../store.js';
+import { keepFocusInside } from '../ui/dialog.js';
 import { icon } from '../ui/icons.js';
 import { toast } from '../ui/toast.js';
 import { effectiveTheme, onSystemThemeChange, toggleTheme } from './theme.js';
@@ -94,9 +95,13 @@ export function buildSidebar(app) {
     if (event.target.closest('a[href]')) closeDrawer(app);
   });
   document.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && app.classList.contains('app--nav-open')) {
+    // A dialog opened from the menu keeps its own keys.
+    if (!app.classList.contains('app--nav-open') || document.querySelector('dialog[open]')) return;
+    if (event.key === 'Escape') {
       closeDrawer(app);
       document.getElementById('menu-button')?.focus();
+    } else {
+      keepFocusInside(el, event);
     }
   });
 
@@ -163,15 +168,38 @@ async function logOut() {
   toast('You are signed out.', { kind: 'success' });
 }
 
+// Open, the drawer is all there is: the page behind it takes neither focus nor clicks (a phone
+// user tabbing on would land on controls hidden under the scrim).
+const DRAWER_WIDTH = '(max-width: 900px)';
+let wideWatch = null;
+
 export function openDrawer(app) {
   app.classList.add('app--nav-open');
   document.getElementById('menu-button')?.setAttribute('aria-expanded', 'true');
-  // After the style change has applied: an element still hidden cannot take focus.
-  requestAnimationFrame(() => document.querySelector('#sidebar a, #sidebar button')?.focus());
+  if (!wideWatch) {
+    // Grown past the drawer's width (a tablet turned), the sidebar is a column again.
+    wideWatch = window.matchMedia(DRAWER_WIDTH);
+    wideWatch.addEventListener('change', (event) => { if (!event.matches) closeDrawer(app); });
+  }
+  // Focus moves in once the drawer is shown (a hidden link refuses it, and it stays hidden for
+  // a frame or more); the page goes inert only then, since inert would drop focus to the body.
+  let frames = 0;
+  const moveIn = () => {
+    if (!app.classList.contains('app--nav-open')) return;
+    const first = document.querySelector('#sidebar a, #sidebar button');
+    first?.focus();
+    if (first && document.activeElement !== first && ++frames < 30) {
+      requestAnimationFrame(moveIn);
+      return;
+    }
+    app.querySelector('.workspace')?.setAttribute('inert', '');
+  };
+  requestAnimationFrame(moveIn);
 }
 
 export function closeDrawer(app) {
   if (!app.classList.contains('app--nav-open')) return;
   app.classList.remove('app--nav-open');
+  app.querySelector('.workspace')?.removeAttribute('inert');
   document.getElementById('menu-button')?.setAttribute('aria-expanded', 'false');
 }

@@ -5,14 +5,19 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { createHistory } from '../components/history.js';
-import { loadModels, loadTypes, typeLabel } from '../components/catalog.js';
+import { TYPE_ICONS, loadModels, loadTypes, typeLabel } from '../components/catalog.js';
 import { emptyState } from '../ui/empty.js';
 import { field } from '../ui/forms.js';
 
 const STATUSES = [['', 'All statuses'], ['pending', 'Pending'], ['processing', 'Processing'], ['completed', 'Completed'], ['failed', 'Failed'], ['cancelled', 'Cancelled']];
 
 export async function render(main, _params, ctx) {
-  const filters = { status: ctx.query.get('status') || '', type: ctx.query.get('type') || '' };
+  // A filter the API would refuse (an old or edited link) is dropped, not shown as an error.
+  const allowed = (value, values) => (values.includes(value) ? value : '');
+  const filters = {
+    status: allowed(ctx.query.get('status') || '', STATUSES.map(([value]) => value)),
+    type: allowed(ctx.query.get('type') || '', Object.keys(TYPE_ICONS)),
+  };
   let types = null;
   const names = new Map(); // project id → name (or a promise while asked)
   let listed = false;
@@ -51,6 +56,9 @@ export async function render(main, _params, ctx) {
 
   statusSelect.addEventListener('change', apply);
   typeSelect.addEventListener('change', apply);
+  if ((ctx.query.get('status') || '') !== filters.status || (ctx.query.get('type') || '') !== filters.type) {
+    window.history.replaceState(null, '', address());
+  }
 
   Promise.all([loadTypes(), loadModels()]).then(([loaded]) => {
     types = loaded;
@@ -70,12 +78,16 @@ export async function render(main, _params, ctx) {
   function apply() {
     filters.status = statusSelect.value;
     filters.type = typeSelect.value;
+    window.history.replaceState(null, '', address());
+    history.setFilters(filters);
+  }
+
+  function address() {
     const query = new URLSearchParams();
     if (filters.status) query.set('status', filters.status);
     if (filters.type) query.set('type', filters.type);
     const qs = query.toString();
-    window.history.replaceState(null, '', `/studio/generations${qs ? `?${qs}` : ''}`);
-    history.setFilters(filters);
+    return `/studio/generations${qs ? `?${qs}` : ''}`;
   }
 
   function projectName(id) {

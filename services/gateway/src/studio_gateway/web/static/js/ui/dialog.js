@@ -55,8 +55,9 @@ export function openDialog({ title, description, content, actions, wide = false,
 
 const FOCUSABLE = 'a[href], button, input, select, textarea, video[controls], audio[controls], [tabindex]:not([tabindex="-1"])';
 
-/** Tab from the last control goes to the first, Shift+Tab from the first to the last. */
-function keepFocusInside(dialog, event) {
+/** Tab from the last control goes to the first, Shift+Tab from the first to the last (dialogs,
+ * and the phone menu while it is open). */
+export function keepFocusInside(dialog, event) {
   if (event.key !== 'Tab' || event.defaultPrevented) return;
   const controls = [...dialog.querySelectorAll(FOCUSABLE)]
     .filter((el) => !el.disabled && !el.closest('[hidden], [inert]') && el.getClientRects().length > 0);
