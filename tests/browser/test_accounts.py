@@ -41,10 +41,13 @@ async def test_sign_up_then_log_out_then_sign_in_again(stack: FullStack, page: P
     await page.goto(stack.gateway + "/studio/new")
     await expect(page).to_have_url(re.compile(r"/studio/sign-in\?next=%2Fstudio%2Fnew$"))
     await expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
+    # Someone here came to type: the first field has focus.
+    await expect(page.get_by_label("E-mail address")).to_be_focused()
     await assert_accessible(page)
     await screenshot(page, "sign-in")
     await page.get_by_role("link", name="Create an account").click()
     await expect(page.get_by_role("heading", level=1, name="Create your account")).to_be_visible()
+    await expect(page.get_by_label("E-mail address")).to_be_focused()
     await assert_accessible(page)
     await screenshot(page, "sign-up")
 

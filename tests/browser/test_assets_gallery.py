@@ -431,7 +431,7 @@ async def test_the_first_page_shows_fifty_and_more_load_on_scrolling(
 
     await page.goto(studio.gateway + "/studio/assets")
     await expect(_cards(page)).to_have_count(50)
-    await expect(page.locator(".gallery__summary")).to_have_text("50 assets+")
+    await expect(page.locator(".gallery__summary")).to_have_text("50+ assets")
     await expect(_cards(page).first).to_contain_text("tile 69")
     await page.locator(".gallery .sentinel").scroll_into_view_if_needed()
     await expect(_cards(page)).to_have_count(70)

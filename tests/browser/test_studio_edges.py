@@ -7,7 +7,14 @@ from typing import Any
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import DESKTOP, PHONE, create_project, start_generation
+from tests.browser.helpers import (
+    DESKTOP,
+    PHONE,
+    assert_accessible,
+    create_project,
+    start_generation,
+)
+from tests.support import media_samples
 from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
 
@@ -103,3 +110,44 @@ async def test_unknown_filters_in_the_address_are_dropped(studio: FullStack, pag
     await expect(page.get_by_label("Status")).to_have_value("completed")
     await expect(page).to_have_url(studio.gateway + "/studio/generations?status=completed")
     await expect(page.locator("article.gen-card")).to_have_count(1)
+
+
+async def test_remix_from_the_viewer_hands_the_prompt_over(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        moss = await create_project(client, "Moss and stone")
+        job = await start_generation(client, moss, "moss on a wet stone")
+        await _completed(client, job["id"])
+
+    await page.goto(f"{studio.gateway}/studio/{moss}")
+    prompt = page.get_by_label("Prompt", exact=True)
+    await prompt.fill("")
+    await page.get_by_role("button", name="View image").click()
+    viewer = page.locator("dialog.dialog--viewer")
+    await viewer.get_by_role("button", name="Remix").click()
+    await expect(viewer).to_have_count(0)
+    await expect(prompt).to_have_value("moss on a wet stone")
+    # Focus lands in the prompt (not back on the card the viewer opened from), and it says so.
+    await expect(prompt).to_be_focused()
+    await expect(page.locator(".toast")).to_contain_text("Remixing")
+
+
+async def test_the_light_theme_keeps_status_colours_readable(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        moss = await create_project(client, "Moss and stone")
+        sound = await client.post(
+            f"/api/v1/projects/{moss}/assets",
+            files={"file": ("quiet.wav", media_samples.wav(0.5), "audio/wav")},
+        )
+        assert sound.status_code == 201, sound.text
+
+    await page.emulate_media(color_scheme="light")
+    # The "WAV" label on a sound's tile, and the "Offline" badge of a local model, on their
+    # tinted backgrounds: axe checks their contrast.
+    await page.goto(studio.gateway + "/studio/assets")
+    await expect(page.locator(".asset-thumb__placeholder--audio")).to_contain_text("WAV")
+    await assert_accessible(page)
+    await page.goto(f"{studio.gateway}/studio/{moss}")
+    await page.get_by_role("button", name="Choose model").click()
+    dialog = page.get_by_role("dialog", name="Choose a model")
+    await expect(dialog.locator(".badge--success").first).to_contain_text("Offline")
+    await assert_accessible(page)

@@ -119,7 +119,13 @@ async def test_template_cards_label_settings_as_the_panel_does(
                 "type": "text-to-image",
                 "model_id": "local/image",
                 "prompt": "A ceramic mug",
-                "params": {"image_size": "square_hd", "num_images": 2, "num_inference_steps": 6},
+                "params": {
+                    "image_size": "square_hd",
+                    "negative_prompt": "",
+                    "num_images": 2,
+                    "num_inference_steps": 6,
+                    "output_format": "webp",
+                },
             },
         )
         assert response.status_code == 201, response.text
@@ -138,12 +144,14 @@ async def test_template_cards_label_settings_as_the_panel_does(
         "Image size": "Portrait 16:9",
         "Inference steps": "8",
     }
+    # A blank setting (the negative prompt) says nothing worth a line, nor counts as one more.
     assert await _facts(own) == {
         "Model": "Local Image",
         "Image size": "Square HD",
         "Number of images": "2",
         "Inference steps": "6",
     }
+    await expect(own.locator(".template-card__fact--more")).to_have_text("More+1 more")
 
     # The panel names the same settings with the same words.
     await page.goto(f"{studio.gateway}/studio/{project_id}?starter=neon-city-poster")
@@ -153,6 +161,8 @@ async def test_template_cards_label_settings_as_the_panel_does(
     await page.get_by_text("Advanced settings").click()
     await expect(page.get_by_role("slider", name="Inference steps")).to_have_value("8")
     await expect(page.get_by_role("slider", name="Number of images")).to_be_visible()
+    formats = page.get_by_label("Output format").locator("option")
+    assert await formats.all_text_contents() == ["PNG", "WebP"]
 
 
 async def test_the_new_project_name_stops_at_the_apis_limit(studio: FullStack, page: Page) -> None:

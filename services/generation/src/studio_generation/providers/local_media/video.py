@@ -20,12 +20,15 @@ from typing import Final
 
 import av
 import av.error
+import structlog
 from PIL import Image, ImageOps
 
 from studio_generation.providers.local_media import BadInput
 from studio_generation.providers.local_media.images import retint
 from studio_generation.providers.local_media.scene import draw_scene, make_scene, sky
 from studio_generation.providers.local_media.seeding import RGB, hls
+
+log = structlog.get_logger(__name__)
 
 FPS = 10
 SIZES: Mapping[str, tuple[int, int]] = {"16:9": (256, 144), "9:16": (144, 256), "1:1": (192, 192)}
@@ -186,7 +189,13 @@ def _read_source(data: bytes) -> tuple[list[Image.Image], tuple[int, int]]:
             timed = _timed_frames(itertools.chain([first], decoded), coded, first.rotation, rate)
             return _resample(timed, rate), size
     except av.error.FFmpegError as exc:
-        raise BadInput(f"the input video could not be decoded: {exc}") from exc
+        # FFmpeg's own words ("[Errno 1094995529] Invalid data found …") go to the log; the
+        # person gets what it means for them.
+        log.info("local.input_undecodable", error=f"{type(exc).__name__}: {exc}"[:200])
+        raise BadInput(
+            "The input video could not be read: it may be damaged or in a format this model "
+            "cannot decode. Try another video."
+        ) from exc
 
 
 def _open(data: bytes) -> av.container.InputContainer:

@@ -331,7 +331,8 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     const shown = state.items.length;
     // Under filters the count stays, "no assets" included: it is what the live region announces
     // when a filter leaves nothing. Unfiltered and empty, the empty state says it instead.
-    summary.textContent = shown || filtered() ? `${count(shown, 'asset')}${state.cursor ? '+' : ''}` : '';
+    // With more pages to load the count is a floor: "50+ assets".
+    summary.textContent = shown || filtered() ? (state.cursor ? `${shown.toLocaleString()}+ assets` : count(shown, 'asset')) : '';
   }
 
   function emptyView() {

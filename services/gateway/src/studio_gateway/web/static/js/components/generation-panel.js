@@ -52,6 +52,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   refs.el.hidden = true;
   const promptInput = h('textarea', {
     class: 'textarea gen-panel__prompt',
+    dir: 'auto',
     rows: 4,
     placeholder: 'Describe what to make: subject, style, light, mood…',
     value: saved.prompt || '',
@@ -268,7 +269,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     }
     remember();
     if (remix) {
-      announce('The panel now holds that generation’s settings');
+      toast('Remixing: the prompt, model and settings are in the panel.', { kind: 'info' });
       el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     }
     promptInput.focus();

@@ -161,7 +161,9 @@ export function openViewer({ items, index = 0, actions = {} }) {
     button.setAttribute('aria-busy', 'true');
     try {
       const generation = await api.get(`/generations/${encodeURIComponent(asset.generation_id)}`);
+      // Once the viewer has given focus back: the panel then takes it for its prompt.
       handle.close();
+      await handle.closed;
       remix(generation);
     } catch (error) {
       button.removeAttribute('aria-busy');

@@ -144,7 +144,7 @@ function userCorner() {
   const { email, display_name: name } = session.user;
   return [
     h('div', { class: 'user-chip' },
-      h('span', { class: 'user-chip__avatar', 'aria-hidden': 'true' }, (name || email || '?').trim().charAt(0)),
+      h('span', { class: 'user-chip__avatar', 'aria-hidden': 'true' }, initial(name || email)),
       h('span', { class: 'user-chip__text' },
         h('span', { class: 'user-chip__name' }, name || email),
         name && h('span', { class: 'user-chip__meta' }, email))),
@@ -166,6 +166,12 @@ async function logOut() {
   session.ended();
   navigate('/studio/sign-in');
   toast('You are signed out.', { kind: 'success' });
+}
+
+/** The first letter or digit of a name ("<b>QA</b>" → "Q"), upper-cased; "?" when it has none. */
+function initial(name) {
+  const found = String(name || '').match(/[\p{L}\p{N}]/u);
+  return found ? found[0].toUpperCase() : '?';
 }
 
 // Open, the drawer is all there is: the page behind it takes neither focus nor clicks (a phone

@@ -75,6 +75,8 @@ export function authPage(main, ctx, { kind, title, intro, fields, body, submitLa
       h('div', { class: 'auth__intro' }, h('h1', { id: 'auth-title' }, title), h('p', intro)),
       form,
       h('p', { class: 'auth__switch' }, `${switchText} `, h('a', { href: withNext(switchHref) }, switchLabel)))));
+  // Someone here came to type: the first field takes focus (the form is named by the heading).
+  fields[0]?.input.focus();
 
   return () => clearInterval(countdown);
 }

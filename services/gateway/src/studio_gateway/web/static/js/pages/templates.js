@@ -209,8 +209,10 @@ export async function render(main, _params, ctx) {
   // --- a card ---------------------------------------------------------------------------------
   function templateCard(template, { kind }) {
     const type = TYPES[template.type] || { label: template.type, icon: 'sparkles', tone: 'image' };
-    const params = Object.entries(template.params || {}).slice(0, MAX_PARAMS);
-    const extra = Math.max(0, Object.keys(template.params || {}).length - MAX_PARAMS);
+    // An empty setting (a blank negative prompt) says nothing worth a line.
+    const set = Object.entries(template.params || {}).filter(([, value]) => value !== '' && value !== null);
+    const params = set.slice(0, MAX_PARAMS);
+    const extra = Math.max(0, set.length - MAX_PARAMS);
     const useButton = h('button', {
       type: 'button',
       class: 'button button--primary button--sm',

@@ -23,11 +23,15 @@ export function paramLabel(name) {
   return LABELS[name] || humanize(name);
 }
 
+// File formats as people write them.
+const FORMATS = { png: 'PNG', jpeg: 'JPEG', jpg: 'JPEG', webp: 'WebP', gif: 'GIF', mp4: 'MP4', webm: 'WebM', wav: 'WAV', mp3: 'MP3' };
+
 /** One of a parameter's allowed values; image sizes are ids ("landscape_16_9", "square_hd"). */
 export function enumLabel(name, value) {
   if (name === 'image_size' && typeof value === 'string') {
     return value.split('_').map((part) => (part === 'hd' ? 'HD' : part)).join(' ')
       .replace(/(\d+) (\d+)/, '$1:$2').replace(/^\w/, (c) => c.toUpperCase());
   }
+  if (name.endsWith('_format') && typeof value === 'string') return FORMATS[value.toLowerCase()] || value.toUpperCase();
   return String(value);
 }
