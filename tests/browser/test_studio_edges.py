@@ -151,3 +151,27 @@ async def test_the_light_theme_keeps_status_colours_readable(studio: FullStack, 
     dialog = page.get_by_role("dialog", name="Choose a model")
     await expect(dialog.locator(".badge--success").first).to_contain_text("Offline")
     await assert_accessible(page)
+
+
+async def test_a_generation_deleted_elsewhere_leaves_the_open_history(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        moss = await create_project(client, "Moss and stone")
+        kept = await start_generation(client, moss, "a fern")
+        gone = await start_generation(client, moss, "a stone")
+        for job in (kept, gone):
+            await _completed(client, job["id"])
+
+    await page.goto(f"{studio.gateway}/studio/{moss}")
+    cards = page.locator("article.gen-card")
+    await expect(cards).to_have_count(2)
+    await expect(page.locator(".project-bar__stats")).to_contain_text("2 generations")
+    # Another tab (or a script) deletes one: this page follows, counts included.
+    async with studio.client() as client:
+        assert (await client.delete(f"/api/v1/generations/{gone['id']}")).status_code == 204
+    await expect(cards).to_have_count(1)
+    await expect(cards.first).to_have_attribute("data-id", kept["id"])
+    await expect(page.locator(".project-bar__stats")).to_contain_text(
+        "1 generation", timeout=10_000
+    )

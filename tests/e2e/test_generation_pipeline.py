@@ -347,6 +347,7 @@ async def test_cancel_a_pending_generation_and_delete_it(servers: Servers, tmp_p
             workers=0,
         ) as stack,
         stack.client() as client,
+        listening(client) as events,
     ):
         project = await new_project(client)
         job = await generate(
@@ -363,6 +364,18 @@ async def test_cancel_a_pending_generation_and_delete_it(servers: Servers, tmp_p
         ] == "cancelled"
         assert (await client.delete(f"/api/v1/generations/{job['id']}")).status_code == 204
         assert (await client.get(f"/api/v1/generations/{job['id']}")).status_code == 404
+        # Said to every open tab, and the project no longer counts it.
+        await eventually(
+            lambda: any(
+                e.json()["generation_id"] == job["id"] for e in events.named("generation.deleted")
+            )
+        )
+
+        async def uncounted() -> bool:
+            answer = await client.get(f"/api/v1/projects/{project}")
+            return bool(answer.json()["generation_count"] == 0)
+
+        await eventually(uncounted)
 
 
 async def test_a_deleted_output_leaves_its_generation(stack: FullStack) -> None:

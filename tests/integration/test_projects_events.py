@@ -23,6 +23,7 @@ from studio_contracts.events import (
     AssetCreated,
     AssetDeleted,
     Event,
+    GenerationDeleted,
     GenerationRequested,
     ProjectCreated,
     ProjectDeleted,
@@ -212,7 +213,9 @@ def generation_requested(project_id: str, *, user_id: str = ALICE) -> Generation
 async def consumers_idle(studio: Studio) -> bool:
     """Every stats consumer has been handed everything in its stream and acked it all."""
     for stream, durable in zip(
-        (ASSETS_STREAM, ASSETS_STREAM, GENERATIONS_STREAM), STATS_DURABLES, strict=True
+        (ASSETS_STREAM, ASSETS_STREAM, GENERATIONS_STREAM, GENERATIONS_STREAM),
+        STATS_DURABLES,
+        strict=True,
     ):
         name = stream.with_prefix(studio.prefix).name
         try:
@@ -285,6 +288,12 @@ async def test_generations_and_assets_update_the_stats(studio: Studio) -> None:
     await studio.publisher.publish(AssetDeleted(user_id=ALICE, project_id=pid, asset_id="a" * 24))
     stats = await eventually(lambda: _when(studio.project(pid), asset_count=1, cover_asset_id=None))
     assert stats["generation_count"] == 2
+
+    # A deleted generation leaves the count.
+    await studio.publisher.publish(
+        GenerationDeleted(user_id=ALICE, project_id=pid, generation_id="g" * 24)
+    )
+    await eventually(lambda: _when(studio.project(pid), generation_count=1))
 
     untouched = await studio.project(other["id"])
     assert (untouched["generation_count"], untouched["asset_count"]) == (0, 0)

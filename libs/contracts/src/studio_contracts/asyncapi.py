@@ -28,6 +28,7 @@ PUBLISHED: tuple[tuple[type[events.Event], str], ...] = (
     (events.GenerationCompleted, "generation"),
     (events.GenerationFailed, "generation"),
     (events.GenerationCancelled, "generation"),
+    (events.GenerationDeleted, "generation"),
     (events.AssetCreated, "assets"),
     (events.AssetDeleted, "assets"),
     (events.ProjectCreated, "projects"),
@@ -47,6 +48,8 @@ _GUARANTEES = {
     subjects.GENERATION_FAILED: "Final: the generation will not run again unless retried "
     "by its owner, which creates a new generation.",
     subjects.GENERATION_CANCELLED: "Final: the owner cancelled it; nothing more is billed.",
+    subjects.GENERATION_DELETED: "Published after the record is gone: the generation is no "
+    "longer listed. A deletion of a whole project publishes `project.deleted` instead.",
     subjects.ASSET_CREATED: "Published after the asset's record and object exist.",
 }
 

@@ -102,6 +102,13 @@ class GenerationCancelled(GenerationEvent):
     subject = subjects.GENERATION_CANCELLED
 
 
+class GenerationDeleted(GenerationEvent):
+    """Its owner removed the record (a finished generation); its outputs stay as assets unless
+    they were deleted with it (each then has its own `asset.deleted`)."""
+
+    subject = subjects.GENERATION_DELETED
+
+
 class AssetEvent(Event):
     asset_id: str
     project_id: str

@@ -17,6 +17,7 @@ from studio_contracts.events import (
     AssetDeleted,
     GenerationCancelled,
     GenerationCompleted,
+    GenerationDeleted,
     GenerationFailed,
     GenerationProgress,
     GenerationRequested,
@@ -96,6 +97,12 @@ class GenerationEvents:
     async def cancelled(self, record: GenerationRecord) -> None:
         await self._publisher.publish(
             GenerationCancelled(event_id=f"{record.id}.cancelled", **_envelope(record))
+        )
+
+    async def deleted(self, record: GenerationRecord, request_id: str | None) -> None:
+        envelope = {**_envelope(record), "request_id": request_id}
+        await self._publisher.publish(
+            GenerationDeleted(event_id=f"{record.id}.deleted", **envelope)
         )
 
 

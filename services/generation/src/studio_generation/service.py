@@ -276,6 +276,16 @@ class GenerationService:
             raise Conflict(
                 f"the generation is {existing.status.value}; cancel it before deleting it"
             )
+        # Said before the outputs go, so a listener drops the card before its files' events.
+        # The record is gone either way: a lost event (the broker down, a crash right here)
+        # leaves a project's count one too high and other tabs showing the card until they
+        # reload, which is all that hangs on it, so it does not fail the request.
+        try:
+            await self._events.deleted(deleted, identity.request_id)
+        except Exception as exc:
+            log.warning(
+                "generation.deletion_unannounced", generation_id=generation_id, error=str(exc)
+            )
         if delete_outputs:
             for output in deleted.outputs:
                 if output.asset_id:

@@ -2,7 +2,7 @@
 `template.*`, through `ProjectEvents`), and what it consumes (other services' asset and
 generation events, which keep the project stats; the handlers are `StatsKeeper`'s)."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -10,6 +10,7 @@ from studio_contracts.events import (
     AssetCreated,
     AssetDeleted,
     Event,
+    GenerationDeleted,
     GenerationRequested,
     ProjectCreated,
     ProjectDeleted,
@@ -22,8 +23,10 @@ from studio_contracts.subjects import (
     ASSET_CREATED,
     ASSET_DELETED,
     ASSETS_STREAM,
+    GENERATION_DELETED,
     GENERATION_REQUESTED,
     GENERATIONS_STREAM,
+    StreamSpec,
 )
 from studio_contracts.templates import Template
 from studio_runtime.events import ConsumerSpec, EventConsumer, EventPublisher
@@ -131,6 +134,7 @@ STATS_DURABLES = (
     "projects-stats-assets-created",
     "projects-stats-assets-deleted",
     "projects-stats-generations",
+    "projects-stats-generations-deleted",
 )
 
 
@@ -138,45 +142,25 @@ def stats_consumers(
     js: JetStreamContext, stats: StatsKeeper, *, prefix: str
 ) -> list[EventConsumer[Any]]:
     """Durable consumers on streams other services own; each waits until its stream exists."""
-    created, deleted, generations = STATS_DURABLES
+    follows: tuple[tuple[StreamSpec, str, type[Event], Callable[[Any], Awaitable[None]]], ...] = (
+        (ASSETS_STREAM, ASSET_CREATED, AssetCreated, stats.asset_created),
+        (ASSETS_STREAM, ASSET_DELETED, AssetDeleted, stats.asset_deleted),
+        (GENERATIONS_STREAM, GENERATION_REQUESTED, GenerationRequested, stats.generation_requested),
+        (GENERATIONS_STREAM, GENERATION_DELETED, GenerationDeleted, stats.generation_deleted),
+    )
     return [
         EventConsumer(
             js,
             ConsumerSpec(
-                ASSETS_STREAM,
-                created,
-                ASSET_CREATED,
+                stream,
+                durable,
+                subject,
                 max_deliver=STATS_MAX_DELIVER,
                 linger_s=STATS_LINGER_S,
             ),
-            AssetCreated,
-            stats.asset_created,
+            model,
+            handler,
             prefix=prefix,
-        ),
-        EventConsumer(
-            js,
-            ConsumerSpec(
-                ASSETS_STREAM,
-                deleted,
-                ASSET_DELETED,
-                max_deliver=STATS_MAX_DELIVER,
-                linger_s=STATS_LINGER_S,
-            ),
-            AssetDeleted,
-            stats.asset_deleted,
-            prefix=prefix,
-        ),
-        EventConsumer(
-            js,
-            ConsumerSpec(
-                GENERATIONS_STREAM,
-                generations,
-                GENERATION_REQUESTED,
-                max_deliver=STATS_MAX_DELIVER,
-                linger_s=STATS_LINGER_S,
-            ),
-            GenerationRequested,
-            stats.generation_requested,
-            prefix=prefix,
-        ),
+        )
+        for durable, (stream, subject, model, handler) in zip(STATS_DURABLES, follows, strict=True)
     ]

@@ -3,7 +3,7 @@
 A project document:
 
     {_id, owner, name, description, status: "active" | "deleting",
-     created_ms, updated_ms, generation_count, assets_added, assets_removed,
+     created_ms, updated_ms, generation_count, generations_removed, assets_added, assets_removed,
      activity_ms?, cover_asset_id?, cover_ms?,              # stats, kept from events
      applied_events: [event id, ...], removed_assets: [asset id, ...],   # the last 500 of each
      delete_event_id?, deleting_ms?}                         # only while a deletion is pending
@@ -49,6 +49,7 @@ _PUBLIC = {
     "created_ms": 1,
     "updated_ms": 1,
     "generation_count": 1,
+    "generations_removed": 1,
     "assets_added": 1,
     "assets_removed": 1,
     "activity_ms": 1,
@@ -67,9 +68,9 @@ def to_project(doc: Mapping[str, Any]) -> Project:
         description=doc["description"],
         created_at=from_ms(doc["created_ms"]),
         updated_at=from_ms(doc["updated_ms"]),
-        generation_count=doc.get("generation_count", 0),
-        # Two counters that only grow, so a deletion handled before its creation still nets out;
-        # the floor hides a deletion whose creation was never counted.
+        # Pairs of counters that only grow, so a deletion handled before its creation still nets
+        # out; the floor hides a deletion whose creation was never counted.
+        generation_count=max(0, doc.get("generation_count", 0) - doc.get("generations_removed", 0)),
         asset_count=max(0, doc.get("assets_added", 0) - doc.get("assets_removed", 0)),
         last_activity_at=None if activity is None else from_ms(activity),
         cover_asset_id=doc.get("cover_asset_id"),
@@ -107,6 +108,7 @@ class ProjectStore:
             "created_ms": now,
             "updated_ms": now,
             "generation_count": 0,
+            "generations_removed": 0,
             "assets_added": 0,
             "assets_removed": 0,
         }

@@ -30,7 +30,13 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from studio_contracts.enums import MediaType
-from studio_contracts.events import AssetCreated, AssetDeleted, Event, GenerationRequested
+from studio_contracts.events import (
+    AssetCreated,
+    AssetDeleted,
+    Event,
+    GenerationDeleted,
+    GenerationRequested,
+)
 from studio_runtime.clock import to_ms
 from studio_runtime.events import is_redelivery
 
@@ -88,6 +94,15 @@ class StatsKeeper:
             event_id=event.event_id,
             increments={"generation_count": 1},
             activity_ms=to_ms(event.occurred_at),
+        )
+        await self._apply_once(event, change)
+
+    async def generation_deleted(self, event: GenerationDeleted) -> None:
+        change = StatsChange(
+            project_id=event.project_id,
+            owner=event.user_id,
+            event_id=event.event_id,
+            increments={"generations_removed": 1},
         )
         await self._apply_once(event, change)
 

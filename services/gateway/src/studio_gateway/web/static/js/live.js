@@ -10,7 +10,7 @@
 
 const EVENT_NAMES = [
   'generation.requested', 'generation.started', 'generation.progress', 'generation.completed',
-  'generation.failed', 'generation.cancelled', 'asset.created', 'asset.deleted',
+  'generation.failed', 'generation.cancelled', 'generation.deleted', 'asset.created', 'asset.deleted',
   'project.created', 'project.deleted', 'reset',
 ];
 const REOPEN_MS = [1000, 2000, 5000, 10000, 30000];

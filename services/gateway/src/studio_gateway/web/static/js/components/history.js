@@ -199,6 +199,10 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   function onEvent(data, name) {
     const id = data?.generation_id;
     if (!id || (projectId && data.project_id !== projectId)) return;
+    if (name === 'generation.deleted') {
+      removeCard(id);
+      return;
+    }
     const card = cards.get(id);
     if (!card) {
       if (ready) fetchAndShow(id);
@@ -327,9 +331,11 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     const card = cards.get(id);
     if (!card) return;
     const next = card.nextElementSibling || card.previousElementSibling;
+    // Focus follows only if it was in the card (a deletion from another tab leaves it alone).
+    const hadFocus = card.contains(document.activeElement);
     cards.delete(id);
     card.remove();
-    (next?.querySelector('button, a') || grid).focus?.();
+    if (hadFocus) (next?.querySelector('button, a') || grid).focus?.();
     show();
   }
 }

@@ -87,6 +87,7 @@ export async function render(main, { id }, ctx) {
   const forThisProject = (data) => { if (data?.project_id === project.id) refreshCounts(); };
   const offs = [
     ctx.live.on('generation.requested', forThisProject),
+    ctx.live.on('generation.deleted', forThisProject),
     ctx.live.on('asset.*', forThisProject),
     () => refreshCounts.cancel(),
     ctx.live.on('project.deleted', (data) => {
