@@ -218,7 +218,13 @@ async def test_type_filter_search_and_favorites_change_what_is_shown(
     await page.get_by_role("button", name="Favorites").click()
     await expect(_cards(page)).to_have_count(1)
     await expect(_cards(page).first).to_contain_text("blue sea")
+    # The favorite is stored, and the filter is kept in the address across a reload.
     await page.reload()
+    await expect(_cards(page)).to_have_count(1)
+    await expect(page.get_by_role("button", name="Favorites")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    await page.get_by_role("button", name="Favorites").click()
     await expect(_cards(page)).to_have_count(8)
     await expect(page.get_by_role("button", name="Favorite blue sea")).to_have_attribute(
         "aria-pressed", "true"
@@ -370,6 +376,10 @@ async def test_cards_work_from_the_keyboard_and_carry_the_asset_when_dragged(
         "media_type": "image",
         "thumbnail_url": f"/api/v1/assets/{fox['id']}/thumbnail",
         "name": "red fox.png",
+        # What the reference slot shows of it ("320×240 · 1.2 KB"), as for a file picked.
+        "width": 320,
+        "height": 240,
+        "size": fox["size"],
     }
     assert data["uri"] == f"{studio.gateway}/api/v1/assets/{fox['id']}/content"
     assert await _cards(page).first.get_attribute("draggable") == "true"

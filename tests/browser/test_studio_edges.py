@@ -175,3 +175,35 @@ async def test_a_generation_deleted_elsewhere_leaves_the_open_history(
     await expect(page.locator(".project-bar__stats")).to_contain_text(
         "1 generation", timeout=10_000
     )
+
+
+async def test_the_assets_page_keeps_its_filters_in_the_address(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        moss = await create_project(client, "Moss and stone")
+        neon = await create_project(client, "Neon city")
+        for project, name in ((moss, "red fox.png"), (neon, "blue sea.png"), (moss, "fern.png")):
+            answer = await client.post(
+                f"/api/v1/projects/{project}/assets",
+                files={"file": (name, media_samples.png(32, 32), "image/png")},
+            )
+            assert answer.status_code == 201, answer.text
+
+    await page.goto(studio.gateway + "/studio/assets")
+    cards = page.locator("article.asset-card")
+    await expect(cards).to_have_count(3)
+    await page.get_by_role("combobox", name="Project").select_option(label="Moss and stone")
+    await page.get_by_role("searchbox", name="Search assets").fill("fox")
+    await expect(cards).to_have_count(1)
+    await expect(page).to_have_url(f"{studio.gateway}/studio/assets?q=fox&project={moss}")
+    # A reload (or a shared link) lists the same.
+    await page.reload()
+    await expect(cards).to_have_count(1)
+    await expect(cards.first).to_contain_text("red fox")
+    await expect(page.get_by_role("searchbox", name="Search assets")).to_have_value("fox")
+    await expect(page.get_by_role("combobox", name="Project")).to_have_value(moss)
+    # Values it does not know are dropped.
+    await page.goto(studio.gateway + "/studio/assets?type=nonsense&project=nope")
+    await expect(cards).to_have_count(3)
+    await expect(page).to_have_url(studio.gateway + "/studio/assets")

@@ -11,7 +11,8 @@
 // (./viewer.js, loaded when first needed), download, favorite, rename, delete, and "use as
 // reference" (a `studio:use-reference` event on document; from elsewhere, sessionStorage
 // `studio.pendingReference` + a visit to the asset's project). Items are draggable:
-// `application/x-studio-asset` carries {id, project_id, media_type, thumbnail_url, name}.
+// `application/x-studio-asset` carries {id, project_id, media_type, thumbnail_url, name, width,
+// height, size}: what the reference slot shows of it.
 // Pages of 50 load as the person scrolls; live `asset.created`/`asset.deleted` keep it current.
 
 import { api, errorMessage } from '../api.js';
@@ -38,7 +39,11 @@ const TYPES = [
   { value: 'model3d', label: '3D', icon: 'cube' },
 ];
 
-export function mountGallery(container, { projectId = null, projects = null, signal, live, navigate: go = navigate, embedded = false } = {}) {
+/**
+ * `filters`: where to start ({q, type, favorite, project}, e.g. from the address);
+ * `onFilters(filters)`: called with them whenever the list is asked for anew.
+ */
+export function mountGallery(container, { projectId = null, projects = null, signal, live, navigate: go = navigate, embedded = false, filters = {}, onFilters = null } = {}) {
   const allProjects = !projectId;
   const projectNames = new Map((projects || []).map((p) => [p.id, p.name]));
   const controller = new AbortController();
@@ -48,10 +53,10 @@ export function mountGallery(container, { projectId = null, projects = null, sig
 
   const state = {
     view: prefs.galleryView === 'list' ? 'list' : 'grid',
-    q: '',
-    type: '',
-    favorite: false,
-    project: '',
+    q: filters.q || '',
+    type: TYPES.some((t) => t.value === filters.type) ? filters.type : '',
+    favorite: Boolean(filters.favorite),
+    project: projects?.some((p) => p.id === filters.project) ? filters.project : '',
     items: [],
     cursor: null,
     loading: false,
@@ -94,6 +99,8 @@ export function mountGallery(container, { projectId = null, projects = null, sig
       },
     }, h('option', { value: '' }, 'All projects'), projects.map((p) => h('option', { value: p.id }, p.name)))
     : null;
+  search.value = state.q;
+  if (projectSelect) projectSelect.value = state.project;
   const gridButton = h('button', { type: 'button', 'aria-pressed': String(state.view === 'grid'), onclick: () => setView('grid') },
     icon('grid', { label: 'Grid view', size: 'sm' }));
   const listButton = h('button', { type: 'button', 'aria-pressed': String(state.view === 'list'), onclick: () => setView('list') },
@@ -244,6 +251,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   }
 
   async function start({ quiet = false } = {}) {
+    onFilters?.({ q: state.q, type: state.type, favorite: state.favorite, project: state.project });
     const mine = ++state.generation;
     state.cursor = null;
     state.loading = true;
@@ -586,7 +594,10 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   function dragStart(asset, event) {
     const dt = event.dataTransfer;
     if (!dt) return;
-    const payload = { id: asset.id, project_id: asset.project_id, media_type: asset.media_type, thumbnail_url: asset.thumbnail_url, name: asset.name };
+    const payload = {
+      id: asset.id, project_id: asset.project_id, media_type: asset.media_type, thumbnail_url: asset.thumbnail_url,
+      name: asset.name, width: asset.width, height: asset.height, size: asset.size,
+    };
     dt.setData(DRAG_TYPE, JSON.stringify(payload));
     dt.setData('text/uri-list', new URL(asset.content_url, location.origin).href);
     dt.effectAllowed = 'copy';

@@ -30,7 +30,7 @@ export async function render(main, _params, ctx) {
     }
     if (ctx.signal.aborted) return;
     replace(slot);
-    cleanup = mountGallery(slot, { projects, signal: ctx.signal, live: ctx.live });
+    cleanup = mountGallery(slot, { projects, signal: ctx.signal, live: ctx.live, filters: fromAddress(new URLSearchParams(location.search)), onFilters: toAddress });
   }
   await start();
 
@@ -40,4 +40,20 @@ export async function render(main, _params, ctx) {
     offs.forEach((off) => off());
     cleanup?.();
   };
+}
+
+// The filters live in the address, so a reload, a shared link or Back keeps what was listed.
+function fromAddress(query) {
+  return { q: query.get('q') || '', type: query.get('type') || '', favorite: query.get('favorites') === '1', project: query.get('project') || '' };
+}
+
+function toAddress({ q, type, favorite, project }) {
+  const query = new URLSearchParams();
+  if (q) query.set('q', q);
+  if (type) query.set('type', type);
+  if (favorite) query.set('favorites', '1');
+  if (project) query.set('project', project);
+  const qs = query.toString();
+  const next = `/studio/assets${qs ? `?${qs}` : ''}`;
+  if (next !== location.pathname + location.search) history.replaceState(null, '', next);
 }
