@@ -376,7 +376,7 @@ async def test_cards_work_from_the_keyboard_and_carry_the_asset_when_dragged(
         "media_type": "image",
         "thumbnail_url": f"/api/v1/assets/{fox['id']}/thumbnail",
         "name": "red fox.png",
-        # What the reference slot shows of it ("320×240 · 1.2 KB"), as for a file picked.
+        # What the reference slot shows of it (its dimensions and size), as for a file picked.
         "width": 320,
         "height": 240,
         "size": fox["size"],
