@@ -27,6 +27,7 @@ arrive between a delivery and its redelivery), 3 repeats harmlessly, 4 is writte
 """
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from studio_contracts.enums import MediaType
@@ -53,13 +54,7 @@ class StatsKeeper:
 
     async def asset_created(self, event: AssetCreated) -> None:
         at_ms = to_ms(event.occurred_at)
-        change = StatsChange(
-            project_id=event.project_id,
-            owner=event.user_id,
-            event_id=event.event_id,
-            increments={"assets_added": 1},
-            activity_ms=at_ms,
-        )
+        change = _change(event, {"assets_added": 1}, activity_ms=at_ms)
 
         async def offer_cover() -> None:
             await self._store.offer_cover(event.user_id, event.project_id, event.asset_id, at_ms)
@@ -73,14 +68,8 @@ class StatsKeeper:
             await self._apply_once(event, change)
 
     async def asset_deleted(self, event: AssetDeleted) -> None:
-        change = StatsChange(
-            project_id=event.project_id,
-            owner=event.user_id,
-            event_id=event.event_id,
-            increments={"assets_removed": 1},
-            # Remembered so a late `asset.created` of the same asset cannot make it the cover.
-            removed_asset_id=event.asset_id,
-        )
+        # The asset is remembered so a late `asset.created` of it cannot make it the cover.
+        change = _change(event, {"assets_removed": 1}, removed_asset_id=event.asset_id)
 
         async def clear_cover() -> None:
             await self._store.clear_cover(event.user_id, event.project_id, event.asset_id)
@@ -88,23 +77,11 @@ class StatsKeeper:
         await self._apply_once(event, change, clear_cover)
 
     async def generation_requested(self, event: GenerationRequested) -> None:
-        change = StatsChange(
-            project_id=event.project_id,
-            owner=event.user_id,
-            event_id=event.event_id,
-            increments={"generation_count": 1},
-            activity_ms=to_ms(event.occurred_at),
-        )
+        change = _change(event, {"generation_count": 1}, activity_ms=to_ms(event.occurred_at))
         await self._apply_once(event, change)
 
     async def generation_deleted(self, event: GenerationDeleted) -> None:
-        change = StatsChange(
-            project_id=event.project_id,
-            owner=event.user_id,
-            event_id=event.event_id,
-            increments={"generations_removed": 1},
-        )
-        await self._apply_once(event, change)
+        await self._apply_once(event, _change(event, {"generations_removed": 1}))
 
     async def _apply_once(
         self,
@@ -137,3 +114,18 @@ class StatsKeeper:
 
     async def forget_before(self, cutoff_ms: int) -> int:
         return await self._store.forget_applied_before(cutoff_ms)
+
+
+def _change(
+    event: AssetCreated | AssetDeleted | GenerationRequested | GenerationDeleted,
+    increments: dict[str, int],
+    **fields: Any,
+) -> StatsChange:
+    """The change an event makes to its project's stats, as its owner's."""
+    return StatsChange(
+        project_id=event.project_id,
+        owner=event.user_id,
+        event_id=event.event_id,
+        increments=increments,
+        **fields,
+    )
