@@ -391,6 +391,7 @@ async def test_remix_fills_the_panel_and_a_template_is_saved(studio: FullStack, 
     await card.get_by_role("button", name="Remix").click()
     await expect(page.get_by_label("Prompt", exact=True)).to_have_value("purple mountains at night")
     await expect(page.get_by_label("Prompt", exact=True)).to_be_focused()
+    await expect(page.locator(".toast", has_text="Remixing")).to_be_visible()
     await page.get_by_text("Advanced settings").click()
     await expect(page.get_by_role("slider", name="Inference steps")).to_have_value("7")
     await expect(page.get_by_label("Image size")).to_have_value("portrait_16_9")
@@ -404,7 +405,7 @@ async def test_remix_fills_the_panel_and_a_template_is_saved(studio: FullStack, 
     await name.fill("Night peaks")
     await dialog.get_by_role("button", name="Save template").click()
     await expect(dialog).to_be_hidden()
-    await expect(page.locator(".toast")).to_contain_text("Night peaks")
+    await expect(page.locator(".toast", has_text="Night peaks")).to_be_visible()
     async with studio.client() as client:
         templates = (await client.get("/api/v1/templates")).json()["items"]
     assert [t["name"] for t in templates] == ["Night peaks"]
