@@ -95,6 +95,17 @@ async def test_generations_across_projects_with_filters_and_live_updates(
     ).to_be_visible()
     await page.get_by_role("button", name="Clear filters").click()
     await expect(cards).to_have_count(4)
+    # Back undoes one choice at a time.
+    await page.go_back()
+    await expect(page).to_have_url(re.compile(r"\?type=text-to-video$"))
+    await expect(page.get_by_label("Type")).to_have_value("text-to-video")
+    await page.go_back()
+    await expect(page.get_by_label("Type")).to_have_value("text-to-audio")
+    await expect(cards).to_have_count(1)
+    await page.go_forward()
+    await page.go_forward()
+    await expect(page).to_have_url(re.compile(r"/studio/generations$"))
+    await expect(cards).to_have_count(4)
 
     # A generation made elsewhere (another tab, the API) appears live and completes.
     async with studio.client() as client:

@@ -75,10 +75,11 @@ export async function render(main, _params, ctx) {
 
   return () => history.destroy();
 
+  // Each choice is a step Back can undo (the router renders the page again from the address).
   function apply() {
     filters.status = statusSelect.value;
     filters.type = typeSelect.value;
-    window.history.replaceState(null, '', address());
+    window.history.pushState(null, '', address());
     history.setFilters(filters);
   }
 
