@@ -4,7 +4,8 @@ worker thread: decoding blocks."""
 
 import asyncio
 import tempfile
-from typing import IO
+from collections.abc import Awaitable, Callable
+from typing import IO, TypeVar
 
 from studio_contracts.events import OutputFile
 from studio_runtime.errors import InvalidInput
@@ -13,6 +14,8 @@ from studio_storage import ObjectStore
 from studio_assets.images import BadImage, ImageFacts, inspect_image
 from studio_assets.posters import video_poster
 from studio_assets.waveforms import audio_waveform
+
+T = TypeVar("T")
 
 OWN_THUMBNAIL_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
 """Images in these types that fit the thumbnail size serve as their own thumbnail."""
@@ -35,9 +38,7 @@ class Thumbnails:
 
     async def inspect_stored(self, key: str) -> ImageFacts:
         """The same for an image already in storage (a generation's output)."""
-        with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
-            await self._fetch(key, spool)
-            return await self.inspect(spool)
+        return await self._from_store(key, self.inspect)
 
     async def poster(self, source: IO[bytes]) -> ImageFacts | None:
         """A video's first frame and its thumbnail; None when it has none to show."""
@@ -47,9 +48,7 @@ class Thumbnails:
 
     async def poster_stored(self, key: str) -> ImageFacts | None:
         """The same for a video already in storage (a generation's output)."""
-        with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
-            await self._fetch(key, spool)
-            return await self.poster(spool)
+        return await self._from_store(key, self.poster)
 
     async def waveform(self, source: IO[bytes]) -> list[int] | None:
         """A sound's peaks for the studio to draw; None when it has none to show."""
@@ -57,14 +56,15 @@ class Thumbnails:
 
     async def waveform_stored(self, key: str) -> list[int] | None:
         """The same for a sound already in storage (a generation's output)."""
-        with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
-            await self._fetch(key, spool)
-            return await self.waveform(spool)
+        return await self._from_store(key, self.waveform)
 
-    async def _fetch(self, key: str, spool: IO[bytes]) -> None:
-        async for chunk in await self._store.get(key):
-            spool.write(chunk)
-        spool.seek(0)
+    async def _from_store(self, key: str, read: Callable[[IO[bytes]], Awaitable[T]]) -> T:
+        """`read` of the object at `key`, copied to a spooled file first (decoders seek)."""
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
+            async for chunk in await self._store.get(key):
+                spool.write(chunk)
+            spool.seek(0)
+            return await read(spool)
 
     async def put(self, image_key: str, facts: ImageFacts) -> str:
         """Store the thumbnail beside the image; returns its key."""

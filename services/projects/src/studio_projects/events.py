@@ -3,6 +3,8 @@
 generation events, which keep the project stats; the handlers are `StatsKeeper`'s)."""
 
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -130,37 +132,68 @@ STATS_LINGER_S = 0.1
 """Counts and covers may show a tenth of a second late; in exchange, under load, the events of
 that tenth are counted in a few database commands instead of two per event or so."""
 
-STATS_DURABLES = (
-    "projects-stats-assets-created",
-    "projects-stats-assets-deleted",
-    "projects-stats-generations",
-    "projects-stats-generations-deleted",
+
+@dataclass(frozen=True)
+class StatsFollow:
+    """One durable consumer of the stats: which events, and the `StatsKeeper` method they go to."""
+
+    durable: str
+    stream: StreamSpec
+    subject: str
+    model: type[Event]
+    handler: Callable[[StatsKeeper, Any], Awaitable[None]]
+
+
+STATS_FOLLOWS = (
+    StatsFollow(
+        "projects-stats-assets-created",
+        ASSETS_STREAM,
+        ASSET_CREATED,
+        AssetCreated,
+        StatsKeeper.asset_created,
+    ),
+    StatsFollow(
+        "projects-stats-assets-deleted",
+        ASSETS_STREAM,
+        ASSET_DELETED,
+        AssetDeleted,
+        StatsKeeper.asset_deleted,
+    ),
+    StatsFollow(
+        "projects-stats-generations",
+        GENERATIONS_STREAM,
+        GENERATION_REQUESTED,
+        GenerationRequested,
+        StatsKeeper.generation_requested,
+    ),
+    StatsFollow(
+        "projects-stats-generations-deleted",
+        GENERATIONS_STREAM,
+        GENERATION_DELETED,
+        GenerationDeleted,
+        StatsKeeper.generation_deleted,
+    ),
 )
+STATS_DURABLES = tuple(follow.durable for follow in STATS_FOLLOWS)
 
 
 def stats_consumers(
     js: JetStreamContext, stats: StatsKeeper, *, prefix: str
 ) -> list[EventConsumer[Any]]:
     """Durable consumers on streams other services own; each waits until its stream exists."""
-    follows: tuple[tuple[StreamSpec, str, type[Event], Callable[[Any], Awaitable[None]]], ...] = (
-        (ASSETS_STREAM, ASSET_CREATED, AssetCreated, stats.asset_created),
-        (ASSETS_STREAM, ASSET_DELETED, AssetDeleted, stats.asset_deleted),
-        (GENERATIONS_STREAM, GENERATION_REQUESTED, GenerationRequested, stats.generation_requested),
-        (GENERATIONS_STREAM, GENERATION_DELETED, GenerationDeleted, stats.generation_deleted),
-    )
     return [
         EventConsumer(
             js,
             ConsumerSpec(
-                stream,
-                durable,
-                subject,
+                follow.stream,
+                follow.durable,
+                follow.subject,
                 max_deliver=STATS_MAX_DELIVER,
                 linger_s=STATS_LINGER_S,
             ),
-            model,
-            handler,
+            follow.model,
+            partial(follow.handler, stats),
             prefix=prefix,
         )
-        for durable, (stream, subject, model, handler) in zip(STATS_DURABLES, follows, strict=True)
+        for follow in STATS_FOLLOWS
     ]
