@@ -207,3 +207,27 @@ async def test_the_assets_page_keeps_its_filters_in_the_address(
     await page.goto(studio.gateway + "/studio/assets?type=nonsense&project=nope")
     await expect(cards).to_have_count(3)
     await expect(page).to_have_url(studio.gateway + "/studio/assets")
+
+
+async def test_a_project_renamed_elsewhere_is_renamed_on_open_pages(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        moss = await create_project(client, "Moss and stone")
+
+    async def rename(name: str) -> None:
+        async with studio.client() as client:
+            answer = await client.patch(f"/api/v1/projects/{moss}", json={"name": name})
+            assert answer.status_code == 200, answer.text
+
+    await page.goto(f"{studio.gateway}/studio/{moss}")
+    title = page.get_by_role("heading", level=1)
+    await expect(title).to_have_text("Moss and stone")
+    await rename("Moss, stone and fern")  # another tab, or a script
+    await expect(title).to_have_text("Moss, stone and fern")
+
+    await page.goto(f"{studio.gateway}/studio")
+    await expect(page.locator(".project-card")).to_contain_text("Moss, stone and fern")
+    await rename("Fern")
+    await expect(page.locator(".project-card")).to_contain_text("Fern")
+    await expect(page.locator(".project-card")).not_to_contain_text("stone")

@@ -95,6 +95,34 @@ async def test_nats_restart_while_requests_arrive_loses_no_accepted_generation(
             restarted.stop()
 
 
+async def test_cancel_and_delete_work_while_the_broker_is_down(
+    own_nats: ServerProcess, servers: Servers, tmp_path: Path
+) -> None:
+    """The record is the truth: with NATS gone, a cancel or a deletion is stored and answered
+    as done (only the events wait), not a 500 for a change that happened anyway."""
+    async with (
+        full_stack(
+            replace(servers, nats_url=own_nats.url),
+            storage_url=(tmp_path / "s").as_uri(),
+            workers=0,  # nothing runs: the generations stay pending
+        ) as stack,
+        stack.client() as client,
+    ):
+        project = await _project(client)
+        path = f"/api/v1/projects/{project}/generations"
+        body = {"type": "text-to-image", "model_id": "local/image", "prompt": "calm"} | SMALL
+        kept, gone = [(await client.post(path, json=body)).json()["id"] for _ in range(2)]
+        own_nats.stop()
+        cancelled = await client.post(f"/api/v1/generations/{kept}/cancel")
+        assert cancelled.status_code == 202, cancelled.text
+        assert await _status(client, kept) == "cancelled"
+        deleted = await client.delete(f"/api/v1/generations/{gone}")
+        assert deleted.status_code == 409  # still pending: cancel first
+        assert (await client.post(f"/api/v1/generations/{gone}/cancel")).status_code == 202
+        assert (await client.delete(f"/api/v1/generations/{gone}")).status_code == 204
+        assert (await client.get(f"/api/v1/generations/{gone}")).status_code == 404
+
+
 async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing(
     servers: Servers, tmp_path: Path
 ) -> None:
@@ -203,18 +231,23 @@ async def test_killing_one_of_three_workers_loses_nothing_and_duplicates_nothing
 async def test_live_events_flow_again_after_the_broker_restarts(
     own_nats: ServerProcess, servers: Servers, tmp_path: Path
 ) -> None:
-    """A browser connected through a broker restart keeps getting its events: the gateway's
-    stream followers recover on their own."""
+    """While the broker is away, open streams end and new ones are refused (503), so a studio
+    says it is offline instead of waiting on a stream that stays silent; once the broker is
+    back, a client resuming with Last-Event-ID (as EventSource does) gets what it missed."""
     async with (
         full_stack(
             replace(servers, nats_url=own_nats.url), storage_url=(tmp_path / "s").as_uri()
         ) as stack,
         stack.client() as client,
-        listening(client) as log,
     ):
-        project = await _project(client)
-        await log.wait_for(lambda e: e.event == "project.created")
-        own_nats.stop()
+        async with listening(client) as log:
+            project = await _project(client)
+            await log.wait_for(lambda e: e.event == "project.created")
+            last_seen = log.events[-1].id
+            own_nats.stop()
+            await eventually(lambda: log.ended, within=15)
+        async with listening(client) as refused:
+            assert refused.status == 503
         restarted = start_nats(own_nats.data_dir, own_nats.ports["client"])
         try:
             response = await client.post(
@@ -224,10 +257,19 @@ async def test_live_events_flow_again_after_the_broker_restarts(
             )
             assert response.status_code == 202
             job = response.json()["id"]
-            completed = await log.wait_for(
-                lambda e: e.event == "generation.completed" and payload(e)["generation_id"] == job,
-                within=60,
-            )
+
+            async def streams_again() -> bool:
+                async with listening(client) as probe:
+                    return probe.status == 200
+
+            await eventually(streams_again, within=30)
+            async with listening(client, last_event_id=last_seen) as resumed:
+                completed = await resumed.wait_for(
+                    lambda e: (
+                        e.event == "generation.completed" and payload(e)["generation_id"] == job
+                    ),
+                    within=60,
+                )
             assert payload(completed)["outputs"]
         finally:
             restarted.stop()

@@ -169,6 +169,11 @@ async def test_api_tokens_are_shown_once_used_and_revoked(stack: FullStack) -> N
         assert [t["name"] for t in listed["items"]] == ["ci script"]
         assert "token" not in listed["items"][0]
         assert token.startswith(listed["items"][0]["prefix"])
+        # Made a moment apart, two tokens are still told apart by what the list shows.
+        second = await browser.post("/api/v1/tokens", json={"name": "second"})
+        shown = {t["prefix"] for t in (await browser.get("/api/v1/tokens")).json()["items"]}
+        assert len(shown) == 2
+        assert (await browser.delete(f"/api/v1/tokens/{second.json()['id']}")).status_code == 204
 
         async with httpx.AsyncClient(
             base_url=stack.gateway, headers={"Authorization": f"Bearer {token}"}

@@ -65,6 +65,10 @@ INTERNAL = ("metrics", "openapi.json", "docs", "readyz", "healthz", "internal/v1
         "/api/v1/assets/../content",
         "/api/v1/generations/..",
         "/api/v1/projects/../generations",
+        # A trailing slash, encoded or not, is no redirect to the path without it.
+        "/api/v1/projects/..%2F",
+        "/api/v1/projects/abc%2F",
+        "/api/v1/projects/",
     ],
 )
 async def test_paths_that_leave_their_route_are_refused(stack: FullStack, path: str) -> None:
@@ -137,6 +141,69 @@ async def test_input_asset_ids_must_be_plain_ids(stack: FullStack) -> None:
             ),
         )
         assert accepted.status_code == 202, accepted.text
+
+
+def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_a_body_that_is_no_json_gets_a_precise_problem(stack: FullStack) -> None:
+    async with stack.client() as client:
+        for content_type in ("text/plain", "application/xml", "application/x-www-form-urlencoded"):
+            sent = await client.post(
+                "/api/v1/projects", content='{"name": "x"}', headers={"content-type": content_type}
+            )
+            assert "application/json" in _problem(sent, 415)["detail"], content_type
+        latin = await client.post(
+            "/api/v1/projects",
+            content='{"name": "caf\u00e9"}'.encode("latin-1"),
+            headers={"content-type": "application/json; charset=latin-1"},
+        )
+        assert _problem(latin, 422)["errors"][0]["type"] == "json_invalid"
+        cut = await client.post(
+            "/api/v1/projects", content='{"name":', headers={"content-type": "application/json"}
+        )
+        error = _problem(cut, 422)["errors"][0]
+        assert error["loc"] == ["body"] and "not valid JSON" in error["msg"], error
+        assert (await client.get("/api/v1/projects")).json()["items"] == []  # nothing stored
+
+
+async def test_head_is_answered_wherever_get_is(stack: FullStack) -> None:
+    async with stack.client() as client:
+        project = await _project(client)
+        png = media_samples.png(40, 30)
+        uploaded = await client.post(
+            f"/api/v1/projects/{project}/assets", files={"file": ("a.png", png, "image/png")}
+        )
+        content = f"/api/v1/assets/{uploaded.json()['id']}/content"
+        head = await client.head(content)
+        assert head.status_code == 200
+        assert (head.headers["content-length"], head.headers["content-type"]) == (
+            str(len(png)),
+            "image/png",
+        )
+        assert head.content == b""
+        listed = await client.head("/api/v1/projects")
+        assert listed.status_code == 200 and listed.content == b""
+        # A Range header that is no byte range is ignored (RFC 9110 14.2): the whole file.
+        whole = await client.get(content, headers={"range": "bytes=abc"})
+        assert whole.status_code == 200 and whole.content == png
+
+
+async def test_wrong_methods_and_unknown_paths_get_worded_problems(stack: FullStack) -> None:
+    async with stack.client() as client:
+        project = await _project(client)
+        put = _problem(await client.put(f"/api/v1/projects/{project}", json={}), 405)
+        assert "PUT is not allowed" in put["detail"]
+        allowed = (await client.put(f"/api/v1/projects/{project}", json={})).headers["allow"]
+        assert {"GET", "PATCH", "DELETE"} <= {m.strip() for m in allowed.split(",")}
+        unknown = _problem(await client.get(f"/api/v1/projects/{project}/nothing"), 404)
+        assert unknown["detail"].startswith("no route")
+        long_id = _problem(await client.get("/api/v1/projects/" + "x" * 5000), 404)
+        assert len(long_id["detail"]) <= 500
 
 
 async def test_non_standard_numbers_are_refused_with_a_problem(stack: FullStack) -> None:

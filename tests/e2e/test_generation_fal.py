@@ -159,4 +159,5 @@ async def test_a_provider_that_stays_down_fails_the_generation_after_bounded_att
         )
     assert done["status"] == "failed"
     assert done["error"]["code"] == "provider_unavailable"
+    assert done["error"]["message"].startswith("fal.ai could not run it, 3 tries in a row")
     assert done["attempts"] == 3

@@ -209,6 +209,16 @@ async def test_twenty_concurrent_duplicates_make_one_generation(stack: FullStack
             headers={"Idempotency-Key": "click-2"},
         )
         assert other_key.json()["id"] != responses[0].json()["id"]
+        # The same key with another request is a client's mistake, not a repeat.
+        reused = await client.post(
+            f"/api/v1/projects/{project}/generations",
+            json={**body, "prompt": "twice"},
+            headers={"Idempotency-Key": "click-1"},
+        )
+        assert reused.status_code == 422, reused.text
+        assert reused.json()["errors"][0]["type"] == "idempotency_key_reused"
+        listed = (await client.get(f"/api/v1/projects/{project}/generations")).json()["items"]
+        assert len(listed) == 2
 
 
 @pytest.mark.parametrize(

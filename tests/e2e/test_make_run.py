@@ -210,6 +210,41 @@ def test_crashed_worker_is_restarted_and_its_jobs_in_flight_are_taken_over(
     assert stop(item) == 0
 
 
+@pytest.mark.parametrize("server", ["nats", "mongo"])
+def test_a_killed_server_is_started_again_with_its_data(
+    stack_env: dict[str, str], launches: list[Launch], http: httpx.Client, server: str
+) -> None:
+    item = launch(stack_env)
+    launches.append(item)
+    item.wait_for(READY_LINE)
+    project = http.post("/api/v1/projects", json={"name": "Outage"}).json()
+    before = _generate(http, project["id"], "before")
+    _wait_completed(http, [before])
+    killed = recorded(stack_env)[server]
+
+    os.kill(killed.pid, signal.SIGKILL)
+    item.wait_for(f"{server} exited with code -9; restarting it in 0.5s (data kept)")
+    item.wait_for(f"{server} is back at ")
+    back = recorded(stack_env)[server]
+    assert back.pid != killed.pid and back.alive()
+
+    # The services reconnect by themselves: what was stored is there, and new work completes.
+    def accepted() -> bool:
+        with contextlib.suppress(httpx.HTTPError):
+            answer = http.post(
+                f"/api/v1/projects/{project['id']}/generations",
+                json={"type": "text-to-image", "model_id": "local/image", "prompt": "after"},
+            )
+            return answer.status_code == 202
+        return False
+
+    wait_until(accepted, 60, "a generation is accepted again")
+    assert http.get(f"/api/v1/generations/{before}").json()["status"] == "completed"
+    listed = http.get(f"/api/v1/projects/{project['id']}/generations").json()["items"]
+    _wait_completed(http, [g["id"] for g in listed], within=60)
+    assert stop(item) == 0
+
+
 def test_repeated_crashes_make_the_launcher_give_up_and_stop_everything(
     stack_env: dict[str, str], launches: list[Launch]
 ) -> None:

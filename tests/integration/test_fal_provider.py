@@ -370,8 +370,10 @@ async def test_validation_error_at_submit_lists_each_field(
         await provider(fal, http).run(job(params={"num_inference_steps": 80}), events)
 
     assert caught.value.code == "provider_validation"
-    assert "num_inference_steps: must be ≤ 50" in caught.value.message
-    assert "prompt: Field required" in caught.value.message
+    # Worded for the person who chose the settings: their labels, not fal's field names.
+    assert caught.value.message.startswith("The model did not accept these settings.")
+    assert "Num inference steps: must be ≤ 50" in caught.value.message
+    assert "Prompt: Field required" in caught.value.message
     assert len(fal.submits()) == 1  # never retried
     assert events.handles == []
 
@@ -389,7 +391,7 @@ async def test_validation_error_at_result(fal: FakeFal, http: httpx.AsyncClient)
         await provider(fal, http).run(job(), events)
 
     assert caught.value.code == "provider_validation"
-    assert "prompt: content policy violation" in caught.value.message
+    assert "Prompt: content policy violation" in caught.value.message
     assert len(events.handles) == 1
     assert len(fal.requests("GET", "/fal-ai/fast-sdxl/requests/")) >= 2
 

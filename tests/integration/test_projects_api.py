@@ -13,6 +13,7 @@ from studio_projects.settings import ProjectsSettings
 from studio_runtime.nats import declare_stream
 
 from tests.support.apps import identity_headers, make_settings, running
+from tests.support.stored_events import stored_events
 
 ALICE = "user-alice"
 BOB = "user-bob"
@@ -211,6 +212,44 @@ async def test_delete_is_refused_and_undone_when_the_event_cannot_be_published(
     assert await list_all(alice) == []
 
 
+async def test_a_change_is_announced_with_its_fields_and_the_new_name(
+    alice: httpx.AsyncClient, nats_url: str, settings: ProjectsSettings
+) -> None:
+    project = await create(alice, "Moodboard")
+    path = f"/api/v1/projects/{project['id']}"
+    assert (await alice.patch(path, json={"name": "Mood board"})).status_code == 200
+    assert (await alice.patch(path, json={})).status_code == 200  # no change, no event
+    assert (await alice.patch(path, json={"description": "spring"})).status_code == 200
+    events = await stored_events(
+        nats_url, PROJECTS_STREAM, settings.nats_prefix, "project.updated", 2
+    )
+    assert [(e["project_id"], e["fields"], e["name"]) for _, e in events] == [
+        (project["id"], ["name"], "Mood board"),
+        (project["id"], ["description"], "Mood board"),
+    ]
+
+
+async def test_a_change_is_refused_and_undone_when_it_cannot_be_announced(
+    alice: httpx.AsyncClient, nats_url: str, settings: ProjectsSettings
+) -> None:
+    project = await create(alice, "stays")
+    path = f"/api/v1/projects/{project['id']}"
+    stream = PROJECTS_STREAM.with_prefix(settings.nats_prefix)
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        await js.delete_stream(stream.name)  # publishing now gets "no responders"
+        problem = assert_problem(await alice.patch(path, json={"name": "renamed"}), 503)
+        assert "try again" in problem["detail"]
+        assert (await alice.get(path)).json() == project  # nothing half-written
+        await declare_stream(js, stream)
+        renamed = await alice.patch(path, json={"name": "renamed"})
+        assert renamed.status_code == 200
+    finally:
+        await nc.close()
+    assert renamed.json()["name"] == (await alice.get(path)).json()["name"] == "renamed"
+
+
 async def test_create_is_undone_when_the_event_cannot_be_published(
     alice: httpx.AsyncClient, nats_url: str, settings: ProjectsSettings
 ) -> None:
@@ -264,6 +303,9 @@ async def test_a_malformed_id_is_not_found(alice: httpx.AsyncClient, project_id:
         ({"name": "ok", "owner": "someone"}, ["body", "owner"], "extra_forbidden"),
         ({}, ["body", "name"], "missing"),
         ({"name": 5}, ["body", "name"], "string_type"),
+        ({"name": "a\x00b"}, ["body", "name"], "value_error"),
+        ({"name": "two\nlines"}, ["body", "name"], "value_error"),
+        ({"name": "ok", "description": "a\u202eb"}, ["body", "description"], "value_error"),
     ],
 )
 async def test_create_refuses_invalid_input_with_one_error_per_field(
@@ -293,6 +335,7 @@ async def test_a_bad_body_reports_every_bad_field(alice: httpx.AsyncClient) -> N
         ({"name": "x" * 121}, ["body", "name"], "string_too_long"),
         ({"description": "d" * 2001}, ["body", "description"], "string_too_long"),
         ({"name": None}, ["body", "name"], "value_error"),
+        ({"name": "a\u202eb"}, ["body", "name"], "value_error"),
         ({"status": "archived"}, ["body", "status"], "extra_forbidden"),
     ],
 )

@@ -601,11 +601,20 @@ async def test_the_stores_behave_the_same_on_every_backend(any_db: AsyncDatabase
     drafts = await projects.list_page(ALICE, search="(DRAFT)", cursor=None, limit=10)
     assert len(drafts.items) == 1
 
-    updated = await projects.update(ALICE, first.id, {"name": "Renamed"})
-    assert updated is not None
+    renamed = await projects.update(ALICE, first.id, {"name": "Renamed"})
+    assert renamed is not None
+    updated = renamed.project
     assert updated.name == "Renamed"
     assert updated.updated_at >= first.updated_at  # a timestamp written by $set reads back
     assert await projects.update(BOB, first.id, {"name": "x"}) is None
+    # Undone only while nothing else wrote the project since.
+    later = await projects.update(ALICE, first.id, {"name": "Later"})
+    assert later is not None
+    assert not await projects.undo(ALICE, first.id, renamed)
+    assert await projects.undo(ALICE, first.id, later)
+    restored = await projects.get(ALICE, first.id)
+    assert restored is not None
+    assert (restored.name, restored.updated_at) == ("Renamed", updated.updated_at)
 
     # Stats: a guarded update counts each event once, also when raced.
     at = to_ms(datetime.now(UTC))

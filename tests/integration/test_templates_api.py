@@ -1,19 +1,19 @@
 """User templates over HTTP on a real port, against the real MongoDB and NATS servers."""
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import nats
 import pytest
-from studio_contracts.subjects import PROJECTS_STREAM, subject
+from studio_contracts.subjects import PROJECTS_STREAM
 from studio_projects.main import create_app
 from studio_projects.settings import ProjectsSettings
 from studio_runtime.nats import declare_stream
 
 from tests.support.apps import identity_headers, make_settings, running
+from tests.support.stored_events import stored_events
 
 ALICE = "user-alice"
 BOB = "user-bob"
@@ -85,17 +85,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 async def template_events(nats_url: str, prefix: str, count: int) -> list[tuple[str, Any]]:
     """The first `count` template events on the PROJECTS stream: (subject, payload)."""
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        stream = PROJECTS_STREAM.with_prefix(prefix).name
-        pulled = await js.pull_subscribe(subject("template.>", prefix), stream=stream)
-        messages = await pulled.fetch(count, timeout=5)
-        return [
-            (m.subject.removeprefix(f"{prefix}."), json.loads(m.data)) for m in messages[:count]
-        ]
-    finally:
-        await nc.close()
+    return await stored_events(nats_url, PROJECTS_STREAM, prefix, "template.>", count)
 
 
 # --- create, read, update, delete -----------------------------------------------------------

@@ -16,6 +16,8 @@ class EventLog:
     def __init__(self) -> None:
         self.events: list[ServerSentEvent] = []
         self.status: int | None = None
+        self.ended = False
+        """The server ended the stream (a browser would reconnect)."""
 
     def named(self, *names: str) -> list[ServerSentEvent]:
         return [e for e in self.events if e.event in names]
@@ -59,6 +61,7 @@ async def listening(
                 # standard (and in browsers) a block without data is no event.
                 if event.data or event.event != "message":
                     log.events.append(event)
+            log.ended = True
 
     task = asyncio.create_task(read())
     try:

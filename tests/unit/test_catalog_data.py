@@ -173,3 +173,11 @@ def test_catalog_without_a_recommended_model_for_a_type_is_refused() -> None:
     ]
     with pytest.raises(CatalogError, match="image-to-3d"):
         Catalog(without)
+
+
+def test_every_model_made_from_words_takes_the_prompt() -> None:
+    """The studio's prompt box must reach every text-to-anything model: as `prompt`, or as the
+    parameter the model names instead (`prompt_param`, ElevenLabs' `text`)."""
+    for model in load_models():
+        if any(t.startswith("text-to-") for t in model.types):
+            assert "prompt" in model.params or model.prompt_param in model.params, model.id

@@ -122,3 +122,21 @@ def test_two_services_defining_a_schema_differently_is_an_error() -> None:
 
 
 # Sharing by reference (inputs and the module's answers): tests/unit/test_gateway_openapi.py.
+
+
+def test_every_operation_declares_the_answers_of_its_kind() -> None:
+    """404 where the path names a record, 413 and 415 with a JSON body, 403 (CSRF) for a change
+    made with a session: sent by every service alike, so declared for every operation alike."""
+    services_doc = services()
+    create = services_doc["projects"]["paths"]["/api/v1/projects"]["post"]
+    create["requestBody"] = {"content": {"application/json": {"schema": {"type": "object"}}}}
+    paths = merge(own(), services_doc, ROUTES)["paths"]
+    one = paths["/api/v1/projects/{project_id}"]["get"]["responses"]
+    created = paths["/api/v1/projects"]["post"]["responses"]
+    listed = paths["/api/v1/projects"]["get"]["responses"]
+    login = paths["/api/v1/auth/login"]["post"]["responses"]
+    assert "404" in one and "404" not in listed
+    assert {"413", "415", "403"} <= created.keys()
+    assert not {"413", "415", "403"} & listed.keys()
+    assert "403" not in login  # nobody has a session yet
+    assert created["415"]["content"]["application/problem+json"]["schema"] == PROBLEM_REF

@@ -209,6 +209,33 @@ def test_string_parameters_are_capped_by_default() -> None:
     }
 
 
+def test_string_parameters_keep_line_breaks_but_refuse_control_characters() -> None:
+    result = validate_params(
+        model("local/image"), T.TEXT_TO_IMAGE, {"prompt": "a", "negative_prompt": "blur,\nnoise"}
+    )
+    assert result.params["negative_prompt"] == "blur,\nnoise"
+    errors = errors_of("local/image", T.TEXT_TO_IMAGE, {"prompt": "a", "negative_prompt": "a\x00b"})
+    assert errors == {"params.negative_prompt": "control_character"}
+
+
+def test_the_prompt_fills_the_parameter_a_model_takes_instead() -> None:
+    speech = model("fal-ai/elevenlabs/tts/eleven-v3").model_copy(update={"available": True})
+    result = validate_params(speech, T.TEXT_TO_AUDIO, {"prompt": "Hello there"})
+    assert result.params["text"] == "Hello there"
+    assert "prompt" not in result.params
+    with pytest.raises(ParamsInvalid) as caught:
+        validate_params(speech, T.TEXT_TO_AUDIO, {})
+    assert [(e.loc, e.msg) for e in caught.value.errors] == [
+        (["body", "params", "prompt"], "a prompt is required")
+    ]
+    with pytest.raises(ParamsInvalid) as caught:
+        validate_params(speech, T.TEXT_TO_AUDIO, {"prompt": "x" * 100_000})
+    assert caught.value.errors[0].loc == ["body", "params", "prompt"]
+    # Set by name, the parameter is the caller's own, and so are its errors.
+    named = validate_params(speech, T.TEXT_TO_AUDIO, {"text": "Hi"})
+    assert named.params["text"] == "Hi"
+
+
 def test_a_string_parameter_can_set_its_own_cap() -> None:
     capped = model("local/image").model_copy(
         update={"params": {"prompt": ParamSpec(type="string", max_length=5)}}

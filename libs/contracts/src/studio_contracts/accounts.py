@@ -1,27 +1,15 @@
 """The gateway's public shapes for accounts, sessions and API tokens."""
 
-import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from studio_contracts.text import SingleLine
+
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
-BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
-"""Characters that reorder the text around them: shown to other people, they disguise it."""
-
-
-def _no_control_characters(value: str) -> str:
-    """Refuse control characters (NUL, escapes, line breaks) and bidi overrides."""
-    for char in value:
-        if unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS:
-            name = unicodedata.name(char, f"U+{ord(char):04X}")
-            raise ValueError(f"control and text-direction characters are not allowed ({name})")
-    return value
 
 
 def _real_address(value: str) -> str:
@@ -40,7 +28,7 @@ def _real_address(value: str) -> str:
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
-    AfterValidator(_no_control_characters),
+    SingleLine,
     AfterValidator(_real_address),
     Field(json_schema_extra={"format": "email"}),
 ]
@@ -48,11 +36,13 @@ Email = Annotated[
 DisplayName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=100),
-    AfterValidator(_no_control_characters),
+    SingleLine,
 ]
 
 Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
-TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+TokenName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine
+]
 
 
 class SignUp(BaseModel):

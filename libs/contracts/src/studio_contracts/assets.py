@@ -4,10 +4,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
+from studio_contracts.dtos import PartialUpdate
 from studio_contracts.enums import MediaType
 from studio_contracts.events import OutputFile
+from studio_contracts.text import SingleLine
 
 
 class AssetKind(StrEnum):
@@ -15,7 +17,9 @@ class AssetKind(StrEnum):
     OUTPUT = "output"
 
 
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), SingleLine
+]
 
 
 class Asset(BaseModel):
@@ -50,15 +54,15 @@ class Asset(BaseModel):
     thumbnail_url: str | None = None
 
 
-class AssetUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AssetUpdate(PartialUpdate):
     name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), SingleLine
+        ]
         | None
     ) = None
     tags: Annotated[list[Tag], Field(max_length=32)] | None = None
-    favorite: bool | None = None
+    favorite: StrictBool | None = None
 
 
 class OutputsRegistration(BaseModel):

@@ -19,7 +19,7 @@ from typing import Any
 
 from studio_contracts import events, subjects
 
-EVENTS_VERSION = "1.1.0"
+EVENTS_VERSION = "1.2.0"
 
 PUBLISHED: tuple[tuple[type[events.Event], str], ...] = (
     (events.GenerationRequested, "generation"),
@@ -32,6 +32,7 @@ PUBLISHED: tuple[tuple[type[events.Event], str], ...] = (
     (events.AssetCreated, "assets"),
     (events.AssetDeleted, "assets"),
     (events.ProjectCreated, "projects"),
+    (events.ProjectUpdated, "projects"),
     (events.ProjectDeleted, "projects"),
     (events.TemplateCreated, "projects"),
     (events.TemplateUpdated, "projects"),

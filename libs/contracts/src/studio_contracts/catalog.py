@@ -93,6 +93,11 @@ class ModelInfo(BaseModel):
     description: str
     price: str
     params: dict[str, ParamSpec]
+    prompt_param: str | None = Field(
+        default=None,
+        description="The string parameter the prompt is sent as, for a model that takes no "
+        "`prompt` (ElevenLabs' speech takes the words to say as `text`)",
+    )
     source: str = ""
     available: bool = Field(
         default=True,

@@ -1,10 +1,28 @@
 """Public data shapes that more than one service reads or writes."""
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, field_validator
 
 T = TypeVar("T")
+
+
+class PartialUpdate(BaseModel):
+    """A partial update: only the fields present change. `null` is refused rather than guessed
+    at (it could mean "no change" or "clear"), so a client bug shows up as a 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("must not be null; leave the field out to keep it unchanged")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the caller sent, with their new values."""
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
 
 
 class ErrorInfo(BaseModel):

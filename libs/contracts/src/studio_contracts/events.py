@@ -137,6 +137,16 @@ class ProjectCreated(Event):
     name: str
 
 
+class ProjectUpdated(Event):
+    subject = subjects.PROJECT_UPDATED
+
+    project_id: str
+    fields: list[str]
+    """The fields that changed (`name`, `description`)."""
+    name: str
+    """The project's name after the change."""
+
+
 class ProjectDeleted(Event):
     subject = subjects.PROJECT_DELETED
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from studio_contracts.catalog import ModelId
 from studio_contracts.dtos import ErrorInfo
 from studio_contracts.enums import GenerationStatus, GenerationType, MediaType
+from studio_contracts.text import LongText
 
 MAX_INPUT_ASSETS = 8
 RECORD_ID_PATTERN = r"^[0-9a-f]{24}$"
@@ -34,7 +35,7 @@ class GenerationCreate(BaseModel):
     model_id: ModelId
     """The catalog's own pattern: no segment starts with a dot, so `local/./image` or
     `local/../fal-ai/flux/dev` is refused here rather than stored under a second name."""
-    prompt: Annotated[str, Field(max_length=10_000)] = ""
+    prompt: Annotated[str, Field(max_length=10_000), LongText] = ""
     params: dict[str, Any] = Field(default_factory=dict)
     input_asset_ids: Annotated[
         list[Annotated[str, Field(pattern=RECORD_ID_PATTERN)]], Field(max_length=MAX_INPUT_ASSETS)

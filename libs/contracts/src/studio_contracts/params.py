@@ -17,6 +17,7 @@ from studio_contracts.catalog import (
 )
 from studio_contracts.enums import GenerationType
 from studio_contracts.problems import FieldError
+from studio_contracts.text import long_text
 
 PROVIDER_NOT_CONFIGURED = "provider_not_configured"
 NEEDS_FAL_KEY = (
@@ -36,6 +37,41 @@ class ParamsInvalid(ValueError):
 
 
 def validate_params(
+    model: ModelInfo, generation_type: GenerationType, params: dict[str, Any]
+) -> ValidateParamsResponse:
+    params, as_prompt = _prompt_to_its_param(model, params)
+    try:
+        return _validate(model, generation_type, params)
+    except ParamsInvalid as exc:
+        if as_prompt is None:
+            raise
+        errors = [_as_prompt_error(error, as_prompt) for error in exc.errors]
+        raise ParamsInvalid(_summary(errors), errors) from None
+
+
+def _prompt_to_its_param(
+    model: ModelInfo, params: dict[str, Any]
+) -> tuple[dict[str, Any], str | None]:
+    """For a model whose prompt is another parameter (`prompt_param`): the prompt moved there,
+    and that parameter's name, so its errors are reported at the prompt the caller wrote. A
+    caller who sets the parameter itself keeps it, and its errors."""
+    name = model.prompt_param
+    if name is None or name in params:
+        return params, None
+    moved = {key: value for key, value in params.items() if key != "prompt"}
+    if "prompt" in params:
+        moved[name] = params["prompt"]
+    return moved, name
+
+
+def _as_prompt_error(error: FieldError, name: str) -> FieldError:
+    if error.loc != ["body", "params", name]:
+        return error
+    msg = "a prompt is required" if error.type == "missing" else error.msg
+    return FieldError(loc=["body", "params", "prompt"], msg=msg, type=error.type)
+
+
+def _validate(
     model: ModelInfo, generation_type: GenerationType, params: dict[str, Any]
 ) -> ValidateParamsResponse:
     errors: list[FieldError] = []
@@ -120,6 +156,10 @@ def value_problem(spec: ParamSpec, value: Any) -> tuple[str, str] | None:
         longest = spec.max_length or DEFAULT_STRING_PARAM_MAX
         if len(value) > longest:
             return f"must be at most {longest} characters", "string_too_long"
+        try:
+            long_text(value)
+        except ValueError as exc:
+            return str(exc), "control_character"
     if spec.type in ("integer", "number"):
         if isinstance(value, float) and not math.isfinite(value):
             # NaN passes both bounds below (every comparison with it is false).

@@ -5,19 +5,22 @@ the field would say nothing, and leaving it out keeps user ids out of every resp
 """
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from studio_contracts.dtos import PartialUpdate
+from studio_contracts.text import LongText, SingleLine
 
 NAME_MAX = 120
 DESCRIPTION_MAX = 2000
 
 ProjectName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX), SingleLine
 ]
 """1 to 120 characters once surrounding whitespace is trimmed (the trimmed name is stored)."""
 
-ProjectDescription = Annotated[str, Field(max_length=DESCRIPTION_MAX)]
+ProjectDescription = Annotated[str, Field(max_length=DESCRIPTION_MAX), LongText]
 
 
 class ProjectCreate(BaseModel):
@@ -27,25 +30,9 @@ class ProjectCreate(BaseModel):
     description: ProjectDescription = ""
 
 
-class ProjectUpdate(BaseModel):
-    """A partial update: only the fields present change. `null` is refused rather than guessed
-    at (it could mean "no change" or "clear"), so a client bug shows up as a 422."""
-
-    model_config = ConfigDict(extra="forbid")
-
+class ProjectUpdate(PartialUpdate):
     name: ProjectName | None = None
     description: ProjectDescription | None = None
-
-    @field_validator("name", "description", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("must not be null; leave the field out to keep it unchanged")
-        return value
-
-    def changes(self) -> dict[str, str]:
-        """The fields the caller sent, with their new values."""
-        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
 
 
 class Project(BaseModel):

@@ -15,12 +15,13 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from studio_contracts.catalog import ModelId
+from studio_contracts.dtos import PartialUpdate
 from studio_contracts.enums import GenerationType
+from studio_contracts.text import LongText, SingleLine
 
 NAME_MAX = 100
 DESCRIPTION_MAX = 1000
@@ -32,11 +33,11 @@ ID_PATTERN = r"^[0-9a-f]{24}$"
 STARTER_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 TemplateName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX), SingleLine
 ]
 """1 to 100 characters once surrounding whitespace is trimmed (the trimmed name is stored)."""
-TemplateDescription = Annotated[str, Field(max_length=DESCRIPTION_MAX)]
-Prompt = Annotated[str, Field(max_length=PROMPT_MAX)]
+TemplateDescription = Annotated[str, Field(max_length=DESCRIPTION_MAX), LongText]
+Prompt = Annotated[str, Field(max_length=PROMPT_MAX), LongText]
 
 
 def params_size(params: dict[str, Any]) -> int:
@@ -92,28 +93,13 @@ class TemplateCreate(BaseModel):
     ) = None
 
 
-class TemplateUpdate(BaseModel):
-    """A partial update: only the fields present change. `null` is refused rather than guessed
-    at (it could mean "no change" or "clear"), so a client bug shows up as a 422. The type and
-    model stay: a template for another model is a new template."""
-
-    model_config = ConfigDict(extra="forbid")
+class TemplateUpdate(PartialUpdate):
+    """The type and model stay: a template for another model is a new template."""
 
     name: TemplateName | None = None
     description: TemplateDescription | None = None
     prompt: Prompt | None = None
     params: Params | None = None
-
-    @field_validator("name", "description", "prompt", "params", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("must not be null; leave the field out to keep it unchanged")
-        return value
-
-    def changes(self) -> dict[str, Any]:
-        """The fields the caller sent, with their new values."""
-        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
 
 
 class Template(BaseModel):

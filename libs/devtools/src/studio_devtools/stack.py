@@ -5,7 +5,8 @@ Starts what is missing (NATS with JetStream, a MongoDB-compatible server) with i
 address, and on Ctrl-C (or SIGTERM) stops everything it started, services first.
 Services whose URLs are given (`STUDIO_NATS_URL`, `STUDIO_MONGO_URL`) are used as they are.
 
-A service that crashes is restarted with backoff (`studio_devtools.supervisor`); every process
+A service that crashes is restarted with backoff (`studio_devtools.supervisor`), and so is an
+embedded server (`studio_devtools.server_keeper`); every process
 started ends by itself if the launcher is killed outright (`studio_devtools.parent_death`);
 `<data dir>/run.pid` names them all, so a second launch can tell what is still running
 (`studio_devtools.pidfile`).
@@ -18,12 +19,15 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from types import FrameType
 
 from studio_devtools.pidfile import PidFile, PidFileBusy
+from studio_devtools.server_keeper import KeptServer, keep_running
 from studio_devtools.servers import ServerProcess, ServerStartError, start_mongo, start_nats
-from studio_devtools.supervisor import ServiceSpec, StackError, Supervisor, say
+from studio_devtools.supervisor import RestartPolicy, ServiceSpec, StackError, Supervisor, say
 
 __all__ = ["ServiceSpec", "StackError", "main"]
 
@@ -62,12 +66,21 @@ def _run(data_dir: Path, pid_file: PidFile, servers: list[ServerProcess]) -> int
     # Started here, in the main thread, not in a worker thread: the servers' parent-death
     # signal fires when the thread that spawned them ends (see studio_devtools.parent_death),
     # and the main thread ends only with the launcher.
-    env.update(_embedded_servers(data_dir, servers, pid_file))
-    return asyncio.run(_serve(specs, env, pid_file, started_at))
+    urls, restarts = _embedded_servers(data_dir, servers, pid_file)
+    env.update(urls)
+    kept = [
+        KeptServer(name, servers, index, restart, pid_file.record, RestartPolicy())
+        for (name, index), restart in restarts.items()
+    ]
+    return asyncio.run(_serve(specs, env, pid_file, started_at, kept))
 
 
 async def _serve(
-    specs: list[ServiceSpec], env: dict[str, str], pid_file: PidFile, started_at: float
+    specs: list[ServiceSpec],
+    env: dict[str, str],
+    pid_file: PidFile,
+    started_at: float,
+    kept: list[KeptServer],
 ) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -85,7 +98,7 @@ async def _serve(
         say(
             f"AI Studio is ready in {elapsed:.1f}s: http://{host}:{gateway.port}  (Ctrl-C stops it)"
         )
-        return await supervisor.supervise(stop)
+        return await supervisor.supervise(stop, also=[keep_running(server) for server in kept])
     finally:
         await supervisor.stop()
 
@@ -181,12 +194,16 @@ def _check_ports_free(specs: list[ServiceSpec], public_host: str) -> None:
 
 def _embedded_servers(
     data_dir: Path, servers: list[ServerProcess], pid_file: PidFile
-) -> dict[str, str]:
+) -> tuple[dict[str, str], dict[tuple[str, int], Callable[[], ServerProcess]]]:
+    """Start the servers whose URLs are not given; their URLs for the services, and how to
+    start each again (by its pid-file name and its place in `servers`)."""
     urls: dict[str, str] = {}
+    restarts: dict[tuple[str, int], Callable[[], ServerProcess]] = {}
     try:
         if not os.environ.get("STUDIO_NATS_URL"):
             port = int(os.environ.get("STUDIO_EMBEDDED_NATS_PORT", 14222))
             nats = start_nats(data_dir / "nats", port)
+            restarts["nats", len(servers)] = partial(start_nats, data_dir / "nats", port)
             servers.append(nats)
             pid_file.record("nats", nats.process.pid)
             urls["STUDIO_NATS_URL"] = nats.url
@@ -194,6 +211,7 @@ def _embedded_servers(
         if not os.environ.get("STUDIO_MONGO_URL"):
             port = int(os.environ.get("STUDIO_EMBEDDED_MONGO_PORT", 27117))
             mongo = start_mongo(data_dir / "mongo", port)
+            restarts["mongo", len(servers)] = partial(start_mongo, data_dir / "mongo", port)
             servers.append(mongo)
             pid_file.record("mongo", mongo.process.pid)
             urls["STUDIO_MONGO_URL"] = mongo.url
@@ -204,7 +222,7 @@ def _embedded_servers(
         raise StackError(
             f"{exc}\n(choose other ports with STUDIO_EMBEDDED_NATS_PORT / STUDIO_EMBEDDED_MONGO_PORT)"
         ) from exc
-    return urls
+    return urls, restarts
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -116,9 +117,13 @@ class Supervisor:
                     raise StackError(f"not ready after {READY_TIMEOUT_S:.0f}s: {names}")
                 await asyncio.sleep(0.05)
 
-    async def supervise(self, stop: asyncio.Event) -> int:
-        """Keep the services running until ``stop`` (0) or a service crashes too often (1)."""
+    async def supervise(
+        self, stop: asyncio.Event, also: Sequence[Coroutine[Any, Any, None]] = ()
+    ) -> int:
+        """Keep the services running until ``stop`` (0) or a service crashes too often (1).
+        ``also``: other keepers (the embedded servers'), whose return means giving up too."""
         keepers = [asyncio.create_task(self._keep_running(s)) for s in self._services]
+        keepers += [asyncio.create_task(keeper) for keeper in also]
         stopper = asyncio.create_task(stop.wait())
         try:
             done, _ = await asyncio.wait([stopper, *keepers], return_when=asyncio.FIRST_COMPLETED)

@@ -12,6 +12,7 @@ from studio_runtime.health import Readiness, health_router
 from studio_runtime.logging import configure_logging
 from studio_runtime.middleware import (
     BODY_READ_TIMEOUT_S,
+    HeadAsGetMiddleware,
     InternalIdentityMiddleware,
     RequestContextMiddleware,
 )
@@ -59,6 +60,9 @@ def create_service_app(
         docs_url="/docs" if openapi_url else None,
         redoc_url=None,
     )
+    # A path with a trailing slash is unknown, not redirected: the redirect would be built from
+    # the decoded path, so `/projects/..%2F` would be sent on to `/projects/..`.
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.readiness = readiness
     app.state.started = False
@@ -68,6 +72,7 @@ def create_service_app(
         app.include_router(router)
     # Inside the identity check: a caller the service does not know has no body read.
     app.add_middleware(StrictJsonMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
     if internal:
         app.add_middleware(
             InternalIdentityMiddleware, secret=settings.internal_secret.get_secret_value()

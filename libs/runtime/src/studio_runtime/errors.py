@@ -3,6 +3,7 @@
 import math
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
@@ -95,6 +96,8 @@ class RequestTimeout(DomainError):
 CLIENT_CLOSED_REQUEST = 499
 """Not sent to anyone (the client is gone): the status the access line and metrics record for a
 request whose client closed the connection before its body was read (nginx's convention)."""
+DETAIL_MAX = 500
+"""The longest `detail` a problem body carries."""
 
 
 class ServiceUnavailable(DomainError):
@@ -111,6 +114,9 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    if detail is not None and len(detail) > DETAIL_MAX:
+        # A detail quotes what the caller sent (an id, a path): a huge one is not repeated whole.
+        detail = detail[: DETAIL_MAX - 1] + "\u2026"
     problem = Problem(
         type=f"https://ai-studio.dev/problems/{code}" if code else "about:blank",
         title=title,
@@ -137,21 +143,52 @@ async def _on_domain_error(_request: Request, exc: DomainError) -> JSONResponse:
     )
 
 
-async def _on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [
-        FieldError(
-            loc=list(err.get("loc", ())), msg=str(err.get("msg", "")), type=str(err.get("type", ""))
+async def _on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [_field_error(err) for err in exc.errors()]
+    if any(e.loc == ["body"] and e.type in _NOT_AN_OBJECT for e in errors) and not _sent_json(
+        request
+    ):
+        return problem_response(
+            415,
+            "Send the body as JSON, with `Content-Type: application/json`.",
+            code="unsupported-media-type",
         )
-        for err in exc.errors()
-    ]
     summary = "; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors[:5])
     return problem_response(422, summary or "invalid input", code="invalid-input", errors=errors)
 
 
-async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    """The problem body for an HTTP error Starlette raised (no route, wrong method, …)."""
+_NOT_AN_OBJECT = frozenset({"model_attributes_type", "dict_type", "list_type"})
+
+
+def _field_error(err: Mapping[str, Any]) -> FieldError:
+    loc, msg, kind = list(err.get("loc", ())), str(err.get("msg", "")), str(err.get("type", ""))
+    if kind == "json_invalid" and loc[:1] == ["body"]:
+        # FastAPI puts the character position where a field name belongs: `body.8`.
+        reason = (err.get("ctx") or {}).get("error") or "not valid JSON"
+        at = f" at character {loc[1]}" if len(loc) > 1 and isinstance(loc[1], int) else ""
+        loc, msg = ["body"], f"the body is not valid JSON: {reason}{at}"
+    return FieldError(loc=loc, msg=msg, type=kind)
+
+
+def _sent_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media_type in ("", "application/json") or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """The problem body for an HTTP error Starlette raised (no route, wrong method, …), worded
+    as the services' own: `no route '/path'` rather than the bare reason phrase."""
     detail = exc.detail if isinstance(exc.detail, str) else None
-    return problem_response(exc.status_code, detail, headers=exc.headers)
+    code = None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail, code = f"no route {request.url.path!r}", "not-found"
+    elif exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow")
+        detail = f"{request.method} is not allowed here" + (f"; use {allowed}" if allowed else "")
+        code = "method-not-allowed"
+    return problem_response(exc.status_code, detail, code=code, headers=exc.headers)
 
 
 async def _on_client_gone(_request: Request, _exc: Exception) -> JSONResponse:

@@ -3,6 +3,7 @@
 - `RequestContextMiddleware`: request id in and out, bound to every log line; one access line;
   Prometheus request metrics by route template; a read timeout for request bodies.
 - `InternalIdentityMiddleware`: refuses calls that lack the gateway's signed identity.
+- `HeadAsGetMiddleware`: answers HEAD wherever GET is answered (RFC 9110 9.3.2).
 """
 
 import asyncio
@@ -165,4 +166,22 @@ class InternalIdentityMiddleware:
             return
         scope.setdefault("state", {})["identity"] = identity
         structlog.contextvars.bind_contextvars(user_id=identity.user_id)
+        await self.app(scope, receive, send)
+
+
+HEAD_REQUEST = "studio.head_request"
+"""Set in the scope of a HEAD request routed as GET: a route that streams a file skips reading it."""
+
+
+class HeadAsGetMiddleware:
+    """Routes HEAD as GET: FastAPI's routes answer GET only, while download tools ask HEAD for a
+    file's size and type. The server (uvicorn) sends no body for HEAD, since the scope it holds
+    still says HEAD; only the copy handed on says GET."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET", HEAD_REQUEST: True}
         await self.app(scope, receive, send)

@@ -59,6 +59,14 @@ def is_json_body(scope: Scope) -> bool:
     return True
 
 
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _declared_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers", ()):
         if name == b"content-length" and value.isdigit():
@@ -98,6 +106,15 @@ class StrictJsonMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if not _is_utf8(body):
+            # JSON is UTF-8 (RFC 8259); FastAPI would answer its own 400 "error parsing the body".
+            await problem_response(
+                422,
+                "the body is not valid JSON: it is not UTF-8 text",
+                code="invalid-input",
+                errors=[FieldError(loc=["body"], msg="not UTF-8", type="json_invalid")],
+            )(scope, receive, send)
+            return
         constant = non_standard_number(body)
         if constant is not None:
             await problem_response(

@@ -12,6 +12,7 @@ from studio_contracts.enums import MediaType
 from studio_runtime.deps import CurrentIdentity
 from studio_runtime.errors import PayloadTooLarge, problem_response
 from studio_runtime.ids import ID_PATTERN
+from studio_runtime.middleware import HEAD_REQUEST
 from studio_runtime.sizes import readable_size
 
 from studio_assets import metrics
@@ -236,10 +237,12 @@ async def _stream(
     offset, length, status = (
         (0, size, 200) if byte_range is None else (byte_range.start, byte_range.length, 206)
     )
-    chunks = metrics.first_byte_timed(await files.read(file, offset=offset, length=length), *timing)
     headers["Content-Length"] = str(length)
     if byte_range is not None:
         headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{size}"
+    if request.scope.get(HEAD_REQUEST):  # the size and type, without reading the file
+        return Response(status_code=status, media_type=file.content_type, headers=headers)
+    chunks = metrics.first_byte_timed(await files.read(file, offset=offset, length=length), *timing)
     return StreamingResponse(
         chunks, status_code=status, media_type=file.content_type, headers=headers
     )

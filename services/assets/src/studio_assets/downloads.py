@@ -26,25 +26,29 @@ class ByteRange:
 def parse_range(header: str | None, size: int) -> ByteRange | None:
     """The single range asked for, or None to send the whole file.
 
-    Several ranges in one request are answered with the whole file, which RFC 9110 allows; a
-    range that cannot be satisfied raises RangeNotSatisfiable (416)."""
+    As RFC 9110 (14.2) has it: a header that is not a valid byte range (`bytes=abc`, an end
+    before its start, another unit) is ignored, and several ranges in one request are answered
+    with the whole file; a valid range that no byte of the file satisfies raises
+    RangeNotSatisfiable (416)."""
     if not header:
         return None
     match = _RANGE.match(header.strip())
     if match is None:
-        return None if "," in header else _unsatisfiable()
+        return None
     first, last = match.groups()
     if not first and not last:
-        return _unsatisfiable()
+        return None
     if not first:
         suffix = int(last)
         if suffix == 0:
             return _unsatisfiable()
         return ByteRange(max(size - suffix, 0), size - 1)
     start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or (last and int(last) < start):
+    if last and int(last) < start:
+        return None
+    if start >= size:
         return _unsatisfiable()
+    end = min(int(last), size - 1) if last else size - 1
     return ByteRange(start, end)
 
 

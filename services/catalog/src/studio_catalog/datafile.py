@@ -35,6 +35,8 @@ class ModelEntry(BaseModel):
     description: Annotated[str, Field(min_length=1, max_length=300)]
     price: Annotated[str, Field(min_length=1)]
     params: dict[str, ParamSpec]
+    prompt_param: str | None = None
+    """The string parameter the studio's prompt fills, for a model without `prompt`."""
     source: str
     """Where the entry was checked: the model's fal page address."""
     checked: date
@@ -46,6 +48,12 @@ class ModelEntry(BaseModel):
     def _params_consistent(self) -> "ModelEntry":
         if "prompt" in self.params and self.params["prompt"].type != "string":
             raise ValueError("prompt must be a string parameter")
+        if self.prompt_param is not None:
+            named = self.params.get(self.prompt_param)
+            if named is None or named.type != "string" or "prompt" in self.params:
+                raise ValueError(
+                    "prompt_param must name a string parameter of a model without `prompt`"
+                )
         for name, spec in self.params.items():
             if spec.default is None:
                 continue
@@ -141,5 +149,6 @@ def _to_info(entry: ModelEntry, group: ProviderGroup) -> ModelInfo:
         description=entry.description,
         price=entry.price,
         params=entry.params,
+        prompt_param=entry.prompt_param,
         source=entry.source,
     )

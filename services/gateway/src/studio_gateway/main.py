@@ -68,6 +68,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                     prefix=cfg.nats_prefix,
                     queue_max=cfg.sse_queue_max,
                     replay_max=cfg.sse_replay_max,
+                    is_connected=lambda: bool(app.state.nats.is_connected),
                 )
                 live.start()
                 readiness.add("events", live.ready)

@@ -36,7 +36,16 @@ async def _service(request: Request) -> GenerationService:
 Generations = Annotated[GenerationService, Depends(_service)]
 
 
-@router.post("/projects/{project_id}/generations", status_code=202, response_model=Generation)
+@router.post(
+    "/projects/{project_id}/generations",
+    status_code=202,
+    response_model=Generation,
+    responses={
+        409: {"description": "The Idempotency-Key's first request is still being accepted"},
+        413: {"description": "The request would not fit the event that queues it"},
+        429: {"description": "Too many of your generations are queued or running at once"},
+    },
+)
 async def request_generation(
     project_id: str,
     body: GenerationCreate,
@@ -77,14 +86,27 @@ async def get_generation(
     return public(await generations.get(identity, generation_id))
 
 
-@router.post("/generations/{generation_id}/cancel", status_code=202, response_model=Generation)
+@router.post(
+    "/generations/{generation_id}/cancel",
+    status_code=202,
+    response_model=Generation,
+    responses={409: {"description": "The generation has already ended"}},
+)
 async def cancel_generation(
     generation_id: str, identity: CurrentIdentity, generations: Generations
 ) -> Response:
     return _accepted(await generations.cancel(identity, generation_id))
 
 
-@router.post("/generations/{generation_id}/retry", status_code=202, response_model=Generation)
+@router.post(
+    "/generations/{generation_id}/retry",
+    status_code=202,
+    response_model=Generation,
+    responses={
+        409: {"description": "Its request is no longer accepted as it was stored"},
+        429: {"description": "Too many of your generations are queued or running at once"},
+    },
+)
 async def retry_generation(
     generation_id: str,
     identity: CurrentIdentity,
@@ -95,7 +117,11 @@ async def retry_generation(
     return _accepted(await generations.retry(identity, generation_id, reroll_seed=reroll))
 
 
-@router.delete("/generations/{generation_id}", status_code=204)
+@router.delete(
+    "/generations/{generation_id}",
+    status_code=204,
+    responses={409: {"description": "Still queued or running: cancel it first"}},
+)
 async def delete_generation(
     generation_id: str,
     identity: CurrentIdentity,

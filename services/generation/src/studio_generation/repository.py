@@ -46,6 +46,8 @@ class KeyHolder:
 
     generation_id: str
     created_ms: int
+    fingerprint: str | None
+    """What the first request asked for (None: a key stored before fingerprints were kept)."""
 
 
 class KeyClaim(Enum):
@@ -118,18 +120,28 @@ class GenerationRepository:
             await self._legacy_counts.delete_one({"_id": legacy["_id"]})
 
     async def claim_idempotency_key(
-        self, owner: str, key: str, generation_id: str
+        self, owner: str, key: str, generation_id: str, fingerprint: str
     ) -> KeyClaim | KeyHolder:
-        """Reserve `key` for `generation_id`, or say who holds it."""
+        """Reserve `key` for `generation_id` (a request with `fingerprint`), or say who holds
+        it."""
         try:
             await self._keys.insert_one(
-                {"_id": f"{owner}:{key}", "generation_id": generation_id, "created_ms": now_ms()}
+                {
+                    "_id": f"{owner}:{key}",
+                    "generation_id": generation_id,
+                    "created_ms": now_ms(),
+                    "fingerprint": fingerprint,
+                }
             )
         except DuplicateKeyError:
             held = await self._keys.find_one({"_id": f"{owner}:{key}"})
             if held is None:
                 return KeyClaim.VANISHED
-            return KeyHolder(generation_id=held["generation_id"], created_ms=held["created_ms"])
+            return KeyHolder(
+                generation_id=held["generation_id"],
+                created_ms=held["created_ms"],
+                fingerprint=held.get("fingerprint"),
+            )
         return KeyClaim.RESERVED
 
     async def release_idempotency_key(self, owner: str, key: str, generation_id: str) -> None:

@@ -2,8 +2,10 @@
 actions on generations (cancel, retry, delete). The worker's side is in `worker.py`."""
 
 import asyncio
+import hashlib
 import json
 import secrets
+from collections.abc import Awaitable
 from typing import Any
 
 import structlog
@@ -47,6 +49,19 @@ a few hundred bytes. Request bodies are capped lower (256 KiB), so this only hol
 should a default or a cap grow."""
 
 
+def _key_reused() -> InvalidInput:
+    return InvalidInput(
+        "This Idempotency-Key was used for a different request; send a new key with a new request.",
+        errors=[
+            FieldError(
+                loc=["header", "idempotency-key"],
+                msg="used for a different request",
+                type="idempotency_key_reused",
+            )
+        ],
+    )
+
+
 class GenerationService:
     def __init__(
         self,
@@ -80,7 +95,9 @@ class GenerationService:
         return the generation the key first made."""
         generation_id = new_id()
         if idempotency_key is not None:
-            existing = await self._reserve_key(identity.user_id, idempotency_key, generation_id)
+            existing = await self._reserve_key(
+                identity.user_id, idempotency_key, generation_id, _fingerprint(project_id, body)
+            )
             if existing is not None:
                 return existing
         try:
@@ -93,17 +110,21 @@ class GenerationService:
             raise
 
     async def _reserve_key(
-        self, owner: str, key: str, generation_id: str
+        self, owner: str, key: str, generation_id: str, fingerprint: str
     ) -> GenerationRecord | None:
         deadline = asyncio.get_running_loop().time() + IDEMPOTENCY_WAIT_S
         while asyncio.get_running_loop().time() < deadline:
-            holder = await self._repository.claim_idempotency_key(owner, key, generation_id)
+            holder = await self._repository.claim_idempotency_key(
+                owner, key, generation_id, fingerprint
+            )
             if holder is KeyClaim.RESERVED:
                 return None
             if holder is not KeyClaim.VANISHED:
                 if now_ms() - holder.created_ms > self._settings.idempotency_ttl_s * 1000:
                     await self._repository.drop_idempotency_key(owner, key)
                     continue
+                if holder.fingerprint not in (None, fingerprint):
+                    raise _key_reused()
                 existing = await self._repository.get(owner, holder.generation_id)
                 if existing is not None:
                     return existing
@@ -234,7 +255,8 @@ class GenerationService:
     async def cancel(self, identity: Identity, generation_id: str) -> GenerationRecord:
         record = await self._repository.cancel_pending(identity.user_id, generation_id)
         if record is not None:
-            await self._events.cancelled(record)
+            # Cancelled either way; with the broker down, other tabs learn it when they reload.
+            await _announce(self._events.cancelled(record), "cancel", generation_id)
             metrics.finished(record, "cancelled")
             return record
         record = await self._repository.request_cancel(identity.user_id, generation_id)
@@ -280,12 +302,9 @@ class GenerationService:
         # The record is gone either way: a lost event (the broker down, a crash right here)
         # leaves a project's count one too high and other tabs showing the card until they
         # reload, which is all that hangs on it, so it does not fail the request.
-        try:
-            await self._events.deleted(deleted, identity.request_id)
-        except Exception as exc:
-            log.warning(
-                "generation.deletion_unannounced", generation_id=generation_id, error=str(exc)
-            )
+        await _announce(
+            self._events.deleted(deleted, identity.request_id), "deletion", generation_id
+        )
         if delete_outputs:
             for output in deleted.outputs:
                 if output.asset_id:
@@ -319,6 +338,20 @@ def random_seed(seed_range: tuple[int, int]) -> int:
     """A seed the model takes: uniform over its range, both ends included."""
     lowest, highest = seed_range
     return lowest + secrets.randbelow(highest - lowest + 1)
+
+
+async def _announce(publication: Awaitable[None], what: str, generation_id: str) -> None:
+    """Publish an event about a change already stored; a failure is logged, not the caller's:
+    the change holds, and only other open tabs miss it until they reload."""
+    try:
+        await publication
+    except Exception as exc:
+        log.warning(f"generation.{what}_unannounced", generation_id=generation_id, error=str(exc))
+
+
+def _fingerprint(project_id: str, body: GenerationCreate) -> str:
+    """What a request asked for, to tell a repeat (same key, same request) from a reuse."""
+    return hashlib.sha256(f"{project_id}\n{body.model_dump_json()}".encode()).hexdigest()
 
 
 def refuse_unpublishable(prompt: str, params: dict[str, Any], input_asset_ids: list[str]) -> None:

@@ -284,7 +284,10 @@ class Worker:
                 record,
                 ErrorInfo(
                     code="provider_unavailable",
-                    message=f"The provider kept failing ({message}); gave up after {record.attempts} attempts.",
+                    message=(
+                        f"{_provider_name(record)} could not run it, {record.attempts} tries in "
+                        f"a row; try again in a while. Its last answer: {message}"
+                    ),
                 ),
             )
             return
@@ -350,6 +353,10 @@ class _Reporter:
         )
         await self._repository.set_progress(self._record.id, info)
         await self._events.progress(self._record, info)
+
+
+def _provider_name(record: GenerationRecord) -> str:
+    return "fal.ai" if record.runtime == "fal" else "The local model"
 
 
 def _owner(record: GenerationRecord) -> Identity:

@@ -54,11 +54,15 @@ async def get_project(project_id: str, identity: CurrentIdentity, projects: Proj
     return await projects.get(identity.user_id, project_id)
 
 
-@router.patch("/{project_id}", response_model=Project)
+@router.patch(
+    "/{project_id}",
+    response_model=Project,
+    responses={503: {"description": "Not changed: the change could not be announced"}},
+)
 async def update_project(
     project_id: str, body: ProjectUpdate, identity: CurrentIdentity, projects: Projects
 ) -> Project:
-    return await projects.update(identity.user_id, project_id, body)
+    return await projects.update(identity.user_id, project_id, body, request_id=identity.request_id)
 
 
 @router.delete(

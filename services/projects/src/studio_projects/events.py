@@ -16,6 +16,7 @@ from studio_contracts.events import (
     GenerationRequested,
     ProjectCreated,
     ProjectDeleted,
+    ProjectUpdated,
     TemplateCreated,
     TemplateDeleted,
     TemplateUpdated,
@@ -68,6 +69,19 @@ class ProjectEvents:
         await self._publish(
             ProjectCreated(
                 user_id=owner, request_id=request_id, project_id=project.id, name=project.name
+            )
+        )
+
+    async def publish_project_updated(
+        self, owner: str, project: Project, fields: Iterable[str], *, request_id: str | None
+    ) -> None:
+        await self._publish(
+            ProjectUpdated(
+                user_id=owner,
+                request_id=request_id,
+                project_id=project.id,
+                fields=sorted(fields),
+                name=project.name,
             )
         )
 

@@ -3,7 +3,7 @@
 A project document:
 
     {_id, owner, name, description, status: "active" | "deleting",
-     created_ms, updated_ms, generation_count, generations_removed, assets_added, assets_removed,
+     created_ms, updated_ms, rev?, generation_count, generations_removed, assets_added, assets_removed,
      activity_ms?, cover_asset_id?, cover_ms?,              # stats, kept from events
      applied_events: [event id, ...], removed_assets: [asset id, ...],   # the last 500 of each
      delete_event_id?, deleting_ms?}                         # only while a deletion is pending
@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import uuid4
 
 import structlog
 from pymongo import ASCENDING, ReturnDocument
@@ -138,14 +139,25 @@ class ProjectStore:
 
     async def update(
         self, owner: str, project_id: str, changes: Mapping[str, str]
-    ) -> Project | None:
-        doc = await self._projects.find_one_and_update(
+    ) -> "ProjectChange | None":
+        written: Doc = {**changes, "updated_ms": now_ms(), "rev": uuid4().hex}
+        before = await self._projects.find_one_and_update(
             _visible(owner, project_id),
-            {"$set": {**changes, "updated_ms": now_ms()}},
+            {"$set": written},
             projection=_PUBLIC,
-            return_document=ReturnDocument.AFTER,
+            return_document=ReturnDocument.BEFORE,
         )
-        return None if doc is None else to_project(doc)
+        if before is None:
+            return None
+        previous = {name: before.get(name) for name in written if name != "rev"}
+        return ProjectChange(to_project({**before, **written}), previous, written["rev"])
+
+    async def undo(self, owner: str, project_id: str, change: "ProjectChange") -> bool:
+        """Put back what `change` replaced, unless the project was written again since."""
+        result = await self._projects.update_one(
+            {"_id": project_id, "owner": owner, "rev": change.rev}, {"$set": change.previous}
+        )
+        return result.modified_count == 1
 
     async def mark_deleting(self, owner: str, project_id: str, event_id: str) -> bool:
         """Hide the project and record the deletion event to publish; False if not visible."""
@@ -176,6 +188,15 @@ class ProjectStore:
             Deletion(project_id=doc["_id"], owner=doc["owner"], event_id=doc["delete_event_id"])
             async for doc in cursor
         ]
+
+
+@dataclass(frozen=True)
+class ProjectChange:
+    """A written update: what the project held before, to undo it if it cannot be announced."""
+
+    project: Project
+    previous: Doc
+    rev: str
 
 
 @dataclass(frozen=True)

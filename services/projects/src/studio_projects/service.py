@@ -65,15 +65,31 @@ class ProjectService:
     ) -> CursorPage[Project]:
         return await self._store.list_page(owner, search=search, cursor=cursor, limit=limit)
 
-    async def update(self, owner: str, project_id: str, body: ProjectUpdate) -> Project:
+    async def update(
+        self, owner: str, project_id: str, body: ProjectUpdate, *, request_id: str | None
+    ) -> Project:
+        """Change the name or description and announce it (`project.updated`), so that open
+        studios show the new name; a change that cannot be announced is undone."""
         changes = body.changes()
         if not changes:
             return await self.get(owner, project_id)
-        project = await find_owned(
+        self._require_events()
+        change = await find_owned(
             "project", project_id, lambda found_id: self._store.update(owner, found_id, changes)
         )
+        try:
+            await self._events.publish_project_updated(
+                owner, change.project, changes, request_id=request_id
+            )
+        except PublishFailed as exc:
+            if exc.maybe_published:
+                log.warning("project.update_unconfirmed", project_id=project_id)
+                return change.project
+            await self._store.undo(owner, project_id, change)
+            log.warning("project.update_refused", project_id=project_id, error=str(exc))
+            raise ServiceUnavailable("the change could not be announced; try again") from exc
         log.info("project.updated", project_id=project_id, fields=sorted(changes))
-        return project
+        return change.project
 
     async def delete(
         self, owner: str, project_id: str, *, request_id: str | None

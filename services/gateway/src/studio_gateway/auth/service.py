@@ -36,8 +36,9 @@ from studio_gateway.auth.revocations import Revocations
 from studio_gateway.limits.buckets import RateLimiter
 from studio_gateway.settings import GatewaySettings
 
-_TOKEN_PREFIX_SHOWN = len(TOKEN_PREFIX) + 8
-"""How much of a token its list shows, to tell tokens apart: `sst_` and 8 characters of its id."""
+_TOKEN_PREFIX_SHOWN = len(TOKEN_PREFIX) + 24
+"""How much of a token its list shows, to tell tokens apart: `sst_` and its whole id (not a
+secret). Ids begin with the time, so a shorter part is the same for tokens made within a minute."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from studio_gateway.openapi.responses import UNAUTHORIZED, problem
 router = APIRouter(prefix="/api/v1", tags=["events"])
 RETRY_MS = 3000
 BUSY_RETRY_S = 10
+BROKER_RETRY_S = 2
 """`Retry-After` when a user has as many streams open as allowed."""
 
 _DESCRIPTION = """Server-Sent Events: the caller's generation status changes (with progress),
@@ -49,6 +50,7 @@ behind (or with an id this server never gave) gets `reset` instead: reload what 
         200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
         **UNAUTHORIZED,
         404: problem("No such project"),
+        503: problem("The message broker cannot be reached; `Retry-After` says when to try"),
         422: problem("Malformed project id"),
         429: problem(
             "Too many requests, or as many event streams open as one user may have "
@@ -64,6 +66,12 @@ async def events(
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
 ) -> EventSourceResponse:
     identity = Identity(user_id=caller.user_id, request_id=request.state.request_id)
+    if not gw.live.connected:
+        raise ServiceUnavailable(
+            "Live events are paused: the message broker cannot be reached. They resume by "
+            "themselves once it is back.",
+            headers={"Retry-After": str(BROKER_RETRY_S)},
+        )
     if project_id is not None:
         checked = await gw.proxy.get("projects", f"/api/v1/projects/{project_id}", identity)
         if checked.status_code == 404:
@@ -120,10 +128,12 @@ async def _stream(
             if listener.advance(event):
                 yield _message(event, listener)
         listener.finish_replay()
-        while not listener.overflowed:
+        while not (listener.overflowed or listener.ended):
             event = await listener.queue.get()
-            if listener.overflowed:
-                break  # events were dropped behind this one: the client resumes and replays
+            if listener.overflowed or listener.ended:
+                # Events were dropped behind this one, or the broker is gone: the client
+                # reconnects and resumes from its last id.
+                break
             if listener.advance(event):
                 yield _message(event, listener)
 

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ _POSITION = re.compile(r"^(\d{1,19})-(\d{1,19})-(\d{1,19})$")
 _INTERNAL_FIELDS = ("object_key",)
 _REPLAY_WAIT_S = 5.0
 CONNECTIONS = Gauge("studio_sse_connections", "Clients connected to the live event stream")
+BROKER_CHECK_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Listener:
     positions: list[int]
     queue: asyncio.Queue[LiveEvent]
     overflowed: bool = False
+    ended: bool = False
+    """The broker went away: the stream ends, and the client reconnects once it is back."""
     reset: bool = False
     backlog: list[LiveEvent] = field(default_factory=list)
     """Missed events, replayed from the streams; after them, `positions` moves to `caught_up`."""
@@ -82,9 +85,16 @@ def parse_position(value: str | None) -> list[int] | None:
 
 class LiveEvents:
     def __init__(
-        self, js: JetStreamContext, *, prefix: str, queue_max: int, replay_max: int
+        self,
+        js: JetStreamContext,
+        *,
+        prefix: str,
+        queue_max: int,
+        replay_max: int,
+        is_connected: Callable[[], bool] = lambda: True,
     ) -> None:
         self._js = js
+        self._is_connected = is_connected
         self._streams = [spec.with_prefix(prefix) for spec in STREAMS]
         self._prefix = f"{prefix}." if prefix else ""
         self._queue_max = queue_max
@@ -113,9 +123,33 @@ class LiveEvents:
         else:
             self._connections.pop(user_id, None)
 
+    @property
+    def connected(self) -> bool:
+        """Whether events can flow: without the broker, a stream would say `ready` and then
+        stay silent while the studio believed itself live."""
+        return self._is_connected()
+
     def start(self) -> None:
         for index in range(len(self._streams)):
             self._tasks.append(asyncio.create_task(self._follow(index)))
+        self._tasks.append(asyncio.create_task(self._watch_broker()))
+
+    async def _watch_broker(self) -> None:
+        """End every open stream when the broker goes away: clients then reconnect, are told
+        503 until it is back (the studio says it is offline), and resume with Last-Event-ID."""
+        while True:
+            await asyncio.sleep(BROKER_CHECK_S)
+            if not self._is_connected():
+                self._end_all()
+
+    def _end_all(self) -> None:
+        for listeners in self._listeners.values():
+            for listener in listeners:
+                if listener.ended:
+                    continue
+                listener.ended = True
+                with contextlib.suppress(asyncio.QueueFull):  # full: it is not waiting
+                    listener.queue.put_nowait(_WAKE)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -269,3 +303,7 @@ class LiveEvents:
         finally:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
+
+
+_WAKE = LiveEvent(stream=0, seq=0, name="", user_id="", project_id=None, data="")
+"""Put in a listener's queue to wake its stream; never sent (a stream checks `ended` first)."""

@@ -25,6 +25,7 @@ from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.internal_auth import Identity
 
 from studio_gateway.openapi.responses import (
+    CSRF,
     LIMITED,
     PROBLEM_DEFS,
     PROBLEM_SCHEMA,
@@ -145,12 +146,13 @@ def merge(
         schemas.pop(schema_name, None)
     schemas.update(copy.deepcopy(PROBLEM_DEFS))
     schemas["Problem"] = copy.deepcopy(PROBLEM_SCHEMA)
-    for operations in paths.values():
-        for operation in operations.values():
+    for path, operations in paths.items():
+        for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             responses.setdefault("429", copy.deepcopy(LIMITED[429]))
             if operation.get("security") != []:
                 responses.setdefault("401", copy.deepcopy(UNAUTHORIZED[401]))
+            _common_answers(path, method, operation)
             _problems_for_errors(operation)
     document["components"]["securitySchemes"] = copy.deepcopy(_SECURITY_SCHEMES)
     document["security"] = [{"apiToken": []}, {"session": []}]
@@ -163,6 +165,21 @@ def _public(operation: dict[str, Any]) -> dict[str, Any]:
     for status, answer in _GATEWAY_ERRORS.items():
         responses.setdefault(str(status), copy.deepcopy(answer))
     return operation
+
+
+def _common_answers(path: str, method: str, operation: dict[str, Any]) -> None:
+    """What every route of its kind may answer, whichever service it is: 404 for a path naming
+    a record (missing, or someone else's), 413 and 415 for a JSON body, 403 for a change made
+    with a session cookie but without its CSRF token."""
+    responses = operation["responses"]
+    if "{" in path:
+        responses.setdefault("404", problem("No such record, or it is not yours"))
+    body = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in body:
+        responses.setdefault("413", problem("A JSON body over 256 KiB"))
+        responses.setdefault("415", problem("A body that is not `application/json`"))
+    if method != "get" and operation.get("security") != [] and not path.startswith("/api/v1/auth/"):
+        responses.setdefault("403", copy.deepcopy(CSRF[403]))
 
 
 def _problems_for_errors(operation: dict[str, Any]) -> None:

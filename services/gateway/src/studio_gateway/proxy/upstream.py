@@ -47,6 +47,7 @@ RETURNED_RESPONSE_HEADERS = frozenset(
         "cache-control",
         "location",
         "retry-after",
+        "allow",
     }
 )
 _BUFFER_LIMIT = 1 << 20

@@ -252,7 +252,9 @@ def validation_messages(detail: Any) -> list[str]:
             continue
         loc = [str(part) for part in item.get("loc", []) if part != "body"]
         msg = str(item.get("msg", "invalid"))
-        messages.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
+        # Settings as the studio labels them: `aspect_ratio` reads "Aspect ratio".
+        field = " ".join(loc).replace("_", " ").capitalize()
+        messages.append(f"{field}: {msg}" if loc else msg)
     return messages
 
 
@@ -271,7 +273,7 @@ def map_error(response: httpx.Response, *, model_id: str) -> ProviderError:
         detail = body.get("detail") if isinstance(body, dict) else None
         messages = validation_messages(detail) or [describe(response)]
         return PermanentProviderError(
-            f"fal rejected the input of {model_id}: " + "; ".join(messages),
+            "The model did not accept these settings. " + "; ".join(messages),
             code=CODE_VALIDATION,
         )
     if status == 401:

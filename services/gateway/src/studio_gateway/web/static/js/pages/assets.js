@@ -34,8 +34,8 @@ export async function render(main, _params, ctx) {
   }
   await start();
 
-  // A project made or removed elsewhere changes the filter and the upload targets.
-  const offs = ctx.live?.on ? [ctx.live.on('project.created', start), ctx.live.on('project.deleted', start)] : [];
+  // A project made, renamed or removed elsewhere changes the filter and the upload targets.
+  const offs = ctx.live?.on ? ['project.created', 'project.updated', 'project.deleted'].map((name) => ctx.live.on(name, start)) : [];
   return () => {
     offs.forEach((off) => off());
     cleanup?.();

@@ -73,7 +73,17 @@ export async function render(main, _params, ctx) {
     history.refreshAll();
   });
 
-  return () => history.destroy();
+  // A project renamed elsewhere: its cards show the new name.
+  const offRenamed = ctx.live?.on ? ctx.live.on('project.updated', (data) => {
+    if (!data?.project_id || !data.name) return;
+    names.set(data.project_id, data.name);
+    history.refreshAll();
+  }) : null;
+
+  return () => {
+    offRenamed?.();
+    history.destroy();
+  };
 
   // Each choice is a step Back can undo (the router renders the page again from the address).
   function apply() {

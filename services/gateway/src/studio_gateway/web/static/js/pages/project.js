@@ -90,6 +90,18 @@ export async function render(main, { id }, ctx) {
     ctx.live.on('generation.deleted', forThisProject),
     ctx.live.on('asset.*', forThisProject),
     () => refreshCounts.cancel(),
+    ctx.live.on('project.updated', async (data) => {
+      // Renamed in another tab (or by a program): the header and the bar follow.
+      if (data?.project_id !== project.id) return;
+      try {
+        const fresh = await api.get(`/projects/${encodeURIComponent(project.id)}`, undefined, { signal: ctx.signal });
+        project = { ...project, ...fresh };
+        setTitle(project);
+        bar.refresh();
+      } catch {
+        // The old name stays until the next visit.
+      }
+    }),
     ctx.live.on('project.deleted', (data) => {
       // Our own delete says so itself (its toast names the project).
       if (data?.project_id !== project.id || deleting) return;
