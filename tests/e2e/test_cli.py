@@ -98,23 +98,25 @@ def env(stack: FullStack, account: Account, tmp_path: Path) -> dict[str, str]:
     }
 
 
-async def studio(*args: str, env: dict[str, str], cwd: Path | None = None) -> Ran:
+async def studio(
+    *args: str, env: dict[str, str], cwd: Path | None = None, stdin: bytes | None = None
+) -> Ran:
     process = await asyncio.create_subprocess_exec(
         STUDIO,
         *args,
         env=env,
         cwd=cwd,
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.DEVNULL if stdin is None else asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    return await _finished(process)
+    return await _finished(process, stdin)
 
 
-async def _finished(process: asyncio.subprocess.Process) -> Ran:
+async def _finished(process: asyncio.subprocess.Process, stdin: bytes | None = None) -> Ran:
     try:
         async with asyncio.timeout(60 * patience()):
-            out, err = await process.communicate()
+            out, err = await process.communicate(stdin)
     except TimeoutError:
         process.kill()
         out, err = await process.communicate()
@@ -265,7 +267,7 @@ async def test_generate_no_wait_returns_the_generation_id_at_once(
     await eventually(completed, what="the generation left behind completes")
 
 
-async def test_an_invalid_request_prints_the_problem_detail_and_exits_2(
+async def test_an_invalid_request_prints_each_bad_field_once_and_exits_2(
     env: dict[str, str], account: Account
 ) -> None:
     project = await _project(account, "Invalid")
@@ -275,8 +277,15 @@ async def test_an_invalid_request_prints_the_problem_detail_and_exits_2(
         "generate", "", "-p", project, "-m", "local/image", "-P", "num_images=9", env=env
     )
     assert ran.code == 2
-    assert problem["detail"] in ran.stderr
-    assert "params.num_images: must be at most 4" in ran.stderr
+    # The detail names the prompt `params.prompt`, its field error `body.prompt`: one line each.
+    assert problem["detail"] == (
+        "params.num_images: must be at most 4; params.prompt: 'prompt' is required"
+    )
+    assert ran.stderr == (
+        f"Error: {problem['title']}\n"
+        "  params.num_images: must be at most 4\n"
+        "  prompt: 'prompt' is required\n"
+    )
     assert ran.stdout == ""
 
 
@@ -286,6 +295,11 @@ async def test_a_param_that_is_not_of_its_type_is_a_usage_error(env: dict[str, s
     )
     assert ran.code == 2
     assert "--param seed: 'soon' is not a whole number" in ran.stderr
+    size = await studio(
+        "generate", "x", "-p", "0" * 24, "-m", "local/image", "-P", "image_size=12x", env=env
+    )
+    assert size.code == 2
+    assert "--param image_size: '12x' is not a size: give WIDTHxHEIGHT" in size.stderr
 
 
 async def test_a_cancelled_generation_exits_1(env: dict[str, str], account: Account) -> None:
@@ -339,6 +353,12 @@ async def test_an_unknown_asset_exits_with_the_not_found_code(env: dict[str, str
     assert "Not Found" in ran.stderr or "not found" in ran.stderr.lower()
 
 
+async def test_a_url_that_is_not_http_is_a_usage_error(env: dict[str, str]) -> None:
+    ran = await studio("--url", "notaurl", "projects", "list", env=env)
+    assert ran.code == 2
+    assert "'notaurl' is not a studio URL" in ran.stderr
+
+
 async def test_an_unreachable_studio_exits_with_the_unavailable_code(env: dict[str, str]) -> None:
     ran = await studio("models", env={**env, "STUDIO_URL": "http://127.0.0.1:9"})
     assert ran.code == 5
@@ -364,6 +384,11 @@ async def test_assets_are_listed_with_filters_and_downloaded(
         "assets", "list", "-p", project, "--media-type", "video", "--json", env=env
     )
     assert videos.json() == []
+    # A table in a pipe at 80 columns: the row stays one line, its ids whole.
+    table = await studio("assets", "list", "-p", project, env={**env, "COLUMNS": "80"})
+    assert table.code == 0, table.stderr
+    [row] = [line for line in table.stdout.splitlines() if asset_id in line]
+    assert project in row
     downloaded = await studio("assets", "download", asset_id, "--out", str(tmp_path), env=env)
     assert downloaded.code == 0, downloaded.stderr
     assert await _read(Path(downloaded.stdout.strip())) == content
@@ -391,8 +416,18 @@ async def test_login_stores_a_private_token_that_later_commands_use_and_logout_r
     async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as browser:
         await sign_up(browser, email, PASSWORD)
     clean = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
-    env = {**clean, "XDG_CONFIG_HOME": str(tmp_path), "STUDIO_PASSWORD": PASSWORD}
-    login = await studio("--url", stack.gateway, "login", "--email", email, env=env)
+    env = {**clean, "XDG_CONFIG_HOME": str(tmp_path)}
+    wrong = await studio(
+        "--url", stack.gateway, "login", "--email", email, "--password-stdin",
+        env=env, stdin=b"not the password\n",
+    )  # fmt: skip
+    assert wrong.code == 3
+    assert "Check the e-mail address and password." in wrong.stderr
+    assert "studio login" not in wrong.stderr  # the command running already
+    login = await studio(
+        "--url", stack.gateway, "login", "--email", email, "--password-stdin",
+        env=env, stdin=f"{PASSWORD}\n".encode(),
+    )  # fmt: skip
     assert login.code == 0, login.stderr
     config = tmp_path / "studio" / "config.json"
     assert stat.S_IMODE(config.stat().st_mode) == 0o600

@@ -1,20 +1,35 @@
 """The `studio` command's pieces in-process, against `httpx.MockTransport`: `--param` values
 typed by the model's schema, a problem body turned into the message, field lines and exit code,
-and a generation followed by polling when its event stream breaks. No sockets, no servers."""
+a generation followed by polling when its event stream breaks, and whole commands run through
+the entry point (`main.run`) as a shell would, their requests answered by a handler. No
+sockets, no servers."""
 
+import io
+import json
+import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
+from rich.console import Console
+from studio_cli import main, output, session
 from studio_cli.client import StudioClient
+from studio_cli.commands import auth
 from studio_cli.config import Target
 from studio_cli.errors import CliError, ExitCode
 from studio_cli.follow import follow_generation
+from studio_cli.output import print_table
 from studio_cli.params import parse_params
 from studio_cli.progress import status_display
 
+Handler = Callable[[httpx.Request], httpx.Response]
+PROJECT = "6751c0ffee0123456789abcd"
+ASSET = "6751c0ffee0123456789abce"
 
-def _offline_client(handler: Callable[[httpx.Request], httpx.Response]) -> StudioClient:
+
+def _offline_client(handler: Handler) -> StudioClient:
     return StudioClient(
         Target("http://studio.test", "sst_a.b"), transport=httpx.MockTransport(handler)
     )
@@ -47,6 +62,13 @@ def test_param_values_are_typed_by_the_models_schema() -> None:
     }
 
 
+def _problem(response: httpx.Response) -> CliError:
+    client = _offline_client(lambda _: response)
+    with pytest.raises(CliError) as raised:
+        client.get("/api/v1/models")
+    return raised.value
+
+
 def test_a_problem_body_gives_the_message_the_field_lines_and_the_exit_code() -> None:
     problem = {
         "title": "Unprocessable Content",
@@ -54,12 +76,67 @@ def test_a_problem_body_gives_the_message_the_field_lines_and_the_exit_code() ->
         "detail": "params.seed: must be at least 0",
         "errors": [{"loc": ["body", "params", "seed"], "msg": "must be at least 0", "type": "x"}],
     }
-    client = _offline_client(lambda _: httpx.Response(422, json=problem))
-    with pytest.raises(CliError) as raised:
-        client.get("/api/v1/models")
-    assert raised.value.message == "Unprocessable Content: params.seed: must be at least 0"
-    assert raised.value.lines == ["  params.seed: must be at least 0"]
-    assert raised.value.code == ExitCode.USAGE
+    error = _problem(httpx.Response(422, json=problem))
+    # The detail only restates the field error: printed once, as its field line.
+    assert error.message == "Unprocessable Content"
+    assert error.lines == ["  params.seed: must be at least 0"]
+    assert error.code == ExitCode.USAGE
+
+
+def test_a_field_named_otherwise_in_the_detail_than_in_its_loc_is_printed_once() -> None:
+    problem = {
+        "title": "Unprocessable Content",
+        "detail": "params.prompt: 'prompt' is required; params.num_images: must be at most 4",
+        "errors": [
+            {"loc": ["body", "prompt"], "msg": "'prompt' is required"},
+            {"loc": ["body", "params", "num_images"], "msg": "must be at most 4"},
+        ],
+    }
+    error = _problem(httpx.Response(422, json=problem))
+    assert error.message == "Unprocessable Content"
+    assert error.lines == [
+        "  prompt: 'prompt' is required",
+        "  params.num_images: must be at most 4",
+    ]
+
+
+def test_a_summary_of_the_first_fields_only_or_cut_short_is_left_out_too() -> None:
+    errors = [{"loc": ["body", "params", name], "msg": "must be a number"} for name in "abcdefg"]
+    for detail in (
+        "params.a: must be a number; params.b: must be a number (and 5 more)",
+        "params.a: must be a number; params.b: must be a numb\u2026",
+    ):
+        problem = {"title": "Unprocessable Content", "detail": detail, "errors": errors}
+        error = _problem(httpx.Response(422, json=problem))
+        assert error.message == "Unprocessable Content"
+        assert len(error.lines) == len(errors)
+
+
+def test_a_detail_saying_more_than_the_field_errors_is_kept() -> None:
+    problem = {
+        "title": "Unprocessable Content",
+        "detail": "no model 'local/nope' in the catalog",
+        "errors": [{"loc": ["body", "model_id"], "msg": "unknown model"}],
+    }
+    error = _problem(httpx.Response(422, json=problem))
+    assert error.message == "Unprocessable Content: no model 'local/nope' in the catalog"
+    assert error.lines == ["  model_id: unknown model"]
+
+
+def test_a_malformed_image_size_is_a_usage_error_naming_the_accepted_forms() -> None:
+    schema = {"image_size": {"type": "image_size", "enum": ["square_hd", "landscape_4_3"]}}
+    assert parse_params(["image_size=square_hd"], schema) == {"image_size": "square_hd"}
+    assert parse_params(["image_size=96 X 64"], schema) == {
+        "image_size": {"width": 96, "height": 64}
+    }
+    for malformed in ("12x", "x512", "768*512", "{oops"):
+        with pytest.raises(CliError) as raised:
+            parse_params([f"image_size={malformed}"], schema)
+        assert raised.value.code == ExitCode.USAGE
+        assert raised.value.message == (
+            f"--param image_size: {malformed!r} is not a size: give WIDTHxHEIGHT in pixels "
+            "(768x512) or a size name (square_hd, landscape_4_3)"
+        )
 
 
 def test_a_generation_is_followed_by_polling_when_its_event_stream_breaks() -> None:
@@ -77,3 +154,196 @@ def test_a_generation_is_followed_by_polling_when_its_event_stream_breaks() -> N
         pending = {"id": "g1", "status": "pending"}
         final = follow_generation(client, pending, events, status_display("g1", quiet=True))
     assert final["status"] == "completed"
+
+
+# --- whole commands, through the entry point ----------------------------------------------
+
+
+@dataclass
+class Ran:
+    code: int
+    stdout: str
+    stderr: str
+    requests: list[httpx.Request]
+
+
+Studio = Callable[..., Ran]
+
+
+@pytest.fixture
+def studio(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> Studio:
+    """Runs `studio ARGS...` as the shell does, with `handler` answering its requests; stdout
+    is a pipe (not a terminal) of the default 80 columns."""
+    for name in ("STUDIO_URL", "STUDIO_TOKEN", "STUDIO_EMAIL", "STUDIO_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("COLUMNS", "80")
+
+    def run(*args: str, handler: Handler | None = None, stdin: str = "") -> Ran:
+        requests: list[httpx.Request] = []
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            requests.append(request)
+            assert handler is not None, f"no request expected: {request.method} {request.url}"
+            return handler(request)
+
+        def client(target: Target) -> StudioClient:
+            return StudioClient(target, transport=httpx.MockTransport(answer))
+
+        monkeypatch.setattr(session, "StudioClient", client)
+        monkeypatch.setattr(auth, "StudioClient", client)
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        monkeypatch.setattr(sys, "argv", ["studio", "--url", "http://studio.test", *args])
+        with pytest.raises(SystemExit) as exited:
+            main.run()
+        captured = capsys.readouterr()
+        return Ran(int(exited.value.code or 0), captured.out, captured.err, requests)
+
+    return run
+
+
+def _routes(routes: dict[str, httpx.Response]) -> Handler:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return routes.get(
+            f"{request.method} {request.url.path}", httpx.Response(404, json={"title": "Not Found"})
+        )
+
+    return handler
+
+
+_IMAGE_MODEL = {
+    "id": "local/image",
+    "name": "Local image",
+    "types": ["text-to-image"],
+    "params": {"num_images": {"type": "integer", "minimum": 1, "maximum": 4}},
+}
+
+
+def test_a_refused_generation_prints_each_field_error_once(studio: Studio) -> None:
+    problem = {
+        "title": "Unprocessable Entity",
+        "status": 422,
+        "detail": "params.num_images: must be at most 4",
+        "errors": [{"loc": ["body", "params", "num_images"], "msg": "must be at most 4"}],
+    }
+    handler = _routes(
+        {
+            "GET /api/v1/models/local/image": httpx.Response(200, json=_IMAGE_MODEL),
+            "GET /api/v1/events": httpx.Response(503, json={"title": "Service Unavailable"}),
+            f"POST /api/v1/projects/{PROJECT}/generations": httpx.Response(422, json=problem),
+        }
+    )
+    ran = studio(
+        "generate", "-p", PROJECT, "-m", "local/image", "x", "-P", "num_images=99", handler=handler
+    )
+    assert ran.code == ExitCode.USAGE
+    assert ran.stderr == "Error: Unprocessable Entity\n  params.num_images: must be at most 4\n"
+
+
+def test_tables_piped_keep_each_row_on_one_line(studio: Studio) -> None:
+    name = "a lighthouse at dusk over a quiet sea, in teal and orange.png"
+    asset = {
+        "id": ASSET,
+        "name": name,
+        "media_type": "image",
+        "kind": "output",
+        "size": 1234567,
+        "project_id": PROJECT,
+        "created_at": "2026-12-03T08:01:12.345678Z",
+    }
+    page = {"items": [asset], "next_cursor": None}
+    ran = studio(
+        "assets", "list", handler=_routes({"GET /api/v1/assets": httpx.Response(200, json=page)})
+    )
+    assert ran.code == 0, ran.stderr
+    [row] = [line for line in ran.stdout.splitlines() if ASSET in line]
+    assert PROJECT in row
+    assert name in row
+    assert len(ran.stdout.splitlines()) == 5  # top border, header, rule, the row, bottom border
+
+
+def test_ids_are_not_wrapped_in_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = io.StringIO()
+    monkeypatch.setattr(output, "stdout", Console(file=terminal, force_terminal=True, width=40))
+    rows = [["local/image-edit", "Local image edit, a long name", "local"], [ASSET, "x", "fal"]]
+    print_table(None, ["id", "name", "provider"], rows, empty="", whole=("id", "provider"))
+    lines = terminal.getvalue().splitlines()
+    # The table grows past the terminal rather than fold an id; the name column folds.
+    assert any("local/image-edit" in line for line in lines)
+    assert any(ASSET in line for line in lines)
+    assert not any("Local image edit, a long name" in line for line in lines)
+
+
+def test_help_shows_no_value_for_flags_and_the_search_fields(studio: Studio) -> None:
+    ran = studio("assets", "list", "--help")
+    assert ran.code == 0
+    assert "<bool>" not in ran.stdout
+    assert "original file name, a tag" in " ".join(ran.stdout.split())
+    assert "-m," not in ran.stdout  # `-m` is --model in `studio generate`
+    projects = studio("projects", "list", "--help")
+    assert "<bool>" not in projects.stdout
+    assert "in the name or description" in " ".join(projects.stdout.split())
+    media_short = studio("assets", "list", "-m", "image")
+    assert media_short.code == ExitCode.USAGE
+    assert "No such option: -m" in media_short.stderr
+
+
+def test_a_url_that_is_not_http_is_a_usage_error_before_any_request(studio: Studio) -> None:
+    ran = studio("--url", "notaurl", "projects", "list")
+    assert ran.code == ExitCode.USAGE
+    assert ran.stderr.startswith("Error: 'notaurl' is not a studio URL")
+    assert "http://HOST[:PORT]" in ran.stderr
+    assert ran.requests == []
+
+
+def _sign_in_routes(login: httpx.Response) -> Handler:
+    return _routes(
+        {
+            "GET /api/v1/me": httpx.Response(401, json={"title": "Unauthorized"}),
+            "POST /api/v1/auth/login": login,
+            "POST /api/v1/tokens": httpx.Response(201, json={"id": "t1", "token": "sst_t.1"}),
+            "POST /api/v1/auth/logout": httpx.Response(204),
+        }
+    )
+
+
+def test_login_reads_the_password_from_stdin_and_takes_no_password_option(
+    studio: Studio, tmp_path: Path
+) -> None:
+    session_answer = httpx.Response(
+        200,
+        json={"csrf_token": "c", "user": {"email": "alice@example.com"}},
+        headers={"set-cookie": "studio_session=s; Path=/"},
+    )
+    ran = studio(
+        "login", "--email", "alice@example.com", "--password-stdin",
+        handler=_sign_in_routes(session_answer), stdin="correct horse\n",
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    [sign_in] = [r for r in ran.requests if r.url.path == "/api/v1/auth/login"]
+    assert json.loads(sign_in.content) == {
+        "email": "alice@example.com",
+        "password": "correct horse",
+    }
+    stored = json.loads((tmp_path / "config" / "studio" / "config.json").read_text())
+    assert stored["credentials"]["http://studio.test"]["token"] == "sst_t.1"
+    on_the_command_line = studio("login", "--email", "alice@example.com", "--password", "x")
+    assert on_the_command_line.code == ExitCode.USAGE
+    assert "No such option: --password" in on_the_command_line.stderr
+
+
+def test_a_refused_login_says_to_check_the_credentials(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STUDIO_PASSWORD", "wrong")
+    refused = httpx.Response(
+        401, json={"title": "Unauthorized", "detail": "Wrong e-mail address or password."}
+    )
+    ran = studio("login", "--email", "alice@example.com", handler=_sign_in_routes(refused))
+    assert ran.code == ExitCode.AUTH
+    assert ran.stderr == (
+        "Error: Unauthorized: Wrong e-mail address or password.\n"
+        "Check the e-mail address and password.\n"
+    )

@@ -11,8 +11,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import typer
+
+from studio_cli.errors import CliError, ExitCode
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 """The gateway of `make run` on this machine: local mode's address."""
@@ -44,13 +47,35 @@ def resolve_target(url: str | None, token: str | None, *, local: bool = False) -
     A stored token is only sent to the URL it was created for, so pointing the CLI at another
     server never hands it a credential of this one. `local` ignores every token."""
     stored = load_config()
-    chosen = (url or ("" if local else stored.get("url")) or DEFAULT_URL).rstrip("/")
+    chosen = checked_url((url or ("" if local else stored.get("url")) or DEFAULT_URL).rstrip("/"))
     if local:
         return Target(chosen, None)
     if token:
         return Target(chosen, token)
     credential = stored.get("credentials", {}).get(chosen, {})
     return Target(chosen, credential.get("token") or None)
+
+
+def checked_url(url: str) -> str:
+    """`url` if it can name a studio (`http(s)://host[:port][/path]`); else a usage error,
+    raised before any request, which would only fail as "cannot reach" (exit code 5)."""
+    if not _is_http_url(url):
+        raise CliError(
+            f"{url!r} is not a studio URL (--url / STUDIO_URL): expected http://HOST[:PORT] or "
+            f"https://HOST[:PORT], e.g. {DEFAULT_URL}",
+            ExitCode.USAGE,
+        )
+    return url
+
+
+def _is_http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        _ = parts.port
+    except ValueError:  # a port that is not a number in 0-65535
+        return False
+    has_space = any(character.isspace() for character in url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not has_space
 
 
 def load_config() -> dict[str, Any]:

@@ -4,6 +4,7 @@ A command never calls `sys.exit` itself: it raises :class:`CliError`, and `main.
 message on stderr and exits with its code, so every failure reads and exits the same way.
 """
 
+import re
 from enum import IntEnum
 from typing import Any
 
@@ -49,19 +50,51 @@ def exit_code_for(status: int) -> ExitCode:
     return ExitCode.USAGE
 
 
+SIGN_IN_HINT = "Sign in with `studio login`, or pass an API token (--token / STUDIO_TOKEN)."
+
+_MORE = re.compile(r" \(and \d+ more\)$")
+"""The tail of a summary that lists only the first few field errors."""
+
+
 def problem_error(response: httpx.Response) -> CliError:
     """A :class:`CliError` from an error answer, worded from its problem body (RFC 9457) when
-    it has one: `title: detail`, then one line per bad field."""
+    it has one: `title: detail`, then one line per bad field. A detail that only summarises
+    the bad fields is left out, so no field error is printed twice."""
     body = _problem_body(response)
     title = str(body.get("title") or response.reason_phrase or f"HTTP {response.status_code}")
-    detail = body.get("detail")
+    detail = str(body.get("detail") or "")
+    errors = [error for error in body.get("errors") or [] if isinstance(error, dict)]
+    if errors and _only_summarises(detail, errors):
+        detail = ""
     message = f"{title}: {detail}" if detail else title
-    lines = [_field_line(error) for error in body.get("errors") or [] if isinstance(error, dict)]
+    lines = [_field_line(error) for error in errors]
     if response.status_code == 401:
-        lines.append("Sign in with `studio login`, or pass an API token (--token / STUDIO_TOKEN).")
+        lines.append(SIGN_IN_HINT)
     if retry_after := response.headers.get("retry-after"):
         lines.append(f"Try again in {retry_after} s.")
     return CliError(message, exit_code_for(response.status_code), lines)
+
+
+def _only_summarises(detail: str, errors: list[dict[str, Any]]) -> bool:
+    """Whether every `; `-separated part of `detail` restates one of `errors`: the services
+    write `loc: msg; loc: msg` (or just the messages), and may name a field differently there
+    (`params.prompt`) than in its `loc` (`body.prompt`)."""
+    parts = _MORE.sub("", detail).split("; ")
+    if len(parts) > 1 and parts[-1].endswith("\u2026"):  # cut short by the API's length limit
+        parts.pop()
+    return all(any(_restates(part, error) for error in errors) for part in parts)
+
+
+def _restates(part: str, error: dict[str, Any]) -> bool:
+    message = str(error.get("msg") or "")
+    if message and (part == message or part.endswith(f": {message}")):
+        return True
+    # `params.prompt: <another wording>` for the error at `body.prompt`: the same field.
+    where, separator, _ = part.partition(": ")
+    loc = error.get("loc")
+    if not separator or " " in where or not isinstance(loc, list) or not loc:
+        return False
+    return where.split(".")[-1] == str(loc[-1])
 
 
 def _problem_body(response: httpx.Response) -> dict[str, Any]:

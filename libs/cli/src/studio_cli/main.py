@@ -16,6 +16,9 @@ app = typer.Typer(
     help="AI Studio from a terminal: models, projects, generations, assets, live events.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Click's plain help, not Typer's Rich panels: those give every flag a type (`--json
+    # <bool>`), as if it took a value. Inherited by the command groups.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(projects.app, name="projects")

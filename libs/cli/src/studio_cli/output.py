@@ -6,10 +6,12 @@ progress, notes and errors go to stderr.
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -49,18 +51,54 @@ def print_error(error: CliError) -> None:
 
 
 def print_table(
-    title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str
+    title: str | None,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    empty: str,
+    whole: Collection[str] = ("id",),
 ) -> None:
-    rows = list(rows)
-    if not rows:
+    """A table on stdout. The `whole` columns (ids, names to pass back to a command) are never
+    wrapped or cut, so they can be copied; other columns fold in a narrow terminal. Off a
+    terminal (a pipe, a CI log) no column is wrapped: one row is one line, for grep and less."""
+    cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    if not cells:
         note(empty)
         return
     table = Table(title=title, header_style="bold")
     for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
-    stdout.print(table)
+        table.add_column(column, overflow="fold", no_wrap=column in whole)
+    for row in cells:
+        table.add_row(*(Text(cell) for cell in row))
+    width = _table_width(table, columns, cells, whole)
+    # A console of its own: `Console.print(width=...)` can narrow the output but not widen it.
+    Console(
+        file=stdout.file, width=width, highlight=False, force_terminal=stdout.is_terminal
+    ).print(table)
+
+
+_NARROWEST = 4
+"""The fewest characters a folded column is given before the table grows past the terminal."""
+_UNBOUNDED = 1_000_000
+
+
+def _table_width(
+    table: Table, columns: Sequence[str], cells: list[list[str]], whole: Collection[str]
+) -> int:
+    # Rich caps a table at the console's width, which off a terminal is 80 (or $COLUMNS).
+    if not stdout.is_terminal:
+        return Measurement.get(stdout, stdout.options.update_width(_UNBOUNDED), table).maximum
+    widest = [
+        max(cell_len(column), *(cell_len(row[i]) for row in cells))
+        for i, column in enumerate(columns)
+    ]
+    needed = sum(
+        width if column in whole else min(width, _NARROWEST)
+        for width, column in zip(widest, columns, strict=True)
+    )
+    # Each cell is padded by one space a side, and every column has a border on its left,
+    # the last one on its right too.
+    return max(stdout.width, needed + 3 * len(columns) + 1)
 
 
 def human_size(size: int | None) -> str:

@@ -5,6 +5,7 @@ so its 422 names every bad field the same way it does for the web studio.
 """
 
 import json
+import re
 from typing import Any
 
 from studio_contracts.catalog import MEDIA_PARAM_TYPES
@@ -13,6 +14,10 @@ from studio_cli.errors import CliError, ExitCode
 
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
+_SIZE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
+_SIZE_NAME = re.compile(r"^[A-Za-z]+(_[A-Za-z0-9]+)*$")
+"""What a size name looks like (`square_hd`, `landscape_16_9`): which names a model takes is
+the API's to check, as for any enum; `12x` or `768*512` is no name but a mistyped size."""
 
 
 def parse_params(pairs: list[str], schema: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -56,18 +61,26 @@ def typed_value(name: str, raw: str, spec: dict[str, Any] | None) -> Any:
             return lowered in _TRUE
         raise _usage(f"--param {name}: {raw!r} is not true or false")
     if kind == "image_size":
-        return _image_size(raw)
+        return _image_size(name, raw, spec)
     return raw
 
 
-def _image_size(raw: str) -> Any:
-    """A size name (`square_hd`), `WIDTHxHEIGHT` (`768x512`) or JSON (`{"width":…}`)."""
-    width, separator, height = raw.lower().partition("x")
-    if separator and width.strip().isdigit() and height.strip().isdigit():
-        return {"width": int(width), "height": int(height)}
+def _image_size(name: str, raw: str, spec: dict[str, Any]) -> Any:
+    """A size name (`square_hd`), `WIDTHxHEIGHT` (`768x512`) or a JSON object
+    (`{"width": 768, "height": 512}`); anything else is a usage error naming those forms."""
+    if size := _SIZE.match(raw):
+        return {"width": int(size[1]), "height": int(size[2])}
+    if _SIZE_NAME.match(raw.strip()):
+        return raw.strip()
     if raw.lstrip().startswith("{"):
-        return _json_or_text(raw)
-    return raw
+        value = _json_or_text(raw)
+        if isinstance(value, dict):
+            return value
+    names = ", ".join(str(option) for option in spec.get("enum") or []) or "e.g. square_hd"
+    raise _usage(
+        f"--param {name}: {raw!r} is not a size: give WIDTHxHEIGHT in pixels (768x512) or a "
+        f"size name ({names})"
+    )
 
 
 def _json_or_text(raw: str) -> Any:

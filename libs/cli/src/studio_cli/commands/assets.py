@@ -23,13 +23,22 @@ def list_assets(
     project: Annotated[
         str | None, typer.Option("--project", "-p", help="Only this project (id or name).")
     ] = None,
-    media_type: Annotated[MediaType | None, typer.Option("--media-type", "-m")] = None,
+    # No short flag: `-m` is `--model` in `studio generate`.
+    media_type: Annotated[
+        MediaType | None, typer.Option("--media-type", help="Only files of this type.")
+    ] = None,
     kind: Annotated[AssetKind | None, typer.Option(help="Uploads or generated outputs.")] = None,
     favorite: Annotated[
         bool | None, typer.Option("--favorite/--not-favorite", help="Only (non-)favourites.")
     ] = None,
     search: Annotated[
-        str | None, typer.Option("--search", "-s", help="Words in the name or prompt.")
+        str | None,
+        typer.Option(
+            "--search",
+            "-s",
+            help="Text found, as written (any case), in the name, original file name, a tag or "
+            "the prompt.",
+        ),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
     json: JsonFlag = False,
@@ -63,6 +72,7 @@ def list_assets(
             for a in assets
         ),
         empty="No assets match.",
+        whole=("id", "project"),
     )
 
 

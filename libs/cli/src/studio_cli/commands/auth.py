@@ -1,14 +1,16 @@
 """`studio login|logout|whoami`: an API token for this machine, kept in the config file."""
 
+import os
 import platform
 import sys
 from typing import Annotated, Any
 
+import httpx
 import typer
 
 from studio_cli.client import API, StudioClient
 from studio_cli.config import Target, forget_credential, store_credential
-from studio_cli.errors import CliError, ExitCode
+from studio_cli.errors import SIGN_IN_HINT, CliError, ExitCode
 from studio_cli.output import note, print_json, print_line
 from studio_cli.session import JsonFlag, open_client, target_of
 
@@ -20,9 +22,16 @@ def login(
     email: Annotated[
         str | None, typer.Option(envvar="STUDIO_EMAIL", help="Asked for when not given.")
     ] = None,
-    password: Annotated[
-        str | None, typer.Option(envvar="STUDIO_PASSWORD", help="Asked for when not given.")
-    ] = None,
+    # No `--password VALUE`: a password on the command line stays in the shell's history and
+    # shows in `ps`. It comes from stdin, STUDIO_PASSWORD or the prompt.
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of stdin; without this flag, from "
+            "STUDIO_PASSWORD, else asked for.",
+        ),
+    ] = False,
     token_name: Annotated[
         str, typer.Option(help="Name of the API token, as listed in the studio.")
     ] = f"studio-cli on {platform.node() or 'this machine'}",
@@ -34,11 +43,11 @@ def login(
         if _auth_mode(anonymous) == "local":
             note(f"{url} runs in local mode: no sign-in needed, commands work as they are.")
             return
+        if password_stdin and not email:
+            raise CliError("--password-stdin needs --email (or STUDIO_EMAIL)", ExitCode.USAGE)
         email = email or _ask("E-mail", secret=False)
-        password = password or _ask("Password", secret=True)
-        answer = anonymous.send(
-            "POST", f"{API}/auth/login", json={"email": email, "password": password}
-        )
+        password = _password_from_stdin() if password_stdin else _password()
+        answer = _sign_in(anonymous, email, password)
         session = answer.json()
         # Sent by hand: the cookie is `Secure` by default, which an HTTP client's cookie jar
         # keeps off plain http://127.0.0.1, where browsers allow it.
@@ -81,12 +90,40 @@ def whoami(ctx: typer.Context, json: JsonFlag = False) -> None:
     )
 
 
+def _password() -> str:
+    return os.environ.get("STUDIO_PASSWORD") or _ask("Password", secret=True)
+
+
+def _password_from_stdin() -> str:
+    # Its first line, as `docker login --password-stdin` reads it: `echo "$PW" |` adds a newline.
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CliError("--password-stdin: stdin held no password", ExitCode.USAGE)
+    return password
+
+
+def _sign_in(anonymous: StudioClient, email: str, password: str) -> httpx.Response:
+    """The sign-in answer; a refusal says to check the credentials, not to run `studio login`
+    (which is what is running)."""
+    try:
+        return anonymous.send(
+            "POST", f"{API}/auth/login", json={"email": email, "password": password}
+        )
+    except CliError as exc:
+        if exc.code != ExitCode.AUTH:
+            raise
+        lines = [line for line in exc.lines if line != SIGN_IN_HINT]
+        raise CliError(
+            exc.message, exc.code, [*lines, "Check the e-mail address and password."]
+        ) from exc
+
+
 def _ask(what: str, *, secret: bool) -> str:
     # Asked only once the studio turned out to have accounts: a local-mode one needs neither.
     if not sys.stdin.isatty():
         raise CliError(
-            f"{what} needed: pass --email, and the password in STUDIO_PASSWORD (no terminal "
-            "to ask on)",
+            f"{what} needed: pass --email, and the password in STUDIO_PASSWORD or with "
+            "--password-stdin (no terminal to ask on)",
             ExitCode.USAGE,
         )
     answer: str = typer.prompt(what, hide_input=secret)

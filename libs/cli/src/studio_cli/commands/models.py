@@ -31,7 +31,12 @@ def list_models(
     ] = None,
     quality: Annotated[Quality | None, typer.Option(help="Only this quality badge.")] = None,
     search: Annotated[
-        str | None, typer.Option("--search", "-s", help="Words in the name, id or description.")
+        str | None,
+        typer.Option(
+            "--search",
+            "-s",
+            help="Words that must each appear (any case) in the id, name, provider or description.",
+        ),
     ] = None,
     json: JsonFlag = False,
 ) -> None:
@@ -70,6 +75,7 @@ def list_models(
             for m in models
         ),
         empty="No models match.",
+        whole=("id", "provider"),
     )
 
 
@@ -106,6 +112,7 @@ def show_model(
             for name, spec in model["params"].items()
         ),
         empty="This model takes no parameters.",
+        whole=("name",),
     )
 
 

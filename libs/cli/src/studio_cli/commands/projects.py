@@ -18,7 +18,12 @@ app = typer.Typer(help="Your projects.", no_args_is_help=True)
 @app.command("list")
 def list_projects(
     ctx: typer.Context,
-    search: Annotated[str | None, typer.Option("--search", "-s", help="Words in the name.")] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search", "-s", help="Text found, as written (any case), in the name or description."
+        ),
+    ] = None,
     json: JsonFlag = False,
 ) -> None:
     """List your projects, newest first."""
