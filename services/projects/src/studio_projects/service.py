@@ -28,6 +28,7 @@ from studio_contracts.projects import Project, ProjectCreate, ProjectUpdate
 from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.ids import is_id
 
+from studio_projects.announcing import announce_update
 from studio_projects.events import ProjectEvents, PublishFailed
 from studio_projects.ownership import find_owned, not_found
 from studio_projects.repository import Deletion, ProjectStore
@@ -77,18 +78,15 @@ class ProjectService:
         change = await find_owned(
             "project", project_id, lambda found_id: self._store.update(owner, found_id, changes)
         )
-        try:
-            await self._events.publish_project_updated(
+        await announce_update(
+            "project",
+            project_id,
+            changes,
+            lambda: self._events.publish_project_updated(
                 owner, change.project, changes, request_id=request_id
-            )
-        except PublishFailed as exc:
-            if exc.maybe_published:
-                log.warning("project.update_unconfirmed", project_id=project_id)
-                return change.project
-            await self._store.undo(owner, project_id, change)
-            log.warning("project.update_refused", project_id=project_id, error=str(exc))
-            raise ServiceUnavailable("the change could not be announced; try again") from exc
-        log.info("project.updated", project_id=project_id, fields=sorted(changes))
+            ),
+            lambda: self._store.undo(owner, project_id, change),
+        )
         return change.project
 
     async def delete(

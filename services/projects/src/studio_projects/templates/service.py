@@ -19,6 +19,7 @@ from studio_contracts.enums import GenerationType
 from studio_contracts.templates import Template, TemplateCreate, TemplateUpdate
 from studio_runtime.errors import Conflict, ServiceUnavailable
 
+from studio_projects.announcing import announce_update
 from studio_projects.events import ProjectEvents, PublishFailed
 from studio_projects.ownership import find_owned
 from studio_projects.templates.repository import TemplateStore
@@ -82,18 +83,15 @@ class TemplateService:
         change = await find_owned(
             "template", template_id, lambda found_id: self._store.update(owner, found_id, changes)
         )
-        try:
-            await self._events.publish_template_updated(
+        await announce_update(
+            "template",
+            template_id,
+            changes,
+            lambda: self._events.publish_template_updated(
                 owner, template_id, changes, request_id=request_id
-            )
-        except PublishFailed as exc:
-            if exc.maybe_published:
-                log.warning("template.update_unconfirmed", template_id=template_id)
-                return change.template
-            await self._store.undo(owner, template_id, change)
-            log.warning("template.update_refused", template_id=template_id, error=str(exc))
-            raise ServiceUnavailable("the change could not be announced; try again") from exc
-        log.info("template.updated", template_id=template_id, fields=sorted(changes))
+            ),
+            lambda: self._store.undo(owner, template_id, change),
+        )
         return change.template
 
     async def delete(self, owner: str, template_id: str, *, request_id: str | None) -> None:
