@@ -1,6 +1,10 @@
 """Helpers for browser tests: wait for a settled page, screenshots for the user guide, axe; set-up
-through the API (projects, generations); the rename dialog the gallery and Templates share."""
+through the API (projects, generations); the rename dialog the gallery and Templates share; files
+pasted or dropped, generation records made up for a routed answer, a studio module called."""
 
+import base64
+import json
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +99,64 @@ async def save_name(
         await expect(dialog.locator(".field__error")).to_have_text(error)
     else:
         await expect(dialog.locator(".field__error")).to_contain_text(error)
+
+
+async def dispatch_files(
+    page: Page, kind: str, name: str, mime: str, data: bytes, *, target: str | None = None
+) -> None:
+    """A file pasted (`kind` "paste", on the focused element unless `target` is given) or
+    dropped (`kind` "drop": dragenter, dragover, drop on the element `target` selects)."""
+    await page.evaluate(
+        """([kind, name, mime, b64, target]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], name, { type: mime }));
+            const el = target ? document.querySelector(target) : document.activeElement || document.body;
+            const init = { bubbles: true, cancelable: true };
+            if (kind === 'paste') {
+                el.dispatchEvent(new ClipboardEvent('paste', { ...init, clipboardData: dt }));
+                return;
+            }
+            for (const type of ['dragenter', 'dragover', 'drop']) {
+                el.dispatchEvent(new DragEvent(type, { ...init, dataTransfer: dt }));
+            }
+        }""",
+        [kind, name, mime, base64.b64encode(data).decode(), target],
+    )
+
+
+def fake_generation(project_id: str, status: str, **fields: Any) -> dict[str, Any]:
+    """A generation record as the API gives it (text to image on the local model), for a
+    routed answer that shows a state a real run cannot be held in."""
+    record: dict[str, Any] = {
+        "id": secrets.token_hex(12),
+        "project_id": project_id,
+        "type": "text-to-image",
+        "model_id": "local/image",
+        "prompt": "moss",
+        "params": {},
+        "input_asset_ids": [],
+        "status": status,
+        "progress": None,
+        "error": None,
+        "outputs": [],
+        "created_at": "2026-01-01T00:00:00Z",
+        "started_at": None,
+        "completed_at": "2026-01-01T00:00:02Z" if status == "completed" else None,
+        "attempts": 1,
+    }
+    record.update(fields)
+    return record
+
+
+async def import_studio_module(page: Page, path: str, call: str, arg: Any = None) -> Any:
+    """`call` (a JS function of the module and `arg`) applied to the studio module at `path`
+    (under js/), as the page serves it; its result."""
+    expression = (
+        "async (arg) => {"
+        " const app = document.querySelector('script[type=module][src$=\"/js/app.js\"]').src;"
+        f" const module = await import(app.replace(/app\\.js$/, {json.dumps(path)}));"
+        f" return ({call})(module, arg);"
+        " }"
+    )
+    return await page.evaluate(expression, arg)

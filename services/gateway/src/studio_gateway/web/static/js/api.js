@@ -53,12 +53,44 @@ function capitalised(text) {
 export function errorMessage(error) {
   if (error instanceof ApiError) {
     if (error.status === 429 && error.retryAfter) {
-      return `${error.problem.detail || 'Too many requests.'} Try again in ${waitText(error.retryAfter)}.`;
+      return `${capitalised(error.problem.detail || 'Too many requests.')} Try again in ${waitText(error.retryAfter)}.`;
     }
-    return error.problem.detail || error.problem.title || `Request failed (${error.status}).`;
+    const down = unavailableMessage(error);
+    if (down) return down;
+    return capitalised(error.problem.detail || error.problem.title || `Request failed (${error.status}).`);
   }
   if (error?.name === 'AbortError') return 'Cancelled.';
   return 'The studio could not reach the server. Check the connection and try again.';
+}
+
+/** The API's own words when errorMessage() put them differently (for a tooltip), else null. */
+export function errorDetail(error) {
+  const detail = error instanceof ApiError ? error.problem.detail : null;
+  return detail && capitalised(detail) !== errorMessage(error) ? detail : null;
+}
+
+// How the gateway names a service behind it that is down or slow ("the projects service is
+// unavailable"): words for the developer, so people get a sentence about what they were doing.
+const GATEWAY_SAYS = /^the (\w+) service (?:is unavailable|did not answer)/i;
+const SERVICE_NAMES = {
+  projects: 'project service',
+  generation: 'generation service',
+  assets: 'file service',
+  catalog: 'model catalog',
+  accounts: 'accounts service',
+};
+const UNAVAILABLE = new Set([502, 503, 504]);
+
+function unavailableMessage(error) {
+  if (!UNAVAILABLE.has(error.status)) return null;
+  const detail = error.problem.detail || '';
+  const service = GATEWAY_SAYS.exec(detail)?.[1]?.toLowerCase();
+  // A service's own sentence ("The database is unavailable; try again shortly.") is kept.
+  if (detail && !service) return null;
+  const who = service ? `The studio’s ${SERVICE_NAMES[service] || `${service} service`}` : 'The studio’s server';
+  const what = error.status === 504 ? 'is too slow to answer right now' : 'is not answering right now';
+  const when = error.retryAfter ? `in ${waitText(error.retryAfter)}` : 'in a moment';
+  return `${who} ${what}. Try again ${when}.`;
 }
 
 export function waitText(seconds) {

@@ -1,6 +1,6 @@
 // The studio's entry point: who is here, the frame (sidebar + header), live events, the router.
 
-import { errorMessage, onUnauthorized } from './api.js';
+import { onUnauthorized } from './api.js';
 import { h, replace } from './dom.js';
 import { buildHeader } from './layout/header.js';
 import { buildSidebar, closeDrawer } from './layout/sidebar.js';
@@ -21,7 +21,7 @@ async function boot() {
     await session.load();
   } catch (error) {
     app.classList.add('app--bare');
-    replace(main, h('div', { class: 'auth' }, errorState({ message: errorMessage(error), retry: () => location.reload() })));
+    replace(main, h('div', { class: 'auth' }, errorState({ error, retry: () => location.reload() })));
     return;
   }
 
@@ -81,7 +81,7 @@ async function boot() {
         document.title = 'Not found · AI Studio';
         return notFoundState();
       }
-      return errorState({ message: errorMessage(error), retry: () => navigate(location.pathname + location.search, { replace: true }) });
+      return errorState({ error, retry: () => navigate(location.pathname + location.search, { replace: true }) });
     },
   });
 }

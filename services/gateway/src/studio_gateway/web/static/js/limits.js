@@ -1,5 +1,8 @@
-// The API's limits on what people type (studio_contracts.projects): inputs stop where the
-// server would refuse.
+// The API's limits on what people type (studio_contracts.projects, .generations): inputs stop
+// where the server would refuse.
 
 export const PROJECT_NAME_MAX = 120;
 export const PROJECT_DESCRIPTION_MAX = 2000;
+export const PROMPT_MAX = 10_000;
+/** From here the prompt box shows how many characters it holds. */
+export const PROMPT_COUNTER_FROM = 9_000;

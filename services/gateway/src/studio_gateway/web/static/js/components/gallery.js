@@ -265,7 +265,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
       renderItems();
     } catch (error) {
       if (own.aborted || mine !== state.generation) return;
-      replace(body, errorState({ message: errorMessage(error), retry: () => start() }));
+      replace(body, errorState({ error, retry: () => start() }));
       summary.textContent = '';
     } finally {
       if (mine === state.generation) state.loading = false;

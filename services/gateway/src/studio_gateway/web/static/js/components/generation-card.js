@@ -22,7 +22,40 @@ const STATUS = {
   completed: { icon: 'check-circle', label: 'Completed', tone: 'success' },
   failed: { icon: 'alert', label: 'Failed', tone: 'danger' },
   cancelled: { icon: 'x-circle', label: 'Cancelled', tone: '' },
+  // Not a status of its own: an active generation waiting its turn at the provider.
+  queued: { icon: 'clock', label: 'In queue', tone: 'info' },
 };
+
+/** What the badge shows: waiting at the provider (a queue position, no percent yet) reads as
+ * "In queue", whatever the record's status says. */
+function badgeStatus(generation) {
+  const progress = generation.progress || {};
+  const queued = ACTIVE.has(generation.status) && progress.queue_position !== null && progress.queue_position !== undefined
+    && (progress.percent === null || progress.percent === undefined);
+  return queued ? STATUS.queued : STATUS[generation.status] || STATUS.pending;
+}
+
+// Whether a video has a poster is known to its asset (thumbnail_url), not to the generation's
+// record: asked once per asset, so a video without one makes no request that must fail.
+const posters = new Map(); // asset id → Promise<thumbnail URL | null>
+const posterUrls = new Map(); // asset id → thumbnail URL | null, once the asset has answered
+
+function posterOf(assetId) {
+  if (!posters.has(assetId)) {
+    posters.set(assetId, api.get(`/assets/${encodeURIComponent(assetId)}`).then(
+      (asset) => {
+        const url = asset?.thumbnail_url || null;
+        posterUrls.set(assetId, url);
+        return url;
+      },
+      () => {
+        posters.delete(assetId); // asked again next time (a blip, or the file is gone)
+        return null;
+      },
+    ));
+  }
+  return posters.get(assetId);
+}
 
 /** A generation's outputs as (partial) API Asset objects, for the viewer. */
 export function outputsAsAssets(generation) {
@@ -43,7 +76,10 @@ export function outputsAsAssets(generation) {
       name: outputName(generation, output),
       favorite: false,
       content_url: api.url(`/assets/${encodeURIComponent(id)}/content`),
-      thumbnail_url: output.media_type === 'image' || output.media_type === 'video' ? api.url(`/assets/${encodeURIComponent(id)}/thumbnail`) : null,
+      // An image's thumbnail is always made; a video's poster only when its first frame could
+      // be decoded (the viewer brings the item up to date from the asset itself).
+      thumbnail_url: output.media_type === 'image' ? api.url(`/assets/${encodeURIComponent(id)}/thumbnail`)
+        : output.media_type === 'video' ? posterUrls.get(id) ?? null : null,
     };
   });
 }
@@ -61,13 +97,11 @@ function outputName(generation, output) {
 }
 
 export function statusText(generation) {
-  const status = STATUS[generation.status] || STATUS.pending;
+  const status = badgeStatus(generation);
   const progress = generation.progress || {};
+  if (status === STATUS.queued) return `${status.label} · #${progress.queue_position + 1}`;
   if (generation.status === 'processing' && progress.percent !== null && progress.percent !== undefined) {
     return `${status.label} ${Math.round(progress.percent)}%`;
-  }
-  if (ACTIVE.has(generation.status) && progress.queue_position !== null && progress.queue_position !== undefined) {
-    return `${status.label} · #${progress.queue_position + 1} in queue`;
   }
   return status.label;
 }
@@ -106,9 +140,9 @@ export function updateCard(el, generation) {
   const statusKey = statusText(generation);
   if (keys.status !== statusKey) {
     keys.status = statusKey;
-    const status = STATUS[generation.status] || STATUS.pending;
+    const status = badgeStatus(generation);
     replace(parts.status, h('span', { class: ['badge', status.tone && `badge--${status.tone}`, 'gen-card__badge'] },
-      icon(status.icon, { size: 'sm', class: generation.status === 'processing' ? 'icon--spin' : null }), statusKey));
+      icon(status.icon, { size: 'sm', class: status === STATUS.processing ? 'icon--spin' : null }), statusKey));
   }
 
   const mediaKey = `${generation.status}:${(generation.outputs || []).map((o) => o.asset_id).join(',')}`;
@@ -192,7 +226,7 @@ function media(el, generation) {
         dataset: { action: 'view-media' },
         'aria-label': `View ${outputs.length > 1 ? `${outputs.length} images` : 'image'}`,
         onclick: () => view(0),
-      }, shown.map(thumbnail), outputs.length > 4 && h('span', { class: 'gen-card__more' }, `+${outputs.length - 4}`));
+      }, shown.map((output) => thumbnail(output)), outputs.length > 4 && h('span', { class: 'gen-card__more' }, `+${outputs.length - 4}`));
     }
     const first = outputs[0];
     if (first.media_type === 'video') return videoPoster(first, outputs.length, () => view(0));
@@ -237,7 +271,7 @@ function updateProgress(el, generation) {
       : generation.status === 'pending' ? 'Waiting for a worker' : 'Starting';
 }
 
-function thumbnail(output) {
+function thumbnail(output, src = api.url(`/assets/${encodeURIComponent(output.asset_id)}/thumbnail`)) {
   const w = output.width || THUMB_MAX;
   const hgt = output.height || THUMB_MAX;
   const scale = Math.min(1, THUMB_MAX / Math.max(w, hgt));
@@ -248,30 +282,35 @@ function thumbnail(output) {
     alt: '',
     width: Math.round(w * scale),
     height: Math.round(hgt * scale),
-    src: api.url(`/assets/${encodeURIComponent(output.asset_id)}/thumbnail`),
+    src,
   });
   img.addEventListener('error', () => img.classList.add('gen-card__img--broken'), { once: true });
   return img;
 }
 
 /** A video's first frame (made by the assets service) with a play mark and its length; the
- * caption alone when it has none (a codec that could not be decoded). */
+ * caption alone until the asset says it has one, and when it has none (a codec that could not
+ * be decoded). The media box keeps its square, so the poster arriving moves nothing. */
 function videoPoster(output, count, open) {
-  const poster = thumbnail(output);
   const button = h('button', {
     type: 'button',
-    class: 'gen-card__view gen-card__view--video',
+    class: 'gen-card__view gen-card__view--video gen-card__placeholder',
     dataset: { action: 'view-media' },
     'aria-label': count > 1 ? `View ${count} videos` : 'View video',
     onclick: open,
   },
-  poster,
   h('span', { class: 'gen-card__placeholder-icon gen-card__play', 'aria-hidden': 'true' }, icon('play')),
   h('span', { class: 'gen-card__more' }, mediaCaption(output)));
-  poster.addEventListener('error', () => {
-    button.classList.add('gen-card__placeholder');
-    poster.remove();
-  }, { once: true });
+  posterOf(output.asset_id).then((src) => {
+    if (!src) return;
+    const poster = thumbnail(output, src);
+    poster.addEventListener('error', () => {
+      button.classList.add('gen-card__placeholder');
+      poster.remove();
+    }, { once: true });
+    button.classList.remove('gen-card__placeholder');
+    button.prepend(poster);
+  });
   return button;
 }
 

@@ -2,13 +2,17 @@
 // references for types that take inputs, the prompt (Ctrl/Cmd+Enter generates), advanced
 // settings built from the model's schema, and Generate (busy only while the POST is in flight,
 // so several can be queued). Settings are remembered per project; ?type=, ?template=,
-// ?starter=, 'studio:remix' and 'studio:use-reference' fill it.
+// ?starter=, 'studio:remix' and 'studio:use-reference' fill it. A file pasted, or dropped on
+// the panel, of a kind the chosen type does not take moves it to a type that does (a toast
+// says so). References are kept while a type that takes none is chosen, but only sent with a
+// type that takes them. If the catalog cannot be loaded the panel says so, with Try again.
 //
 //   const panel = createPanel({ projectId, query, signal, onCreated(generation) });
 //   aside.append(panel.el); panel.focusPrompt(); … panel.destroy();
 
-import { ApiError, api, errorMessage, fieldErrors } from '../api.js';
+import { ApiError, api, errorDetail, errorMessage, fieldErrors } from '../api.js';
 import { debounce, h, replace, uniqueId } from '../dom.js';
+import { PROMPT_MAX, PROMPT_COUNTER_FROM } from '../limits.js';
 import { live } from '../live.js';
 import { prefs } from '../store.js';
 import { field, formAlert, showProblem } from '../ui/forms.js';
@@ -18,10 +22,13 @@ import { announce, toast } from '../ui/toast.js';
 import { TYPE_ICONS, defaultModel, getModel, loadModels, loadTypes, mediaParams, referenceLimit } from './catalog.js';
 import { PENDING_REFERENCE, PENDING_REMIX, takePending } from './handoff.js';
 import { KEY_HELP, modelBadges, openModelDialog } from './model-dialog.js';
+import { acceptDrops, mediaOf } from './panel-drop.js';
 import { paramsForm } from './panel-params.js';
 import { referencesInput } from './panel-references.js';
 
 const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+const NO_TYPE_TAKES = 'No generation type takes this kind of file as a reference.';
+const counting = new Intl.NumberFormat('en');
 
 export function createPanel({ projectId, query = new URLSearchParams(), signal, onCreated = () => {} }) {
   const saved = prefs.panelSettings(projectId) || {};
@@ -34,6 +41,9 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   let models = [];
   let model = null;
   let params = null;
+  let catalog = 'loading'; // 'loading' | 'failed' | 'ready'
+  let catalogError = null;
+  let waitingForUpload = false;
 
   const alert = formAlert();
   const typeLabelId = uniqueId('type-label');
@@ -48,16 +58,26 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     input: modelButton,
     setError(message) { replace(modelError, message ? [icon('alert', { size: 'sm' }), h('span', message)] : []); },
   };
-  const refs = referencesInput({ projectId, signal, onChange: () => remember() });
+  const refs = referencesInput({
+    projectId,
+    signal,
+    onChange: () => { remember(); uploadSettled(); },
+    otherMedia: (media, what) => switchFor(media, what),
+  });
   refs.el.hidden = true;
   const promptInput = h('textarea', {
     class: 'textarea gen-panel__prompt',
     dir: 'auto',
     rows: 4,
+    maxlength: PROMPT_MAX,
     placeholder: 'Describe what to make: subject, style, light, mood…',
     value: saved.prompt || '',
   });
   const prompt = field({ label: 'Prompt', name: 'prompt', input: promptInput, hint: `${IS_MAC ? '⌘' : 'Ctrl'} + Enter to generate` });
+  // Quiet until the prompt nears the API's limit; read with the prompt (aria-describedby).
+  const counter = h('p', { class: 'field__counter', id: `${promptInput.id}-count`, hidden: true });
+  promptInput.after(counter);
+  promptInput.setAttribute('aria-describedby', `${promptInput.getAttribute('aria-describedby')} ${counter.id}`);
   const paramsSlot = h('div', { class: 'gen-panel__params' });
   const reset = h('button', { type: 'button', class: 'button button--ghost button--sm', onclick: () => { params?.reset(); remember(); announce('Settings reset to the model’s defaults'); } },
     icon('refresh', { size: 'sm' }), 'Reset to defaults');
@@ -85,10 +105,18 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   });
   const rememberSoon = debounce(() => remember(), 300);
   promptInput.addEventListener('input', rememberSoon);
+  promptInput.addEventListener('input', () => countPrompt());
+  countPrompt();
 
   const onPaste = (event) => {
-    if (!refs.el.hidden) refs.paste(event);
+    const files = [...(event.clipboardData?.files || [])];
+    // Text is the field's own business; a dialog on top (a rename, the viewer) is not ours.
+    if (!files.length || catalog !== 'ready' || document.querySelector('dialog[open]')) return;
+    if (!refs.el.hidden && refs.paste(event)) return;
+    event.preventDefault();
+    takeFiles(files);
   };
+  const stopDrops = acceptDrops(el, { onFiles: (files) => takeFiles(files), onAsset: (asset) => useReference(asset) });
   const onReference = (event) => useReference(event.detail?.asset);
   const onRemix = (event) => fill(event.detail?.generation, { remix: true });
   document.addEventListener('paste', onPaste);
@@ -111,6 +139,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     focusPrompt() { promptInput.focus(); },
     destroy() {
       offStatus();
+      stopDrops();
       rememberSoon.cancel();
       document.removeEventListener('paste', onPaste);
       document.removeEventListener('studio:use-reference', onReference);
@@ -119,14 +148,19 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   };
 
   async function start() {
+    catalog = 'loading';
     try {
       [types, models] = await Promise.all([loadTypes(), loadModels()]);
     } catch (error) {
       if (signal?.aborted) return;
-      alert.show(`The models could not be loaded: ${errorMessage(error)}`);
+      catalog = 'failed';
+      catalogError = error;
+      showCatalogFailure();
       return;
     }
     if (signal?.aborted) return;
+    catalog = 'ready';
+    alert.hide();
     const wanted = query.get('type');
     if (wanted && types.some((t) => t.id === wanted)) state.type = wanted;
     if (!types.some((t) => t.id === state.type)) state.type = types[0]?.id;
@@ -137,6 +171,27 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     if (remixed?.generation) await fill(remixed.generation, { remix: true });
     const referenced = takePending(PENDING_REFERENCE, projectId);
     if (referenced?.asset) useReference(referenced.asset);
+  }
+
+  function showCatalogFailure() {
+    alert.show(`The models could not be loaded. ${errorMessage(catalogError)}`, 'error', {
+      detail: errorDetail(catalogError),
+      action: { label: 'Try again', icon: 'refresh', run: () => retryCatalog() },
+    });
+  }
+
+  /** Ask the catalog again (nothing failed is kept: catalog.js forgets a failed load). */
+  async function retryCatalog() {
+    const button = alert.el.querySelector('.alert__action');
+    button?.setAttribute('aria-busy', 'true');
+    if (button) button.disabled = true;
+    await start();
+    if (catalog === 'ready') {
+      announce('Models loaded');
+      promptInput.focus();
+    } else {
+      alert.el.querySelector('.alert__action')?.focus();
+    }
   }
 
   async function applyQuery() {
@@ -260,6 +315,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       alert.show(`${target.name} needs a fal.ai key, so ${model?.name || 'another model'} is chosen instead. ${KEY_HELP}`, 'info');
     }
     promptInput.value = source.prompt || '';
+    countPrompt();
     prompt.setError(null);
     if (remix && source.input_asset_ids?.length && !refs.el.hidden) {
       const assets = await Promise.all(source.input_asset_ids.map((id) => api.get(`/assets/${encodeURIComponent(id)}`).catch(() => null)));
@@ -277,30 +333,89 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
 
   function useReference(asset) {
     if (!asset || !types.length) return;
-    const media = asset.media_type;
     const current = types.find((t) => t.id === state.type);
-    if (!current?.inputs.includes(media)) {
-      const preferred = { 'text-to-video': 'image-to-video', 'image-to-3d': 'image-to-3d' }[state.type];
-      const next = types.find((t) => t.id === preferred && t.inputs.includes(media)) || types.find((t) => t.inputs.includes(media) && t.output === current?.output) || types.find((t) => t.inputs.includes(media));
-      if (!next) {
-        toast('No generation type takes this kind of file as a reference.', { kind: 'error' });
-        return;
-      }
-      setType(next.id);
+    if (!refs.el.hidden && current?.inputs.includes(asset.media_type)) {
+      refs.add(asset);
+    } else if (!switchFor(asset.media_type, { asset })) {
+      toast(NO_TYPE_TAKES, { kind: 'error' });
+      return;
     }
-    refs.add(asset);
     el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     promptInput.focus();
   }
 
+  /** Pasted or dropped files: to the references if they fit, else to a type they fit. */
+  function takeFiles(files) {
+    const media = mediaOf(files[0]);
+    if (refs.el.hidden || media !== refs.mediaType()) {
+      if (switchFor(media, { files })) return;
+      // No type takes it: a shown slot says what it needs; with none shown, a toast says so.
+      if (refs.el.hidden) {
+        toast(NO_TYPE_TAKES, { kind: 'error' });
+        return;
+      }
+    }
+    refs.addFiles(files);
+  }
+
+  /** The type a file of `media` should move to: the same output if one takes it (a video
+   * from text to video → image to video), else the first that takes it. */
+  function typeTaking(media) {
+    const current = types.find((t) => t.id === state.type);
+    const takes = (t) => Boolean(media) && t.inputs.includes(media);
+    return types.find((t) => takes(t) && t.output === current?.output) || types.find(takes) || null;
+  }
+
+  /** Switch to a type that takes `media` and give it the asset or files; false if none does. */
+  function switchFor(media, { asset, files }) {
+    const next = typeTaking(media);
+    if (!next || next.id === state.type) return false;
+    setType(next.id);
+    const name = asset?.name || files?.[0]?.name;
+    toast(`Switched to ${next.label} to use ${name ? `“${name}”` : 'it'} as a reference.`, { kind: 'info' });
+    if (asset) refs.add(asset);
+    else refs.addFiles(files);
+    return true;
+  }
+
+  /** "Wait for the upload to finish" holds only while one is running. */
+  function uploadSettled() {
+    if (!waitingForUpload || refs.uploading()) return;
+    waitingForUpload = false;
+    refs.el.fieldApi.setError(null);
+  }
+
+  function countPrompt() {
+    const length = promptInput.value.length;
+    counter.hidden = length < PROMPT_COUNTER_FROM;
+    if (counter.hidden) return;
+    counter.textContent = `${counting.format(length)} / ${counting.format(PROMPT_MAX)} characters`;
+    counter.classList.toggle('field__counter--full', length >= PROMPT_MAX);
+  }
+
   async function generate() {
-    if (!model) return;
+    // Never a press that does nothing: say why nothing can be made yet.
+    if (catalog === 'loading') {
+      alert.show('The models are still loading. Try again in a moment.', 'info');
+      return;
+    }
+    if (catalog === 'failed') {
+      showCatalogFailure();
+      alert.el.querySelector('.alert__action')?.focus();
+      return;
+    }
+    if (!model) {
+      modelField.fieldApi.setError('No model can make this type here. Choose another type.');
+      typeGroup.querySelector('[aria-checked=true]')?.focus();
+      return;
+    }
     alert.hide();
     prompt.setError(null);
     refs.el.fieldApi.setError(null);
     modelField.fieldApi.setError(null);
     form.querySelectorAll('[aria-invalid=true]').forEach((input) => input.closest('.field')?.fieldApi?.setError(null));
-    if (model.params?.prompt?.required && !promptInput.value.trim()) {
+    const promptSpec = model.params?.prompt || model.params?.[model.prompt_param];
+    if (promptSpec?.required && !promptInput.value.trim()) {
       prompt.setError('Write a prompt first: describe what to make.');
       promptInput.focus();
       return;
@@ -309,6 +424,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     if (info?.inputs.length) {
       if (refs.uploading()) {
         refs.el.fieldApi.setError('Wait for the upload to finish.');
+        waitingForUpload = true;
         return;
       }
       if (!refs.ids().length && mediaParams(model).some(({ spec }) => spec.required)) {
@@ -322,7 +438,8 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       model_id: model.id,
       prompt: promptInput.value,
       params: params.values(),
-      input_asset_ids: refs.ids(),
+      // Kept in the panel for a type that takes none, but not sent with it.
+      input_asset_ids: info?.inputs.length ? refs.ids() : [],
     };
     remember();
     generateButton.setAttribute('aria-busy', 'true');

@@ -99,7 +99,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
       schedulePoll();
     } catch (error) {
       if (signal?.aborted || mine !== seq) return;
-      replace(body, errorState({ message: errorMessage(error), retry: () => reload() }));
+      replace(body, errorState({ error, retry: () => reload() }));
     } finally {
       if (mine === seq) loading = false;
     }

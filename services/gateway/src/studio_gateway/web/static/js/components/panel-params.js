@@ -1,5 +1,6 @@
 // The advanced settings of the generation panel, built from the chosen model's parameter
-// schema: only what the model declares. negative_prompt → textarea, enums → select,
+// schema: only what the model declares. negative_prompt → textarea, enums → select (led by
+// "Model’s choice", sending nothing, when the model has no default),
 // bounded numbers → range with the value shown, seed → number + "Random" switch (random sends
 // no seed), booleans → switch, other numbers → number input, strings → text. File inputs and
 // the prompt are not here (references and the prompt box hold them).
@@ -14,10 +15,12 @@ import { isMediaParam } from './catalog.js';
 
 const FIRST = ['negative_prompt', 'image_size', 'aspect_ratio', 'duration', 'num_inference_steps', 'guidance_scale', 'strength', 'num_images'];
 const RANGE_MAX_STEPS = 200;
+const MODEL_CHOICE = 'Model’s choice';
 
 export function paramsForm(model, saved = {}, onChange = () => {}) {
   const entries = Object.entries(model?.params || {})
-    .filter(([name, spec]) => name !== 'prompt' && !isMediaParam(spec));
+    // The prompt box fills `prompt`, or the parameter a model takes instead (`prompt_param`).
+    .filter(([name, spec]) => name !== 'prompt' && name !== model?.prompt_param && !isMediaParam(spec));
   entries.sort(([a], [b]) => rank(a) - rank(b));
   const controls = new Map(); // name → {get(), set(value), reset()}
   const el = h('div', { class: 'params' });
@@ -77,13 +80,18 @@ function build(name, spec) {
   const hint = spec.description || null;
   const initial = spec.default;
   if (spec.enum) {
+    // No default and not required: the model decides (FLUX Kontext keeps the input's aspect
+    // ratio), so the first choice is to send nothing rather than the list's first value.
+    const open = (initial === null || initial === undefined) && !spec.required;
     const select = h('select', { class: 'select' },
+      open && h('option', { value: '' }, MODEL_CHOICE),
       spec.enum.map((value) => h('option', { value: String(value) }, enumLabel(name, value))));
-    const f = field({ label, name, input: select, hint });
-    const get = () => spec.enum.find((value) => String(value) === select.value) ?? select.value;
+    const f = field({ label, name, input: select, hint, optional: open });
+    const get = () => (open && select.value === '' ? undefined : spec.enum.find((value) => String(value) === select.value) ?? select.value);
     const setValue = (value) => { if (spec.enum.some((v) => String(v) === String(value))) select.value = String(value); };
-    setValue(initial ?? spec.enum[0]);
-    return { el: f.el, get, set: setValue, reset: () => setValue(initial ?? spec.enum[0]) };
+    const toDefault = () => { if (open) select.value = ''; else setValue(initial ?? spec.enum[0]); };
+    toDefault();
+    return { el: f.el, get, set: setValue, reset: toDefault };
   }
   if (spec.type === 'boolean') {
     const input = h('input', { type: 'checkbox', role: 'switch', class: 'switch__input', id: uniqueId(`param-${name}`), checked: Boolean(initial) });

@@ -1,8 +1,11 @@
 // Reference inputs of the generation panel: a drop zone and file picker (uploaded to the
 // project with progress), "Pick from project", an image pasted from the clipboard, an asset
 // dragged from the gallery (dataTransfer 'application/x-studio-asset'), thumbnails with Remove.
+// One message at a time: a new attempt clears the last failure. A file or asset of another
+// kind goes to `otherMedia(media, {asset} | {files})`, which may switch to a type that takes
+// it (true) or leave the slot to say what it needs (false).
 //
-//   const refs = referencesInput({ projectId, signal, onChange });
+//   const refs = referencesInput({ projectId, signal, onChange, otherMedia });
 //   refs.configure({ mediaType: 'image', limit: 1, name: 'image_url' }); refs.ids(); refs.add(asset);
 
 import { api, errorMessage } from '../api.js';
@@ -18,7 +21,7 @@ export const ASSET_MIME = 'application/x-studio-asset';
 const ACCEPT = { image: 'image/png,image/jpeg,image/webp,image/gif', video: 'video/mp4,video/quicktime,video/webm', audio: 'audio/*' };
 const NOUN = { image: 'image', video: 'video', audio: 'sound' };
 
-export function referencesInput({ projectId, signal, onChange = () => {} }) {
+export function referencesInput({ projectId, signal, onChange = () => {}, otherMedia = () => false }) {
   let mediaType = 'image';
   let limit = 1;
   let items = []; // {key, asset?, file?, preview?, progress, error}
@@ -37,6 +40,8 @@ export function referencesInput({ projectId, signal, onChange = () => {} }) {
   el.fieldApi = {
     input: choose,
     setError(message) {
+      // The newest message is the one that holds: an older failed file goes with it.
+      if (message) dropFailures();
       replace(error, message ? [icon('alert', { size: 'sm' }), h('span', message)] : []);
       zone.classList.toggle('refs__zone--invalid', Boolean(message));
     },
@@ -45,7 +50,7 @@ export function referencesInput({ projectId, signal, onChange = () => {} }) {
   fileInput.addEventListener('change', () => {
     const files = [...fileInput.files];
     fileInput.value = '';
-    files.forEach(upload);
+    uploadAll(files);
   });
   let depth = 0;
   el.addEventListener('dragenter', (event) => { if (accepts(event)) { depth += 1; zone.classList.add('refs__zone--over'); } });
@@ -81,6 +86,8 @@ export function referencesInput({ projectId, signal, onChange = () => {} }) {
     uploading: () => items.some((item) => !item.asset && !item.error),
     mediaType: () => mediaType,
     add,
+    /** Files from outside the slot (the panel's paste and drop): uploaded like picked ones. */
+    addFiles: uploadAll,
     set(assets) {
       items = [];
       (assets || []).forEach(add);
@@ -91,7 +98,7 @@ export function referencesInput({ projectId, signal, onChange = () => {} }) {
       const files = [...(event.clipboardData?.files || [])].filter((file) => file.type.startsWith(`${mediaType}/`));
       if (!files.length) return false;
       event.preventDefault();
-      files.forEach(upload);
+      uploadAll(files);
       return true;
     },
   };
@@ -111,13 +118,14 @@ export function referencesInput({ projectId, signal, onChange = () => {} }) {
       }
       return;
     }
-    [...data.files].forEach(upload);
+    uploadAll(data.files);
   }
 
   function add(asset) {
     if (!asset?.id) return;
-    el.fieldApi.setError(null);
+    fresh();
     if (asset.media_type && asset.media_type !== mediaType) {
+      if (otherMedia(asset.media_type, { asset })) return;
       el.fieldApi.setError(`This needs ${mediaType === 'image' ? 'an image' : `a ${NOUN[mediaType]}`}; “${asset.name || 'that file'}” is ${asset.media_type === 'image' ? 'an image' : `a ${asset.media_type}`}.`);
       return;
     }
@@ -138,9 +146,15 @@ export function referencesInput({ projectId, signal, onChange = () => {} }) {
     return item;
   }
 
+  /** One attempt with one or more files: the last attempt's messages go. */
+  function uploadAll(files) {
+    fresh();
+    [...files].forEach(upload);
+  }
+
   async function upload(file) {
-    el.fieldApi.setError(null);
     if (file.type && !file.type.startsWith(`${mediaType}/`)) {
+      if (otherMedia(file.type.split('/')[0], { files: [file] })) return;
       el.fieldApi.setError(`“${file.name}” is not ${mediaType === 'image' ? 'an image' : `a ${NOUN[mediaType]}`}.`);
       return;
     }
@@ -174,6 +188,20 @@ export function referencesInput({ projectId, signal, onChange = () => {} }) {
     }
     render();
     onChange();
+  }
+
+  /** A new attempt: what the last one said no longer holds. */
+  function fresh() {
+    el.fieldApi.setError(null);
+    dropFailures();
+  }
+
+  function dropFailures() {
+    const failed = items.filter((item) => item.error);
+    if (!failed.length) return;
+    failed.forEach(release);
+    items = items.filter((item) => !item.error);
+    render();
   }
 
   function release(item) {

@@ -86,7 +86,7 @@ export async function render(main, _params, ctx) {
       observer.observe(sentinel);
     } catch (error) {
       if (ctx.signal.aborted || mine !== generation) return;
-      replace(body, errorState({ message: errorMessage(error), retry: () => start() }));
+      replace(body, errorState({ error, retry: () => start() }));
     } finally {
       if (mine === generation) loading = false;
     }
@@ -168,9 +168,11 @@ export function projectCard(project) {
     { class: 'card card--interactive project-card', href: `/studio/${encodeURIComponent(project.id)}`, dataset: { projectId: project.id } },
     media,
     h('div', { class: 'card__body' },
-      h('div', { class: 'project-card__heading' },
-        h('h2', { class: 'project-card__title' }, project.name),
-        h('time', { class: 'project-card__activity', datetime: activity, title: dateTime(activity) }, relativeTime(activity))),
+      // The name has the card's whole width; the time has a line of its own on every card,
+      // so no card is taller than another for a longer time or longer counts.
+      h('h2', { class: 'project-card__title', title: project.name }, project.name),
+      h('p', { class: 'project-card__activity' },
+        'Active ', h('time', { datetime: activity, title: dateTime(activity) }, relativeTime(activity))),
       h('p', { class: 'project-card__description' }, project.description || 'No description'),
       h('div', { class: 'project-card__stats' },
         h('span', { class: 'badge' }, icon('sparkles', { size: 'sm' }), count(project.generation_count, 'generation')),

@@ -100,7 +100,7 @@ export async function render(main, _params, ctx) {
     } catch (error) {
       if (ctx.signal.aborted) return;
       replace(starterChips);
-      replace(starterBody, errorState({ message: errorMessage(error), retry: loadStarters }));
+      replace(starterBody, errorState({ error, retry: loadStarters }));
     }
   }
 
@@ -146,7 +146,7 @@ export async function render(main, _params, ctx) {
       renderOwn();
     } catch (error) {
       if (ctx.signal.aborted || mineNow !== generation) return;
-      replace(ownBody, errorState({ message: errorMessage(error), retry: loadOwn }));
+      replace(ownBody, errorState({ error, retry: loadOwn }));
     } finally {
       if (mineNow === generation) loading = false;
     }

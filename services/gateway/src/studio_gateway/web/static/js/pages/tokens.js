@@ -77,7 +77,7 @@ export async function render(main, _params, ctx) {
     } catch (error) {
       if (ctx.signal.aborted) return;
       if (append) toast(errorMessage(error), { kind: 'error' });
-      else replace(list, errorState({ message: errorMessage(error), retry: () => load(false) }));
+      else replace(list, errorState({ error, retry: () => load(false) }));
     }
   }
 

@@ -3,6 +3,7 @@
 //   emptyState({ icon: 'folder', title: 'No projects yet', body: '…',
 //                action: { label: 'New project', href: '/studio/new', icon: 'plus' } })
 
+import { errorDetail, errorMessage } from '../api.js';
 import { h } from '../dom.js';
 import { icon as drawIcon } from './icons.js';
 
@@ -35,12 +36,16 @@ export function notFoundState() {
   });
 }
 
-/** A failure with the API's words and a retry. */
-export function errorState({ message, retry }) {
-  return emptyState({
+/** A failure said for people (from `error`, or `message`), the API's own words as the body's
+ * tooltip, and a retry. */
+export function errorState({ error, message = errorMessage(error), retry }) {
+  const state = emptyState({
     icon: 'alert',
     title: 'Something went wrong',
     body: message,
     action: retry && { label: 'Try again', run: retry, icon: 'refresh', primary: false },
   });
+  const detail = error ? errorDetail(error) : null;
+  if (detail) state.querySelector('.empty__body').title = detail;
+  return state;
 }

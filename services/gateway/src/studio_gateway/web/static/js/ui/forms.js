@@ -6,7 +6,7 @@
 //   name.setError('Give the project a name.');
 //   showProblem(form, apiError, formAlertEl);   // field errors at their fields, the rest in the alert
 
-import { errorMessage, fieldErrors } from '../api.js';
+import { errorDetail, errorMessage, fieldErrors } from '../api.js';
 import { h, replace, uniqueId } from '../dom.js';
 import { icon } from './icons.js';
 
@@ -44,14 +44,19 @@ export function field({ label, name, input, hint, optional = false }) {
   return api;
 }
 
-/** An alert box for form-level messages; empty and hidden until set. */
+/**
+ * An alert box for form-level messages; empty and hidden until set. `detail` (the API's own
+ * words, when the message says it otherwise) is the message's tooltip; `action` a button in it.
+ */
 export function formAlert() {
   const el = h('div', { class: 'alert alert--error', role: 'alert', hidden: true });
   return {
     el,
-    show(message, kind = 'error') {
+    show(message, kind = 'error', { detail = null, action = null } = {}) {
       el.className = `alert alert--${kind}`;
-      replace(el, icon(kind === 'error' ? 'alert' : 'info'), h('span', message));
+      replace(el, icon(kind === 'error' ? 'alert' : 'info'), h('span', { title: detail }, message),
+        action && h('button', { type: 'button', class: 'button button--sm alert__action', onclick: action.run },
+          action.icon && icon(action.icon, { size: 'sm' }), action.label));
       el.hidden = false;
     },
     hide() {
@@ -79,7 +84,8 @@ export function showProblem(form, error, alert) {
     }
   }
   if (first) first.focus();
-  if (!first || unplaced.length) alert?.show(unplaced.length ? unplaced.join(' ') : errorMessage(error));
+  if (unplaced.length) alert?.show(unplaced.join(' '));
+  else if (!first) alert?.show(errorMessage(error), 'error', { detail: errorDetail(error) });
   else alert?.hide();
   return Boolean(first);
 }
