@@ -232,7 +232,7 @@ async def test_a_validation_error_is_permanent_and_not_retried() -> None:
         422, json={"detail": [{"loc": ["body", "prompt"], "msg": "too long", "type": "x"}]}
     )
     queue = FakeQueue(before={"submit": [invalid]})
-    with pytest.raises(PermanentProviderError, match="prompt: too long"):
+    with pytest.raises(PermanentProviderError, match="Prompt: too long"):
         await provider(queue).run(job(), Events())
     assert queue.calls("submit") == 1
 
