@@ -62,6 +62,15 @@ async def studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
 
 
 @pytest.fixture
+async def keyed_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
+    """A stack whose server has a fal.ai key: hosted models can be chosen (none is run here)."""
+    async with full_stack(
+        servers, storage_url=(tmp_path / "s").as_uri(), worker={"fal_key": "test-key"}
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture
 async def accounts_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
     """Every service, no worker, the gateway in accounts mode (cookies over plain HTTP)."""
     async with full_stack(

@@ -22,15 +22,6 @@ MARKUP_PROMPT = '<img src=x onerror=window.__x=1> "fox" & <b>bold</b><script>win
 
 
 @pytest.fixture
-async def keyed_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
-    """A stack whose server has a fal.ai key: hosted models can be chosen (none is run)."""
-    async with full_stack(
-        servers, storage_url=(tmp_path / "s").as_uri(), worker={"fal_key": "test-key"}
-    ) as stack:
-        yield stack
-
-
-@pytest.fixture
 async def slow_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
     """A worker whose local jobs take a minute, reporting progress every second."""
     async with full_stack(

@@ -8,12 +8,10 @@ have the card's width; the prompt has a limit and a counter; a queued generation
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.async_api import FilePayload, Page, Request, Route, ViewportSize, expect
 
 from tests.browser.helpers import (
@@ -23,7 +21,7 @@ from tests.browser.helpers import (
     import_studio_module,
 )
 from tests.support import media_samples
-from tests.support.full_stack import FullStack, Servers, full_stack
+from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
 
 # U+2019 and the curly double quotes, as the studio writes them.
@@ -31,15 +29,6 @@ APOS = "\u2019"
 MODEL_CHOICE = f"Model{APOS}s choice"
 GENERATIONS_POST = re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations$")
 GENERATIONS_LIST = re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations\?")
-
-
-@pytest.fixture
-async def keyed_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
-    """A stack whose server has a fal.ai key: hosted models can be chosen (none is run here)."""
-    async with full_stack(
-        servers, storage_url=(tmp_path / "s").as_uri(), worker={"fal_key": "test-key"}
-    ) as stack:
-        yield stack
 
 
 async def _open_project(page: Page, stack: FullStack, query: str = "") -> str:
