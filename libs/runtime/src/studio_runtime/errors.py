@@ -171,7 +171,13 @@ def _field_error(err: Mapping[str, Any]) -> FieldError:
 
 
 def _sent_json(request: Request) -> bool:
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return is_json_media_type(request.headers.get("content-type"))
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """Whether FastAPI parses a body of this `Content-Type` as JSON: a JSON media type, or
+    none at all."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
     return media_type in ("", "application/json") or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )

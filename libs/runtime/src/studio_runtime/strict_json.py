@@ -17,7 +17,7 @@ from typing import NoReturn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from studio_contracts.problems import FieldError
 
-from studio_runtime.errors import problem_response
+from studio_runtime.errors import is_json_media_type, problem_response
 
 MAX_JSON_BODY_BYTES = 256 * 1024
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -52,10 +52,7 @@ def is_json_body(scope: Scope) -> bool:
         return False
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            media_type: bytes = value.split(b";", 1)[0].strip().lower()
-            return media_type == b"application/json" or (
-                media_type.startswith(b"application/") and media_type.endswith(b"+json")
-            )
+            return is_json_media_type(value.decode("latin-1"))
     return True
 
 

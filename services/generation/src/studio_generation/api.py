@@ -1,7 +1,7 @@
 """The generation API's routes (exposed by the gateway under the same paths)."""
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -36,6 +36,12 @@ async def _service(request: Request) -> GenerationService:
 Generations = Annotated[GenerationService, Depends(_service)]
 
 
+ACTIVE_LIMIT: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many of your generations are queued or running at once"}
+}
+"""What accepting a generation may answer, a retry's included."""
+
+
 @router.post(
     "/projects/{project_id}/generations",
     status_code=202,
@@ -43,7 +49,7 @@ Generations = Annotated[GenerationService, Depends(_service)]
     responses={
         409: {"description": "The Idempotency-Key's first request is still being accepted"},
         413: {"description": "The request would not fit the event that queues it"},
-        429: {"description": "Too many of your generations are queued or running at once"},
+        **ACTIVE_LIMIT,
     },
 )
 async def request_generation(
@@ -104,7 +110,7 @@ async def cancel_generation(
     response_model=Generation,
     responses={
         409: {"description": "Its request is no longer accepted as it was stored"},
-        429: {"description": "Too many of your generations are queued or running at once"},
+        **ACTIVE_LIMIT,
     },
 )
 async def retry_generation(
