@@ -310,6 +310,22 @@ async def test_an_uploaded_reference_becomes_a_video(
     await picker.get_by_role("button", name=re.compile("first-frame.png")).click()
     await expect(page.locator(".refs__item")).to_contain_text("first-frame.png")
 
+    # The record says the video has a poster: a history opened later shows it without asking
+    # the asset first.
+    assert record["outputs"][0]["thumbnail"] is True
+    assets_asked: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            assets_asked.append(request.url.rsplit("/", 1)[-1])
+            if re.search(r"/api/v1/assets/[^/?]+$", request.url)
+            else None
+        ),
+    )
+    await page.reload()
+    await expect(_cards(page).first.locator(".gen-card__view--video img")).to_be_visible()
+    assert record["outputs"][0]["asset_id"] not in assets_asked, assets_asked
+
 
 async def test_a_slow_generation_shows_progress_and_can_be_cancelled(
     slow_studio: FullStack, page: Page

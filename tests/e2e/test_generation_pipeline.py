@@ -136,6 +136,10 @@ async def test_every_generation_type_completes_with_the_local_provider(stack: Fu
                 assert asset["waveform"] is None, kind
             # The generation carries what the asset has, so the history can draw it at once.
             assert output["waveform"] == asset["waveform"], kind
+            # ...and whether it has a preview, which an image always has.
+            assert output["thumbnail"] == (asset["thumbnail_url"] is not None), kind
+            if output["media_type"] == "image":
+                assert output["thumbnail"] is True, kind
         listed = (await client.get(f"/api/v1/projects/{project}/generations")).json()["items"]
         assert len(listed) == 7
         assert all(g["status"] == "completed" for g in listed)

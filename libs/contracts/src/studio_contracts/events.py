@@ -53,6 +53,10 @@ class OutputFile(BaseModel):
     waveform: list[int] | None = None
     """A sound's shape as the assets service found it when it registered the output (the
     asset's `waveform`), so the history can draw it without asking for the asset."""
+    thumbnail: bool | None = None
+    """Whether the assets service made a preview when it registered the output (the asset has
+    a `thumbnail_url`): always for an image, for a video when its first frame could be decoded.
+    `None` before registration and on records completed before this field existed."""
 
 
 class GenerationEvent(Event):

@@ -60,6 +60,10 @@ class GenerationOutput(BaseModel):
     duration: float | None = None
     waveform: list[int] | None = None
     """A sound's loudness, as the asset's `waveform`: 64 peaks, 0 to 100."""
+    thumbnail: bool | None = None
+    """Whether the asset has a preview at its `thumbnail_url` (an image's, or a video's first
+    frame), so a history can show it without asking for the asset; `None` when not known (a
+    record older than this field)."""
 
 
 class GenerationProgressInfo(BaseModel):

@@ -220,7 +220,8 @@ class Worker:
     ) -> list[OutputFile]:
         """Outputs become assets before the job is completed: whoever sees `completed` (in
         the API or in an event) can fetch every output and its thumbnail at once. Returns the
-        files with what the assets service found in them (a sound's waveform)."""
+        files with what the assets service found in them (a sound's waveform, whether a
+        preview was made)."""
         assets = await self._assets.register_outputs(
             _owner(record),
             OutputsRegistration(
@@ -230,11 +231,12 @@ class Worker:
                 outputs=files,
             ),
         )
-        waveforms = {asset.id: asset.waveform for asset in assets if asset.waveform}
+        found = {
+            asset.id: {"waveform": asset.waveform, "thumbnail": asset.thumbnail_url is not None}
+            for asset in assets
+        }
         return [
-            file.model_copy(update={"waveform": waveforms[file.asset_id]})
-            if file.asset_id in waveforms
-            else file
+            file.model_copy(update=found[file.asset_id]) if file.asset_id in found else file
             for file in files
         ]
 

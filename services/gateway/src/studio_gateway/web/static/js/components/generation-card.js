@@ -35,12 +35,17 @@ function badgeStatus(generation) {
   return queued ? STATUS.queued : STATUS[generation.status] || STATUS.pending;
 }
 
-// Whether a video has a poster is known to its asset (thumbnail_url), not to the generation's
-// record: asked once per asset, so a video without one makes no request that must fail.
+// Whether an output has a preview is in the record (`thumbnail`, set when the assets service
+// registered it); a record completed before that field existed leaves it to the asset, asked
+// once per asset, so a video without a poster makes no request that must fail.
 const posters = new Map(); // asset id → Promise<thumbnail URL | null>
 const posterUrls = new Map(); // asset id → thumbnail URL | null, once the asset has answered
 
-function posterOf(assetId) {
+const thumbnailUrl = (assetId) => api.url(`/assets/${encodeURIComponent(assetId)}/thumbnail`);
+
+function posterOf(output) {
+  const assetId = output.asset_id;
+  if (typeof output.thumbnail === 'boolean') return Promise.resolve(output.thumbnail ? thumbnailUrl(assetId) : null);
   if (!posters.has(assetId)) {
     posters.set(assetId, api.get(`/assets/${encodeURIComponent(assetId)}`).then(
       (asset) => {
@@ -55,6 +60,16 @@ function posterOf(assetId) {
     ));
   }
   return posters.get(assetId);
+}
+
+/** The preview URL an output is known to have, else null. Without the record's word, an
+ * image's thumbnail is always made; a video's poster only when its first frame could be decoded
+ * (the viewer brings the item up to date from the asset itself). */
+function knownThumbnail(output) {
+  const id = output.asset_id;
+  if (typeof output.thumbnail === 'boolean') return output.thumbnail ? thumbnailUrl(id) : null;
+  if (output.media_type === 'image') return thumbnailUrl(id);
+  return output.media_type === 'video' ? posterUrls.get(id) ?? null : null;
 }
 
 /** A generation's outputs as (partial) API Asset objects, for the viewer. */
@@ -76,10 +91,7 @@ export function outputsAsAssets(generation) {
       name: outputName(generation, output),
       favorite: false,
       content_url: api.url(`/assets/${encodeURIComponent(id)}/content`),
-      // An image's thumbnail is always made; a video's poster only when its first frame could
-      // be decoded (the viewer brings the item up to date from the asset itself).
-      thumbnail_url: output.media_type === 'image' ? api.url(`/assets/${encodeURIComponent(id)}/thumbnail`)
-        : output.media_type === 'video' ? posterUrls.get(id) ?? null : null,
+      thumbnail_url: knownThumbnail(output),
     };
   });
 }
@@ -271,7 +283,7 @@ function updateProgress(el, generation) {
       : generation.status === 'pending' ? 'Waiting for a worker' : 'Starting';
 }
 
-function thumbnail(output, src = api.url(`/assets/${encodeURIComponent(output.asset_id)}/thumbnail`)) {
+function thumbnail(output, src = thumbnailUrl(output.asset_id)) {
   const w = output.width || THUMB_MAX;
   const hgt = output.height || THUMB_MAX;
   const scale = Math.min(1, THUMB_MAX / Math.max(w, hgt));
@@ -301,7 +313,7 @@ function videoPoster(output, count, open) {
   },
   h('span', { class: 'gen-card__placeholder-icon gen-card__play', 'aria-hidden': 'true' }, icon('play')),
   h('span', { class: 'gen-card__more' }, mediaCaption(output)));
-  posterOf(output.asset_id).then((src) => {
+  posterOf(output).then((src) => {
     if (!src) return;
     const poster = thumbnail(output, src);
     poster.addEventListener('error', () => {
