@@ -71,7 +71,8 @@ async def _seed(generations: Any, project: str, count: int) -> None:
     for n in range(max(count, 0)):
         batch.append(
             {
-                "_id": new_id(),
+                "_id": (generation_id := new_id()),
+                "sort_id": generation_id,
                 "owner": "local",
                 "project_id": project,
                 "type": "text-to-image",

@@ -1,5 +1,6 @@
 """P5: the first page (50) of a project's generation history and of its gallery, with 100,000
-of each in the project, through the gateway and straight to the owning service.
+of each in the project, through the gateway and straight to the owning service; and a page from
+the middle, as scrolling down reaches it (its cursor from the 50,000th record).
 
 Records are cloned in the databases from one real generation and one real upload (made through
 the API first, so their shape is exactly what the services write): making 100,000 through HTTP
@@ -43,7 +44,7 @@ async def test_history_and_gallery_first_page_with_100k_records(
                 files={"file": ("seed.png", media_samples.png(32, 32))},
             )
             assert generation.status_code == 202 and upload.status_code == 201
-            seconds = _clone(
+            seconds, middles = _clone(
                 mongo_url,
                 {
                     f"{mongo_db_name}_g": ("generations", generation.json()["id"], _generation),
@@ -53,33 +54,60 @@ async def test_history_and_gallery_first_page_with_100k_records(
             figures: dict[str, object] = {"records": RECORDS, "seeding_s": seconds}
             print(f"P5 seeded {RECORDS:,} generations and assets in {seconds} s", flush=True)
             pages = {
-                "history": (f"/api/v1/projects/{project}/generations", "generation"),
-                "gallery": (f"/api/v1/projects/{project}/assets", "assets"),
+                "history": (
+                    f"/api/v1/projects/{project}/generations",
+                    "generation",
+                    middles[f"{mongo_db_name}_g"],
+                ),
+                "gallery": (
+                    f"/api/v1/projects/{project}/assets",
+                    "assets",
+                    middles[f"{mongo_db_name}_a"],
+                ),
             }
-            for name, (path, service) in pages.items():
-                figures[f"{name}_gateway"] = await _first_page(client, path)
+            for name, (path, service, middle) in pages.items():
+                figures[f"{name}_gateway"] = await _page(client, path)
                 print(f"P5 {name} through the gateway", figures[f"{name}_gateway"], flush=True)
+                figures[f"{name}_middle_gateway"] = await _page(client, path, middle)
+                print(f"P5 {name}, middle page", figures[f"{name}_middle_gateway"], flush=True)
                 async with httpx.AsyncClient(
                     base_url=urls[service], headers=identity_headers("local"), timeout=30
                 ) as direct:
-                    figures[f"{name}_direct"] = await _first_page(direct, path)
+                    figures[f"{name}_direct"] = await _page(direct, path)
     record("history", figures, servers={"mongo": mongo_url, "nats": nats_url})
 
 
 def _generation(doc: dict[str, Any], i: int) -> dict[str, Any]:
-    return {**doc, "_id": new_id(), "status": "completed", "prompt": f"prompt {i}"}
+    record_id = new_id()
+    return {
+        **doc,
+        "_id": record_id,
+        "sort_id": record_id,
+        "status": "completed",
+        "prompt": f"prompt {i}",
+    }
 
 
 def _asset(doc: dict[str, Any], i: int) -> dict[str, Any]:
-    return {**doc, "_id": new_id(), "name": f"render-{i}.png", "dedup_key": f"bench:{i}"}
+    record_id = new_id()
+    return {
+        **doc,
+        "_id": record_id,
+        "sort_id": record_id,
+        "name": f"render-{i}.png",
+        "dedup_key": f"bench:{i}",
+    }
 
 
 def _clone(
     mongo_url: str,
     sources: dict[str, tuple[str, str, Callable[[dict[str, Any], int], dict[str, Any]]]],
-) -> float:
+) -> tuple[float, dict[str, str]]:
+    """(seconds taken, the id of the middle record of each database): records are made in id
+    order, so the middle one's id is the cursor of a page halfway down."""
     client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(mongo_url)
     started = time.perf_counter()
+    middles: dict[str, str] = {}
     try:
         for db_name, (collection_name, record_id, make) in sources.items():
             collection = client[db_name][collection_name]
@@ -87,17 +115,24 @@ def _clone(
             assert original is not None
             for start in range(0, RECORDS, 10_000):
                 batch = [make(original, i) for i in range(start, min(start + 10_000, RECORDS))]
+                if start == RECORDS // 2:
+                    middles[db_name] = batch[0]["_id"]
                 collection.insert_many(batch, ordered=False)
     finally:
         client.close()
-    return round(time.perf_counter() - started, 1)
+    return round(time.perf_counter() - started, 1), middles
 
 
-async def _first_page(client: httpx.AsyncClient, path: str) -> dict[str, float]:
+async def _page(
+    client: httpx.AsyncClient, path: str, cursor: str | None = None
+) -> dict[str, float]:
     timings = []
+    params: dict[str, str | int] = {"limit": 50}
+    if cursor is not None:
+        params["cursor"] = cursor
     for _ in range(REQUESTS):
         started = time.perf_counter()
-        response = await client.get(path, params={"limit": 50})
+        response = await client.get(path, params=params)
         timings.append(time.perf_counter() - started)
         assert response.status_code == 200, response.text
         assert len(response.json()["items"]) == 50

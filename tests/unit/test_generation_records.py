@@ -31,6 +31,7 @@ def accepted() -> NewGeneration:
 def test_an_accepted_request_is_stored_with_the_fields_and_values_it_always_had() -> None:
     assert accepted().document() == {
         "_id": "0123456789abcdef01234567",
+        "sort_id": "0123456789abcdef01234567",
         "owner": "user-1",
         "project_id": "project-1",
         "type": "image-to-image",

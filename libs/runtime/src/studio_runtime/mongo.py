@@ -6,8 +6,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, monitoring
-from pymongo.asynchronous.collection import AsyncCollection
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.errors import ConnectionFailure
 
 from studio_runtime.errors import problem_response
@@ -61,26 +60,3 @@ async def _on_database_unavailable(request: Request, exc: ConnectionFailure) -> 
 
 async def ping_mongo(client: MongoClient) -> None:
     await client.admin.command("ping")
-
-
-async def create_newest_first_index(
-    collection: AsyncCollection[dict[str, Any]], *scope: str
-) -> None:
-    """An index serving "newest first within `scope`": (scope..., `_id` descending).
-
-    nx-27017 (the embedded development server) accepts an index naming `_id` on an empty
-    collection and then fails every insert, so there the index is on the scope alone and the
-    `_id` sort runs over one scope's records."""
-    fields = [(name, ASCENDING) for name in scope]
-    if await _indexes_may_name_id(collection.database.client):
-        fields.append(("_id", DESCENDING))
-    else:
-        log.warning(
-            "index.degraded", collection=collection.name, wanted=[*scope, "_id"], built=list(scope)
-        )
-    await collection.create_index(fields)
-
-
-async def _indexes_may_name_id(client: MongoClient) -> bool:
-    info = await client.admin.command("buildInfo")
-    return bool(info.get("process") != "nx_27017")

@@ -1,7 +1,8 @@
 """Cursor pagination over time-ordered ids, newest first.
 
 A page asks for `limit + 1` records: the extra one only says whether there is a next page, whose
-cursor is the id of the page's last record. Records come from an index on (scope, `_id`).
+cursor is the id of the page's last record. Records come from an index on (scope, `sort_id`), the
+`_id` again (`studio_runtime.newest_first`).
 """
 
 from collections.abc import Sequence
@@ -11,12 +12,14 @@ from studio_contracts.problems import FieldError
 
 from studio_runtime.errors import InvalidInput
 from studio_runtime.ids import is_id
+from studio_runtime.newest_first import SORT_ID
 
 T = TypeVar("T")
 
 
-def cursor_filter(cursor: str | None) -> dict[str, Any]:
-    """The `_id` condition that starts a page after `cursor` (a 422 for a malformed one)."""
+def cursor_filter(cursor: str | None, field: str = SORT_ID) -> dict[str, Any]:
+    """The condition on `field` (the id, as `sort_id` or as `_id` itself) that starts a page
+    after `cursor` (a 422 for a malformed one)."""
     if cursor is None:
         return {}
     if not is_id(cursor):
@@ -24,7 +27,7 @@ def cursor_filter(cursor: str | None) -> dict[str, Any]:
             "cursor is not one this API gave out",
             errors=[FieldError(loc=["query", "cursor"], msg="invalid cursor", type="cursor")],
         )
-    return {"_id": {"$lt": cursor}}
+    return {field: {"$lt": cursor}}
 
 
 def split_page(records: Sequence[T], limit: int, id_of: Any) -> tuple[list[T], str | None]:

@@ -20,7 +20,7 @@ from studio_contracts.assets import Asset, AssetKind, AssetUpdate
 from studio_contracts.enums import MediaType
 from studio_runtime.clock import from_ms, to_ms
 from studio_runtime.grouped import GroupedInserts
-from studio_runtime.mongo import create_newest_first_index
+from studio_runtime.newest_first import SORT_ID, ensure_newest_first, with_sort_id
 from studio_runtime.pagination import cursor_filter
 
 Doc = dict[str, Any]
@@ -97,7 +97,7 @@ class AssetRecord(BaseModel):
 
     def document(self) -> Doc:
         # Absent rather than null: the embedded MongoDB-wire server treats null as missing.
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return with_sort_id(self.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
 class AssetRepository:
@@ -108,8 +108,7 @@ class AssetRepository:
         self._inserts = GroupedInserts(self._assets)
 
     async def ensure_indexes(self) -> None:
-        await create_newest_first_index(self._assets, "owner")
-        await create_newest_first_index(self._assets, "owner", "project_id")
+        await ensure_newest_first(self._assets, ("owner",), ("owner", "project_id"))
         # One record per upload and per (generation, output index): a repeated registration
         # finds its outputs already there.
         await self._assets.create_index("dedup_key", unique=True)
@@ -160,7 +159,7 @@ class AssetRepository:
                 {"tags": pattern},
                 {"prompt": pattern},
             ]
-        found = self._assets.find(query).sort("_id", DESCENDING).limit(limit + 1)
+        found = self._assets.find(query).sort(SORT_ID, DESCENDING).limit(limit + 1)
         return [AssetRecord.model_validate(doc) async for doc in found]
 
     async def update(self, owner: str, asset_id: str, changes: AssetUpdate) -> AssetRecord | None:

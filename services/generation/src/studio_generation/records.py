@@ -14,6 +14,7 @@ from studio_contracts.enums import GenerationStatus, GenerationType, MediaType
 from studio_contracts.events import OutputFile
 from studio_contracts.generations import Generation, GenerationOutput, GenerationProgressInfo
 from studio_runtime.clock import from_ms
+from studio_runtime.newest_first import with_sort_id
 
 ACTIVE_STATUSES = (GenerationStatus.PENDING, GenerationStatus.PROCESSING)
 
@@ -46,7 +47,7 @@ class NewGeneration(BaseModel):
     request_id: str | None = None
 
     def document(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, mode="json")
+        return with_sort_id(self.model_dump(by_alias=True, mode="json"))
 
 
 class GenerationRecord(NewGeneration):

@@ -25,7 +25,7 @@ from studio_contracts.generations import GenerationProgressInfo
 from studio_runtime.clock import now_ms
 from studio_runtime.grouped import DUPLICATE_KEY, Grouped, GroupedUpdates
 from studio_runtime.ids import new_id
-from studio_runtime.mongo import create_newest_first_index
+from studio_runtime.newest_first import SORT_ID, ensure_newest_first
 from studio_runtime.pagination import cursor_filter
 
 from studio_generation.records import GenerationRecord, NewGeneration
@@ -101,8 +101,7 @@ class GenerationRepository:
         self._transitions = Grouped(self._change_each, name="grouped-transitions")
 
     async def ensure_indexes(self) -> None:
-        await create_newest_first_index(self._generations, "owner")
-        await create_newest_first_index(self._generations, "owner", "project_id")
+        await ensure_newest_first(self._generations, ("owner",), ("owner", "project_id"))
         await self._generations.create_index([("status", 1), ("published", 1), ("created_ms", 1)])
         # Equality on both, one status at a time: the embedded server scans for `$in`.
         await self._generations.create_index([("owner", 1), ("status", 1)])
@@ -300,7 +299,7 @@ class GenerationRepository:
         for name, value in (("project_id", project_id), ("status", status), ("type", type)):
             if value is not None:
                 query[name] = value
-        found = self._generations.find(query).sort("_id", DESCENDING).limit(limit + 1)
+        found = self._generations.find(query).sort(SORT_ID, DESCENDING).limit(limit + 1)
         return [_record(doc) async for doc in found]
 
     async def claim(self, generation_id: str, *, lease_ms: int) -> GenerationRecord | None:

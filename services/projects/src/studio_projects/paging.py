@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from studio_contracts.dtos import CursorPage
+from studio_runtime.newest_first import SORT_ID
 from studio_runtime.pagination import cursor_filter, split_page
 
 T = TypeVar("T")
@@ -26,7 +27,7 @@ async def newest_first(
     at most `limit` of them, each turned into its model."""
     found = (
         collection.find({**query, **cursor_filter(cursor)}, projection)
-        .sort("_id", DESCENDING)
+        .sort(SORT_ID, DESCENDING)
         .limit(limit + 1)
     )
     docs = [doc async for doc in found]

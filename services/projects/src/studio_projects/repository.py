@@ -32,7 +32,7 @@ from studio_contracts.projects import Project
 from studio_runtime.clock import from_ms, now_ms
 from studio_runtime.grouped import Grouped, GroupedInserts
 from studio_runtime.ids import new_id
-from studio_runtime.mongo import create_newest_first_index
+from studio_runtime.newest_first import SORT_ID, ensure_newest_first
 
 from studio_projects.paging import containing, newest_first
 
@@ -80,7 +80,7 @@ def to_project(doc: Mapping[str, Any]) -> Project:
 
 async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
     projects = db[PROJECTS]
-    await create_newest_first_index(projects, "owner")
+    await ensure_newest_first(projects, ("owner",))
     await projects.create_index([("status", ASCENDING), ("deleting_ms", ASCENDING)])
     await db[APPLIED_EVENTS].create_index("applied_ms")
 
@@ -101,7 +101,8 @@ class ProjectStore:
     async def insert(self, owner: str, name: str, description: str) -> Project:
         now = now_ms()
         doc: Doc = {
-            "_id": new_id(),
+            "_id": (project_id := new_id()),
+            SORT_ID: project_id,
             "owner": owner,
             "name": name,
             "description": description,

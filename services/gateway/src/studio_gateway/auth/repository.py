@@ -172,7 +172,7 @@ class AccountRepository:
     ) -> list[TokenRecord]:
         """Newest first, one more than `limit` (to tell whether there is a next page)."""
         found = (
-            self._tokens.find({"user_id": user_id, **cursor_filter(cursor)})
+            self._tokens.find({"user_id": user_id, **cursor_filter(cursor, "_id")})
             .sort("_id", DESCENDING)
             .limit(limit + 1)
         )

@@ -29,7 +29,7 @@ from studio_contracts.enums import GenerationType
 from studio_contracts.templates import Template, TemplateCreate
 from studio_runtime.clock import from_ms, now_ms
 from studio_runtime.ids import new_id
-from studio_runtime.mongo import create_newest_first_index
+from studio_runtime.newest_first import SORT_ID, ensure_newest_first
 
 from studio_projects.paging import containing, newest_first
 from studio_projects.repository import Doc
@@ -71,8 +71,7 @@ async def ensure_template_indexes(db: AsyncDatabase[Doc]) -> None:
     templates = db[TEMPLATES]
     # Lists are newest first per owner, with or without a type filter; counting for the cap
     # uses the first index too.
-    await create_newest_first_index(templates, "owner")
-    await create_newest_first_index(templates, "owner", "type")
+    await ensure_newest_first(templates, ("owner",), ("owner", "type"))
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,8 @@ class TemplateStore:
     async def insert(self, owner: str, body: TemplateCreate) -> Template:
         now = now_ms()
         doc: Doc = {
-            "_id": new_id(),
+            "_id": (template_id := new_id()),
+            SORT_ID: template_id,
             "owner": owner,
             "name": body.name,
             "description": body.description,
