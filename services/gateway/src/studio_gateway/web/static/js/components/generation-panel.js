@@ -7,7 +7,7 @@
 // says so). References are kept while a type that takes none is chosen, but only sent with a
 // type that takes them. If the catalog cannot be loaded the panel says so, with Try again.
 //
-//   const panel = createPanel({ projectId, query, signal, onCreated(generation) });
+//   const panel = createPanel({ projectId, query, signal, onCatalog(types), onCreated(generation) });
 //   aside.append(panel.el); panel.focusPrompt(); … panel.destroy();
 
 import { ApiError, api, errorDetail, errorMessage, fieldErrors } from '../api.js';
@@ -30,7 +30,7 @@ const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent)
 const NO_TYPE_TAKES = 'No generation type takes this kind of file as a reference.';
 const counting = new Intl.NumberFormat('en');
 
-export function createPanel({ projectId, query = new URLSearchParams(), signal, onCreated = () => {} }) {
+export function createPanel({ projectId, query = new URLSearchParams(), signal, onCatalog = () => {}, onCreated = () => {} }) {
   const saved = prefs.panelSettings(projectId) || {};
   const state = {
     type: saved.type || 'text-to-image',
@@ -161,6 +161,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     if (signal?.aborted) return;
     catalog = 'ready';
     alert.hide();
+    onCatalog(types);
     const wanted = query.get('type');
     if (wanted && types.some((t) => t.id === wanted)) state.type = wanted;
     if (!types.some((t) => t.id === state.type)) state.type = types[0]?.id;

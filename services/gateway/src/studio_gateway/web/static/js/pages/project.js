@@ -19,7 +19,9 @@ import { toast } from '../ui/toast.js';
 
 export async function render(main, { id }, ctx) {
   let types = null;
-  Promise.all([loadTypes(), loadModels()]).then(([t]) => { types = t; history.refreshAll(); }).catch(() => {});
+  // Asked for at once, beside the project; the panel says so if it fails, and tells us when it
+  // has the catalog (at first, or after its Try again) so the cards get model and type names.
+  Promise.all([loadTypes(), loadModels()]).catch(() => {});
   let panel = null;
   const history = createHistory({
     projectId: id,
@@ -49,6 +51,10 @@ export async function render(main, { id }, ctx) {
     projectId: project.id,
     query: ctx.query,
     signal: ctx.signal,
+    onCatalog: (loaded) => {
+      types = loaded;
+      history.refreshAll();
+    },
     onCreated: (generation) => {
       tabs.select('history');
       history.add(generation);
