@@ -52,3 +52,49 @@ async def test_history_names_models_after_the_catalog_retry(studio: FullStack, p
         "Local Image"
     )
     await expect(meta).to_contain_text("Local Image")
+
+
+async def _open_project(page: Page, stack: FullStack, name: str = "Dunes") -> str:
+    async with stack.client() as client:
+        project_id = await create_project(client, name)
+    await page.goto(f"{stack.gateway}/studio/{project_id}")
+    await expect(page.get_by_role("radio", name="Text to image")).to_be_visible()
+    return project_id
+
+
+async def _choose_model(page: Page, name: str) -> None:
+    await page.get_by_role("button", name=re.compile(r"^Choose model")).click()
+    dialog = page.get_by_role("dialog", name="Choose a model")
+    await dialog.get_by_role("combobox", name="Search models").fill(name)
+    await dialog.get_by_role("option", name=re.compile(name)).first.click()
+    await expect(dialog).to_be_hidden()
+
+
+async def test_a_custom_image_size_is_sent_and_remembered(studio: FullStack, page: Page) -> None:
+    await _open_project(page, studio)
+    await _choose_model(page, "Local Image")
+    await page.get_by_text("Advanced settings").click()
+    await page.get_by_label("Image size").select_option(label="Custom size")
+    await page.get_by_label("Width", exact=True).fill("5000")
+    await page.get_by_label("Height", exact=True).fill("360")
+    await page.get_by_label("Prompt", exact=True).fill("wide dunes at noon")
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    # The API's words at the field.
+    size = page.locator(".field[data-field=image_size]")
+    await expect(size.locator(".field__error")).to_have_text("Width must be 64-2048 pixels")
+
+    await page.get_by_label("Width", exact=True).fill("640")
+    async with page.expect_request(
+        lambda r: r.method == "POST" and r.url.endswith("/generations")
+    ) as sent:
+        await page.get_by_role("button", name="Generate", exact=True).click()
+    body = (await sent.value).post_data_json
+    assert isinstance(body, dict)
+    assert body["params"]["image_size"] == {"width": 640, "height": 360}
+    await expect(page.locator("article.gen-card")).to_have_count(1)
+
+    # Remembered for the project, custom pixels included.
+    await page.reload()
+    await expect(page.get_by_label("Image size")).to_have_value("custom")
+    await expect(page.get_by_label("Width", exact=True)).to_have_value("640")
+    await expect(page.get_by_label("Height", exact=True)).to_have_value("360")

@@ -1,6 +1,7 @@
 // The advanced settings of the generation panel, built from the chosen model's parameter
 // schema: only what the model declares. negative_prompt → textarea, enums → select (led by
-// "Model’s choice", sending nothing, when the model has no default),
+// "Model’s choice", sending nothing, when the model has no default), an `image_size` that takes
+// exact pixels → its presets plus "Custom size" (width and height),
 // bounded numbers → range with the value shown, seed → number + "Random" switch (random sends
 // no seed), booleans → switch, other numbers → number input, strings → text. File inputs and
 // the prompt are not here (references and the prompt box hold them).
@@ -16,6 +17,8 @@ import { isMediaParam } from './catalog.js';
 const FIRST = ['negative_prompt', 'image_size', 'aspect_ratio', 'duration', 'num_inference_steps', 'guidance_scale', 'strength', 'num_images'];
 const RANGE_MAX_STEPS = 200;
 const MODEL_CHOICE = 'Model’s choice';
+const CUSTOM_SIZE = 'custom';
+const CUSTOM_SIZE_START = 1024;
 
 export function paramsForm(model, saved = {}, onChange = () => {}) {
   const entries = Object.entries(model?.params || {})
@@ -79,6 +82,7 @@ function build(name, spec) {
   const label = paramLabel(name);
   const hint = spec.description || null;
   const initial = spec.default;
+  if (spec.type === 'image_size') return sizeControl(name, spec, label, hint);
   if (spec.enum) {
     // No default and not required: the model decides (FLUX Kontext keeps the input's aspect
     // ratio), so the first choice is to send nothing rather than the list's first value.
@@ -143,6 +147,48 @@ function build(name, spec) {
     get: () => (input.value === '' && (initial === null || initial === undefined) ? undefined : input.value),
     set: setValue,
     reset: () => setValue(initial),
+  };
+}
+
+/** fal's image_size: a preset name, or {width, height} in pixels within the model's bounds
+ * (as fal's playground offers it), each side typed in its own labelled box. */
+function sizeControl(name, spec, label, hint) {
+  const select = h('select', { class: 'select' },
+    (spec.enum || []).map((value) => h('option', { value: String(value) }, enumLabel(name, value))),
+    h('option', { value: CUSTOM_SIZE }, 'Custom size'));
+  const f = field({ label, name, input: select, hint });
+  const side = (sideLabel) => {
+    const input = h('input', { type: 'number', class: 'input', inputmode: 'numeric', min: spec.minimum ?? 1, max: spec.maximum ?? null, step: 1, value: String(CUSTOM_SIZE_START) });
+    const id = uniqueId(`param-${name}-${sideLabel.toLowerCase()}`);
+    input.id = id;
+    return { input, el: h('div', { class: 'size-row__side' }, h('label', { class: 'field__label', for: id }, sideLabel), input) };
+  };
+  const width = side('Width');
+  const height = side('Height');
+  const row = h('div', { class: 'size-row', hidden: true }, width.el, height.el);
+  select.after(row);
+  const sync = () => { row.hidden = select.value !== CUSTOM_SIZE; };
+  select.addEventListener('change', sync);
+  const setValue = (value) => {
+    if (value && typeof value === 'object') {
+      select.value = CUSTOM_SIZE;
+      width.input.value = String(value.width ?? CUSTOM_SIZE_START);
+      height.input.value = String(value.height ?? CUSTOM_SIZE_START);
+    } else if ((spec.enum || []).includes(value)) {
+      select.value = value;
+    }
+    sync();
+  };
+  const toDefault = () => setValue(spec.default ?? spec.enum?.[0]);
+  toDefault();
+  return {
+    el: f.el,
+    // Sent as typed: a side out of bounds or with a fraction is refused by the API at this field.
+    get: () => (select.value === CUSTOM_SIZE
+      ? { width: Number(width.input.value), height: Number(height.input.value) }
+      : select.value),
+    set: setValue,
+    reset: toDefault,
   };
 }
 
