@@ -98,3 +98,23 @@ async def test_a_custom_image_size_is_sent_and_remembered(studio: FullStack, pag
     await expect(page.get_by_label("Image size")).to_have_value("custom")
     await expect(page.get_by_label("Width", exact=True)).to_have_value("640")
     await expect(page.get_by_label("Height", exact=True)).to_have_value("360")
+
+
+async def test_use_as_reference_from_the_viewer_leaves_focus_in_the_prompt(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project_id = await create_project(client, "Pebbles")
+        await start_generation(client, project_id, prompt="a pebble")
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    card = page.locator("article.gen-card")
+    await card.get_by_role("button", name=re.compile(r"^View")).first.click()
+    viewer = page.get_by_role("dialog", name="a pebble")
+    await viewer.get_by_role("button", name="Use as reference").click()
+    await expect(viewer).to_be_hidden()
+    await expect(page.get_by_role("radio", name="Image to image", exact=True)).to_have_attribute(
+        "aria-checked", "true"
+    )
+    await expect(page.locator(".refs")).to_contain_text("a-pebble")
+    # Where the person goes on typing, as after a remix (not back on the card's View button).
+    await expect(page.get_by_label("Prompt", exact=True)).to_be_focused()

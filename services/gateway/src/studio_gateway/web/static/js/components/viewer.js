@@ -150,9 +150,11 @@ export function openViewer({ items, index = 0, actions = {} }) {
     button.title = asset.favorite ? 'Remove from favorites' : 'Add to favorites';
   }
 
-  function reference() {
+  async function reference() {
     const asset = current();
+    // As for a remix: once the viewer has given focus back, so the panel's prompt keeps it.
     handle.close();
+    await handle.closed;
     useAsReference(asset);
   }
 
