@@ -76,15 +76,27 @@ def test_a_file_of_the_wrong_kind_says_what_the_model_takes() -> None:
     assert "image" in error.msg
 
 
-def test_a_second_file_for_a_single_parameter_is_refused() -> None:
+def test_a_second_file_for_a_single_parameter_is_refused_as_one_too_many() -> None:
     _, errors = bind_inputs(
         GenerationType.IMAGE_TO_VIDEO,
         [asset("a", MediaType.IMAGE), asset("b", MediaType.IMAGE)],
         {"image_url": IMAGE},
     )
-    assert [(e.loc, e.type) for e in errors] == [
-        (["body", "input_asset_ids", 1], "wrong_media_type")
+    assert [(e.loc, e.type, e.msg) for e in errors] == [
+        (
+            ["body", "input_asset_ids", 1],
+            "too_many_inputs",
+            "this model takes at most 1 image; remove the others",
+        )
     ]
+
+
+def test_a_kind_the_model_does_not_take_is_named_with_its_article() -> None:
+    _, errors = bind_inputs(
+        GenerationType.VIDEO_TO_VIDEO, [asset("i", MediaType.IMAGE)], {"video_url": VIDEO}
+    )
+    [error] = errors
+    assert error.msg == "an image cannot be used here; this model takes video"
 
 
 def test_a_model_without_file_parameters_takes_no_files() -> None:

@@ -32,16 +32,7 @@ def bind_inputs(
             continue
         name = _free_param(asset.media_type, media_params, bindings)
         if name is None:
-            accepted = sorted({_PARAM_MEDIA[s.type].value for s in media_params.values()}) or [
-                "no files"
-            ]
-            errors.append(
-                FieldError(
-                    loc=loc,
-                    msg=f"a {asset.media_type.value} cannot be used here; this model takes {', '.join(accepted)}",
-                    type="wrong_media_type",
-                )
-            )
+            errors.append(_unbindable(asset.media_type, media_params, loc))
         elif media_params[name].type == "images":
             bindings.setdefault(name, []).append(asset.id)
         else:
@@ -49,6 +40,29 @@ def bind_inputs(
     if not errors:
         errors.extend(_missing(generation_type, media_params, bindings))
     return bindings, errors
+
+
+def _unbindable(media: MediaType, params: dict[str, ParamSpec], loc: list[str | int]) -> FieldError:
+    """The error for a file no parameter is left for: one too many of a kind the model takes
+    (its slots are full), or a kind it does not take at all."""
+    slots = sum(1 for s in params.values() if _PARAM_MEDIA[s.type] == media)
+    if slots:
+        noun = media.value if slots == 1 else f"{media.value}s"
+        return FieldError(
+            loc=loc,
+            msg=f"this model takes at most {slots} {noun}; remove the others",
+            type="too_many_inputs",
+        )
+    accepted = sorted({_PARAM_MEDIA[s.type].value for s in params.values()}) or ["no files"]
+    return FieldError(
+        loc=loc,
+        msg=f"{_article(media.value)} cannot be used here; this model takes {', '.join(accepted)}",
+        type="wrong_media_type",
+    )
+
+
+def _article(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
 
 def _free_param(
