@@ -4,7 +4,7 @@ history names models and types once the catalog's Try again has loaded it."""
 import json
 import re
 
-from playwright.async_api import Page, Route, expect
+from playwright.async_api import Page, Request, Route, expect
 
 from tests.browser.helpers import create_project, start_generation
 from tests.support.full_stack import FullStack
@@ -118,3 +118,50 @@ async def test_use_as_reference_from_the_viewer_leaves_focus_in_the_prompt(
     await expect(page.locator(".refs")).to_contain_text("a-pebble")
     # Where the person goes on typing, as after a remix (not back on the card's View button).
     await expect(page.get_by_label("Prompt", exact=True)).to_be_focused()
+
+
+async def test_more_references_than_the_model_takes_are_said_before_sending(
+    keyed_studio: FullStack, page: Page
+) -> None:
+    async with keyed_studio.client() as client:
+        project_id = await create_project(client, "Pebbles")
+        for prompt in ("first pebble", "second pebble"):
+            generation = await start_generation(client, project_id, prompt=prompt)
+
+            async def completed(generation_id: str = generation["id"]) -> bool:
+                record = (await client.get(f"/api/v1/generations/{generation_id}")).json()
+                return bool(record["status"] == "completed")
+
+            await eventually(completed, within=20)
+    posts: list[Request] = []
+    page.on(
+        "request",
+        lambda r: (
+            posts.append(r) if r.method == "POST" and r.url.endswith("/generations") else None
+        ),
+    )
+    await page.goto(f"{keyed_studio.gateway}/studio/{project_id}")
+    await page.get_by_role("radio", name="Image to image", exact=True).click()
+    await _choose_model(page, "GPT Image 2 Edit")
+    for name in ("first-pebble-1.png", "second-pebble-1.png"):
+        await page.get_by_role("button", name="Pick from project").click()
+        picker = page.get_by_role("dialog")
+        await picker.get_by_role("button", name=re.compile(name)).click()
+        await expect(page.locator(".refs__list")).to_contain_text(name)
+
+    # A model that takes one image: the slot says so at once, and Generate sends nothing.
+    await _choose_model(page, "Local Image Edit")
+    message = page.locator(".refs > .field__error")
+    await expect(message).to_have_text("Local Image Edit takes one image: remove 1.")
+    await page.get_by_label("Prompt", exact=True).fill("polish them")
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    await expect(page.locator(".refs__list button").first).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(message).to_be_empty()
+
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    await expect(page.locator("article.gen-card")).to_have_count(3)
+    assert len(posts) == 1
+    body = posts[0].post_data_json
+    assert isinstance(body, dict)
+    assert len(body["input_asset_ids"]) == 1

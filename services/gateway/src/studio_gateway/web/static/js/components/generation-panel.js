@@ -44,6 +44,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   let catalog = 'loading'; // 'loading' | 'failed' | 'ready'
   let catalogError = null;
   let waitingForUpload = false;
+  let tooManyShown = false;
 
   const alert = formAlert();
   const typeLabelId = uniqueId('type-label');
@@ -61,7 +62,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   const refs = referencesInput({
     projectId,
     signal,
-    onChange: () => { remember(); uploadSettled(); },
+    onChange: () => { remember(); uploadSettled(); countSettled(); },
     otherMedia: (media, what) => switchFor(media, what),
   });
   refs.el.hidden = true;
@@ -276,6 +277,9 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     if (inputs.length) {
       const files = mediaParams(model);
       refs.configure({ mediaType: inputs[0], limit: referenceLimit(model), name: files[0]?.name });
+      // References chosen for a model that takes more stay (switching back keeps them), but
+      // the slot says at once that this one takes fewer.
+      showTooMany(tooManyReferences());
     }
     params = paramsForm(model, state.paramsByModel[model.id], () => remember());
     replace(paramsSlot, params.el);
@@ -386,6 +390,26 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     refs.el.fieldApi.setError(null);
   }
 
+  /** "Remove 2" holds only while there are too many. */
+  function showTooMany(message) {
+    if (!message && !tooManyShown) return;
+    tooManyShown = Boolean(message);
+    refs.el.fieldApi.setError(message);
+  }
+
+  function countSettled() {
+    if (tooManyShown && model) showTooMany(tooManyReferences());
+  }
+
+  /** What to say when the slot holds more files than the chosen model takes, else null. */
+  function tooManyReferences() {
+    const limit = referenceLimit(model);
+    const extra = refs.ids().length - limit;
+    if (extra <= 0) return null;
+    const noun = refs.mediaType() === 'audio' ? 'sound' : refs.mediaType();
+    return `${model.name} takes ${limit === 1 ? `one ${noun}` : `up to ${limit} ${noun}s`}: remove ${extra}.`;
+  }
+
   function countPrompt() {
     const length = promptInput.value.length;
     counter.hidden = length < PROMPT_COUNTER_FROM;
@@ -426,6 +450,12 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       if (refs.uploading()) {
         refs.el.fieldApi.setError('Wait for the upload to finish.');
         waitingForUpload = true;
+        return;
+      }
+      const tooMany = tooManyReferences();
+      if (tooMany) {
+        showTooMany(tooMany);
+        refs.el.querySelector('.refs__list button')?.focus();
         return;
       }
       if (!refs.ids().length && mediaParams(model).some(({ spec }) => spec.required)) {
