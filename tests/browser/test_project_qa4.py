@@ -165,3 +165,29 @@ async def test_more_references_than_the_model_takes_are_said_before_sending(
     body = posts[0].post_data_json
     assert isinstance(body, dict)
     assert len(body["input_asset_ids"]) == 1
+
+
+async def test_the_same_problem_with_several_files_is_said_once(
+    studio: FullStack, page: Page
+) -> None:
+    async def refused(route: Route) -> None:
+        if route.request.method != "POST":
+            await route.continue_()
+            return
+        errors = [
+            {"loc": ["body", "input_asset_ids", i], "msg": "no such asset", "type": "not_found"}
+            for i in (0, 1)
+        ]
+        await route.fulfill(
+            status=422,
+            content_type="application/problem+json",
+            body=json.dumps(
+                {"title": "Unprocessable Entity", "status": 422, "detail": "x", "errors": errors}
+            ),
+        )
+
+    await _open_project(page, studio)
+    await page.route(re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations$"), refused)
+    await page.get_by_label("Prompt", exact=True).fill("moss")
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    await expect(page.locator(".gen-panel [role=alert]")).to_have_text("No such asset")

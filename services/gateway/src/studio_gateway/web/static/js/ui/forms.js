@@ -84,7 +84,8 @@ export function showProblem(form, error, alert) {
     }
   }
   if (first) first.focus();
-  if (unplaced.length) alert?.show(unplaced.join(' '));
+  // One file too many twice over is one message, said once.
+  if (unplaced.length) alert?.show([...new Set(unplaced)].join(' '));
   else if (!first) alert?.show(errorMessage(error), 'error', { detail: errorDetail(error) });
   else alert?.hide();
   return Boolean(first);
