@@ -6,7 +6,7 @@ import re
 
 from playwright.async_api import Page, Request, Route, expect
 
-from tests.browser.helpers import create_project, start_generation
+from tests.browser.helpers import create_project, import_studio_module, start_generation
 from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
 
@@ -191,3 +191,28 @@ async def test_the_same_problem_with_several_files_is_said_once(
     await page.get_by_label("Prompt", exact=True).fill("moss")
     await page.get_by_role("button", name="Generate", exact=True).click()
     await expect(page.locator(".gen-panel [role=alert]")).to_have_text("No such asset")
+
+
+async def test_parameter_names_keep_their_abbreviations(
+    keyed_studio: FullStack, page: Page
+) -> None:
+    await _open_project(page, keyed_studio)
+    await page.get_by_role("radio", name="Text to video", exact=True).click()
+    await _choose_model(page, "Kling 2.5 Turbo Pro")
+    await page.get_by_text("Advanced settings").click()
+    await expect(page.get_by_label("CFG scale", exact=True)).to_be_visible()
+    labels = await import_studio_module(
+        page,
+        "ui/params-labels.js",
+        """(m) => ['fps', 'num_frames', 'ic_lora_scale', 'duration_seconds', 'i2v_stability',
+                   'num_inference_steps', 'enable_safety_checker'].map((n) => m.paramLabel(n))""",
+    )
+    assert labels == [
+        "FPS",
+        "Number of frames",
+        "IC LoRA scale",
+        "Duration (seconds)",
+        "I2V stability",
+        "Inference steps",
+        "Enable safety checker",
+    ]

@@ -17,12 +17,21 @@ const LABELS = {
   num_images: 'Number of images',
   seconds_total: 'Length (seconds)',
   duration: 'Duration (seconds)',
+  duration_seconds: 'Duration (seconds)',
   output_format: 'Output format',
   aspect_ratio: 'Aspect ratio',
 };
 
+// Abbreviations people know in capitals (as fal's playground writes them): "cfg_scale" →
+// "CFG scale", "fps" → "FPS", "ic_lora" → "IC LoRA".
+const ABBREVIATIONS = { cfg: 'CFG', fps: 'FPS', lora: 'LoRA', ic: 'IC', i2v: 'I2V', tts: 'TTS', hd: 'HD' };
+
 export function paramLabel(name) {
-  return LABELS[name] || humanize(name);
+  if (LABELS[name]) return LABELS[name];
+  // "num_frames" → "Number of frames".
+  const words = String(name).replace(/^num_/, 'number_of_').split(/[_-]+/).filter(Boolean)
+    .map((word) => ABBREVIATIONS[word.toLowerCase()] || word);
+  return humanize(words.join(' '));
 }
 
 // File formats as people write them.
