@@ -6,7 +6,12 @@ import re
 
 from playwright.async_api import Page, Request, Route, expect
 
-from tests.browser.helpers import create_project, import_studio_module, start_generation
+from tests.browser.helpers import (
+    PHONE,
+    create_project,
+    import_studio_module,
+    start_generation,
+)
 from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
 
@@ -216,3 +221,16 @@ async def test_parameter_names_keep_their_abbreviations(
         "Inference steps",
         "Enable safety checker",
     ]
+
+
+async def test_on_a_phone_generate_points_to_the_card_below(studio: FullStack, page: Page) -> None:
+    await page.set_viewport_size(PHONE)
+    await _open_project(page, studio)
+    await page.get_by_label("Prompt", exact=True).fill("a heron in the reeds")
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    card = page.locator("article.gen-card")
+    await expect(card).to_have_count(1)
+    await expect(card).not_to_be_in_viewport()
+    notice = page.locator(".toast", has_text="Generation started.")
+    await notice.get_by_role("button", name="Show").click()
+    await expect(card).to_be_in_viewport()

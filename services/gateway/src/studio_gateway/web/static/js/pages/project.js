@@ -17,6 +17,8 @@ import { icon } from '../ui/icons.js';
 import { skeletonCard, skeletonGrid } from '../ui/skeleton.js';
 import { toast } from '../ui/toast.js';
 
+const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
+
 export async function render(main, { id }, ctx) {
   let types = null;
   // Asked for at once, beside the project; the panel says so if it fails, and tells us when it
@@ -58,6 +60,7 @@ export async function render(main, { id }, ctx) {
     onCreated: (generation) => {
       tabs.select('history');
       history.add(generation);
+      pointToCard(generation.id);
     },
   });
 
@@ -127,6 +130,23 @@ export async function render(main, { id }, ctx) {
       console.error('gallery cleanup failed', error);
     }
   };
+
+  /** On a phone the history is below the panel: a new card out of sight is pointed to, so
+   * Generate never seems to do nothing (the person stays at the prompt to queue more). */
+  function pointToCard(generationId) {
+    const card = history.el.querySelector(`[data-id="${CSS.escape(generationId)}"]`);
+    if (!card) return;
+    const box = card.getBoundingClientRect();
+    if (box.bottom > 0 && box.top < window.innerHeight) return;
+    toast('Generation started.', {
+      kind: 'info',
+      action: {
+        label: 'Show',
+        // Focus stays where it was: the card's first button may be its Cancel.
+        run: () => card.scrollIntoView({ block: 'center', behavior: reducedMotion.matches ? 'auto' : 'smooth' }),
+      },
+    });
+  }
 
   function setTitle(value) {
     ctx.setHeader({ title: value.name, breadcrumbs: [{ label: 'Projects', href: '/studio' }, { label: value.name }] });
