@@ -9,6 +9,7 @@ from playwright.async_api import Page, Request, Route, expect
 from tests.browser.helpers import (
     PHONE,
     create_project,
+    fake_generation,
     import_studio_module,
     start_generation,
 )
@@ -110,7 +111,13 @@ async def test_use_as_reference_from_the_viewer_leaves_focus_in_the_prompt(
 ) -> None:
     async with studio.client() as client:
         project_id = await create_project(client, "Pebbles")
-        await start_generation(client, project_id, prompt="a pebble")
+        generation = await start_generation(client, project_id, prompt="a pebble")
+
+        async def completed() -> bool:
+            record = (await client.get(f"/api/v1/generations/{generation['id']}")).json()
+            return bool(record["status"] == "completed")
+
+        await eventually(completed, within=20)
     await page.goto(f"{studio.gateway}/studio/{project_id}")
     card = page.locator("article.gen-card")
     await card.get_by_role("button", name=re.compile(r"^View")).first.click()
@@ -234,3 +241,32 @@ async def test_on_a_phone_generate_points_to_the_card_below(studio: FullStack, p
     notice = page.locator(".toast", has_text="Generation started.")
     await notice.get_by_role("button", name="Show").click()
     await expect(card).to_be_in_viewport()
+
+
+async def test_a_finish_missed_while_the_page_opened_still_shows(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project_id = await create_project(client, "Herons")
+        generation = await start_generation(client, project_id, prompt="a heron")
+
+        async def completed() -> bool:
+            record = (await client.get(f"/api/v1/generations/{generation['id']}")).json()
+            return bool(record["status"] == "completed")
+
+        await eventually(completed, within=20)
+
+    async def list_from_before(route: Route) -> None:
+        # The list as it was a moment before the end: its completion event went out before
+        # this page's event stream was listening, so no event will ever bring it.
+        running = fake_generation(project_id, "processing", id=generation["id"], prompt="a heron")
+        await route.fulfill(
+            content_type="application/json",
+            body=json.dumps({"items": [running], "next_cursor": None}),
+        )
+
+    await page.route(re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations\?"), list_from_before)
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    card = page.locator("article.gen-card")
+    await expect(card.locator(".gen-card__badge")).to_have_text("Completed")
+    await expect(card.get_by_role("button", name="View image")).to_be_visible()

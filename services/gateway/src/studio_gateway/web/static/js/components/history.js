@@ -45,7 +45,12 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     live?.on('generation.*', onEvent),
     live?.on('asset.deleted', onOutputDeleted),
     live?.on('reset', () => reload({ quiet: true })),
-    live?.onStatus((value) => { online = value !== false; schedulePoll(); }),
+    live?.onStatus((value) => {
+      online = value !== false;
+      // Events from before the stream (re)opened are not sent: what is running is asked again.
+      if (online && ready) refreshActive();
+      schedulePoll();
+    }),
   ].filter(Boolean);
   const ticker = setInterval(tick, 1000);
   let ticks = 0;
@@ -95,6 +100,9 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
         ready = true;
         el.dataset.ready = 'true';
         performance.mark('studio:history-ready');
+        // An event that came while the page was on its way was not applied (no card yet): the
+        // running ones are asked once, so none stays "Processing" after it has finished.
+        refreshActive();
       }
       schedulePoll();
     } catch (error) {
@@ -261,6 +269,10 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
 
   function activeCards() {
     return [...cards.values()].filter((card) => ACTIVE.has(card.generation.status));
+  }
+
+  function refreshActive() {
+    activeCards().slice(0, 20).forEach((card) => fetchAndShow(card.generation.id));
   }
 
   /** While the live stream is down and something runs: ask every 5 s. */
