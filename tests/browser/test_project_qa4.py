@@ -270,3 +270,35 @@ async def test_a_finish_missed_while_the_page_opened_still_shows(
     card = page.locator("article.gen-card")
     await expect(card.locator(".gen-card__badge")).to_have_text("Completed")
     await expect(card.get_by_role("button", name="View image")).to_be_visible()
+
+
+async def test_a_stopped_generation_says_when_it_stopped(studio: FullStack, page: Page) -> None:
+    async def ended(route: Route) -> None:
+        project_id = route.request.url.split("/projects/")[1].split("/")[0]
+        items = [
+            fake_generation(
+                project_id, "cancelled", prompt="stopped", completed_at="2026-01-01T00:00:03Z"
+            ),
+            fake_generation(
+                project_id,
+                "failed",
+                prompt="broken",
+                completed_at="2026-01-01T00:00:04Z",
+                error={"code": "provider_error", "message": "The provider failed."},
+            ),
+            fake_generation(project_id, "completed", prompt="made"),
+        ]
+        await route.fulfill(
+            content_type="application/json", body=json.dumps({"items": items, "next_cursor": None})
+        )
+
+    await page.route(re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations\?"), ended)
+    await _open_project(page, studio)
+    meta = page.locator("article.gen-card .gen-card__meta")
+    await expect(meta).to_have_text(
+        [
+            "Local Image \u00b7 Text to image \u00b7 cancelled after 3 s",
+            "Local Image \u00b7 Text to image \u00b7 failed after 4 s",
+            "Local Image \u00b7 Text to image \u00b7 took 2 s",
+        ]
+    )

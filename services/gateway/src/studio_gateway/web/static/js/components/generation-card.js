@@ -198,9 +198,17 @@ export function updateMeta(el) {
   const generation = el.generation;
   const bits = [modelName(generation.model_id), el.options.typeLabel?.(generation.type) || generation.type];
   const elapsed = elapsedSeconds(generation);
-  if (elapsed !== null) bits.push(ACTIVE.has(generation.status) ? `${duration(elapsed, { words: true })} so far` : `took ${duration(elapsed, { words: true })}`);
+  if (elapsed !== null) bits.push(elapsedText(generation.status, duration(elapsed, { words: true })));
   const text = bits.join(' · ');
   if (el.parts.meta.textContent !== text) el.parts.meta.textContent = text;
+}
+
+// Only a completed generation "took" its time: a cancelled or failed one stopped after it.
+const ENDED = { cancelled: 'cancelled after', failed: 'failed after' };
+
+function elapsedText(status, time) {
+  if (ACTIVE.has(status)) return `${time} so far`;
+  return ENDED[status] ? `${ENDED[status]} ${time}` : `took ${time}`;
 }
 
 export function refreshTime(el) {
