@@ -314,6 +314,19 @@ async def test_presigned_redirect_serves_the_bytes(stack: AssetsStack) -> None:
         assert direct.content == data
 
 
+async def test_a_renamed_asset_downloads_with_its_types_extension(stack: AssetsStack) -> None:
+    project = await stack.new_project()
+    async with stack.client() as client:
+        asset = (await upload(client, project, media_samples.png(), "fox.png")).json()
+        await client.patch(f"/api/v1/assets/{asset['id']}", json={"name": "My hero shot"})
+        attachment = await client.get(asset["content_url"], params={"download": 1})
+        assert attachment.headers["content-disposition"] == (
+            "attachment; filename=\"My_hero_shot.png\"; filename*=UTF-8''My%20hero%20shot.png"
+        )
+        redirect = await client.get(asset["content_url"], params={"download": 1, "redirect": 1})
+        assert "filename%3D%22My_hero_shot.png%22" in redirect.headers["location"]
+
+
 async def test_another_users_assets_answer_404(stack: AssetsStack) -> None:
     project = await stack.new_project("alice")
     async with stack.client("alice") as alice, stack.client("mallory") as mallory:

@@ -1,7 +1,7 @@
 """Generated files are named from their prompt."""
 
 import pytest
-from studio_assets.names import MAX_STEM, output_name
+from studio_assets.names import MAX_STEM, download_name, output_name
 
 
 @pytest.mark.parametrize(
@@ -29,3 +29,23 @@ def test_a_long_prompt_is_cut_at_a_word() -> None:
     assert prompt.replace(" ", "-").startswith(stem + "-")
     one_word = output_name("x" * 200, "gen123", 0, "png")
     assert one_word == "x" * MAX_STEM + "-1.png"
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "downloaded"),
+    [
+        ("My hero shot", "image/webp", "My hero shot.webp"),
+        ("fox.png", "image/png", "fox.png"),
+        ("FOX.PNG", "image/png", "FOX.PNG"),
+        ("holiday.jpeg", "image/jpeg", "holiday.jpeg"),
+        ("photo.jpg.exe", "image/png", "photo.jpg.exe.png"),
+        ("v1.2 final", "video/mp4", "v1.2 final.mp4"),
+        (".png", "image/png", ".png.png"),
+        ("scene.glb", "model/gltf-binary", "scene.glb"),
+        ("notes", "application/x-unknown", "notes"),
+    ],
+)
+def test_a_download_is_named_with_its_types_extension(
+    name: str, content_type: str, downloaded: str
+) -> None:
+    assert download_name(name, content_type) == downloaded

@@ -24,6 +24,7 @@ from studio_assets.downloads import (
     parse_range,
 )
 from studio_assets.files import AssetFiles, StoredFile
+from studio_assets.names import download_name
 from studio_assets.service import AssetService
 from studio_assets.settings import AssetsSettings
 
@@ -180,7 +181,9 @@ async def download_asset(
 ) -> Response:
     started = time.perf_counter()
     file = await files.content(identity.user_id, asset_id)
-    disposition = content_disposition(file.name, download=download)
+    disposition = content_disposition(
+        download_name(file.name, file.content_type), download=download
+    )
     if redirect:
         url = await files.presigned_url(file, disposition=disposition)
         if url is not None:
