@@ -327,6 +327,15 @@ async def test_a_renamed_asset_downloads_with_its_types_extension(stack: AssetsS
         assert "filename%3D%22My_hero_shot.png%22" in redirect.headers["location"]
 
 
+async def test_a_file_name_with_double_quotes_keeps_them(stack: AssetsStack) -> None:
+    # httpx escapes the quotes as browsers do (`filename="my %22best%22 shot.png"`).
+    project = await stack.new_project()
+    async with stack.client() as client:
+        created = await upload(client, project, media_samples.png(), 'my "best" shot.png')
+        assert created.json()["name"] == 'my "best" shot.png'
+        assert created.json()["original_filename"] == 'my "best" shot.png'
+
+
 async def test_another_users_assets_answer_404(stack: AssetsStack) -> None:
     project = await stack.new_project("alice")
     async with stack.client("alice") as alice, stack.client("mallory") as mallory:

@@ -14,6 +14,14 @@ from studio_runtime.sizes import readable_size
 from studio_assets import media
 
 
+def form_filename(raw: bytes) -> str:
+    """A multipart part's `filename` as the file was called: browsers write a double quote in
+    it as `%22` (the HTML standard's form-data encoding, which Chromium, Firefox and httpx
+    follow), so `my "best" shot.png` would otherwise be listed as `my %22best%22 shot.png`.
+    Only that escape is undone: a name cannot hold the line breaks the other two stand for."""
+    return raw.decode("utf-8", "replace").replace("%22", '"')
+
+
 class UploadRejected(Exception):
     """The upload cannot be accepted; `status` is the HTTP answer."""
 
@@ -151,7 +159,7 @@ class MultipartFileStream:
             self._file_parts += 1
             filename = options.get(b"filename")
             if filename:
-                self.received.filename = filename.decode("utf-8", "replace")[-255:]
+                self.received.filename = form_filename(filename)[-255:]
 
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
         if not self._in_file or self._file_parts > 1:
