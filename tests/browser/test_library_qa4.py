@@ -1,0 +1,51 @@
+"""The library (asset gallery, uploads) as the fourth QA pass found it: what a person saw go wrong,
+checked the way they would meet it."""
+
+import asyncio
+
+from playwright.async_api import FilePayload, Page, Route, expect
+
+from tests.browser.helpers import create_project
+from tests.support import media_samples
+from tests.support.full_stack import FullStack
+
+
+async def test_an_upload_can_be_cancelled_while_it_is_sent(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        project = await create_project(client, "Slow line")
+    held: list[Route] = []
+    both_sent = asyncio.Event()
+
+    async def hold(route: Route) -> None:
+        # The request waits here as it would on a slow connection, until the test lets it go.
+        held.append(route)
+        if len(held) == 2:
+            both_sent.set()
+
+    await page.goto(f"{studio.gateway}/studio/{project}")
+    await page.get_by_role("tab", name="Assets").click()
+    await expect(page.get_by_role("heading", name="No assets in this project yet")).to_be_visible()
+    await page.route(f"**/api/v1/projects/{project}/assets", hold)
+    await page.get_by_test_id("gallery-file-input").set_input_files(
+        files=[
+            FilePayload(name="long take.png", mimeType="image/png", buffer=media_samples.png()),
+            FilePayload(name="quick.png", mimeType="image/png", buffer=media_samples.png()),
+        ]
+    )
+    await asyncio.wait_for(both_sent.wait(), timeout=30)
+    row = page.locator(".upload-row").filter(has_text="long take.png")
+    await row.get_by_role("button", name="Cancel upload of long take.png").click()
+    await expect(row).to_contain_text("Cancelled")
+    await expect(row.get_by_role("button", name="Cancel upload of long take.png")).to_be_hidden()
+    await expect(page.locator("#toasts")).not_to_contain_text("failed")
+
+    # The other file goes on: its request is let through to the server.
+    for route in held:
+        if b"quick.png" in (route.request.post_data_buffer or b""):
+            await route.continue_()
+    await expect(page.locator("article.asset-card")).to_have_count(1)
+    await expect(page.locator("article.asset-card")).to_contain_text("quick.png")
+    await expect(page.locator(".upload-tray")).to_be_hidden()
+    async with studio.client() as client:
+        listed = (await client.get(f"/api/v1/projects/{project}/assets")).json()["items"]
+    assert [asset["name"] for asset in listed] == ["quick.png"]
