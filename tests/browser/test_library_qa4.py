@@ -49,3 +49,34 @@ async def test_an_upload_can_be_cancelled_while_it_is_sent(studio: FullStack, pa
     async with studio.client() as client:
         listed = (await client.get(f"/api/v1/projects/{project}/assets")).json()["items"]
     assert [asset["name"] for asset in listed] == ["quick.png"]
+
+
+async def test_favorites_with_none_yet_say_how_to_make_one(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        project = await create_project(client, "Moodboard")
+        response = await client.post(
+            f"/api/v1/projects/{project}/assets",
+            files={"file": ("dune.png", media_samples.png(), "image/png")},
+        )
+        assert response.status_code == 201, response.text
+    await page.goto(f"{studio.gateway}/studio/{project}")
+    await page.get_by_role("tab", name="Assets").click()
+    cards = page.locator("article.asset-card")
+    await expect(cards).to_have_count(1)
+
+    await page.get_by_role("button", name="Favorites").click()
+    await expect(page.get_by_role("heading", name="No favorites yet")).to_be_visible()
+    await expect(page.get_by_role("heading", name="No assets match")).to_have_count(0)
+    await page.get_by_role("button", name="Show all assets").click()
+    await expect(cards).to_have_count(1)
+    await expect(page.get_by_role("button", name="All", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    await cards.first.hover()
+    await page.get_by_role("button", name="Favorite dune.png").click()
+    await expect(page.get_by_role("button", name="Favorite dune.png")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    await page.get_by_role("button", name="Favorites").click()
+    await expect(cards).to_have_count(1)

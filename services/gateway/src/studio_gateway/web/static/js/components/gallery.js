@@ -344,6 +344,15 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   }
 
   function emptyView() {
+    // Favorites alone and none yet: say how to make one, not that a filter matched nothing.
+    if (state.favorite && !state.q && !state.type && !state.project) {
+      return emptyState({
+        icon: 'star',
+        title: 'No favorites yet',
+        body: 'Mark an asset with its star, on its card or in the viewer, to keep it here.',
+        action: { label: 'Show all assets', icon: 'assets', primary: false, run: clearFilters },
+      });
+    }
     if (filtered()) {
       return emptyState({
         icon: 'search',
