@@ -2,12 +2,23 @@
 checked the way they would meet it."""
 
 import asyncio
+import io
+import re
 
+from PIL import Image
 from playwright.async_api import FilePayload, Page, Route, expect
 
 from tests.browser.helpers import create_project
 from tests.support import media_samples
 from tests.support.full_stack import FullStack
+
+
+def _animated_gif() -> bytes:
+    """Three frames, red, green and blue, looping."""
+    frames = [Image.new("RGB", (60, 40), colour) for colour in ("red", "green", "blue")]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], duration=200, loop=0)
+    return out.getvalue()
 
 
 async def test_an_upload_can_be_cancelled_while_it_is_sent(studio: FullStack, page: Page) -> None:
@@ -80,3 +91,29 @@ async def test_favorites_with_none_yet_say_how_to_make_one(studio: FullStack, pa
     )
     await page.get_by_role("button", name="Favorites").click()
     await expect(cards).to_have_count(1)
+
+
+async def test_a_gif_is_marked_as_one_and_plays_in_the_viewer(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project = await create_project(client, "Loops")
+        for name, data, mime in (
+            ("still.png", media_samples.png(), "image/png"),
+            ("spinner.gif", _animated_gif(), "image/gif"),
+        ):
+            response = await client.post(
+                f"/api/v1/projects/{project}/assets", files={"file": (name, data, mime)}
+            )
+            assert response.status_code == 201, response.text
+    await page.goto(f"{studio.gateway}/studio/assets")
+    gif = page.locator("article.asset-card", has_text="spinner.gif")
+    await expect(gif.locator(".asset-chip")).to_have_text("GIF")
+    still = page.locator("article.asset-card", has_text="still.png")
+    await expect(still).to_be_visible()
+    await expect(still.locator(".asset-chip")).to_have_count(0)
+
+    # The viewer shows the file itself, every frame, not the still thumbnail.
+    await page.get_by_role("button", name="Open spinner.gif").click()
+    viewer = page.get_by_role("dialog")
+    await expect(viewer.locator("img")).to_have_attribute("src", re.compile(r"/content$"))

@@ -172,6 +172,8 @@ export function assetCard(asset, handlers, { showProject, projectName } = {}) {
     h('span', { class: 'asset-thumb' }, preview(asset))),
     h('span', { class: 'asset-card__chips', 'aria-hidden': 'true' },
       asset.media_type !== 'image' && h('span', { class: 'asset-chip' }, icon(kind.icon, { size: 'sm' }), kind.label),
+      // A GIF's thumbnail is its first frame, still: the chip says it may move (it plays in the viewer).
+      asset.content_type === 'image/gif' && h('span', { class: 'asset-chip' }, 'GIF'),
       asset.duration ? h('span', { class: 'asset-chip asset-chip--time' }, duration(asset.duration)) : null),
     h('div', { class: 'asset-card__top' }, favoriteButton(asset, handlers, 'asset-action--media')),
     h('div', { class: 'asset-card__actions' }, actions(asset, handlers, 'asset-action--media'))),
