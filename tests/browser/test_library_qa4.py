@@ -117,3 +117,32 @@ async def test_a_gif_is_marked_as_one_and_plays_in_the_viewer(
     await page.get_by_role("button", name="Open spinner.gif").click()
     viewer = page.get_by_role("dialog")
     await expect(viewer.locator("img")).to_have_attribute("src", re.compile(r"/content$"))
+
+
+async def test_a_template_used_in_a_new_project_opens_in_it(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        await create_project(client, "Moss and stone")
+        await create_project(client, "Neon city")
+        response = await client.post(
+            "/api/v1/templates",
+            json={
+                "name": "Harbour at dawn",
+                "type": "text-to-image",
+                "model_id": "local/image",
+                "prompt": "a quiet harbour at dawn, mist on the water",
+                "params": {},
+            },
+        )
+        assert response.status_code == 201, response.text
+    await page.goto(f"{studio.gateway}/studio/templates")
+    await page.get_by_role("button", name="Use Harbour at dawn").click()
+    dialog = page.get_by_role("dialog", name="Use in which project?")
+    await dialog.get_by_role("button", name="New project").click()
+
+    await expect(page.get_by_text("the template\u2019s settings open in it")).to_be_visible()
+    await page.get_by_label("Name").fill("Harbour series")
+    await page.get_by_role("button", name="Create project").click()
+    await expect(page.get_by_role("heading", name="Harbour series")).to_be_visible()
+    await expect(page.get_by_label("Prompt", exact=True)).to_have_value(
+        "a quiet harbour at dawn, mist on the water"
+    )

@@ -147,7 +147,7 @@ async def test_use_opens_the_last_project_or_asks_which(studio: FullStack, page:
 
     await poster.get_by_role("button", name="Use Neon city poster").click()
     await dialog.get_by_role("button", name="New project").click()
-    await expect(page).to_have_url(re.compile(r"/studio/new$"))
+    await expect(page).to_have_url(re.compile(r"/studio/new\?starter=neon-city-poster$"))
 
     await page.goto(studio.gateway + "/studio/templates")
     await poster.get_by_role("button", name="Use Neon city poster").click()

@@ -1,5 +1,6 @@
 // New project (/studio/new): name and description, checked here and by the API; then the
-// project's page (with ?type= when a quick action sent the person here).
+// project's page (with ?type= when a quick action sent the person here, ?template= or ?starter=
+// when the Templates page did: "Use", then "New project").
 
 import { api } from '../api.js';
 import { h } from '../dom.js';
@@ -11,9 +12,14 @@ import { toast } from '../ui/toast.js';
 
 const THEN_TYPES = { 'generate-image': 'text-to-image', 'generate-video': 'text-to-video' };
 const THEN_WORDS = { 'text-to-image': 'an image', 'text-to-video': 'a video' };
+const CARRIED = ['template', 'starter'];
 
 export async function render(main, _params, ctx) {
   const type = THEN_TYPES[ctx.query.get('then')] || ctx.query.get('type');
+  const next = new URLSearchParams();
+  if (type) next.set('type', type);
+  for (const key of CARRIED) if (ctx.query.get(key)) next.set(key, ctx.query.get(key));
+  const withTemplate = CARRIED.some((key) => next.has(key));
   const name = field({
     label: 'Name',
     name: 'name',
@@ -33,6 +39,8 @@ export async function render(main, _params, ctx) {
     { class: 'form panel', novalidate: true, 'aria-label': 'New project' },
     type && THEN_WORDS[type] &&
       h('p', { class: 'alert alert--info' }, icon('info'), h('span', `Create a project first; you will generate ${THEN_WORDS[type]} in it right after.`)),
+    withTemplate &&
+      h('p', { class: 'alert alert--info' }, icon('info'), h('span', 'Create a project first; the template’s settings open in it right after.')),
     alert.el,
     name.el,
     description.el,
@@ -51,7 +59,7 @@ export async function render(main, _params, ctx) {
         const project = await api.post('/projects', { name: name.input.value, description: description.input.value });
         prefs.lastProjectId = project.id;
         toast(`Project “${project.name}” created.`, { kind: 'success' });
-        const suffix = type ? `?type=${encodeURIComponent(type)}` : '';
+        const suffix = next.toString() ? `?${next}` : '';
         ctx.navigate(`/studio/${encodeURIComponent(project.id)}${suffix}`);
       } catch (error) {
         showProblem(form, error, alert);

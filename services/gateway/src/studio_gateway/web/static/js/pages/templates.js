@@ -269,7 +269,8 @@ export async function render(main, _params, ctx) {
         });
         if (!chosen) return;
         if (chosen === 'new') {
-          ctx.navigate('/studio/new');
+          // The new project's page opens with the template, as a chosen project's would.
+          ctx.navigate(`/studio/new?${param}=${encodeURIComponent(template.id)}`);
           return;
         }
         target = chosen;
