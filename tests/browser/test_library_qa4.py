@@ -146,3 +146,34 @@ async def test_a_template_used_in_a_new_project_opens_in_it(studio: FullStack, p
     await expect(page.get_by_label("Prompt", exact=True)).to_have_value(
         "a quiet harbour at dawn, mist on the water"
     )
+
+
+async def test_the_viewer_marks_a_favorite_with_the_cards_star(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project = await create_project(client, "Stars")
+        response = await client.post(
+            f"/api/v1/projects/{project}/assets",
+            files={"file": ("dune.png", media_samples.png(), "image/png")},
+        )
+        assert response.status_code == 201, response.text
+    await page.goto(f"{studio.gateway}/studio/assets")
+    card = page.locator("article.asset-card", has_text="dune.png")
+    card_star = card.get_by_role("button", name="Favorite dune.png")
+    await card.get_by_role("button", name="Open dune.png").click()
+    viewer = page.get_by_role("dialog")
+    favorite = viewer.get_by_role("button", name="Favorite")
+    await favorite.click()
+    await expect(favorite).to_have_attribute("aria-pressed", "true")
+    await expect(card_star).to_have_attribute("aria-pressed", "true")
+
+    shape = "(button) => button.querySelector('svg path').getAttribute('d')"
+    assert await favorite.evaluate(shape) == await card_star.evaluate(shape)
+    colour = "(button) => getComputedStyle(button).color"
+    warning = await page.evaluate(
+        "() => { const p = document.createElement('p'); p.style.color ="
+        " 'var(--color-warning-text)'; document.body.append(p);"
+        " const c = getComputedStyle(p).color; p.remove(); return c; }"
+    )
+    assert await favorite.evaluate(colour) == warning

@@ -125,7 +125,7 @@ export function openViewer({ items, index = 0, actions = {} }) {
         dataset: { action: 'favorite' },
         title: asset.favorite ? 'Remove from favorites' : 'Add to favorites',
         onclick: (event) => toggleFavorite(event.currentTarget),
-      }, icon('heart', { label: 'Favorite' })),
+      }, icon('star', { label: 'Favorite' })), // the star the gallery's cards and filter show
       canReference && h('button', { type: 'button', class: 'button', dataset: { action: 'reference' }, onclick: () => reference() },
         icon('upload'), 'Use as reference'),
       asset.generation_id && h('button', { type: 'button', class: 'button', dataset: { action: 'remix' }, onclick: (event) => startRemix(event.currentTarget) },
