@@ -2,10 +2,12 @@
 checked the way they would meet it."""
 
 import asyncio
+import contextlib
 import io
 import re
 
 from PIL import Image
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import FilePayload, Page, Route, expect
 
 from tests.browser.helpers import create_project
@@ -54,6 +56,9 @@ async def test_an_upload_can_be_cancelled_while_it_is_sent(studio: FullStack, pa
     for route in held:
         if b"quick.png" in (route.request.post_data_buffer or b""):
             await route.continue_()
+        else:  # the cancelled one is never let through (the browser has dropped it already)
+            with contextlib.suppress(PlaywrightError):
+                await route.abort()
     await expect(page.locator("article.asset-card")).to_have_count(1)
     await expect(page.locator("article.asset-card")).to_contain_text("quick.png")
     await expect(page.locator(".upload-tray")).to_be_hidden()
@@ -177,3 +182,33 @@ async def test_the_viewer_marks_a_favorite_with_the_cards_star(
         " const c = getComputedStyle(p).color; p.remove(); return c; }"
     )
     assert await favorite.evaluate(colour) == warning
+
+
+async def test_the_viewer_goes_on_into_the_galleries_next_page(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project = await create_project(client, "Contact sheet")
+        for i in range(55):
+            response = await client.post(
+                f"/api/v1/projects/{project}/assets",
+                files={"file": (f"frame-{i:02d}.png", media_samples.png(8, 8), "image/png")},
+            )
+            assert response.status_code == 201, response.text
+    await page.goto(f"{studio.gateway}/studio/{project}")
+    await page.get_by_role("tab", name="Assets").click()
+    cards = page.locator("article.asset-card")
+    await expect(cards).to_have_count(50)
+    await page.get_by_role("button", name="Open frame-54.png").click()
+    viewer = page.get_by_role("dialog")
+    counter = viewer.locator(".viewer__counter")
+    await expect(counter).to_have_text("1 of 50+")
+
+    # Back from the first goes round to the last one loaded; on from there loads the next page.
+    await page.keyboard.press("ArrowLeft")
+    await expect(counter).to_have_text("50 of 50+")
+    await expect(viewer.locator(".dialog__title")).to_have_text("frame-05.png")
+    await page.keyboard.press("ArrowRight")
+    await expect(counter).to_have_text("51 of 55")
+    await expect(viewer.locator(".dialog__title")).to_have_text("frame-04.png")
+    await expect(cards).to_have_count(55)

@@ -546,6 +546,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     viewer.openViewer({
       items,
       index,
+      more: state.cursor ? morePages : null,
       actions: {
         onChange: (changed, previous) => {
           if (changed) {
@@ -558,6 +559,14 @@ export function mountGallery(container, { projectId = null, projects = null, sig
         },
       },
     });
+  }
+
+  /** The viewer's next assets: the gallery's next page, loaded into the gallery as well. All the
+   * gallery holds is given (the viewer keeps those it lacks), so a page the scrolling loaded
+   * meanwhile is not skipped. */
+  async function morePages() {
+    await loadMore();
+    return { items: state.items, done: !state.cursor };
   }
 
   /** After a deletion the viewer did not name: drop whatever no longer exists. */

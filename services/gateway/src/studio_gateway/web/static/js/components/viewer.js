@@ -8,6 +8,10 @@
 // between them, Escape closes (focus returns to what had it), the dialog traps focus. Actions:
 // Download, Favorite (PATCH), Use as reference, Remix (when made by a generation), Delete
 // (confirmed). onChange(asset) after a change, onChange(null, asset) after a delete.
+// `more` (optional): the list has further pages; `more()` resolves with `{items, done}` (those it
+// does not hold yet are added), asked for when ArrowRight passes the last item, rather than
+// wrapping to the first while the gallery still has, say, 110 unseen assets; the counter reads
+// "50 of 50+" until `done`.
 
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
@@ -21,11 +25,13 @@ import { remix, useAsReference } from './handoff.js';
 
 const NO_ARROWS = new Set(['INPUT', 'TEXTAREA', 'SELECT', 'VIDEO', 'AUDIO']);
 
-export function openViewer({ items, index = 0, actions = {} }) {
+export function openViewer({ items, index = 0, actions = {}, more = null }) {
   const list = (items || []).filter(Boolean).map((item) => ({ ...item }));
   if (!list.length) return { close() {} };
   let at = Math.min(Math.max(0, index), list.length - 1);
   const refreshed = new Set();
+  let loadMore = more;
+  let loadingMore = false;
 
   const stage = h('div', { class: 'viewer__stage' });
   const counter = h('span', { class: 'viewer__counter', 'aria-live': 'polite' });
@@ -64,7 +70,30 @@ export function openViewer({ items, index = 0, actions = {} }) {
     return list[at];
   }
 
-  function move(step) {
+  async function move(step) {
+    if (step > 0 && at === list.length - 1 && loadMore) {
+      if (loadingMore) return;
+      loadingMore = true;
+      try {
+        const { items: fresh = [], done = false } = (await loadMore()) || {};
+        const known = new Set(list.map((item) => item.id));
+        list.push(...fresh.filter((item) => item && !known.has(item.id)).map((item) => ({ ...item })));
+        if (done) loadMore = null;
+      } catch {
+        // Not now (the network blinked): the next press asks again.
+      } finally {
+        loadingMore = false;
+      }
+      if (!dialog.open) return;
+      if (at < list.length - 1) {
+        at += 1;
+        show();
+      } else if (!loadMore) {
+        at = 0;
+        show();
+      }
+      return;
+    }
     if (list.length < 2) return;
     at = (at + step + list.length) % list.length;
     show();
@@ -79,7 +108,7 @@ export function openViewer({ items, index = 0, actions = {} }) {
     replace(stage, media(asset));
     replace(caption, asset.name || '');
     caption.hidden = !asset.prompt || !asset.name;
-    counter.textContent = list.length > 1 ? `${at + 1} of ${list.length}` : '';
+    counter.textContent = list.length > 1 ? `${at + 1} of ${list.length}${loadMore ? '+' : ''}` : '';
     const facts = [];
     if (asset.width && asset.height) facts.push(`${asset.width} × ${asset.height}`);
     if (asset.duration) facts.push(duration(asset.duration));
