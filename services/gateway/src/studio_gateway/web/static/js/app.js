@@ -48,7 +48,9 @@ async function boot() {
   onUnauthorized(() => {
     if (!session.accounts) return;
     live.stop();
-    session.ended();
+    // Refused while signed in: the session ended under the page (log-out everywhere, expiry),
+    // which the sign-in page says. Several requests can be refused at once; the first ends it.
+    if (session.signedIn) session.ended({ expired: true });
     if (location.pathname !== SIGN_IN) navigate(`${SIGN_IN}?next=${encodeURIComponent(location.pathname + location.search)}`);
   });
 

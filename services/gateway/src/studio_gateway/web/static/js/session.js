@@ -4,6 +4,8 @@
 //   session.user          { id, email, display_name } or null (accounts mode, signed out)
 //   session.signedIn      true in local mode, or with a session
 //   session.uploadMaxBytes the largest upload the server takes (null until /me has answered)
+//   session.expired       true once the API refused a session the page still had (ended or
+//                         revoked elsewhere), until the next sign-in: the sign-in page says why
 //   session.onChange(fn)  called after sign-in, sign-up, sign-out
 
 import { ApiError, api, setCsrfToken } from './api.js';
@@ -13,6 +15,7 @@ const listeners = new Set();
 export const session = {
   mode: 'local',
   user: null,
+  expired: false,
   uploadMaxBytes: null,
   get signedIn() {
     return this.mode === 'local' || this.user !== null;
@@ -41,11 +44,14 @@ export const session = {
   started({ user, csrf_token: csrf }) {
     this.mode = 'accounts';
     this.user = user;
+    this.expired = false;
     setCsrfToken(csrf);
     notify();
   },
-  ended() {
+  /** Signed out; `expired` when the API ended it, not the person (see session.expired). */
+  ended({ expired = false } = {}) {
     this.user = null;
+    this.expired = expired;
     setCsrfToken(null);
     notify();
   },

@@ -68,6 +68,9 @@ export function authPage(main, ctx, { kind, title, intro, fields, body, submitLa
     countdown = setInterval(tick, 1000);
   }
 
+  // Sent here because the session ended under the page: say so, or it looks like a fault.
+  if (kind === 'sign-in' && session.expired) alert.show('Your session has ended. Sign in again to carry on where you left off.', 'info');
+
   main.append(h('div', { class: 'auth' },
     h('section', { class: 'auth__card' },
       h('a', { class: 'auth__brand sidebar__brand', href: '/studio' },

@@ -1,0 +1,61 @@
+"""Accounts, access and accessibility found wanting in QA: a session ended under the page."""
+
+import re
+
+import httpx
+from playwright.async_api import Page, expect
+
+from tests.browser.helpers import assert_accessible
+from tests.support.accounts import new_email
+from tests.support.full_stack import FullStack
+from tests.support.waiting import eventually
+
+PASSWORD = "correct horse battery"
+
+
+async def _sign_up_in_browser(page: Page, gateway: str, email: str) -> None:
+    await page.goto(gateway + "/studio/sign-up")
+    await page.get_by_label("E-mail address").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create account").click()
+    await expect(page).to_have_url(re.compile(r"/studio$"))
+
+
+async def test_a_session_ended_elsewhere_sends_to_sign_in_saying_why(
+    accounts_studio: FullStack, page: Page
+) -> None:
+    gateway = accounts_studio.gateway
+    email = new_email("ended")
+    await _sign_up_in_browser(page, gateway, email)
+    cookie = next(c for c in await page.context.cookies() if c["name"] == "studio_session")
+
+    # "Log out everywhere" from another device ends the browser's session too.
+    async with httpx.AsyncClient(base_url=gateway) as other:
+        login = await other.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        other.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+        assert (await other.post("/api/v1/auth/logout-all")).status_code == 204
+
+    async def refused() -> bool:
+        session = {"studio_session": cookie["value"]}
+        async with httpx.AsyncClient(base_url=gateway, cookies=session) as probe:
+            return (await probe.get("/api/v1/me")).status_code == 401
+
+    await eventually(refused, what="the browser's session is refused")
+
+    await page.get_by_role("navigation", name="Studio").get_by_role("link", name="Assets").click()
+    await expect(page).to_have_url(re.compile(r"/studio/sign-in\?next=%2Fstudio%2Fassets$"))
+    notice = page.get_by_role("alert")
+    await expect(notice).to_have_text(re.compile(r"Your session has ended\. Sign in again"))
+    await assert_accessible(page)
+
+    await page.get_by_label("E-mail address").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page).to_have_url(re.compile(r"/studio/assets$"))
+
+    # Logging out oneself is no surprise: the sign-in page has nothing to explain.
+    sidebar = page.get_by_role("navigation", name="Studio")
+    await sidebar.get_by_role("button", name="Log out").click()
+    await expect(page).to_have_url(re.compile(r"/studio/sign-in$"))
+    await expect(page.get_by_label("E-mail address")).to_be_focused()
+    await expect(page.get_by_role("alert")).to_be_hidden()
