@@ -1,11 +1,12 @@
-"""Accounts, access and accessibility found wanting in QA: a session ended under the page."""
+"""Accounts, access and accessibility found wanting in QA: a session ended under the page, API
+tokens on a phone."""
 
 import re
 
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import assert_accessible
+from tests.browser.helpers import PHONE, assert_accessible
 from tests.support.accounts import new_email
 from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
@@ -59,3 +60,26 @@ async def test_a_session_ended_elsewhere_sends_to_sign_in_saying_why(
     await expect(page).to_have_url(re.compile(r"/studio/sign-in$"))
     await expect(page.get_by_label("E-mail address")).to_be_focused()
     await expect(page.get_by_role("alert")).to_be_hidden()
+
+
+async def test_api_tokens_on_a_phone_keep_their_names_readable(
+    accounts_studio: FullStack, page: Page
+) -> None:
+    await page.set_viewport_size(PHONE)
+    await _sign_up_in_browser(page, accounts_studio.gateway, new_email("phone"))
+    await page.goto(accounts_studio.gateway + "/studio/tokens")
+    await page.get_by_label("Token name").fill("render farm script")
+    await page.get_by_role("button", name="Create token").click()
+    await expect(page.locator("[data-testid=token-secret]")).to_have_text(re.compile(r"^sst_"))
+    row = page.get_by_role("list", name="Your API tokens").get_by_role("listitem")
+    await expect(row).to_have_count(1)
+    # Beside the wide prefix badge, the name used to be squeezed into a column a word wide.
+    for text in (row.locator(".list__main"), page.locator(".token-secret .list__main")):
+        box = await text.bounding_box()
+        assert box is not None
+        assert box["width"] >= 192, f"text column {box['width']:.0f}px wide on a phone"
+    title = row.locator(".list__title")
+    line = await title.evaluate("(el) => parseFloat(getComputedStyle(el).lineHeight)")
+    title_box = await title.bounding_box()
+    assert title_box is not None and title_box["height"] < 2 * line, "the name wraps word by word"
+    await assert_accessible(page)
