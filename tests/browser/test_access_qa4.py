@@ -1,5 +1,5 @@
 """Accounts, access and accessibility found wanting in QA: a session ended under the page, API
-tokens on a phone."""
+tokens on a phone, the Templates page in the light theme."""
 
 import re
 
@@ -82,4 +82,15 @@ async def test_api_tokens_on_a_phone_keep_their_names_readable(
     line = await title.evaluate("(el) => parseFloat(getComputedStyle(el).lineHeight)")
     title_box = await title.bounding_box()
     assert title_box is not None and title_box["height"] < 2 * line, "the name wraps word by word"
+    await assert_accessible(page)
+
+
+async def test_templates_page_in_the_light_theme_is_accessible(
+    studio: FullStack, page: Page
+) -> None:
+    await page.emulate_media(color_scheme="light")
+    await page.goto(studio.gateway + "/studio/templates")
+    # The chosen filter chip's count ("All 16") was faded below AA contrast on its background.
+    chosen = page.locator('.gallery-chip[aria-pressed="true"] .gallery-chip__count')
+    await expect(chosen).to_be_visible()
     await assert_accessible(page)
