@@ -1,12 +1,13 @@
 """Accounts, access and accessibility found wanting in QA: a session ended under the page, API
-tokens on a phone, the Templates page in the light theme."""
+tokens on a phone, the Templates page in the light theme, scrolling with reduced motion."""
 
 import re
+from typing import Any
 
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import PHONE, assert_accessible
+from tests.browser.helpers import PHONE, assert_accessible, create_project, start_generation
 from tests.support.accounts import new_email
 from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
@@ -94,3 +95,43 @@ async def test_templates_page_in_the_light_theme_is_accessible(
     chosen = page.locator('.gallery-chip[aria-pressed="true"] .gallery-chip__count')
     await expect(chosen).to_be_visible()
     await assert_accessible(page)
+
+
+async def test_remix_scrolls_to_the_panel_without_animation_when_asked(
+    studio: FullStack, page: Page
+) -> None:
+    # Record how the page asks to scroll: a smooth scroll asked for in script ignores the
+    # stylesheet's reduced-motion rule. (The page fixture prefers reduced motion.)
+    await page.add_init_script(
+        """(() => {
+            window.__scrolls = [];
+            const original = Element.prototype.scrollIntoView;
+            Element.prototype.scrollIntoView = function (options) {
+                window.__scrolls.push(options && typeof options === 'object' ? options.behavior || 'auto' : 'auto');
+                return original.call(this, options);
+            };
+        })()"""
+    )
+    async with studio.client() as client:
+        project_id = await create_project(client, "Moss and stone")
+        generation = await start_generation(client, project_id, prompt="purple mountains")
+        await _finished(client, generation["id"])
+    await page.set_viewport_size(PHONE)
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    card = page.locator("article.gen-card").first
+    await expect(card.locator(".gen-card__badge")).to_have_text("Completed")
+    await card.get_by_role("button", name="Remix").click()
+    await expect(page.get_by_label("Prompt", exact=True)).to_have_value("purple mountains")
+    scrolls = await page.evaluate("() => window.__scrolls")
+    assert scrolls and "smooth" not in scrolls, scrolls
+
+
+async def _finished(client: httpx.AsyncClient, generation_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+
+    async def done() -> bool:
+        found.update((await client.get(f"/api/v1/generations/{generation_id}")).json())
+        return found["status"] in {"completed", "failed", "cancelled"}
+
+    await eventually(done, within=20)
+    return found

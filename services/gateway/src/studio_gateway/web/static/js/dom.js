@@ -91,3 +91,11 @@ export function uniqueId(prefix = 'id') {
   uid += 1;
   return `${prefix}-${uid}`;
 }
+
+const REDUCED_MOTION = window.matchMedia('(prefers-reduced-motion: reduce)');
+
+/** Scroll `el` into view, smoothly unless the person asked for less motion: an explicit
+ * `behavior: 'smooth'` outranks the stylesheet's reduced-motion rule, so it is chosen here. */
+export function scrollIntoViewGently(el, { block = 'nearest' } = {}) {
+  el.scrollIntoView({ block, behavior: REDUCED_MOTION.matches ? 'auto' : 'smooth' });
+}

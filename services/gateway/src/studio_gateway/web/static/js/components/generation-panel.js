@@ -11,7 +11,7 @@
 //   aside.append(panel.el); panel.focusPrompt(); … panel.destroy();
 
 import { ApiError, api, errorDetail, errorMessage, fieldErrors } from '../api.js';
-import { debounce, h, replace, uniqueId } from '../dom.js';
+import { debounce, h, replace, scrollIntoViewGently, uniqueId } from '../dom.js';
 import { PROMPT_MAX, PROMPT_COUNTER_FROM } from '../limits.js';
 import { live } from '../live.js';
 import { prefs } from '../store.js';
@@ -331,7 +331,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     remember();
     if (remix) {
       toast('Remixing: the prompt, model and settings are in the panel.', { kind: 'info' });
-      el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      scrollIntoViewGently(el);
     }
     promptInput.focus();
   }
@@ -345,7 +345,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       toast(NO_TYPE_TAKES, { kind: 'error' });
       return;
     }
-    el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    scrollIntoViewGently(el);
     promptInput.focus();
   }
 
