@@ -137,6 +137,35 @@ async def test_template_changes_arrive_like_every_other_event(stack: FullStack) 
         assert changes == ["template.created", "template.updated", "template.deleted"]
 
 
+async def test_revoking_a_token_or_logging_out_ends_the_streams_it_opened(
+    stack: FullStack,
+) -> None:
+    """A stream is authorised once, as it opens: without this, a revoked (say, leaked) token's
+    stream went on carrying every event of the user, prompts included, for as long as it
+    stayed connected."""
+    async with signed_in(stack.gateway, "gus") as browser:
+        created = await browser.post("/api/v1/tokens", json={"name": "leaked"})
+        bearer = {"Authorization": f"Bearer {created.json()['token']}"}
+        async with (
+            httpx.AsyncClient(base_url=stack.gateway, headers=bearer) as script,
+            listening(script) as by_token,
+            listening(browser) as by_session,
+        ):
+            path = f"/api/v1/tokens/{created.json()['id']}"
+            assert (await browser.delete(path)).status_code == 204
+            await eventually(lambda: by_token.ended, what="the revoked token's stream ended")
+            # The session's own stream is untouched: the next event still reaches it.
+            await browser.post("/api/v1/projects", json={"name": "After the revocation"})
+            await by_session.wait_for(lambda e: e.event == "project.created")
+            assert not by_token.named("project.created")
+            assert not by_session.ended
+
+            assert (await browser.post("/api/v1/auth/logout")).status_code == 204
+            await eventually(lambda: by_session.ended, what="the logged-out session's stream")
+            async with listening(script) as again:  # reconnecting with the token is refused
+                assert again.status == 401
+
+
 async def test_resuming_with_last_event_id_on_another_gateway_misses_nothing(
     stack: FullStack,
 ) -> None:

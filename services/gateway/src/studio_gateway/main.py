@@ -61,8 +61,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 if cfg.auth_mode == "accounts":
                     await repository.ensure_indexes()
                 authenticator = Authenticator(cfg, repository)
-                revocations = Revocations(app.state.nats, authenticator, prefix=cfg.nats_prefix)
-                await revocations.start()
                 live = LiveEvents(
                     app.state.js,
                     prefix=cfg.nats_prefix,
@@ -70,6 +68,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                     replay_max=cfg.sse_replay_max,
                     is_connected=lambda: bool(app.state.nats.is_connected),
                 )
+                revocations = Revocations(
+                    app.state.nats,
+                    authenticator,
+                    prefix=cfg.nats_prefix,
+                    on_revoked=live.end_credential,
+                )
+                await revocations.start()
                 live.start()
                 readiness.add("events", live.ready)
                 proxy = UpstreamProxy(

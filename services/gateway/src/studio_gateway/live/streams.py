@@ -52,7 +52,10 @@ class Listener:
     queue: asyncio.Queue[LiveEvent]
     overflowed: bool = False
     ended: bool = False
-    """The broker went away: the stream ends, and the client reconnects once it is back."""
+    """The broker went away, or the credential that opened the stream was revoked: the stream
+    ends, and the client reconnects (and is refused if its credential is gone)."""
+    credential_id: str | None = None
+    """The session or API token the stream was opened with (None in local mode)."""
     reset: bool = False
     backlog: list[LiveEvent] = field(default_factory=list)
     """Missed events, replayed from the streams; after them, `positions` moves to `caught_up`."""
@@ -76,6 +79,14 @@ class Listener:
     @property
     def last_event_id(self) -> str:
         return "-".join(str(p) for p in self.positions)
+
+
+def _end(listener: Listener) -> None:
+    if listener.ended:
+        return
+    listener.ended = True
+    with contextlib.suppress(asyncio.QueueFull):  # full: it is not waiting
+        listener.queue.put_nowait(_WAKE)
 
 
 def parse_position(value: str | None) -> list[int] | None:
@@ -145,11 +156,17 @@ class LiveEvents:
     def _end_all(self) -> None:
         for listeners in self._listeners.values():
             for listener in listeners:
-                if listener.ended:
-                    continue
-                listener.ended = True
-                with contextlib.suppress(asyncio.QueueFull):  # full: it is not waiting
-                    listener.queue.put_nowait(_WAKE)
+                _end(listener)
+
+    def end_credential(self, credential_id: str) -> None:
+        """End the streams opened with a session or API token that was just revoked: checked
+        once when a stream opens, it would otherwise go on carrying the user's events (their
+        prompts among them) to whoever holds the revoked credential, for as long as they
+        stay connected."""
+        for listeners in self._listeners.values():
+            for listener in listeners:
+                if listener.credential_id == credential_id:
+                    _end(listener)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -236,7 +253,11 @@ class LiveEvents:
 
     @contextlib.asynccontextmanager
     async def listen(
-        self, user_id: str, project_id: str | None, last_event_id: str | None
+        self,
+        user_id: str,
+        project_id: str | None,
+        last_event_id: str | None,
+        credential_id: str | None = None,
     ) -> AsyncIterator[Listener]:
         """A listener registered before anything is replayed, so nothing falls between the
         replay and the live events; the replay is in `listener.backlog`."""
@@ -248,6 +269,7 @@ class LiveEvents:
             positions=list(wanted or now),
             queue=asyncio.Queue(self._queue_max),
             caught_up=now,
+            credential_id=credential_id,
         )
         self._listeners.setdefault(user_id, set()).add(listener)
         CONNECTIONS.inc()
