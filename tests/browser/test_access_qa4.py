@@ -63,6 +63,23 @@ async def test_a_session_ended_elsewhere_sends_to_sign_in_saying_why(
     await expect(page.get_by_role("alert")).to_be_hidden()
 
 
+async def test_an_open_page_notices_at_once_when_its_session_is_ended(
+    accounts_studio: FullStack, page: Page
+) -> None:
+    gateway = accounts_studio.gateway
+    email = new_email("idle")
+    await _sign_up_in_browser(page, gateway, email)
+    await expect(page.locator("html[data-live=online]")).to_have_count(1)
+    async with httpx.AsyncClient(base_url=gateway) as other:
+        login = await other.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        other.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+        assert (await other.post("/api/v1/auth/logout-all")).status_code == 204
+    # Nothing clicked: the live stream ends with the session, and the page goes to sign-in
+    # instead of saying "offline" and showing the projects on.
+    await expect(page).to_have_url(re.compile(r"/studio/sign-in\?next=%2Fstudio$"))
+    await expect(page.get_by_role("alert")).to_contain_text("Your session has ended")
+
+
 async def test_api_tokens_on_a_phone_keep_their_names_readable(
     accounts_studio: FullStack, page: Page
 ) -> None:

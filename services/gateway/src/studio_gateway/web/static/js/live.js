@@ -5,8 +5,11 @@
 //   live.onStatus((online) => …);
 //
 // The browser reconnects by itself and resumes with Last-Event-ID, so missed events arrive
-// first. If the stream is closed for good (e.g. the session ended), a new one is opened after a
-// pause; it cannot resume, so listeners get `reset` and reload what they show.
+// first. If the stream is closed for good (e.g. the session ended), the session is checked (a
+// 401 leads to sign-in) and a new one is opened after a pause; it cannot resume, so listeners
+// get `reset` and reload what they show.
+
+import { api } from './api.js';
 
 const EVENT_NAMES = [
   'generation.requested', 'generation.started', 'generation.progress', 'generation.completed',
@@ -71,6 +74,9 @@ function open(isReopen) {
     if (mine.readyState === EventSource.CLOSED) {
       source = null;
       if (!wanted) return;
+      // Refused for good, perhaps because the session ended (logged out everywhere, the
+      // server ends the stream): one question to the API lets its 401 send the page to sign-in.
+      api.get('/me').catch(() => {});
       const delay = REOPEN_MS[Math.min(attempts, REOPEN_MS.length - 1)];
       attempts += 1;
       reopenTimer = setTimeout(() => { if (wanted && !source) open(true); }, delay);
