@@ -80,6 +80,13 @@ async def test_an_open_page_notices_at_once_when_its_session_is_ended(
     await expect(page.get_by_role("alert")).to_contain_text("Your session has ended")
 
 
+async def test_a_malformed_address_is_the_not_found_page(studio: FullStack, page: Page) -> None:
+    # A cut or mistyped link ("%ZZ" is no escape) used to throw in the router: a blank page.
+    await page.goto(studio.gateway + "/studio/%ZZ")
+    await expect(page.get_by_role("heading", name="This page does not exist")).to_be_visible()
+    await expect(page.get_by_role("link", name="Back to projects")).to_be_visible()
+
+
 async def test_api_tokens_on_a_phone_keep_their_names_readable(
     accounts_studio: FullStack, page: Page
 ) -> None:

@@ -158,9 +158,15 @@ function compile(pattern) {
     const found = regex.exec(path);
     if (!found) return null;
     const params = {};
-    names.forEach((name, i) => {
-      params[name] = decodeURIComponent(found[i + 1]);
-    });
+    try {
+      names.forEach((name, i) => {
+        params[name] = decodeURIComponent(found[i + 1]);
+      });
+    } catch {
+      // A malformed escape (/studio/%ZZ, a mistyped or cut link) threw out of the router and
+      // left a blank page; it names nothing, so it is the not-found page like any unknown path.
+      return null;
+    }
     return params;
   };
 }
