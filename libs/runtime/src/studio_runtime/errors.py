@@ -167,6 +167,10 @@ def _field_error(err: Mapping[str, Any]) -> FieldError:
         reason = (err.get("ctx") or {}).get("error") or "not valid JSON"
         at = f" at character {loc[1]}" if len(loc) > 1 and isinstance(loc[1], int) else ""
         loc, msg = ["body"], f"the body is not valid JSON: {reason}{at}"
+    elif kind == "value_error":
+        # Our validators' own sentences, shown at the field as written: pydantic's "Value
+        # error, " before them read as a fault of the studio on the sign-up form.
+        msg = msg.removeprefix("Value error, ")
     return FieldError(loc=loc, msg=msg, type=kind)
 
 
