@@ -87,6 +87,23 @@ async def test_a_malformed_address_is_the_not_found_page(studio: FullStack, page
     await expect(page.get_by_role("link", name="Back to projects")).to_be_visible()
 
 
+async def test_a_refused_sign_up_keeps_the_keyboard_where_it_was(
+    accounts_studio: FullStack, page: Page
+) -> None:
+    email = new_email("twice")
+    async with httpx.AsyncClient(base_url=accounts_studio.gateway) as first:
+        await first.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD})
+    await page.goto(accounts_studio.gateway + "/studio/sign-up")
+    await page.get_by_label("E-mail address").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    create = page.get_by_role("button", name="Create account")
+    await create.focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("alert")).to_contain_text("already exists")
+    # The button was disabled while the request ran, which dropped focus to the page.
+    await expect(create).to_be_focused()
+
+
 async def test_api_tokens_on_a_phone_keep_their_names_readable(
     accounts_studio: FullStack, page: Page
 ) -> None:

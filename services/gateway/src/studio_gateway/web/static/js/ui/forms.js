@@ -93,6 +93,7 @@ export function showProblem(form, error, alert) {
 
 /** Mark a submit button busy (spinner, not clickable) while `work` runs. */
 export async function busy(button, work) {
+  const hadFocus = document.activeElement === button;
   button.setAttribute('aria-busy', 'true');
   button.disabled = true;
   try {
@@ -100,5 +101,10 @@ export async function busy(button, work) {
   } finally {
     button.removeAttribute('aria-busy');
     button.disabled = false;
+    // Disabling the focused button dropped focus to the page: after a refusal told only in
+    // the alert, a keyboard user would start again from the top. Unless the work moved focus
+    // (to a field in error, a new page), it comes back to the button.
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (hadFocus && lost && button.isConnected) button.focus();
   }
 }
