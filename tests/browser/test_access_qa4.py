@@ -8,7 +8,7 @@ import httpx
 from playwright.async_api import Page, expect
 
 from tests.browser.helpers import PHONE, assert_accessible, create_project, start_generation
-from tests.support.accounts import new_email
+from tests.support.accounts import new_email, sign_up
 from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
 
@@ -102,6 +102,33 @@ async def test_a_refused_sign_up_keeps_the_keyboard_where_it_was(
     await expect(page.get_by_role("alert")).to_contain_text("already exists")
     # The button was disabled while the request ran, which dropped focus to the page.
     await expect(create).to_be_focused()
+
+
+async def test_someone_elses_template_link_says_it_does_not_exist(
+    accounts_studio: FullStack, page: Page
+) -> None:
+    gateway = accounts_studio.gateway
+    async with httpx.AsyncClient(base_url=gateway) as alice:
+        await sign_up(alice, new_email("alice"))
+        made = await alice.post(
+            "/api/v1/templates",
+            json={"name": "Alice's secret", "type": "text-to-image", "model_id": "local/image"},
+        )
+        assert made.status_code == 201, made.text
+    await _sign_up_in_browser(page, gateway, new_email("bob"))
+    await page.goto(gateway + "/studio/new")
+    await page.get_by_label("Name").fill("Mine")
+    await page.get_by_role("button", name="Create project").click()
+    await expect(page.get_by_role("heading", level=1, name="Mine")).to_be_visible()
+
+    await page.goto(f"{page.url}?template={made.json()['id']}")
+    # Someone else's template answers as a missing one; the API's "No template '<id>'" was
+    # shown as it came.
+    panel = page.get_by_role("region", name="Generate")
+    await expect(panel.get_by_role("alert")).to_have_text(
+        re.compile(r"This template does not exist")
+    )
+    await expect(page.get_by_text("Alice's secret")).to_have_count(0)
 
 
 async def test_api_tokens_on_a_phone_keep_their_names_readable(

@@ -28,6 +28,7 @@ import { referencesInput } from './panel-references.js';
 
 const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 const NO_TYPE_TAKES = 'No generation type takes this kind of file as a reference.';
+const TEMPLATE_GONE = 'This template does not exist: it may have been deleted, or the link is mistyped. The panel keeps its own settings.';
 const counting = new Intl.NumberFormat('en');
 
 export function createPanel({ projectId, query = new URLSearchParams(), signal, onCatalog = () => {}, onCreated = () => {} }) {
@@ -208,7 +209,10 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       await fill(template, { remix: false });
       toast(`Settings from “${template.name}”`, { kind: 'info' });
     } catch (error) {
-      if (!signal?.aborted) alert.show(error.problem ? errorMessage(error) : error.message);
+      // A template deleted since the link was made, or someone else's (answered alike): said
+      // for people, not as the API's "No template '…'" with the id.
+      const said = error.status === 404 ? TEMPLATE_GONE : error.problem ? errorMessage(error) : error.message;
+      if (!signal?.aborted) alert.show(said);
     }
     const url = new URL(location.href);
     url.searchParams.delete('template');
