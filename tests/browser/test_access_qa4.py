@@ -102,6 +102,10 @@ async def test_a_refused_sign_up_keeps_the_keyboard_where_it_was(
     await expect(page.get_by_role("alert")).to_contain_text("already exists")
     # The button was disabled while the request ran, which dropped focus to the page.
     await expect(create).to_be_focused()
+    # "...already exists; sign in." had nothing to press: the alert offers the way on.
+    await page.get_by_role("alert").get_by_role("button", name="Sign in").click()
+    await expect(page).to_have_url(re.compile(r"/studio/sign-in$"))
+    await expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
 
 
 async def test_someone_elses_template_link_says_it_does_not_exist(

@@ -37,6 +37,12 @@ export function authPage(main, ctx, { kind, title, intro, fields, body, submitLa
       } catch (error) {
         if (error instanceof ApiError && error.status === 429) {
           waitFor(error);
+        } else if (error instanceof ApiError && error.status === 409 && kind === 'sign-up') {
+          // The address has an account: the way on is signing in, offered as a button rather
+          // than the words "sign in" with nothing to press.
+          alert.show(error.problem.detail || 'An account with this e-mail address already exists.', 'error', {
+            action: { label: 'Sign in', icon: 'arrow-right', run: () => ctx.navigate(withNext('/studio/sign-in')) },
+          });
         } else if (error instanceof ApiError && error.status === 401) {
           alert.show(error.problem.detail || 'Wrong e-mail address or password.');
           fields[fields.length - 1].input.select();
