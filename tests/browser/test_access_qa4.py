@@ -135,6 +135,34 @@ async def test_someone_elses_template_link_says_it_does_not_exist(
     await expect(page.get_by_text("Alice's secret")).to_have_count(0)
 
 
+async def test_logging_out_leaves_no_prompts_behind_in_the_browser(
+    accounts_studio: FullStack, page: Page
+) -> None:
+    await _sign_up_in_browser(page, accounts_studio.gateway, new_email("shared"))
+    await page.goto(accounts_studio.gateway + "/studio/new")
+    await page.get_by_label("Name").fill("Surprise party")
+    await page.get_by_role("button", name="Create project").click()
+    await page.get_by_label("Prompt", exact=True).fill("a gift for Ada, do not tell her")
+    await (
+        page.get_by_role("navigation", name="Studio")
+        .get_by_role("button", name="Light theme")
+        .click()
+    )
+    stored = "() => Object.keys(localStorage).filter((key) => key.startsWith('studio.'))"
+
+    async def remembered() -> bool:
+        return any(key.startswith("studio.panel.") for key in await page.evaluate(stored))
+
+    await eventually(remembered, what="the panel's settings are remembered")
+
+    sidebar = page.get_by_role("navigation", name="Studio")
+    await sidebar.get_by_role("button", name="Log out").click()
+    await expect(page).to_have_url(re.compile(r"/studio/sign-in$"))
+    # On a shared computer the next person must not find what was typed (nor which project);
+    # how the studio looks stays.
+    assert await page.evaluate(stored) == ["studio.theme"]
+
+
 async def test_api_tokens_on_a_phone_keep_their_names_readable(
     accounts_studio: FullStack, page: Page
 ) -> None:

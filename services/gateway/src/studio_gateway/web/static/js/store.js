@@ -33,4 +33,16 @@ export const prefs = {
   /** The generation panel's last settings in a project ({type, model_id, params, ...}). */
   panelSettings(projectId) { return getPref(`panel.${projectId}`, null); },
   setPanelSettings(projectId, settings) { setPref(`panel.${projectId}`, settings); },
+  /** Forget what the person worked on (prompts typed per project, the last project), keeping
+   * how the studio looks: on a shared computer the next person must not find them. */
+  forgetWork() {
+    try {
+      const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i));
+      for (const key of keys) {
+        if (key?.startsWith(`${PREFIX}panel.`) || key === `${PREFIX}last-project`) localStorage.removeItem(key);
+      }
+    } catch {
+      // Storage blocked: there is nothing in it to forget.
+    }
+  },
 };

@@ -164,6 +164,7 @@ async function logOut() {
   }
   live.stop();
   session.ended();
+  prefs.forgetWork();
   navigate('/studio/sign-in');
   toast('You are signed out.', { kind: 'success' });
 }
