@@ -163,6 +163,19 @@ async def test_logging_out_leaves_no_prompts_behind_in_the_browser(
     assert await page.evaluate(stored) == ["studio.theme"]
 
 
+async def test_studio_pages_isolate_their_window_and_turn_off_unused_features(
+    accounts_studio: FullStack,
+) -> None:
+    async with httpx.AsyncClient(base_url=accounts_studio.gateway) as client:
+        for path in ("/studio", "/studio/sign-in", "/studio/tokens", "/studio/no/such/page"):
+            response = await client.get(path, headers={"Accept": "text/html"})
+            assert response.headers["content-security-policy"], path
+            assert response.headers["cross-origin-opener-policy"] == "same-origin", path
+            allowed = response.headers["permissions-policy"]
+            for feature in ("camera=()", "microphone=()", "geolocation=()"):
+                assert feature in allowed, (path, allowed)
+
+
 async def test_api_tokens_on_a_phone_keep_their_names_readable(
     accounts_studio: FullStack, page: Page
 ) -> None:

@@ -36,6 +36,11 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
+    # A page on another site that opened the studio (or that the studio opened) gets no handle
+    # on its window: no tab-nabbing through window.opener, no cross-window probing.
+    "Cross-Origin-Opener-Policy": "same-origin",
+    # Powerful features the studio never uses stay off, even for a script that got in.
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
 
