@@ -1,6 +1,7 @@
 """Helpers for browser tests: wait for a settled page, screenshots for the user guide, axe; set-up
-through the API (projects, generations); the rename dialog the gallery and Templates share; files
-pasted or dropped, generation records made up for a routed answer, a studio module called."""
+through the API (projects, uploads, generations, waiting for one to end); a service answering as
+down; the rename dialog the gallery and Templates share; files pasted or dropped, generation
+records made up for a routed answer, a studio module called."""
 
 import base64
 import json
@@ -10,7 +11,10 @@ from typing import Any
 
 import httpx
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
-from playwright.async_api import Locator, Page, ViewportSize, expect
+from playwright.async_api import Locator, Page, Route, ViewportSize, expect
+
+from tests.support import media_samples
+from tests.support.waiting import eventually
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = ViewportSize(width=1280, height=800)
@@ -63,6 +67,17 @@ async def create_project(client: httpx.AsyncClient, name: str, description: str 
     return project_id
 
 
+async def upload_image(client: httpx.AsyncClient, project_id: str, name: str) -> dict[str, Any]:
+    """A small PNG uploaded to the project as `name`; the API's answer (201)."""
+    response = await client.post(
+        f"/api/v1/projects/{project_id}/assets",
+        files={"file": (name, media_samples.png(), "image/png")},
+    )
+    assert response.status_code == 201, response.text
+    asset: dict[str, Any] = response.json()
+    return asset
+
+
 async def start_generation(
     client: httpx.AsyncClient, project_id: str, prompt: str = "moss", **body: Any
 ) -> dict[str, Any]:
@@ -72,6 +87,34 @@ async def start_generation(
     assert response.status_code == 202, response.text
     generation: dict[str, Any] = response.json()
     return generation
+
+
+async def finished(client: httpx.AsyncClient, generation_id: str) -> dict[str, Any]:
+    """The generation once it has ended (completed, failed or cancelled), asked until then."""
+    found: dict[str, Any] = {}
+
+    async def done() -> bool:
+        found.update((await client.get(f"/api/v1/generations/{generation_id}")).json())
+        return found["status"] in {"completed", "failed", "cancelled"}
+
+    await eventually(done, within=20)
+    return found
+
+
+async def answer_service_down(route: Route, service: str) -> None:
+    """Answer a routed request as the gateway does when `service` is down: a 502 problem."""
+    await route.fulfill(
+        status=502,
+        content_type="application/problem+json",
+        body=json.dumps(
+            {
+                "type": "https://ai-studio.dev/problems/upstream-unavailable",
+                "title": "Bad Gateway",
+                "status": 502,
+                "detail": f"the {service} service is unavailable",
+            }
+        ),
+    )
 
 
 async def open_rename(page: Page, button: str, title: str) -> tuple[Locator, Locator]:

@@ -2,12 +2,17 @@
 tokens on a phone, the Templates page in the light theme, scrolling with reduced motion."""
 
 import re
-from typing import Any
 
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import PHONE, assert_accessible, create_project, start_generation
+from tests.browser.helpers import (
+    PHONE,
+    assert_accessible,
+    create_project,
+    finished,
+    start_generation,
+)
 from tests.support.accounts import new_email, sign_up
 from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
@@ -228,7 +233,7 @@ async def test_remix_scrolls_to_the_panel_without_animation_when_asked(
     async with studio.client() as client:
         project_id = await create_project(client, "Moss and stone")
         generation = await start_generation(client, project_id, prompt="purple mountains")
-        await _finished(client, generation["id"])
+        await finished(client, generation["id"])
     await page.set_viewport_size(PHONE)
     await page.goto(f"{studio.gateway}/studio/{project_id}")
     card = page.locator("article.gen-card").first
@@ -237,14 +242,3 @@ async def test_remix_scrolls_to_the_panel_without_animation_when_asked(
     await expect(page.get_by_label("Prompt", exact=True)).to_have_value("purple mountains")
     scrolls = await page.evaluate("() => window.__scrolls")
     assert scrolls and "smooth" not in scrolls, scrolls
-
-
-async def _finished(client: httpx.AsyncClient, generation_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-
-    async def done() -> bool:
-        found.update((await client.get(f"/api/v1/generations/{generation_id}")).json())
-        return found["status"] in {"completed", "failed", "cancelled"}
-
-    await eventually(done, within=20)
-    return found

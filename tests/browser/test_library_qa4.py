@@ -10,7 +10,7 @@ from PIL import Image
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import FilePayload, Page, Route, expect
 
-from tests.browser.helpers import create_project
+from tests.browser.helpers import create_project, upload_image
 from tests.support import media_samples
 from tests.support.full_stack import FullStack
 
@@ -70,11 +70,7 @@ async def test_an_upload_can_be_cancelled_while_it_is_sent(studio: FullStack, pa
 async def test_favorites_with_none_yet_say_how_to_make_one(studio: FullStack, page: Page) -> None:
     async with studio.client() as client:
         project = await create_project(client, "Moodboard")
-        response = await client.post(
-            f"/api/v1/projects/{project}/assets",
-            files={"file": ("dune.png", media_samples.png(), "image/png")},
-        )
-        assert response.status_code == 201, response.text
+        await upload_image(client, project, "dune.png")
     await page.goto(f"{studio.gateway}/studio/{project}")
     await page.get_by_role("tab", name="Assets").click()
     cards = page.locator("article.asset-card")
@@ -158,11 +154,7 @@ async def test_the_viewer_marks_a_favorite_with_the_cards_star(
 ) -> None:
     async with studio.client() as client:
         project = await create_project(client, "Stars")
-        response = await client.post(
-            f"/api/v1/projects/{project}/assets",
-            files={"file": ("dune.png", media_samples.png(), "image/png")},
-        )
-        assert response.status_code == 201, response.text
+        await upload_image(client, project, "dune.png")
     await page.goto(f"{studio.gateway}/studio/assets")
     card = page.locator("article.asset-card", has_text="dune.png")
     card_star = card.get_by_role("button", name="Favorite dune.png")

@@ -8,6 +8,7 @@ from playwright.async_api import Page, Request, Route, expect
 
 from tests.browser.helpers import (
     PHONE,
+    answer_service_down,
     create_project,
     fake_generation,
     import_studio_module,
@@ -24,17 +25,7 @@ async def test_history_names_models_after_the_catalog_retry(studio: FullStack, p
         if not down:
             await route.continue_()
             return
-        await route.fulfill(
-            status=502,
-            content_type="application/problem+json",
-            body=json.dumps(
-                {
-                    "title": "Bad Gateway",
-                    "status": 502,
-                    "detail": "the catalog service is unavailable",
-                }
-            ),
-        )
+        await answer_service_down(route, "catalog")
 
     await page.route("**/api/v1/models**", catalog)
     async with studio.client() as client:

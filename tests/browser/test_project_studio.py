@@ -14,9 +14,14 @@ from PIL import Image
 from playwright.async_api import Page, expect
 from pymongo import AsyncMongoClient
 
-from tests.browser.helpers import assert_accessible, create_project, screenshot, start_generation
+from tests.browser.helpers import (
+    assert_accessible,
+    create_project,
+    finished,
+    screenshot,
+    start_generation,
+)
 from tests.support.full_stack import FullStack, Servers, full_stack
-from tests.support.waiting import eventually
 
 MARKUP_PROMPT = '<img src=x onerror=window.__x=1> "fox" & <b>bold</b><script>window.__y=1</script>'
 
@@ -41,17 +46,6 @@ async def idle_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullSta
 
 async def _project(client: httpx.AsyncClient, name: str = "Moss and stone") -> str:
     return await create_project(client, name, "Macro textures")
-
-
-async def _finished(client: httpx.AsyncClient, generation_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-
-    async def done() -> bool:
-        found.update((await client.get(f"/api/v1/generations/{generation_id}")).json())
-        return found["status"] in {"completed", "failed", "cancelled"}
-
-    await eventually(done, within=20)
-    return found
 
 
 def _png(color: tuple[int, int, int] = (40, 160, 120)) -> bytes:
@@ -352,7 +346,7 @@ async def test_a_failed_generation_is_retried(
     async with studio.client() as client:
         project_id = await _project(client)
         generation = await start_generation(client, project_id, prompt="a fox in the snow")
-        await _finished(client, generation["id"])
+        await finished(client, generation["id"])
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
     try:
         await mongo[f"{servers.mongo_db_name}_g"]["generations"].update_one(
@@ -391,7 +385,7 @@ async def test_remix_fills_the_panel_and_a_template_is_saved(studio: FullStack, 
             prompt="purple mountains at night",
             params={"num_inference_steps": 7, "image_size": "portrait_16_9", "seed": 99},
         )
-        await _finished(client, generation["id"])
+        await finished(client, generation["id"])
     await _open(page, studio, project_id)
     card = _cards(page).first
     await expect(card.locator(".gen-card__badge")).to_have_text("Completed")

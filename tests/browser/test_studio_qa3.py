@@ -15,6 +15,7 @@ from typing import Any
 from playwright.async_api import FilePayload, Page, Request, Route, ViewportSize, expect
 
 from tests.browser.helpers import (
+    answer_service_down,
     create_project,
     dispatch_files,
     fake_generation,
@@ -192,18 +193,7 @@ async def test_the_panel_recovers_when_the_catalog_was_down(studio: FullStack, p
 
     async def catalog(route: Route) -> None:
         if down:
-            await route.fulfill(
-                status=502,
-                content_type="application/problem+json",
-                body=json.dumps(
-                    {
-                        "type": "https://ai-studio.dev/problems/upstream-unavailable",
-                        "title": "Bad Gateway",
-                        "status": 502,
-                        "detail": "the catalog service is unavailable",
-                    }
-                ),
-            )
+            await answer_service_down(route, "catalog")
         else:
             await route.continue_()
 
@@ -240,17 +230,7 @@ async def test_the_panel_recovers_when_the_catalog_was_down(studio: FullStack, p
 
 async def test_a_service_that_is_down_is_said_in_a_sentence(studio: FullStack, page: Page) -> None:
     async def projects_down(route: Route) -> None:
-        await route.fulfill(
-            status=502,
-            content_type="application/problem+json",
-            body=json.dumps(
-                {
-                    "title": "Bad Gateway",
-                    "status": 502,
-                    "detail": "the projects service is unavailable",
-                }
-            ),
-        )
+        await answer_service_down(route, "projects")
 
     async with studio.client() as client:
         project_id = await create_project(client, "Moss and stone")
