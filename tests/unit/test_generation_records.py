@@ -86,7 +86,7 @@ def test_the_public_view_turns_milliseconds_into_times_and_hides_bookkeeping() -
     assert "owner" not in shown.model_dump()
 
 
-def test_progress_is_shown_only_while_processing() -> None:
+def test_progress_is_shown_only_while_active() -> None:
     progress = {"queue_position": 3, "percent": None, "logs": ["queued"]}
     stored = {**accepted().document(), "progress": progress}
 
@@ -95,3 +95,15 @@ def test_progress_is_shown_only_while_processing() -> None:
 
     assert running.progress is not None and running.progress.queue_position == 3
     assert done.progress is None
+
+
+def test_a_job_waiting_to_be_tried_again_says_why() -> None:
+    line = "Trying again in about 4 s (attempt 2 of 5): fal.ai did not answer"
+    waiting = GenerationRecord.model_validate(
+        {**accepted().document(), "attempts": 1, "progress": {"logs": [line]}}
+    )
+
+    shown = public(waiting)
+
+    assert shown.status is GenerationStatus.PENDING
+    assert shown.progress is not None and shown.progress.logs == [line]

@@ -73,7 +73,6 @@ class GenerationRecord(NewGeneration):
 
 def public(record: GenerationRecord) -> Generation:
     """The record as the API shows it."""
-    processing = record.status is GenerationStatus.PROCESSING
     return Generation(
         id=record.id,
         project_id=record.project_id,
@@ -83,7 +82,8 @@ def public(record: GenerationRecord) -> Generation:
         params=record.params,
         input_asset_ids=record.input_asset_ids,
         status=record.status,
-        progress=record.progress if processing else None,
+        # Pending too: a job waiting to be tried again says so (see `Worker._transient`).
+        progress=record.progress if record.active else None,
         error=record.error,
         outputs=[GenerationOutput.model_validate(o.model_dump()) for o in record.outputs],
         created_at=from_ms(record.created_ms),

@@ -396,11 +396,22 @@ class GenerationRepository:
         return await self._finish(generation_id, ACTIVE, GenerationStatus.CANCELLED, {})
 
     async def release(
-        self, generation_id: str, error: ErrorInfo, *, forget_request: bool = False
+        self,
+        generation_id: str,
+        error: ErrorInfo,
+        progress: GenerationProgressInfo,
+        *,
+        forget_request: bool = False,
     ) -> GenerationRecord | None:
         """processing → pending after a transient failure; the next delivery tries again,
-        resuming the provider request unless `forget_request` (it died at the provider)."""
-        fields: Doc = {"status": PENDING, "lease_until_ms": 0, "last_error": error.model_dump()}
+        resuming the provider request unless `forget_request` (it died at the provider).
+        `progress` says, in the same write, that it waits to be tried again."""
+        fields: Doc = {
+            "status": PENDING,
+            "lease_until_ms": 0,
+            "last_error": error.model_dump(),
+            "progress": progress.model_dump(mode="json"),
+        }
         if forget_request:
             fields["provider_request"] = None
         released = await self._generations.find_one_and_update(

@@ -9,6 +9,7 @@ backoff, up to `max_attempts`; permanent ones fail it at once with the provider'
 
 import asyncio
 import contextlib
+import math
 import random
 import time
 
@@ -103,8 +104,11 @@ class Worker:
                 return
             metrics.claimed(record)
             await self._events.started(record)
+            retrying = self._retrying(record)
+            if retrying is not None:
+                await self._say_retrying(record, retrying)
             try:
-                files = await self._execute(record, cancel_signal)
+                files = await self._execute(record, cancel_signal, retrying)
                 files = await self._register(record, files)
             except JobStopped as stop:
                 await self._stopped(record, stop.reason)
@@ -135,8 +139,21 @@ class Worker:
         else:
             log.info("job.dropped", generation_id=generation_id, reason=current.status.value)
 
+    def _retrying(self, record: GenerationRecord) -> str | None:
+        """What the card says while a job runs again after a transient failure (None on a
+        first attempt, so the happy path writes nothing more)."""
+        if record.attempts <= 1 or record.last_error is None:
+            return None
+        why = _retry_reason(record, record.last_error.code)
+        return f"Trying again (attempt {record.attempts} of {self._settings.max_attempts}): {why}"
+
+    async def _say_retrying(self, record: GenerationRecord, line: str) -> None:
+        info = GenerationProgressInfo(logs=[line])
+        await self._repository.set_progress(record.id, info)
+        await self._events.progress(record, info)
+
     async def _execute(
-        self, record: GenerationRecord, cancel_signal: asyncio.Event
+        self, record: GenerationRecord, cancel_signal: asyncio.Event, retrying: str | None = None
     ) -> list[OutputFile]:
         if record.cancel_requested:
             raise JobStopped("cancelled")  # asked while the job changed hands
@@ -150,7 +167,7 @@ class Worker:
             inputs=await self._load_inputs(record),
             resume_request_id=record.provider_request,
         )
-        reporter = _Reporter(self._repository, self._events, record)
+        reporter = _Reporter(self._repository, self._events, record, retrying)
         run = asyncio.create_task(_run(provider, record.runtime, job, reporter))
         watch = asyncio.create_task(self._watch(record.id, cancel_signal))
         deadline = self._settings.model_deadlines_s.get(
@@ -293,13 +310,25 @@ class Worker:
                 ),
             )
             return
-        dead_request = isinstance(exc, ProviderError) and exc.code == "provider_request_failed"
-        await self._repository.release(
-            record.id, ErrorInfo(code="transient", message=message), forget_request=dead_request
-        )
+        code = exc.code if isinstance(exc, ProviderError) else "worker_error"
+        dead_request = code == "provider_request_failed"
         # Not a retry loop: the wait is JetStream's (a NAK with this delay), so the job may come
         # back to any worker, and a restart in between does not lose it.
         delay = min(2.0**record.attempts, 60.0) * random.uniform(0.5, 1.0)
+        # The record goes back to pending, which a card never shows (it does not move
+        # backwards): the same write stores, and an event tells the card, why it waits and
+        # when it is tried again. Only retried jobs pay for this.
+        waiting = GenerationProgressInfo(
+            logs=[
+                f"Trying again in about {math.ceil(delay)} s (attempt {record.attempts + 1} of "
+                f"{self._settings.max_attempts}): {_retry_reason(record, code)}"
+            ]
+        )
+        released = await self._repository.release(
+            record.id, ErrorInfo(code=code, message=message), waiting, forget_request=dead_request
+        )
+        if released is not None:
+            await self._events.progress(released, waiting)
         raise RetryLater(message, delay)
 
 
@@ -331,11 +360,16 @@ class _Reporter:
     (stored and announced, at most once a second)."""
 
     def __init__(
-        self, repository: GenerationRepository, events: GenerationEvents, record: GenerationRecord
+        self,
+        repository: GenerationRepository,
+        events: GenerationEvents,
+        record: GenerationRecord,
+        retrying: str | None = None,
     ) -> None:
         self._repository = repository
         self._events = events
         self._record = record
+        self._retrying = retrying
         self._last = 0.0
         self.handle: str | None = record.provider_request
 
@@ -351,7 +385,9 @@ class _Reporter:
         info = GenerationProgressInfo(
             queue_position=progress.queue_position,
             percent=progress.percent,
-            logs=list(progress.logs[-20:]),
+            # A retried job keeps saying so until the provider has words of its own (a
+            # queue position alone would hide that this is a second try).
+            logs=list(progress.logs[-20:]) or ([self._retrying] if self._retrying else []),
         )
         await self._repository.set_progress(self._record.id, info)
         await self._events.progress(self._record, info)
@@ -359,6 +395,16 @@ class _Reporter:
 
 def _provider_name(record: GenerationRecord) -> str:
     return "fal.ai" if record.runtime == "fal" else "The local model"
+
+
+def _retry_reason(record: GenerationRecord, code: str) -> str:
+    """Why a job is tried again, for its owner: the provider did not answer, or it failed."""
+    provider = "fal.ai" if record.runtime == "fal" else "the local model"
+    if code == "provider_unavailable":
+        return f"{provider} did not answer"
+    if code == "provider_request_failed":
+        return f"{provider} failed to run it"
+    return "something went wrong on the server"
 
 
 def _owner(record: GenerationRecord) -> Identity:

@@ -1,0 +1,94 @@
+"""What a QA pass of hosted (fal.ai) generations found, each shown in a browser against the fake
+fal server: a job that is retried or waits to be retried says so on its card."""
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.browser.helpers import create_project
+from tests.fakes.fal_server import FakeFal, running_fake_fal
+from tests.support.full_stack import FullStack, Servers, full_stack
+
+
+@pytest.fixture
+async def fal() -> AsyncIterator[FakeFal]:
+    async with running_fake_fal() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def fal_studio(servers: Servers, tmp_path: Path, fal: FakeFal) -> AsyncIterator[FullStack]:
+    """Every service, with hosted models run against the fake fal server; a provider failure
+    costs a whole attempt (no quick in-call retries), three attempts in all."""
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        worker={
+            "fal_key": fal.key,
+            "fal_base_url": fal.base_url,
+            "max_attempts": 3,
+            "fal_request_retries": 0,
+            "fal_poll_interval_s": 0.05,
+        },
+    ) as stack:
+        yield stack
+
+
+async def start_hosted(client: httpx.AsyncClient, project_id: str) -> dict[str, Any]:
+    response = await client.post(
+        f"/api/v1/projects/{project_id}/generations",
+        json={"type": "text-to-image", "model_id": "fal-ai/flux/schnell", "prompt": "a heron"},
+    )
+    assert response.status_code == 202, response.text
+    generation: dict[str, Any] = response.json()
+    return generation
+
+
+async def test_a_card_says_the_provider_did_not_answer_and_when_it_tries_again(
+    fal_studio: FullStack, fal: FakeFal, page: Page
+) -> None:
+    fal.script("fal-ai/flux/schnell", failing_calls=10_000, failure_status=503, retry_after=None)
+    async with fal_studio.client() as client:
+        project_id = await create_project(client, "Herons")
+        await page.goto(f"{fal_studio.gateway}/studio/{project_id}")
+        await expect(page.locator(".gen-history[data-ready=true]")).to_have_count(1)
+        generation = await start_hosted(client, project_id)
+    card = page.locator(f"article.gen-card[data-id='{generation['id']}']")
+    # Before: "Starting" until the job failed for good, with no word of the retries.
+    await expect(card.locator(".gen-card__log")).to_have_text(
+        re.compile(r"^Trying again in about \d+ s \(attempt 2 of 3\): fal\.ai did not answer$")
+    )
+    # A page opened meanwhile reads the same from the record (pending while it waits).
+    await page.reload()
+    await expect(card.locator(".gen-card__log")).to_contain_text(
+        re.compile(r"Trying again .*attempt [23] of 3.*fal\.ai did not answer")
+    )
+    await expect(card.locator(".gen-card__status")).to_have_text("Failed")
+
+
+async def test_a_resubmitted_job_says_which_attempt_it_is_while_queued(
+    fal_studio: FullStack, fal: FakeFal, page: Page
+) -> None:
+    fal.script(
+        "fal-ai/flux/schnell",
+        queue_s=2.0,
+        queue_position=2,
+        logs=(),
+        result_failure=(500, "runner_server_error"),
+    )
+    async with fal_studio.client() as client:
+        project_id = await create_project(client, "Herons")
+        await page.goto(f"{fal_studio.gateway}/studio/{project_id}")
+        await expect(page.locator(".gen-history[data-ready=true]")).to_have_count(1)
+        generation = await start_hosted(client, project_id)
+    card = page.locator(f"article.gen-card[data-id='{generation['id']}']")
+    # Before: "In queue" at fal again, with nothing saying the first run had failed.
+    await expect(card.locator(".gen-card__log")).to_have_text(
+        "Trying again (attempt 2 of 3): fal.ai failed to run it"
+    )
+    await expect(card.locator(".gen-card__status")).to_contain_text("In queue")
