@@ -92,6 +92,24 @@ async def test_image_model_on_fal_completes_and_registers_the_image(
     assert submits[0].headers["authorization"] == f"Key {fal.key}"
 
 
+async def test_a_custom_image_size_is_sent_to_fal_as_given(stack: FullStack, fal: FakeFal) -> None:
+    size = {"width": 1280, "height": 720}
+    async with stack.client() as client:
+        done = await run(
+            client,
+            {
+                "type": "text-to-image",
+                "model_id": "fal-ai/flux-2-pro",
+                "prompt": "a wide bay",
+                "params": {"image_size": size},
+            },
+        )
+    assert done["status"] == "completed", done
+    assert done["params"]["image_size"] == size
+    [submit] = fal.submits("fal-ai/flux-2-pro")
+    assert submit.json["image_size"] == size
+
+
 async def test_image_to_video_on_fal_sends_the_image_and_stores_the_video(
     stack: FullStack, fal: FakeFal
 ) -> None:

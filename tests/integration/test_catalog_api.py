@@ -163,6 +163,34 @@ async def test_validate_reports_one_error_per_bad_field(catalog: httpx.AsyncClie
     }
 
 
+@pytest.mark.parametrize(
+    "model_id", ["fal-ai/flux/dev", "fal-ai/flux/schnell", "fal-ai/flux-2-pro"]
+)
+async def test_hosted_flux_models_take_a_custom_size(
+    catalog: httpx.AsyncClient, model_id: str
+) -> None:
+    # fal takes {width, height} for these; they were offered as presets only (no Custom size).
+    spec = (await catalog.get(f"/api/v1/models/{model_id}")).json()["params"]["image_size"]
+    assert (spec["type"], spec["minimum"], spec["maximum"]) == ("image_size", 64, 2048)
+    size = {"width": 1280, "height": 720}
+    fits = await catalog.post(
+        f"/api/v1/models/{model_id}/validate",
+        json={"type": "text-to-image", "params": {"prompt": "x", "image_size": size}},
+    )
+    assert fits.status_code == 200, fits.text
+    assert fits.json()["params"]["image_size"] == size
+    too_big = await catalog.post(
+        f"/api/v1/models/{model_id}/validate",
+        json={
+            "type": "text-to-image",
+            "params": {"prompt": "x", "image_size": {"width": 4096, "height": 720}},
+        },
+    )
+    assert too_big.status_code == 422
+    [error] = too_big.json()["errors"]
+    assert (error["loc"], error["type"]) == (["body", "params", "image_size"], "out_of_range")
+
+
 async def test_validate_with_malformed_body_is_422(catalog: httpx.AsyncClient) -> None:
     response = await catalog.post("/api/v1/models/local/image/validate", json={"params": []})
     assert response.status_code == 422
