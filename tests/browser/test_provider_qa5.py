@@ -12,6 +12,7 @@ from playwright.async_api import Page, expect
 
 from tests.browser.helpers import create_project
 from tests.fakes.fal_server import FakeFal, running_fake_fal
+from tests.support import media_samples
 from tests.support.full_stack import FullStack, Servers, full_stack
 
 
@@ -115,3 +116,28 @@ async def test_a_hosted_flux_model_offers_a_custom_size_and_fal_gets_it(
     await expect(page.locator("article.gen-card .gen-card__status")).to_have_text("Completed")
     [submit] = fal.submits("fal-ai/flux-2-pro")
     assert submit.json["image_size"] == {"width": 1280, "height": 720}
+
+
+async def test_a_reference_file_deleted_meanwhile_is_said_at_its_slot(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project_id = await create_project(client, "Herons")
+        uploaded = await client.post(
+            f"/api/v1/projects/{project_id}/assets",
+            files={"file": ("heron.png", media_samples.png())},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        await page.goto(f"{studio.gateway}/studio/{project_id}")
+        await page.get_by_role("radio", name="Image to image", exact=True).click()
+        await page.get_by_role("button", name="Pick from project").click()
+        await page.get_by_role("dialog").get_by_role("button", name=re.compile("heron")).click()
+        await expect(page.locator(".refs__list")).to_contain_text("heron")
+        # Deleted elsewhere (another tab) after it was chosen.
+        gone = await client.delete(f"/api/v1/assets/{uploaded.json()['id']}")
+        assert gone.status_code == 204, gone.text
+    await page.get_by_label("Prompt", exact=True).fill("a heron at dawn")
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    # Before: in the panel's top alert, away from the file it is about.
+    await expect(page.locator(".refs > .field__error")).to_have_text("No such asset")
+    await expect(page.locator(".gen-panel [role=alert]")).to_be_hidden()

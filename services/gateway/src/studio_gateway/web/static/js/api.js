@@ -33,11 +33,14 @@ export function onUnauthorized(handler) {
   unauthorizedHandler = handler;
 }
 
-/** {field name (the last `loc` element): message} from a problem body. */
+/** {field name (the last named `loc` element): message} from a problem body. A trailing
+ * position (`input_asset_ids.1`, the second reference file) names an item of a list field: the
+ * error belongs to that field, which is where a form shows it. */
 export function fieldErrors(problem) {
   const out = {};
   for (const error of problem?.errors || []) {
-    const loc = Array.isArray(error.loc) ? error.loc : [];
+    const loc = Array.isArray(error.loc) ? [...error.loc] : [];
+    while (loc.length && typeof loc[loc.length - 1] === 'number') loc.pop();
     const name = loc.length ? String(loc[loc.length - 1]) : '';
     // Shown under the field's label as a sentence: "must be at most 50" → "Must be at most 50".
     if (name && !(name in out)) out[name] = capitalised(error.msg || 'Invalid value');

@@ -279,8 +279,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     const inputs = info?.inputs || [];
     refs.el.hidden = !inputs.length;
     if (inputs.length) {
-      const files = mediaParams(model);
-      refs.configure({ mediaType: inputs[0], limit: referenceLimit(model), name: files[0]?.name });
+      refs.configure({ mediaType: inputs[0], limit: referenceLimit(model) });
       // References chosen for a model that takes more stay (switching back keeps them), but
       // the slot says at once that this one takes fewer.
       showTooMany(tooManyReferences());

@@ -6,7 +6,7 @@
 // it (true) or leave the slot to say what it needs (false).
 //
 //   const refs = referencesInput({ projectId, signal, onChange, otherMedia });
-//   refs.configure({ mediaType: 'image', limit: 1, name: 'image_url' }); refs.ids(); refs.add(asset);
+//   refs.configure({ mediaType: 'image', limit: 1 }); refs.ids(); refs.add(asset);
 
 import { api, errorMessage } from '../api.js';
 import { h, replace, uniqueId } from '../dom.js';
@@ -70,10 +70,12 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
 
   return {
     el,
-    configure({ mediaType: type, limit: max, name }) {
+    configure({ mediaType: type, limit: max }) {
       mediaType = type || 'image';
       limit = Math.max(1, max || 1);
-      el.dataset.field = name || 'image_url';
+      // The API names a reference file by its place in `input_asset_ids` (not by the model's
+      // parameter it fills), so that is the field this slot shows errors for.
+      el.dataset.field = 'input_asset_ids';
       fileInput.accept = ACCEPT[mediaType] || '';
       fileInput.multiple = limit > 1;
       label.textContent = limit > 1 ? `Reference ${NOUN[mediaType] || 'file'}s` : `Reference ${NOUN[mediaType] || 'file'}`;

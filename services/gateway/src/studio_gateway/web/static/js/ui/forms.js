@@ -76,7 +76,8 @@ export function showProblem(form, error, alert) {
   const unplaced = [];
   for (const [name, message] of Object.entries(byField)) {
     const wrapper = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
-    if (wrapper?.fieldApi) {
+    // A hidden field (the reference slot of a type that takes none) cannot show its error.
+    if (wrapper?.fieldApi && !wrapper.closest('[hidden]')) {
       wrapper.fieldApi.setError(message);
       first = first || wrapper.fieldApi.input;
     } else {
