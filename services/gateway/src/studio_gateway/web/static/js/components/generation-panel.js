@@ -5,7 +5,8 @@
 // ?starter=, 'studio:remix' and 'studio:use-reference' fill it. A file pasted, or dropped on
 // the panel, of a kind the chosen type does not take moves it to a type that does (a toast
 // says so). References are kept while a type that takes none is chosen, but only sent with a
-// type that takes them. If the catalog cannot be loaded the panel says so, with Try again.
+// type that takes them. If the catalog cannot be loaded the panel says so, with Try again, and
+// asks again by itself while the failure is one that passes (ui/retry.js).
 //
 //   const panel = createPanel({ projectId, query, signal, onCatalog(types), onCreated(generation) });
 //   aside.append(panel.el); panel.focusPrompt(); … panel.destroy();
@@ -17,6 +18,7 @@ import { live } from '../live.js';
 import { prefs } from '../store.js';
 import { field, formAlert, showProblem } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
+import { retryBySelf } from '../ui/retry.js';
 import { skeleton } from '../ui/skeleton.js';
 import { announce, toast } from '../ui/toast.js';
 import { TYPE_ICONS, defaultModel, getModel, loadModels, loadTypes, mediaParams, referenceLimit } from './catalog.js';
@@ -157,7 +159,11 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       if (signal?.aborted) return;
       catalog = 'failed';
       catalogError = error;
+      const focused = alert.el.contains(document.activeElement);
       showCatalogFailure();
+      if (focused) alert.el.querySelector('.alert__action')?.focus();
+      // Quietly, unlike Try again: nobody pressed anything, so focus stays where it is.
+      retryBySelf({ key: alert.el, error, retry: start, wanted: () => !signal?.aborted && catalogError === error && catalog === 'failed' });
       return;
     }
     if (signal?.aborted) return;

@@ -1,7 +1,6 @@
 // Assets (/studio/assets): everything of the person's across projects, in the asset gallery with
 // a project filter. Uploads ask which project unless one is filtered.
 
-import { errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
 import { mountGallery } from '../components/gallery.js';
 import { loadProjects } from '../components/gallery-projects.js';
@@ -25,7 +24,7 @@ export async function render(main, _params, ctx) {
       projects = await loadProjects({ signal: ctx.signal });
     } catch (error) {
       if (ctx.signal.aborted) return;
-      replace(slot, errorState({ message: errorMessage(error), retry: start }));
+      replace(slot, errorState({ error, retry: start }));
       return;
     }
     if (ctx.signal.aborted) return;

@@ -6,6 +6,7 @@
 import { errorDetail, errorMessage } from '../api.js';
 import { h } from '../dom.js';
 import { icon as drawIcon } from './icons.js';
+import { hadFocus, retryBySelf } from './retry.js';
 
 export function emptyState({ icon = 'sparkles', title, body, action, headingLevel = 'h2' }) {
   return h(
@@ -37,15 +38,27 @@ export function notFoundState() {
 }
 
 /** A failure said for people (from `error`, or `message`), the API's own words as the body's
- * tooltip, and a retry. */
+ * tooltip, and a retry: by itself (ui/retry.js) when the failure passes on its own, at once on
+ * Try again. */
 export function errorState({ error, message = errorMessage(error), retry }) {
+  let cancel = () => {};
   const state = emptyState({
     icon: 'alert',
     title: 'Something went wrong',
     body: message,
-    action: retry && { label: 'Try again', run: retry, icon: 'refresh', primary: false },
+    action: retry && { label: 'Try again', run: () => { cancel(); retry(); }, icon: 'refresh', primary: false },
   });
   const detail = error ? errorDetail(error) : null;
   if (detail) state.querySelector('.empty__body').title = detail;
+  // Callers place the state as soon as it is built; the place it is shown in keeps the streak
+  // of waits, as each retry that fails builds a new state there.
+  if (retry && error) {
+    queueMicrotask(() => {
+      const place = state.parentNode;
+      if (!place) return;
+      if (hadFocus(place)) state.querySelector('button')?.focus();
+      cancel = retryBySelf({ key: place, error, retry, shown: state });
+    });
+  }
   return state;
 }

@@ -1,0 +1,113 @@
+"""Access as the fifth QA pass found it: a page that stayed on its error after the service came
+back, and API tokens that could not be given an expiry."""
+
+import json
+import re
+import time
+
+from playwright.async_api import Page, Route, expect
+
+from tests.browser.helpers import create_project
+from tests.support.full_stack import FullStack
+from tests.support.waiting import eventually
+
+APOS = "\u2019"
+
+
+def _gateway_says_down(service: str) -> str:
+    return json.dumps(
+        {
+            "type": "https://ai-studio.dev/problems/upstream-unavailable",
+            "title": "Bad Gateway",
+            "status": 502,
+            "detail": f"the {service} service is unavailable",
+        }
+    )
+
+
+async def test_a_page_recovers_by_itself_when_its_service_is_back(
+    studio: FullStack, page: Page
+) -> None:
+    asked: list[float] = []
+
+    async def assets(route: Route) -> None:
+        asked.append(time.monotonic())
+        if len(asked) <= 2:
+            await route.fulfill(
+                status=502,
+                content_type="application/problem+json",
+                body=_gateway_says_down("assets"),
+            )
+        else:
+            await route.continue_()
+
+    # Only the assets service is down: the live stream stays up, so no `reset` reloads the page.
+    await page.route(re.compile(r"/api/v1/assets\?"), assets)
+    await page.goto(studio.gateway + "/studio/assets")
+    await expect(page.locator(".empty__body")).to_have_text(
+        f"The studio{APOS}s file service is not answering right now. Try again in a moment."
+    )
+    await expect(page.locator("html[data-live=online]")).to_have_count(1)
+
+    # Nothing pressed: the page asks again (2 s, then 4 s later) and shows the gallery.
+    await expect(page.get_by_role("heading", name="No assets yet")).to_be_visible(timeout=20_000)
+    assert len(asked) == 3
+    first_wait, second_wait = asked[1] - asked[0], asked[2] - asked[1]
+    assert first_wait >= 1.9
+    assert second_wait >= 3.9
+
+
+async def test_try_again_still_asks_at_once(studio: FullStack, page: Page) -> None:
+    asked = 0
+
+    async def assets(route: Route) -> None:
+        nonlocal asked
+        asked += 1
+        await route.fulfill(
+            status=502, content_type="application/problem+json", body=_gateway_says_down("assets")
+        )
+
+    await page.route(re.compile(r"/api/v1/assets\?"), assets)
+    await page.goto(studio.gateway + "/studio/assets")
+    retry = page.get_by_role("button", name="Try again")
+    await expect(retry).to_be_visible()
+    await retry.focus()
+    # The first wait by itself is 2 s: a second request well inside it is the button's.
+    started = time.monotonic()
+    await retry.press("Enter")
+    await eventually(lambda: asked == 2, what="Try again asked again")
+    assert time.monotonic() - started < 1.5
+
+
+async def test_the_panel_loads_its_models_by_itself_when_the_catalog_is_back(
+    studio: FullStack, page: Page
+) -> None:
+    down = True
+
+    async def catalog(route: Route) -> None:
+        if down:
+            await route.fulfill(
+                status=502,
+                content_type="application/problem+json",
+                body=_gateway_says_down("catalog"),
+            )
+        else:
+            await route.continue_()
+
+    await page.route("**/api/v1/models**", catalog)
+    async with studio.client() as client:
+        project_id = await create_project(client, "Moss and stone")
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    alert = page.locator(".gen-panel [role=alert]")
+    await expect(alert).to_contain_text("The models could not be loaded.")
+    prompt = page.get_by_label("Prompt", exact=True)
+    await prompt.fill("moss on a wet stone")
+
+    down = False
+    await expect(page.get_by_role("button", name=re.compile(r"^Choose model"))).to_contain_text(
+        "Local Image", timeout=20_000
+    )
+    await expect(alert).to_be_hidden()
+    # Nobody pressed anything: what the person typed, and where, stays.
+    await expect(prompt).to_be_focused()
+    await expect(prompt).to_have_value("moss on a wet stone")
