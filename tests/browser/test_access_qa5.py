@@ -4,14 +4,17 @@ back, and API tokens that could not be given an expiry."""
 import json
 import re
 import time
+from datetime import UTC, datetime, timedelta
 
 from playwright.async_api import Page, Route, expect
 
-from tests.browser.helpers import create_project
+from tests.browser.helpers import assert_accessible, create_project
+from tests.support.accounts import new_email
 from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
 
 APOS = "\u2019"
+PASSWORD = "correct horse battery"
 
 
 def _gateway_says_down(service: str) -> str:
@@ -111,3 +114,53 @@ async def test_the_panel_loads_its_models_by_itself_when_the_catalog_is_back(
     # Nobody pressed anything: what the person typed, and where, stays.
     await expect(prompt).to_be_focused()
     await expect(prompt).to_have_value("moss on a wet stone")
+
+
+async def test_an_api_token_is_given_an_expiry_and_its_name_a_limit(
+    accounts_studio: FullStack, page: Page
+) -> None:
+    await page.goto(accounts_studio.gateway + "/studio/sign-up")
+    await page.get_by_label("E-mail address").fill(new_email("expiry"))
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create account").click()
+    await expect(page).to_have_url(re.compile(r"/studio$"))
+    await page.goto(accounts_studio.gateway + "/studio/tokens")
+
+    # The name stops where the server would refuse it (TokenName: 100 characters).
+    name = page.get_by_label("Token name")
+    await expect(name).to_have_attribute("maxlength", "100")
+    await name.fill("x" * 120)
+    await expect(name).to_have_value("x" * 100)
+
+    expires = page.get_by_label("Expires")
+    await expect(expires).to_have_value("")
+    assert await expires.locator("option").all_text_contents() == [
+        "Never",
+        "In 30 days",
+        "In 90 days",
+        "In 365 days",
+    ]
+    await name.fill("render farm script")
+    await expires.select_option(label="In 30 days")
+    await page.get_by_role("button", name="Create token").click()
+    await expect(page.locator(".token-secret")).to_contain_text(
+        "Token \u201crender farm script\u201d created, valid until"
+    )
+    await name.fill("kept forever")
+    await expires.select_option(label="Never")
+    await page.get_by_role("button", name="Create token").click()
+    await expect(page.locator(".token-secret")).to_contain_text(
+        "Token \u201ckept forever\u201d created. Copy it"
+    )
+
+    rows = page.get_by_role("list", name="Your API tokens").get_by_role("listitem")
+    await expect(rows).to_have_count(2)
+    await expect(rows.filter(has_text="kept forever")).to_contain_text("Never expires")
+    farm = rows.filter(has_text="render farm script")
+    expiry = farm.locator("time[datetime]").last
+    await expect(expiry).to_contain_text("Expires ")
+    stamp = await expiry.get_attribute("datetime")
+    assert stamp is not None
+    days = (datetime.fromisoformat(stamp) - datetime.now(UTC)) / timedelta(days=1)
+    assert 29.9 < days <= 30
+    await assert_accessible(page)

@@ -1,4 +1,4 @@
-// The API's limits on what people type (studio_contracts.projects, .generations): inputs stop
+// The API's limits on what people type (studio_contracts.projects, .generations, .accounts): inputs stop
 // where the server would refuse.
 
 export const PROJECT_NAME_MAX = 120;
@@ -6,3 +6,6 @@ export const PROJECT_DESCRIPTION_MAX = 2000;
 export const PROMPT_MAX = 10_000;
 /** From here the prompt box shows how many characters it holds. */
 export const PROMPT_COUNTER_FROM = 9_000;
+export const TOKEN_NAME_MAX = 100;
+/** How long a new API token may be given to live (`expires_in_days`, 1 to 3650 days). */
+export const TOKEN_EXPIRY_DAYS = [30, 90, 365];

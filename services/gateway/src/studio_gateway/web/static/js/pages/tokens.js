@@ -1,5 +1,6 @@
-// API tokens (/studio/tokens), accounts mode: create one (its secret shown once, with Copy),
-// list them, revoke with confirmation.
+// API tokens (/studio/tokens), accounts mode: create one, never expiring or for a number of
+// days (its secret shown once, with Copy), list them with their expiry, revoke with
+// confirmation.
 
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
@@ -8,6 +9,7 @@ import { emptyState, errorState } from '../ui/empty.js';
 import { dateTime, relativeTime } from '../ui/format.js';
 import { busy, field, formAlert, showProblem } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
+import { TOKEN_EXPIRY_DAYS, TOKEN_NAME_MAX } from '../limits.js';
 import { skeletonRow, skeletonGrid } from '../ui/skeleton.js';
 import { announce, toast } from '../ui/toast.js';
 
@@ -17,12 +19,20 @@ export async function render(main, _params, ctx) {
     label: 'Token name',
     name: 'name',
     hint: 'Say where it will be used, e.g. “render farm script”.',
-    input: h('input', { class: 'input', type: 'text', required: true, autocomplete: 'off' }),
+    input: h('input', { class: 'input', type: 'text', required: true, autocomplete: 'off', maxlength: TOKEN_NAME_MAX }),
   });
+  const expiry = field({
+    label: 'Expires',
+    name: 'expires_in_days',
+    input: h('select', { class: 'select' },
+      h('option', { value: '' }, 'Never'),
+      TOKEN_EXPIRY_DAYS.map((days) => h('option', { value: String(days) }, `In ${days} days`))),
+  });
+  expiry.el.classList.add('tokens-create__expiry');
   const alert = formAlert();
   const create = h('button', { type: 'submit', class: 'button button--primary' }, icon('plus'), 'Create token');
   const form = h('form', { class: 'form', novalidate: true, 'aria-labelledby': 'tokens-create-title' },
-    alert.el, h('div', { class: 'tokens-create' }, name.el, h('div', { class: 'field' }, create)));
+    alert.el, h('div', { class: 'tokens-create' }, name.el, expiry.el, h('div', { class: 'field' }, create)));
   const secret = h('div', { class: 'token-secret-slot' });
   const list = h('div', { class: 'tokens-list' });
   const more = h('button', { type: 'button', class: 'button', hidden: true, onclick: () => load(true) }, 'Load more');
@@ -38,7 +48,8 @@ export async function render(main, _params, ctx) {
     }
     await busy(create, async () => {
       try {
-        const token = await api.post('/tokens', { name: name.input.value.trim() });
+        const days = Number(expiry.input.value) || null;
+        const token = await api.post('/tokens', { name: name.input.value.trim(), expires_in_days: days });
         name.input.value = '';
         showSecret(token);
         if (!rows.isConnected) replace(list, rows, h('div', { class: 'load-more' }, more));
@@ -94,7 +105,7 @@ export async function render(main, _params, ctx) {
     });
     replace(secret, h('div', { class: 'token-secret', role: 'status' },
       h('div', { class: 'list__main' },
-        h('strong', `Token “${token.name}” created. Copy it now: it will not be shown again.`),
+        h('strong', `Token “${token.name}” created${token.expires_at ? `, valid until ${dateTime(token.expires_at)}` : ''}. Copy it now: it will not be shown again.`),
         h('code', { class: 'token-secret__value', dataset: { testid: 'token-secret' } }, token.token)),
       copy));
     copy.focus();
@@ -110,7 +121,8 @@ export async function render(main, _params, ctx) {
           h('time', { datetime: token.created_at, title: dateTime(token.created_at) }, `Created ${relativeTime(token.created_at)}`),
           ' · ',
           token.last_used_at ? `Last used ${relativeTime(token.last_used_at)}` : 'Never used',
-          token.expires_at ? ` · Expires ${dateTime(token.expires_at)}` : '',
+          ' · ',
+          expiryText(token.expires_at),
         ])),
       revoke);
     revoke.setAttribute('aria-label', `Revoke ${token.name}`);
@@ -135,4 +147,11 @@ export async function render(main, _params, ctx) {
     });
     return item;
   }
+}
+
+/** "Never expires", or when it does (or did: an expired token is listed until revoked). */
+function expiryText(expiresAt) {
+  if (!expiresAt) return 'Never expires';
+  const past = new Date(expiresAt).getTime() <= Date.now();
+  return h('time', { datetime: expiresAt }, `${past ? 'Expired' : 'Expires'} ${dateTime(expiresAt)}`);
 }
