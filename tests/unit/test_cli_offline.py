@@ -123,6 +123,24 @@ def test_a_detail_saying_more_than_the_field_errors_is_kept() -> None:
     assert error.lines == ["  model_id: unknown model"]
 
 
+def test_a_wait_the_detail_names_is_said_once() -> None:
+    problem = {
+        "title": "Too Many Requests",
+        "detail": "Too many sign-in attempts for this account: the limit is 5 a minute. "
+        "Try again in 8 s.",
+    }
+    error = _problem(httpx.Response(429, json=problem, headers={"Retry-After": "8"}))
+    assert error.message.count("Try again") == 1
+    assert error.lines == []
+    assert error.code == ExitCode.UNAVAILABLE
+
+
+def test_a_wait_only_the_retry_after_header_names_is_a_line_of_its_own() -> None:
+    problem = {"title": "Service Unavailable", "detail": "the database is unavailable; try again"}
+    error = _problem(httpx.Response(503, json=problem, headers={"Retry-After": "5"}))
+    assert error.lines == ["Try again in 5 s."]
+
+
 def test_a_malformed_image_size_is_a_usage_error_naming_the_accepted_forms() -> None:
     schema = {"image_size": {"type": "image_size", "enum": ["square_hd", "landscape_4_3"]}}
     assert parse_params(["image_size=square_hd"], schema) == {"image_size": "square_hd"}

@@ -55,6 +55,17 @@ def test_zero_means_no_limit_and_check_raises_429_with_retry_after() -> None:
     assert "the limit is 1 a minute" in refused.value.detail
 
 
+def test_the_wait_in_the_detail_is_the_retry_after_header(clock: Clock) -> None:
+    limiter = RateLimiter(limit=5, clock=clock)  # one every 12 s
+    for _ in range(5):
+        limiter.check("u", "sign-in attempts")
+    clock.now = 4.6  # 7.4 s to wait: the header rounds up to 8, and so must the detail
+    with pytest.raises(TooManyRequests) as refused:
+        limiter.check("u", "sign-in attempts")
+    assert refused.value.headers["Retry-After"] == "8"
+    assert refused.value.detail.endswith("Try again in 8 s.")
+
+
 def test_a_full_table_drops_the_least_recently_used_bucket_not_every_bucket(
     clock: Clock,
 ) -> None:

@@ -55,6 +55,9 @@ SIGN_IN_HINT = "Sign in with `studio login`, or pass an API token (--token / STU
 _MORE = re.compile(r" \(and \d+ more\)$")
 """The tail of a summary that lists only the first few field errors."""
 
+_NAMES_WAIT = re.compile(r"\btry again in \d", re.IGNORECASE)
+"""A detail that already says how long to wait ("... Try again in 8 s.")."""
+
 
 def problem_error(response: httpx.Response) -> CliError:
     """A :class:`CliError` from an error answer, worded from its problem body (RFC 9457) when
@@ -70,7 +73,9 @@ def problem_error(response: httpx.Response) -> CliError:
     lines = [_field_line(error) for error in errors]
     if response.status_code == 401:
         lines.append(SIGN_IN_HINT)
-    if retry_after := response.headers.get("retry-after"):
+    retry_after = response.headers.get("retry-after")
+    # The gateway's limits name the wait in their detail already: said once, not twice.
+    if retry_after and not _NAMES_WAIT.search(detail):
         lines.append(f"Try again in {retry_after} s.")
     return CliError(message, exit_code_for(response.status_code), lines)
 

@@ -63,12 +63,18 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+def wait_seconds(retry_after_s: float) -> int:
+    """The whole seconds of a wait as `Retry-After` gives it (rounded up, at least 1): a detail
+    that names the wait uses this too, so the two never say different numbers."""
+    return max(1, math.ceil(retry_after_s))
+
+
 class TooManyRequests(DomainError):
     status = 429
     code = "too-many-requests"
 
     def __init__(self, detail: str, *, retry_after_s: float) -> None:
-        super().__init__(detail, headers={"Retry-After": str(max(1, math.ceil(retry_after_s)))})
+        super().__init__(detail, headers={"Retry-After": str(wait_seconds(retry_after_s))})
         self.retry_after_s = retry_after_s
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cachetools import TTLCache
-from studio_runtime.errors import PayloadTooLarge, TooManyRequests
+from studio_runtime.errors import PayloadTooLarge, TooManyRequests, wait_seconds
 
 
 @dataclass
@@ -71,7 +71,7 @@ class RateLimiter:
         if wait > 0:
             raise TooManyRequests(
                 f"Too many {what}: the limit is {self.limit:,} {self._per()}. "
-                f"Try again in {max(1, round(wait))} s.",
+                f"Try again in {wait_seconds(wait)} s.",
                 retry_after_s=wait,
             )
 
