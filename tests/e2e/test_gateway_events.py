@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo import AsyncMongoClient
 from studio_devtools.servers import free_port
 
 from tests.support import media_samples
@@ -163,6 +164,62 @@ async def test_revoking_a_token_or_logging_out_ends_the_streams_it_opened(
             assert (await browser.post("/api/v1/auth/logout")).status_code == 204
             await eventually(lambda: by_session.ended, what="the logged-out session's stream")
             async with listening(script) as again:  # reconnecting with the token is refused
+                assert again.status == 401
+
+
+SHORT_SESSION_S = 4.0
+
+
+async def test_a_stream_ends_when_the_session_that_opened_it_expires(
+    servers: Servers, tmp_path: Path
+) -> None:
+    """Checked once as it opens, a stream went on carrying the user's events after their
+    session had expired (14 days on), for as long as the connection stayed open."""
+    async with (
+        full_stack(
+            servers,
+            storage_url=(tmp_path / "s").as_uri(),
+            workers=0,
+            gateway={**ACCOUNTS, "session_ttl_s": SHORT_SESSION_S, "sse_heartbeat_s": 0.3},
+        ) as short_lived,
+        signed_in(short_lived.gateway, "ida") as browser,
+        listening(browser) as by_session,
+    ):
+        assert by_session.status == 200
+        await eventually(
+            lambda: by_session.ended,
+            within=SHORT_SESSION_S + 10,
+            what="the expired session's stream ended",
+        )
+        async with listening(browser) as again:  # reconnecting with it is refused
+            assert again.status == 401
+
+
+async def test_a_stream_ends_when_the_api_token_that_opened_it_expires(
+    stack: FullStack, servers: Servers
+) -> None:
+    async with signed_in(stack.gateway, "jo") as browser:
+        created = (
+            await browser.post("/api/v1/tokens", json={"name": "short", "expires_in_days": 1})
+        ).json()
+        # A day is the shortest the API gives: the record is moved to a few seconds from now.
+        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
+        try:
+            await mongo[f"{servers.mongo_db_name}_gw"]["api_tokens"].update_one(
+                {"_id": created["id"]}, {"$set": {"expires_ms": int(time.time() * 1000) + 3000}}
+            )
+        finally:
+            await mongo.close()
+        bearer = {"Authorization": f"Bearer {created['token']}"}
+        async with (
+            httpx.AsyncClient(base_url=stack.gateway, headers=bearer) as script,
+            listening(script) as by_token,
+            listening(browser) as by_session,
+        ):
+            assert by_token.status == 200
+            await eventually(lambda: by_token.ended, what="the expired token's stream ended")
+            assert not by_session.ended
+            async with listening(script) as again:
                 assert again.status == 401
 
 

@@ -11,7 +11,7 @@ import hmac
 import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, TypeVar
 
 import structlog
@@ -48,6 +48,9 @@ class Caller:
     kind: Literal["local", "session", "token"]
     credential_id: str | None = None
     csrf_token: str | None = None
+    expires_ms: int | None = None
+    """When the session or API token ends (epoch ms; None: never, or local mode): a live
+    event stream opened with it ends then too."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ class Authenticator:
             or (record.expires_ms and record.expires_ms <= now_ms())
         ):
             raise unauthorized(refusal)
-        caller = make(record)
+        caller = replace(make(record), expires_ms=record.expires_ms or None)
         if self._remembered is not None:
             expires = math.inf
             if record.expires_ms:

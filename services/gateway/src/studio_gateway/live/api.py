@@ -86,7 +86,15 @@ async def events(
             retry_after_s=BUSY_RETRY_S,
         )
     return _CountedEventStream(
-        _stream(gw.live.listen(caller.user_id, project_id, last_event_id, caller.credential_id)),
+        _stream(
+            gw.live.listen(
+                caller.user_id,
+                project_id,
+                last_event_id,
+                caller.credential_id,
+                expires_ms=caller.expires_ms,
+            )
+        ),
         release=lambda: gw.live.release(caller.user_id),
         ping=gw.settings.sse_heartbeat_s,
         ping_message_factory=lambda: ServerSentEvent(comment="ping"),

@@ -22,6 +22,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from prometheus_client import Gauge
 from studio_contracts.subjects import ASSETS_STREAM, GENERATIONS_STREAM, PROJECTS_STREAM
+from studio_runtime.clock import now_ms
 from studio_runtime.retrying import until_it_works
 
 log = structlog.get_logger(__name__)
@@ -52,8 +53,8 @@ class Listener:
     queue: asyncio.Queue[LiveEvent]
     overflowed: bool = False
     ended: bool = False
-    """The broker went away, or the credential that opened the stream was revoked: the stream
-    ends, and the client reconnects (and is refused if its credential is gone)."""
+    """The broker went away, or the credential that opened the stream was revoked or expired:
+    the stream ends, and the client reconnects (and is refused if its credential is gone)."""
     credential_id: str | None = None
     """The session or API token the stream was opened with (None in local mode)."""
     reset: bool = False
@@ -258,9 +259,13 @@ class LiveEvents:
         project_id: str | None,
         last_event_id: str | None,
         credential_id: str | None = None,
+        expires_ms: int | None = None,
     ) -> AsyncIterator[Listener]:
         """A listener registered before anything is replayed, so nothing falls between the
-        replay and the live events; the replay is in `listener.backlog`."""
+        replay and the live events; the replay is in `listener.backlog`. It ends at
+        `expires_ms` (epoch ms), when the credential that opened it does: checked once when
+        the stream opens, an expired session would otherwise go on receiving events for as
+        long as the connection stays open."""
         now = list(self.positions)
         wanted = parse_position(last_event_id)
         listener = Listener(
@@ -272,6 +277,11 @@ class LiveEvents:
             credential_id=credential_id,
         )
         self._listeners.setdefault(user_id, set()).add(listener)
+        expiry = None
+        if expires_ms is not None:
+            expiry = asyncio.get_running_loop().call_later(
+                max(0.0, (expires_ms - now_ms()) / 1000), _end, listener
+            )
         CONNECTIONS.inc()
         try:
             if last_event_id is not None and wanted is None:
@@ -280,6 +290,8 @@ class LiveEvents:
                 await self._replay(listener, wanted, now)
             yield listener
         finally:
+            if expiry is not None:
+                expiry.cancel()
             CONNECTIONS.dec()
             listeners = self._listeners.get(user_id)
             if listeners is not None:
