@@ -96,6 +96,7 @@ DEFAULTED: dict[str, str] = {
     "STUDIO_LOCAL_USER_ID": "local mode only; a cluster runs in accounts mode",
     "STUDIO_LOCAL_MODE_PUBLIC": "local mode only; a cluster runs in accounts mode",
     "STUDIO_SESSION_TTL_S": "14 days, a product choice",
+    "STUDIO_HSTS_MAX_AGE_S": "a year, the usual HSTS time (docs/gateway.md)",
     "STUDIO_AUTH_CACHE_S": "revocations are broadcast; this only bounds a missed one",
     "STUDIO_REQUESTS_PER_MINUTE": "per-user limit, a product choice",
     "STUDIO_UPLOAD_BYTES_PER_HOUR": "per-user limit, a product choice",

@@ -124,7 +124,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(UploadSizeMiddleware, file_max_bytes=settings.upload_max_bytes)
     app.add_middleware(MetricsAccessMiddleware, networks=parse_networks(settings.metrics_networks))
     app.add_middleware(
-        SecurityHeadersMiddleware, docs_path=DOCS_PATH, docs_policy=install_docs(app)
+        SecurityHeadersMiddleware,
+        docs_path=DOCS_PATH,
+        docs_policy=install_docs(app),
+        strict_transport=settings.strict_transport,
     )
     install_database_error_handler(app)
     studio.install_not_found_page(app, studio_files)

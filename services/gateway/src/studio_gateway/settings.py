@@ -31,6 +31,10 @@ class GatewaySettings(DataServiceAppSettings):
     session_ttl_s: float = Field(default=14 * 24 * 3600, gt=0)
     cookie_secure: bool = True
     """Send the session cookie only over HTTPS (browsers also allow it on http://localhost)."""
+    hsts_max_age_s: int = Field(default=365 * 24 * 3600, ge=0)
+    """In accounts mode with `cookie_secure`, the studio is served over HTTPS: answers carry
+    `Strict-Transport-Security: max-age=...` so browsers never try plain http (where a
+    network attacker could strip the TLS before the session cookie is sent). 0 sends none."""
     auth_cache_s: float = Field(default=5, ge=0)
     """How long a gateway trusts a checked session or token before looking again; revocations
     reach every gateway at once over NATS, this only bounds a missed one."""
@@ -77,6 +81,13 @@ class GatewaySettings(DataServiceAppSettings):
                 "STUDIO_LOCAL_MODE_PUBLIC=true if everyone who can reach it may use it"
             )
         return self
+
+    @property
+    def strict_transport(self) -> str | None:
+        """The `Strict-Transport-Security` value, or None when the studio is not HTTPS-only."""
+        if self.auth_mode != "accounts" or not self.cookie_secure or not self.hsts_max_age_s:
+            return None
+        return f"max-age={self.hsts_max_age_s}"
 
     def upstreams(self) -> dict[str, str]:
         """Service name -> base URL (no trailing slash)."""

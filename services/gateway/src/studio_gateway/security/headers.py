@@ -7,6 +7,11 @@
   no browser disk should keep. The exceptions set their own or are public: downloads and
   thumbnails (`private, max-age=3600`, from the assets service), and the model catalog and the
   API document, the same for everyone.
+- `Strict-Transport-Security` everywhere when the studio is HTTPS-only (accounts mode with
+  secure cookies, `GatewaySettings.strict_transport`). Sent by the gateway rather than left to
+  the TLS proxy, since only the gateway knows the studio is meant for HTTPS and every
+  deployment (compose, Kubernetes ingress, any proxy) then gets it; browsers ignore it on
+  plain http, so a gateway reached over http (localhost, a health check) is not affected.
 - `/docs` (Swagger UI) gets a Content-Security-Policy allowing only its own files and its one
   inline script (by hash), and may not be framed.
 
@@ -43,8 +48,18 @@ def docs_policy(html: str) -> str:
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, docs_path: str, docs_policy: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        docs_path: str,
+        docs_policy: str,
+        strict_transport: str | None = None,
+    ) -> None:
         self.app = app
+        self._everywhere = [(b"x-content-type-options", b"nosniff")]
+        if strict_transport:
+            self._everywhere.append((b"strict-transport-security", strict_transport.encode()))
         self._docs_path = docs_path
         self._docs_headers = [
             (b"content-security-policy", docs_policy.encode()),
@@ -56,7 +71,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = [(b"x-content-type-options", b"nosniff")]
+        extra = list(self._everywhere)
         path: str = scope["path"]
         if path == self._docs_path:
             extra += self._docs_headers
