@@ -60,6 +60,41 @@ async def test_a_page_recovers_by_itself_when_its_service_is_back(
     assert second_wait >= 3.9
 
 
+async def test_the_studio_starts_by_itself_once_sign_in_can_be_checked_again(
+    studio: FullStack, page: Page
+) -> None:
+    asked: list[float] = []
+
+    async def me(route: Route) -> None:
+        asked.append(time.monotonic())
+        if len(asked) <= 2:
+            await route.fulfill(
+                status=503,
+                content_type="application/problem+json",
+                body=json.dumps(
+                    {
+                        "title": "Service Unavailable",
+                        "status": 503,
+                        "detail": "Sign-in cannot be checked right now (the accounts database "
+                        "is unavailable); try again shortly.",
+                    }
+                ),
+            )
+        else:
+            await route.continue_()
+
+    await page.route("**/api/v1/me", me)
+    await page.goto(studio.gateway + "/studio")
+    await expect(page.get_by_role("button", name="Try again")).to_be_visible()
+    # Asked again in place, not by reloading the page: the second wait is longer than the
+    # first (a reload would forget the first and wait 2 s each time, for ever).
+    await expect(page.get_by_role("heading", level=1, name="Projects")).to_be_visible(
+        timeout=20_000
+    )
+    assert len(asked) == 3
+    assert asked[2] - asked[1] >= 3.9
+
+
 async def test_try_again_still_asks_at_once(studio: FullStack, page: Page) -> None:
     asked = 0
 

@@ -21,9 +21,12 @@ async function boot() {
     await session.load();
   } catch (error) {
     app.classList.add('app--bare');
-    replace(main, h('div', { class: 'auth' }, errorState({ error, retry: () => location.reload() })));
+    // Asked again in place rather than by reloading the page, so the waits between retries by
+    // itself grow (ui/retry.js keeps them in memory, which a reload would forget).
+    replace(main, h('div', { class: 'auth' }, errorState({ error, retry: boot, place: main })));
     return;
   }
+  app.classList.remove('app--bare');
 
   const sidebar = buildSidebar(app);
   const header = buildHeader(app);

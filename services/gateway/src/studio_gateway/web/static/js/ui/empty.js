@@ -39,8 +39,8 @@ export function notFoundState() {
 
 /** A failure said for people (from `error`, or `message`), the API's own words as the body's
  * tooltip, and a retry: by itself (ui/retry.js) when the failure passes on its own, at once on
- * Try again. */
-export function errorState({ error, message = errorMessage(error), retry }) {
+ * Try again. The waits grow per `place` (by default the element the state is shown in). */
+export function errorState({ error, message = errorMessage(error), retry, place = null }) {
   let cancel = () => {};
   const state = emptyState({
     icon: 'alert',
@@ -54,10 +54,10 @@ export function errorState({ error, message = errorMessage(error), retry }) {
   // of waits, as each retry that fails builds a new state there.
   if (retry && error) {
     queueMicrotask(() => {
-      const place = state.parentNode;
-      if (!place) return;
-      if (hadFocus(place)) state.querySelector('button')?.focus();
-      cancel = retryBySelf({ key: place, error, retry, shown: state });
+      const key = place || state.parentNode;
+      if (!key) return;
+      if (hadFocus(key)) state.querySelector('button')?.focus();
+      cancel = retryBySelf({ key, error, retry, shown: state });
     });
   }
   return state;
