@@ -5,12 +5,13 @@ import json
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from playwright.async_api import Page, Route, expect
 
 from tests.browser.helpers import assert_accessible, create_project
-from tests.support.accounts import new_email
-from tests.support.full_stack import FullStack
+from tests.support.accounts import ACCOUNTS, new_email
+from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.waiting import eventually
 
 APOS = "\u2019"
@@ -199,3 +200,28 @@ async def test_an_api_token_is_given_an_expiry_and_its_name_a_limit(
     days = (datetime.fromisoformat(stamp) - datetime.now(UTC)) / timedelta(days=1)
     assert 29.9 < days <= 30
     await assert_accessible(page)
+
+
+SHORT_SESSION_S = 6.0
+
+
+async def test_an_open_page_goes_to_sign_in_when_its_session_expires(
+    servers: Servers, tmp_path: Path, page: Page
+) -> None:
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        workers=0,
+        gateway={**ACCOUNTS, "session_ttl_s": SHORT_SESSION_S},
+    ) as stack:
+        await page.goto(stack.gateway + "/studio/sign-up")
+        await page.get_by_label("E-mail address").fill(new_email("expires"))
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Create account").click()
+        await expect(page).to_have_url(re.compile(r"/studio$"))
+        await expect(page.locator("html[data-live=online]")).to_have_count(1)
+        # Nothing clicked: the live stream ends with the session, and the page says why.
+        await expect(page).to_have_url(
+            re.compile(r"/studio/sign-in\?next=%2Fstudio$"), timeout=(SHORT_SESSION_S + 15) * 1000
+        )
+        await expect(page.get_by_role("alert")).to_contain_text("Your session has ended")
