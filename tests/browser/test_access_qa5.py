@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.async_api import Page, Route, expect
 
-from tests.browser.helpers import assert_accessible, create_project
+from tests.browser.helpers import assert_accessible, create_project, import_studio_module
 from tests.support.accounts import ACCOUNTS, new_email
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.waiting import eventually
@@ -94,6 +94,26 @@ async def test_the_studio_starts_by_itself_once_sign_in_can_be_checked_again(
     )
     assert len(asked) == 3
     assert asked[2] - asked[1] >= 3.9
+
+
+async def test_a_limit_says_how_long_to_wait_once(studio: FullStack, page: Page) -> None:
+    await page.goto(studio.gateway + "/studio")
+    said = await import_studio_module(
+        page,
+        "api.js",
+        "(api, details) => details.map((detail) =>"
+        " api.errorMessage(new api.ApiError(429, { detail }, 8)))",
+        [
+            "Too many requests: the limit is 600 a minute. Try again in 8 s.",
+            "Too many open event streams: one user may have 8 at once. Close one (each browser "
+            "tab keeps one), or try again later.",
+        ],
+    )
+    assert said == [
+        "Too many requests: the limit is 600 a minute. Try again in 8 seconds.",
+        "Too many open event streams: one user may have 8 at once. Close one (each browser "
+        "tab keeps one), or try again later. Try again in 8 seconds.",
+    ]
 
 
 async def test_try_again_still_asks_at_once(studio: FullStack, page: Page) -> None:

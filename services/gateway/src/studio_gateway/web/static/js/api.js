@@ -52,11 +52,16 @@ function capitalised(text) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+// The last sentence of a limit's detail when it names the wait (studio_gateway/limits/buckets.py).
+const NAMED_WAIT = /\s*Try again in [^.]*\.?$/;
+
 /** A sentence for people from any error (the API's problem text when there is one). */
 export function errorMessage(error) {
   if (error instanceof ApiError) {
     if (error.status === 429 && error.retryAfter) {
-      return `${capitalised(error.problem.detail || 'Too many requests.')} Try again in ${waitText(error.retryAfter)}.`;
+      // The gateway's limits name the wait themselves ("… Try again in 8 s."): said once.
+      const said = (error.problem.detail || '').replace(NAMED_WAIT, '') || 'Too many requests.';
+      return `${capitalised(said)} Try again in ${waitText(error.retryAfter)}.`;
     }
     const down = unavailableMessage(error);
     if (down) return down;
