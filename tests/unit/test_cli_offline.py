@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from rich.console import Console
-from studio_cli import main, output, session
+from studio_cli import config, main, output, session
 from studio_cli.client import StudioClient
 from studio_cli.commands import auth
 from studio_cli.config import Target
@@ -365,3 +365,24 @@ def test_a_refused_login_says_to_check_the_credentials(
         "Error: Unauthorized: Wrong e-mail address or password.\n"
         "Check the e-mail address and password.\n"
     )
+
+
+def test_logout_keeps_the_token_it_could_not_revoke(studio: Studio) -> None:
+    url = "http://studio.test"
+    config.store_credential(url, {"token": "sst_t1.secret", "token_id": "t1"})
+    down = _routes(
+        {
+            "DELETE /api/v1/tokens/t1": httpx.Response(
+                503, json={"title": "Service Unavailable", "detail": "the gateway is restarting"}
+            )
+        }
+    )
+    ran = studio("logout", handler=down)
+    assert ran.code == ExitCode.UNAVAILABLE
+    assert "still stored and still valid" in ran.stderr
+    # Forgotten here, it would stay valid on the server with no way to revoke it from here.
+    assert config.stored_credential(url) is not None
+
+    ran = studio("logout", handler=_routes({"DELETE /api/v1/tokens/t1": httpx.Response(204)}))
+    assert ran.code == 0
+    assert config.stored_credential(url) is None

@@ -94,6 +94,12 @@ def store_credential(url: str, credential: dict[str, str]) -> Path:
     return _save(config)
 
 
+def stored_credential(url: str) -> dict[str, str] | None:
+    """The credential stored for `url`, if there is one."""
+    credential: dict[str, str] | None = load_config().get("credentials", {}).get(url)
+    return credential
+
+
 def forget_credential(url: str) -> dict[str, str] | None:
     """Remove the credential stored for `url`; return it (to revoke it), if there was one."""
     config = load_config()

@@ -9,7 +9,7 @@ import httpx
 import typer
 
 from studio_cli.client import API, StudioClient
-from studio_cli.config import Target, forget_credential, store_credential
+from studio_cli.config import Target, forget_credential, store_credential, stored_credential
 from studio_cli.errors import SIGN_IN_HINT, CliError, ExitCode
 from studio_cli.output import note, print_json, print_line
 from studio_cli.session import JsonFlag, open_client, target_of
@@ -64,16 +64,23 @@ def login(
 def logout(ctx: typer.Context) -> None:
     """Revoke the stored API token of this URL and forget it."""
     url = target_of(ctx).url
-    credential = forget_credential(url)
+    credential = stored_credential(url)
     if credential is None:
         note(f"no token stored for {url}")
         return
+    # Revoked before it is forgotten: a token forgotten while the studio could not be reached
+    # would stay valid (for ever, unless it expires) with no way left to revoke it from here.
     with StudioClient(Target(url, credential["token"])) as client:
         try:
             client.delete(f"{API}/tokens/{credential['token_id']}")
         except CliError as exc:
             if exc.code not in (ExitCode.AUTH, ExitCode.NOT_FOUND):  # already revoked
+                exc.lines.append(
+                    "The token is still stored and still valid: run `studio logout` again "
+                    "once the studio answers."
+                )
                 raise
+    forget_credential(url)
     note(f"signed out of {url}")
 
 
