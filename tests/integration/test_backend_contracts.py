@@ -411,6 +411,31 @@ async def test_null_is_not_missing(
     assert await ids({"error": {"$ne": None}}) == [3]
 
 
+async def test_regex_on_a_list_matches_its_elements(
+    db: AsyncDatabase[Doc], server_kind: str, request: pytest.FixtureRequest
+) -> None:
+    known_gap(request, server_kind, "nx-27017", "matches $regex on a list against its JSON text")
+    await db.tagged.insert_many([{"_id": 1, "tags": ["a[b"]}, {"_id": 2, "tags": ["c", "d"]}])
+
+    async def ids(query: Doc) -> list[int]:
+        return sorted([d["_id"] async for d in db.tagged.find(query)])
+
+    assert await ids({"tags": {"$regex": "\\[", "$options": "i"}}) == [1]
+    assert await ids({"tags": {"$regex": ","}}) == []
+
+
+async def test_regex_in_elem_match_matches_list_elements(db: AsyncDatabase[Doc]) -> None:
+    await db.tagged.insert_many([{"_id": 1, "tags": ["a[b"]}, {"_id": 2, "tags": ["c", "d"]}])
+
+    async def ids(pattern: str) -> list[int]:
+        query = {"tags": {"$elemMatch": {"$regex": pattern, "$options": "i"}}}
+        return sorted([d["_id"] async for d in db.tagged.find(query)])
+
+    assert await ids("\\[") == [1]
+    assert await ids(",") == []
+    assert await ids("C") == [2]
+
+
 async def test_sort_on_integer_id(
     db: AsyncDatabase[Doc], server_kind: str, request: pytest.FixtureRequest
 ) -> None:

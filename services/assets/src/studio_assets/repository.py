@@ -156,7 +156,9 @@ class AssetRepository:
             query["$or"] = [
                 {"name": pattern},
                 {"original_filename": pattern},
-                {"tags": pattern},
+                # A list is matched element by element: nx-27017 applies a bare `$regex` on a
+                # list to its JSON text, so `[`, `]`, `"` or `,` matched every tagged record.
+                {"tags": {"$elemMatch": pattern}},
                 {"prompt": pattern},
             ]
         found = self._assets.find(query).sort(SORT_ID, DESCENDING).limit(limit + 1)

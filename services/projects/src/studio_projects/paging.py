@@ -37,6 +37,7 @@ async def newest_first(
 
 def containing(search: str, fields: Sequence[str]) -> dict[str, Any]:
     """A filter for records where any of `fields` holds `search`: a literal, case-insensitive
-    piece (regex characters in it are disarmed)."""
+    piece (regex characters in it are disarmed). The fields hold strings: on a list, nx-27017
+    matches the pattern against the list's JSON text (use `$elemMatch` there)."""
     pattern = {"$regex": re.escape(search), "$options": "i"}
     return {"$or": [{field: pattern} for field in fields]}
