@@ -474,6 +474,19 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     if (hadFocus) fresh.querySelector(`[data-action="${hadFocus}"]`)?.focus();
   }
 
+  /** A changed asset stays listed only while it still matches the filters and search: the
+   * chips' pressed states always say what is listed (docs/studio.md). Unstarred under
+   * Favorites, or renamed out of the search, it leaves the list. False when it left. */
+  function updateItem(asset) {
+    if (matches(asset)) {
+      replaceItem(asset);
+      return true;
+    }
+    const listed = elements.has(asset.id);
+    removeItem(asset.id);
+    return !listed;
+  }
+
   function removeItem(id) {
     const index = state.items.findIndex((item) => item.id === id);
     if (index < 0) return;
@@ -550,7 +563,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
       actions: {
         onChange: (changed, previous) => {
           if (changed) {
-            replaceItem(changed);
+            if (!updateItem(changed)) announce(`${changed.name} no longer matches; it left the list.`);
           } else {
             const gone = previous?.id || previous;
             if (typeof gone === 'string') removeItem(gone);
@@ -586,12 +599,13 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     button.setAttribute('aria-pressed', String(next));
     try {
       const updated = await api.patch(`/assets/${encodeURIComponent(asset.id)}`, { favorite: next }, { signal: own });
-      replaceItem(updated);
-      announce(next ? `${updated.name} added to favorites` : `${updated.name} removed from favorites`);
+      const kept = updateItem(updated);
+      announce(next ? `${updated.name} added to favorites`
+        : `${updated.name} removed from favorites${kept ? '' : ' and from this list'}`);
     } catch (error) {
       if (own.aborted) return;
       button.setAttribute('aria-pressed', String(asset.favorite));
-      toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: () => toggleFavorite(asset, button) } });
+      toast(errorMessage(error), { kind: 'error', signal: own, action: { label: 'Retry', run: () => toggleFavorite(asset, button) } });
     }
   }
 
@@ -625,17 +639,19 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   }
 
   async function rename(asset) {
+    let kept = true;
     const updated = await renameDialog({
       title: 'Rename asset',
       current: asset.name,
       empty: 'Give the asset a name.',
       save: async (value) => {
         const saved = await api.patch(`/assets/${encodeURIComponent(asset.id)}`, { name: value }, { signal: own });
-        replaceItem(saved);
+        kept = updateItem(saved);
         return saved;
       },
     });
-    if (updated) toast(`Renamed to “${updated.name}”.`, { kind: 'success' });
+    // The toast is in a live region: it says why the asset left the list.
+    if (updated) toast(`Renamed to “${updated.name}”.${kept ? '' : ' The search no longer matches it.'}`, { kind: 'success' });
   }
 
   async function removeAsset(asset) {

@@ -1,0 +1,56 @@
+"""The library (asset gallery, Templates, all assets) as the fifth QA pass found it: what a
+person saw go wrong, checked the way they would meet it."""
+
+import httpx
+from playwright.async_api import Page, expect
+
+from tests.browser.helpers import create_project, open_rename, save_name
+from tests.support import media_samples
+from tests.support.full_stack import FullStack
+
+
+async def _upload(client: httpx.AsyncClient, project: str, name: str) -> str:
+    response = await client.post(
+        f"/api/v1/projects/{project}/assets",
+        files={"file": (name, media_samples.png(), "image/png")},
+    )
+    assert response.status_code == 201, response.text
+    asset_id: str = response.json()["id"]
+    return asset_id
+
+
+async def test_an_asset_that_stops_matching_leaves_the_list(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        project = await create_project(client, "Moodboard")
+        for name in ("dune.png", "dusk.png"):
+            asset = await _upload(client, project, name)
+            favorite = await client.patch(f"/api/v1/assets/{asset}", json={"favorite": True})
+            assert favorite.status_code == 200, favorite.text
+    cards = page.locator("article.asset-card")
+    summary = page.locator(".gallery__summary")
+
+    # Unstarred under Favorites: it is no favorite any more, so it goes.
+    await page.goto(f"{studio.gateway}/studio/assets?favorites=1")
+    await expect(cards).to_have_count(2)
+    await cards.filter(has_text="dune.png").hover()
+    await page.get_by_role("button", name="Favorite dune.png").click()
+    await expect(cards).to_have_count(1)
+    await expect(cards).to_contain_text("dusk.png")
+    await expect(summary).to_have_text("1 asset")
+    await expect(page.locator("#announcer")).to_have_text(
+        "dune.png removed from favorites and from this list"
+    )
+
+    # Renamed so the search no longer finds it: it goes, and the toast says why. (The search
+    # also looks at the uploaded file's name, "dusk.png": it looks for a word of the name only.)
+    async with studio.client() as client:
+        renamed = await client.patch(f"/api/v1/assets/{asset}", json={"name": "Sky at dusk"})
+        assert renamed.status_code == 200, renamed.text
+    await page.goto(f"{studio.gateway}/studio/assets?q=sky")
+    await expect(cards).to_have_count(1)
+    await cards.first.hover()
+    dialog, _ = await open_rename(page, "Rename Sky at dusk", "Rename asset")
+    await save_name(dialog, "evening.png")
+    await expect(cards).to_have_count(0)
+    await expect(page.get_by_role("heading", name="No assets match")).to_be_visible()
+    await expect(page.locator("#toasts")).to_contain_text("The search no longer matches it.")
