@@ -4,7 +4,7 @@ person saw go wrong, checked the way they would meet it."""
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import create_project, open_rename, save_name
+from tests.browser.helpers import PHONE, create_project, open_rename, save_name
 from tests.support import media_samples
 from tests.support.full_stack import FullStack
 
@@ -54,3 +54,32 @@ async def test_an_asset_that_stops_matching_leaves_the_list(studio: FullStack, p
     await expect(cards).to_have_count(0)
     await expect(page.get_by_role("heading", name="No assets match")).to_be_visible()
     await expect(page.locator("#toasts")).to_contain_text("The search no longer matches it.")
+
+
+async def test_every_action_is_reachable_in_list_view_on_a_phone(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project = await create_project(client, "Phone")
+        await _upload(client, project, "a long name for a phone screen.png")
+    await page.set_viewport_size(PHONE)
+    await page.goto(f"{studio.gateway}/studio/assets")
+    await page.get_by_role("button", name="List view").click()
+    row = page.locator(".asset-row").first
+    name = "a long name for a phone screen.png"
+    for label in (
+        f"Favorite {name}",
+        f"Download {name}",
+        f"Use {name} as reference",
+        f"Rename {name}",
+        f"Delete {name}",
+    ):
+        if label.startswith("Download"):
+            action = row.get_by_role("link", name=label)
+        else:
+            action = row.get_by_role("button", name=label)
+        await expect(action).to_be_visible()
+        await expect(action).to_be_in_viewport()
+    # Nothing spills sideways out of the phone's screen.
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await open_rename(page, f"Rename {name}", "Rename asset")
