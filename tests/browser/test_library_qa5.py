@@ -19,6 +19,14 @@ async def _upload(client: httpx.AsyncClient, project: str, name: str) -> str:
     return asset_id
 
 
+async def _template(client: httpx.AsyncClient, name: str) -> str:
+    body = {"name": name, "type": "text-to-image", "model_id": "local/image", "prompt": "moss"}
+    response = await client.post("/api/v1/templates", json=body)
+    assert response.status_code == 201, response.text
+    template_id: str = response.json()["id"]
+    return template_id
+
+
 async def test_an_asset_that_stops_matching_leaves_the_list(studio: FullStack, page: Page) -> None:
     async with studio.client() as client:
         project = await create_project(client, "Moodboard")
@@ -83,3 +91,19 @@ async def test_every_action_is_reachable_in_list_view_on_a_phone(
     # Nothing spills sideways out of the phone's screen.
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await open_rename(page, f"Rename {name}", "Rename asset")
+
+
+async def test_own_templates_keep_loading_on_a_fast_scroll(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        for n in range(30):
+            await _template(client, f"Template {n:02d}")
+    await page.goto(f"{studio.gateway}/studio/templates")
+    own = page.get_by_test_id("user-templates").locator("article.template-card")
+    await expect(own).to_have_count(24)
+    await expect(page.get_by_test_id("starter-templates").locator("article")).not_to_have_count(0)
+    # Jumps of 3000 px go past the end of the own templates in one frame: the observer never
+    # sees it cross the view.
+    await page.mouse.move(640, 400)
+    for _ in range(3):
+        await page.mouse.wheel(0, 3000)
+    await expect(own).to_have_count(30)

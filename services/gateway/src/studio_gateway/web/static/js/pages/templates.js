@@ -18,6 +18,8 @@ import { skeletonCard, skeletonGrid } from '../ui/skeleton.js';
 import { toast } from '../ui/toast.js';
 
 const PAGE_SIZE = 24;
+/** How far below the view the end of the own templates starts the next page loading. */
+const NEAR_END_PX = 400;
 const TYPES = {
   'text-to-image': { label: 'Text to image', icon: 'image', tone: 'image' },
   'image-to-image': { label: 'Image to image', icon: 'image', tone: 'image' },
@@ -72,7 +74,12 @@ export async function render(main, _params, ctx) {
 
   const observer = new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting) && cursor && !loading) loadMore();
-  }, { rootMargin: '400px 0px' });
+  }, { rootMargin: `${NEAR_END_PX}px 0px` });
+  // The observer speaks only when the sentinel crosses the viewport's edge. It sits mid-page
+  // (above the starters), so a fast scroll jumps past it unseen, and after a page it may still
+  // be in view. After each scroll and each page, a sentinel in or above the view loads more.
+  const onScroll = () => loadIfPassed();
+  document.addEventListener('scroll', onScroll, { passive: true, capture: true });
   const onSearch = debounce(() => {
     query = search.value.trim();
     loadOwn();
@@ -87,6 +94,7 @@ export async function render(main, _params, ctx) {
 
   return () => {
     observer.disconnect();
+    document.removeEventListener('scroll', onScroll, { capture: true });
     onSearch.cancel();
   };
 
@@ -169,8 +177,16 @@ export async function render(main, _params, ctx) {
       if (!ctx.signal.aborted) toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: loadMore } });
     } finally {
       more.removeAttribute('aria-busy');
-      if (mineNow === generation) loading = false;
+      if (mineNow === generation) {
+        loading = false;
+        requestAnimationFrame(loadIfPassed);
+      }
     }
+  }
+
+  function loadIfPassed() {
+    if (!cursor || loading || !sentinel.isConnected || ctx.signal.aborted) return;
+    if (sentinel.getBoundingClientRect().top < window.innerHeight + NEAR_END_PX) loadMore();
   }
 
   function renderOwn() {
