@@ -107,3 +107,23 @@ async def test_own_templates_keep_loading_on_a_fast_scroll(studio: FullStack, pa
     for _ in range(3):
         await page.mouse.wheel(0, 3000)
     await expect(own).to_have_count(30)
+
+
+async def test_a_page_toast_goes_with_its_page(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        project = await create_project(client, "Pottery")
+        template = await _template(client, "Potter")
+    await page.goto(f"{studio.gateway}/studio/templates")
+    await expect(page.get_by_role("heading", name="Your templates")).to_be_visible()
+    # In-page navigation (as a link inside the studio): the toast region outlives the page.
+    await page.evaluate(
+        "(href) => { history.pushState(null, '', href); dispatchEvent(new PopStateEvent('popstate')); }",
+        f"/studio/{project}?template={template}",
+    )
+    toasts = page.locator("#toasts")
+    await expect(toasts).to_contain_text("Settings from \u201cPotter\u201d")
+    # The pointer rests on it, so it would stay until the pointer leaves (not time out).
+    await toasts.locator(".toast").hover()
+    await page.go_back()
+    await expect(page.get_by_role("heading", name="Your templates")).to_be_visible()
+    await expect(toasts).not_to_contain_text("Settings from")

@@ -213,7 +213,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       else template = (await api.get('/starter-templates', undefined, { signal })).items.find((t) => t.id === starterId);
       if (!template) throw new Error(`There is no starter template “${starterId}”.`);
       await fill(template, { remix: false });
-      toast(`Settings from “${template.name}”`, { kind: 'info' });
+      toast(`Settings from “${template.name}”`, { kind: 'info', signal });
     } catch (error) {
       // A template deleted since the link was made, or someone else's (answered alike): said
       // for people, not as the API's "No template '…'" with the id.

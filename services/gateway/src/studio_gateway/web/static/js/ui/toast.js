@@ -2,6 +2,11 @@
 //
 //   toast('Project deleted', { kind: 'success', action: { label: 'Undo', run: restore } });
 //   toast(errorMessage(err), { kind: 'error', action: { label: 'Retry', run: retry } });
+//   toast(`Settings from “${name}”`, { signal: ctx.signal });   // about this page: goes with it
+//
+// Toasts live outside the page, so by default they outlast a navigation ("Deleted …" is still
+// worth reading on the next page). One about the page itself, or whose action only works
+// there, takes the page's `signal` and closes when the page is left.
 
 import { h } from '../dom.js';
 import { icon } from './icons.js';
@@ -18,9 +23,11 @@ function region() {
   return el;
 }
 
-export function toast(message, { kind = 'info', action, timeout } = {}) {
+export function toast(message, { kind = 'info', action, timeout, signal } = {}) {
+  if (signal?.aborted) return () => {};
   const close = () => {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', close);
     item.remove();
   };
   const item = h(
@@ -35,6 +42,7 @@ export function toast(message, { kind = 'info', action, timeout } = {}) {
   );
   region().append(item);
   let timer = setTimeout(close, timeout ?? TIMEOUT_MS[kind] ?? 5000);
+  signal?.addEventListener('abort', close, { once: true });
   // Keep it while the pointer or focus is on it (someone is about to press its action).
   item.addEventListener('pointerenter', () => clearTimeout(timer));
   item.addEventListener('focusin', () => clearTimeout(timer));
