@@ -127,3 +127,19 @@ async def test_a_page_toast_goes_with_its_page(studio: FullStack, page: Page) ->
     await page.go_back()
     await expect(page.get_by_role("heading", name="Your templates")).to_be_visible()
     await expect(toasts).not_to_contain_text("Settings from")
+
+
+async def test_a_project_filter_for_no_project_of_yours_says_so(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project = await create_project(client, "Kept")
+        await _upload(client, project, "kept.png")
+        gone = await create_project(client, "Gone")
+        assert (await client.delete(f"/api/v1/projects/{gone}")).status_code in (200, 202, 204)
+    await page.goto(f"{studio.gateway}/studio/assets?project={gone}")
+    await expect(page.locator("article.asset-card")).to_have_count(1)
+    await expect(page.get_by_role("status").filter(has_text="does not exist")).to_have_text(
+        "This project does not exist or is not yours; showing all projects."
+    )
+    await expect(page.get_by_label("Project", exact=True)).to_have_value("")

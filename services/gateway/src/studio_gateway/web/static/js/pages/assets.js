@@ -5,6 +5,7 @@ import { h, replace } from '../dom.js';
 import { mountGallery } from '../components/gallery.js';
 import { loadProjects } from '../components/gallery-projects.js';
 import { errorState } from '../ui/empty.js';
+import { icon } from '../ui/icons.js';
 import { skeleton } from '../ui/skeleton.js';
 
 export async function render(main, _params, ctx) {
@@ -29,7 +30,14 @@ export async function render(main, _params, ctx) {
     }
     if (ctx.signal.aborted) return;
     replace(slot);
-    cleanup = mountGallery(slot, { projects, signal: ctx.signal, live: ctx.live, filters: fromAddress(new URLSearchParams(location.search)), onFilters: toAddress });
+    const filters = fromAddress(new URLSearchParams(location.search));
+    // A link to a project that is gone or someone else's: the gallery lists all projects, and
+    // says why rather than quietly dropping the filter.
+    if (filters.project && !projects.some((p) => p.id === filters.project)) {
+      slot.append(h('p', { class: 'alert alert--info assets-page__notice', role: 'status' }, icon('info'),
+        h('span', 'This project does not exist or is not yours; showing all projects.')));
+    }
+    cleanup = mountGallery(slot, { projects, signal: ctx.signal, live: ctx.live, filters, onFilters: toAddress });
   }
   await start();
 
