@@ -143,3 +143,25 @@ async def test_a_project_filter_for_no_project_of_yours_says_so(
         "This project does not exist or is not yours; showing all projects."
     )
     await expect(page.get_by_label("Project", exact=True)).to_have_value("")
+
+
+async def test_a_template_renamed_out_of_the_search_leaves_the_list(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        for name in ("Potter at the wheel", "Potter glazing"):
+            await _template(client, name)
+    await page.goto(f"{studio.gateway}/studio/templates")
+    own = page.get_by_test_id("user-templates").locator("article.template-card")
+    await expect(own).to_have_count(2)
+    await page.get_by_role("searchbox", name="Search your templates").fill("potter")
+    await expect(page.locator(".templates-section__count")).to_have_text("2 templates")
+
+    dialog, _ = await open_rename(page, "Rename Potter glazing", "Rename template")
+    await save_name(dialog, "Kiln")
+    await expect(own).to_have_count(1)
+    await expect(own).to_contain_text("Potter at the wheel")
+    await expect(page.locator(".templates-section__count")).to_have_text("1 template")
+    await expect(page.locator("#toasts")).to_contain_text(
+        "Renamed to \u201cKiln\u201d. The search no longer matches it."
+    )

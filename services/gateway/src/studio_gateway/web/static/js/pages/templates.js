@@ -313,8 +313,22 @@ export async function render(main, _params, ctx) {
       },
     });
     if (!updated) return;
+    // Renamed out of the search: it leaves the list, which shows only what the search finds.
+    if (!matchesSearch(updated)) {
+      dropOwn(updated.id);
+      toast(`Renamed to “${updated.name}”. The search no longer matches it.`, { kind: 'success' });
+      return;
+    }
     ownGrid.querySelector(`[data-template-id="${CSS.escape(updated.id)}"] [aria-label^="Rename"]`)?.focus();
     toast(`Renamed to “${updated.name}”.`, { kind: 'success' });
+  }
+
+  /** Whether the search lists a template: as the API matches, its name or prompt holds the
+   * search, in any case. */
+  function matchesSearch(template) {
+    if (!query) return true;
+    const needle = query.toLowerCase();
+    return [template.name, template.prompt].some((text) => text && text.toLowerCase().includes(needle));
   }
 
   async function remove(template) {
@@ -326,12 +340,17 @@ export async function render(main, _params, ctx) {
       retry: () => remove(template),
     });
     if (!outcome) return;
-    const index = mine.findIndex((t) => t.id === template.id);
+    dropOwn(template.id);
+    toast(`Deleted “${template.name}”.`, { kind: 'success' });
+  }
+
+  /** Take a template off the list; focus goes to its neighbour (or the search, if none is left). */
+  function dropOwn(id) {
+    const index = mine.findIndex((t) => t.id === id);
     if (index >= 0) mine.splice(index, 1);
-    const card = ownGrid.querySelector(`[data-template-id="${CSS.escape(template.id)}"]`);
+    const card = ownGrid.querySelector(`[data-template-id="${CSS.escape(id)}"]`);
     const next = card?.nextElementSibling || card?.previousElementSibling;
     card?.remove();
-    toast(`Deleted “${template.name}”.`, { kind: 'success' });
     if (!mine.length) {
       renderOwn();
       search.focus();
