@@ -2,7 +2,7 @@
 person saw go wrong, checked the way they would meet it."""
 
 import httpx
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from tests.browser.helpers import PHONE, create_project, open_rename, save_name
 from tests.support import media_samples
@@ -165,3 +165,31 @@ async def test_a_template_renamed_out_of_the_search_leaves_the_list(
     await expect(page.locator("#toasts")).to_contain_text(
         "Renamed to \u201cKiln\u201d. The search no longer matches it."
     )
+
+
+async def test_a_retry_toast_goes_with_the_page_it_retries_on(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        await _template(client, "Potter")
+
+    async def refuse(route: Route) -> None:
+        if route.request.method == "DELETE":
+            await route.fulfill(status=503, json={"title": "Service Unavailable", "status": 503})
+        else:
+            await route.continue_()
+
+    await page.route("**/api/v1/templates/*", refuse)
+    await page.goto(f"{studio.gateway}/studio/templates")
+    await page.get_by_role("button", name="Delete Potter").click()
+    await page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    toasts = page.locator("#toasts")
+    await expect(toasts.get_by_role("button", name="Retry")).to_be_visible()
+    # The pointer rests on it, so it would stay until the pointer leaves (not time out).
+    await toasts.locator(".toast").hover()
+    await page.evaluate(
+        "() => { history.pushState(null, '', '/studio/assets'); "
+        "dispatchEvent(new PopStateEvent('popstate')); }"
+    )
+    await expect(page.get_by_role("heading", name="Assets")).to_be_visible()
+    await expect(toasts.get_by_role("button", name="Retry")).to_have_count(0)

@@ -286,7 +286,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
       if (itemsEl) itemsEl.append(...fresh.map(render));
       updateSummary();
     } catch (error) {
-      if (!own.aborted) toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: loadMore } });
+      if (!own.aborted) toast(errorMessage(error), { kind: 'error', signal: own, action: { label: 'Retry', run: loadMore } });
     } finally {
       more.removeAttribute('aria-busy');
       if (mine === state.generation) state.loading = false;

@@ -174,7 +174,7 @@ export async function render(main, _params, ctx) {
       ownGrid.append(...fresh.map((t) => templateCard(t, { kind: 'own' })));
       updateOwnSummary();
     } catch (error) {
-      if (!ctx.signal.aborted) toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: loadMore } });
+      if (!ctx.signal.aborted) toast(errorMessage(error), { kind: 'error', signal: ctx.signal, action: { label: 'Retry', run: loadMore } });
     } finally {
       more.removeAttribute('aria-busy');
       if (mineNow === generation) {

@@ -73,7 +73,8 @@ export async function confirmDelete({ name, body, confirmLabel = 'Delete', remov
   } catch (error) {
     if (signal?.aborted) return null;
     if (error?.status === 404) return 'gone';
-    toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: retry } });
+    // Retry works only on the page that asked: the toast goes with it.
+    toast(errorMessage(error), { kind: 'error', signal, action: { label: 'Retry', run: retry } });
     return null;
   }
 }
