@@ -143,6 +143,10 @@ async def test_a_project_filter_for_no_project_of_yours_says_so(
         "This project does not exist or is not yours; showing all projects."
     )
     await expect(page.get_by_label("Project", exact=True)).to_have_value("")
+    # Another project chosen: "showing all projects" would no longer be true.
+    await page.get_by_label("Project", exact=True).select_option(label="Kept")
+    await expect(page.get_by_role("status").filter(has_text="does not exist")).to_have_count(0)
+    await expect(page.locator("article.asset-card")).to_have_count(1)
 
 
 async def test_a_template_renamed_out_of_the_search_leaves_the_list(

@@ -33,11 +33,18 @@ export async function render(main, _params, ctx) {
     const filters = fromAddress(new URLSearchParams(location.search));
     // A link to a project that is gone or someone else's: the gallery lists all projects, and
     // says why rather than quietly dropping the filter.
+    let notice = null;
     if (filters.project && !projects.some((p) => p.id === filters.project)) {
-      slot.append(h('p', { class: 'alert alert--info assets-page__notice', role: 'status' }, icon('info'),
-        h('span', 'This project does not exist or is not yours; showing all projects.')));
+      notice = h('p', { class: 'alert alert--info assets-page__notice', role: 'status' }, icon('info'),
+        h('span', 'This project does not exist or is not yours; showing all projects.'));
+      slot.append(notice);
     }
-    cleanup = mountGallery(slot, { projects, signal: ctx.signal, live: ctx.live, filters, onFilters: toAddress });
+    // Once another project is chosen, "showing all projects" is no longer true: the notice goes.
+    const onFilters = (changed) => {
+      if (changed.project) notice?.remove();
+      toAddress(changed);
+    };
+    cleanup = mountGallery(slot, { projects, signal: ctx.signal, live: ctx.live, filters, onFilters });
   }
   await start();
 
