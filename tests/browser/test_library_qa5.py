@@ -48,6 +48,15 @@ async def test_an_asset_that_stops_matching_leaves_the_list(studio: FullStack, p
     await expect(page.locator("#announcer")).to_have_text(
         "dune.png removed from favorites and from this list"
     )
+    # The same from the viewer: the gallery behind it lists favorites only.
+    await page.get_by_role("button", name="Open dusk.png").click()
+    viewer = page.get_by_role("dialog")
+    await viewer.get_by_role("button", name="Favorite", exact=True).click()
+    await expect(viewer.get_by_role("button", name="Favorite", exact=True)).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    await page.keyboard.press("Escape")
+    await expect(page.get_by_role("heading", name="No favorites yet")).to_be_visible()
 
     # Renamed so the search no longer finds it: it goes, and the toast says why. (The search
     # also looks at the uploaded file's name, "dusk.png": it looks for a word of the name only.)
