@@ -71,6 +71,8 @@ async def test_an_asset_that_stops_matching_leaves_the_list(studio: FullStack, p
     await expect(cards).to_have_count(0)
     await expect(page.get_by_role("heading", name="No assets match")).to_be_visible()
     await expect(page.locator("#toasts")).to_contain_text("The search no longer matches it.")
+    # Focus is not lost with the row: it goes to the search, as nothing is left to list.
+    await expect(page.get_by_role("searchbox", name="Search assets")).to_be_focused()
 
 
 async def test_every_action_is_reachable_in_list_view_on_a_phone(

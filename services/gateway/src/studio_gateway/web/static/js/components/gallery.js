@@ -639,19 +639,22 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   }
 
   async function rename(asset) {
-    let kept = true;
     const updated = await renameDialog({
       title: 'Rename asset',
       current: asset.name,
       empty: 'Give the asset a name.',
       save: async (value) => {
         const saved = await api.patch(`/assets/${encodeURIComponent(asset.id)}`, { name: value }, { signal: own });
-        kept = updateItem(saved);
+        if (matches(saved)) replaceItem(saved);
         return saved;
       },
     });
-    // The toast is in a live region: it says why the asset left the list.
-    if (updated) toast(`Renamed to “${updated.name}”.${kept ? '' : ' The search no longer matches it.'}`, { kind: 'success' });
+    if (!updated) return;
+    // Renamed out of the search, it leaves the list once the dialog has given focus back to its
+    // row, so focus moves on to a neighbour (or the search) instead of being lost. The toast is
+    // in a live region: it says why.
+    const kept = updateItem(updated);
+    toast(`Renamed to “${updated.name}”.${kept ? '' : ' The search no longer matches it.'}`, { kind: 'success' });
   }
 
   async function removeAsset(asset) {
