@@ -208,3 +208,31 @@ async def test_a_retry_toast_goes_with_the_page_it_retries_on(
     )
     await expect(page.get_by_role("heading", name="Assets")).to_be_visible()
     await expect(toasts.get_by_role("button", name="Retry")).to_have_count(0)
+
+
+async def test_the_projects_pages_retry_toast_goes_with_the_page(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        for n in range(26):  # one page of 24, and more
+            await create_project(client, f"Board {n}")
+
+    async def refuse_next_page(route: Route) -> None:
+        if "cursor=" in route.request.url:
+            await route.fulfill(status=503, json={"title": "Service Unavailable", "status": 503})
+        else:
+            await route.continue_()
+
+    await page.route("**/api/v1/projects?*", refuse_next_page)
+    await page.goto(f"{studio.gateway}/studio")
+    await expect(page.locator("a.project-card")).to_have_count(24)
+    await page.locator("a.project-card").last.scroll_into_view_if_needed()
+    toasts = page.locator("#toasts")
+    await expect(toasts.get_by_role("button", name="Retry")).to_be_visible()
+    await toasts.locator(".toast").hover()  # so it cannot simply time out
+    await page.evaluate(
+        "() => { history.pushState(null, '', '/studio/assets'); "
+        "dispatchEvent(new PopStateEvent('popstate')); }"
+    )
+    await expect(page.get_by_role("heading", name="Assets")).to_be_visible()
+    await expect(toasts.get_by_role("button", name="Retry")).to_have_count(0)

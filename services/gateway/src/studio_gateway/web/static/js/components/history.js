@@ -127,7 +127,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
       cursor = page.next_cursor;
       more.hidden = !cursor;
     } catch (error) {
-      if (!signal?.aborted) toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: loadMore } });
+      if (!signal?.aborted) toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: loadMore }, signal });
     } finally {
       more.removeAttribute('aria-busy');
       if (mine === seq) loading = false;

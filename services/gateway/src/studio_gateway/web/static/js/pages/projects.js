@@ -105,7 +105,7 @@ export async function render(main, _params, ctx) {
       cursor = page.next_cursor;
       updateMore();
     } catch (error) {
-      if (!ctx.signal.aborted) toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: loadMore } });
+      if (!ctx.signal.aborted) toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: loadMore }, signal: ctx.signal });
     } finally {
       more.removeAttribute('aria-busy');
       if (mine === generation) loading = false;
