@@ -9,24 +9,18 @@ from pathlib import Path
 
 from playwright.async_api import Page, Route, expect
 
-from tests.browser.helpers import assert_accessible, create_project, import_studio_module
+from tests.browser.helpers import (
+    answer_service_down,
+    assert_accessible,
+    create_project,
+    import_studio_module,
+)
 from tests.support.accounts import ACCOUNTS, new_email
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.waiting import eventually
 
 APOS = "\u2019"
 PASSWORD = "correct horse battery"
-
-
-def _gateway_says_down(service: str) -> str:
-    return json.dumps(
-        {
-            "type": "https://ai-studio.dev/problems/upstream-unavailable",
-            "title": "Bad Gateway",
-            "status": 502,
-            "detail": f"the {service} service is unavailable",
-        }
-    )
 
 
 async def test_a_page_recovers_by_itself_when_its_service_is_back(
@@ -37,11 +31,7 @@ async def test_a_page_recovers_by_itself_when_its_service_is_back(
     async def assets(route: Route) -> None:
         asked.append(time.monotonic())
         if len(asked) <= 2:
-            await route.fulfill(
-                status=502,
-                content_type="application/problem+json",
-                body=_gateway_says_down("assets"),
-            )
+            await answer_service_down(route, "assets")
         else:
             await route.continue_()
 
@@ -122,9 +112,7 @@ async def test_try_again_still_asks_at_once(studio: FullStack, page: Page) -> No
     async def assets(route: Route) -> None:
         nonlocal asked
         asked += 1
-        await route.fulfill(
-            status=502, content_type="application/problem+json", body=_gateway_says_down("assets")
-        )
+        await answer_service_down(route, "assets")
 
     await page.route(re.compile(r"/api/v1/assets\?"), assets)
     await page.goto(studio.gateway + "/studio/assets")
@@ -145,11 +133,7 @@ async def test_the_panel_loads_its_models_by_itself_when_the_catalog_is_back(
 
     async def catalog(route: Route) -> None:
         if down:
-            await route.fulfill(
-                status=502,
-                content_type="application/problem+json",
-                body=_gateway_says_down("catalog"),
-            )
+            await answer_service_down(route, "catalog")
         else:
             await route.continue_()
 
