@@ -18,9 +18,12 @@ from pathlib import Path
 import httpx
 from studio_devtools.servers import free_port
 
+from tests.perf import machine
 from tests.support.apps import INTERNAL_SECRET
 
 RESULTS_DIR = Path(__file__).parent / "results"
+# Set by the perf conftest before each benchmark: the machine's speed when it started.
+REFERENCE_AT_START: float | None = None
 
 
 @dataclass(frozen=True)
@@ -158,18 +161,22 @@ def cpu_seconds(pid: int) -> float:
 
 
 def record(benchmark: str, figures: dict[str, object], servers: dict[str, str]) -> None:
-    """Print the figures and append them, with date, commit and servers, to the results file."""
+    """Print the figures and append them, with date, commit, servers and the machine's speed
+    (the reference work's CPU ms at the benchmark's start and now; lower is faster), to the
+    results file."""
     line = {
         "benchmark": benchmark,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(),
         "servers": servers,
+        "machine_reference_ms": {"start": REFERENCE_AT_START, "end": machine.reference_ms()},
         "figures": {k: asdict(v) if isinstance(v, LoadStats) else v for k, v in figures.items()},
     }
     RESULTS_DIR.mkdir(exist_ok=True)
     with (RESULTS_DIR / f"{benchmark}.jsonl").open("a") as results:
         results.write(json.dumps(line) + "\n")
     print(f"\n{benchmark}: {json.dumps(line['figures'], indent=2)}")
+    print(f"machine reference ms (start, end): {line['machine_reference_ms']}")
 
 
 def _commit() -> str:
