@@ -239,6 +239,7 @@ async def test_live_events_flow_again_after_the_broker_restarts(
             replace(servers, nats_url=own_nats.url), storage_url=(tmp_path / "s").as_uri()
         ) as stack,
         stack.client() as client,
+        listening(client, reconnect=True) as browser,
     ):
         async with listening(client) as log:
             project = await _project(client)
@@ -271,5 +272,8 @@ async def test_live_events_flow_again_after_the_broker_restarts(
                     within=60,
                 )
             assert payload(completed)["outputs"]
+            # A reader that reconnects by itself, as a browser does, gets it too.
+            await browser.wait_for(lambda e: e.id == completed.id, within=60)
+            assert browser.reconnects >= 1
         finally:
             restarted.stop()

@@ -76,8 +76,10 @@ async def test_a_nats_node_and_a_worker_die_during_a_burst_and_nothing_is_lost(
             _second_entry(stack) as second_gateway,
             stack.client() as first,
             httpx.AsyncClient(base_url=second_gateway, timeout=30) as second,
-            listening(first) as first_log,
-            listening(second) as second_log,
+            # A gateway whose NATS node dies ends its open streams while it reconnects; the
+            # browser opens them again from its last event id, and so do these readers.
+            listening(first, reconnect=True) as first_log,
+            listening(second, reconnect=True) as second_log,
         ):
             await _burst(stack, cluster, clustered, first, second, tmp_path)
             ids = [g["id"] for g in await all_pages(first, "/api/v1/generations")]
@@ -96,6 +98,7 @@ async def test_a_nats_node_and_a_worker_die_during_a_burst_and_nothing_is_lost(
                 within=60,
                 what="every consumer idle",
             )
+            print(f"streams reopened: {first_log.reconnects} and {second_log.reconnects} times")
             assets = await all_pages(first, "/api/v1/assets", kind="output")
             assert sorted(str(a["generation_id"]) for a in assets) == sorted(ids), (
                 "exactly one output asset per generation"

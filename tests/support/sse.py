@@ -11,6 +11,10 @@ from httpx_sse import ServerSentEvent, aconnect_sse
 
 from tests.support.waiting import eventually
 
+_RECONNECT_S = 0.5
+"""How long a reconnecting reader waits before opening the stream again (a browser waits the
+stream's `retry`, 3 s; shorter here, so that a test does not wait for nothing)."""
+
 
 class EventLog:
     def __init__(self) -> None:
@@ -18,6 +22,7 @@ class EventLog:
         self.status: int | None = None
         self.ended = False
         """The server ended the stream (a browser would reconnect)."""
+        self.reconnects = 0
 
     def named(self, *names: str) -> list[ServerSentEvent]:
         return [e for e in self.events if e.event in names]
@@ -38,13 +43,16 @@ async def listening(
     *,
     params: dict[str, str] | None = None,
     last_event_id: str | None = None,
+    reconnect: bool = False,
 ) -> AsyncIterator[EventLog]:
     """Connected to `/api/v1/events` as `client`'s user; yields once the first event (`ready` or
-    `reset`) has arrived, and disconnects on exit."""
+    `reset`) has arrived, and disconnects on exit. With `reconnect`, a stream the server ends
+    (or refuses, as while the broker is away) is opened again from the last event id, as a
+    browser's EventSource does, and `log.reconnects` counts how often."""
     log = EventLog()
-    headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
 
-    async def read() -> None:
+    async def connect(since: str | None) -> None:
+        headers = {"Last-Event-ID": since} if since else {}
         async with aconnect_sse(
             client,
             "GET",
@@ -62,6 +70,15 @@ async def listening(
                 if event.data or event.event != "message":
                     log.events.append(event)
             log.ended = True
+
+    async def read() -> None:
+        await connect(last_event_id)
+        while reconnect:
+            await asyncio.sleep(_RECONNECT_S)
+            since = next((e.id for e in reversed(log.events) if e.id), last_event_id)
+            log.reconnects += 1
+            with contextlib.suppress(httpx.HTTPError):
+                await connect(since)
 
     task = asyncio.create_task(read())
     try:
