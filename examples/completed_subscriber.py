@@ -1,14 +1,14 @@
 """Follow AI Studio's finished generations from another service: a durable JetStream consumer
 of `generation.completed` (see docs/events.md and docs/asyncapi.json).
 
-    NATS_URL=nats://127.0.0.1:4222 python examples/completed_subscriber.py
+    NATS_URL=nats://127.0.0.1:14222 uv run python examples/completed_subscriber.py
 
 Durable means a restart resumes where it stopped: the consumer (named by STUDIO_EVENTS_DURABLE)
 lives in NATS and remembers what was acknowledged. Delivery is at least once, so an event seen
 twice (a crash between handling and ack) is recognised by its `event_id` and skipped. It prints
 one JSON line per generation and needs only `nats-py`.
 
-Environment: NATS_URL (default nats://127.0.0.1:4222), STUDIO_SUBJECT_PREFIX (an installation's
+Environment: NATS_URL (default nats://127.0.0.1:14222, the NATS `make run` starts), STUDIO_SUBJECT_PREFIX (an installation's
 subject prefix, usually empty), STUDIO_EVENTS_DURABLE (default `example-completed`).
 """
 
@@ -27,7 +27,7 @@ async def follow() -> None:
     prefix = os.environ.get("STUDIO_SUBJECT_PREFIX", "")
     subject = f"{prefix}.generation.completed" if prefix else "generation.completed"
     durable = os.environ.get("STUDIO_EVENTS_DURABLE", "example-completed")
-    nc = await nats.connect(os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
+    nc = await nats.connect(os.environ.get("NATS_URL", "nats://127.0.0.1:14222"))
     js = nc.jetstream()
     stream = await _stream_of(js, subject)
     await js.add_consumer(

@@ -17,8 +17,11 @@ from studio_assets.settings import AssetsSettings
 from studio_catalog.settings import CatalogSettings
 from studio_gateway.settings import GatewaySettings
 from studio_generation.settings import GenerationSettings, WorkerSettings
+from studio_projects.main import create_app as create_projects
 from studio_projects.settings import ProjectsSettings
 from studio_runtime.serve import ProxySettings
+
+from tests.support.apps import make_settings
 
 ROOT = Path(__file__).parents[2]
 README = ROOT / "README.md"
@@ -259,3 +262,31 @@ def test_every_variable_a_page_names_is_read_somewhere(page: Path) -> None:
     known = set(_code_settings()) | set(re.findall(r"STUDIO_[A-Z0-9_]*[A-Z0-9]", code))
     named = set(re.findall(r"STUDIO_[A-Z0-9_]*[A-Z0-9]", page.read_text()))
     assert named - known == set()
+
+
+def test_the_event_subscriber_example_points_at_the_nats_of_make_run() -> None:
+    """docs/events.md's command, and the example's own default, reach the NATS `make run`
+    starts: a reader runs it beside `make run`, not beside a NATS on the standard port."""
+    port = _launcher_reads()["STUDIO_EMBEDDED_NATS_PORT"]
+    page = (ROOT / "docs" / "events.md").read_text()
+    (command,) = [
+        line
+        for line in page.splitlines()
+        if "examples/completed_subscriber.py" in line and line.startswith("NATS_URL=")
+    ]
+    assert command.startswith(f"NATS_URL=nats://127.0.0.1:{port} uv run python ")
+    example = (ROOT / "examples" / "completed_subscriber.py").read_text()
+    assert f'os.environ.get("NATS_URL", "nats://127.0.0.1:{port}")' in example
+
+
+def test_the_projects_api_document_says_every_write_may_answer_503() -> None:
+    """Every project and template write must be announced, so each may answer 503 when NATS
+    is down (docs/projects.md); the OpenAPI document has to say so for clients."""
+    paths = create_projects(make_settings(ProjectsSettings)).openapi()["paths"]
+    writes = {
+        (method.upper(), path): operation["responses"]
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if method in ("post", "patch", "delete")
+    }
+    assert {route for route, answers in writes.items() if "503" not in answers} == set()

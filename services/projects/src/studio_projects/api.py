@@ -25,7 +25,12 @@ async def _service(request: Request) -> ProjectService:
 Projects = Annotated[ProjectService, Depends(_service)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=Project)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Project,
+    responses={503: {"description": "Not created: the creation could not be announced"}},
+)
 async def create_project(
     body: ProjectCreate,
     identity: CurrentIdentity,
