@@ -290,3 +290,11 @@ def test_the_projects_api_document_says_every_write_may_answer_503() -> None:
         if method in ("post", "patch", "delete")
     }
     assert {route for route, answers in writes.items() if "503" not in answers} == set()
+
+
+def test_every_tracing_variable_is_in_the_operations_page() -> None:
+    source = (ROOT / "libs" / "runtime" / "src" / "studio_runtime" / "tracing.py").read_text()
+    read = set(re.findall(r'environ\.get\("(OTEL_\w+)"', source))
+    assert "OTEL_EXPORTER_OTLP_ENDPOINT" in read
+    page = (ROOT / "docs" / "operations.md").read_text()
+    assert {name for name in read if f"`{name}`" not in page} == set()
