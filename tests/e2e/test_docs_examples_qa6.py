@@ -271,9 +271,9 @@ ON_EVERY_ROUTE = {"200", "401", "403", "413", "415", "422", "429", "502", "504",
 limits, bodies, validation, upstream failures."""
 
 
-def _documented_routes() -> dict[tuple[str, str], set[Path]]:
+def _documented_routes(*pages: Path) -> dict[tuple[str, str], set[Path]]:
     found: dict[tuple[str, str], set[Path]] = {}
-    for page in sorted((ROOT / "docs").glob("*.md")):
+    for page in pages or sorted((ROOT / "docs").glob("*.md")):
         for methods, path in DOC_ROUTE.findall(page.read_text()):
             for method in methods.split("/"):
                 found.setdefault((method, re.sub(r"\{[^}]*\}", "{}", path)), set()).add(page)
@@ -296,3 +296,6 @@ async def test_docs_describe_every_route_and_answer_of_the_api(stack: FullStack)
             if not re.search(rf"\b{answer}\b", pages):
                 unexplained.append(f"{route}: {answer}")
     assert not unexplained, "answers no page describing the route mentions"
+
+    readme = set(_documented_routes(README)) - {("GET", "/api/v1/openapi.json")}
+    assert readme == set(operations), "README's route table against the API"
