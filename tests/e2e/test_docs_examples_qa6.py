@@ -297,5 +297,18 @@ async def test_docs_describe_every_route_and_answer_of_the_api(stack: FullStack)
                 unexplained.append(f"{route}: {answer}")
     assert not unexplained, "answers no page describing the route mentions"
 
+    unnamed = []
+    for path, operations_of_path in document["paths"].items():
+        for method, operation in operations_of_path.items():
+            route = (method.upper(), re.sub(r"\{[^}]*\}", "{}", path))
+            pages = " ".join(page.read_text() for page in documented[route])
+            for parameter in operation.get("parameters", []):
+                name = parameter["name"]
+                if parameter["in"] == "query" and not re.search(rf"`{name}`|[?&`]{name}=", pages):
+                    unnamed.append(f"{route}: ?{name}")
+                if parameter["in"] == "header" and name.lower() not in pages.lower():
+                    unnamed.append(f"{route}: {name}")
+    assert not unnamed, "parameters no page describing the route names"
+
     readme = set(_documented_routes(README)) - {("GET", "/api/v1/openapi.json")}
     assert readme == set(operations), "README's route table against the API"
