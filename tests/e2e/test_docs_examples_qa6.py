@@ -280,6 +280,37 @@ def _documented_routes(*pages: Path) -> dict[tuple[str, str], set[Path]]:
     return found
 
 
+def _answer_fields(document: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
+    """Each route's successful JSON answer's fields (a page's: its items' too)."""
+    schemas = document["components"]["schemas"]
+
+    def resolved(schema: dict[str, Any]) -> dict[str, Any]:
+        if "$ref" in schema:
+            return resolved(schemas[schema["$ref"].rsplit("/", 1)[-1]])
+        for options in (schema.get("anyOf", []), schema.get("allOf", [])):
+            for option in options:
+                if "$ref" in option:
+                    return resolved(option)
+        if schema.get("type") == "array":
+            return resolved(schema["items"])
+        return schema
+
+    found: dict[tuple[str, str], set[str]] = {}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            route = (method.upper(), re.sub(r"\{[^}]*\}", "{}", path))
+            for status, answer in operation["responses"].items():
+                content = answer.get("content", {}).get("application/json")
+                if not status.startswith("2") or content is None:
+                    continue
+                schema = resolved(content["schema"])
+                fields = set(schema.get("properties", {}))
+                if "items" in fields:
+                    fields |= set(resolved(schema["properties"]["items"]).get("properties", {}))
+                found.setdefault(route, set()).update(fields)
+    return found
+
+
 async def test_docs_describe_every_route_and_answer_of_the_api(stack: FullStack) -> None:
     async with stack.client() as api:
         document = (await api.get("/api/v1/openapi.json")).json()
@@ -309,6 +340,14 @@ async def test_docs_describe_every_route_and_answer_of_the_api(stack: FullStack)
                 if parameter["in"] == "header" and name.lower() not in pages.lower():
                     unnamed.append(f"{route}: {name}")
     assert not unnamed, "parameters no page describing the route names"
+
+    unsaid = [
+        f"{route}: {name}"
+        for route, fields in _answer_fields(document).items()
+        for name in sorted(fields)
+        if not re.search(rf"\b{name}\b", " ".join(p.read_text() for p in documented[route]))
+    ]
+    assert not unsaid, "answer fields no page describing the route names"
 
     readme = set(_documented_routes(README)) - {("GET", "/api/v1/openapi.json")}
     assert readme == set(operations), "README's route table against the API"
