@@ -266,9 +266,9 @@ def _operations(document: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
 DOC_ROUTE = re.compile(
     r"\b((?:GET|POST|PATCH|DELETE|PUT)(?:/(?:GET|POST|PATCH|DELETE|PUT))*) `?(/api/v1/[\w\-/{}.]*[\w}])"
 )
-ON_EVERY_ROUTE = {"200", "401", "403", "413", "415", "422", "429", "502", "504", "default"}
+ON_EVERY_ROUTE = {"200", "401", "403", "408", "413", "415", "422", "429", "502", "504", "default"}
 """Answers the gateway documents once for every route (docs/gateway.md): sessions, CSRF,
-limits, bodies, validation, upstream failures."""
+limits, stalled and oversized bodies, validation, upstream failures."""
 
 
 def _documented_routes(*pages: Path) -> dict[tuple[str, str], set[Path]]:

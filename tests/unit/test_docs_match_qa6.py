@@ -15,6 +15,8 @@ from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings
 from studio_assets.settings import AssetsSettings
 from studio_catalog.settings import CatalogSettings
+from studio_gateway.openapi.document import merge
+from studio_gateway.proxy.routes import ROUTES
 from studio_gateway.settings import GatewaySettings
 from studio_generation.settings import GenerationSettings, WorkerSettings
 from studio_projects.main import create_app as create_projects
@@ -298,3 +300,34 @@ def test_every_tracing_variable_is_in_the_operations_page() -> None:
     assert "OTEL_EXPORTER_OTLP_ENDPOINT" in read
     page = (ROOT / "docs" / "operations.md").read_text()
     assert {name for name in read if f"`{name}`" not in page} == set()
+
+
+def test_the_api_document_lists_the_gateways_refusals_of_a_body() -> None:
+    """The gateway answers 408 for any body that stops arriving and 411 for an upload without
+    `Content-Length` (docs/gateway.md); the public document must list them where they apply."""
+    json_body = {"content": {"application/json": {"schema": {"type": "object"}}}}
+    upload = {"content": {"multipart/form-data": {"schema": {"type": "object"}}}}
+    created = {"201": {"description": "created"}}
+    services: dict[str, dict[str, Any]] = {
+        "projects": {
+            "paths": {
+                "/api/v1/projects": {
+                    "post": {"requestBody": json_body, "responses": created},
+                    "get": {"responses": {"200": {"description": "ok"}}},
+                }
+            }
+        },
+        "assets": {
+            "paths": {
+                "/api/v1/projects/{project_id}/assets": {
+                    "post": {"requestBody": upload, "responses": created}
+                }
+            }
+        },
+    }
+    own = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}}
+    paths = merge(own, services, ROUTES)["paths"]
+    assert {"408"} <= set(paths["/api/v1/projects"]["post"]["responses"])
+    assert "411" not in paths["/api/v1/projects"]["post"]["responses"]
+    assert not {"408", "411"} & set(paths["/api/v1/projects"]["get"]["responses"])
+    assert {"408", "411"} <= set(paths["/api/v1/projects/{project_id}/assets"]["post"]["responses"])

@@ -169,15 +169,27 @@ def _public(operation: dict[str, Any]) -> dict[str, Any]:
 
 def _common_answers(path: str, method: str, operation: dict[str, Any]) -> None:
     """What every route of its kind may answer, whichever service it is: 404 for a path naming
-    a record (missing, or someone else's), 413 and 415 for a JSON body, 403 for a change made
-    with a session cookie but without its CSRF token."""
+    a record (missing, or someone else's), 408 for a body that stops arriving, 413 and 415 for
+    a JSON body, 411 for an upload without its length (while uploads are counted per hour), 403
+    for a change made with a session cookie but without its CSRF token."""
     responses = operation["responses"]
     if "{" in path:
         responses.setdefault("404", problem("No such record, or it is not yours"))
     body = operation.get("requestBody", {}).get("content", {})
+    if body:
+        responses.setdefault(
+            "408", problem("The body stopped arriving (`STUDIO_BODY_READ_TIMEOUT_S`)")
+        )
     if "application/json" in body:
         responses.setdefault("413", problem("A JSON body over 256 KiB"))
         responses.setdefault("415", problem("A body that is not `application/json`"))
+    if "multipart/form-data" in body:
+        responses.setdefault(
+            "411",
+            problem(
+                "An upload without `Content-Length` while `STUDIO_UPLOAD_BYTES_PER_HOUR` is set"
+            ),
+        )
     if method != "get" and operation.get("security") != [] and not path.startswith("/api/v1/auth/"):
         responses.setdefault("403", copy.deepcopy(CSRF[403]))
 
