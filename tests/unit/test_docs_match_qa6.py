@@ -331,3 +331,25 @@ def test_the_api_document_lists_the_gateways_refusals_of_a_body() -> None:
     assert "411" not in paths["/api/v1/projects"]["post"]["responses"]
     assert not {"408", "411"} & set(paths["/api/v1/projects"]["get"]["responses"])
     assert {"408", "411"} <= set(paths["/api/v1/projects/{project_id}/assets"]["post"]["responses"])
+
+
+def _problem_types() -> set[str]:
+    """The `type` names the code can answer with: each error class's `code`, and each
+    `problem_response(..., code=...)` (a failed generation's error codes are not these)."""
+    names: set[str] = set()
+    for top in ("libs", "services"):
+        for path in (ROOT / top).rglob("*.py"):
+            text = path.read_text()
+            names |= set(re.findall(r'^\s+code = "([a-z-]+)"$', text, re.MULTILINE))
+            for call in re.findall(r"problem_response\((.*?)\)\(?", text, re.DOTALL):
+                names |= set(re.findall(r'code="([a-z-]+)"', call))
+    return names
+
+
+def test_every_problem_type_is_in_the_gateway_page() -> None:
+    page = (ROOT / "docs" / "gateway.md").read_text()
+    table = _section(page, "Conventions of the public API")
+    documented = set(re.findall(r"^\| \d{3} \| `([a-z-]+)` \|", table, re.MULTILINE))
+    found = _problem_types()
+    assert {"not-found", "invalid-input", "upstream-timeout"} <= found
+    assert documented == found
