@@ -15,6 +15,7 @@ from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings
 from studio_assets.settings import AssetsSettings
 from studio_catalog.settings import CatalogSettings
+from studio_contracts import asyncapi, events
 from studio_gateway.openapi.document import merge
 from studio_gateway.proxy.routes import ROUTES
 from studio_gateway.settings import GatewaySettings
@@ -353,3 +354,38 @@ def test_every_problem_type_is_in_the_gateway_page() -> None:
     found = _problem_types()
     assert {"not-found", "invalid-input", "upstream-timeout"} <= found
     assert documented == found
+
+
+ENVELOPE = ["event_id", "occurred_at", "user_id", "request_id", "trace_id"]
+SUBJECT = re.compile(r"`([a-z]+\.[a-z]+)`")
+
+
+def test_every_stored_subject_and_its_fields_are_in_the_events_page() -> None:
+    """docs/events.md's tables against the AsyncAPI document (built from the event models):
+    every subject in the catalogue, the envelope, and each subject's own fields."""
+    document = asyncapi.document()
+    schemas = document["components"]["schemas"]
+    messages = document["components"]["messages"]
+    catalogue = _section((ROOT / "docs" / "events.md").read_text(), "Catalogue")
+    subjects_table, fields_table = _tables(catalogue)
+    listed = {name for cells in subjects_table for name in SUBJECT.findall(cells[0])}
+    described = {
+        name: re.findall(r"`([a-z_]+)`", cells[1])
+        for cells in fields_table
+        for name in SUBJECT.findall(cells[0])
+    }
+    actual: dict[str, list[str]] = {}
+    for channel in document["channels"].values():
+        for reference in channel["messages"].values():
+            payload = messages[reference["$ref"].rsplit("/", 1)[-1]]["payload"]
+            if "$ref" in payload:
+                payload = schemas[payload["$ref"].rsplit("/", 1)[-1]]
+            properties = list(payload["properties"])
+            assert properties[: len(ENVELOPE)] == ENVELOPE, channel["address"]
+            actual[channel["address"]] = properties[len(ENVELOPE) :]
+    assert listed == set(actual)
+    assert all(f"`{name}`" in catalogue for name in ENVELOPE)
+    assert described == actual
+    (completed,) = [cells[1] for cells in fields_table if "generation.completed" in cells[0]]
+    (outputs,) = re.findall(r"\[\{([^}]*)\}\]", completed)
+    assert [name.strip() for name in outputs.split(",")] == list(events.OutputFile.model_fields)
