@@ -8,8 +8,10 @@ lives in NATS and remembers what was acknowledged. Delivery is at least once, so
 twice (a crash between handling and ack) is recognised by its `event_id` and skipped. It prints
 one JSON line per generation and needs only `nats-py`.
 
-Environment: NATS_URL (default nats://127.0.0.1:14222, the NATS `make run` starts), STUDIO_SUBJECT_PREFIX (an installation's
-subject prefix, usually empty), STUDIO_EVENTS_DURABLE (default `example-completed`).
+Environment: NATS_URL (default nats://127.0.0.1:14222, the NATS `make run` starts),
+STUDIO_NATS_PREFIX (the installation's subject prefix, the services' own setting; usually empty;
+STUDIO_SUBJECT_PREFIX is still read when it is not set), STUDIO_EVENTS_DURABLE (default
+`example-completed`).
 """
 
 import asyncio
@@ -24,7 +26,7 @@ from nats.js.errors import NotFoundError
 
 
 async def follow() -> None:
-    prefix = os.environ.get("STUDIO_SUBJECT_PREFIX", "")
+    prefix = os.environ.get("STUDIO_NATS_PREFIX") or os.environ.get("STUDIO_SUBJECT_PREFIX", "")
     subject = f"{prefix}.generation.completed" if prefix else "generation.completed"
     durable = os.environ.get("STUDIO_EVENTS_DURABLE", "example-completed")
     nc = await nats.connect(os.environ.get("NATS_URL", "nats://127.0.0.1:14222"))
