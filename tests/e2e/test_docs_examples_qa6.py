@@ -252,7 +252,8 @@ async def test_the_cli_page_example_runs_as_written(stack: FullStack, tmp_path: 
             assert assets, "the example lists the images it made"
         ran += 1
     assert ran == len(block) - len(NOT_RUN)
-    assert sorted(path.name for path in (tmp_path / "out").iterdir())
+    downloaded = tmp_path / "out" / assets[0]["name"]
+    assert downloaded.stat().st_size == assets[0]["size"]
 
 
 def _operations(document: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
