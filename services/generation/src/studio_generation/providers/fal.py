@@ -32,6 +32,7 @@ from studio_generation.providers.fal_http import (
     CODE_REQUEST_FAILED,
     Call,
     FalHttp,
+    RetryNotice,
     RetryPolicy,
     describe,
     raise_for_fal,
@@ -106,11 +107,11 @@ class FalProvider:
             handle = self._handle_for(job.resume_request_id, job.model_id)
             bound.info("fal_resume", request_id=handle.request_id)
         else:
-            handle = await self._submit(job)
+            handle = await self._submit(job, events)
             bound.info("fal_submitted", request_id=handle.request_id)
             await events.submitted(handle.encode())
         await self._wait(handle, job, events)
-        result = await self._result(handle, job)
+        result = await self._result(handle, job, events)
         outputs = map_outputs(result, job.output)
         bound.info("fal_completed", request_id=handle.request_id, outputs=len(outputs))
         return outputs
@@ -147,15 +148,16 @@ class FalProvider:
             self.base_url, model_id, stored
         )
 
-    async def _submit(self, job: ProviderJob) -> FalHandle:
-        urls = {name: await self._file_url(file) for name, file in job.inputs.items()}
+    async def _submit(self, job: ProviderJob, events: ProviderEvents) -> FalHandle:
+        told = _retry_notices(events)
+        urls = {name: await self._file_url(file, told) for name, file in job.inputs.items()}
         body = request_body(job.params, urls)
         url = f"{self.base_url}/{job.model_id.strip('/')}"
-        response = await self._http.send(Call.SUBMIT, "POST", url, json=body)
+        response = await self._http.send(Call.SUBMIT, "POST", url, json=body, on_retry=told)
         raise_for_fal(response, model_id=job.model_id)
         return FalHandle.from_submit(_json_or_none(response))
 
-    async def _file_url(self, file: InputFile) -> str:
+    async def _file_url(self, file: InputFile, told: RetryNotice) -> str:
         """A data URI when fal takes the file inline, else a fal storage URL: fal's storage API
         gives a signed upload URL (the key goes only to the API), the bytes are PUT there, and
         the file's URL is what the model gets. Never a URL of our own storage."""
@@ -168,6 +170,7 @@ class FalProvider:
             f"{self._storage_url}/storage/upload/initiate",
             params={"storage_type": STORAGE_TYPE},
             json={"file_name": file.filename or "input", "content_type": content_type},
+            on_retry=told,
         )
         raise_for_fal(response, model_id="fal storage")
         slot = _json_or_none(response)
@@ -194,9 +197,10 @@ class FalProvider:
         watch = _Watch()
         interval = self._poll_interval_s
         deadline = None if self._max_wait_s is None else time.monotonic() + self._max_wait_s
+        told = _retry_notices(events)
         while True:
             response = await self._http.send(
-                Call.STATUS, "GET", handle.status_url, params={"logs": "1"}
+                Call.STATUS, "GET", handle.status_url, params={"logs": "1"}, on_retry=told
             )
             body = self._status_body(response, handle, job)
             if await self._report(body, watch, events):
@@ -250,13 +254,26 @@ class FalProvider:
             changed = True
         return changed
 
-    async def _result(self, handle: FalHandle, job: ProviderJob) -> Any:
-        response = await self._http.send(Call.RESULT, "GET", handle.response_url)
+    async def _result(self, handle: FalHandle, job: ProviderJob, events: ProviderEvents) -> Any:
+        response = await self._http.send(
+            Call.RESULT, "GET", handle.response_url, on_retry=_retry_notices(events)
+        )
         raise_for_fal(response, model_id=job.model_id)
         body = _json_or_none(response)
         if body is None:
             raise TransientProviderError(f"fal answered an unreadable result: {describe(response)}")
         return body
+
+
+def _retry_notices(events: ProviderEvents) -> RetryNotice:
+    """fal's quick retries, told as progress: the card's log line says what fal answered and
+    when it is asked again. Only a failing call says anything, so the happy path writes nothing
+    more."""
+
+    async def tell(line: str) -> None:
+        await events.progress(ProviderProgress(logs=(line,)))
+
+    return tell
 
 
 def _new_log_lines(logs: Any, seen: set[tuple[str, str, int]]) -> list[str]:

@@ -6,7 +6,8 @@ the user is told" live in one place and match docs/fal-provider.md. Retries foll
 policy of `studio_runtime.retrying`, waiting what fal's `Retry-After` asks for when it sends one.
 """
 
-from collections.abc import Mapping
+import math
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -56,6 +57,11 @@ class RetryPolicy:
     """Retries after the first try."""
     backoff_s: float = 0.5
     max_backoff_s: float = 8.0
+
+
+RetryNotice = Callable[[str], Awaitable[None]]
+"""Told, before each quick retry, a line for the person waiting: what fal answered and when the
+call is made again (the provider passes it on as progress)."""
 
 
 class RetryableAnswer(Exception):
@@ -132,9 +138,12 @@ class FalHttp:
         *,
         json: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
+        on_retry: RetryNotice | None = None,
     ) -> httpx.Response:
         """The final answer to one call, error statuses included for the caller to read
-        (`raise_for_fal` maps them); raises `TransientProviderError` once retries are spent."""
+        (`raise_for_fal` maps them); raises `TransientProviderError` once retries are spent.
+        `on_retry` hears of each retry before its wait: the retries take seconds (about 8 s
+        with the default policy), which a card must not spend saying only "Starting"."""
         if not self.on_queue_host(url):
             raise PermanentProviderError(
                 f"refusing to send the fal key to {urlsplit(url).netloc}: not the queue host"
@@ -159,10 +168,27 @@ class FalHttp:
                                 attempt=attempt.num,
                                 reason=exc.reason,
                             )
+                            if on_retry is not None:
+                                await self._notify(
+                                    on_retry, exc, attempt.num + 1, attempt.next_wait
+                                )
                         raise
         except RetryableAnswer as exc:
             raise _transient(call, exc.response, exc.reason) from exc
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _notify(
+        self, on_retry: RetryNotice, exc: RetryableAnswer, next_try: int, backoff_s: float
+    ) -> None:
+        hook = retry_wait(exc)
+        # Retry-After when fal sent one, else the policy's backoff (without its jitter, which
+        # adds at most `backoff_s`: "about").
+        wait_s = hook if not isinstance(hook, bool) else backoff_s
+        line = retry_line(exc.response, wait_s, next_try, self._policy.retries + 1)
+        try:
+            await on_retry(line)
+        except Exception as notice_failed:  # telling is best effort; the retry goes on
+            log.warning("fal_retry_notice_failed", error=str(notice_failed))
 
     async def _once(
         self,
@@ -200,6 +226,14 @@ class FalHttp:
         # The result of a finished request that failed in fal's infrastructure is stored:
         # asking again answers the same, so it is final (except rate limiting).
         return not (call is Call.RESULT and response.status_code != 429 and error_type(response))
+
+
+def retry_line(response: httpx.Response | None, wait_s: float, next_try: int, tries: int) -> str:
+    """What the card says while a call is retried, e.g. "fal.ai answered HTTP 503; trying again
+    in about 2 s (try 3 of 5)"."""
+    what = "did not answer" if response is None else f"answered HTTP {response.status_code}"
+    wait = max(1, math.ceil(wait_s))
+    return f"fal.ai {what}; trying again in about {wait} s (try {next_try} of {tries})"
 
 
 def _surely_not_sent(exc: httpx.HTTPError) -> bool:
