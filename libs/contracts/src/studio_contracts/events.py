@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from studio_contracts import subjects
 from studio_contracts.dtos import ErrorInfo
-from studio_contracts.enums import GenerationType, MediaType
+from studio_contracts.enums import GenerationStatus, GenerationType, MediaType
 
 
 def _new_event_id() -> str:
@@ -86,6 +86,10 @@ class GenerationProgress(GenerationEvent):
     queue_position: int | None = None
     percent: float | None = None
     logs: list[str] = Field(default_factory=list)
+    status: GenerationStatus | None = None
+    """The generation's status as this was said: `processing` while it runs, `pending` while it
+    waits to be tried again after a transient failure (the record went back to `pending`, and
+    `logs` says why and when). Absent before events 1.4.0."""
 
 
 class GenerationCompleted(GenerationEvent):

@@ -75,7 +75,7 @@ class GenerationEvents:
 
     async def progress(self, record: GenerationRecord, progress: GenerationProgressInfo) -> None:
         await self._publisher.publish(
-            GenerationProgress(**_envelope(record), **progress.model_dump())
+            GenerationProgress(**_envelope(record), **progress.model_dump(), status=record.status)
         )
 
     async def completed(self, record: GenerationRecord, outputs: list[OutputFile]) -> None:

@@ -315,9 +315,9 @@ class Worker:
         # Not a retry loop: the wait is JetStream's (a NAK with this delay), so the job may come
         # back to any worker, and a restart in between does not lose it.
         delay = min(2.0**record.attempts, 60.0) * random.uniform(0.5, 1.0)
-        # The record goes back to pending, which a card never shows (it does not move
-        # backwards): the same write stores, and an event tells the card, why it waits and
-        # when it is tried again. Only retried jobs pay for this.
+        # The record goes back to pending: the same write stores, and an event (whose status
+        # says pending) tells the card, why it waits and when it is tried again, so a live card
+        # reads "Waiting to retry" as a reloaded page does. Only retried jobs pay for this.
         waiting = GenerationProgressInfo(
             logs=[
                 f"Trying again in about {math.ceil(delay)} s (attempt {record.attempts + 1} of "

@@ -24,11 +24,21 @@ const STATUS = {
   cancelled: { icon: 'x-circle', label: 'Cancelled', tone: '' },
   // Not a status of its own: an active generation waiting its turn at the provider.
   queued: { icon: 'clock', label: 'In queue', tone: 'info' },
+  // Nor this: a pending generation that has run before, back in line after a transient
+  // failure (its log line says why and when it runs again).
+  retrying: { icon: 'refresh', label: 'Waiting to retry', tone: 'warning' },
 };
 
-/** What the badge shows: waiting at the provider (a queue position, no percent yet) reads as
- * "In queue", whatever the record's status says. */
+/** Whether a generation waits to be tried again: pending, though it has been tried. */
+export function waitsToRetry(generation) {
+  return generation.status === 'pending' && (generation.attempts || 0) > 0;
+}
+
+/** What the badge shows: a pending generation that ran before reads "Waiting to retry";
+ * waiting at the provider (a queue position, no percent yet) reads as "In queue", whatever the
+ * record's status says. */
 function badgeStatus(generation) {
+  if (waitsToRetry(generation)) return STATUS.retrying;
   const progress = generation.progress || {};
   const queued = ACTIVE.has(generation.status) && progress.queue_position !== null && progress.queue_position !== undefined
     && (progress.percent === null || progress.percent === undefined);

@@ -11,7 +11,7 @@ import { confirmDialog } from '../ui/confirm.js';
 import { errorState } from '../ui/empty.js';
 import { skeleton } from '../ui/skeleton.js';
 import { announce, toast } from '../ui/toast.js';
-import { ACTIVE, generationCard, outputsAsAssets, refreshTime, updateCard, updateMeta } from './generation-card.js';
+import { ACTIVE, generationCard, outputsAsAssets, refreshTime, updateCard, updateMeta, waitsToRetry } from './generation-card.js';
 import { remix } from './handoff.js';
 import { saveAsTemplate } from './template-dialog.js';
 import { openViewer } from './viewer.js';
@@ -178,8 +178,14 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   function merge(card, incoming, fromEvent) {
     const current = card.generation;
     if (rank(current.status) === 2 && rank(incoming.status) < 2) return;
-    if (!fromEvent && rank(incoming.status) < rank(current.status)) return;
+    if (!fromEvent && rank(incoming.status) < rank(current.status) && !retriedSince(incoming, current)) return;
     updateCard(card, incoming);
+  }
+
+  /** A fetched record may be older than the card, so it moves a card back only when it is a
+   * job waiting to be tried again after the attempt the card shows (not a stale "pending"). */
+  function retriedSince(incoming, current) {
+    return waitsToRetry(incoming) && incoming.attempts >= (current.attempts || 0);
   }
 
   async function fetchAndShow(id) {
@@ -228,7 +234,9 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
         break;
       case 'generation.progress':
         if (rank(generation.status) === 2) return;
-        generation.status = 'processing';
+        // A job put back in line after a transient failure is pending again (events 1.4.0
+        // say so; older ones had no status and came only from running jobs).
+        generation.status = data.status === 'pending' ? 'pending' : 'processing';
         generation.progress = { queue_position: data.queue_position ?? null, percent: data.percent ?? null, logs: data.logs || [] };
         break;
       case 'generation.completed':

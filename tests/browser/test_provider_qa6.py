@@ -1,0 +1,105 @@
+"""What a sixth QA pass of hosted (fal.ai) generations found, each shown in a browser against the
+fake fal server: a card says what happens while fal's calls are retried, and a job waiting to be
+tried again reads the same on a live card as on a reloaded page."""
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Locator, Page, expect
+
+from tests.browser.helpers import create_project, start_generation
+from tests.fakes.fal_server import ALWAYS, FakeFal, running_fake_fal
+from tests.support.full_stack import FullStack, Servers, full_stack
+
+SCHNELL = "fal-ai/flux/schnell"
+QUICK_RETRY = re.compile(
+    r"^fal\.ai answered HTTP 503; trying again in about \d+ s \(try [2-5] of 5\)$"
+)
+
+
+@pytest.fixture
+async def fal() -> AsyncIterator[FakeFal]:
+    async with running_fake_fal() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def quick_retries(servers: Servers, tmp_path: Path, fal: FakeFal) -> AsyncIterator[FullStack]:
+    """Every service, hosted models against the fake fal server, with fal's own quick retries
+    of one call as shipped (4, backing off from 0.5 s)."""
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        worker={"fal_key": fal.key, "fal_base_url": fal.base_url, "fal_poll_interval_s": 0.05},
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture
+async def job_retries(servers: Servers, tmp_path: Path, fal: FakeFal) -> AsyncIterator[FullStack]:
+    """The same, but a provider failure costs a whole attempt (no quick retries), four attempts
+    in all: the job waits 1-2 s, 2-4 s, then 4-8 s before each new one."""
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        worker={
+            "fal_key": fal.key,
+            "fal_base_url": fal.base_url,
+            "max_attempts": 4,
+            "fal_request_retries": 0,
+            "fal_poll_interval_s": 0.05,
+        },
+    ) as stack:
+        yield stack
+
+
+async def _card_of_a_hosted_job(stack: FullStack, page: Page) -> Locator:
+    """A project's page, open, with a hosted job started in it: that job's card."""
+    async with stack.client() as client:
+        project_id = await create_project(client, "Herons")
+        await page.goto(f"{stack.gateway}/studio/{project_id}")
+        await expect(page.locator(".gen-history[data-ready=true]")).to_have_count(1)
+        generation = await start_generation(client, project_id, "a heron", model_id=SCHNELL)
+    return page.locator(f"article.gen-card[data-id='{generation['id']}']")
+
+
+async def test_a_card_says_what_fal_answered_while_the_call_is_retried(
+    quick_retries: FullStack, fal: FakeFal, page: Page
+) -> None:
+    fal.script(
+        SCHNELL,
+        failing_calls=4,
+        failure_status=503,
+        retry_after=None,
+        fault_endpoints=frozenset({"submit"}),
+    )
+    card = await _card_of_a_hosted_job(quick_retries, page)
+    # Before: "Starting" for the whole ~8 s of retries, nothing more.
+    await expect(card.locator(".gen-card__log")).to_have_text(QUICK_RETRY)
+    await expect(card.locator(".gen-card__status")).to_have_text("Processing")
+    # The fifth try is taken: the job runs on the same attempt and finishes.
+    await expect(card.locator(".gen-card__status")).to_have_text("Completed", timeout=30_000)
+    assert len(fal.submits(SCHNELL)) == 5
+
+
+async def test_a_job_waiting_to_be_retried_reads_the_same_live_and_after_a_reload(
+    job_retries: FullStack, fal: FakeFal, page: Page
+) -> None:
+    fal.script(SCHNELL, failing_calls=ALWAYS, failure_status=503, retry_after=None)
+    card = await _card_of_a_hosted_job(job_retries, page)
+    status = card.locator(".gen-card__status")
+    waiting = re.compile(
+        r"^Trying again in about \d+ s \(attempt [234] of 4\): fal\.ai did not answer$"
+    )
+    # Before: the live card said "Processing" (cards never moved backwards) while the record,
+    # and so a reloaded page, said "Pending".
+    await expect(status).to_have_text("Waiting to retry")
+    await expect(card.locator(".gen-card__log")).to_have_text(waiting)
+    await page.reload()
+    await expect(status).to_have_text("Waiting to retry")
+    await expect(card.locator(".gen-card__log")).to_have_text(waiting)
+    # Failed is final: no later word moves the card back.
+    await expect(status).to_have_text("Failed", timeout=30_000)
+    await expect(card.locator(".gen-card__error")).to_contain_text("4 tries in a row")
