@@ -126,3 +126,24 @@ async def test_ideogram_v3_offers_a_custom_size_and_fal_gets_it(
     await expect(page.locator("article.gen-card .gen-card__status")).to_have_text("Completed")
     [submit] = fal.submits("fal-ai/ideogram/v3")
     assert submit.json["image_size"] == {"width": 1536, "height": 640}
+
+
+async def test_a_card_moves_on_from_the_retry_line_once_fal_answers(
+    quick_retries: FullStack, fal: FakeFal, page: Page
+) -> None:
+    fal.script(
+        SCHNELL,
+        failing_calls=1,
+        failure_status=503,
+        retry_after=None,
+        fault_endpoints=frozenset({"submit"}),
+        queue_s=8.0,
+        queue_position=0,
+        logs=(),
+    )
+    card = await _card_of_a_hosted_job(quick_retries, page)
+    await expect(card.locator(".gen-card__log")).to_have_text(QUICK_RETRY)
+    # The queue position came within a second of the retry line. Before: it was dropped (one
+    # progress a second), so the card said "trying again" while the job waited at fal.
+    await expect(card.locator(".gen-card__status")).to_have_text("In queue · #1")
+    await expect(card.locator(".gen-card__log")).to_have_text("Position 1 in queue")

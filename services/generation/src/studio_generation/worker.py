@@ -179,11 +179,14 @@ class Worker:
             )
         finally:
             watch.cancel()
+            if run.done():
+                await reporter.close()
         if run in done:
             outputs: list[ProviderOutput] = run.result()
             return await self._writer.write(record, outputs)
         run.cancel()
         await asyncio.gather(run, return_exceptions=True)
+        await reporter.close()
         if reporter.handle is not None:
             try:
                 await provider.cancel(reporter.handle)
@@ -357,7 +360,8 @@ async def _run(
 
 class _Reporter:
     """The provider's side channel: its request id (stored before waiting) and progress
-    (stored and announced, at most once a second)."""
+    (stored and announced, at most once a second; what comes sooner is held and the latest
+    sent when the second is up, so a card is never left on a line that is no longer true)."""
 
     def __init__(
         self,
@@ -371,6 +375,8 @@ class _Reporter:
         self._record = record
         self._retrying = retrying
         self._last = 0.0
+        self._held: GenerationProgressInfo | None = None
+        self._later: asyncio.Task[None] | None = None
         self.handle: str | None = record.provider_request
 
     async def submitted(self, request_id: str) -> None:
@@ -378,10 +384,6 @@ class _Reporter:
         await self._repository.set_provider_request(self._record.id, request_id)
 
     async def progress(self, progress: ProviderProgress) -> None:
-        now = time.monotonic()
-        if now - self._last < PROGRESS_EVERY_S:
-            return
-        self._last = now
         info = GenerationProgressInfo(
             queue_position=progress.queue_position,
             percent=progress.percent,
@@ -389,6 +391,36 @@ class _Reporter:
             # queue position alone would hide that this is a second try).
             logs=list(progress.logs[-20:]) or ([self._retrying] if self._retrying else []),
         )
+        wait = self._last + PROGRESS_EVERY_S - time.monotonic()
+        if wait > 0:
+            self._held = info
+            if self._later is None:
+                self._later = asyncio.create_task(self._send_held(wait))
+            return
+        self._held = None
+        await self._send(info)
+
+    async def close(self) -> None:
+        """Drop what is held: the job has ended, and its outcome says the rest."""
+        self._held = None
+        if self._later is not None:
+            self._later.cancel()
+            await asyncio.gather(self._later, return_exceptions=True)
+            self._later = None
+
+    async def _send_held(self, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self._later = None
+        held, self._held = self._held, None
+        if held is None:
+            return
+        try:
+            await self._send(held)
+        except Exception as exc:  # progress is best effort; the job goes on
+            log.warning("progress.send_failed", error=str(exc))
+
+    async def _send(self, info: GenerationProgressInfo) -> None:
+        self._last = time.monotonic()
         await self._repository.set_progress(self._record.id, info)
         await self._events.progress(self._record, info)
 
