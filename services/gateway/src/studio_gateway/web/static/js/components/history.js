@@ -237,6 +237,8 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
         // A job put back in line after a transient failure is pending again (events 1.4.0
         // say so; older ones had no status and came only from running jobs).
         generation.status = data.status === 'pending' ? 'pending' : 'processing';
+        // Only a job that has been tried goes back to pending (the card may have missed its start).
+        if (generation.status === 'pending') generation.attempts = Math.max(generation.attempts || 0, 1);
         generation.progress = { queue_position: data.queue_position ?? null, percent: data.percent ?? null, logs: data.logs || [] };
         break;
       case 'generation.completed':
