@@ -61,7 +61,7 @@ async def test_problem_bodies_pass_through_unchanged(gateway: httpx.AsyncClient)
     missing = await gateway.get("/api/v1/models/fal-ai/does-not-exist")
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
-    assert missing.json()["detail"] == "no model 'fal-ai/does-not-exist' in the catalog"
+    assert missing.json()["detail"] == "No model with id fal-ai/does-not-exist in the catalog."
     bad = await gateway.get("/api/v1/models", params={"limit": "many"})
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["loc"] == ["query", "limit"]

@@ -15,7 +15,7 @@ from studio_contracts.enums import GenerationType
 from studio_contracts.params import ParamsInvalid, validate_params
 from studio_contracts.problems import FieldError
 
-from studio_runtime.errors import InvalidInput, NotFound, ServiceUnavailable
+from studio_runtime.errors import InvalidInput, ServiceUnavailable, not_yours
 from studio_runtime.internal_auth import Identity
 from studio_runtime.internal_http import InternalService
 
@@ -29,7 +29,7 @@ class ProjectsClient:
     async def require_project(self, identity: Identity, project_id: str) -> None:
         response = await self._service.request("GET", f"/api/v1/projects/{project_id}", identity)
         if response.status_code == 404:
-            raise NotFound(f"no project {project_id!r}")
+            raise not_yours("project", project_id)
         if response.status_code != 200:
             raise ServiceUnavailable(
                 f"the projects service answered {response.status_code}; try again"

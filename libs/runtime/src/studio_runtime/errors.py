@@ -40,6 +40,13 @@ class NotFound(DomainError):
     code = "not-found"
 
 
+def not_yours(kind: str, record_id: str) -> NotFound:
+    """The one wording of "not found" for a user's record of any kind: a plain sentence naming
+    what was asked for, the same whether it never existed or is someone else's (an answer never
+    confirms that another user's record exists)."""
+    return NotFound(f"No {kind} with id {record_id} in your account.")
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

@@ -4,7 +4,7 @@ how large, and a presigned URL or a byte range of it from storage."""
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from studio_runtime.errors import NotFound
+from studio_runtime.errors import NotFound, not_yours
 from studio_storage import ObjectNotFound, ObjectStore
 
 from studio_assets.repository import AssetRecord, AssetRepository
@@ -37,13 +37,13 @@ class AssetFiles:
         record = await self._owned(owner, asset_id)
         key = record.thumbnail_key
         if not key:
-            raise NotFound(f"asset {asset_id!r} has no thumbnail")
+            raise _no_thumbnail(asset_id)
         if key == record.object_key:  # a small image is its own thumbnail
             return _content_of(record)
         try:
             info = await self._store.stat(key)
         except ObjectNotFound as exc:
-            raise NotFound(f"asset {asset_id!r} has no thumbnail") from exc
+            raise _no_thumbnail(asset_id) from exc
         return StoredFile(key, record.name, "image/webp", info.size, record.sha256 + "t")
 
     async def presigned_url(self, file: StoredFile, *, disposition: str) -> str | None:
@@ -58,13 +58,19 @@ class AssetFiles:
         try:
             return await self._store.get(file.key, offset=offset, length=length)
         except ObjectNotFound as exc:
-            raise NotFound("the file's bytes are missing from storage") from exc
+            raise NotFound(
+                "This asset's file is missing from storage; delete the asset, or upload it again."
+            ) from exc
 
     async def _owned(self, owner: str, asset_id: str) -> AssetRecord:
         record = await self._repository.get(owner, asset_id)
         if record is None:
-            raise NotFound(f"no asset {asset_id!r}")
+            raise not_yours("asset", asset_id)
         return record
+
+
+def _no_thumbnail(asset_id: str) -> NotFound:
+    return NotFound(f"Asset {asset_id} has no thumbnail; its file is at its content URL.")
 
 
 def _content_of(record: AssetRecord) -> StoredFile:

@@ -22,6 +22,7 @@ from studio_runtime.errors import (
     NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
+    not_yours,
 )
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
@@ -376,7 +377,7 @@ def _rejection(exc: UploadRejected) -> DomainError:
 
 
 def _not_found(asset_id: str) -> NotFound:
-    return NotFound(f"no asset {asset_id!r}")
+    return not_yours("asset", asset_id)
 
 
 def _record(

@@ -63,4 +63,4 @@ class CatalogService:
 
 
 def _not_found(model_id: str) -> NotFound:
-    return NotFound(f"no model {model_id!r} in the catalog")
+    return NotFound(f"No model with id {model_id} in the catalog.")

@@ -20,9 +20,9 @@ from studio_runtime.clock import now_ms
 from studio_runtime.errors import (
     Conflict,
     InvalidInput,
-    NotFound,
     PayloadTooLarge,
     TooManyRequests,
+    not_yours,
 )
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
@@ -131,7 +131,10 @@ class GenerationService:
             # The first request with this key is still being accepted (or just failed and
             # released it): wait for its record, or for the key to come free.
             await asyncio.sleep(0.05)
-        raise Conflict("a request with this Idempotency-Key is still being processed; try again")
+        raise Conflict(
+            "The first request with this Idempotency-Key is still being accepted; send it again "
+            "in a moment."
+        )
 
     async def _accept(
         self, identity: Identity, project_id: str, body: GenerationCreate, generation_id: str
@@ -266,7 +269,10 @@ class GenerationService:
             await self._cancels.announce(generation_id)
             return record
         record = await self.get(identity, generation_id)
-        raise Conflict(f"the generation is already {record.status.value}")
+        raise Conflict(
+            f"Generation {generation_id} is already {record.status.value}; there is nothing to "
+            "cancel."
+        )
 
     async def retry(
         self, identity: Identity, generation_id: str, *, reroll_seed: bool
@@ -286,8 +292,8 @@ class GenerationService:
         except ValidationError as exc:
             # Stored before its ids had to be canonical (`local/./image`): not repeated as is.
             raise Conflict(
-                "this generation's request is no longer accepted (its model or input ids are "
-                "not in canonical form); request it anew"
+                f"Generation {generation_id}'s request is no longer accepted (its model or input "
+                "ids are not in canonical form); request it anew."
             ) from exc
         return await self._accept(identity, original.project_id, body, new_id())
 
@@ -296,7 +302,8 @@ class GenerationService:
         if deleted is None:
             existing = await self.get(identity, generation_id)
             raise Conflict(
-                f"the generation is {existing.status.value}; cancel it before deleting it"
+                f"Generation {generation_id} is still {existing.status.value}; cancel it before "
+                "deleting it."
             )
         # Said before the outputs go, so a listener drops the card before its files' events.
         # The record is gone either way: a lost event (the broker down, a crash right here)
@@ -330,7 +337,7 @@ class GenerationService:
     async def get(self, identity: Identity, generation_id: str) -> GenerationRecord:
         record = await self._repository.get(identity.user_id, generation_id)
         if record is None:
-            raise NotFound(f"no generation {generation_id!r}")
+            raise not_yours("generation", generation_id)
         return record
 
 

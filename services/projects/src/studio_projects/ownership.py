@@ -5,7 +5,7 @@ exists. Projects and templates both find their records through it."""
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from studio_runtime.errors import NotFound
+from studio_runtime.errors import NotFound, not_yours
 from studio_runtime.ids import is_id
 
 T = TypeVar("T")
@@ -21,4 +21,4 @@ async def find_owned(kind: str, record_id: str, action: Callable[[str], Awaitabl
 
 
 def not_found(kind: str, record_id: str) -> NotFound:
-    return NotFound(f"no {kind} {record_id!r}")
+    return not_yours(kind, record_id)

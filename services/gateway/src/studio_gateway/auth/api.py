@@ -122,7 +122,7 @@ async def list_tokens(
 @router.delete(
     "/tokens/{token_id}",
     status_code=204,
-    responses={**UNAUTHORIZED, **CSRF, 404: problem("No such token")},
+    responses={**UNAUTHORIZED, **CSRF, 404: problem("No API token of yours with this id")},
 )
 async def revoke_token(token_id: str, caller: CurrentCaller, accounts: Accounts) -> Response:
     await accounts.revoke_token(caller, token_id)

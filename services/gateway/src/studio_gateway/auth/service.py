@@ -20,7 +20,7 @@ from studio_contracts.accounts import (
 )
 from studio_contracts.dtos import CursorPage
 from studio_runtime.clock import from_ms
-from studio_runtime.errors import Conflict, InvalidInput, NotFound
+from studio_runtime.errors import Conflict, InvalidInput, NotFound, not_yours
 from studio_runtime.pagination import split_page
 
 from studio_gateway.auth.credentials import TOKEN_PREFIX, new_credential, new_csrf_token
@@ -162,7 +162,7 @@ class AccountService:
     async def revoke_token(self, caller: Caller, token_id: str) -> None:
         self._require_accounts()
         if not await self._accounts.delete_token(caller.user_id, token_id):
-            raise NotFound("No such API token.")
+            raise not_yours("API token", token_id)
         await self._revocations.revoke(token_id)
 
     async def _start_session(self, user: UserRecord, user_agent: str) -> StartedSession:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
-from studio_runtime.errors import NotFound, ServiceUnavailable, TooManyRequests
+from studio_runtime.errors import ServiceUnavailable, TooManyRequests, not_yours
 from studio_runtime.ids import ID_PATTERN
 from studio_runtime.internal_auth import Identity
 
@@ -49,7 +49,7 @@ behind (or with an id this server never gave) gets `reset` instead: reload what 
     responses={
         200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
         **UNAUTHORIZED,
-        404: problem("No such project"),
+        404: problem("`project_id` names no project of yours"),
         503: problem("The message broker cannot be reached; `Retry-After` says when to try"),
         422: problem("Malformed project id"),
         429: problem(
@@ -75,7 +75,7 @@ async def events(
     if project_id is not None:
         checked = await gw.proxy.get("projects", f"/api/v1/projects/{project_id}", identity)
         if checked.status_code == 404:
-            raise NotFound("No such project.")
+            raise not_yours("project", project_id)
         if checked.status_code != 200:
             raise ServiceUnavailable("The projects service could not check the project.")
     most = gw.settings.sse_connections_per_user
