@@ -87,7 +87,7 @@ BINARY = {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}
     response_model=Asset,
     openapi_extra=UPLOAD_BODY,
     responses={
-        404: {"description": "No such project"},
+        404: {"description": "No project of yours with this id"},
         413: {"description": "The file is over the size limit"},
         415: {"description": "Not a multipart form, or not an accepted media type"},
         422: {"description": "No `file` field, or an undecodable image"},
@@ -131,14 +131,24 @@ async def list_project_assets(
     return await _page(assets, identity.user_id, query, project_id)
 
 
-@router.get("/assets", response_model=CursorPage[Asset])
+@router.get(
+    "/assets",
+    response_model=CursorPage[Asset],
+    responses={404: {"description": "`project_id` names no project of yours"}},
+)
 async def list_assets(
     identity: CurrentIdentity,
     assets: Assets,
     query: AssetQueryParams,
     project_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> CursorPage[Asset]:
-    return await _page(assets, identity.user_id, query, project_id)
+    page = await _page(assets, identity.user_id, query, project_id)
+    if project_id is not None and not page.items:
+        # A mistyped or someone else's project is an error, not an empty list. Assets listed
+        # are the caller's own in that project, which proves it theirs: only an empty page
+        # asks the projects service.
+        await assets.require_project(identity, project_id)
+    return page
 
 
 @router.get("/assets/{asset_id}", response_model=Asset)
@@ -167,7 +177,7 @@ async def delete_asset(asset_id: str, identity: CurrentIdentity, assets: Assets)
         206: {"description": "The requested byte range", **BINARY},
         304: {"description": "Not modified (If-None-Match)"},
         307: {"description": "With `redirect=true`: to a presigned storage URL"},
-        404: {"description": "No such asset"},
+        404: {"description": "No asset of yours with this id"},
         416: {"description": "The range is outside the file"},
     },
 )
@@ -200,7 +210,7 @@ async def download_asset(
             "content": {"image/webp": {"schema": {"type": "string", "format": "binary"}}},
         },
         304: {"description": "Not modified (If-None-Match)"},
-        404: {"description": "No such asset, or it has no thumbnail"},
+        404: {"description": "No asset of yours with this id, or it has no thumbnail"},
     },
 )
 async def asset_thumbnail(

@@ -75,13 +75,21 @@ async def list_project_generations(
     return await _page(generations, identity.user_id, query, project_id)
 
 
-@router.get("/generations", response_model=CursorPage[Generation])
+@router.get(
+    "/generations",
+    response_model=CursorPage[Generation],
+    responses={404: {"description": "`project_id` names no project of yours"}},
+)
 async def list_generations(
     identity: CurrentIdentity,
     generations: Generations,
     query: GenerationQueryParams,
     project_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> CursorPage[Generation]:
+    if project_id is not None:
+        # A mistyped or someone else's project is an error, not an empty list; the check is
+        # the projects cache accepting a generation uses, so a page costs no extra call.
+        await generations.require_project(identity, project_id)
     return await _page(generations, identity.user_id, query, project_id)
 
 

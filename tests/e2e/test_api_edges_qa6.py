@@ -1,0 +1,111 @@
+"""API edges from a sixth QA pass, over the gateway in accounts mode: a list narrowed to a project
+that does not exist, or is someone else's, is an error rather than an empty list, and every
+"not found" answer is a plain sentence naming what was missing."""
+
+from pathlib import Path
+
+import httpx
+
+from tests.support import media_samples
+from tests.support.accounts import ACCOUNTS, signed_in
+from tests.support.full_stack import Servers, full_stack
+
+NO_SUCH_ID = "0123456789abcdef01234567"
+
+
+def _assert_no_project(response: httpx.Response, project_id: str) -> None:
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "https://ai-studio.dev/problems/not-found"
+    assert body["detail"] == f"No project with id {project_id} in your account."
+
+
+async def test_lists_narrowed_to_a_missing_or_anothers_project_answer_404(
+    servers: Servers, tmp_path: Path
+) -> None:
+    async with (
+        full_stack(servers, storage_url=(tmp_path / "s").as_uri(), gateway=ACCOUNTS) as stack,
+        signed_in(stack.gateway, "alice") as alice,
+        signed_in(stack.gateway, "bob") as bob,
+    ):
+        hers = (await alice.post("/api/v1/projects", json={"name": "alice's"})).json()["id"]
+        upload = await alice.post(
+            f"/api/v1/projects/{hers}/assets",
+            files={"file": ("a.png", media_samples.png(16, 16))},
+        )
+        assert upload.status_code == 201, upload.text
+        made = await alice.post(
+            f"/api/v1/projects/{hers}/generations",
+            json={"type": "text-to-image", "model_id": "local/image", "prompt": "x"},
+        )
+        assert made.status_code == 202, made.text
+        empty = (await bob.post("/api/v1/projects", json={"name": "bob's"})).json()["id"]
+
+        for path in ("/api/v1/assets", "/api/v1/generations"):
+            # Someone else's project (which has items) and one that never existed: the same.
+            theirs = await bob.get(path, params={"project_id": hers})
+            _assert_no_project(theirs, hers)
+            assert "alice" not in theirs.text
+            _assert_no_project(await bob.get(path, params={"project_id": NO_SUCH_ID}), NO_SUCH_ID)
+            # A project of one's own with nothing in it is still an empty list.
+            own = await bob.get(path, params={"project_id": empty})
+            assert own.status_code == 200, own.text
+            assert own.json() == {"items": [], "next_cursor": None}
+            # And the owner still lists her items.
+            listed = await alice.get(path, params={"project_id": hers})
+            assert listed.status_code == 200, listed.text
+            assert len(listed.json()["items"]) >= 1
+
+
+async def test_not_found_answers_name_what_was_missing_in_one_wording(
+    servers: Servers, tmp_path: Path
+) -> None:
+    async with (
+        full_stack(servers, storage_url=(tmp_path / "s").as_uri(), gateway=ACCOUNTS) as stack,
+        signed_in(stack.gateway, "alice") as alice,
+        signed_in(stack.gateway, "bob") as bob,
+    ):
+        project = (await alice.post("/api/v1/projects", json={"name": "alice's"})).json()["id"]
+        asset = await alice.post(
+            f"/api/v1/projects/{project}/assets",
+            files={"file": ("a.png", media_samples.png(16, 16))},
+        )
+        assert asset.status_code == 201, asset.text
+        template = await alice.post(
+            "/api/v1/templates",
+            json={"name": "mine", "type": "text-to-image", "model_id": "local/image"},
+        )
+        assert template.status_code == 201, template.text
+        token = await alice.post("/api/v1/tokens", json={"name": "cli"})
+        assert token.status_code == 201, token.text
+        generation = await alice.post(
+            f"/api/v1/projects/{project}/generations",
+            json={"type": "text-to-image", "model_id": "local/image", "prompt": "x"},
+        )
+        assert generation.status_code == 202, generation.text
+        hers = {
+            "project": project,
+            "asset": asset.json()["id"],
+            "template": template.json()["id"],
+            "API token": token.json()["id"],
+            "generation": generation.json()["id"],
+        }
+        paths = {
+            "project": ("GET", "/api/v1/projects/{}"),
+            "asset": ("GET", "/api/v1/assets/{}/content"),
+            "template": ("GET", "/api/v1/templates/{}"),
+            "API token": ("DELETE", "/api/v1/tokens/{}"),
+            "generation": ("POST", "/api/v1/generations/{}/cancel"),
+        }
+        for kind, (method, path) in paths.items():
+            for record_id in (hers[kind], NO_SUCH_ID):
+                response = await bob.request(method, path.format(record_id))
+                assert response.status_code == 404, (kind, response.text)
+                assert response.headers["content-type"] == "application/problem+json"
+                detail = response.json()["detail"]
+                assert detail == f"No {kind} with id {record_id} in your account.", detail
+        events = await bob.get("/api/v1/events", params={"project_id": project})
+        _assert_no_project(events, project)
+        thumbnail = await bob.get(f"/api/v1/assets/{hers['asset']}/thumbnail")
+        assert thumbnail.json()["detail"] == f"No asset with id {hers['asset']} in your account."
