@@ -102,7 +102,7 @@ async def test_a_limit_says_how_long_to_wait_once(studio: FullStack, page: Page)
     assert said == [
         "Too many requests: the limit is 600 a minute. Try again in 8 seconds.",
         "Too many open event streams: one user may have 8 at once. Close one (each browser "
-        "tab keeps one), or try again later. Try again in 8 seconds.",
+        "tab keeps one), or try again in 8 seconds.",
     ]
 
 

@@ -53,16 +53,24 @@ function capitalised(text) {
 }
 
 // The last sentence of a limit's detail when it names the wait (studio_gateway/limits/buckets.py).
-const NAMED_WAIT = /\s*Try again in [^.]*\.?$/;
+const NAMED_WAIT = /\s*Try again in \d[^.]*\.?$/i;
+// A wait a detail leaves open ("…, or try again later.", "then try again"), anywhere in it.
+const OPEN_WAIT = /\b(try again)(?: later| in a while| in a moment| shortly| soon)?\b(?! in \d)/i;
+
+/** A 429's detail with its wait said once, as Retry-After gives it: in place of an open one,
+ * else as a last sentence (replacing one that names a wait already). */
+function withWait(detail, seconds) {
+  const wait = `in ${waitText(seconds)}`;
+  if (!NAMED_WAIT.test(detail) && OPEN_WAIT.test(detail)) return capitalised(detail.replace(OPEN_WAIT, `$1 ${wait}`));
+  return `${capitalised(detail.replace(NAMED_WAIT, '') || 'Too many requests.')} Try again ${wait}.`;
+}
 
 /** A sentence for people from any error (the API's problem text when there is one). */
 export function errorMessage(error) {
   if (error instanceof ApiError) {
-    if (error.status === 429 && error.retryAfter) {
-      // The gateway's limits name the wait themselves ("… Try again in 8 s."): said once.
-      const said = (error.problem.detail || '').replace(NAMED_WAIT, '') || 'Too many requests.';
-      return `${capitalised(said)} Try again in ${waitText(error.retryAfter)}.`;
-    }
+    // The gateway's limits name the wait themselves ("… Try again in 8 s."), others leave it
+    // open ("try again later"): either way the wait is said once, from Retry-After.
+    if (error.status === 429 && error.retryAfter) return withWait(error.problem.detail || '', error.retryAfter);
     const down = unavailableMessage(error);
     if (down) return down;
     return capitalised(error.problem.detail || error.problem.title || `Request failed (${error.status}).`);
