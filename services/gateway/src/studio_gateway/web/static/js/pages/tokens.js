@@ -9,6 +9,7 @@ import { emptyState, errorState } from '../ui/empty.js';
 import { dateTime, relativeTime } from '../ui/format.js';
 import { busy, field, formAlert, showProblem } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
+import { metaParts } from '../ui/meta-parts.js';
 import { TOKEN_EXPIRY_DAYS, TOKEN_NAME_MAX } from '../limits.js';
 import { skeletonRow, skeletonGrid } from '../ui/skeleton.js';
 import { announce, toast } from '../ui/toast.js';
@@ -117,13 +118,11 @@ export async function render(main, _params, ctx) {
       h('span', { class: 'badge badge--accent' }, icon('key', { size: 'sm' }), h('span', { class: 'mono' }, `${token.prefix}…`)),
       h('div', { class: 'list__main' },
         h('span', { class: 'list__title' }, token.name),
-        h('span', { class: 'list__meta' }, [
+        metaParts([
           h('time', { datetime: token.created_at, title: dateTime(token.created_at) }, `Created ${relativeTime(token.created_at)}`),
-          ' · ',
           token.last_used_at ? `Last used ${relativeTime(token.last_used_at)}` : 'Never used',
-          ' · ',
           expiryText(token.expires_at),
-        ])),
+        ], 'list__meta')),
       revoke);
     revoke.setAttribute('aria-label', `Revoke ${token.name}`);
     revoke.addEventListener('click', async () => {
