@@ -6,7 +6,6 @@ import json
 import re
 
 import httpx
-
 from playwright.async_api import Page, Route, expect
 
 from tests.browser.helpers import PHONE, assert_accessible, import_studio_module
