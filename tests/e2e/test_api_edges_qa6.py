@@ -1,7 +1,10 @@
 """API edges from a sixth QA pass, over the gateway in accounts mode: a list narrowed to a project
 that does not exist, or is someone else's, is an error rather than an empty list, and every
-"not found" answer is a plain sentence naming what was missing."""
+"not found" answer is a plain sentence naming what was missing; a request too long or malformed
+for the server to read gets a problem body too."""
 
+import asyncio
+import json
 from pathlib import Path
 
 import httpx
@@ -109,3 +112,54 @@ async def test_not_found_answers_name_what_was_missing_in_one_wording(
         _assert_no_project(events, project)
         thumbnail = await bob.get(f"/api/v1/assets/{hers['asset']}/thumbnail")
         assert thumbnail.json()["detail"] == f"No asset with id {hers['asset']} in your account."
+
+
+async def _raw(gateway: str, request: bytes) -> tuple[str, dict[str, str], bytes]:
+    """Send bytes as they are (httpx would not send a malformed request) and read the answer
+    up to the connection's close: status line, headers, body."""
+    url = httpx.URL(gateway)
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 30)
+    finally:
+        writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *lines = head.decode().split("\r\n")
+    headers = {
+        name.strip().lower(): value.strip()
+        for name, value in (line.split(":", 1) for line in lines)
+    }
+    return status, headers, body
+
+
+async def test_a_request_too_long_or_malformed_to_read_answers_a_problem(
+    servers: Servers, tmp_path: Path
+) -> None:
+    async with full_stack(servers, storage_url=(tmp_path / "s").as_uri()) as stack:
+        long_query = b"q=" + b"a" * 70_000
+        status, headers, body = await _raw(
+            stack.gateway,
+            b"GET /api/v1/assets?" + long_query + b" HTTP/1.1\r\nHost: studio\r\n\r\n",
+        )
+        assert status == "HTTP/1.1 400 Bad Request"
+        assert headers["content-type"] == "application/problem+json"
+        assert int(headers["content-length"]) == len(body)
+        problem = json.loads(body)
+        assert problem["status"] == 400
+        assert problem["detail"] == (
+            "The request's address (path and query) is longer than the 65,535 bytes this "
+            "server reads; send long input in the request body."
+        )
+
+        status, headers, body = await _raw(stack.gateway, b"GET /api v1 HTTP/1.1\r\n\r\n")
+        assert status == "HTTP/1.1 400 Bad Request"
+        assert headers["content-type"] == "application/problem+json"
+        assert "could not be read as HTTP/1.1" in json.loads(body)["detail"]
+
+        # Just under the limit, the request reaches the API, which answers it as usual.
+        async with stack.client() as client:
+            fits = await client.get("/api/v1/assets", params={"q": "a" * 60_000})
+        assert fits.status_code == 422
+        assert fits.headers["content-type"] == "application/problem+json"

@@ -12,6 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings
 from studio_devtools.servers import free_port
+from studio_runtime.http_protocol import ProblemHttpToolsProtocol
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.serve import KEEP_ALIVE_S, proxy_options
 
@@ -71,6 +72,7 @@ async def running(
         lifespan="on",
         timeout_graceful_shutdown=5,
         timeout_keep_alive=KEEP_ALIVE_S,
+        http=ProblemHttpToolsProtocol,
         **proxy_options(trusted_proxies),
     )
     server = _TestServer(config)

@@ -10,6 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from studio_runtime.http_protocol import ProblemHttpToolsProtocol
 from studio_runtime.settings import ServiceSettings
 
 YOUNG_COLLECTION_THRESHOLD = 10_000
@@ -90,7 +91,7 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         log_config=None,
         access_log=False,
         loop="uvloop",
-        http="httptools",
+        http=ProblemHttpToolsProtocol,
         lifespan="on",
         timeout_graceful_shutdown=settings.shutdown_grace_s,
         timeout_keep_alive=KEEP_ALIVE_S,
