@@ -41,7 +41,7 @@ class ProblemHttpToolsProtocol(HttpToolsProtocol):
             status=400,
             detail=detail,
         )
-        body = json.dumps(problem.to_body()).encode()
+        body = json.dumps(problem.to_body(), separators=(",", ":")).encode()
         content = [b"HTTP/1.1 400 Bad Request\r\n"]
         for name, value in self.server_state.default_headers:
             content.extend([name, b": ", value, b"\r\n"])
