@@ -163,3 +163,33 @@ async def test_a_request_too_long_or_malformed_to_read_answers_a_problem(
             fits = await client.get("/api/v1/assets", params={"q": "a" * 60_000})
         assert fits.status_code == 422
         assert fits.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_generation_in_the_wrong_state_is_refused_in_a_sentence(
+    servers: Servers, tmp_path: Path
+) -> None:
+    # No worker: the generation stays pending until it is cancelled.
+    async with (
+        full_stack(servers, storage_url=(tmp_path / "s").as_uri(), workers=0) as stack,
+        stack.client() as client,
+    ):
+        project = (await client.post("/api/v1/projects", json={"name": "p"})).json()["id"]
+        made = await client.post(
+            f"/api/v1/projects/{project}/generations",
+            json={"type": "text-to-image", "model_id": "local/image", "prompt": "x"},
+        )
+        assert made.status_code == 202, made.text
+        url = f"/api/v1/generations/{made.json()['id']}"
+        generation_id = made.json()["id"]
+
+        active = await client.delete(url)
+        assert active.status_code == 409, active.text
+        assert active.json()["detail"] == (
+            f"Generation {generation_id} is still pending; cancel it before deleting it."
+        )
+        assert (await client.post(f"{url}/cancel")).status_code == 202
+        again = await client.post(f"{url}/cancel")
+        assert again.status_code == 409, again.text
+        assert again.json()["detail"] == (
+            f"Generation {generation_id} is already cancelled; there is nothing to cancel."
+        )
