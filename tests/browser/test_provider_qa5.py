@@ -85,27 +85,41 @@ async def test_a_resubmitted_job_says_which_attempt_it_is_while_queued(
     await expect(card.locator(".gen-card__status")).to_contain_text("In queue")
 
 
-async def test_a_hosted_flux_model_offers_a_custom_size_and_fal_gets_it(
-    fal_studio: FullStack, fal: FakeFal, page: Page
+@pytest.mark.parametrize(
+    ("search", "option", "endpoint", "size"),
+    [
+        ("FLUX.2 [pro]", r"FLUX\.2 \[pro\]", "fal-ai/flux-2-pro", (1280, 720)),
+        ("Ideogram V3", r"^Ideogram V3(?! Remix)", "fal-ai/ideogram/v3", (1536, 640)),
+    ],
+)
+async def test_a_hosted_model_offers_a_custom_size_and_fal_gets_it(
+    fal_studio: FullStack,
+    fal: FakeFal,
+    page: Page,
+    search: str,
+    option: str,
+    endpoint: str,
+    size: tuple[int, int],
 ) -> None:
     async with fal_studio.client() as client:
         project_id = await create_project(client, "Herons")
     await page.goto(f"{fal_studio.gateway}/studio/{project_id}")
     await page.get_by_role("button", name=re.compile(r"^Choose model")).click()
     dialog = page.get_by_role("dialog", name="Choose a model")
-    await dialog.get_by_role("combobox", name="Search models").fill("FLUX.2 [pro]")
-    await dialog.get_by_role("option", name=re.compile(r"FLUX\.2 \[pro\]")).first.click()
+    await dialog.get_by_role("combobox", name="Search models").fill(search)
+    await dialog.get_by_role("option", name=re.compile(option)).first.click()
     await expect(dialog).to_be_hidden()
     await page.get_by_text("Advanced settings").click()
-    # Before: presets only, though fal takes a width and height for this model.
+    # Before: presets only, though fal's schema takes a width and height for these models.
+    width, height = size
     await page.get_by_label("Image size").select_option(label="Custom size")
-    await page.get_by_label("Width", exact=True).fill("1280")
-    await page.get_by_label("Height", exact=True).fill("720")
+    await page.get_by_label("Width", exact=True).fill(str(width))
+    await page.get_by_label("Height", exact=True).fill(str(height))
     await page.get_by_label("Prompt", exact=True).fill("a wide bay")
     await page.get_by_role("button", name="Generate", exact=True).click()
     await expect(page.locator("article.gen-card .gen-card__status")).to_have_text("Completed")
-    [submit] = fal.submits("fal-ai/flux-2-pro")
-    assert submit.json["image_size"] == {"width": 1280, "height": 720}
+    [submit] = fal.submits(endpoint)
+    assert submit.json["image_size"] == {"width": width, "height": height}
 
 
 async def test_a_reference_file_deleted_meanwhile_is_said_at_its_slot(

@@ -105,29 +105,6 @@ async def test_a_job_waiting_to_be_retried_reads_the_same_live_and_after_a_reloa
     await expect(card.locator(".gen-card__error")).to_contain_text("4 tries in a row")
 
 
-async def test_ideogram_v3_offers_a_custom_size_and_fal_gets_it(
-    quick_retries: FullStack, fal: FakeFal, page: Page
-) -> None:
-    async with quick_retries.client() as client:
-        project_id = await create_project(client, "Posters")
-    await page.goto(f"{quick_retries.gateway}/studio/{project_id}")
-    await page.get_by_role("button", name=re.compile(r"^Choose model")).click()
-    dialog = page.get_by_role("dialog", name="Choose a model")
-    await dialog.get_by_role("combobox", name="Search models").fill("Ideogram V3")
-    await dialog.get_by_role("option", name=re.compile(r"^Ideogram V3(?! Remix)")).first.click()
-    await expect(dialog).to_be_hidden()
-    await page.get_by_text("Advanced settings").click()
-    # Before: presets only, though fal's schema takes a width and height for Ideogram V3.
-    await page.get_by_label("Image size").select_option(label="Custom size")
-    await page.get_by_label("Width", exact=True).fill("1536")
-    await page.get_by_label("Height", exact=True).fill("640")
-    await page.get_by_label("Prompt", exact=True).fill("a poster that says HERONS")
-    await page.get_by_role("button", name="Generate", exact=True).click()
-    await expect(page.locator("article.gen-card .gen-card__status")).to_have_text("Completed")
-    [submit] = fal.submits("fal-ai/ideogram/v3")
-    assert submit.json["image_size"] == {"width": 1536, "height": 640}
-
-
 async def test_a_card_moves_on_from_the_retry_line_once_fal_answers(
     quick_retries: FullStack, fal: FakeFal, page: Page
 ) -> None:
