@@ -24,6 +24,24 @@ def _assert_no_project(response: httpx.Response, project_id: str) -> None:
     assert body["detail"] == f"No project with id {project_id} in your account."
 
 
+async def _project_with_an_upload_and_a_generation(
+    client: httpx.AsyncClient,
+) -> tuple[str, str, str]:
+    """A new project of `client`'s user holding one upload and one generation: their ids."""
+    project = (await client.post("/api/v1/projects", json={"name": "alice's"})).json()["id"]
+    upload = await client.post(
+        f"/api/v1/projects/{project}/assets",
+        files={"file": ("a.png", media_samples.png(16, 16))},
+    )
+    assert upload.status_code == 201, upload.text
+    made = await client.post(
+        f"/api/v1/projects/{project}/generations",
+        json={"type": "text-to-image", "model_id": "local/image", "prompt": "x"},
+    )
+    assert made.status_code == 202, made.text
+    return project, upload.json()["id"], made.json()["id"]
+
+
 async def test_lists_narrowed_to_a_missing_or_anothers_project_answer_404(
     servers: Servers, tmp_path: Path
 ) -> None:
@@ -32,17 +50,7 @@ async def test_lists_narrowed_to_a_missing_or_anothers_project_answer_404(
         signed_in(stack.gateway, "alice") as alice,
         signed_in(stack.gateway, "bob") as bob,
     ):
-        hers = (await alice.post("/api/v1/projects", json={"name": "alice's"})).json()["id"]
-        upload = await alice.post(
-            f"/api/v1/projects/{hers}/assets",
-            files={"file": ("a.png", media_samples.png(16, 16))},
-        )
-        assert upload.status_code == 201, upload.text
-        made = await alice.post(
-            f"/api/v1/projects/{hers}/generations",
-            json={"type": "text-to-image", "model_id": "local/image", "prompt": "x"},
-        )
-        assert made.status_code == 202, made.text
+        hers, _, _ = await _project_with_an_upload_and_a_generation(alice)
         empty = (await bob.post("/api/v1/projects", json={"name": "bob's"})).json()["id"]
 
         for path in ("/api/v1/assets", "/api/v1/generations"):
@@ -69,12 +77,7 @@ async def test_not_found_answers_name_what_was_missing_in_one_wording(
         signed_in(stack.gateway, "alice") as alice,
         signed_in(stack.gateway, "bob") as bob,
     ):
-        project = (await alice.post("/api/v1/projects", json={"name": "alice's"})).json()["id"]
-        asset = await alice.post(
-            f"/api/v1/projects/{project}/assets",
-            files={"file": ("a.png", media_samples.png(16, 16))},
-        )
-        assert asset.status_code == 201, asset.text
+        project, asset, generation = await _project_with_an_upload_and_a_generation(alice)
         template = await alice.post(
             "/api/v1/templates",
             json={"name": "mine", "type": "text-to-image", "model_id": "local/image"},
@@ -82,17 +85,12 @@ async def test_not_found_answers_name_what_was_missing_in_one_wording(
         assert template.status_code == 201, template.text
         token = await alice.post("/api/v1/tokens", json={"name": "cli"})
         assert token.status_code == 201, token.text
-        generation = await alice.post(
-            f"/api/v1/projects/{project}/generations",
-            json={"type": "text-to-image", "model_id": "local/image", "prompt": "x"},
-        )
-        assert generation.status_code == 202, generation.text
         hers = {
             "project": project,
-            "asset": asset.json()["id"],
+            "asset": asset,
             "template": template.json()["id"],
             "API token": token.json()["id"],
-            "generation": generation.json()["id"],
+            "generation": generation,
         }
         paths = {
             "project": ("GET", "/api/v1/projects/{}"),
