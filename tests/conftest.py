@@ -22,6 +22,7 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from tests.fakes.fal_server import FakeFal, running_fake_fal
 from tests.support import task_errors
 from tests.support.servers import (
     Backends,
@@ -130,6 +131,13 @@ async def nats_prefix(backends: Backends) -> AsyncIterator[str]:
     yield prefix
     if backends.started("nats"):
         await remove_nats_streams(backends.nats_url(), prefix)
+
+
+@pytest.fixture
+async def fal() -> AsyncIterator[FakeFal]:
+    """The fake fal.ai server (fal's documented queue protocol over real HTTP), fresh per test."""
+    async with running_fake_fal() as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from axe_playwright_python.async_playwright import Axe  # type: ignore[import-un
 from playwright.async_api import Locator, Page, Route, ViewportSize, expect
 
 from tests.support import media_samples
+from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -87,6 +88,18 @@ async def start_generation(
     assert response.status_code == 202, response.text
     generation: dict[str, Any] = response.json()
     return generation
+
+
+async def card_of_a_hosted_job(
+    stack: FullStack, page: Page, model_id: str = "fal-ai/flux/schnell"
+) -> Locator:
+    """A new project's page, open and live, with a hosted job started in it: that job's card."""
+    async with stack.client() as client:
+        project_id = await create_project(client, "Herons")
+        await page.goto(f"{stack.gateway}/studio/{project_id}")
+        await expect(page.locator(".gen-history[data-ready=true]")).to_have_count(1)
+        generation = await start_generation(client, project_id, "a heron", model_id=model_id)
+    return page.locator(f"article.gen-card[data-id='{generation['id']}']")
 
 
 async def finished(client: httpx.AsyncClient, generation_id: str) -> dict[str, Any]:

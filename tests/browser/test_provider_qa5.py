@@ -6,18 +6,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Page, expect
 
-from tests.browser.helpers import create_project, start_generation
-from tests.fakes.fal_server import FakeFal, running_fake_fal
+from tests.browser.helpers import card_of_a_hosted_job, create_project
+from tests.fakes.fal_server import FakeFal
 from tests.support import media_samples
 from tests.support.full_stack import FullStack, Servers, full_stack
-
-
-@pytest.fixture
-async def fal() -> AsyncIterator[FakeFal]:
-    async with running_fake_fal() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -38,23 +32,11 @@ async def fal_studio(servers: Servers, tmp_path: Path, fal: FakeFal) -> AsyncIte
         yield stack
 
 
-async def _card_of_a_hosted_job(fal_studio: FullStack, page: Page) -> Locator:
-    """A project's page, open, with a hosted job started in it: that job's card."""
-    async with fal_studio.client() as client:
-        project_id = await create_project(client, "Herons")
-        await page.goto(f"{fal_studio.gateway}/studio/{project_id}")
-        await expect(page.locator(".gen-history[data-ready=true]")).to_have_count(1)
-        generation = await start_generation(
-            client, project_id, "a heron", model_id="fal-ai/flux/schnell"
-        )
-    return page.locator(f"article.gen-card[data-id='{generation['id']}']")
-
-
 async def test_a_card_says_the_provider_did_not_answer_and_when_it_tries_again(
     fal_studio: FullStack, fal: FakeFal, page: Page
 ) -> None:
     fal.script("fal-ai/flux/schnell", failing_calls=10_000, failure_status=503, retry_after=None)
-    card = await _card_of_a_hosted_job(fal_studio, page)
+    card = await card_of_a_hosted_job(fal_studio, page)
     # Before: "Starting" until the job failed for good, with no word of the retries.
     await expect(card.locator(".gen-card__log")).to_have_text(
         re.compile(r"^Trying again in about \d+ s \(attempt 2 of 3\): fal\.ai did not answer$")
@@ -77,7 +59,7 @@ async def test_a_resubmitted_job_says_which_attempt_it_is_while_queued(
         logs=(),
         result_failure=(500, "runner_server_error"),
     )
-    card = await _card_of_a_hosted_job(fal_studio, page)
+    card = await card_of_a_hosted_job(fal_studio, page)
     # Before: "In queue" at fal again, with nothing saying the first run had failed.
     await expect(card.locator(".gen-card__log")).to_have_text(
         "Trying again (attempt 2 of 3): fal.ai failed to run it"

@@ -7,22 +7,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Page, expect
 
-from tests.browser.helpers import create_project, start_generation
-from tests.fakes.fal_server import ALWAYS, FakeFal, running_fake_fal
+from tests.browser.helpers import card_of_a_hosted_job
+from tests.fakes.fal_server import ALWAYS, FakeFal
 from tests.support.full_stack import FullStack, Servers, full_stack
 
 SCHNELL = "fal-ai/flux/schnell"
 QUICK_RETRY = re.compile(
     r"^fal\.ai answered HTTP 503; trying again in about \d+ s \(try [2-5] of 5\)$"
 )
-
-
-@pytest.fixture
-async def fal() -> AsyncIterator[FakeFal]:
-    async with running_fake_fal() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -55,16 +49,6 @@ async def job_retries(servers: Servers, tmp_path: Path, fal: FakeFal) -> AsyncIt
         yield stack
 
 
-async def _card_of_a_hosted_job(stack: FullStack, page: Page) -> Locator:
-    """A project's page, open, with a hosted job started in it: that job's card."""
-    async with stack.client() as client:
-        project_id = await create_project(client, "Herons")
-        await page.goto(f"{stack.gateway}/studio/{project_id}")
-        await expect(page.locator(".gen-history[data-ready=true]")).to_have_count(1)
-        generation = await start_generation(client, project_id, "a heron", model_id=SCHNELL)
-    return page.locator(f"article.gen-card[data-id='{generation['id']}']")
-
-
 async def test_a_card_says_what_fal_answered_while_the_call_is_retried(
     quick_retries: FullStack, fal: FakeFal, page: Page
 ) -> None:
@@ -75,7 +59,7 @@ async def test_a_card_says_what_fal_answered_while_the_call_is_retried(
         retry_after=None,
         fault_endpoints=frozenset({"submit"}),
     )
-    card = await _card_of_a_hosted_job(quick_retries, page)
+    card = await card_of_a_hosted_job(quick_retries, page)
     # Before: "Starting" for the whole ~8 s of retries, nothing more.
     await expect(card.locator(".gen-card__log")).to_have_text(QUICK_RETRY)
     await expect(card.locator(".gen-card__status")).to_have_text("Processing")
@@ -88,7 +72,7 @@ async def test_a_job_waiting_to_be_retried_reads_the_same_live_and_after_a_reloa
     job_retries: FullStack, fal: FakeFal, page: Page
 ) -> None:
     fal.script(SCHNELL, failing_calls=ALWAYS, failure_status=503, retry_after=None)
-    card = await _card_of_a_hosted_job(job_retries, page)
+    card = await card_of_a_hosted_job(job_retries, page)
     status = card.locator(".gen-card__status")
     waiting = re.compile(
         r"^Trying again in about \d+ s \(attempt [234] of 4\): fal\.ai did not answer$"
@@ -118,7 +102,7 @@ async def test_a_card_moves_on_from_the_retry_line_once_fal_answers(
         queue_position=0,
         logs=(),
     )
-    card = await _card_of_a_hosted_job(quick_retries, page)
+    card = await card_of_a_hosted_job(quick_retries, page)
     await expect(card.locator(".gen-card__log")).to_have_text(QUICK_RETRY)
     # The queue position came within a second of the retry line. Before: it was dropped (one
     # progress a second), so the card said "trying again" while the job waited at fal.

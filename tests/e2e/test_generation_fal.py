@@ -7,17 +7,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.fal_server import FakeFal, field_error, running_fake_fal
+from tests.fakes.fal_server import FakeFal, field_error
 from tests.support import media_samples
 from tests.support.full_stack import FullStack, Servers, full_stack, s3_storage
 from tests.support.servers import S3Server
 from tests.support.waiting import eventually
-
-
-@pytest.fixture
-async def fal() -> AsyncIterator[FakeFal]:
-    async with running_fake_fal() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -7,18 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.fal_server import FakeFal, running_fake_fal
+from tests.fakes.fal_server import FakeFal
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.sse import listening
 from tests.support.waiting import eventually
 
 SCHNELL = "fal-ai/flux/schnell"
-
-
-@pytest.fixture
-async def fal() -> AsyncIterator[FakeFal]:
-    async with running_fake_fal() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from studio_generation.providers.fal import FalHandle, FalProvider
 from studio_generation.providers.fal_io import map_outputs
 
 from tests.fakes import media
-from tests.fakes.fal_server import ALWAYS, FakeFal, OutputShape, field_error, running_fake_fal
+from tests.fakes.fal_server import ALWAYS, FakeFal, OutputShape, field_error
 from tests.support.waiting import eventually
 
 FLUX_DEV = "fal-ai/flux/dev"
@@ -45,12 +45,6 @@ class Recorder:
 
     async def progress(self, progress: ProviderProgress) -> None:
         self.updates.append(progress)
-
-
-@pytest.fixture
-async def fal() -> AsyncIterator[FakeFal]:
-    async with running_fake_fal() as fake:
-        yield fake
 
 
 @pytest.fixture

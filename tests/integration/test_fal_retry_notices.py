@@ -9,7 +9,7 @@ from studio_contracts.enums import GenerationType, MediaType
 from studio_generation.providers.base import ProviderJob, ProviderProgress
 from studio_generation.providers.fal import FalProvider
 
-from tests.fakes.fal_server import FakeFal, running_fake_fal
+from tests.fakes.fal_server import FakeFal
 
 SDXL = "fal-ai/fast-sdxl"
 
@@ -25,12 +25,6 @@ class Recorder:
 
     async def progress(self, progress: ProviderProgress) -> None:
         self.lines.extend(progress.logs)
-
-
-@pytest.fixture
-async def fal() -> AsyncIterator[FakeFal]:
-    async with running_fake_fal() as fake:
-        yield fake
 
 
 @pytest.fixture
