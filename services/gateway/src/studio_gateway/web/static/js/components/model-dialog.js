@@ -69,6 +69,11 @@ export function openModelDialog({ models, type, selectedId, typeName }) {
     } else if (event.key === 'Enter') {
       event.preventDefault();
       if (active >= 0) choose(visible[active]);
+    } else if (event.key === 'Escape') {
+      // A search box's own Escape only empties it, so with words typed it took two presses to
+      // leave; Escape here always closes, choosing nothing, as it does in every other dialog.
+      event.preventDefault();
+      handle.close();
     }
   });
 
