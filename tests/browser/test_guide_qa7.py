@@ -11,6 +11,7 @@ from playwright.async_api import Page, expect
 from tests.browser.helpers import create_project, finished, start_generation
 from tests.support.accounts import new_email
 from tests.support.full_stack import FullStack
+from tests.support.waiting import eventually
 
 PASSWORD = "correct horse battery"
 TYPES = (
@@ -202,3 +203,29 @@ async def test_the_controls_the_guide_names_exist_in_accounts_mode(
     await expect(rows.first).to_contain_text(re.compile(r"^sst_\w+"))
     await expect(rows.first).to_contain_text("Never expires")
     await expect(rows.first.get_by_role("button", name=re.compile("^Revoke "))).to_be_visible()
+
+
+async def test_the_project_chooser_counts_in_words_like_the_project_cards(
+    studio: FullStack, page: Page
+) -> None:
+    async with httpx.AsyncClient(base_url=studio.gateway) as client:
+        used = await create_project(client, "Harbour")
+        await create_project(client, "Empty shelf")
+        done = await finished(client, (await start_generation(client, used, "boats"))["id"])
+        assert done["status"] == "completed", done
+
+        async def counted() -> bool:
+            project = (await client.get(f"/api/v1/projects/{used}")).json()
+            return bool(project["generation_count"] == 1 and project["asset_count"] == 1)
+
+        await eventually(counted, within=20)
+    await page.goto(f"{studio.gateway}/studio/assets")
+    await page.get_by_role("button", name="Upload", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Upload to which project?")
+    # It said "1 assets · 1 generations" and "0 assets · 0 generations".
+    await expect(dialog.get_by_role("radio", name=re.compile(r"^Harbour"))).to_have_accessible_name(
+        re.compile(r"^Harbour 1 generation · 1 asset · ")
+    )
+    await expect(
+        dialog.get_by_role("radio", name=re.compile(r"^Empty shelf"))
+    ).to_have_accessible_name(re.compile(r"^Empty shelf no generations · no assets · "))

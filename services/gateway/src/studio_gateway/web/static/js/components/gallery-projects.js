@@ -9,7 +9,7 @@ import { api } from '../api.js';
 import { h, uniqueId } from '../dom.js';
 import { openDialog } from '../ui/dialog.js';
 import { emptyState } from '../ui/empty.js';
-import { relativeTime } from '../ui/format.js';
+import { count, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 
 const PAGE = 100;
@@ -55,7 +55,8 @@ export function chooseProject({ projects, title = 'Choose a project', body, conf
       h('span', { class: 'project-choice__text' },
         h('span', { class: 'project-choice__name' }, project.name),
         h('span', { class: 'project-choice__meta' },
-          `${project.asset_count ?? 0} assets · ${project.generation_count ?? 0} generations`,
+          // As the project cards say it: "1 generation · no assets", never "1 assets".
+          `${count(project.generation_count ?? 0, 'generation')} · ${count(project.asset_count ?? 0, 'asset')}`,
           activity ? ` · ${relativeTime(activity)}` : '')));
   });
   const list = projects.length
