@@ -4,6 +4,7 @@ instead of leaving the guide wrong; and the model dialog's Escape closes it even
 search box, as the guide's keyboard table says."""
 
 import re
+from pathlib import Path
 
 import httpx
 from playwright.async_api import Page, expect
@@ -14,6 +15,7 @@ from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
 
 PASSWORD = "correct horse battery"
+GUIDE = (Path(__file__).parents[2] / "docs" / "guide.md").read_text(encoding="utf-8")
 TYPES = (
     "Text to image",
     "Image to image",
@@ -229,3 +231,41 @@ async def test_the_project_chooser_counts_in_words_like_the_project_cards(
     await expect(
         dialog.get_by_role("radio", name=re.compile(r"^Empty shelf"))
     ).to_have_accessible_name(re.compile(r"^Empty shelf no generations · no assets · "))
+
+
+async def test_the_widths_the_guide_gives_for_the_phone_layout(
+    studio: FullStack, page: Page
+) -> None:
+    async with httpx.AsyncClient(base_url=studio.gateway) as client:
+        project_id = await create_project(client, "Narrow")
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    menu = page.get_by_role("button", name="Open menu")
+    label = page.locator("[data-action='header-new-project'] .button__label--wide")
+    panel = page.get_by_role("region", name="Generate")
+    tabs = page.get_by_role("tablist", name="Project views")
+
+    async def stacked() -> bool:
+        above, below = await panel.bounding_box(), await tabs.bounding_box()
+        assert above and below
+        return above["y"] + above["height"] <= below["y"]
+
+    async def label_width() -> float:
+        box = await label.bounding_box()
+        return box["width"] if box else 0
+
+    # The guide's "On a phone" widths: the menu, the + and the stacked panel, each on both sides.
+    phone = " ".join(GUIDE[GUIDE.index("## On a phone") :].split())
+    found = [
+        re.search(r"windows (\d+) pixels wide or narrower", phone),
+        re.search(r"phone \((\d+) pixels or narrower\), the \*\*New project\*\* button", phone),
+        re.search(r"from (\d+) pixels down, the generation panel sits above", phone),
+    ]
+    assert all(found), "the guide's On a phone section lost its widths"
+    menu_at, plus_at, stack_at = (int(m.group(1)) for m in found if m)
+    for width in sorted({menu_at + 1, menu_at, stack_at + 1, stack_at, plus_at + 1, plus_at}):
+        has_menu, wide_label, panel_above = width <= menu_at, width > plus_at, width <= stack_at
+        await page.set_viewport_size({"width": width, "height": 900})
+        await (expect(menu).to_be_visible() if has_menu else expect(menu).to_be_hidden())
+        await expect(tabs).to_be_visible()
+        assert (await label_width() > 1) is wide_label, width
+        assert await stacked() is panel_above, width
