@@ -194,3 +194,25 @@ def test_operations_does_not_scale_keda_workers_by_hand_unqualified() -> None:
     assert of_kind("prod", "ScaledObject") and not of_kind("dev", "ScaledObject")
     line = OPERATIONS[OPERATIONS.index("kubectl scale deployment/generation-worker") :][:300]
     assert "ScaledObject" in line, "docs/operations.md advises `kubectl scale` on KEDA's workers"
+
+
+def _bullet(title: str) -> str:
+    start = PAGE.index(f"- **{title}**")
+    end = PAGE.find("\n- **", start + 1)
+    return PAGE[start:end]
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_the_configuration_section_names_every_setting_where_it_is_set(overlay: str) -> None:
+    (config,) = of_kind(overlay, "ConfigMap").values()
+    shared = _bullet("ConfigMap")
+    unnamed = {key for key in config["data"] if f"`{key}" not in shared}
+    assert not unnamed, f"ConfigMap keys the Configuration section leaves out: {sorted(unnamed)}"
+    in_deployments = {
+        e["name"]
+        for d in of_kind(overlay, "Deployment").values()
+        for e in container(d)["env"]
+        if "value" in e
+    }
+    named = _bullet("Deployment env")
+    assert not {key for key in in_deployments if f"`{key}" not in named}
