@@ -1,7 +1,8 @@
 """Helpers for browser tests: wait for a settled page, screenshots for the user guide, axe; set-up
 through the API (projects, uploads, generations, waiting for one to end); a service answering as
 down; the rename dialog the gallery and Templates share; files pasted or dropped, generation
-records made up for a routed answer, a studio module called."""
+records made up for a routed answer, a studio module called; what starts each line of a
+wrapped element."""
 
 import base64
 import json
@@ -20,6 +21,41 @@ from tests.support.waiting import eventually
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = ViewportSize(width=1280, height=800)
 PHONE = ViewportSize(width=390, height=844)
+
+
+# What each line of an element shows first, as people see it: its characters (text nodes) and
+# the separators drawn before its parts (`::before`), leaving out what its box clips.
+LINE_STARTS = """(meta) => {
+  const clip = meta.getBoundingClientRect();
+  const shown = [];
+  const walker = document.createTreeWalker(meta, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.length; i++) {
+      if (!node.data[i].trim()) continue;
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const box = range.getBoundingClientRect();
+      shown.push({ text: node.data[i], top: box.top, left: box.left });
+    }
+  }
+  for (const el of meta.querySelectorAll('*')) {
+    const content = getComputedStyle(el, '::before').content;
+    if (!content || content === 'none' || content === 'normal') continue;
+    const box = el.getBoundingClientRect();
+    if (box.left >= clip.left - 0.5) shown.push({ text: content, top: box.top, left: box.left });
+  }
+  // Pieces whose tops are within a few pixels share a line (a glyph's box starts a little
+  // below its element's); the leftmost piece of each line starts it.
+  shown.sort((a, b) => a.top - b.top);
+  const lines = [];
+  for (const piece of shown) {
+    const line = lines[lines.length - 1];
+    if (line && piece.top - line[0].top <= 4) line.push(piece);
+    else lines.push([piece]);
+  }
+  return lines.map((line) => line.reduce((a, b) => (b.left < a.left ? b : a)).text);
+}"""
 
 
 async def settled(page: Page) -> None:

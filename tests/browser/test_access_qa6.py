@@ -8,45 +8,11 @@ import re
 import httpx
 from playwright.async_api import Page, Route, expect
 
-from tests.browser.helpers import PHONE, assert_accessible, import_studio_module
+from tests.browser.helpers import LINE_STARTS, PHONE, assert_accessible, import_studio_module
 from tests.support.accounts import new_email
 from tests.support.full_stack import FullStack
 
 PASSWORD = "correct horse battery"
-
-# What each line of an element shows first, as people see it: its characters (text nodes) and
-# the separators drawn before its parts (`::before`), leaving out what its box clips.
-_LINE_STARTS = """(meta) => {
-  const clip = meta.getBoundingClientRect();
-  const shown = [];
-  const walker = document.createTreeWalker(meta, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    for (let i = 0; i < node.length; i++) {
-      if (!node.data[i].trim()) continue;
-      const range = document.createRange();
-      range.setStart(node, i);
-      range.setEnd(node, i + 1);
-      const box = range.getBoundingClientRect();
-      shown.push({ text: node.data[i], top: box.top, left: box.left });
-    }
-  }
-  for (const el of meta.querySelectorAll('*')) {
-    const content = getComputedStyle(el, '::before').content;
-    if (!content || content === 'none' || content === 'normal') continue;
-    const box = el.getBoundingClientRect();
-    if (box.left >= clip.left - 0.5) shown.push({ text: content, top: box.top, left: box.left });
-  }
-  // Pieces whose tops are within a few pixels share a line (a glyph's box starts a little
-  // below its element's); the leftmost piece of each line starts it.
-  shown.sort((a, b) => a.top - b.top);
-  const lines = [];
-  for (const piece of shown) {
-    const line = lines[lines.length - 1];
-    if (line && piece.top - line[0].top <= 4) line.push(piece);
-    else lines.push([piece]);
-  }
-  return lines.map((line) => line.reduce((a, b) => (b.left < a.left ? b : a)).text);
-}"""
 
 
 async def test_a_limit_that_says_try_again_later_is_told_the_wait_once(
@@ -131,11 +97,11 @@ async def test_a_tokens_meta_line_never_starts_a_line_with_its_separator(
     wrapped = {}
     for width in (390, *range(300, 480, 3)):
         await page.set_viewport_size({"width": width, "height": PHONE["height"]})
-        starts = await meta.evaluate(_LINE_STARTS)
+        starts = await meta.evaluate(LINE_STARTS)
         assert not [start for start in starts if "\u00b7" in start], (width, starts)
         wrapped[width] = len(starts)
     assert wrapped[390] >= 2, wrapped
     # Wide, the parts share one line with a dot between each two.
     await page.set_viewport_size({"width": 1440, "height": PHONE["height"]})
-    assert await meta.evaluate(_LINE_STARTS) == ["C"]
+    assert await meta.evaluate(LINE_STARTS) == ["C"]
     await assert_accessible(page)
