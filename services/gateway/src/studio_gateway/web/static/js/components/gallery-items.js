@@ -6,6 +6,7 @@
 import { h, s } from '../dom.js';
 import { bytes, dateTime, duration, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
+import { metaParts } from '../ui/meta-parts.js';
 import { waveform } from '../ui/waveform.js';
 
 export const MEDIA = {
@@ -31,10 +32,15 @@ export function formatName(contentType) {
 
 /** "1024 × 768", "0:04", "1920 × 1080 · 0:12" or "". */
 export function extent(asset) {
+  return extentParts(asset).join(' · ');
+}
+
+/** The size and the length, each its own part (none, one or both). */
+function extentParts(asset) {
   const parts = [];
   if (asset.width && asset.height) parts.push(`${asset.width} × ${asset.height}`);
   if (asset.duration) parts.push(duration(asset.duration));
-  return parts.join(' · ');
+  return parts;
 }
 
 export function mediaLabel(asset) {
@@ -203,7 +209,7 @@ export function assetRow(asset, handlers, { showProject, projectName } = {}) {
         h('span', { class: 'asset-row__sub' }, asset.original_filename),
       // The facts hidden with their columns on narrow galleries, under the name instead.
       h('span', { class: 'asset-row__sub asset-row__compact' },
-        [kind.label, extent(asset), bytes(asset.size)].filter(Boolean).join(' · '))),
+        metaParts([kind.label, ...extentParts(asset), bytes(asset.size)]))),
     h('td', { class: 'asset-row__type' }, h('span', { class: 'asset-row__kind' }, icon(kind.icon, { size: 'sm' }), kind.label),
       h('span', { class: 'asset-row__sub' }, formatName(asset.content_type))),
     h('td', { class: 'asset-row__size' }, bytes(asset.size)),

@@ -11,6 +11,7 @@ import { openDialog } from '../ui/dialog.js';
 import { emptyState } from '../ui/empty.js';
 import { count, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
+import { metaParts } from '../ui/meta-parts.js';
 
 const PAGE = 100;
 const MAX_PAGES = 5;
@@ -54,10 +55,12 @@ export function chooseProject({ projects, title = 'Choose a project', body, conf
       h('input', { type: 'radio', name, id, value: project.id, checked: i === 0, class: 'project-choice__radio' }),
       h('span', { class: 'project-choice__text' },
         h('span', { class: 'project-choice__name' }, project.name),
-        h('span', { class: 'project-choice__meta' },
-          // As the project cards say it: "1 generation · no assets", never "1 assets".
-          `${count(project.generation_count ?? 0, 'generation')} · ${count(project.asset_count ?? 0, 'asset')}`,
-          activity ? ` · ${relativeTime(activity)}` : '')));
+        metaParts([
+          // As the project cards say it: "1 generation", "no assets", never "1 assets".
+          count(project.generation_count ?? 0, 'generation'),
+          count(project.asset_count ?? 0, 'asset'),
+          activity && relativeTime(activity),
+        ], 'project-choice__meta')));
   });
   const list = projects.length
     ? h('fieldset', { class: 'project-choices' },

@@ -8,6 +8,7 @@ import { api } from '../api.js';
 import { h, replace, uniqueId } from '../dom.js';
 import { dateTime, duration, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
+import { metaParts } from '../ui/meta-parts.js';
 import { waveform } from '../ui/waveform.js';
 import { MEDIA_ICONS, modelName } from './catalog.js';
 
@@ -209,8 +210,11 @@ export function updateMeta(el) {
   const bits = [modelName(generation.model_id), el.options.typeLabel?.(generation.type) || generation.type];
   const elapsed = elapsedSeconds(generation);
   if (elapsed !== null) bits.push(elapsedText(generation.status, duration(elapsed, { words: true })));
-  const text = bits.join(' · ');
-  if (el.parts.meta.textContent !== text) el.parts.meta.textContent = text;
+  // Called every second: the parts are redrawn only when one of them changed.
+  const key = bits.join('\n');
+  if (el.keys.meta === key) return;
+  el.keys.meta = key;
+  replace(el.parts.meta, metaParts(bits));
 }
 
 // Only a completed generation "took" its time: a cancelled or failed one stopped after it.

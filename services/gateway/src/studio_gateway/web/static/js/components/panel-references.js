@@ -12,6 +12,7 @@ import { api, errorMessage } from '../api.js';
 import { h, replace, uniqueId } from '../dom.js';
 import { bytes } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
+import { metaParts } from '../ui/meta-parts.js';
 import { announce } from '../ui/toast.js';
 import { oversizeMessage } from '../upload-limit.js';
 import { pickAsset } from './asset-picker.js';
@@ -228,7 +229,7 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
       const status = item.error
         ? h('span', { class: 'refs__error' }, icon('alert', { size: 'sm' }), item.error)
         : item.asset
-          ? h('span', { class: 'refs__meta' }, [item.asset.width && `${item.asset.width}×${item.asset.height}`, bytes(item.asset.size)].filter(Boolean).join(' · '))
+          ? metaParts([item.asset.width && `${item.asset.width}×${item.asset.height}`, bytes(item.asset.size)], 'refs__meta')
           : (item.bar = h('progress', { class: 'refs__progress', max: 100, value: Math.round((item.progress || 0) * 100), 'aria-label': `Uploading ${name}` }));
       return h('li', { class: ['refs__item', item.error && 'refs__item--error'], dataset: { assetId: item.asset?.id } },
         h('span', { class: 'refs__thumb' }, src

@@ -19,6 +19,7 @@ import { confirmDialog } from '../ui/confirm.js';
 import { openDialog } from '../ui/dialog.js';
 import { bytes, duration } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
+import { metaParts } from '../ui/meta-parts.js';
 import { toast } from '../ui/toast.js';
 import { waveform } from '../ui/waveform.js';
 import { remix, useAsReference } from './handoff.js';
@@ -114,7 +115,7 @@ export function openViewer({ items, index = 0, actions = {}, more = null }) {
     if (asset.duration) facts.push(duration(asset.duration));
     if (asset.size) facts.push(bytes(asset.size));
     if (asset.content_type) facts.push(asset.content_type);
-    meta.textContent = facts.join(' · ');
+    replace(meta, metaParts(facts));
     prev.hidden = next.hidden = list.length < 2;
     renderActions(asset);
     if (action) (bar.querySelector(`[data-action="${action}"]`) || bar.querySelector('a, button'))?.focus();
@@ -252,7 +253,7 @@ function media(asset) {
   return h('div', { class: 'viewer__card' },
     h('div', { class: 'viewer__card-icon' }, icon('cube')),
     h('p', { class: 'viewer__card-title' }, '3D model'),
-    h('p', { class: 'muted' }, [asset.name, bytes(asset.size)].filter(Boolean).join(' · ')),
+    h('p', { class: 'muted' }, metaParts([asset.name, bytes(asset.size)])),
     h('a', { class: 'button', href: api.url(`/assets/${encodeURIComponent(asset.id)}/content`, { download: 1 }), download: asset.name || '' },
       icon('download'), `Download GLB${asset.size ? ` (${bytes(asset.size)})` : ''}`));
 }

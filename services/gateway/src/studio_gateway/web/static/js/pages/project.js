@@ -14,6 +14,7 @@ import { emptyState } from '../ui/empty.js';
 import { count, dateTime, relativeTime } from '../ui/format.js';
 import { field, formAlert, showProblem } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
+import { metaParts } from '../ui/meta-parts.js';
 import { skeletonCard, skeletonGrid } from '../ui/skeleton.js';
 import { toast } from '../ui/toast.js';
 
@@ -192,9 +193,10 @@ export async function render(main, { id }, ctx) {
       const activity = project.last_activity_at || project.updated_at || project.created_at;
       replace(text,
         h('p', { class: ['project-bar__description', !project.description && 'muted'] }, project.description || 'No description yet.'),
-        h('p', { class: 'project-bar__stats' },
-          count(project.generation_count, 'generation'), ' · ', count(project.asset_count, 'asset'), ' · ',
-          h('time', { datetime: activity, title: dateTime(activity) }, `active ${relativeTime(activity)}`)));
+        metaParts([
+          count(project.generation_count, 'generation'), count(project.asset_count, 'asset'),
+          h('time', { datetime: activity, title: dateTime(activity) }, `active ${relativeTime(activity)}`),
+        ], 'project-bar__stats'));
       actions.hidden = false;
     }
 
