@@ -82,3 +82,41 @@ async def test_a_history_cards_meta_never_starts_a_line_with_a_dot(
     meta = page.locator("article.gen-card .gen-card__meta")
     await expect(meta).to_contain_text("failed after 4 s")
     await _wraps_between_whole_parts(page, meta)
+
+
+async def test_sign_in_keeps_the_words_after_an_open_wait_and_counts_it_down(
+    accounts_studio: FullStack, page: Page
+) -> None:
+    async def limited(route: Route) -> None:
+        await route.fulfill(
+            status=429,
+            headers={"Retry-After": "4"},
+            content_type="application/problem+json",
+            body=json.dumps(
+                {
+                    "title": "Too Many Requests",
+                    "status": 429,
+                    "detail": "Too many attempts for this account; try again later or reset "
+                    "the password.",
+                }
+            ),
+        )
+
+    await page.route("**/api/v1/auth/login", limited)
+    await page.goto(accounts_studio.gateway + "/studio/sign-in")
+    await page.get_by_label("E-mail address").fill("heron@example.com")
+    await page.get_by_label("Password").fill("correct horse battery")
+    submit = page.get_by_role("button", name="Sign in")
+    await submit.click()
+    alert = page.get_by_role("alert")
+    # Before: "Too many attempts for this account; Try again in 4 seconds." (the rest cut).
+    await expect(alert).to_have_text(
+        re.compile(
+            r"^Too many attempts for this account; try again in [1-4] seconds? or reset the "
+            r"password\.$"
+        )
+    )
+    await expect(submit).to_be_disabled()
+    # The wait is still counted down to its end.
+    await expect(alert).to_have_text("You can try again now.", timeout=15_000)
+    await expect(submit).to_be_enabled()

@@ -58,8 +58,9 @@ const NAMED_WAIT = /\s*Try again in \d[^.]*\.?$/i;
 const OPEN_WAIT = /\b(try again)(?: later| in a while| in a moment| shortly| soon)?\b(?! in \d)/i;
 
 /** A 429's detail with its wait said once, as Retry-After gives it: in place of an open one,
- * else as a last sentence (replacing one that names a wait already). */
-function withWait(detail, seconds) {
+ * else as a last sentence (replacing one that names a wait already). The sign-in page counts
+ * its wait down with it. */
+export function withWait(detail, seconds) {
   const wait = `in ${waitText(seconds)}`;
   if (!NAMED_WAIT.test(detail) && OPEN_WAIT.test(detail)) return capitalised(detail.replace(OPEN_WAIT, `$1 ${wait}`));
   return `${capitalised(detail.replace(NAMED_WAIT, '') || 'Too many requests.')} Try again ${wait}.`;

@@ -1,7 +1,7 @@
 // The sign-in and sign-up card (accounts mode): a form, its errors in place, and a wait time
 // when the API says 429.
 
-import { ApiError, api, waitText } from '../api.js';
+import { ApiError, api, withWait } from '../api.js';
 import { h } from '../dom.js';
 import { safeNext, session } from '../session.js';
 import { busy, formAlert, showProblem } from '../ui/forms.js';
@@ -66,7 +66,8 @@ export function authPage(main, ctx, { kind, title, intro, fields, body, submitLa
         alert.show('You can try again now.', 'info');
         return;
       }
-      alert.show(`${detail.replace(/\s*Try again.*$/i, '')} Try again in ${waitText(left)}.`);
+      // Worded as everywhere else (errorMessage), with the seconds left.
+      alert.show(withWait(detail, left));
       left -= 1;
     };
     clearInterval(countdown);
