@@ -120,3 +120,32 @@ async def test_sign_in_keeps_the_words_after_an_open_wait_and_counts_it_down(
     # The wait is still counted down to its end.
     await expect(alert).to_have_text("You can try again now.", timeout=15_000)
     await expect(submit).to_be_enabled()
+
+
+async def test_a_card_waiting_to_retry_has_no_running_bar(studio: FullStack, page: Page) -> None:
+    reason = "Trying again in about 8 s (attempt 2 of 5): fal.ai did not answer"
+
+    async def history(route: Route) -> None:
+        project_id = route.request.url.split("/projects/")[1].split("/")[0]
+        waiting = fake_generation(
+            project_id,
+            "pending",
+            attempts=1,
+            progress={"queue_position": None, "percent": None, "logs": [reason]},
+        )
+        await route.fulfill(
+            content_type="application/json",
+            body=json.dumps({"items": [waiting], "next_cursor": None}),
+        )
+
+    async with studio.client() as client:
+        project_id = await create_project(client, "Herons")
+    await page.route(GENERATIONS_LIST, history)
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    card = page.locator("article.gen-card")
+    await expect(card.locator(".gen-card__status")).to_have_text("Waiting to retry")
+    await expect(card.locator(".gen-card__log")).to_have_text(reason)
+    # Before: an indeterminate (moving) bar and a shimmering placeholder, as if it ran.
+    await expect(card.locator("progress")).to_have_count(0)
+    placeholder = card.locator(".gen-card__placeholder")
+    await expect(placeholder).to_have_css("animation-name", "none")

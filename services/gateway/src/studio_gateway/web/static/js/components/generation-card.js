@@ -168,7 +168,8 @@ export function updateCard(el, generation) {
       icon(status.icon, { size: 'sm', class: status === STATUS.processing ? 'icon--spin' : null }), statusKey));
   }
 
-  const mediaKey = `${generation.status}:${(generation.outputs || []).map((o) => o.asset_id).join(',')}`;
+  const phase = waitsToRetry(generation) ? 'retrying' : generation.status;
+  const mediaKey = `${phase}:${(generation.outputs || []).map((o) => o.asset_id).join(',')}`;
   if (keys.media !== mediaKey) {
     keys.media = mediaKey;
     keep(el, parts.media, () => replace(parts.media, media(el, generation)));
@@ -280,6 +281,14 @@ function media(el, generation) {
       h('span', { class: 'gen-card__placeholder-icon' }, icon('trash')),
       h('span', { class: 'gen-card__placeholder-text' }, 'Files deleted'));
   }
+  if (waitsToRetry(generation)) {
+    // Nothing runs until the retry is due: no moving bar, no shimmer; the log line says why
+    // and when.
+    el.progress = null;
+    el.log = h('span', { class: 'gen-card__log' });
+    return h('div', { class: 'gen-card__placeholder gen-card__placeholder--waiting' },
+      h('span', { class: 'gen-card__placeholder-icon' }, icon('clock')), el.log);
+  }
   if (ACTIVE.has(generation.status)) {
     el.progress = h('progress', { class: 'gen-card__progress', max: 100, 'aria-label': 'Progress' });
     el.log = h('span', { class: 'gen-card__log' });
@@ -294,10 +303,11 @@ function media(el, generation) {
 }
 
 function updateProgress(el, generation) {
-  if (!el.progress) return;
+  if (!el.log) return;
   const percent = generation.progress?.percent;
-  if (percent === null || percent === undefined) el.progress.removeAttribute('value');
-  else el.progress.value = percent;
+  // A card waiting to retry has no bar (el.progress is null), only its log line.
+  if (el.progress && (percent === null || percent === undefined)) el.progress.removeAttribute('value');
+  else if (el.progress) el.progress.value = percent;
   const logs = generation.progress?.logs || [];
   const queue = generation.progress?.queue_position;
   el.log.textContent = logs.length ? logs[logs.length - 1]
