@@ -15,7 +15,7 @@ from tests.support.full_stack import FullStack, Servers, full_stack
 
 SCHNELL = "fal-ai/flux/schnell"
 QUICK_RETRY = re.compile(
-    r"^fal\.ai answered HTTP 503; trying again in about \d+ s \(try [2-5] of 5\)$"
+    r"^fal\.ai answered HTTP 503; asking again in about \d+ s \(request [2-5] of 5\)$"
 )
 
 

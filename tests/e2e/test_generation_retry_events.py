@@ -57,7 +57,7 @@ async def test_retries_are_told_and_a_job_put_back_in_line_says_it_is_pending(
         # The first quick retry is told at once (later ones may fall in the same second).
         assert said[0] == (
             "processing",
-            "fal.ai answered HTTP 503; trying again in about 1 s (try 2 of 3)",
+            "fal.ai answered HTTP 503; asking again in about 1 s (request 2 of 3)",
         ), said
         waiting = [line for status, line in said if status == "pending"]
         assert len(waiting) == 1, said

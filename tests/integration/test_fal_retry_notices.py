@@ -73,8 +73,8 @@ async def test_each_retry_of_a_failing_call_says_what_fal_answered(
     await provider(fal, http).run(job(), told)
 
     assert told.lines == [
-        "fal.ai answered HTTP 503; trying again in about 1 s (try 2 of 5)",
-        "fal.ai answered HTTP 503; trying again in about 1 s (try 3 of 5)",
+        "fal.ai answered HTTP 503; asking again in about 1 s (request 2 of 5)",
+        "fal.ai answered HTTP 503; asking again in about 1 s (request 3 of 5)",
         "Generating",
     ]
 
@@ -91,7 +91,7 @@ async def test_a_retry_after_is_the_wait_it_tells(fal: FakeFal, http: httpx.Asyn
 
     await provider(fal, http).run(job(), told)
 
-    assert told.lines == ["fal.ai answered HTTP 429; trying again in about 2 s (try 2 of 5)"]
+    assert told.lines == ["fal.ai answered HTTP 429; asking again in about 2 s (request 2 of 5)"]
 
 
 async def test_calls_that_work_at_once_tell_nothing_more(

@@ -229,11 +229,12 @@ class FalHttp:
 
 
 def retry_line(response: httpx.Response | None, wait_s: float, next_try: int, tries: int) -> str:
-    """What the card says while a call is retried, e.g. "fal.ai answered HTTP 503; trying again
-    in about 2 s (try 3 of 5)"."""
+    """What the card says while a call is retried, e.g. "fal.ai answered HTTP 503; asking again
+    in about 2 s (request 3 of 5)". Its count is of requests, worded apart from the job's own
+    "(attempt 2 of 5)" that the same card can show."""
     what = "did not answer" if response is None else f"answered HTTP {response.status_code}"
     wait = max(1, math.ceil(wait_s))
-    return f"fal.ai {what}; trying again in about {wait} s (try {next_try} of {tries})"
+    return f"fal.ai {what}; asking again in about {wait} s (request {next_try} of {tries})"
 
 
 def _surely_not_sent(exc: httpx.HTTPError) -> bool:
