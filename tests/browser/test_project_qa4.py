@@ -178,7 +178,11 @@ async def test_the_same_problem_with_several_files_is_said_once(
             await route.continue_()
             return
         errors = [
-            {"loc": ["body", "input_asset_ids", i], "msg": "no such asset", "type": "not_found"}
+            {
+                "loc": ["body", "input_asset_ids", i],
+                "msg": "this file is no longer in your library; choose another",
+                "type": "not_found",
+            }
             for i in (0, 1)
         ]
         await route.fulfill(
@@ -193,7 +197,9 @@ async def test_the_same_problem_with_several_files_is_said_once(
     await page.route(re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations$"), refused)
     await page.get_by_label("Prompt", exact=True).fill("moss")
     await page.get_by_role("button", name="Generate", exact=True).click()
-    await expect(page.locator(".gen-panel [role=alert]")).to_have_text("No such asset")
+    await expect(page.locator(".gen-panel [role=alert]")).to_have_text(
+        "This file is no longer in your library; choose another"
+    )
 
 
 async def test_parameter_names_keep_their_abbreviations(

@@ -125,5 +125,7 @@ async def test_a_reference_file_deleted_meanwhile_is_said_at_its_slot(
     await page.get_by_label("Prompt", exact=True).fill("a heron at dawn")
     await page.get_by_role("button", name="Generate", exact=True).click()
     # Before: in the panel's top alert, away from the file it is about.
-    await expect(page.locator(".refs > .field__error")).to_have_text("No such asset")
+    await expect(page.locator(".refs > .field__error")).to_have_text(
+        "This file is no longer in your library; choose another"
+    )
     await expect(page.locator(".gen-panel [role=alert]")).to_be_hidden()

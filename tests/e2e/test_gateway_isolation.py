@@ -101,7 +101,10 @@ async def test_two_users_see_and_touch_only_their_own_work(
         # The same answer as for an asset that does not exist at all.
         assert with_her_asset.status_code == 422
         assert with_her_asset.json()["errors"][0]["type"] == "not_found"
-        assert with_her_asset.json()["detail"] == "no such asset"
+        assert (
+            with_her_asset.json()["detail"]
+            == "this file is no longer in your library; choose another"
+        )
         her_events = await bob.get("/api/v1/events", params={"project_id": project_id})
         assert her_events.status_code == 404
 

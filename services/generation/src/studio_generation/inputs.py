@@ -15,6 +15,9 @@ _PARAM_MEDIA = {
     "audio": MediaType.AUDIO,
 }
 
+# The file's slot shows this to a person (capitalised), so it says what to do.
+_NOT_FOUND = "this file is no longer in your library; choose another"
+
 
 def bind_inputs(
     generation_type: GenerationType,
@@ -28,7 +31,9 @@ def bind_inputs(
     for index, asset in enumerate(assets):
         loc: list[str | int] = ["body", "input_asset_ids", index]
         if asset is None:
-            errors.append(FieldError(loc=loc, msg="no such asset", type="not_found"))
+            # Said to a person at the file's slot: it was deleted since it was chosen (or is
+            # not theirs, which is answered the same so as not to tell them it exists).
+            errors.append(FieldError(loc=loc, msg=_NOT_FOUND, type="not_found"))
             continue
         name = _free_param(asset.media_type, media_params, bindings)
         if name is None:
