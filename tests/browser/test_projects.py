@@ -108,7 +108,7 @@ async def test_new_project_shows_its_own_and_the_apis_errors_at_the_field(
     await name.fill("x" * 130)
     await page.get_by_role("button", name="Create project").click()
     error = page.locator("[data-field=name] .field__error")
-    await expect(error).to_contain_text("at most 120 characters")
+    await expect(error).to_have_text("At most 120 characters.")
     await expect(name).to_have_attribute("aria-invalid", "true")
     await expect(name).to_be_focused()
     await expect(page).to_have_url(re.compile(r"/studio/new$"))

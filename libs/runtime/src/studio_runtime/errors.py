@@ -3,7 +3,6 @@
 import math
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
@@ -12,6 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from studio_contracts.problems import PROBLEM_CONTENT_TYPE, FieldError, Problem
+
+from studio_runtime.field_errors import field_error
 
 log = structlog.get_logger(__name__)
 
@@ -157,7 +158,7 @@ async def _on_domain_error(_request: Request, exc: DomainError) -> JSONResponse:
 
 
 async def _on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [_field_error(err) for err in exc.errors()]
+    errors = [field_error(err) for err in exc.errors()]
     if any(e.loc == ["body"] and e.type in _NOT_AN_OBJECT for e in errors) and not _sent_json(
         request
     ):
@@ -171,20 +172,6 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
 
 
 _NOT_AN_OBJECT = frozenset({"model_attributes_type", "dict_type", "list_type"})
-
-
-def _field_error(err: Mapping[str, Any]) -> FieldError:
-    loc, msg, kind = list(err.get("loc", ())), str(err.get("msg", "")), str(err.get("type", ""))
-    if kind == "json_invalid" and loc[:1] == ["body"]:
-        # FastAPI puts the character position where a field name belongs: `body.8`.
-        reason = (err.get("ctx") or {}).get("error") or "not valid JSON"
-        at = f" at character {loc[1]}" if len(loc) > 1 and isinstance(loc[1], int) else ""
-        loc, msg = ["body"], f"the body is not valid JSON: {reason}{at}"
-    elif kind == "value_error":
-        # Our validators' own sentences, shown at the field as written: pydantic's "Value
-        # error, " before them read as a fault of the studio on the sign-up form.
-        msg = msg.removeprefix("Value error, ")
-    return FieldError(loc=loc, msg=msg, type=kind)
 
 
 def _sent_json(request: Request) -> bool:
