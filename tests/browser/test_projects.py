@@ -177,7 +177,8 @@ async def test_the_sidebar_works_from_the_keyboard_with_visible_focus(
     studio: FullStack, page: Page
 ) -> None:
     await page.goto(studio.gateway + "/studio")
-    await expect(page.get_by_role("heading", level=1, name="Projects")).to_be_focused()
+    await expect(page.get_by_role("heading", level=1, name="Projects")).to_be_visible()
+    await expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")
     sidebar = page.get_by_role("navigation", name="Studio")
     target = sidebar.get_by_role("link", name="Generations")
     for _ in range(12):

@@ -4,8 +4,10 @@
 //
 // ctx: { path, query (URLSearchParams), session, navigate, signal (aborted when the page is
 // left), setHeader({title, breadcrumbs, actions}), route }. Before render the router sets
-// document.title and the header from the route; after it, focus moves to the page heading
-// (the first h1 in main, else the header's title) so screen readers hear where they are.
+// document.title and the header from the route; after it, on a move from another page, focus
+// moves to the page heading (the first h1 in main, else the header's title) so screen readers
+// hear where they are. The page the studio opens on leaves focus alone: Tab reaches the skip
+// link first.
 
 import { clear, h } from './dom.js';
 
@@ -13,6 +15,10 @@ let routes = [];
 let hooks = {};
 let current = null; // { cleanup, controller }
 let renderSeq = 0;
+// Until the first page is shown, focus stays where the browser put it on load (the document):
+// WCAG wants the skip link to be the first Tab stop of a page that opens, so only a move
+// between pages takes focus to the heading.
+let loaded = false;
 
 /**
  * hooks: main (element), setHeader(fn), guard(route, path) → redirect path or null,
@@ -101,7 +107,8 @@ async function show(target, push, replaceState = false) {
       main.removeAttribute('aria-busy');
       hooks.afterRender?.(found.route, path);
       if (!link.hash) window.scrollTo(0, 0);
-      focusHeading(main, focusedBefore);
+      if (loaded) focusHeading(main, focusedBefore);
+      loaded = true;
     }
   }
 }
