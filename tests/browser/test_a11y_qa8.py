@@ -6,7 +6,8 @@ import re
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import create_project
+from tests.browser.helpers import LINE_STARTS, create_project
+from tests.support import media_samples
 from tests.support.full_stack import FullStack
 
 
@@ -48,3 +49,31 @@ async def test_the_first_tab_on_a_page_that_opens_reaches_the_skip_link(
         .click()
     )
     await expect(page.get_by_role("heading", level=1, name="Generations")).to_be_focused()
+
+
+async def test_the_list_views_size_and_length_wrap_between_parts_never_at_a_dot(
+    studio: FullStack, page: Page
+) -> None:
+    async with httpx.AsyncClient(base_url=studio.gateway) as client:
+        project_id = await create_project(client, "Reels")
+        uploaded = await client.post(
+            f"/api/v1/projects/{project_id}/assets",
+            files={"file": ("tide.mp4", media_samples.mp4(160, 96), "video/mp4")},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+    await page.goto(f"{studio.gateway}/studio/assets")
+    await page.get_by_role("button", name="List view").click()
+    cell = page.locator("td.asset-row__extent").first
+    # It was one string, "160 x 96 \u00b7 0:02", that could wrap at the dot in a narrow cell.
+    await expect(cell.locator(".meta-parts__item")).to_have_text(
+        ["160 \u00d7 96", re.compile(r"^\d+:\d\d$")]
+    )
+    checked = []
+    for width in range(900, 1300, 20):
+        await page.set_viewport_size({"width": width, "height": 800})
+        if not await cell.is_visible():
+            continue
+        starts = await cell.locator(".meta-parts").evaluate(LINE_STARTS)
+        assert not [start for start in starts if "\u00b7" in start], (width, starts)
+        checked.append(width)
+    assert checked

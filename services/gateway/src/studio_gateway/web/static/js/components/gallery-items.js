@@ -30,11 +30,6 @@ export function formatName(contentType) {
   return sub.replace(/^x-/, '').split(/[+;.-]/)[0].toUpperCase();
 }
 
-/** "1024 × 768", "0:04", "1920 × 1080 · 0:12" or "". */
-export function extent(asset) {
-  return extentParts(asset).join(' · ');
-}
-
 /** The size and the length, each its own part (none, one or both). */
 function extentParts(asset) {
   const parts = [];
@@ -213,7 +208,8 @@ export function assetRow(asset, handlers, { showProject, projectName } = {}) {
     h('td', { class: 'asset-row__type' }, h('span', { class: 'asset-row__kind' }, icon(kind.icon, { size: 'sm' }), kind.label),
       h('span', { class: 'asset-row__sub' }, formatName(asset.content_type))),
     h('td', { class: 'asset-row__size' }, bytes(asset.size)),
-    h('td', { class: 'asset-row__extent' }, extent(asset) || '—'),
+    // A video has a size and a length: each part whole, wrapping between them in a narrow cell.
+    h('td', { class: 'asset-row__extent' }, extentParts(asset).length ? metaParts(extentParts(asset)) : '—'),
     h('td', { class: 'asset-row__created' },
       h('time', { datetime: asset.created_at, title: dateTime(asset.created_at) }, relativeTime(asset.created_at))),
     showProject && h('td', { class: 'asset-row__project' }, projectName || '—'),
