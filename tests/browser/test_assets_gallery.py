@@ -281,7 +281,7 @@ async def test_list_view_is_remembered_and_renames_and_deletes(
     # Rename: the API's own limit shows at the field; a name full of markup is kept as text.
     dialog, _ = await open_rename(page, "Rename red fox", "Rename asset")
     await save_name(dialog, "   ", "Give the asset a name.", exact=True)
-    await save_name(dialog, "x" * 300, "at most 255 characters")
+    await save_name(dialog, "x" * 300, "At most 255 characters.")
     await save_name(dialog, f"{MARKUP} fox")
     renamed = rows.filter(has_text=f"{MARKUP} fox")
     await expect(renamed).to_have_count(1)

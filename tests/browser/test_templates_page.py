@@ -182,7 +182,7 @@ async def test_own_templates_are_renamed_with_the_apis_errors_used_and_deleted(
     dialog, name = await open_rename(page, "Rename Potter portrait", "Rename template")
     await save_name(dialog, "", "Give the template a name.", exact=True)
     await expect(name).to_have_attribute("aria-invalid", "true")
-    await save_name(dialog, "y" * 101, "at most 100 characters")
+    await save_name(dialog, "y" * 101, "At most 100 characters.")
     await save_name(dialog, f"{MARKUP} potter")
     await expect(_own(page).first.locator(".template-card__name")).to_have_text(f"{MARKUP} potter")
     await expect(page.get_by_role("button", name=f"Rename {MARKUP} potter")).to_be_focused()
