@@ -6,38 +6,18 @@ from typing import Any
 
 import httpx
 import pytest
-from studio_gateway.main import create_app as create_gateway
-from studio_gateway.settings import GatewaySettings
 
-from tests.support.apps import make_settings, running
-from tests.support.assets_stack import assets_stack
+from tests.support.assets_stack import gateway_over_assets
 
 
 @pytest.fixture
 async def gateway(
     mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: object
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with assets_stack(
-        mongo_url=mongo_url,
-        mongo_db_name=mongo_db_name,
-        nats_url=nats_url,
-        nats_prefix=nats_prefix,
-        storage_url=f"file://{tmp_path}/storage",
-    ) as stack:
-        settings = make_settings(
-            GatewaySettings,
-            projects_url=stack.projects_url,
-            assets_url=stack.assets_url,
-            mongo_url=mongo_url,
-            mongo_db=f"{mongo_db_name}_gw",
-            nats_url=nats_url,
-            nats_prefix=nats_prefix,
-        )
-        async with (
-            running(create_gateway(settings)) as url,
-            httpx.AsyncClient(base_url=url, timeout=30) as client,
-        ):
-            yield client
+    async with gateway_over_assets(
+        mongo_url, mongo_db_name, nats_url, nats_prefix, tmp_path
+    ) as client:
+        yield client
 
 
 def _errors(response: httpx.Response) -> list[dict[str, Any]]:

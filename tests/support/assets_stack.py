@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 from studio_assets.main import create_app as create_assets
 from studio_assets.settings import AssetsSettings
+from studio_gateway.main import create_app as create_gateway
+from studio_gateway.settings import GatewaySettings
 from studio_projects.main import create_app as create_projects
 from studio_projects.settings import ProjectsSettings
 
@@ -60,3 +62,31 @@ async def assets_stack(
         )
         async with running(create_assets(settings)) as assets_url:
             yield AssetsStack(projects_url, assets_url, settings)
+
+
+@asynccontextmanager
+async def gateway_over_assets(
+    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: object
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway in front of the projects and assets services (no generation): its client."""
+    async with assets_stack(
+        mongo_url=mongo_url,
+        mongo_db_name=mongo_db_name,
+        nats_url=nats_url,
+        nats_prefix=nats_prefix,
+        storage_url=f"file://{tmp_path}/storage",
+    ) as stack:
+        settings = make_settings(
+            GatewaySettings,
+            projects_url=stack.projects_url,
+            assets_url=stack.assets_url,
+            mongo_url=mongo_url,
+            mongo_db=f"{mongo_db_name}_gw",
+            nats_url=nats_url,
+            nats_prefix=nats_prefix,
+        )
+        async with (
+            running(create_gateway(settings)) as url,
+            httpx.AsyncClient(base_url=url, timeout=30) as client,
+        ):
+            yield client
