@@ -36,8 +36,13 @@ browser:
 run: sync
 	@$(UV) run --frozen --no-sync python -m studio_devtools
 
+# Most of the suite waits on servers and a browser, not on the CPU (run one test at a time, it
+# keeps two cores a quarter busy), so xdist workers share the waiting; each worker starts its
+# own servers. A file goes to one worker whole, so its module-scoped stacks start once.
+# TEST_WORKERS=0 runs everything in one process, in order.
+TEST_WORKERS ?= 4
 test: sync browser
-	@$(UV) run --frozen --no-sync pytest -q
+	@$(UV) run --frozen --no-sync pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # No servers, no browser: what a change to a pure function needs, in seconds.
 test-fast: sync

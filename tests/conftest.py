@@ -215,15 +215,39 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # --- reporting -----------------------------------------------------------------------
 
 
+_ERRORS = pytest.StashKey[list[str]]()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist (`make test`), hand this worker's report lines to the controller,
+    which prints them: a worker's own terminal summary is never shown."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["studio_worker"] = getattr(session.config, "workerinput", {}).get("workerid")
+        workeroutput["studio_servers"] = session.config.stash.get(_SUMMARY, [])
+        workeroutput["studio_task_errors"] = task_errors.summary()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """The controller gathers what each xdist worker handed over (see above)."""
+    output = getattr(node, "workeroutput", {})
+    worker = output.get("studio_worker", "worker")
+    for key, field in ((_SUMMARY, "studio_servers"), (_ERRORS, "studio_task_errors")):
+        lines = node.config.stash.setdefault(key, [])
+        lines.extend(f"[{worker}] {line}" for line in output.get(field, []))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say which servers ran, how long they took, and where logs are kept after failures;
-    list the errors background tasks raised."""
-    lines = terminalreporter.config.stash.get(_SUMMARY, [])
+    list the errors background tasks raised (each xdist worker's, under xdist)."""
+    stash = terminalreporter.config.stash
+    lines = stash.get(_SUMMARY, [])
     if lines:
         terminalreporter.section("test servers")
         for line in lines:
             terminalreporter.write_line(line)
-    errors = task_errors.summary()
+    errors = task_errors.summary() + stash.get(_ERRORS, [])
     if errors:
         terminalreporter.section("errors in background tasks (see the logs of these tests)")
         for line in errors:

@@ -21,13 +21,7 @@ async def fal_studio(servers: Servers, tmp_path: Path, fal: FakeFal) -> AsyncIte
     async with full_stack(
         servers,
         storage_url=(tmp_path / "s").as_uri(),
-        worker={
-            "fal_key": fal.key,
-            "fal_base_url": fal.base_url,
-            "max_attempts": 3,
-            "fal_request_retries": 0,
-            "fal_poll_interval_s": 0.05,
-        },
+        worker=fal.worker_settings(max_attempts=3, fal_request_retries=0),
     ) as stack:
         yield stack
 

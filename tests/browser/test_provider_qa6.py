@@ -26,7 +26,7 @@ async def quick_retries(servers: Servers, tmp_path: Path, fal: FakeFal) -> Async
     async with full_stack(
         servers,
         storage_url=(tmp_path / "s").as_uri(),
-        worker={"fal_key": fal.key, "fal_base_url": fal.base_url, "fal_poll_interval_s": 0.05},
+        worker=fal.worker_settings(),
     ) as stack:
         yield stack
 
@@ -38,13 +38,7 @@ async def job_retries(servers: Servers, tmp_path: Path, fal: FakeFal) -> AsyncIt
     async with full_stack(
         servers,
         storage_url=(tmp_path / "s").as_uri(),
-        worker={
-            "fal_key": fal.key,
-            "fal_base_url": fal.base_url,
-            "max_attempts": 4,
-            "fal_request_retries": 0,
-            "fal_poll_interval_s": 0.05,
-        },
+        worker=fal.worker_settings(max_attempts=4, fal_request_retries=0),
     ) as stack:
         yield stack
 

@@ -25,13 +25,7 @@ async def stack(
         servers,
         **s3_storage(s3, s3_bucket),
         # No quick in-call retries: every provider failure costs a whole attempt here.
-        worker={
-            "fal_key": fal.key,
-            "fal_base_url": fal.base_url,
-            "max_attempts": 3,
-            "fal_request_retries": 0,
-            "fal_poll_interval_s": 0.05,
-        },
+        worker=fal.worker_settings(max_attempts=3, fal_request_retries=0),
     ) as running_stack:
         yield running_stack
 

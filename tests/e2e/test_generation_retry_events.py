@@ -21,13 +21,7 @@ async def stack(servers: Servers, tmp_path: Path, fal: FakeFal) -> AsyncIterator
     async with full_stack(
         servers,
         storage_url=(tmp_path / "s").as_uri(),
-        worker={
-            "fal_key": fal.key,
-            "fal_base_url": fal.base_url,
-            "max_attempts": 2,
-            "fal_request_retries": 2,
-            "fal_poll_interval_s": 0.05,
-        },
+        worker=fal.worker_settings(max_attempts=2, fal_request_retries=2),
     ) as running:
         yield running
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from tests.fakes.fal_server import FakeFal, running_fake_fal
+from tests.fakes.fal_server import running_fake_fal
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.sse import listening, payload
 from tests.support.waiting import eventually, patience
@@ -155,7 +155,7 @@ async def test_cancel_of_a_job_queued_at_fal_cancels_it_there(
             full_stack(
                 servers,
                 storage_url=(tmp_path / "files").as_uri(),
-                worker=fal_worker(fal),
+                worker=fal.worker_settings(**SLOW_HEARTBEAT),
             ) as stack,
             stack.client() as client,
         ):
@@ -184,15 +184,6 @@ async def test_cancel_of_a_job_queued_at_fal_cancels_it_there(
             ]
             final = (await client.get(f"/api/v1/generations/{job['id']}")).json()
             assert final["status"] == "cancelled"
-
-
-def fal_worker(fal: FakeFal) -> dict[str, Any]:
-    return {
-        "fal_key": fal.key,
-        "fal_base_url": fal.base_url,
-        "fal_poll_interval_s": 0.05,
-        **SLOW_HEARTBEAT,
-    }
 
 
 async def test_a_burst_cannot_overrun_the_active_limit(servers: Servers, tmp_path: Path) -> None:

@@ -191,6 +191,16 @@ class FakeFal:
             self._calls.pop(model_id, None)
         return updated
 
+    def worker_settings(self, **overrides: Any) -> dict[str, Any]:
+        """A worker's settings for running hosted models against this fake, polling fast so a
+        test need not wait on fal's shipped interval; `overrides` are further worker settings."""
+        return {
+            "fal_key": self.key,
+            "fal_base_url": self.base_url,
+            "fal_poll_interval_s": 0.05,
+            **overrides,
+        }
+
     def behaviour(self, model_id: str) -> Behaviour:
         return self.behaviours.get(model_id, self.default)
 
