@@ -135,9 +135,22 @@ def test_a_wait_the_detail_names_is_said_once() -> None:
     assert error.code == ExitCode.UNAVAILABLE
 
 
-def test_a_wait_only_the_retry_after_header_names_is_a_line_of_its_own() -> None:
-    problem = {"title": "Service Unavailable", "detail": "the database is unavailable; try again"}
+@pytest.mark.parametrize(
+    "detail", ["the database is unavailable; try again", "the bus is down; try again shortly."]
+)
+def test_a_detail_asking_to_try_again_is_told_when(detail: str) -> None:
+    problem = {"title": "Service Unavailable", "detail": detail}
     error = _problem(httpx.Response(503, json=problem, headers={"Retry-After": "5"}))
+    # Before: "...; try again" and then a line of its own, "Try again in 5 s.".
+    assert error.message.endswith("; try again in 5 s."), error.message
+    assert error.message.count("try again") == 1
+    assert error.lines == []
+
+
+def test_a_wait_only_the_retry_after_header_names_is_a_line_of_its_own() -> None:
+    problem = {"title": "Service Unavailable", "detail": "the database is unavailable"}
+    error = _problem(httpx.Response(503, json=problem, headers={"Retry-After": "5"}))
+    assert error.message == "Service Unavailable: the database is unavailable"
     assert error.lines == ["Try again in 5 s."]
 
 

@@ -58,6 +58,9 @@ _MORE = re.compile(r" \(and \d+ more\)$")
 _NAMES_WAIT = re.compile(r"\btry again in \d", re.IGNORECASE)
 """A detail that already says how long to wait ("... Try again in 8 s.")."""
 
+_ENDS_TRY_AGAIN = re.compile(r"\b(try again)(?: shortly| later)?\.?$", re.IGNORECASE)
+"""A detail that ends by asking to try again, without saying when ("...; try again")."""
+
 
 def problem_error(response: httpx.Response) -> CliError:
     """A :class:`CliError` from an error answer, worded from its problem body (RFC 9457) when
@@ -74,9 +77,13 @@ def problem_error(response: httpx.Response) -> CliError:
     if response.status_code == 401:
         lines.append(SIGN_IN_HINT)
     retry_after = response.headers.get("retry-after")
-    # The gateway's limits name the wait in their detail already: said once, not twice.
+    # The wait is said once: the gateway's limits name it in their detail already; a detail
+    # ending in "try again" gets it there; any other gets a line of its own.
     if retry_after and not _NAMES_WAIT.search(detail):
-        lines.append(f"Try again in {retry_after} s.")
+        if _ENDS_TRY_AGAIN.search(message):
+            message = _ENDS_TRY_AGAIN.sub(rf"\1 in {retry_after} s.", message)
+        else:
+            lines.append(f"Try again in {retry_after} s.")
     return CliError(message, exit_code_for(response.status_code), lines)
 
 
