@@ -19,6 +19,10 @@ from tests.support.sse import listening, payload
 from tests.support.waiting import eventually
 from tests.support.worker_process import worker_process, workers_ready
 
+# Hundreds of 512 px jobs, workers and brokers killed and started again: on a loaded machine
+# (the suite's other workers beside it) a test here runs for minutes, as its siblings do.
+pytestmark = pytest.mark.timeout(600)
+
 SMALL = {"params": {"image_size": {"width": 64, "height": 64}}}
 """For jobs whose image size does not matter: a 64 px image instead of the default 1024 px."""
 
