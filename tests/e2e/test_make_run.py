@@ -164,13 +164,14 @@ def test_killed_launcher_leaves_no_process_behind_and_runs_again(
 def test_crashed_worker_is_restarted_and_its_jobs_in_flight_are_taken_over(
     stack_env: dict[str, str], launches: list[Launch], http: httpx.Client
 ) -> None:
-    # Jobs take a second, and a dead worker's jobs are free to take over 2 s after its last
-    # lease renewal, when NATS (ack wait 2 s) delivers them again.
+    # Jobs take 3 s. A dead worker's jobs would be free to take over only after its lease
+    # (300 s) and NATS's ack wait (300 s), far past this test's deadlines: the worker started
+    # again takes back its previous life's jobs at once, by the name `make run` gives it.
     stack_env.update(
-        STUDIO_LOCAL_LATENCY_S="1",
-        STUDIO_LEASE_S="2",
+        STUDIO_LOCAL_LATENCY_S="3",
+        STUDIO_LEASE_S="300",
         STUDIO_HEARTBEAT_S="0.5",
-        STUDIO_ACK_WAIT_S="2",
+        STUDIO_ACK_WAIT_S="300",
     )
     item = launch(stack_env)
     launches.append(item)
@@ -179,9 +180,9 @@ def test_crashed_worker_is_restarted_and_its_jobs_in_flight_are_taken_over(
     worker = recorded(stack_env)["worker"]
     before = [_generate(http, project["id"], f"before {i}") for i in range(4)]
     wait_until(
-        lambda: "processing" in _statuses(http, before).values(),
+        lambda: set(_statuses(http, before).values()) == {"processing"},
         15,
-        lambda: f"a generation is being worked on: {_statuses(http, before)}",
+        lambda: f"every generation is being worked on: {_statuses(http, before)}",
     )
 
     os.kill(worker.pid, signal.SIGKILL)
@@ -191,6 +192,7 @@ def test_crashed_worker_is_restarted_and_its_jobs_in_flight_are_taken_over(
     assert in_flight
     while_down = [_generate(http, project["id"], f"while down {i}") for i in range(3)]
     item.wait_for("worker exited with code -9 (SIGKILL); restarting in 0.5s (crash 1 of 5 in 60s)")
+    item.wait_for("jobs.taken_back")
     item.wait_for("worker is ready again")
     restarted = recorded(stack_env)["worker"]
     assert restarted.pid != worker.pid

@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from studio_contracts.enums import GenerationStatus, GenerationType, MediaType
 from studio_contracts.events import OutputFile
 from studio_generation.records import NewGeneration
-from studio_generation.repository import GenerationRepository
+from studio_generation.repository import GenerationRepository, Holder
 from studio_runtime.clock import now_ms
 from studio_runtime.ids import new_id
 
@@ -93,6 +93,33 @@ async def test_two_workers_claiming_the_same_jobs_at_once_each_get_a_job_once(
         if record is not None:
             assert (record.status, record.attempts) == (GenerationStatus.PROCESSING, 1)
             assert record.lease_until_ms > now_ms()
+
+
+async def test_a_restarted_worker_takes_back_its_previous_lifes_jobs_and_no_one_elses(
+    any_db: AsyncDatabase[Doc],
+) -> None:
+    store = GenerationRepository(any_db)
+    mine, theirs, unnamed, finished = await pending_jobs(store, 4)
+    before = Holder("worker-a", "life-1")
+    for job, holder in ((mine, before), (theirs, Holder("worker-b", "life-1")), (unnamed, None)):
+        assert await store.claim(job, lease_ms=LEASE_MS, holder=holder) is not None
+    assert await store.claim(finished, lease_ms=LEASE_MS, holder=before) is not None
+    assert await store.complete(finished, output(finished)) is not None
+
+    after = Holder("worker-a", "life-2")  # the same worker, started again after it died
+    # Its earlier life's running job, and only that one, though every lease is still good.
+    assert await store.held_by_previous_life(after) == [mine]
+    assert await store.held_by_previous_life(before) == []  # a living worker has none
+    assert await store.held_by_previous_life(Holder("", "life-2")) == []  # no name, no claim
+    for job in (theirs, unnamed, finished):
+        assert await store.claim(job, lease_ms=LEASE_MS, holder=after) is None
+    taken = await store.claim(mine, lease_ms=LEASE_MS, holder=after)
+    assert taken is not None
+    assert (taken.status, taken.attempts) == (GenerationStatus.PROCESSING, 2)
+    # Now held by this life: a third claim by it, or by another, finds nothing to take.
+    assert await store.claim(mine, lease_ms=LEASE_MS, holder=after) is None
+    assert await store.held_by_previous_life(after) == []
+    assert await store.claim(mine, lease_ms=LEASE_MS, holder=Holder("worker-b", "x")) is None
 
 
 async def test_completions_at_once_finish_each_job_once_and_give_its_slot_back(

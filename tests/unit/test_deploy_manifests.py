@@ -294,6 +294,10 @@ def effective_env(overlay: str, deployment: dict[str, Any]) -> dict[str, str | N
     for item in spec.get("env", []):
         if "value" in item:
             env[item["name"]] = item["value"]
+        elif "fieldRef" in item["valueFrom"]:
+            # The Downward API: the pod's own name, as Kubernetes names a pod of a Deployment.
+            assert item["valueFrom"]["fieldRef"] == {"fieldPath": "metadata.name"}, item
+            env[item["name"]] = f"{deployment['metadata']['name']}-7c9d8f6b5-x2k4q"
         else:
             ref = item["valueFrom"]["secretKeyRef"]
             if ref.get("optional"):
@@ -414,7 +418,7 @@ def test_secrets_come_from_the_secret_only(overlay: str) -> None:
         assert not re.search(r"SECRET|KEY|PASSWORD", variable), f"{variable} in the ConfigMap"
     for name, deployment in deployments(overlay):
         for item in container(deployment).get("env", []):
-            if "valueFrom" in item:
+            if "secretKeyRef" in item.get("valueFrom", {}):
                 ref = item["valueFrom"]["secretKeyRef"]
                 assert ref["name"] == "studio-secrets", name
                 assert ref["key"] in keys, f"{name}: {ref['key']} missing from secret.env.example"
@@ -613,5 +617,5 @@ def test_a_private_overlay_can_generate_the_secret(tmp_path: Path) -> None:
     }
     for deployment in (o for o in objects if o["kind"] == "Deployment"):
         for item in container(deployment).get("env", []):
-            if "valueFrom" in item:
+            if "secretKeyRef" in item.get("valueFrom", {}):
                 assert item["valueFrom"]["secretKeyRef"]["name"] == "studio-secrets"

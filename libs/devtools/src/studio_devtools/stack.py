@@ -13,6 +13,7 @@ started ends by itself if the launcher is killed outright (`studio_devtools.pare
 """
 
 import asyncio
+import hashlib
 import os
 import secrets
 import signal
@@ -126,8 +127,17 @@ def _base_env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("STUDIO_INTERNAL_SECRET", _internal_secret(data_dir))
     env.setdefault("STUDIO_STORAGE_URL", (data_dir / "storage").as_uri())
+    env.setdefault("STUDIO_WORKER_NAME", worker_name(data_dir))
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def worker_name(data_dir: Path) -> str:
+    """The name this installation's one worker keeps across its restarts (see the worker's
+    `worker_name`): one launcher per data directory runs one worker, so host and directory make
+    it unique even where two installations share a database."""
+    where = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+    return f"make-run-{socket.gethostname()}-{where}"
 
 
 def _internal_secret(data_dir: Path) -> str:

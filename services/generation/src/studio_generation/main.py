@@ -141,12 +141,16 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
             consumer = job_queue(app.state.js, worker.handle, cfg)
             consumer.start()
             readiness.add("consumer", consumer.ready)
+            await worker.take_back()
             try:
                 yield
             finally:
                 # Jobs in flight get the whole shutdown grace to finish before they are handed
                 # to another worker (the orchestrator waits that long, plus margin).
-                await consumer.stop(grace_s=cfg.shutdown_grace_s)
+                await asyncio.gather(
+                    consumer.stop(grace_s=cfg.shutdown_grace_s),
+                    worker.stop_taken_back(grace_s=cfg.shutdown_grace_s),
+                )
                 await cancels.stop()
         finally:
             await internal.aclose()

@@ -67,6 +67,16 @@ class Lease(Enum):
 
 
 @dataclass(frozen=True)
+class Holder:
+    """Who runs a job: the worker's lasting name (`worker_name`, kept across its restarts and
+    held by one process at a time; empty when not set) and this process's life, new at each
+    start. A job held under this name by another life was its previous life's, which died."""
+
+    name: str
+    life: str
+
+
+@dataclass(frozen=True)
 class _Reserve:
     owner: str
     limit: int
@@ -302,25 +312,42 @@ class GenerationRepository:
         found = self._generations.find(query).sort(SORT_ID, DESCENDING).limit(limit + 1)
         return [_record(doc) async for doc in found]
 
-    async def claim(self, generation_id: str, *, lease_ms: int) -> GenerationRecord | None:
-        """pending → processing, or take over a processing job whose lease ran out.
+    async def claim(
+        self, generation_id: str, *, lease_ms: int, holder: Holder | None = None
+    ) -> GenerationRecord | None:
+        """pending → processing, or take over a processing job whose lease ran out, or (with a
+        named `holder`) one its own previous life held when it died.
 
-        Two conditional updates rather than one with `$or`: the embedded server applies an
-        `{_id, $or}` filter to whichever record matches the `$or` (another job!), and the first
-        form, the common case, is one indexed write on every server (grouped with the claims
-        made at the same time)."""
+        Conditional updates one after the other rather than one with `$or`: the embedded server
+        applies an `{_id, $or}` filter to whichever record matches the `$or` (another job!), and
+        the first form, the common case, is one indexed write on every server (grouped with the
+        claims made at the same time)."""
         now = now_ms()
-        fresh = await self._transitions(
-            ({"_id": generation_id, "status": PENDING}, _claimed(now, lease_ms))
-        )
+        claimed = _claimed(now, lease_ms, holder)
+        fresh = await self._transitions(({"_id": generation_id, "status": PENDING}, claimed))
         if fresh is not None:
             return fresh
         taken = await self._generations.find_one_and_update(
             {"_id": generation_id, "status": PROCESSING, "lease_until_ms": {"$lt": now}},
-            _claimed(now, lease_ms),
+            claimed,
+            return_document=ReturnDocument.AFTER,
+        )
+        if taken is not None or holder is None or not holder.name:
+            return _maybe(taken)
+        taken = await self._generations.find_one_and_update(
+            {"_id": generation_id, **_held_by_previous_life(holder)},
+            claimed,
             return_document=ReturnDocument.AFTER,
         )
         return _maybe(taken)
+
+    async def held_by_previous_life(self, holder: Holder, limit: int = 1000) -> list[str]:
+        """The jobs this worker's previous life (same name, another process) was running when
+        it died: nobody runs them now, though their leases have not run out."""
+        if not holder.name:
+            return []
+        found = self._generations.find(_held_by_previous_life(holder), {"_id": 1}).limit(limit)
+        return [doc["_id"] async for doc in found]
 
     async def _change_each(self, changes: list[tuple[Doc, Doc]]) -> list[GenerationRecord | None]:
         """Conditional updates (filter, update) of one record each, each changed record back
@@ -484,11 +511,21 @@ class GenerationRepository:
         await self._generations.delete_one({"_id": generation_id, "status": PENDING})
 
 
-def _claimed(now: int, lease_ms: int) -> Doc:
+def _claimed(now: int, lease_ms: int, holder: Holder | None = None) -> Doc:
+    held = {"lease_name": holder.name, "lease_life": holder.life} if holder else {}
     return {
-        "$set": {"status": PROCESSING, "lease_until_ms": now + lease_ms, "started_ms": now},
+        "$set": {
+            "status": PROCESSING,
+            "lease_until_ms": now + lease_ms,
+            "started_ms": now,
+            **held,
+        },
         "$inc": {"attempts": 1},
     }
+
+
+def _held_by_previous_life(holder: Holder) -> Doc:
+    return {"status": PROCESSING, "lease_name": holder.name, "lease_life": {"$ne": holder.life}}
 
 
 def _finished(status: GenerationStatus, fields: Mapping[str, Any]) -> Doc:

@@ -46,6 +46,11 @@ class WorkerSettings(GenerationSettings, StorageSettings):
     """How often a running job renews its lease and tells NATS it is still being worked on."""
     ack_wait_s: float = Field(default=30, gt=0)
     """How long NATS waits for a worker's sign of life before handing the job to another."""
+    worker_name: str = Field(default="", max_length=253)
+    """A name this worker keeps across its restarts and shares with no other worker running
+    at the same time (the pod's name; `make run` gives its worker one). A restarted worker then
+    takes back at once the jobs it was running when it died, instead of leaving them to wait for
+    their lease and NATS's next delivery (up to `lease_s`). Empty: no name, jobs wait."""
     max_output_bytes: int = Field(default=2 * 1024**3, ge=1)
     fal_key: SecretStr = Field(
         default=SecretStr(""), validation_alias=AliasChoices("STUDIO_FAL_KEY", "FAL_KEY")

@@ -23,6 +23,7 @@ from studio_runtime import tracing
 from studio_runtime.clients import AssetsClient
 from studio_runtime.clock import now_ms
 from studio_runtime.events import RetryLater
+from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
 
 from studio_generation import metrics
@@ -39,7 +40,7 @@ from studio_generation.providers.base import (
     ProviderProgress,
 )
 from studio_generation.records import GenerationRecord
-from studio_generation.repository import GenerationRepository, Lease
+from studio_generation.repository import GenerationRepository, Holder, Lease
 from studio_generation.settings import WorkerSettings
 
 log = structlog.get_logger(__name__)
@@ -78,21 +79,60 @@ class Worker:
         self._assets = assets
         self._cancels = cancels
         self._settings = settings
+        self._holder = Holder(settings.worker_name, new_id())
+        self._taken_back: set[asyncio.Task[None]] = set()
 
     async def handle(self, event: GenerationRequested) -> None:
-        cancel_signal = self._cancels.watch(event.generation_id)
+        await self.run(event.generation_id)
+
+    async def run(self, generation_id: str) -> None:
+        """Claim the job and run it to its end; `RetryLater` asks its delivery to come back."""
+        cancel_signal = self._cancels.watch(generation_id)
         metrics.IN_FLIGHT.inc()
         try:
-            await self._handle(event, cancel_signal)
+            await self._handle(generation_id, cancel_signal)
         finally:
             metrics.IN_FLIGHT.dec()
-            self._cancels.forget(event.generation_id)
+            self._cancels.forget(generation_id)
 
-    async def _handle(self, event: GenerationRequested, cancel_signal: asyncio.Event) -> None:
+    async def take_back(self) -> int:
+        """Start again, now, the jobs this worker's previous life was running when it died (by
+        `worker_name`); how many. Their deliveries are still out with the dead process until
+        NATS's ack wait ends: when one comes back, the job is found running here, or done."""
+        generation_ids = await self._repository.held_by_previous_life(self._holder)
+        for generation_id in generation_ids:
+            task = asyncio.create_task(self._run_taken_back(generation_id))
+            self._taken_back.add(task)
+            task.add_done_callback(self._taken_back.discard)
+        if generation_ids:
+            log.info("jobs.taken_back", count=len(generation_ids), worker=self._holder.name)
+        return len(generation_ids)
+
+    async def _run_taken_back(self, generation_id: str) -> None:
+        try:
+            await self.run(generation_id)
+        except RetryLater as later:
+            # Put back to pending (or another worker's now): the job's own delivery, still out
+            # with the dead process, comes back when NATS's ack wait ends and runs it again.
+            log.info("job.taken_back_later", generation_id=generation_id, reason=str(later))
+        except Exception:
+            log.exception("job.take_back_failed", generation_id=generation_id)
+
+    async def stop_taken_back(self, grace_s: float) -> None:
+        """Give the jobs taken back `grace_s` to finish, as the consumer gives its own; then
+        stop them (their deliveries bring them back to a worker)."""
+        if not self._taken_back:
+            return
+        _, running = await asyncio.wait(set(self._taken_back), timeout=grace_s)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
+    async def _handle(self, generation_id: str, cancel_signal: asyncio.Event) -> None:
         lease_ms = int(self._settings.lease_s * 1000)
-        record = await self._repository.claim(event.generation_id, lease_ms=lease_ms)
+        record = await self._repository.claim(generation_id, lease_ms=lease_ms, holder=self._holder)
         if record is None:
-            await self._not_claimed(event.generation_id)
+            await self._not_claimed(generation_id)
             return
         with structlog.contextvars.bound_contextvars(
             generation_id=record.id, attempt=record.attempts
