@@ -1,7 +1,7 @@
 """How each image model is sized, as fal documents it: a custom `{width, height}` is offered
 exactly where fal takes one (`ImageSize | Enum` in its schema), and every other model keeps the
-form fal wants (its preset names, its "WxH" strings, or an aspect ratio). A new image model must
-be placed in one of these groups, so the choice is made on purpose (docs/catalog.md)."""
+form fal wants (its "WxH" strings, or an aspect ratio). A new image model must be placed in one
+of these groups, so the choice is made on purpose (docs/catalog.md)."""
 
 import pytest
 from studio_catalog.catalog import Catalog
@@ -18,20 +18,25 @@ CUSTOM_SIZE: dict[str, tuple[int, int]] = {
     "fal-ai/flux/dev": (64, 2048),
     "fal-ai/flux/schnell": (64, 2048),
     "fal-ai/flux-2-pro": (64, 2048),
+    "fal-ai/flux-2-pro/edit": (64, 2048),
     "fal-ai/flux-pro/v1.1": (256, 1440),
     "fal-ai/ideogram/v3": (512, 1536),
+    "fal-ai/ideogram/v3/remix": (512, 1536),
+    "fal-ai/recraft/v3/text-to-image": (1024, 2048),
+    "fal-ai/stable-diffusion-v35-large": (64, 2048),
     "fal-ai/stable-diffusion-v35-medium": (64, 2048),
     "openai/gpt-image-2": (480, 3840),
     "openai/gpt-image-2/edit": (480, 3840),
     "local/image": (64, 2048),
     "local/image-edit": (64, 2048),
 }
-PRESETS_ONLY = {
-    # Not confirmed from fal's own schema (see docs/catalog.md): presets until it is.
-    "fal-ai/flux-2-pro/edit",
-    "fal-ai/ideogram/v3/remix",
-    "fal-ai/recraft/v3/text-to-image",
-    "fal-ai/stable-diffusion-v35-large",
+# fal's default where its schema states one (Stable Diffusion 3.5 Large and Medium have none: fal
+# picks landscape_4_3, or the controlnet image's size).
+DEFAULT_SIZE = {
+    "fal-ai/flux-2-pro/edit": "auto",
+    "fal-ai/ideogram/v3/remix": "square_hd",
+    "fal-ai/recraft/v3/text-to-image": "square_hd",
+    "fal-ai/stable-diffusion-v35-large": None,
 }
 SIZE_STRINGS = {"fal-ai/gpt-image-1.5", "fal-ai/gpt-image-1.5/edit"}
 ASPECT_RATIO = {
@@ -58,7 +63,7 @@ def model(model_id: str) -> ModelInfo:
 
 def test_every_image_model_is_sized_on_purpose() -> None:
     image_models = {m.id for m in CATALOG.models if m.output == "image"}
-    groups = [set(CUSTOM_SIZE), PRESETS_ONLY, SIZE_STRINGS, ASPECT_RATIO, NO_SIZE]
+    groups = [set(CUSTOM_SIZE), SIZE_STRINGS, ASPECT_RATIO, NO_SIZE]
     assert set().union(*groups) == image_models
     assert sum(len(group) for group in groups) == len(image_models)  # each in one group
 
@@ -86,17 +91,16 @@ def test_a_custom_size_is_offered_where_fal_takes_one(
         )
 
 
-@pytest.mark.parametrize("model_id", sorted(PRESETS_ONLY))
-def test_a_model_not_confirmed_to_take_pixels_offers_fals_presets_only(model_id: str) -> None:
+@pytest.mark.parametrize(("model_id", "default"), DEFAULT_SIZE.items())
+def test_a_custom_size_model_keeps_fals_presets_and_default(
+    model_id: str, default: str | None
+) -> None:
     spec = model(model_id).params["image_size"]
-    assert spec.type == "string"
-    assert set(spec.enum or ()) >= FAL_PRESETS
-    with pytest.raises(ParamsInvalid):
-        validate_params(
-            model(model_id),
-            model(model_id).types[0],
-            {"prompt": "a", "image_size": {"width": 512, "height": 512}},
-        )
+    # A name fal does not list would be refused by fal at run time, after the job was accepted.
+    assert set(spec.enum or ()) - {"auto"} == FAL_PRESETS
+    assert spec.default == default
+    accepted = validate_params(model(model_id), model(model_id).types[0], {"prompt": "a"})
+    assert accepted.params.get("image_size") == default
 
 
 @pytest.mark.parametrize("model_id", sorted(SIZE_STRINGS))
