@@ -66,6 +66,13 @@ async def test_a_resubmitted_job_says_which_attempt_it_is_while_queued(
     [
         ("FLUX.2 [pro]", r"FLUX\.2 \[pro\]", "fal-ai/flux-2-pro", (1280, 720)),
         ("Ideogram V3", r"^Ideogram V3(?! Remix)", "fal-ai/ideogram/v3", (1536, 640)),
+        ("Recraft V3", r"^Recraft V3", "fal-ai/recraft/v3/text-to-image", (2048, 1024)),
+        (
+            "Stable Diffusion 3.5 Large",
+            r"^Stable Diffusion 3\.5 Large",
+            "fal-ai/stable-diffusion-v35-large",
+            (1344, 768),
+        ),
     ],
 )
 async def test_a_hosted_model_offers_a_custom_size_and_fal_gets_it(

@@ -80,22 +80,43 @@ async def test_image_model_on_fal_completes_and_registers_the_image(
     assert submits[0].headers["authorization"] == f"Key {fal.key}"
 
 
-async def test_a_custom_image_size_is_sent_to_fal_as_given(stack: FullStack, fal: FakeFal) -> None:
-    size = {"width": 1280, "height": 720}
+@pytest.mark.parametrize(
+    ("model_id", "image_input", "size"),
+    [
+        ("fal-ai/flux-2-pro", None, (1280, 720)),
+        # Before: preset names only for these four, though fal's schema takes a width and height.
+        ("fal-ai/flux-2-pro/edit", "image_urls", (2048, 64)),
+        ("fal-ai/ideogram/v3/remix", "image_url", (1536, 512)),
+        ("fal-ai/recraft/v3/text-to-image", None, (2048, 1024)),
+        ("fal-ai/stable-diffusion-v35-large", None, (1344, 768)),
+    ],
+)
+async def test_a_custom_image_size_is_sent_to_fal_as_given(
+    stack: FullStack,
+    fal: FakeFal,
+    model_id: str,
+    image_input: str | None,
+    size: tuple[int, int],
+) -> None:
+    width, height = size
+    custom = {"width": width, "height": height}
     async with stack.client() as client:
         done = await run(
             client,
             {
-                "type": "text-to-image",
-                "model_id": "fal-ai/flux-2-pro",
+                "type": "image-to-image" if image_input else "text-to-image",
+                "model_id": model_id,
                 "prompt": "a wide bay",
-                "params": {"image_size": size},
+                "params": {"image_size": custom},
+                "needs_image": image_input is not None,
             },
         )
     assert done["status"] == "completed", done
-    assert done["params"]["image_size"] == size
-    [submit] = fal.submits("fal-ai/flux-2-pro")
-    assert submit.json["image_size"] == size
+    assert done["params"]["image_size"] == custom
+    [submit] = fal.submits(model_id)
+    assert submit.json["image_size"] == custom  # the object itself, not a preset name
+    if image_input is not None:
+        assert submit.json[image_input], "the input image is sent beside the size"
 
 
 async def test_image_to_video_on_fal_sends_the_image_and_stores_the_video(
