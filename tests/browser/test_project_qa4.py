@@ -78,7 +78,7 @@ async def test_a_custom_image_size_is_sent_and_remembered(studio: FullStack, pag
     await page.get_by_role("button", name="Generate", exact=True).click()
     # The API's words at the field.
     size = page.locator(".field[data-field=image_size]")
-    await expect(size.locator(".field__error")).to_have_text("Width must be 64-2048 pixels")
+    await expect(size.locator(".field__error")).to_have_text("Width must be 64-2048 pixels.")
 
     await page.get_by_label("Width", exact=True).fill("640")
     async with page.expect_request(

@@ -1,13 +1,16 @@
 """A 422's field errors through the gateway, in words a person reads rather than pydantic's own
-("String should have at most 120 characters"), each still at its field (`loc`)."""
+("String should have at most 120 characters"), each still at its field (`loc`). A model's
+parameters, checked against the catalog's schema rather than by pydantic, read the same way."""
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.assets_stack import gateway_over_assets
+from tests.support.full_stack import Servers, full_stack
 
 
 @pytest.fixture
@@ -70,3 +73,59 @@ async def test_a_wrong_choice_lists_the_choices(gateway: httpx.AsyncClient) -> N
         (["query", "media_type"], "Must be one of: image, video, audio, model3d."),
         (["query", "kind"], "Must be one of: upload, output."),
     ]
+
+
+async def test_a_bad_model_parameter_reads_like_every_other_field(
+    servers: Servers, tmp_path: Path
+) -> None:
+    async with (
+        full_stack(servers, storage_url=(tmp_path / "s").as_uri(), workers=0) as stack,
+        stack.client() as client,
+    ):
+        project = (await client.post("/api/v1/projects", json={"name": "Params"})).json()["id"]
+        response = await client.post(
+            f"/api/v1/projects/{project}/generations",
+            json={
+                "type": "text-to-image",
+                "model_id": "local/image",
+                "params": {
+                    "num_images": 9,
+                    "image_size": "huge",
+                    "seed": 1.5,
+                    "guidance_scale": "high",
+                    "output_format": "gif",
+                },
+            },
+        )
+    # The same words as the other fields' errors for the same meaning; `loc` and `type` kept.
+    assert _errors(response) == [
+        {"loc": ["body", "params", "num_images"], "msg": "At most 4.", "type": "out_of_range"},
+        {
+            "loc": ["body", "params", "image_size"],
+            "msg": "Must be one of: square_hd, square, portrait_4_3, portrait_16_9, "
+            "landscape_4_3, landscape_16_9.",
+            "type": "enum",
+        },
+        {
+            "loc": ["body", "params", "seed"],
+            "msg": "Must be a whole number.",
+            "type": "integer_type",
+        },
+        {
+            "loc": ["body", "params", "guidance_scale"],
+            "msg": "Must be a number.",
+            "type": "number_type",
+        },
+        {
+            "loc": ["body", "params", "output_format"],
+            "msg": "Must be one of: png, webp.",
+            "type": "enum",
+        },
+        {"loc": ["body", "prompt"], "msg": "Required.", "type": "missing"},
+    ]
+    assert response.json()["detail"] == (
+        "params.num_images: At most 4.; params.image_size: Must be one of: square_hd, square, "
+        "portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9.; params.seed: Must be a "
+        "whole number.; params.guidance_scale: Must be a number.; params.output_format: Must be "
+        "one of: png, webp. (and 1 more)"
+    )

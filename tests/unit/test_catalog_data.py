@@ -147,7 +147,9 @@ models:
       steps: {type: integer, default: 99, minimum: 1, maximum: 50}
 """
     )
-    with pytest.raises(CatalogDataError, match=r"(?s)bad\.yaml.*'steps'.*at most 50"):
+    with pytest.raises(
+        CatalogDataError, match=r"(?s)bad\.yaml.*'steps': its default 99 does not fit: At most 50\."
+    ):
         load_models(tmp_path)
 
 

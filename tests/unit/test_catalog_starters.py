@@ -62,7 +62,7 @@ def test_a_small_good_file_loads_except_that_it_misses_types(tmp_path: Path) -> 
     [
         (("model_id: local/image", "model_id: fal-ai/nope"), "no model 'fal-ai/nope'"),
         (("type: text-to-image", "type: text-to-video"), "does not do text-to-video"),
-        (("{image_size: square}", "{image_size: huge}"), "params.image_size: must be one of"),
+        (("{image_size: square}", "{image_size: huge}"), "params.image_size: Must be one of: "),
         (("{image_size: square}", "{lora: 1}"), "has no parameter 'lora'"),
         (("{image_size: square}", "{prompt: x}"), "the prompt goes in `prompt`"),
         (("id: fox", "id: Fox/../x"), "String should match pattern"),

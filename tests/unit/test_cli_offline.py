@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 from rich.console import Console
+from studio_catalog.catalog import Catalog
+from studio_catalog.datafile import load_models
 from studio_cli import config, main, output, session
 from studio_cli.client import StudioClient
 from studio_cli.commands import auth
@@ -23,6 +25,8 @@ from studio_cli.follow import follow_generation
 from studio_cli.output import print_table
 from studio_cli.params import parse_params
 from studio_cli.progress import status_display
+from studio_contracts.enums import GenerationType
+from studio_contracts.params import ParamsInvalid, validate_params
 
 Handler = Callable[[httpx.Request], httpx.Response]
 PROJECT = "6751c0ffee0123456789abcd"
@@ -73,38 +77,61 @@ def test_a_problem_body_gives_the_message_the_field_lines_and_the_exit_code() ->
     problem = {
         "title": "Unprocessable Content",
         "status": 422,
-        "detail": "params.seed: must be at least 0",
-        "errors": [{"loc": ["body", "params", "seed"], "msg": "must be at least 0", "type": "x"}],
+        "detail": "params.seed: At least 0.",
+        "errors": [{"loc": ["body", "params", "seed"], "msg": "At least 0.", "type": "x"}],
     }
     error = _problem(httpx.Response(422, json=problem))
     # The detail only restates the field error: printed once, as its field line.
     assert error.message == "Unprocessable Content"
-    assert error.lines == ["  params.seed: must be at least 0"]
+    assert error.lines == ["  params.seed: At least 0."]
     assert error.code == ExitCode.USAGE
 
 
 def test_a_field_named_otherwise_in_the_detail_than_in_its_loc_is_printed_once() -> None:
     problem = {
         "title": "Unprocessable Content",
-        "detail": "params.prompt: 'prompt' is required; params.num_images: must be at most 4",
+        "detail": "params.prompt: Required.; params.num_images: At most 4.",
         "errors": [
-            {"loc": ["body", "prompt"], "msg": "'prompt' is required"},
-            {"loc": ["body", "params", "num_images"], "msg": "must be at most 4"},
+            {"loc": ["body", "prompt"], "msg": "Required."},
+            {"loc": ["body", "params", "num_images"], "msg": "At most 4."},
         ],
     }
     error = _problem(httpx.Response(422, json=problem))
     assert error.message == "Unprocessable Content"
+    assert error.lines == ["  prompt: Required.", "  params.num_images: At most 4."]
+
+
+def test_the_catalogs_own_summary_of_its_errors_is_left_out() -> None:
+    """Every message validate_params writes, in the summary it writes: each error printed
+    once, as its field line (a `;` inside a message would split it in two and keep the
+    summary)."""
+    image = Catalog(load_models()).get("local/image")
+    assert image is not None
+    with pytest.raises(ParamsInvalid) as caught:
+        validate_params(
+            image,
+            GenerationType.TEXT_TO_VIDEO,
+            {"num_images": 9, "image_size": {"width": 1}, "colour": "red"},
+        )
+    errors = [e.model_dump() for e in caught.value.errors]
+    assert len(errors) == 5, errors
+    problem = {"title": "Unprocessable Content", "detail": caught.value.summary, "errors": errors}
+    error = _problem(httpx.Response(422, json=problem))
+    assert error.message == "Unprocessable Content"
     assert error.lines == [
-        "  prompt: 'prompt' is required",
-        "  params.num_images: must be at most 4",
+        "  type: Local Image does not do text-to-video. It does: text-to-image.",
+        "  params.num_images: At most 4.",
+        "  params.image_size: Must be a size name or {width, height} in pixels, each 64-2048.",
+        "  params.colour: Local Image has no parameter 'colour'.",
+        "  params.prompt: Required.",
     ]
 
 
 def test_a_summary_of_the_first_fields_only_or_cut_short_is_left_out_too() -> None:
-    errors = [{"loc": ["body", "params", name], "msg": "must be a number"} for name in "abcdefg"]
+    errors = [{"loc": ["body", "params", name], "msg": "Must be a number."} for name in "abcdefg"]
     for detail in (
-        "params.a: must be a number; params.b: must be a number (and 5 more)",
-        "params.a: must be a number; params.b: must be a numb\u2026",
+        "params.a: Must be a number.; params.b: Must be a number. (and 5 more)",
+        "params.a: Must be a number.; params.b: Must be a numb\u2026",
     ):
         problem = {"title": "Unprocessable Content", "detail": detail, "errors": errors}
         error = _problem(httpx.Response(422, json=problem))
@@ -116,11 +143,11 @@ def test_a_detail_saying_more_than_the_field_errors_is_kept() -> None:
     problem = {
         "title": "Unprocessable Content",
         "detail": "no model 'local/nope' in the catalog",
-        "errors": [{"loc": ["body", "model_id"], "msg": "unknown model"}],
+        "errors": [{"loc": ["body", "model_id"], "msg": "Not a model in the catalog."}],
     }
     error = _problem(httpx.Response(422, json=problem))
     assert error.message == "Unprocessable Content: no model 'local/nope' in the catalog"
-    assert error.lines == ["  model_id: unknown model"]
+    assert error.lines == ["  model_id: Not a model in the catalog."]
 
 
 def test_a_wait_the_detail_names_is_said_once() -> None:
@@ -256,8 +283,8 @@ def test_a_refused_generation_prints_each_field_error_once(studio: Studio) -> No
     problem = {
         "title": "Unprocessable Entity",
         "status": 422,
-        "detail": "params.num_images: must be at most 4",
-        "errors": [{"loc": ["body", "params", "num_images"], "msg": "must be at most 4"}],
+        "detail": "params.num_images: At most 4.",
+        "errors": [{"loc": ["body", "params", "num_images"], "msg": "At most 4."}],
     }
     handler = _routes(
         {
@@ -270,7 +297,7 @@ def test_a_refused_generation_prints_each_field_error_once(studio: Studio) -> No
         "generate", "-p", PROJECT, "-m", "local/image", "x", "-P", "num_images=99", handler=handler
     )
     assert ran.code == ExitCode.USAGE
-    assert ran.stderr == "Error: Unprocessable Entity\n  params.num_images: must be at most 4\n"
+    assert ran.stderr == "Error: Unprocessable Entity\n  params.num_images: At most 4.\n"
 
 
 def test_tables_piped_keep_each_row_on_one_line(studio: Studio) -> None:

@@ -166,3 +166,29 @@ async def test_a_model_this_server_cannot_run_yet_is_asked_for_again() -> None:
             await client.validate(USER, "local/image", GenerationType.TEXT_TO_IMAGE, {})
 
     assert len(catalog.requests) == 2
+
+
+async def test_the_prompt_and_model_errors_it_words_itself_are_sentences() -> None:
+    """The catalog names the prompt `params.prompt`; moved to `body.prompt`, and the model a
+    catalog does not know, they read like the catalog's own errors."""
+    upscaler = next(model for model in load_models() if model.id == "fal-ai/esrgan")
+    served = upscaler.model_copy(update={"available": True})
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/fal-ai/esrgan"):
+            return httpx.Response(200, content=served.model_dump_json())
+        return httpx.Response(404, json={"title": "Not Found"})
+
+    client = CatalogClient(Recorded(answer).service("catalog"))
+    with pytest.raises(InvalidInput) as no_prompt:
+        await client.validate(
+            USER, "fal-ai/esrgan", GenerationType.IMAGE_TO_IMAGE, {"prompt": "sharper"}
+        )
+    assert [(e.loc, e.msg, e.type) for e in no_prompt.value.errors] == [
+        (["body", "prompt"], "This model takes no prompt.", "unknown_parameter")
+    ]
+    with pytest.raises(InvalidInput) as unknown:
+        await client.validate(USER, "fal-ai/nope", GenerationType.TEXT_TO_IMAGE, {})
+    assert [(e.loc, e.msg, e.type) for e in unknown.value.errors] == [
+        (["body", "model_id"], "Not a model in the catalog.", "unknown_model")
+    ]

@@ -226,7 +226,7 @@ def test_the_prompt_fills_the_parameter_a_model_takes_instead() -> None:
     with pytest.raises(ParamsInvalid) as caught:
         validate_params(speech, T.TEXT_TO_AUDIO, {})
     assert [(e.loc, e.msg) for e in caught.value.errors] == [
-        (["body", "params", "prompt"], "a prompt is required")
+        (["body", "params", "prompt"], "Required.")
     ]
     with pytest.raises(ParamsInvalid) as caught:
         validate_params(speech, T.TEXT_TO_AUDIO, {"prompt": "x" * 100_000})
@@ -245,7 +245,7 @@ def test_a_string_parameter_can_set_its_own_cap() -> None:
     }
     with pytest.raises(ParamsInvalid) as caught:
         validate_params(capped, T.TEXT_TO_IMAGE, {"prompt": "123456"})
-    assert [e.msg for e in caught.value.errors] == ["must be at most 5 characters"]
+    assert [e.msg for e in caught.value.errors] == ["At most 5 characters."]
     with pytest.raises(ValueError, match="max_length only applies to string"):
         ParamSpec(type="integer", max_length=5)
 
@@ -283,9 +283,82 @@ def test_range_errors_write_bounds_as_people_do() -> None:
     with pytest.raises(ParamsInvalid) as caught:
         validate_params(bounded, T.TEXT_TO_IMAGE, {"seed": 99999999999, "strength": 0.1})
     assert [e.msg for e in caught.value.errors] == [
-        "must be at most 4294967295",
-        "must be at least 0.25",
+        "At most 4294967295.",
+        "At least 0.25.",
     ]
     with pytest.raises(ParamsInvalid) as caught:
         validate_params(bounded, T.TEXT_TO_IMAGE, {"strength": 8})
-    assert [e.msg for e in caught.value.errors] == ["must be at most 7.5"]
+    assert [e.msg for e in caught.value.errors] == ["At most 7.5."]
+
+
+SIZE = ParamSpec(type="image_size", enum=["square_hd", "landscape_4_3"], minimum=64, maximum=2048)
+
+
+@pytest.mark.parametrize(
+    ("spec", "value", "msg", "code"),
+    [
+        (ParamSpec(type="integer"), 2.5, "Must be a whole number.", "integer_type"),
+        (ParamSpec(type="integer"), True, "Must be a whole number.", "integer_type"),
+        (ParamSpec(type="number"), "high", "Must be a number.", "number_type"),
+        (ParamSpec(type="number"), float("nan"), "Must be a number.", "finite_number"),
+        (ParamSpec(type="boolean"), "yes", "Must be true or false.", "boolean_type"),
+        (ParamSpec(type="string"), 4, "Must be text.", "string_type"),
+        (ParamSpec(type="integer", maximum=4), 5, "At most 4.", "out_of_range"),
+        (ParamSpec(type="integer", minimum=1), 0, "At least 1.", "out_of_range"),
+        (ParamSpec(type="string", max_length=1), "ab", "At most 1 character.", "string_too_long"),
+        (
+            ParamSpec(type="string"),
+            "a\x00b",
+            "Control and text-direction characters are not allowed (U+0000).",
+            "control_character",
+        ),
+        (
+            ParamSpec(type="string", enum=["4", "8"]),
+            "6",
+            "Must be one of: 4, 8.",
+            "enum",
+        ),
+        (SIZE, "huge", "Must be one of: square_hd, landscape_4_3.", "enum"),
+        (SIZE, {"width": 5000, "height": 360}, "Width must be 64-2048 pixels.", "out_of_range"),
+        (SIZE, {"width": 64, "height": 1}, "Height must be 64-2048 pixels.", "out_of_range"),
+        (
+            SIZE,
+            {"width": 64.5, "height": 64},
+            "Width must be a whole number of pixels.",
+            "image_size_type",
+        ),
+        (
+            SIZE,
+            [64, 64],
+            "Must be a size name or {width, height} in pixels, each 64-2048.",
+            "image_size_type",
+        ),
+    ],
+)
+def test_each_problem_reads_as_the_apis_other_field_errors(
+    spec: ParamSpec, value: Any, msg: str, code: str
+) -> None:
+    """Worded as `studio_runtime.field_errors` words every other field: a capitalised sentence
+    with a full stop, the same words for the same meaning."""
+    bare = model("local/image").model_copy(update={"params": {"p": spec}})
+    with pytest.raises(ParamsInvalid) as caught:
+        validate_params(bare, T.TEXT_TO_IMAGE, {"p": value})
+    assert [(e.loc, e.msg, e.type) for e in caught.value.errors] == [
+        (["body", "params", "p"], msg, code)
+    ]
+    assert caught.value.summary == f"params.p: {msg}"
+
+
+def test_model_level_problems_are_sentences_too() -> None:
+    with pytest.raises(ParamsInvalid) as caught:
+        validate_params(
+            model("local/image-to-video"),
+            T.TEXT_TO_IMAGE,
+            {"colour": "red", "image_url": "http://example.invalid/a.png"},
+        )
+    assert {".".join(map(str, e.loc[1:])): e.msg for e in caught.value.errors} == {
+        "type": "Local Image to Video does not do text-to-image. It does: image-to-video.",
+        "params.colour": "Local Image to Video has no parameter 'colour'.",
+        "params.image_url": "A file input: attach an asset instead.",
+        "params.prompt": "Required.",
+    }

@@ -4,6 +4,11 @@ The result is exactly what the worker sends to the provider, so the stored gener
 parameters really used. Every problem is reported at once, one error per field. Pure logic: the
 catalog serves it over HTTP, and the generation API runs it on cached model data so accepting a
 request needs no call to the catalog.
+
+An error's `msg` is shown beside its field in the studio, among the API's other field errors
+(`studio_runtime.field_errors`), so it is worded as they are: a short capitalised sentence with a
+full stop, in the same words for the same meaning ("Required.", "At most 4.", "Must be a whole
+number.", "Must be one of: a, b.").
 """
 
 import math
@@ -25,6 +30,17 @@ NEEDS_FAL_KEY = (
     "environment of `make run` (or of the catalog and worker services) and restart it; offline "
     "models (local/…) work without one."
 )
+
+
+REQUIRED = "Required."
+
+_TYPE_WORDS = {
+    "string": "Must be text.",
+    "integer": "Must be a whole number.",
+    "number": "Must be a number.",
+    "boolean": "Must be true or false.",
+}
+"""A value of the wrong type, in the words the API's other fields use."""
 
 
 class ParamsInvalid(ValueError):
@@ -67,8 +83,7 @@ def _prompt_to_its_param(
 def _as_prompt_error(error: FieldError, name: str) -> FieldError:
     if error.loc != ["body", "params", name]:
         return error
-    msg = "a prompt is required" if error.type == "missing" else error.msg
-    return FieldError(loc=["body", "params", "prompt"], msg=msg, type=error.type)
+    return FieldError(loc=["body", "params", "prompt"], msg=error.msg, type=error.type)
 
 
 def _validate(
@@ -80,10 +95,12 @@ def _validate(
         errors.append(_error(["body", "model_id"], NEEDS_FAL_KEY, PROVIDER_NOT_CONFIGURED))
     if generation_type not in model.types:
         supported = ", ".join(model.types)
+        # Two sentences, not a `;`: the summary joins the errors with `; `, and a reader of it
+        # (the CLI) takes each part for one error.
         errors.append(
             _error(
                 ["body", "type"],
-                f"{model.name} does not do {generation_type}; it supports: {supported}",
+                f"{model.name} does not do {generation_type}. It does: {supported}.",
                 "unsupported_type",
             )
         )
@@ -93,15 +110,13 @@ def _validate(
         loc: list[str | int] = ["body", "params", name]
         if spec is None:
             errors.append(
-                _error(loc, f"{model.name} has no parameter {name!r}", "unknown_parameter")
+                _error(loc, f"{model.name} has no parameter {name!r}.", "unknown_parameter")
             )
         elif spec.is_media:
-            errors.append(
-                _error(loc, f"{name!r} is a file input: attach an asset instead", "media_parameter")
-            )
+            errors.append(_error(loc, "A file input: attach an asset instead.", "media_parameter"))
         elif value is None:
             if spec.required:
-                errors.append(_error(loc, f"{name!r} is required", "missing"))
+                errors.append(_error(loc, REQUIRED, "missing"))
         else:
             problem = value_problem(spec, value)
             if problem:
@@ -114,7 +129,7 @@ def _validate(
         if spec.default is not None:
             normalised[name] = spec.default
         elif spec.required and name not in params:
-            errors.append(_error(["body", "params", name], f"{name!r} is required", "missing"))
+            errors.append(_error(["body", "params", name], REQUIRED, "missing"))
     if errors:
         raise ParamsInvalid(_summary(errors), errors)
     return ValidateParamsResponse(
@@ -148,26 +163,26 @@ def value_problem(spec: ParamSpec, value: Any) -> tuple[str, str] | None:
     if spec.type == "image_size" and not isinstance(value, str):
         return _custom_size_problem(spec, value)
     if not _has_type(spec, value):
-        return f"must be {_article(spec.type)}", f"{spec.type}_type"
+        return _TYPE_WORDS.get(spec.type, f"Must be of type {spec.type}."), f"{spec.type}_type"
     if spec.enum is not None and value not in spec.enum:
-        options = ", ".join(repr(option) for option in spec.enum)
-        return f"must be one of {options}", "enum"
+        options = ", ".join(str(option) for option in spec.enum)
+        return f"Must be one of: {options}.", "enum"
     if spec.type == "string":
         longest = spec.max_length or DEFAULT_STRING_PARAM_MAX
         if len(value) > longest:
-            return f"must be at most {longest} characters", "string_too_long"
+            return f"At most {_count(longest, 'character')}.", "string_too_long"
         try:
             long_text(value)
         except ValueError as exc:
-            return str(exc), "control_character"
+            return _sentence(str(exc)), "control_character"
     if spec.type in ("integer", "number"):
         if isinstance(value, float) and not math.isfinite(value):
             # NaN passes both bounds below (every comparison with it is false).
-            return "must be a finite number", "finite_number"
+            return "Must be a number.", "finite_number"
         if spec.minimum is not None and value < spec.minimum:
-            return f"must be at least {_number(spec.minimum)}", "out_of_range"
+            return f"At least {_number(spec.minimum)}.", "out_of_range"
         if spec.maximum is not None and value > spec.maximum:
-            return f"must be at most {_number(spec.maximum)}", "out_of_range"
+            return f"At most {_number(spec.maximum)}.", "out_of_range"
     return None
 
 
@@ -176,17 +191,27 @@ def _number(bound: float) -> str:
     return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
+def _sentence(text: str) -> str:
+    """`text` as a sentence: a shared check's lowercase clause, shown among sentences."""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(".") else f"{text}."
+
+
 def _custom_size_problem(spec: ParamSpec, value: Any) -> tuple[str, str] | None:
     low, high = int(spec.minimum or 1), int(spec.maximum or 16384)
-    shape = f"a size name or {{width, height}} in pixels, each {low}-{high}"
     if not isinstance(value, dict) or set(value) != {"width", "height"}:
-        return f"must be {shape}", "image_size_type"
+        shape = f"a size name or {{width, height}} in pixels, each {low}-{high}"
+        return f"Must be {shape}.", "image_size_type"
     for side in ("width", "height"):
         pixels = value[side]
         if isinstance(pixels, bool) or not isinstance(pixels, int):
-            return f"{side} must be a whole number of pixels", "image_size_type"
+            return f"{side.capitalize()} must be a whole number of pixels.", "image_size_type"
         if not low <= pixels <= high:
-            return f"{side} must be {low}-{high} pixels", "out_of_range"
+            return f"{side.capitalize()} must be {low}-{high} pixels.", "out_of_range"
     return None
 
 
@@ -200,10 +225,6 @@ def _has_type(spec: ParamSpec, value: Any) -> bool:
     if spec.type == "integer":
         return isinstance(value, int)
     return isinstance(value, int | float)
-
-
-def _article(type_name: str) -> str:
-    return f"an {type_name}" if type_name[0] in "aeiou" else f"a {type_name}"
 
 
 def _error(loc: list[str | int], msg: str, type_: str) -> FieldError:

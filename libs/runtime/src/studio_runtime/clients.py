@@ -71,7 +71,11 @@ class CatalogClient:
             raise InvalidInput(
                 f"no model {model_id!r} in the catalog",
                 errors=[
-                    FieldError(loc=["body", "model_id"], msg="unknown model", type="unknown_model")
+                    FieldError(
+                        loc=["body", "model_id"],
+                        msg="Not a model in the catalog.",
+                        type="unknown_model",
+                    )
                 ],
             )
         if response.status_code != 200:
@@ -141,6 +145,6 @@ def _from_catalog(error: FieldError) -> FieldError:
     locations are the caller's own already (`body.type`, `body.model_id` for a model this server
     cannot run, `body.params.<name>`)."""
     if error.loc == ["body", "params", "prompt"]:
-        msg = "this model takes no prompt" if error.type == "unknown_parameter" else error.msg
+        msg = "This model takes no prompt." if error.type == "unknown_parameter" else error.msg
         return FieldError(loc=["body", "prompt"], msg=msg, type=error.type)
     return error

@@ -59,7 +59,9 @@ class ModelEntry(BaseModel):
                 continue
             problem = value_problem(spec, spec.default)
             if problem:
-                raise ValueError(f"parameter {name!r}: default {spec.default!r} {problem[0]}")
+                raise ValueError(
+                    f"parameter {name!r}: its default {spec.default!r} does not fit: {problem[0]}"
+                )
         return self
 
 

@@ -42,7 +42,8 @@ export function fieldErrors(problem) {
     const loc = Array.isArray(error.loc) ? [...error.loc] : [];
     while (loc.length && typeof loc[loc.length - 1] === 'number') loc.pop();
     const name = loc.length ? String(loc[loc.length - 1]) : '';
-    // Shown under the field's label as a sentence: "must be at most 50" → "Must be at most 50".
+    // Shown under the field's label as a sentence. Most arrive as one ("At most 4."); a few
+    // services' own start in lowercase ("this model takes at most 1 image; ...").
     if (name && !(name in out)) out[name] = capitalised(error.msg || 'Invalid value');
   }
   return out;
