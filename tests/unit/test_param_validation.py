@@ -8,8 +8,9 @@ from studio_catalog.datafile import load_models
 from studio_contracts.catalog import DEFAULT_STRING_PARAM_MAX, ModelInfo, ParamSpec
 from studio_contracts.enums import GenerationType as T
 from studio_contracts.generations import RECORD_ID_PATTERN
-from studio_contracts.params import ParamsInvalid, validate_params
+from studio_contracts.params import REQUIRED, ParamsInvalid, validate_params, value_problem
 from studio_generation.service import random_seed
+from studio_runtime.field_errors import field_error
 from studio_runtime.ids import ID_PATTERN
 from studio_runtime.strict_json import non_standard_number
 
@@ -362,3 +363,39 @@ def test_model_level_problems_are_sentences_too() -> None:
         "params.image_url": "A file input: attach an asset instead.",
         "params.prompt": "Required.",
     }
+
+
+@pytest.mark.parametrize(
+    ("spec", "value", "pydantic_error"),
+    [
+        (ParamSpec(type="integer"), "ten", {"type": "int_parsing"}),
+        (ParamSpec(type="number"), "ten", {"type": "float_parsing"}),
+        (ParamSpec(type="number"), float("inf"), {"type": "finite_number"}),
+        (ParamSpec(type="boolean"), "yes", {"type": "bool_parsing"}),
+        (ParamSpec(type="string"), 1, {"type": "string_type"}),
+        (ParamSpec(type="integer", maximum=4), 5, {"type": "less_than_equal", "ctx": {"le": 4}}),
+        (ParamSpec(type="integer", minimum=1), 0, {"type": "greater_than_equal", "ctx": {"ge": 1}}),
+        (
+            ParamSpec(type="string", max_length=120),
+            "x" * 121,
+            {"type": "string_too_long", "ctx": {"max_length": 120}},
+        ),
+        (
+            ParamSpec(type="string", enum=["upload", "output"]),
+            "gift",
+            {"type": "enum", "ctx": {"expected": "'upload' or 'output'"}},
+        ),
+    ],
+)
+def test_the_same_meaning_is_said_in_the_same_words_as_pydantics_errors(
+    spec: ParamSpec, value: Any, pydantic_error: dict[str, Any]
+) -> None:
+    """The catalog's checks and `studio_runtime.field_errors` word errors apart (contracts
+    cannot import the runtime): a change to one that the other misses fails here."""
+    problem = value_problem(spec, value)
+    assert problem is not None
+    assert problem[0] == field_error({"loc": ["body", "x"], "msg": "", **pydantic_error}).msg
+
+
+def test_a_missing_parameter_is_required_in_pydantics_words_too() -> None:
+    assert field_error({"loc": ["body", "x"], "msg": "", "type": "missing"}).msg == REQUIRED
