@@ -164,14 +164,15 @@ def test_killed_launcher_leaves_no_process_behind_and_runs_again(
 def test_crashed_worker_is_restarted_and_its_jobs_in_flight_are_taken_over(
     stack_env: dict[str, str], launches: list[Launch], http: httpx.Client
 ) -> None:
-    # Jobs take 3 s. A dead worker's jobs would be free to take over only after its lease
-    # (300 s) and NATS's ack wait (300 s), far past this test's deadlines: the worker started
-    # again takes back its previous life's jobs at once, by the name `make run` gives it.
+    # Jobs take 3 s. A dead worker's running jobs would be free to take over only after their
+    # lease (300 s), far past this test's deadlines: the worker started again takes back its
+    # previous life's jobs at once, by the name `make run` gives it. (A job the dead worker had
+    # fetched but not yet claimed, still pending, comes back when NATS's ack wait, 20 s, ends.)
     stack_env.update(
         STUDIO_LOCAL_LATENCY_S="3",
         STUDIO_LEASE_S="300",
         STUDIO_HEARTBEAT_S="0.5",
-        STUDIO_ACK_WAIT_S="300",
+        STUDIO_ACK_WAIT_S="20",
     )
     item = launch(stack_env)
     launches.append(item)

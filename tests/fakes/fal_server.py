@@ -35,9 +35,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
-from studio_devtools.servers import free_port
 
 from tests.fakes import media
+from tests.support.sockets import bound_socket
 from tests.support.waiting import patience
 
 ALWAYS = 1_000_000_000
@@ -492,7 +492,8 @@ async def running_fake_fal(
     (for load tests, so the fake does not compete with the code under test for the loop)."""
     fake = FakeFal(key=key, default=default)
     fake.record = record
-    port = port or free_port()
+    listening = bound_socket(port)
+    port = listening.getsockname()[1]
     fake.base_url = f"http://127.0.0.1:{port}"
     config = uvicorn.Config(
         fake.app,
@@ -505,11 +506,13 @@ async def running_fake_fal(
     )
     server = uvicorn.Server(config)
     if in_thread:
-        thread = threading.Thread(target=server.run, name="fake-fal", daemon=True)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [listening]}, name="fake-fal", daemon=True
+        )
         thread.start()
         done: asyncio.Future[None] = asyncio.ensure_future(asyncio.to_thread(thread.join))
     else:
-        done = asyncio.ensure_future(server.serve())
+        done = asyncio.ensure_future(server.serve(sockets=[listening]))
     try:
         async with asyncio.timeout(20 * patience()):
             while not server.started:
@@ -520,7 +523,10 @@ async def running_fake_fal(
         yield fake
     finally:
         server.should_exit = True
-        await done
+        try:
+            await done
+        finally:
+            listening.close()
 
 
 def main() -> None:

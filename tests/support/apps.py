@@ -3,6 +3,7 @@ settings against the session's real servers."""
 
 import asyncio
 import contextlib
+import socket
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -11,11 +12,11 @@ from typing import Any, TypeVar
 import uvicorn
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings
-from studio_devtools.servers import free_port
 from studio_runtime.http_protocol import ProblemHttpToolsProtocol
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.serve import KEEP_ALIVE_S, proxy_options
 
+from tests.support.sockets import bound_socket
 from tests.support.waiting import patience
 
 INTERNAL_SECRET = "test-internal-secret-0123456789abcdef"
@@ -45,9 +46,9 @@ class _TestServer(uvicorn.Server):
         yield
 
 
-async def _serve(server: uvicorn.Server, name: str) -> None:
+async def _serve(server: uvicorn.Server, name: str, listening: socket.socket) -> None:
     try:
-        await server.serve()
+        await server.serve(sockets=[listening])
     except SystemExit as exc:
         # uvicorn calls sys.exit() when the app's start-up fails or its port is taken. Raised
         # in a task, a SystemExit goes through the event loop that every test shares and can
@@ -63,7 +64,8 @@ async def running(
 
     Forwarded headers are believed as in production (`studio_runtime.serve`): from no one,
     unless `trusted_proxies` names the proxies."""
-    port = port or free_port()
+    listening = bound_socket(port)
+    port = listening.getsockname()[1]
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -76,7 +78,9 @@ async def running(
         **proxy_options(trusted_proxies),
     )
     server = _TestServer(config)
-    task = asyncio.create_task(_serve(server, app.title), name=f"uvicorn {app.title}:{port}")
+    task = asyncio.create_task(
+        _serve(server, app.title, listening), name=f"uvicorn {app.title}:{port}"
+    )
     try:
         async with asyncio.timeout(20 * patience()):
             while not server.started:
@@ -96,3 +100,5 @@ async def running(
             server.force_exit = True
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+        finally:
+            listening.close()
