@@ -20,6 +20,17 @@ const PAGE_SIZE = 50;
 const POLL_MS = 5000;
 const RANK = { pending: 0, processing: 1 };
 const rank = (status) => RANK[status] ?? 2;
+// The status an event puts a generation in (a progress event says whether it is back in line).
+const EVENT_STATUS = {
+  'generation.requested': 'pending',
+  'generation.started': 'processing',
+  'generation.completed': 'completed',
+  'generation.failed': 'failed',
+  'generation.cancelled': 'cancelled',
+};
+const eventStatus = (data, name) => (name === 'generation.progress'
+  ? (data.status === 'pending' ? 'pending' : 'processing')
+  : EVENT_STATUS[name]);
 
 export function createHistory({ projectId = null, filters = {}, live, signal, typeLabel, projectName, showProject = false, empty, label = 'History' }) {
   const cards = new Map();
@@ -36,6 +47,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   let ready = false;
   const fetching = new Set();
   const refetch = new Set();
+  const hidden = new Set(); // ids of generations of another type than the filter's: never shown
   let query = { ...filters };
 
   const observer = new IntersectionObserver((entries) => {
@@ -65,6 +77,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     reload,
     setFilters(next) {
       query = { ...next };
+      hidden.clear();
       return reload();
     },
     refreshAll() {
@@ -201,6 +214,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
       const card = cards.get(id);
       if (card) merge(card, generation, false);
       else if (matches(generation) && ready) insert(generation);
+      else if (query.type && generation.type !== query.type) hidden.add(id);
       schedulePoll();
     } catch {
       // Gone already (deleted) or offline: the next reload shows the truth.
@@ -219,7 +233,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     }
     const card = cards.get(id);
     if (!card) {
-      if (ready) fetchAndShow(id);
+      if (ready && mayMatch(data, name)) fetchAndShow(id);
       return;
     }
     const generation = { ...card.generation };
@@ -267,6 +281,16 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     }
     merge(card, generation, true);
     schedulePoll();
+  }
+
+  /** Whether an event may bring a generation this list hides into its filters: one of another
+   * type never does, nor an event leaving it in a status the filter leaves out (so a job running
+   * elsewhere is not asked for at each of its progress events). */
+  function mayMatch(data, name) {
+    const id = data.generation_id;
+    if (query.type && data.type && data.type !== query.type) hidden.add(id);
+    if (hidden.has(id)) return false;
+    return !query.status || eventStatus(data, name) === query.status;
   }
 
   // A file deleted from the gallery or the viewer leaves its card (the API's record drops it too).
@@ -322,7 +346,10 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
         const created = await api.post(`${path}/retry`, {});
         button?.removeAttribute('aria-busy');
         add(created);
-        announce('Generation queued again');
+        // The new one waits in line: a list filtered to other statuses does not show it, so
+        // the person is told it is on its way (else nothing would seem to happen).
+        if (matches(created)) announce('Generation queued again');
+        else toast(`Generation queued again. It is pending, and this list shows ${query.status} generations only.`, { kind: 'success' });
       } else if (name === 'remix') {
         remix(generation);
       } else if (name === 'template') {
@@ -357,8 +384,9 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     const hadFocus = card.contains(document.activeElement);
     cards.delete(id);
     card.remove();
-    if (hadFocus) (next?.querySelector('button, a') || grid).focus?.();
     show();
+    // The last card gone: the empty state's button, else the page heading (never the body).
+    if (hadFocus) (next?.querySelector('button, a') || body.querySelector('button, a') || document.getElementById('page-title'))?.focus();
   }
 }
 

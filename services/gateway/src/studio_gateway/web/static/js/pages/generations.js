@@ -42,7 +42,7 @@ export async function render(main, _params, ctx) {
         icon: 'search',
         title: 'No generations match these filters',
         body: 'Try another status or type.',
-        action: { label: 'Clear filters', icon: 'close', primary: false, run: () => { statusSelect.value = ''; typeSelect.value = ''; apply(); } },
+        action: { label: 'Clear filters', icon: 'close', primary: false, run: clearFilters },
       })
       : emptyState({
         icon: 'sparkles',
@@ -91,6 +91,14 @@ export async function render(main, _params, ctx) {
     filters.type = typeSelect.value;
     window.history.pushState(null, '', address());
     history.setFilters(filters);
+  }
+
+  // The button goes with the empty state it was in: focus moves to the first filter.
+  function clearFilters() {
+    statusSelect.value = '';
+    typeSelect.value = '';
+    apply();
+    statusSelect.focus();
   }
 
   function address() {

@@ -33,6 +33,7 @@ const MAX_PARAMS = 3;
 
 export async function render(main, _params, ctx) {
   const modelNames = new Map();
+  const needsKey = new Set(); // ids of the hosted models this server has no key for
   let starterType = '';
   let starters = [];
 
@@ -88,7 +89,12 @@ export async function render(main, _params, ctx) {
 
   // Model names are a nicety: the ids show if the catalog cannot be asked.
   const models = api.get('/models', { limit: 200 }, { signal: ctx.signal })
-    .then((page) => { for (const model of page.items || []) modelNames.set(model.id, model.name); })
+    .then((page) => {
+      for (const model of page.items || []) {
+        modelNames.set(model.id, model.name);
+        if (model.available === false) needsKey.add(model.id);
+      }
+    })
     .catch(() => {});
   await Promise.all([models.then(loadStarters), models.then(loadOwn)]);
 
@@ -243,7 +249,9 @@ export async function render(main, _params, ctx) {
     },
     h('div', { class: 'template-card__head' },
       h('span', { class: 'template-card__type' }, h('span', { class: 'template-card__type-icon' }, icon(type.icon, { size: 'sm' })), type.label),
-      kind === 'starter' && template.available === false &&
+      // A starter says so itself; one of the person's own, saved with a hosted model, is
+      // told by the catalog.
+      (kind === 'starter' ? template.available === false : needsKey.has(template.model_id)) &&
         h('span', { class: 'badge badge--warning', title: 'This server has no fal.ai key for its model' }, icon('key', { size: 'sm' }), 'Needs a key'),
       kind === 'own' &&
         h('time', { class: 'template-card__time', datetime: template.updated_at, title: dateTime(template.updated_at) }, relativeTime(template.updated_at))),
