@@ -157,3 +157,27 @@ async def test_own_templates_with_a_hosted_model_say_they_need_a_key(
     head = hosted.locator(".template-card__head")
     fits = await head.evaluate("(el) => el.scrollWidth <= el.clientWidth")
     assert fits
+
+
+async def test_a_project_deleted_elsewhere_takes_its_generations_off_the_page(
+    studio_without_worker: FullStack, page: Page
+) -> None:
+    studio = studio_without_worker
+    async with studio.client() as client:
+        doomed = await create_project(client, "Doomed")
+        kept = await create_project(client, "Kept")
+        gone = [await _cancelled(client, doomed, f"doomed {n}") for n in range(2)]
+        stays = await _cancelled(client, kept, "kept moss")
+
+        await page.goto(studio.gateway + "/studio/generations")
+        cards = page.locator("article.gen-card")
+        await expect(cards).to_have_count(3)
+        await expect(page.locator(".gen-card__project a", has_text="Doomed")).to_have_count(2)
+        # Deleted in another tab (here, through the API): its cards leave this page at once,
+        # rather than linking to a project that is no more until the page is loaded again.
+        assert (await client.delete(f"/api/v1/projects/{doomed}")).status_code == 204
+
+    await expect(cards).to_have_count(1)
+    await expect(cards.first).to_have_attribute("data-id", stays)
+    for generation_id in gone:
+        await expect(page.locator(f"article.gen-card[data-id='{generation_id}']")).to_have_count(0)

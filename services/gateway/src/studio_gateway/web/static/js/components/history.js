@@ -83,6 +83,10 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     refreshAll() {
       for (const card of cards.values()) updateCard(card, card.generation);
     },
+    /** Take off every card whose generation `test` picks (a deleted project's). */
+    removeWhere(test) {
+      for (const card of [...cards.values()]) if (test(card.generation)) removeCard(card.generation.id);
+    },
     destroy() {
       seq += 1;
       observer.disconnect();

@@ -80,8 +80,16 @@ export async function render(main, _params, ctx) {
     history.refreshAll();
   }) : null;
 
+  // A project deleted elsewhere takes its generations with it (no event says so for each).
+  const offDeleted = ctx.live?.on ? ctx.live.on('project.deleted', (data) => {
+    if (!data?.project_id) return;
+    names.set(data.project_id, 'Deleted project');
+    history.removeWhere((generation) => generation.project_id === data.project_id);
+  }) : null;
+
   return () => {
     offRenamed?.();
+    offDeleted?.();
     history.destroy();
   };
 
