@@ -11,7 +11,13 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import PHONE, create_project, finished, start_generation
+from tests.browser.helpers import (
+    PHONE,
+    assert_accessible,
+    create_project,
+    finished,
+    start_generation,
+)
 from tests.support.full_stack import FullStack, Servers, full_stack
 
 
@@ -157,6 +163,7 @@ async def test_own_templates_with_a_hosted_model_say_they_need_a_key(
     head = hosted.locator(".template-card__head")
     fits = await head.evaluate("(el) => el.scrollWidth <= el.clientWidth")
     assert fits
+    await assert_accessible(page)
 
 
 async def test_a_project_deleted_elsewhere_takes_its_generations_off_the_page(
