@@ -188,3 +188,26 @@ async def test_a_project_deleted_elsewhere_takes_its_generations_off_the_page(
     await expect(cards.first).to_have_attribute("data-id", stays)
     for generation_id in gone:
         await expect(page.locator(f"article.gen-card[data-id='{generation_id}']")).to_have_count(0)
+
+
+async def test_save_as_template_suggests_the_prompts_first_whole_words(
+    studio: FullStack, page: Page
+) -> None:
+    prompt = (
+        "green moss on grey stone under a pale moon, with ferns and lichen in the morning light"
+    )
+    async with studio.client() as client:
+        project = await create_project(client, "Moss")
+        made = (await start_generation(client, project, prompt))["id"]
+        assert (await finished(client, made))["status"] == "completed"
+
+    await page.goto(studio.gateway + "/studio/generations")
+    card = page.locator(f"article.gen-card[data-id='{made}']")
+    await card.get_by_role("button", name="Save as template").click()
+    name = page.get_by_role("dialog").get_by_label("Name")
+    # Up to 60 characters, cut between words: not "... with ferns and l".
+    await expect(name).to_have_value("green moss on grey stone under a pale moon, with ferns and")
+    await page.get_by_role("dialog").get_by_role("button", name="Save template").click()
+    await expect(page.locator(".toast")).to_contain_text(
+        "Saved as template “green moss on grey stone under a pale moon, with ferns and”"
+    )

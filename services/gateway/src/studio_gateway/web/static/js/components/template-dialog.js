@@ -21,12 +21,25 @@ export function templateParams(params, { keepSeed = false, model = null } = {}) 
   return out;
 }
 
+const NAME_SUGGESTED_MAX = 60;
+
+/** The prompt's first words, up to 60 characters: a long prompt is cut between words, not in
+ * the middle of one ("…with ferns and", not "…with ferns and l"). */
+function suggestedName(prompt) {
+  if (!prompt) return 'My template';
+  if (prompt.length <= NAME_SUGGESTED_MAX) return prompt;
+  const head = prompt.slice(0, NAME_SUGGESTED_MAX + 1);
+  const end = head.search(/\s\S*$/);
+  const words = end > 0 ? head.slice(0, end) : prompt.slice(0, NAME_SUGGESTED_MAX);
+  return words.replace(/[\s,;:.–—-]+$/u, '');
+}
+
 export function saveAsTemplate(generation) {
   const prompt = String(generation.prompt || '').trim();
   const name = field({
     label: 'Name',
     name: 'name',
-    input: h('input', { class: 'input', required: true, maxlength: 100, autocomplete: 'off', value: prompt.slice(0, 60) || 'My template' }),
+    input: h('input', { class: 'input', required: true, maxlength: 100, autocomplete: 'off', value: suggestedName(prompt) }),
   });
   const seedInput = h('input', { type: 'checkbox', role: 'switch', class: 'switch__input' });
   const hasSeed = generation.params && generation.params.seed !== undefined && generation.params.seed !== null;
