@@ -109,6 +109,8 @@ async def test_events_of_generations_a_filter_hides_ask_the_api_only_when_they_m
         other = await page.context.new_page()
         await other.goto(studio.gateway + "/studio/generations?type=text-to-audio")
         await expect(other.locator(".gen-history[data-ready=true]")).to_have_count(1)
+        await expect(other.locator("html[data-live=online]")).to_have_count(1)
+        await expect(page.locator("html[data-live=online]")).to_have_count(1)
         other_asked: list[str] = []
         other.on(
             "request",
@@ -180,6 +182,7 @@ async def test_a_project_deleted_elsewhere_takes_its_generations_off_the_page(
         cards = page.locator("article.gen-card")
         await expect(cards).to_have_count(3)
         await expect(page.locator(".gen-card__project a", has_text="Doomed")).to_have_count(2)
+        await expect(page.locator("html[data-live=online]")).to_have_count(1)
         # Deleted in another tab (here, through the API): its cards leave this page at once,
         # rather than linking to a project that is no more until the page is loaded again.
         assert (await client.delete(f"/api/v1/projects/{doomed}")).status_code == 204
@@ -210,4 +213,37 @@ async def test_save_as_template_suggests_the_prompts_first_whole_words(
     await page.get_by_role("dialog").get_by_role("button", name="Save template").click()
     await expect(page.locator(".toast")).to_contain_text(
         "Saved as template “green moss on grey stone under a pale moon, with ferns and”"
+    )
+
+
+async def test_a_card_whose_status_moves_out_of_the_filter_leaves_the_list(
+    studio_without_worker: FullStack, page: Page
+) -> None:
+    studio = studio_without_worker
+    async with studio.client() as client:
+        project = await create_project(client, "Moss")
+        waiting = (await start_generation(client, project, "waiting moss"))["id"]
+        elsewhere = (await start_generation(client, project, "cancelled elsewhere"))["id"]
+
+        await page.goto(studio.gateway + "/studio/generations?status=pending")
+        cards = page.locator("article.gen-card")
+        await expect(cards).to_have_count(2)
+        await expect(page.locator("html[data-live=online]")).to_have_count(1)
+        # Cancelled in another tab: it is no longer pending, so it leaves the Pending list
+        # (it stayed, reading "Cancelled", under "Pending").
+        assert (await client.post(f"/api/v1/generations/{elsewhere}/cancel")).is_success
+    await expect(page.locator(f"article.gen-card[data-id='{elsewhere}']")).to_have_count(0)
+    await expect(cards).to_have_count(1)
+
+    # Keyboard only: the last one cancelled here leaves too, and focus stays on the page.
+    await (
+        page.locator(f"article.gen-card[data-id='{waiting}']")
+        .get_by_role("button", name="Cancel")
+        .focus()
+    )
+    await page.keyboard.press("Enter")
+    await expect(cards).to_have_count(0)
+    await expect(page.get_by_role("button", name="Clear filters")).to_be_focused()
+    await expect(page.locator("#announcer")).to_have_text(
+        "waiting moss: cancelled now, so it left this list."
     )

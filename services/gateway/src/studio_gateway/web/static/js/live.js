@@ -67,7 +67,13 @@ function open(isReopen) {
     if (isReopen) dispatch('reset', { data: '{"reason":"reconnected"}' });
     isReopen = false;
   });
-  source.addEventListener('open', () => setOnline(true));
+  // Online from the stream's first message (`ready`, or `reset` when it cannot resume), not from
+  // its headers: the server listens for events only just before that message, and a page asks
+  // again what is running when the stream comes online, so an event in between is not lost.
+  source.addEventListener('reset', () => {
+    attempts = 0;
+    setOnline(true);
+  });
   source.addEventListener('error', () => {
     if (mine !== source) return;
     setOnline(false);

@@ -197,6 +197,12 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     if (rank(current.status) === 2 && rank(incoming.status) < 2) return;
     if (!fromEvent && rank(incoming.status) < rank(current.status) && !retriedSince(incoming, current)) return;
     updateCard(card, incoming);
+    // A list filtered by status holds only that status: a card that moved on (a job listed
+    // under Processing that completed) leaves it, as an item unfavorited leaves Favorites.
+    if (query.status && incoming.status !== query.status) {
+      removeCard(incoming.id);
+      announce(`${short(incoming.prompt)}: ${incoming.status} now, so it left this list.`);
+    }
   }
 
   /** A fetched record may be older than the card, so it moves a card back only when it is a
@@ -343,8 +349,9 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
       } else if (name === 'cancel') {
         button?.setAttribute('aria-busy', 'true');
         const updated = await api.post(`${path}/cancel`);
-        if (updated && card) merge(card, updated, false);
         announce('Cancelling the generation');
+        // After the words above: a card leaving a filtered list says so instead.
+        if (updated && card) merge(card, updated, false);
       } else if (name === 'retry') {
         button?.setAttribute('aria-busy', 'true');
         const created = await api.post(`${path}/retry`, {});
