@@ -223,7 +223,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
       const generation = await api.get(`/generations/${encodeURIComponent(id)}`, undefined, { signal });
       const card = cards.get(id);
       if (card) merge(card, generation, false);
-      else if (matches(generation) && ready) insert(generation);
+      else if (matches(generation) && ready && !refetch.has(id)) insert(generation);
       else if (query.type && generation.type !== query.type) hidden.add(id);
       schedulePoll();
     } catch {
@@ -390,6 +390,9 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   function removeCard(id) {
     const card = cards.get(id);
     if (!card) return;
+    // A record on its way may predate what removed the card (asked for before a cancel): it
+    // must not bring the card back; it is asked for once more, and that answer decides.
+    if (fetching.has(id)) refetch.add(id);
     const next = card.nextElementSibling || card.previousElementSibling;
     // Focus follows only if it was in the card (a deletion from another tab leaves it alone).
     const hadFocus = card.contains(document.activeElement);
