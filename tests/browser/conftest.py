@@ -71,6 +71,14 @@ async def keyed_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullSt
 
 
 @pytest.fixture
+async def studio_without_worker(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
+    """Every service, the gateway in local mode, and no worker until the test adds one: a job
+    stays pending."""
+    async with full_stack(servers, storage_url=(tmp_path / "s").as_uri(), workers=0) as stack:
+        yield stack
+
+
+@pytest.fixture
 async def accounts_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
     """Every service, no worker, the gateway in accounts mode (cookies over plain HTTP)."""
     async with full_stack(

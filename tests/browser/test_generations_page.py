@@ -2,29 +2,19 @@
 filtered by status and type, updated live, loading more as it scrolls."""
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.helpers import assert_accessible, create_project, screenshot, start_generation
-from tests.support.full_stack import FullStack, Servers, full_stack
+from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
 
 
 async def _generate(client: httpx.AsyncClient, project_id: str, **body: Any) -> str:
     generation_id: str = (await start_generation(client, project_id, **body))["id"]
     return generation_id
-
-
-@pytest.fixture
-async def studio_without_worker(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
-    """Every service, the gateway in local mode, and no worker until the test adds one."""
-    async with full_stack(servers, storage_url=(tmp_path / "s").as_uri(), workers=0) as stack:
-        yield stack
 
 
 async def test_generations_across_projects_with_filters_and_live_updates(

@@ -4,11 +4,8 @@ filter hides ask the API no more than needed, and templates of one's own with a 
 say "Needs a key"."""
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.helpers import (
@@ -18,14 +15,7 @@ from tests.browser.helpers import (
     finished,
     start_generation,
 )
-from tests.support.full_stack import FullStack, Servers, full_stack
-
-
-@pytest.fixture
-async def studio_without_worker(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
-    """Every service, the gateway in local mode, and no worker: a job stays pending."""
-    async with full_stack(servers, storage_url=(tmp_path / "s").as_uri(), workers=0) as stack:
-        yield stack
+from tests.support.full_stack import FullStack
 
 
 async def _cancelled(client: httpx.AsyncClient, project_id: str, prompt: str) -> str:
