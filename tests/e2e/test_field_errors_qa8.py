@@ -2,25 +2,13 @@
 ("String should have at most 120 characters"), each still at its field (`loc`). A model's
 parameters, checked against the catalog's schema rather than by pydantic, read the same way."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.assets_stack import gateway_over_assets
 from tests.support.full_stack import Servers, full_stack
-
-
-@pytest.fixture
-async def gateway(
-    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: object
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with gateway_over_assets(
-        mongo_url, mongo_db_name, nats_url, nats_prefix, tmp_path
-    ) as client:
-        yield client
 
 
 def _errors(response: httpx.Response) -> list[dict[str, Any]]:

@@ -1,23 +1,10 @@
 """Projects and assets through the gateway: the public API a browser or script uses."""
 
 import hashlib
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
 from tests.support import media_samples
-from tests.support.assets_stack import gateway_over_assets
-
-
-@pytest.fixture
-async def gateway(
-    mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str, tmp_path: object
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with gateway_over_assets(
-        mongo_url, mongo_db_name, nats_url, nats_prefix, tmp_path
-    ) as client:
-        yield client
 
 
 async def test_project_upload_list_download_through_the_gateway(gateway: httpx.AsyncClient) -> None:
