@@ -16,7 +16,6 @@ from pymongo import AsyncMongoClient
 from studio_contracts import subjects
 from studio_contracts.assets import OutputsRegistration
 from studio_contracts.events import OutputFile
-from studio_contracts.generations import output_asset_id
 from studio_runtime.clock import from_ms
 from studio_runtime.ids import new_id
 
@@ -428,39 +427,13 @@ async def test_delete_removes_object_thumbnail_and_record(
         await nc.close()
 
 
-async def _stored_output(
-    stack: AssetsStack,
-    project: str,
-    generation_id: str,
-    data: bytes,
-    content_type: str,
-    width: int,
-    height: int,
-) -> OutputFile:
-    """A generation's first output as the worker leaves it: stored, described for registering."""
-    media_type, extension = content_type.split("/")
-    key = f"user-1/{project}/{generation_id}/0.{extension}"
-    await stack_store(stack).put_bytes(key, data, content_type=content_type)
-    return OutputFile(
-        index=0,
-        asset_id=output_asset_id(generation_id, 0),
-        object_key=key,
-        media_type=media_type,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        width=width,
-        height=height,
-    )
-
-
 async def test_registering_outputs_twice_creates_one_asset_each_served_at_once(
     stack: AssetsStack, nats_url: str, nats_prefix: str
 ) -> None:
     project = await stack.new_project()
     generation_id = new_id()
     image = media_samples.png(800, 600)
-    output = await _stored_output(stack, project, generation_id, image, "image/png", 800, 600)
+    output = await stack.stored_output(project, generation_id, image, "image/png", 800, 600)
     registration = OutputsRegistration(
         generation_id=generation_id, project_id=project, prompt="a red square", outputs=[output]
     )
@@ -500,7 +473,7 @@ async def test_a_registered_video_output_is_shown_by_its_first_frame(stack: Asse
     project = await stack.new_project()
     generation_id = new_id()
     clip = media_samples.mp4(96, 64, frames=10)
-    output = await _stored_output(stack, project, generation_id, clip, "video/mp4", 96, 64)
+    output = await stack.stored_output(project, generation_id, clip, "video/mp4", 96, 64)
     registration = OutputsRegistration(
         generation_id=generation_id, project_id=project, prompt="waves", outputs=[output]
     )
@@ -571,14 +544,3 @@ async def test_deleting_a_project_removes_its_assets(
         await eventually(only_kept)
     assert len(bucket_keys(s3, s3_bucket)) == 2
     assert all(key.split("/")[1] == keep for key in bucket_keys(s3, s3_bucket))
-
-
-def stack_store(stack: AssetsStack):  # type: ignore[no-untyped-def]
-    from studio_storage import object_store_from_url
-
-    settings = stack.settings
-    return object_store_from_url(
-        settings.storage_url,
-        access_key=settings.storage_access_key,
-        secret_key=settings.storage_secret_key.get_secret_value(),
-    )

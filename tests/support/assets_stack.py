@@ -1,5 +1,6 @@
 """The projects and assets services running together against the session's real servers."""
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -8,10 +9,13 @@ from typing import Any
 import httpx
 from studio_assets.main import create_app as create_assets
 from studio_assets.settings import AssetsSettings
+from studio_contracts.events import OutputFile
+from studio_contracts.generations import output_asset_id
 from studio_gateway.main import create_app as create_gateway
 from studio_gateway.settings import GatewaySettings
 from studio_projects.main import create_app as create_projects
 from studio_projects.settings import ProjectsSettings
+from studio_storage import ObjectStore, object_store_from_url
 
 from tests.support.apps import identity_headers, make_settings, running
 
@@ -35,6 +39,40 @@ class AssetsStack:
             response.raise_for_status()
             project_id: str = response.json()["id"]
             return project_id
+
+    def store(self) -> ObjectStore:
+        settings = self.settings
+        return object_store_from_url(
+            settings.storage_url,
+            access_key=settings.storage_access_key,
+            secret_key=settings.storage_secret_key.get_secret_value(),
+        )
+
+    async def stored_output(
+        self,
+        project: str,
+        generation_id: str,
+        data: bytes,
+        content_type: str,
+        width: int | None = None,
+        height: int | None = None,
+    ) -> OutputFile:
+        """A generation's first output as the worker leaves it: stored, described for
+        registering."""
+        media_type, extension = content_type.split("/")
+        key = f"user-1/{project}/{generation_id}/0.{extension}"
+        await self.store().put_bytes(key, data, content_type=content_type)
+        return OutputFile(
+            index=0,
+            asset_id=output_asset_id(generation_id, 0),
+            object_key=key,
+            media_type=media_type,
+            content_type=content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            width=width,
+            height=height,
+        )
 
 
 @asynccontextmanager

@@ -32,6 +32,11 @@ GENERATION_CANCEL_REQUESTED = "generation-control.cancel"
 it while it runs. The worker holding the job stops it at once; the record's `cancel_requested`
 flag, checked at every lease renewal, covers a message that is lost."""
 
+ASSETS_REGISTER_OUTPUTS = "assets-rpc.register-outputs"
+"""Core NATS request-reply (outside `asset.>`): the worker asks the assets service to record a
+job's outputs (an `OutputsRegistration`; the reply a `RegisteredOutputs`) before it completes
+the job. The same call as `PUT /internal/v1/generations/{id}/outputs`, one hop cheaper."""
+
 WORKERS_CONSUMER = "generation-workers"
 """The one durable consumer of `generation.requested` that every worker replica shares."""
 

@@ -1,10 +1,11 @@
-"""What services ask each other over HTTP, one client per service asked: projects (does this
-project exist and belong to the caller?), the catalog (is this request valid, with which
-defaults?) and assets (do these inputs exist, what are they, take these outputs).
+"""What services ask each other, one client per service asked: projects (does this project
+exist and belong to the caller?), the catalog (is this request valid, with which defaults?) and
+assets (do these inputs exist, what are they, take these outputs).
 
 All of them here, whoever calls them (projects is asked by assets and generation), so a second
-caller of a service reuses its client instead of writing another. They speak through
-`InternalService`, which signs the caller's identity."""
+caller of a service reuses its client instead of writing another. They speak HTTP through
+`InternalService`, which signs the caller's identity; the one call on a generation's critical
+path (take these outputs) goes over NATS request-reply first (`studio_runtime.rpc`)."""
 
 from typing import Any
 
@@ -14,10 +15,12 @@ from studio_contracts.catalog import ModelInfo, ValidateParamsResponse
 from studio_contracts.enums import GenerationType
 from studio_contracts.params import ParamsInvalid, validate_params
 from studio_contracts.problems import FieldError
+from studio_contracts.subjects import ASSETS_REGISTER_OUTPUTS
 
 from studio_runtime.errors import InvalidInput, ServiceUnavailable, not_yours
 from studio_runtime.internal_auth import Identity
 from studio_runtime.internal_http import InternalService
+from studio_runtime.rpc import NotDelivered, RpcClient
 
 
 class ProjectsClient:
@@ -89,8 +92,11 @@ class CatalogClient:
 
 
 class AssetsClient:
-    def __init__(self, service: InternalService) -> None:
+    """Asks the assets service over HTTP; with `calls`, registers outputs over NATS first."""
+
+    def __init__(self, service: InternalService, calls: RpcClient | None = None) -> None:
         self._service = service
+        self._calls = calls
 
     async def get(self, identity: Identity, asset_id: str) -> Asset | None:
         response = await self._service.request("GET", f"/api/v1/assets/{asset_id}", identity)
@@ -126,7 +132,18 @@ class AssetsClient:
     ) -> list[Asset]:
         """Have the assets service record the outputs (and make their thumbnails) before the
         generation is completed, so a completed generation's outputs are always served; returns
-        the assets as recorded."""
+        the assets as recorded. Over NATS when it can (on a generation's critical path, and
+        half the cost of an HTTP call); over HTTP when no assets service takes the call there
+        (the broker is away, or the assets service is of a version without it)."""
+        if self._calls is not None:
+            try:
+                answer = await self._calls.call(
+                    ASSETS_REGISTER_OUTPUTS, identity, registration.model_dump_json().encode()
+                )
+            except NotDelivered:
+                pass
+            else:
+                return RegisteredOutputs.model_validate_json(answer).assets
         response = await self._service.request(
             "PUT",
             f"/internal/v1/generations/{registration.generation_id}/outputs",

@@ -127,19 +127,32 @@ def problem_response(
     errors: Sequence[FieldError] = (),
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
+    return JSONResponse(
+        problem(status, detail, code=code, errors=errors).to_body(),
+        status_code=status,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    code: str | None = None,
+    errors: Sequence[FieldError] = (),
+) -> Problem:
+    """The problem body for `status`, whatever carries it (an HTTP answer, a NATS reply)."""
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     if detail is not None and len(detail) > DETAIL_MAX:
         # A detail quotes what the caller sent (an id, a path): a huge one is not repeated whole.
         detail = detail[: DETAIL_MAX - 1] + "\u2026"
-    problem = Problem(
+    return Problem(
         type=f"https://ai-studio.dev/problems/{code}" if code else "about:blank",
         title=title,
         status=status,
         detail=detail,
         errors=list(errors),
-    )
-    return JSONResponse(
-        problem.to_body(), status_code=status, media_type=PROBLEM_CONTENT_TYPE, headers=headers
     )
 
 

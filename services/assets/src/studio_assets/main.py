@@ -52,6 +52,13 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
             )
             for consumer in consumers:
                 consumer.start()
+            registrations = outputs_api.responder(
+                app.state.nats,
+                service,
+                secret=cfg.internal_secret.get_secret_value(),
+                prefix=cfg.nats_prefix,
+            )
+            await registrations.start()
             background = [
                 asyncio.create_task(indexes.ensure(), name="assets-indexes"),
                 asyncio.create_task(
@@ -68,6 +75,7 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
             try:
                 yield
             finally:
+                await registrations.stop(grace_s=cfg.shutdown_grace_s)
                 for task in background:
                     task.cancel()
                 for task in background:

@@ -16,6 +16,7 @@ from studio_runtime.health import Readiness
 from studio_runtime.indexes import BackgroundIndexes
 from studio_runtime.internal_http import InternalService, internal_client
 from studio_runtime.resources import create_data_service_app
+from studio_runtime.rpc import RpcClient
 
 from studio_generation.api import router
 from studio_generation.asyncapi_api import router as asyncapi_router
@@ -134,7 +135,17 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
                 GenerationEvents(EventPublisher(app.state.js, prefix=cfg.nats_prefix)),
                 _providers(cfg, provider_clients),
                 OutputWriter(store, provider_clients, max_bytes=cfg.max_output_bytes),
-                AssetsClient(_internal(internal, cfg, "assets")),
+                AssetsClient(
+                    _internal(internal, cfg, "assets"),
+                    RpcClient(
+                        app.state.nats,
+                        service="assets",
+                        secret=cfg.internal_secret.get_secret_value(),
+                        ttl_s=cfg.internal_token_ttl_s,
+                        timeout_s=60,
+                        prefix=cfg.nats_prefix,
+                    ),
+                ),
                 cancels,
                 cfg,
             )
