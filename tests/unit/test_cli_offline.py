@@ -139,6 +139,34 @@ def test_a_summary_of_the_first_fields_only_or_cut_short_is_left_out_too() -> No
         assert len(error.lines) == len(errors)
 
 
+def test_a_summary_of_messages_holding_a_semicolon_is_left_out() -> None:
+    """The generation API's input errors say what to do after a `;`, and its detail joins them
+    with `; `: the detail is still only their summary, not a sentence of its own."""
+    problem = {
+        "title": "Unprocessable Content",
+        "detail": "this model takes at most 1 image; remove the others; "
+        "this file is no longer in your library; choose another",
+        "errors": [
+            {
+                "loc": ["body", "input_asset_ids", 1],
+                "msg": "this model takes at most 1 image; remove the others",
+            },
+            {
+                "loc": ["body", "input_asset_ids", 2],
+                "msg": "this file is no longer in your library; choose another",
+            },
+        ],
+    }
+    error = _problem(httpx.Response(422, json=problem))
+    assert error.message == "Unprocessable Content"
+    assert error.lines == [
+        "  input_asset_ids.1: this model takes at most 1 image; remove the others",
+        "  input_asset_ids.2: this file is no longer in your library; choose another",
+    ]
+    kept = {**problem, "detail": "this model takes at most 1 image; and something else"}
+    assert _problem(httpx.Response(422, json=kept)).message.endswith("and something else")
+
+
 def test_a_detail_saying_more_than_the_field_errors_is_kept() -> None:
     problem = {
         "title": "Unprocessable Content",

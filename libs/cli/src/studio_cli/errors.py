@@ -94,7 +94,22 @@ def _only_summarises(detail: str, errors: list[dict[str, Any]]) -> bool:
     parts = _MORE.sub("", detail).split("; ")
     if len(parts) > 1 and parts[-1].endswith("\u2026"):  # cut short by the API's length limit
         parts.pop()
-    return all(any(_restates(part, error) for error in errors) for part in parts)
+    # A message may hold `; ` itself ("this model takes at most 1 image; remove the others"):
+    # from each part on, the longest run of parts that restates an error is taken as one.
+    start = 0
+    while start < len(parts):
+        end = next(
+            (
+                end
+                for end in range(len(parts), start, -1)
+                if any(_restates("; ".join(parts[start:end]), error) for error in errors)
+            ),
+            None,
+        )
+        if end is None:
+            return False
+        start = end
+    return True
 
 
 def _restates(part: str, error: dict[str, Any]) -> bool:
