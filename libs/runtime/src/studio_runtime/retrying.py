@@ -13,6 +13,7 @@ retry is counted in Prometheus (`stamina_retries_total`); the log line is ours, 
 step (`indexes.retrying`), instead of stamina's generic one.
 """
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
@@ -49,6 +50,10 @@ async def until_it_works(
             try:
                 return await step()
             except Exception as exc:
+                if _cancel_swallowed():
+                    # The task was cancelled mid-step and a library ate the cancel (nats-py's
+                    # publish path does): honour it here instead of retrying for ever.
+                    raise asyncio.CancelledError(f"{what} stopped") from exc
                 if _matches(on, exc):
                     log.warning(f"{what}.retrying", attempt=attempt.num, error=str(exc))
                 raise
@@ -82,3 +87,8 @@ def _matches(on: Retryable, exc: Exception) -> bool:
     if isinstance(on, type | tuple):
         return isinstance(exc, on)
     return bool(on(exc))
+
+
+def _cancel_swallowed() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
