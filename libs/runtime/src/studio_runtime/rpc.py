@@ -15,6 +15,7 @@ import structlog
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+from nats.errors import Error as NatsError
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from opentelemetry.trace import SpanKind
@@ -77,6 +78,10 @@ class RpcClient:
             except NatsTimeout as exc:
                 raise ServiceUnavailable(
                     f"the {self._service} service did not answer in time; try again"
+                ) from exc
+            except NatsError as exc:  # the connection went away mid-call, and the like
+                raise ServiceUnavailable(
+                    f"the {self._service} service could not be asked over NATS ({exc}); try again"
                 ) from exc
         status = (reply.headers or {}).get(STATUS_HEADER)
         if status == "200":
