@@ -20,34 +20,9 @@ from studio_runtime.clock import from_ms
 from studio_runtime.ids import new_id
 
 from tests.support import media_samples
-from tests.support.assets_stack import AssetsStack, assets_stack
+from tests.support.assets_stack import ASSETS_UPLOAD_LIMIT, AssetsStack
 from tests.support.servers import S3Server
 from tests.support.waiting import eventually
-
-LIMIT = 300 * 1024
-
-
-@pytest.fixture
-async def stack(
-    mongo_url: str,
-    mongo_db_name: str,
-    nats_url: str,
-    nats_prefix: str,
-    s3: S3Server,
-    s3_bucket: str,
-) -> AsyncIterator[AssetsStack]:
-    async with assets_stack(
-        mongo_url=mongo_url,
-        mongo_db_name=mongo_db_name,
-        nats_url=nats_url,
-        nats_prefix=nats_prefix,
-        storage_url=f"s3://{s3_bucket}?endpoint={s3.endpoint}&region={s3.region}&public_endpoint={s3.endpoint}",
-        storage_access_key=s3.access_key,
-        storage_secret_key=s3.secret_key,
-        upload_max_bytes=LIMIT,
-        max_image_pixels=4_000_000,
-    ) as running_stack:
-        yield running_stack
 
 
 def bucket_keys(s3: S3Server, bucket: str) -> list[str]:
@@ -215,7 +190,7 @@ async def test_over_limit_upload_is_refused_and_leaves_nothing(
 ) -> None:
     project = await stack.new_project()
     data = media_samples.noisy_png(400, 400)
-    assert len(data) > LIMIT
+    assert len(data) > ASSETS_UPLOAD_LIMIT
     async with stack.client() as client:
         if chunked:
             boundary = "studio-test-boundary"

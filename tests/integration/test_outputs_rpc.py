@@ -19,32 +19,10 @@ from studio_runtime.rpc import STATUS_HEADER, NotDelivered, RpcClient
 
 from tests.support import media_samples
 from tests.support.apps import INTERNAL_SECRET
-from tests.support.assets_stack import AssetsStack, assets_stack
-from tests.support.servers import S3Server
+from tests.support.assets_stack import AssetsStack
 
 USER = Identity("user-1", "req-rpc")
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # nothing listens: a call that reaches HTTP fails
-
-
-@pytest.fixture
-async def stack(
-    mongo_url: str,
-    mongo_db_name: str,
-    nats_url: str,
-    nats_prefix: str,
-    s3: S3Server,
-    s3_bucket: str,
-) -> AsyncIterator[AssetsStack]:
-    async with assets_stack(
-        mongo_url=mongo_url,
-        mongo_db_name=mongo_db_name,
-        nats_url=nats_url,
-        nats_prefix=nats_prefix,
-        storage_url=f"s3://{s3_bucket}?endpoint={s3.endpoint}&region={s3.region}&public_endpoint={s3.endpoint}",
-        storage_access_key=s3.access_key,
-        storage_secret_key=s3.secret_key,
-    ) as running_stack:
-        yield running_stack
 
 
 @pytest.fixture

@@ -19,6 +19,9 @@ from studio_storage import ObjectStore, object_store_from_url
 
 from tests.support.apps import identity_headers, make_settings, running
 
+ASSETS_UPLOAD_LIMIT = 300 * 1024
+"""The largest file the integration tests' assets service takes (`tests/integration/conftest.py`)."""
+
 
 @dataclass
 class AssetsStack:
