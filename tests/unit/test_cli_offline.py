@@ -170,11 +170,11 @@ def test_a_summary_of_messages_holding_a_semicolon_is_left_out() -> None:
 def test_a_detail_saying_more_than_the_field_errors_is_kept() -> None:
     problem = {
         "title": "Unprocessable Content",
-        "detail": "no model 'local/nope' in the catalog",
+        "detail": "No model with id local/nope in the catalog.",
         "errors": [{"loc": ["body", "model_id"], "msg": "Not a model in the catalog."}],
     }
     error = _problem(httpx.Response(422, json=problem))
-    assert error.message == "Unprocessable Content: no model 'local/nope' in the catalog"
+    assert error.message == "Unprocessable Content: No model with id local/nope in the catalog."
     assert error.lines == ["  model_id: Not a model in the catalog."]
 
 

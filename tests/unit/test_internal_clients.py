@@ -192,3 +192,5 @@ async def test_the_prompt_and_model_errors_it_words_itself_are_sentences() -> No
     assert [(e.loc, e.msg, e.type) for e in unknown.value.errors] == [
         (["body", "model_id"], "Not a model in the catalog.", "unknown_model")
     ]
+    # Worded as the catalog's own 404 for the same model.
+    assert unknown.value.detail == "No model with id fal-ai/nope in the catalog."

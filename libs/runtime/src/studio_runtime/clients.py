@@ -72,7 +72,7 @@ class CatalogClient:
         response = await self._service.request("GET", f"/api/v1/models/{model_id}", identity)
         if response.status_code == 404:
             raise InvalidInput(
-                f"no model {model_id!r} in the catalog",
+                f"No model with id {model_id} in the catalog.",
                 errors=[
                     FieldError(
                         loc=["body", "model_id"],
