@@ -414,14 +414,15 @@ async def test_event_streams_per_user_are_capped(servers: Servers, tmp_path: Pat
 
 async def test_gateway_metrics_only_for_operator_networks(servers: Servers, tmp_path: Path) -> None:
     async with full_stack(servers, storage_url=(tmp_path / "s").as_uri(), workers=0) as stack:
-        async with httpx.AsyncClient(base_url=stack.gateway) as client:
+        # A generous timeout: on a loaded machine connecting alone took over httpx's 5 s.
+        async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as client:
             local = await client.get("/metrics")
         assert local.status_code == 200  # loopback: an operator on the machine
         assert "studio_http_requests_total" in local.text
         # An instance whose operators' network does not include this client (127.0.0.1).
         stack.gateway_settings = {**stack.gateway_settings, "metrics_networks": "10.0.0.0/8"}
         public = await stack.add_gateway()
-        async with httpx.AsyncClient(base_url=public) as client:
+        async with httpx.AsyncClient(base_url=public, timeout=30) as client:
             refused = await client.get("/metrics")
             assert refused.status_code == 404
             assert "studio_http" not in refused.text

@@ -37,6 +37,9 @@ ASSETS_REGISTER_OUTPUTS = "assets-rpc.register-outputs"
 job's outputs (an `OutputsRegistration`; the reply a `RegisteredOutputs`) before it completes
 the job. The same call as `PUT /internal/v1/generations/{id}/outputs`, one hop cheaper."""
 
+NOT_STORED = (CREDENTIAL_REVOKED, GENERATION_CANCEL_REQUESTED, ASSETS_REGISTER_OUTPUTS)
+"""The core NATS subjects: in no stream, and not part of the events' contract."""
+
 WORKERS_CONSUMER = "generation-workers"
 """The one durable consumer of `generation.requested` that every worker replica shares."""
 
