@@ -107,6 +107,10 @@ def create_app(settings: GenerationSettings | None = None) -> FastAPI:
     )
 
 
+REGISTRATION_TIMEOUT_S = 30
+"""The longest wait for the assets service to register a job's outputs over NATS."""
+
+
 def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
     cfg = settings or WorkerSettings()
 
@@ -142,7 +146,9 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
                         service="assets",
                         secret=cfg.internal_secret.get_secret_value(),
                         ttl_s=cfg.internal_token_ttl_s,
-                        timeout_s=60,
+                        # Ample for thumbnails of the largest outputs under a burst, and short:
+                        # an assets process that dies mid-call is noticed only by this wait.
+                        timeout_s=REGISTRATION_TIMEOUT_S,
                         prefix=cfg.nats_prefix,
                     ),
                 ),
