@@ -14,7 +14,8 @@ import { api } from './api.js';
 const EVENT_NAMES = [
   'generation.requested', 'generation.started', 'generation.progress', 'generation.completed',
   'generation.failed', 'generation.cancelled', 'generation.deleted', 'asset.created', 'asset.deleted',
-  'project.created', 'project.updated', 'project.deleted', 'reset',
+  'project.created', 'project.updated', 'project.deleted', 'template.created', 'template.updated',
+  'template.deleted', 'reset',
 ];
 const REOPEN_MS = [1000, 2000, 5000, 10000, 30000];
 

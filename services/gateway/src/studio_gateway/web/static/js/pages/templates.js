@@ -96,9 +96,20 @@ export async function render(main, _params, ctx) {
       }
     })
     .catch(() => {});
+  // Templates saved, renamed or deleted elsewhere (a project's History tab in another tab, the
+  // CLI) show here as it happens; a stream that could not replay what it missed reloads them.
+  const offLive = ctx.live?.on ? [
+    ctx.live.on('template.*', (data, name) => {
+      if (!data?.template_id) return;
+      if (name === 'template.deleted') forgetOwn(data.template_id);
+      else showOwn(data.template_id);
+    }),
+    ctx.live.on('reset', () => loadOwn()),
+  ] : [];
   await Promise.all([models.then(loadStarters), models.then(loadOwn)]);
 
   return () => {
+    for (const off of offLive) off();
     observer.disconnect();
     document.removeEventListener('scroll', onScroll, { capture: true });
     onSearch.cancel();
@@ -352,19 +363,61 @@ export async function render(main, _params, ctx) {
     toast(`Deleted “${template.name}”.`, { kind: 'success' });
   }
 
-  /** Take a template off the list; focus goes to its neighbour (or the search, if none is left). */
-  function dropOwn(id) {
+  /** Take a template off the list; focus goes to its neighbour (or the search, if none is
+   * left): always after the person's own action, after a change made elsewhere only if focus
+   * was on the card that goes. */
+  function dropOwn(id, { moveFocus = true } = {}) {
     const index = mine.findIndex((t) => t.id === id);
     if (index >= 0) mine.splice(index, 1);
     const card = ownGrid.querySelector(`[data-template-id="${CSS.escape(id)}"]`);
     const next = card?.nextElementSibling || card?.previousElementSibling;
+    const focusing = moveFocus || Boolean(card?.contains(document.activeElement));
     card?.remove();
     if (!mine.length) {
       renderOwn();
-      search.focus();
+      if (focusing) search.focus();
     } else {
       updateOwnSummary();
-      next?.querySelector('button')?.focus();
+      if (focusing) next?.querySelector('button')?.focus();
+    }
+  }
+
+  /** A template deleted elsewhere (or by this page, whose own card has gone already). */
+  function forgetOwn(id) {
+    if (mine.some((t) => t.id === id)) dropOwn(id, { moveFocus: false });
+  }
+
+  /** A template saved or changed elsewhere: its card, as the list would show it now. Until the
+   * first page is in, that page brings it. */
+  async function showOwn(id) {
+    if (loading && !mine.length) return;
+    let template;
+    try {
+      template = await api.get(`/templates/${encodeURIComponent(id)}`, undefined, { signal: ctx.signal });
+    } catch (error) {
+      if (error?.status === 404) forgetOwn(id);
+      return; // anything else: the card stays as it is until the list is loaded again
+    }
+    if (ctx.signal.aborted) return;
+    const index = mine.findIndex((t) => t.id === template.id);
+    if (!matchesSearch(template)) {
+      if (index >= 0) dropOwn(template.id, { moveFocus: false });
+      return;
+    }
+    if (index >= 0) {
+      mine[index] = template;
+      const card = ownGrid.querySelector(`[data-template-id="${CSS.escape(template.id)}"]`);
+      const hadFocus = card?.contains(document.activeElement);
+      const fresh = templateCard(template, { kind: 'own' });
+      card?.replaceWith(fresh);
+      if (hadFocus) fresh.querySelector('[aria-label^="Rename"]')?.focus();
+      return;
+    }
+    mine.unshift(template); // the newest first, as the list is ordered
+    if (mine.length === 1) renderOwn();
+    else {
+      ownGrid.prepend(templateCard(template, { kind: 'own' }));
+      updateOwnSummary();
     }
   }
 }
