@@ -57,11 +57,14 @@ async def test_outputs_registered_over_nats_are_served_at_once_and_once(
     stack: AssetsStack, nc: NATS, nats_prefix: str
 ) -> None:
     registration = await _registration(stack)
+    answered_before = await _answered(stack)
     async with httpx.AsyncClient() as http:
         # The HTTP route is out of reach: only the NATS call can register these outputs.
         assets = _assets_client(nc, http, base_url=CLOSED_PORT_URL, prefix=nats_prefix)
         [asset] = await assets.register_outputs(USER, registration)
         [again] = await assets.register_outputs(USER, registration)  # a job run again
+    # Operators count the calls as they count HTTP requests.
+    assert await _answered(stack) == answered_before + 2
     assert asset.id == again.id == registration.outputs[0].asset_id
     assert asset.generation_id == registration.generation_id
     assert asset.name == "a-red-square-1.png"
@@ -71,6 +74,15 @@ async def test_outputs_registered_over_nats_are_served_at_once_and_once(
         assert (await client.get(asset.thumbnail_url)).status_code == 200
         listed = (await client.get("/api/v1/assets", params={"kind": "output"})).json()["items"]
     assert [item["id"] for item in listed] == [asset.id]
+
+
+async def _answered(stack: AssetsStack) -> float:
+    """How many registrations the assets service answered with 200, by its `/metrics`."""
+    series = 'studio_rpc_calls_total{call="assets-rpc.register-outputs",status="200"} '
+    async with stack.client() as client:
+        metrics = (await client.get("/metrics")).text
+    found = [line.removeprefix(series) for line in metrics.splitlines() if line.startswith(series)]
+    return float(found[0]) if found else 0.0
 
 
 async def test_a_registration_outside_the_generations_folder_is_refused_over_nats(

@@ -9,6 +9,7 @@ body. Calls only a service's own processes make use it; everything public stays 
 """
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -19,6 +20,7 @@ from nats.errors import Error as NatsError
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from opentelemetry.trace import SpanKind
+from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
 from studio_contracts.problems import Problem
 from studio_contracts.subjects import subject
@@ -32,6 +34,13 @@ from studio_runtime.middleware import REQUEST_ID_HEADER
 
 log = structlog.get_logger(__name__)
 
+CALLS = Counter("studio_rpc_calls_total", "NATS request-reply calls answered", ["call", "status"])
+LATENCY = Histogram(
+    "studio_rpc_call_duration_seconds",
+    "NATS request-reply calls, received to answered",
+    ["call"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
+)
 STATUS_HEADER = "Studio-Status"
 Handler = Callable[[Identity, bytes], Awaitable[bytes]]
 
@@ -136,6 +145,7 @@ class Responder:
         task.add_done_callback(self._answering.discard)
 
     async def _answer(self, msg: Msg) -> None:
+        started = time.perf_counter()
         headers = msg.headers or {}
         with (
             structlog.contextvars.bound_contextvars(request_id=headers.get(REQUEST_ID_HEADER)),
@@ -144,6 +154,8 @@ class Responder:
             ),
         ):
             status, body = await self._outcome(headers.get(IDENTITY_HEADER), msg.data)
+        CALLS.labels(self._name, str(status)).inc()
+        LATENCY.labels(self._name).observe(time.perf_counter() - started)
         try:
             await self._nc.publish(msg.reply, body, headers={STATUS_HEADER: str(status)})
         except Exception as exc:  # the caller times out and asks again
