@@ -303,6 +303,12 @@ class Worker:
     async def _complete(self, record: GenerationRecord, files: list[OutputFile]) -> None:
         finished = await self._repository.complete(record.id, files)
         if finished is None:
+            current = await self._repository.get_by_id(record.id)
+            if current is not None and current.status is GenerationStatus.COMPLETED:
+                # Another run of this job (it took the job over when this one's lease ran out)
+                # completed it first. Its outputs have these keys and asset ids: they stay.
+                log.info("job.completed_by_another_run")
+                return
             # Cancelled or deleted while the outputs were stored: nobody wants them.
             for file in files:
                 if file.asset_id:
