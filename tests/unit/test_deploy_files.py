@@ -2,6 +2,7 @@
 
 import importlib.util
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from pydantic_settings import BaseSettings
 from studio_assets.settings import AssetsSettings
 from studio_catalog.settings import CatalogSettings
 from studio_gateway.settings import GatewaySettings
-from studio_generation.settings import GenerationSettings, WorkerSettings
+from studio_generation.settings import HOSTNAME, GenerationSettings, WorkerSettings
 from studio_projects.settings import ProjectsSettings
 
 COMPOSE = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text())
@@ -102,3 +103,27 @@ def test_the_env_example_names_every_variable_the_compose_file_reads() -> None:
     named = set(re.findall(r"^([A-Z0-9_]+)=", example, flags=re.MULTILINE))
     assert read == named
     assert ".env" in (root / ".gitignore").read_text().split()
+
+
+def test_each_compose_worker_is_named_for_its_own_container() -> None:
+    """A worker container Docker restarts after a crash takes back its jobs at once: its name
+    is its container's host name, which no other container has and a restart keeps."""
+    environment = COMPOSE["services"]["generation-worker"]["environment"]
+    assert environment["STUDIO_WORKER_NAME"] == HOSTNAME
+    settings = WorkerSettings.model_validate(
+        {"internal_secret": "x" * 32, "worker_name": environment["STUDIO_WORKER_NAME"]}
+    )
+    assert settings.worker_name == socket.gethostname()
+    # Within a longer name too; a name without it is kept as it is.
+    assert (
+        WorkerSettings.model_validate(
+            {"internal_secret": "x" * 32, "worker_name": "studio-{hostname}-2"}
+        ).worker_name
+        == f"studio-{socket.gethostname()}-2"
+    )
+    assert (
+        WorkerSettings.model_validate(
+            {"internal_secret": "x" * 32, "worker_name": "w-1"}
+        ).worker_name
+        == "w-1"
+    )

@@ -1,6 +1,11 @@
-from pydantic import AliasChoices, Field, SecretStr
+import socket
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from studio_runtime.resources import DataServiceAppSettings
 from studio_storage import StorageSettings
+
+HOSTNAME = "{hostname}"
+"""In `STUDIO_WORKER_NAME`: the host name of the machine or container the worker runs on."""
 
 
 class GenerationSettings(DataServiceAppSettings):
@@ -50,7 +55,9 @@ class WorkerSettings(GenerationSettings, StorageSettings):
     """A name this worker keeps across its restarts and shares with no other worker running
     at the same time (the pod's name; `make run` gives its worker one). A restarted worker then
     takes back at once the jobs it was running when it died, instead of leaving them to wait for
-    their lease and NATS's next delivery (up to `lease_s`). Empty: no name, jobs wait."""
+    their lease and NATS's next delivery (up to `lease_s`). Empty: no name, jobs wait.
+    `{hostname}` in it is the machine's (the container's) host name: each container of a
+    Docker Compose service has its own, kept when the container is restarted."""
     max_output_bytes: int = Field(default=2 * 1024**3, ge=1)
     fal_key: SecretStr = Field(
         default=SecretStr(""), validation_alias=AliasChoices("STUDIO_FAL_KEY", "FAL_KEY")
@@ -64,3 +71,8 @@ class WorkerSettings(GenerationSettings, StorageSettings):
     fal_poll_interval_s: float = Field(default=0.5, gt=0)
     local_latency_s: float = Field(default=0, ge=0)
     local_progress_steps: int = Field(default=0, ge=0, le=100)
+
+    @field_validator("worker_name")
+    @classmethod
+    def _with_hostname(cls, name: str) -> str:
+        return name.replace(HOSTNAME, socket.gethostname()) if HOSTNAME in name else name
