@@ -217,6 +217,14 @@ class Worker:
             done, _ = await asyncio.wait(
                 {run, watch}, timeout=deadline, return_when=asyncio.FIRST_COMPLETED
             )
+        except asyncio.CancelledError:
+            # The job itself is stopped (the worker shuts down and its grace is over): the
+            # provider's run and the progress it holds stop with it, or they would go on storing
+            # and announcing progress of a job handed to another worker. A fal request is left
+            # running at fal: the worker that gets the job resumes it by its stored id.
+            run.cancel()
+            await asyncio.gather(run, return_exceptions=True)
+            raise
         finally:
             watch.cancel()
             if run.done():

@@ -1,7 +1,8 @@
-"""Two runs of one job: a worker whose lease ran out while it still worked, and the worker that
-took the job over and completed it first. The late run must leave the completed generation's
-outputs alone (they have the same keys and asset ids as its own), against real MongoDB, NATS and
-S3 servers and the assets service."""
+"""A worker's job at its edges, against real MongoDB, NATS and S3 servers and the assets service:
+two runs of one job (a worker whose lease ran out while it still worked, and the worker that
+took the job over and completed it first: the late run leaves the completed generation's outputs
+alone, they have the same keys and asset ids as its own), and a job stopped mid-run (its
+provider's run stops with it)."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -43,10 +44,10 @@ async def _worker(
     nats_url: str,
     nats_prefix: str,
     *,
-    latency_s: float,
-    lease_s: float,
+    provider: LocalProvider,
+    lease_s: float = 60,
 ) -> AsyncIterator[Worker]:
-    """A worker as `create_worker_app` builds one, whose local model takes `latency_s`."""
+    """A worker as `create_worker_app` builds one, with `provider` as its local models."""
     settings = make_settings(
         WorkerSettings, nats_prefix=nats_prefix, lease_s=lease_s, heartbeat_s=30
     )
@@ -65,7 +66,7 @@ async def _worker(
             yield Worker(
                 repository,
                 GenerationEvents(EventPublisher(nc.jetstream(), prefix=nats_prefix)),
-                {"local": LocalProvider(latency_s=latency_s)},
+                {"local": provider},
                 OutputWriter(stack.store(), files, max_bytes=1 << 20),
                 AssetsClient(service, calls),
                 cancels,
@@ -77,22 +78,24 @@ async def _worker(
             await nc.close()
 
 
-async def test_a_run_that_lost_its_job_to_a_takeover_leaves_the_outputs_of_the_winner(
-    stack: AssetsStack, mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str
-) -> None:
-    project = await stack.new_project()
-    mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
-    repository = GenerationRepository(mongo[f"{mongo_db_name}_takeover"])
+async def _accepted(
+    stack: AssetsStack,
+    repository: GenerationRepository,
+    nats_url: str,
+    nats_prefix: str,
+    prompt: str,
+) -> NewGeneration:
+    """A generation as the API stores it, in a project of its own."""
     job = NewGeneration(
         id=new_id(),
         owner="user-1",
-        project_id=project,
+        project_id=await stack.new_project(),
         type=GenerationType.TEXT_TO_IMAGE,
         model_id="local/image",
         runtime="local",
         output=MediaType.IMAGE,
-        prompt="twice over",
-        params={**SMALL, "prompt": "twice over", "seed": 7},
+        prompt=prompt,
+        params={**SMALL, "prompt": prompt, "seed": 7},
         input_asset_ids=[],
         created_ms=now_ms(),
     )
@@ -101,10 +104,21 @@ async def test_a_run_that_lost_its_job_to_a_takeover_leaves_the_outputs_of_the_w
     # The generation API declares the stream the workers announce on; it is not running here.
     await declare_stream(nc.jetstream(), GENERATIONS_STREAM.with_prefix(nats_prefix))
     await nc.close()
+    return job
+
+
+async def test_a_run_that_lost_its_job_to_a_takeover_leaves_the_outputs_of_the_winner(
+    stack: AssetsStack, mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str
+) -> None:
+    mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
+    repository = GenerationRepository(mongo[f"{mongo_db_name}_takeover"])
+    job = await _accepted(stack, repository, nats_url, nats_prefix, "twice over")
     try:
         async with (
-            _worker(stack, repository, nats_url, nats_prefix, latency_s=4, lease_s=1.5) as slow,
-            _worker(stack, repository, nats_url, nats_prefix, latency_s=0, lease_s=60) as fast,
+            _worker(
+                stack, repository, nats_url, nats_prefix, provider=LocalProvider(4), lease_s=1.5
+            ) as slow,
+            _worker(stack, repository, nats_url, nats_prefix, provider=LocalProvider()) as fast,
         ):
             late = asyncio.create_task(slow.run(job.id))
 
@@ -135,3 +149,43 @@ async def test_a_run_that_lost_its_job_to_a_takeover_leaves_the_outputs_of_the_w
             assert content.headers["content-type"] == "image/png"
     finally:
         await mongo.close()
+
+
+async def test_a_job_stopped_mid_run_stops_its_provider_run_and_its_progress(
+    stack: AssetsStack, mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str
+) -> None:
+    """A worker shutting down stops the jobs still running when its grace is over; their
+    deliveries go to another worker. What the provider was doing stops too: it went on storing
+    and announcing progress of a job that was another worker's by then."""
+    mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
+    repository = GenerationRepository(mongo[f"{mongo_db_name}_stopped"])
+    job = await _accepted(stack, repository, nats_url, nats_prefix, "stopped midway")
+    try:
+        provider = LocalProvider(latency_s=60, progress_steps=120)  # progress every 0.5 s
+        async with _worker(stack, repository, nats_url, nats_prefix, provider=provider) as worker:
+            running = asyncio.create_task(worker.run(job.id))
+
+            async def under_way() -> bool:
+                record = await repository.get_by_id(job.id)
+                return record is not None and record.progress is not None
+
+            await eventually(under_way, within=30)
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+            left = [task for task in asyncio.all_tasks() if _of_the_job(task)]
+            assert left == [], "the provider's run (or its held progress) outlived the job"
+    finally:
+        await mongo.close()
+
+
+def _of_the_job(task: asyncio.Task[object]) -> bool:
+    """A task still running one of the worker's steps of a job (its provider run, its progress,
+    its lease), and not asked to stop."""
+    code = getattr(task.get_coro(), "cr_code", None)
+    return (
+        not task.done()
+        and not task.cancelling()
+        and code is not None
+        and code.co_filename.endswith("studio_generation/worker.py")
+        and code.co_name in ("_run", "_send_held", "_watch")
+    )
