@@ -7,7 +7,6 @@ import httpx
 import nats
 import pytest
 from nats.aio.client import Client as NATS
-from nats.errors import NoRespondersError
 from studio_contracts.assets import OutputsRegistration
 from studio_contracts.problems import Problem
 from studio_contracts.subjects import ASSETS_REGISTER_OUTPUTS, subject
@@ -16,33 +15,20 @@ from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
 from studio_runtime.internal_http import InternalService
-from studio_runtime.rpc import STATUS_HEADER, NotDelivered, Responder, RpcClient
+from studio_runtime.rpc import STATUS_HEADER, NotDelivered, RpcClient
 
 from tests.support import media_samples
 from tests.support.apps import INTERNAL_SECRET
 from tests.support.assets_stack import AssetsStack
-from tests.support.waiting import eventually
 
 USER = Identity("user-1", "req-rpc")
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # nothing listens: a call that reaches HTTP fails
 
 
 @pytest.fixture
-async def nc(stack: AssetsStack, nats_url: str, nats_prefix: str) -> AsyncIterator[NATS]:
-    """A NATS connection, once the assets service answers calls there (it does once ready)."""
+async def nc(nats_url: str) -> AsyncIterator[NATS]:
     connection = await nats.connect(nats_url)
-
-    async def answering() -> bool:
-        try:
-            await connection.request(
-                subject(ASSETS_REGISTER_OUTPUTS, nats_prefix), b"{}", timeout=10
-            )
-        except NoRespondersError:
-            return False
-        return True
-
     try:
-        await eventually(answering, within=30)
         yield connection
     finally:
         await connection.close()
@@ -209,52 +195,3 @@ async def test_a_call_taken_but_not_answered_is_not_sent_again_over_http(
     assert (await taken.next_msg(timeout=5)).data == registration.model_dump_json().encode()
     async with stack.client() as client:
         assert (await client.get("/api/v1/assets")).json()["items"] == []
-
-
-async def test_a_responder_answers_only_while_its_service_is_ready(
-    nc: NATS, nats_prefix: str
-) -> None:
-    """As a load balancer sends HTTP calls to ready replicas only: a replica whose storage or
-    database is away takes no calls, and the others (or HTTP) get them."""
-    ready = False
-
-    async def is_ready() -> bool:
-        return ready
-
-    async def echo(identity: Identity, body: bytes) -> bytes:
-        return identity.user_id.encode() + b":" + body
-
-    name = "tests-rpc.echo"
-    responder = Responder(
-        nc,
-        name,
-        echo,
-        service="tests",
-        secret=INTERNAL_SECRET,
-        prefix=nats_prefix,
-        ready=is_ready,
-        recheck_s=0.05,
-    )
-    calls = RpcClient(
-        nc, service="tests", secret=INTERNAL_SECRET, ttl_s=60, timeout_s=5, prefix=nats_prefix
-    )
-
-    async def answered() -> bool:
-        try:
-            return await calls.call(name, USER, b"ping") == b"user-1:ping"
-        except NotDelivered:
-            return False
-
-    async def not_delivered() -> bool:
-        return not await answered()
-
-    await responder.start()
-    try:
-        with pytest.raises(NotDelivered):
-            await calls.call(name, USER, b"ping")
-        ready = True
-        await eventually(answered)
-        ready = False
-        await eventually(not_delivered)
-    finally:
-        await responder.stop()

@@ -37,11 +37,6 @@ class Readiness:
         return "ok"
 
 
-async def is_ready(readiness: Readiness) -> bool:
-    """Whether every check passes, as `/readyz` would answer now."""
-    return all(result == "ok" for result in (await readiness.run()).values())
-
-
 def health_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 

@@ -102,12 +102,7 @@ class RpcClient:
 
 class Responder:
     """Answers the calls on one subject, each in its own task (nats-py hands a subscription's
-    messages to its callback one at a time), as one queue group across the service's replicas.
-
-    With `ready`, only while the service is ready, as a load balancer sends HTTP calls only to
-    ready replicas: it listens once `ready()` says so (asked every half second until then), and
-    stops listening while it does not (asked every `recheck_s`), so calls go to the replicas that
-    can answer them."""
+    messages to its callback one at a time), as one queue group across the service's replicas."""
 
     def __init__(
         self,
@@ -118,8 +113,6 @@ class Responder:
         service: str,
         secret: str,
         prefix: str = "",
-        ready: Callable[[], Awaitable[bool]] | None = None,
-        recheck_s: float = 5.0,
     ) -> None:
         self._nc = nc
         self._name = name
@@ -127,55 +120,24 @@ class Responder:
         self._handle = handle
         self._service = service
         self._secret = secret
-        self._ready = ready
-        self._recheck_s = recheck_s
         self._subscription: Subscription | None = None
-        self._following: asyncio.Task[None] | None = None
         self._answering: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        if self._ready is None:
-            await self._listen(True)
-        else:
-            self._following = asyncio.create_task(self._follow(), name=f"ready for {self._name}")
+        self._subscription = await self._nc.subscribe(
+            self._subject, queue=self._service, cb=self._received
+        )
 
     async def stop(self, grace_s: float = 10) -> None:
         """Take no more calls; give those being answered `grace_s` to finish."""
-        if self._following is not None:
-            self._following.cancel()
-            await asyncio.gather(self._following, return_exceptions=True)
-            self._following = None
-        await self._listen(False)
+        if self._subscription is not None:
+            await self._subscription.unsubscribe()
+            self._subscription = None
         if self._answering:
             _, late = await asyncio.wait(set(self._answering), timeout=grace_s)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
-
-    async def _follow(self) -> None:
-        assert self._ready is not None
-        while True:
-            try:
-                ready = await self._ready()
-            except Exception:
-                ready = False
-            try:
-                await self._listen(ready)
-            except Exception as exc:  # the broker is away: next round
-                log.warning("rpc.listen_failed", subject=self._subject, error=str(exc))
-            listening = self._subscription is not None
-            await asyncio.sleep(self._recheck_s if listening else min(self._recheck_s, 0.5))
-
-    async def _listen(self, on: bool) -> None:
-        if on and self._subscription is None:
-            self._subscription = await self._nc.subscribe(
-                self._subject, queue=self._service, cb=self._received
-            )
-            log.info("rpc.answering", subject=self._subject)
-        elif not on and self._subscription is not None:
-            subscription, self._subscription = self._subscription, None
-            await subscription.unsubscribe()
-            log.info("rpc.not_answering", subject=self._subject)
 
     async def _received(self, msg: Msg) -> None:
         task = asyncio.create_task(self._answer(msg), name=f"answer {self._name}")

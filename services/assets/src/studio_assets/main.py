@@ -4,13 +4,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 
 from fastapi import FastAPI
 from studio_contracts.subjects import ASSETS_STREAM
 from studio_runtime.clients import ProjectsClient
 from studio_runtime.events import EventPublisher
-from studio_runtime.health import Readiness, is_ready
+from studio_runtime.health import Readiness
 from studio_runtime.indexes import BackgroundIndexes
 from studio_runtime.internal_http import InternalService, internal_client
 from studio_runtime.resources import create_data_service_app
@@ -58,7 +57,6 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
                 service,
                 secret=cfg.internal_secret.get_secret_value(),
                 prefix=cfg.nats_prefix,
-                ready=partial(is_ready, readiness),
             )
             await registrations.start()
             background = [

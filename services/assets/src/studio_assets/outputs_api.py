@@ -7,8 +7,6 @@ It asks over NATS first (`ASSETS_REGISTER_OUTPUTS`, half the cost of an HTTP cal
 generation's critical path) and over HTTP when no assets service takes the call there.
 """
 
-from collections.abc import Awaitable, Callable
-
 from fastapi import APIRouter
 from nats.aio.client import Client as NATS
 from studio_contracts.assets import OutputsRegistration, RegisteredOutputs
@@ -33,16 +31,8 @@ async def register_outputs(
     return RegisteredOutputs(assets=await assets.register_outputs(identity, body))
 
 
-def responder(
-    nc: NATS,
-    assets: AssetService,
-    *,
-    secret: str,
-    prefix: str,
-    ready: Callable[[], Awaitable[bool]],
-) -> Responder:
-    """The same registration, answered over NATS while the service is `ready` (start it; stop
-    it before the service)."""
+def responder(nc: NATS, assets: AssetService, *, secret: str, prefix: str) -> Responder:
+    """The same registration, answered over NATS (start it; stop it before the service)."""
 
     async def register(identity: Identity, body: bytes) -> bytes:
         registration = OutputsRegistration.model_validate_json(body)
@@ -50,11 +40,5 @@ def responder(
         return registered.model_dump_json().encode()
 
     return Responder(
-        nc,
-        ASSETS_REGISTER_OUTPUTS,
-        register,
-        service="assets",
-        secret=secret,
-        prefix=prefix,
-        ready=ready,
+        nc, ASSETS_REGISTER_OUTPUTS, register, service="assets", secret=secret, prefix=prefix
     )
