@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -143,7 +144,11 @@ async def test_patch_changes_only_the_given_fields(alice: httpx.AsyncClient) -> 
     assert updated["description"] == FOX["description"]
     assert updated["model_id"] == FOX["model_id"]
     assert updated["created_at"] == template["created_at"]
-    assert updated["updated_at"] > template["updated_at"]
+    # As times, not as text: a time on a whole second is written without a fraction
+    # ("…46Z"), and "…46.019000Z" sorts before it as text.
+    assert datetime.fromisoformat(updated["updated_at"]) > datetime.fromisoformat(
+        template["updated_at"]
+    )
     assert (await alice.get(path)).json() == updated
     assert (await alice.patch(path, json={})).json() == updated
 
