@@ -10,16 +10,14 @@ from nats.aio.client import Client as NATS
 from studio_contracts.assets import OutputsRegistration
 from studio_contracts.problems import Problem
 from studio_contracts.subjects import ASSETS_REGISTER_OUTPUTS, subject
-from studio_runtime.clients import AssetsClient
 from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, sign_identity
-from studio_runtime.internal_http import InternalService
 from studio_runtime.rpc import STATUS_HEADER, NotDelivered, RpcClient
 
 from tests.support import media_samples
 from tests.support.apps import INTERNAL_SECRET
-from tests.support.assets_stack import AssetsStack
+from tests.support.assets_stack import AssetsStack, worker_assets_client
 
 USER = Identity("user-1", "req-rpc")
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # nothing listens: a call that reaches HTTP fails
@@ -32,16 +30,6 @@ async def nc(nats_url: str) -> AsyncIterator[NATS]:
         yield connection
     finally:
         await connection.close()
-
-
-def _assets_client(
-    nc: NATS, http: httpx.AsyncClient, *, base_url: str, prefix: str
-) -> AssetsClient:
-    service = InternalService(http, base_url, secret=INTERNAL_SECRET, name="assets", ttl_s=60)
-    calls = RpcClient(
-        nc, service="assets", secret=INTERNAL_SECRET, ttl_s=60, timeout_s=30, prefix=prefix
-    )
-    return AssetsClient(service, calls)
 
 
 async def _registration(stack: AssetsStack, prompt: str = "a red square") -> OutputsRegistration:
@@ -60,7 +48,7 @@ async def test_outputs_registered_over_nats_are_served_at_once_and_once(
     answered_before = await _answered(stack)
     async with httpx.AsyncClient() as http:
         # The HTTP route is out of reach: only the NATS call can register these outputs.
-        assets = _assets_client(nc, http, base_url=CLOSED_PORT_URL, prefix=nats_prefix)
+        assets = worker_assets_client(nc, http, base_url=CLOSED_PORT_URL, prefix=nats_prefix)
         [asset] = await assets.register_outputs(USER, registration)
         [again] = await assets.register_outputs(USER, registration)  # a job run again
     # Operators count the calls as they count HTTP requests.
@@ -93,7 +81,7 @@ async def test_a_registration_outside_the_generations_folder_is_refused_over_nat
         update={"object_key": f"someone-else/{registration.project_id}/x/0.png"}
     )
     async with httpx.AsyncClient() as http:
-        assets = _assets_client(nc, http, base_url=CLOSED_PORT_URL, prefix=nats_prefix)
+        assets = worker_assets_client(nc, http, base_url=CLOSED_PORT_URL, prefix=nats_prefix)
         with pytest.raises(ServiceUnavailable, match=r"\(422\).*outside this generation"):
             await assets.register_outputs(
                 USER, registration.model_copy(update={"outputs": [outside]})
@@ -151,7 +139,7 @@ async def test_with_no_assets_service_on_nats_the_registration_goes_over_http(
         )
         with pytest.raises(NotDelivered):
             await calls.call(ASSETS_REGISTER_OUTPUTS, USER, registration.model_dump_json().encode())
-        assets = _assets_client(nc, http, base_url=stack.assets_url, prefix="nobody")
+        assets = worker_assets_client(nc, http, base_url=stack.assets_url, prefix="nobody")
         [asset] = await assets.register_outputs(USER, registration)
     assert asset.name == "by-http-1.png"
     async with stack.client() as client:
@@ -165,7 +153,7 @@ async def test_with_the_broker_away_the_registration_goes_over_http(
     gone = await nats.connect(nats_url)
     await gone.close()
     async with httpx.AsyncClient() as http:
-        assets = _assets_client(gone, http, base_url=stack.assets_url, prefix=nats_prefix)
+        assets = worker_assets_client(gone, http, base_url=stack.assets_url, prefix=nats_prefix)
         [asset] = await assets.register_outputs(USER, registration)
     assert asset.id == registration.outputs[0].asset_id
     async with stack.client() as client:
@@ -180,14 +168,8 @@ async def test_a_call_taken_but_not_answered_is_not_sent_again_over_http(
     registration = await _registration(stack, prompt="slow")
     taken = await nc.subscribe(subject(ASSETS_REGISTER_OUTPUTS, "silent"))  # never answers
     async with httpx.AsyncClient() as http:
-        assets_calls = RpcClient(
-            nc, service="assets", secret=INTERNAL_SECRET, ttl_s=60, timeout_s=0.5, prefix="silent"
-        )
-        assets = AssetsClient(
-            InternalService(
-                http, stack.assets_url, secret=INTERNAL_SECRET, name="assets", ttl_s=60
-            ),
-            assets_calls,
+        assets = worker_assets_client(
+            nc, http, base_url=stack.assets_url, prefix="silent", timeout_s=0.5
         )
         with pytest.raises(ServiceUnavailable, match="did not answer in time") as raised:
             await assets.register_outputs(USER, registration)

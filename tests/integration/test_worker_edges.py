@@ -22,16 +22,13 @@ from studio_generation.repository import GenerationRepository
 from studio_generation.settings import WorkerSettings
 from studio_generation.worker import Worker
 from studio_runtime.client_pool import ClientPool
-from studio_runtime.clients import AssetsClient
 from studio_runtime.clock import now_ms
 from studio_runtime.events import EventPublisher
 from studio_runtime.ids import new_id
-from studio_runtime.internal_http import InternalService
 from studio_runtime.nats import declare_stream
-from studio_runtime.rpc import RpcClient
 
-from tests.support.apps import INTERNAL_SECRET, make_settings
-from tests.support.assets_stack import AssetsStack
+from tests.support.apps import make_settings
+from tests.support.assets_stack import AssetsStack, worker_assets_client
 from tests.support.waiting import eventually
 
 SMALL = {"image_size": {"width": 64, "height": 64}}
@@ -56,19 +53,13 @@ async def _worker(
     await cancels.start()
     files = ClientPool(shards=1, connections_per_shard=2, timeout_s=10)
     async with httpx.AsyncClient(timeout=30) as http:
-        service = InternalService(
-            http, stack.assets_url, secret=INTERNAL_SECRET, name="assets", ttl_s=60
-        )
-        calls = RpcClient(
-            nc, service="assets", secret=INTERNAL_SECRET, ttl_s=60, timeout_s=30, prefix=nats_prefix
-        )
         try:
             yield Worker(
                 repository,
                 GenerationEvents(EventPublisher(nc.jetstream(), prefix=nats_prefix)),
                 {"local": provider},
                 OutputWriter(stack.store(), files, max_bytes=1 << 20),
-                AssetsClient(service, calls),
+                worker_assets_client(nc, http, base_url=stack.assets_url, prefix=nats_prefix),
                 cancels,
                 settings,
             )

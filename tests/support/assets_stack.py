@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from nats.aio.client import Client as NATS
 from studio_assets.main import create_app as create_assets
 from studio_assets.settings import AssetsSettings
 from studio_contracts.events import OutputFile
@@ -15,9 +16,12 @@ from studio_gateway.main import create_app as create_gateway
 from studio_gateway.settings import GatewaySettings
 from studio_projects.main import create_app as create_projects
 from studio_projects.settings import ProjectsSettings
+from studio_runtime.clients import AssetsClient
+from studio_runtime.internal_http import InternalService
+from studio_runtime.rpc import RpcClient
 from studio_storage import ObjectStore, object_store_from_url
 
-from tests.support.apps import identity_headers, make_settings, running
+from tests.support.apps import INTERNAL_SECRET, identity_headers, make_settings, running
 
 ASSETS_UPLOAD_LIMIT = 300 * 1024
 """The largest file the integration tests' assets service takes (`tests/integration/conftest.py`)."""
@@ -76,6 +80,18 @@ class AssetsStack:
             width=width,
             height=height,
         )
+
+
+def worker_assets_client(
+    nc: NATS, http: httpx.AsyncClient, *, base_url: str, prefix: str, timeout_s: float = 30
+) -> AssetsClient:
+    """The assets client as the worker has it: HTTP to `base_url`, registrations over NATS
+    (under `prefix`) first, waiting `timeout_s` for their answer."""
+    service = InternalService(http, base_url, secret=INTERNAL_SECRET, name="assets", ttl_s=60)
+    calls = RpcClient(
+        nc, service="assets", secret=INTERNAL_SECRET, ttl_s=60, timeout_s=timeout_s, prefix=prefix
+    )
+    return AssetsClient(service, calls)
 
 
 @asynccontextmanager
