@@ -5,10 +5,18 @@ import re
 from typing import Any
 
 import httpx
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Request, Route, expect
+from pymongo import AsyncMongoClient
 
-from tests.browser.helpers import assert_accessible, create_project, screenshot, start_generation
-from tests.support.full_stack import FullStack
+from tests.browser.helpers import (
+    answer_service_down,
+    assert_accessible,
+    create_project,
+    finished,
+    screenshot,
+    start_generation,
+)
+from tests.support.full_stack import FullStack, Servers
 from tests.support.waiting import eventually
 
 
@@ -141,3 +149,82 @@ async def test_an_empty_list_says_where_to_start(studio: FullStack, page: Page) 
     await expect(page.get_by_role("heading", name="No generations yet")).to_be_visible()
     await page.get_by_role("link", name="Go to projects").click()
     await expect(page).to_have_url(re.compile(r"/studio$"))
+
+
+async def test_a_card_says_its_project_is_deleted_only_when_it_is(
+    studio: FullStack, servers: Servers, page: Page
+) -> None:
+    async with studio.client() as client:
+        kept = await create_project(client, "Kept")
+        gone = await create_project(client, "Gone")
+        for project_id in (kept, gone):
+            await finished(client, (await start_generation(client, project_id))["id"])
+    # A project removed under its generations (no `project.deleted`, so they stay listed).
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
+    try:
+        await mongo[f"{servers.mongo_db_name}_p"]["projects"].delete_one({"_id": gone})
+    finally:
+        await mongo.close()
+
+    # The projects service is down when the page asks for the names.
+    async def down(route: Route) -> None:
+        if f"/api/v1/projects/{gone}" in route.request.url:
+            await route.fallback()
+        else:
+            await answer_service_down(route, "projects")
+
+    await page.route(re.compile(r"/api/v1/projects(\?|/)"), down)
+    await page.goto(studio.gateway + "/studio/generations")
+    cards = page.locator("article.gen-card")
+    await expect(cards).to_have_count(2)
+    kept_card = cards.filter(has=page.locator(f"a[href='/studio/{kept}']"))
+    gone_card = cards.filter(has=page.locator(f"a[href='/studio/{gone}']"))
+    await expect(gone_card.locator(".gen-card__project")).to_have_text("Deleted project")
+    await expect(kept_card.locator(".gen-card__project")).to_have_text("Open project")
+
+    # Back up: the next refresh (a generation made elsewhere) names it.
+    await page.unroute(re.compile(r"/api/v1/projects(\?|/)"))
+    async with studio.client() as client:
+        await start_generation(client, kept, prompt="made in another tab")
+    await expect(cards).to_have_count(3)
+    await expect(kept_card.first.locator(".gen-card__project")).to_have_text("Kept")
+    await expect(gone_card.locator(".gen-card__project")).to_have_text("Deleted project")
+
+
+async def test_arrow_keys_through_a_filter_menu_make_one_choice(
+    studio: FullStack, page: Page
+) -> None:
+    asked: list[str] = []
+
+    def listed(request: Request) -> None:
+        if "/api/v1/generations?" in request.url:
+            asked.append(request.url)
+
+    page.on("request", listed)
+    await page.goto(studio.gateway + "/studio/generations")
+    await expect(page.get_by_role("heading", name="No generations yet")).to_be_visible()
+    status = page.get_by_label("Status")
+    await status.focus()
+    # Three steps down a closed menu, as the keyboard makes them: a key, then a change.
+    await status.evaluate(
+        """(select) => {
+          for (let step = 0; step < 3; step += 1) {
+            select.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+            select.selectedIndex += 1;
+            select.dispatchEvent(new Event('change', { bubbles: true }));
+          }
+        }"""
+    )
+    await expect(page).to_have_url(re.compile(r"\?status=completed$"))
+    await expect(
+        page.get_by_role("heading", name="No generations match these filters")
+    ).to_be_visible()
+    filtered = [url for url in asked if "status=" in url]
+    assert filtered and all("status=completed" in url for url in filtered), filtered
+    # One choice, one step back.
+    await page.go_back()
+    await expect(page).to_have_url(re.compile(r"/studio/generations$"))
+    await expect(status).to_have_value("")
+    # A choice made with the pointer applies at once, as before.
+    await status.select_option("failed")
+    await expect(page).to_have_url(re.compile(r"\?status=failed$"))

@@ -9,6 +9,11 @@ import { TYPE_ICONS, loadModels, loadTypes, typeLabel } from '../components/cata
 import { emptyState } from '../ui/empty.js';
 import { field } from '../ui/forms.js';
 
+// Arrow keys on a closed menu step its value, each step a `change`: the list follows the value
+// the person stops on, this long after the last key.
+const KEY_SETTLE_MS = 400;
+const KEYED_CHANGE_MS = 100;
+
 const STATUSES = [['', 'All statuses'], ['pending', 'Pending'], ['processing', 'Processing'], ['completed', 'Completed'], ['failed', 'Failed'], ['cancelled', 'Cancelled']];
 
 export async function render(main, _params, ctx) {
@@ -54,8 +59,16 @@ export async function render(main, _params, ctx) {
 
   main.append(h('section', { class: 'page generations', 'aria-labelledby': 'page-title' }, toolbar, history.el));
 
-  statusSelect.addEventListener('change', apply);
-  typeSelect.addEventListener('change', apply);
+  let lastKeyAt = -Infinity;
+  let settling = null;
+  for (const select of [statusSelect, typeSelect]) {
+    select.addEventListener('keydown', () => { lastKeyAt = performance.now(); });
+    select.addEventListener('change', () => {
+      clearTimeout(settling);
+      if (performance.now() - lastKeyAt < KEYED_CHANGE_MS) settling = setTimeout(apply, KEY_SETTLE_MS);
+      else apply();
+    });
+  }
   if ((ctx.query.get('status') || '') !== filters.status || (ctx.query.get('type') || '') !== filters.type) {
     window.history.replaceState(null, '', address());
   }
@@ -88,6 +101,7 @@ export async function render(main, _params, ctx) {
   }) : null;
 
   return () => {
+    clearTimeout(settling);
     offRenamed?.();
     offDeleted?.();
     history.destroy();
@@ -95,6 +109,7 @@ export async function render(main, _params, ctx) {
 
   // Each choice is a step Back can undo (the router renders the page again from the address).
   function apply() {
+    if (filters.status === statusSelect.value && filters.type === typeSelect.value) return;
     filters.status = statusSelect.value;
     filters.type = typeSelect.value;
     window.history.pushState(null, '', address());
@@ -123,7 +138,13 @@ export async function render(main, _params, ctx) {
     if (!known && listed) {
       names.set(id, api.get(`/projects/${encodeURIComponent(id)}`, undefined, { signal: ctx.signal })
         .then((project) => { names.set(id, project.name); history.refreshAll(); })
-        .catch(() => names.set(id, 'Deleted project')));
+        .catch((error) => {
+          // Only a 404 says the project is gone; after any other failure it is asked again at
+          // the next refresh, its card meanwhile linking to it unnamed.
+          if (error?.status !== 404) { names.delete(id); return; }
+          names.set(id, 'Deleted project');
+          history.refreshAll();
+        }));
     }
     return null;
   }
