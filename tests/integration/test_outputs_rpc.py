@@ -1,6 +1,7 @@
 """The worker's registration of a job's outputs over NATS request-reply (`studio_runtime.rpc`),
 and its fall-back to HTTP, against real MongoDB, NATS and S3 servers."""
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -177,3 +178,24 @@ async def test_a_call_taken_but_not_answered_is_not_sent_again_over_http(
     assert (await taken.next_msg(timeout=5)).data == registration.model_dump_json().encode()
     async with stack.client() as client:
         assert (await client.get("/api/v1/assets")).json()["items"] == []
+
+
+async def test_the_same_outputs_registered_twice_at_once_keep_their_thumbnail(
+    stack: AssetsStack, nc: NATS, nats_prefix: str
+) -> None:
+    """Two runs of one job (a takeover while the first still works, or a retry after a wait
+    that ran out) may register the same outputs at the same time: both make the same thumbnail,
+    one stores the asset, and the other must not delete what the asset now points to."""
+    registrations = [await _registration(stack) for _ in range(3)]
+    async with httpx.AsyncClient() as http:
+        assets = worker_assets_client(nc, http, base_url=CLOSED_PORT_URL, prefix=nats_prefix)
+        answers = await asyncio.gather(
+            *(assets.register_outputs(USER, r) for r in registrations for _ in range(2))
+        )
+    async with stack.client() as client:
+        for first, second in zip(answers[::2], answers[1::2], strict=True):
+            assert [a.id for a in first] == [a.id for a in second]
+            [asset] = first
+            assert asset.thumbnail_url is not None
+            assert (await client.get(asset.content_url)).status_code == 200
+            assert (await client.get(asset.thumbnail_url)).status_code == 200

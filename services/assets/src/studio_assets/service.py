@@ -301,7 +301,10 @@ class AssetService:
         )
         stored, created = await self._repository.insert(record)
         if not created:
-            await self._remove_objects(written)
+            # Another registration of these outputs stored the asset first (a job run twice at
+            # once). Its thumbnail has the same key as this one's: it stays.
+            kept = {stored.object_key, stored.thumbnail_key}
+            await self._remove_objects([key for key in written if key not in kept])
         else:
             log.debug(
                 "output.registered",
