@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import assert_accessible, screenshot
+from tests.browser.helpers import assert_accessible, create_project, screenshot, upload_image
 from tests.support.accounts import ACCOUNTS, new_email
 from tests.support.full_stack import FullStack, Servers, full_stack
 
@@ -138,3 +138,34 @@ async def test_local_mode_has_no_sign_in_or_token_pages(studio: FullStack, page:
     sidebar = page.get_by_role("navigation", name="Studio")
     await expect(sidebar.get_by_role("button", name="Log out")).to_have_count(0)
     await expect(sidebar).to_contain_text("Local user")
+
+
+async def test_logging_out_forgets_the_files_the_browser_cached(
+    stack: FullStack, page: Page
+) -> None:
+    """Images are cached privately for an hour; after a log-out, someone at the same browser
+    opening one from its history is asked who they are, not shown it from the cache."""
+    await _sign_up(page, stack.gateway, new_email("grace"))
+    cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
+    async with httpx.AsyncClient(
+        base_url=stack.gateway, cookies=cookies, headers={"x-csrf-token": cookies["studio_csrf"]}
+    ) as client:
+        project_id = await create_project(client, "Shared computer")
+        asset = await upload_image(client, project_id, "private.png")
+    content = stack.gateway + asset["content_url"]
+    fetch_status = "(url) => fetch(url).then((answer) => answer.status)"
+    assert await page.evaluate(fetch_status, content) == 200
+    # Cached: asked again at once, it is answered by the browser's cache, not the server.
+    cached = await page.evaluate(
+        """async (url) => {
+          await (await fetch(url)).blob();
+          return performance.getEntriesByName(url).at(-1).transferSize;
+        }""",
+        content,
+    )
+    assert cached == 0
+
+    sidebar = page.get_by_role("navigation", name="Studio")
+    await sidebar.get_by_role("button", name="Log out").click()
+    await expect(page).to_have_url(re.compile(r"/studio/sign-in$"))
+    assert await page.evaluate(fetch_status, content) == 401

@@ -121,6 +121,8 @@ async def test_log_in_log_out_and_the_session_is_revoked(stack: FullStack) -> No
         assert no_csrf.status_code == 403
         logout = await client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
         assert logout.status_code == 204
+        # The browser forgets the person's cached files too (tests/browser/test_accounts.py).
+        assert logout.headers["clear-site-data"] == '"cache"'
     async with httpx.AsyncClient(base_url=stack.gateway) as replay:
         replay.cookies.set("studio_session", cookie)
         after = await replay.get("/api/v1/me")
@@ -136,7 +138,9 @@ async def test_log_out_everywhere_ends_every_session(stack: FullStack) -> None:
         login = await phone.post("/api/v1/auth/login", json={"email": email, "password": password})
         phone.headers["X-CSRF-Token"] = login.json()["csrf_token"]
         assert (await phone.get("/api/v1/me")).status_code == 200
-        assert (await laptop.post("/api/v1/auth/logout-all")).status_code == 204
+        everywhere = await laptop.post("/api/v1/auth/logout-all")
+        assert everywhere.status_code == 204
+        assert everywhere.headers["clear-site-data"] == '"cache"'
         assert (await phone.get("/api/v1/me")).status_code == 401
         assert (await laptop.get("/api/v1/me")).status_code == 401
 

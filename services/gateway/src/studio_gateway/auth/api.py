@@ -157,9 +157,13 @@ def _with_cookies(
 
 
 def _clear_cookies(response: Response, settings: GatewaySettings) -> None:
+    """End the browser's session: its cookies, and its cache of the person's files (images and
+    thumbnails are cached `private` for an hour, and someone at the same browser after a log-out
+    could open them from its history without being asked who they are)."""
     secure = settings.cookie_secure
     response.delete_cookie(SESSION_COOKIE, path="/api", secure=secure, httponly=True)
     response.delete_cookie(CSRF_COOKIE, path="/", secure=secure)
+    response.headers["Clear-Site-Data"] = '"cache"'
 
 
 def _client_ip(request: Request) -> str:
