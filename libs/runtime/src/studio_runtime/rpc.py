@@ -6,9 +6,16 @@ docs/performance.md), and any replica of the service asked may answer (a queue g
 no address to configure. A call carries the same signed identity as an HTTP call; its reply
 carries a status as HTTP's in the `Studio-Status` header and, when that is not 200, a problem
 body. Calls only a service's own processes make use it; everything public stays HTTP.
+
+A process that dies while it holds a call never answers, and NATS does not tell the caller. So
+a caller that has waited `probe_after_s` asks, on `<subject>.held`, whether any replica still
+holds its call (each call carries an id, `Studio-Call`; every replica hears the question, and
+the one holding the call says yes): no yes within `probe_wait_s` and the call fails at once
+(`ServiceUnavailable`), instead of when its whole timeout is over.
 """
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
@@ -28,6 +35,7 @@ from studio_contracts.subjects import subject
 from studio_runtime import tracing
 from studio_runtime.errors import DomainError, ServiceUnavailable, Unauthorized, problem
 from studio_runtime.field_errors import field_error
+from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import IDENTITY_HEADER, Identity, InvalidIdentity, verify_identity
 from studio_runtime.internal_http import signed_headers
 from studio_runtime.middleware import REQUEST_ID_HEADER
@@ -42,6 +50,8 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
 )
 STATUS_HEADER = "Studio-Status"
+CALL_HEADER = "Studio-Call"
+HELD_SUFFIX = ".held"
 Handler = Callable[[Identity, bytes], Awaitable[bytes]]
 
 
@@ -62,6 +72,8 @@ class RpcClient:
         ttl_s: float,
         timeout_s: float,
         prefix: str = "",
+        probe_after_s: float = 2.0,
+        probe_wait_s: float = 2.0,
     ) -> None:
         self._nc = nc
         self._service = service
@@ -69,19 +81,24 @@ class RpcClient:
         self._ttl_s = ttl_s
         self._timeout_s = timeout_s
         self._prefix = prefix
+        self._probe_after_s = probe_after_s
+        self._probe_wait_s = probe_wait_s
 
     async def call(self, name: str, identity: Identity, body: bytes) -> bytes:
         """The reply's body; `NotDelivered` when no one took the call, `ServiceUnavailable`
-        when the service failed it or did not answer within the timeout."""
+        when the service failed it, did not answer within the timeout, or its process that
+        took the call is gone."""
         if not self._nc.is_connected:
             # While reconnecting, nats-py would hold the message and wait out the timeout.
             raise NotDelivered(f"the {self._service} service cannot be reached over NATS")
         to = subject(name, self._prefix)
         with tracing.span(f"{name} call", kind=SpanKind.CLIENT, service=self._service):
             headers = signed_headers(identity, self._secret, ttl_s=self._ttl_s)
+            headers[CALL_HEADER] = call_id = new_id()
             tracing.inject(headers)
             try:
-                reply = await self._nc.request(to, body, timeout=self._timeout_s, headers=headers)
+                asking = self._nc.request(to, body, timeout=self._timeout_s, headers=headers)
+                reply = await self._answer(to, call_id, asyncio.ensure_future(asking))
             except NoRespondersError as exc:
                 raise NotDelivered(f"no {self._service} service listens on {to}") from exc
             except NatsTimeout as exc:
@@ -98,6 +115,33 @@ class RpcClient:
         raise ServiceUnavailable(
             f"the {self._service} service refused the call ({status}): {_detail(reply.data)}"
         )
+
+    async def _answer(self, to: str, call_id: str, asking: "asyncio.Future[Msg]") -> Msg:
+        """The reply `asking` waits for, or ServiceUnavailable as soon as no replica holds the
+        call any more (its process died: no answer would ever come)."""
+        try:
+            while True:
+                done, _ = await asyncio.wait({asking}, timeout=self._probe_after_s)
+                if done:
+                    return asking.result()
+                if not await self._held(to, call_id):
+                    log.warning("rpc.call_lost", subject=to, waited_s=self._probe_after_s)
+                    raise ServiceUnavailable(
+                        f"the {self._service} service process that took the call is gone; try again"
+                    )
+        finally:
+            if not asking.done():
+                asking.cancel()
+                await asyncio.gather(asking, return_exceptions=True)
+
+    async def _held(self, to: str, call_id: str) -> bool:
+        try:
+            await self._nc.request(to + HELD_SUFFIX, call_id.encode(), timeout=self._probe_wait_s)
+        except (NoRespondersError, NatsTimeout):
+            return False
+        except NatsError:
+            return True  # the question could not be asked: the call's own timeout decides
+        return True
 
 
 class Responder:
@@ -121,15 +165,21 @@ class Responder:
         self._service = service
         self._secret = secret
         self._subscription: Subscription | None = None
+        self._probes: Subscription | None = None
         self._answering: set[asyncio.Task[None]] = set()
+        self._holding: set[str] = set()
 
     async def start(self) -> None:
+        # Every replica hears the callers' questions (no queue group): only the one holding
+        # the call knows it.
+        self._probes = await self._nc.subscribe(self._subject + HELD_SUFFIX, cb=self._probed)
         self._subscription = await self._nc.subscribe(
             self._subject, queue=self._service, cb=self._received
         )
 
     async def stop(self, grace_s: float = 10) -> None:
-        """Take no more calls; give those being answered `grace_s` to finish."""
+        """Take no more calls; give those being answered `grace_s` to finish (still saying
+        that they are held, to callers who ask)."""
         if self._subscription is not None:
             await self._subscription.unsubscribe()
             self._subscription = None
@@ -138,11 +188,23 @@ class Responder:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        if self._probes is not None:
+            await self._probes.unsubscribe()
+            self._probes = None
 
     async def _received(self, msg: Msg) -> None:
+        call_id = (msg.headers or {}).get(CALL_HEADER)
         task = asyncio.create_task(self._answer(msg), name=f"answer {self._name}")
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
+        if call_id:
+            self._holding.add(call_id)
+            task.add_done_callback(lambda _: self._holding.discard(call_id))
+
+    async def _probed(self, msg: Msg) -> None:
+        if msg.reply and msg.data.decode(errors="replace") in self._holding:
+            with contextlib.suppress(Exception):  # the caller asks again, or times out
+                await self._nc.publish(msg.reply, b"")
 
     async def _answer(self, msg: Msg) -> None:
         started = time.perf_counter()

@@ -146,8 +146,8 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
                         service="assets",
                         secret=cfg.internal_secret.get_secret_value(),
                         ttl_s=cfg.internal_token_ttl_s,
-                        # Ample for thumbnails of the largest outputs under a burst, and short:
-                        # an assets process that dies mid-call is noticed only by this wait.
+                        # Ample for thumbnails of the largest outputs under a burst; an assets
+                        # process that dies mid-call is noticed sooner, by the client's probes.
                         timeout_s=REGISTRATION_TIMEOUT_S,
                         prefix=cfg.nats_prefix,
                     ),
