@@ -119,13 +119,18 @@ class RpcClient:
     async def _answer(self, to: str, call_id: str, asking: "asyncio.Future[Msg]") -> Msg:
         """The reply `asking` waits for, or ServiceUnavailable as soon as no replica holds the
         call any more (its process died: no answer would ever come)."""
+        began = time.monotonic()
         try:
             while True:
                 done, _ = await asyncio.wait({asking}, timeout=self._probe_after_s)
                 if done:
                     return asking.result()
-                if not await self._held(to, call_id):
-                    log.warning("rpc.call_lost", subject=to, waited_s=self._probe_after_s)
+                # The answer may have come while the question was out (and the replica, done,
+                # no longer holds the call): the loop then returns it.
+                if not await self._held(to, call_id) and not asking.done():
+                    log.warning(
+                        "rpc.call_lost", subject=to, waited_s=round(time.monotonic() - began, 1)
+                    )
                     raise ServiceUnavailable(
                         f"the {self._service} service process that took the call is gone; try again"
                     )
@@ -135,6 +140,8 @@ class RpcClient:
                 await asyncio.gather(asking, return_exceptions=True)
 
     async def _held(self, to: str, call_id: str) -> bool:
+        if not self._nc.is_connected:
+            return True  # the question cannot be asked now: the call's own timeout decides
         try:
             await self._nc.request(to + HELD_SUFFIX, call_id.encode(), timeout=self._probe_wait_s)
         except (NoRespondersError, NatsTimeout):
@@ -176,6 +183,9 @@ class Responder:
         self._subscription = await self._nc.subscribe(
             self._subject, queue=self._service, cb=self._received
         )
+        # Once started, a call finds it: the server has the subscriptions (a call sent before
+        # would find no responders, and go over HTTP).
+        await self._nc.flush()
 
     async def stop(self, grace_s: float = 10) -> None:
         """Take no more calls; give those being answered `grace_s` to finish (still saying
