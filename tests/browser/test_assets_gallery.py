@@ -102,6 +102,12 @@ async def test_uploading_through_the_gallery_asks_the_project_and_shows_the_card
         "() => [...document.querySelectorAll('.asset-thumb__img')].every((i) => i.naturalWidth > 0)"
     )
     await expect(card.locator(".asset-card__meta")).to_contain_text(f"96 {TIMES} 64")
+    # Its facts are parts a screen reader hears apart ("96 by 64, 2 KB"), not one string with a
+    # middle dot read as a word.
+    facts = card.locator(".asset-card__meta .meta-parts__item")
+    await expect(facts).to_have_count(2)
+    await expect(facts.first).to_have_text(f"96 {TIMES} 64")
+    await expect(card.locator(".asset-card__meta")).not_to_contain_text("\u00b7")
     await expect(card.locator(".asset-card__project")).to_have_text("Neon city")
     audio = _card(page, "birdsong")
     await expect(audio.locator(".asset-thumb__placeholder--audio")).to_be_visible()

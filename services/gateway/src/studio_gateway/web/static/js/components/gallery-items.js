@@ -156,7 +156,7 @@ function wireDrag(el, asset, handlers) {
 export function assetCard(asset, handlers, { showProject, projectName } = {}) {
   const kind = MEDIA[asset.media_type] || MEDIA.image;
   const size = asset.width && asset.height ? `${asset.width} × ${asset.height}` : formatName(asset.content_type);
-  const facts = [size, bytes(asset.size)].filter(Boolean).join(' · ');
+  const facts = metaParts([size, bytes(asset.size)]);
   const card = h('article', {
     class: ['asset-card', asset.favorite && 'is-favorite'],
     dataset: { assetId: asset.id, mediaType: asset.media_type },
