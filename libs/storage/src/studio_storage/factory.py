@@ -10,11 +10,14 @@
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from studio_storage.base import ObjectStore
 from studio_storage.directory import DirectoryObjectStore
-from studio_storage.s3 import S3ObjectStore, check_bucket_name
+
+if TYPE_CHECKING:
+    from studio_storage.s3 import S3ObjectStore
 
 _S3_PARAMS = frozenset({"endpoint", "region", "public_endpoint", "access_key", "secret_key"})
 
@@ -46,7 +49,10 @@ def _file_path(url: str) -> Path:
     return Path(path)
 
 
-def _s3_store(url: str, *, access_key: str | None, secret_key: str | None) -> S3ObjectStore:
+def _s3_store(url: str, *, access_key: str | None, secret_key: str | None) -> "S3ObjectStore":
+    # Imported here: a directory store's process never loads the S3 SDK (see __init__).
+    from studio_storage.s3 import S3ObjectStore, check_bucket_name
+
     parts = urlsplit(url)
     bucket = parts.netloc
     if parts.path not in {"", "/"} or parts.fragment:
