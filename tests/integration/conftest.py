@@ -1,11 +1,19 @@
-"""Fixtures shared by the integration tests of the assets service."""
+"""Fixtures shared by the integration tests: a NATS connection, the assets service's stack."""
 
 from collections.abc import AsyncIterator
 
 import pytest
+from nats.aio.client import Client as NatsClient
 
 from tests.support.assets_stack import ASSETS_UPLOAD_LIMIT, AssetsStack, assets_stack
-from tests.support.servers import S3Server
+from tests.support.servers import S3Server, nats_connection
+
+
+@pytest.fixture
+async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
+    """A NATS connection of the test's own."""
+    async with nats_connection(nats_url) as connection:
+        yield connection
 
 
 @pytest.fixture

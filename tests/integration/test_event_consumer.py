@@ -3,9 +3,8 @@ failure, unreadable payloads terminated, and binding once the stream appears."""
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
-import nats
 import pytest
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -25,13 +24,6 @@ SPEC = ConsumerSpec(
     ack_wait_s=5,
     max_deliver=3,
 )
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    client = await nats.connect(nats_url)
-    yield client
-    await client.close()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 and its fall-back to HTTP, against real MongoDB, NATS and S3 servers."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
 import nats
@@ -22,15 +21,6 @@ from tests.support.assets_stack import AssetsStack, worker_assets_client
 
 USER = Identity("user-1", "req-rpc")
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # nothing listens: a call that reaches HTTP fails
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[NATS]:
-    connection = await nats.connect(nats_url)
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 async def _registration(stack: AssetsStack, prompt: str = "a red square") -> OutputsRegistration:

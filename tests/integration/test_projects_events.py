@@ -122,13 +122,6 @@ def settings_for(
 
 
 @pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    client = await nats.connect(nats_url)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
 async def db(mongo_url: str, mongo_db_name: str) -> AsyncIterator[AsyncDatabase[Doc]]:
     client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, tz_aware=True)
     yield client[mongo_db_name]

@@ -6,11 +6,10 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from subprocess import PIPE, Popen
 
-import nats
 import pytest
 from nats.aio.client import Client as NATS
 from studio_contracts.subjects import subject
@@ -19,6 +18,7 @@ from studio_runtime.internal_auth import Identity
 from studio_runtime.rpc import HELD_SUFFIX, Responder, RpcClient
 
 from tests.support.apps import INTERNAL_SECRET
+from tests.support.servers import nats_connection
 
 CALL = "test-rpc.slow"
 USER = Identity("user-1", "req-liveness")
@@ -62,15 +62,6 @@ async def said(process: Popen[str], word: str) -> None:
     assert line.strip() == word, line
 
 
-@asynccontextmanager
-async def connection(nats_url: str) -> AsyncIterator[NATS]:
-    nc = await nats.connect(nats_url)
-    try:
-        yield nc
-    finally:
-        await nc.close()
-
-
 def client(nc: NATS, prefix: str, *, probe_wait_s: float = 1.0) -> RpcClient:
     # Its own timeout is long: a failure well before it can only come from the probes.
     return RpcClient(
@@ -90,7 +81,7 @@ async def test_a_call_whose_process_is_killed_fails_without_waiting_out_its_time
 ) -> None:
     with holder(nats_url, nats_prefix) as process:
         await said(process, "ready")
-        async with connection(nats_url) as nc:
+        async with nats_connection(nats_url) as nc:
             call = asyncio.create_task(client(nc, nats_prefix).call(CALL, USER, b"{}"))
             await said(process, "taken")
             os.kill(process.pid, signal.SIGKILL)
@@ -105,7 +96,7 @@ async def test_a_killed_replica_is_noticed_while_another_replica_stays(
     the call."""
     with holder(nats_url, nats_prefix) as process:
         await said(process, "ready")
-        async with connection(nats_url) as nc, connection(nats_url) as other_nc:
+        async with nats_connection(nats_url) as nc, nats_connection(nats_url) as other_nc:
             call = asyncio.create_task(client(nc, nats_prefix).call(CALL, USER, b"{}"))
             await said(process, "taken")
 
@@ -126,7 +117,7 @@ async def test_a_slow_call_is_waited_for_while_its_process_holds_it(
     nats_url: str, nats_prefix: str
 ) -> None:
     questions: asyncio.Queue[bytes] = asyncio.Queue()
-    async with connection(nats_url) as nc, connection(nats_url) as server_nc:
+    async with nats_connection(nats_url) as nc, nats_connection(nats_url) as server_nc:
         # The callers' questions, heard beside the replica that answers them.
         heard = await nc.subscribe(subject(CALL, nats_prefix) + HELD_SUFFIX)
 

@@ -21,7 +21,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,6 +32,7 @@ import nats
 import pymongo
 from minio import Minio
 from minio.deleteobjects import DeleteObject
+from nats.aio.client import Client as NatsClient
 from studio_devtools import servers
 
 NATS_URL_ENV = "STUDIO_TEST_NATS_URL"
@@ -280,6 +282,16 @@ def remove_bucket(client: Minio, bucket: str) -> None:
         if failures:
             raise RuntimeError(f"could not empty bucket {bucket}: {failures}")
     client.remove_bucket(bucket)
+
+
+@asynccontextmanager
+async def nats_connection(url: str) -> AsyncIterator[NatsClient]:
+    """A NATS connection of the test's own, closed at the end."""
+    nc = await nats.connect(url)
+    try:
+        yield nc
+    finally:
+        await nc.close()
 
 
 async def remove_nats_streams(url: str, prefix: str) -> None:
