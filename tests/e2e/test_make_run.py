@@ -13,15 +13,15 @@ from typing import Any
 
 import httpx
 import pytest
+from studio_devtools.pidfile import command_line
 
 from tests.support import media_samples
 from tests.support.stack import READY_LINE, Launch, launch, recorded, wait_until
 from tests.support.stack import stack_env as make_stack_env
 from tests.support.waiting import patience
 
-EVERY_PROCESS = {
-    "launcher", "nats", "mongo", "projects", "catalog", "generation", "worker", "assets", "gateway"
-}  # fmt: skip
+SERVICES = {"projects", "catalog", "generation", "worker", "assets", "gateway"}
+EVERY_PROCESS = {"launcher", "nats", "mongo", "forkserver", *SERVICES}
 
 
 @pytest.fixture
@@ -62,6 +62,13 @@ def test_run_serves_the_catalog_stops_cleanly_and_runs_again(
     first = launch(stack_env)
     launches.append(first)
     assert str(http.base_url).rstrip("/") in first.wait_for(READY_LINE)
+    processes = recorded(stack_env)
+    # Forked from the fork server, each service still looks as `python -m` started it, and
+    # sits in a session of its own (Ctrl-C in the terminal reaches the launcher alone).
+    assert command_line(processes["worker"].pid).endswith(" -m studio_generation worker")
+    assert command_line(processes["gateway"].pid).endswith(" -m studio_gateway")
+    for name in SERVICES:
+        assert os.getsid(processes[name].pid) == processes[name].pid, name
     models = http.get("/api/v1/models", params={"type": "text-to-video"}).json()
     assert models["total"] > 0
     assert all("text-to-video" in m["types"] for m in models["items"])
@@ -93,6 +100,7 @@ def test_run_serves_the_catalog_stops_cleanly_and_runs_again(
     assert "stopped" in first.output()
     pid_file = Path(stack_env["STUDIO_DATA_DIR"]) / "run.pid"
     assert not pid_file.exists()
+    assert not [entry.name for entry in processes.values() if entry.alive()]
     with pytest.raises(httpx.ConnectError):  # a new connection: the old one may linger
         httpx.get(http.base_url.join("/healthz"))
 

@@ -1,4 +1,4 @@
-"""`make run`, warm (dependencies installed): launch to every service ready (target P7 ≤ 8 s).
+"""`make run`, warm (dependencies installed): launch to every service ready (target P7 ≤ 6 s).
 The launcher's own figure is read from its ready line; the wall time around it too."""
 
 import re

@@ -146,6 +146,15 @@ def command_line(pid: int) -> str:
     return raw.rstrip(b"\0").replace(b"\0", b" ").decode(errors="replace") or "?"
 
 
+def parent_of(pid: int) -> int | None:
+    """The parent process of ``pid``; None when it cannot be read (no /proc, or no process)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(text[text.rfind(")") + 2 :].split()[1])
+
+
 def _busy_message(path: Path, live: list[Entry]) -> str:
     pids = " ".join(str(entry.pid) for entry in live)
     launcher = next((entry for entry in live if entry.name == LAUNCHER), None)

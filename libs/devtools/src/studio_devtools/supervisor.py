@@ -1,5 +1,8 @@
 """The services of `make run` as child processes: start, wait until ready, keep running, stop.
 
+Each service is forked from a fork server that has imported them all once
+(:mod:`studio_devtools.prefork`); the fork server is named in the pid file as ``forkserver``.
+
 After the stack is ready, a service that exits is restarted like a process supervisor would:
 after 0.5 s, then 1, 2, 4 s... while crashes are frequent, and not at all once one service has
 crashed :attr:`RestartPolicy.max_crashes` times within :attr:`RestartPolicy.window_s`: a
@@ -8,6 +11,7 @@ service that cannot stay up is a problem to report, not to hide.
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import time
@@ -18,12 +22,14 @@ from typing import Any
 
 import httpx
 
-from studio_devtools.parent_death import terminate_with_parent
+from studio_devtools.pidfile import parent_of
+from studio_devtools.prefork import ForkServerError, ServiceProcess, spawn
 
 READY_TIMEOUT_S = 60.0
 READY_POLL_S = 0.1
 STOP_TIMEOUT_S = 15.0
 _PUMP_CHUNK = 1 << 16
+FORK_SERVER = "forkserver"
 
 
 class StackError(RuntimeError):
@@ -70,7 +76,7 @@ class Service:
     spec: ServiceSpec
     prefix: str
     policy: RestartPolicy
-    process: asyncio.subprocess.Process | None = None
+    process: ServiceProcess | None = None
     pumps: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -93,6 +99,7 @@ class Supervisor:
         self._env = env
         self._on_spawn = on_spawn
         self._background: set[asyncio.Task[None]] = set()
+        self._fork_server: int | None = None
 
     async def start(self) -> None:
         for service in self._services:
@@ -158,6 +165,8 @@ class Supervisor:
         # A helper process that inherited a service's output could keep its pipe open.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*pumps, return_exceptions=True), 2)
+        if self._fork_server is not None:
+            await _stop_fork_server(self._fork_server)
 
     async def _keep_running(self, service: Service) -> None:
         """Restart ``service`` whenever it exits; return when its policy gives up."""
@@ -195,30 +204,43 @@ class Supervisor:
 
     async def _spawn(self, service: Service) -> None:
         spec = service.spec
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            spec.module,
-            *spec.args,
-            env={**self._env, **spec.env, "STUDIO_PORT": str(spec.port)},
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            # Ctrl-C in the terminal reaches the launcher alone, which stops services in order.
-            start_new_session=True,
-            # The loop forks from the main thread (asyncio.run), which lives as long as the
-            # launcher: the signal comes exactly when the launcher dies, SIGKILL included.
-            # SIGKILL, not SIGTERM: the embedded servers get their signal at the same moment,
-            # and a graceful stop waiting on a vanishing NATS takes seconds. The services are
-            # built to be killed (leased, redelivered jobs); the servers, which own the data
-            # files, get SIGTERM to close them properly.
-            preexec_fn=terminate_with_parent(signal.SIGKILL),
-        )
+        env = {**self._env, **spec.env, "STUDIO_PORT": str(spec.port)}
+        try:
+            process = await spawn(spec.module, spec.args, env)
+        except ForkServerError as exc:
+            raise StackError(f"{exc} (see its error above)") from exc
         service.process = process
         service.pumps = [p for p in service.pumps if not p.done()]
-        assert process.stdout is not None
         service.pumps.append(asyncio.create_task(_pump(process.stdout, service.prefix)))
         self._on_spawn(spec.name, process.pid)
+        # The fork server the services come from is a process of this launcher's too (it ends
+        # with it); named in the pid file like the others, and again should it be replaced.
+        server = parent_of(process.pid)
+        if (
+            server not in (None, os.getpid(), self._fork_server)
+            and parent_of(server) == os.getpid()
+        ):
+            self._fork_server = server
+            self._on_spawn(FORK_SERVER, server)
+
+
+async def _stop_fork_server(pid: int) -> None:
+    """SIGTERM the fork server (it would end with the launcher, but the pid file is given up
+    first) and reap it; SIGKILL it if it lingers."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    reaped = asyncio.ensure_future(asyncio.to_thread(_reap, pid))
+    try:
+        await asyncio.wait_for(asyncio.shield(reaped), STOP_TIMEOUT_S)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        await reaped
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):  # reaped already
+        os.waitpid(pid, 0)
 
 
 async def _ready(client: httpx.AsyncClient, port: int) -> bool:
