@@ -1,8 +1,10 @@
 """The library (asset gallery, Templates, all assets) as the fifth QA pass found it: what a
 person saw go wrong, checked the way they would meet it."""
 
+import asyncio
+
 import httpx
-from playwright.async_api import Page, Route, expect
+from playwright.async_api import Page, Response, Route, expect
 
 from tests.browser.helpers import PHONE, create_project, open_rename, save_name
 from tests.support import media_samples
@@ -25,6 +27,50 @@ async def _template(client: httpx.AsyncClient, name: str) -> str:
     assert response.status_code == 201, response.text
     template_id: str = response.json()["id"]
     return template_id
+
+
+async def test_a_star_toggled_while_the_viewer_looks_the_asset_up_stays_as_toggled(
+    studio: FullStack, page: Page
+) -> None:
+    """The viewer looks up the asset it opens. On a slow server that answer can come after a
+    click on the star, with the star as it was before: it drew the old star again, and the
+    next click sent the same favorite again instead of taking it off (seen in CI)."""
+    async with studio.client() as client:
+        project = await create_project(client, "Moodboard")
+        asset = await _upload(client, project, "dusk.png")
+    starred = asyncio.Event()
+
+    def on_response(response: Response) -> None:
+        if response.request.method == "PATCH":
+            starred.set()
+
+    page.on("response", on_response)
+
+    async def answer_late(route: Route) -> None:
+        if route.request.method != "GET":
+            await route.continue_()
+            return
+        as_it_was = await route.fetch()
+        await starred.wait()
+        await route.fulfill(response=as_it_was)
+
+    await page.route(f"**/api/v1/assets/{asset}", answer_late)
+    await page.goto(f"{studio.gateway}/studio/assets")
+    await page.get_by_role("button", name="Open dusk.png").click()
+    star = page.get_by_role("dialog").get_by_role("button", name="Favorite", exact=True)
+    drawn = await star.element_handle()
+    looked_up = f"/assets/{asset}"
+    async with page.expect_response(
+        lambda r: r.request.method == "GET" and r.url.endswith(looked_up)
+    ):
+        await star.click()
+    await page.wait_for_function("star => !star.isConnected", arg=drawn)  # drawn again
+    await expect(star).to_have_attribute("aria-pressed", "true")
+    await expect(star).to_have_attribute("title", "Remove from favorites")
+    async with page.expect_request(lambda r: r.method == "PATCH") as second:
+        await star.click()
+    assert (await second.value).post_data_json == {"favorite": False}
+    await expect(star).to_have_attribute("aria-pressed", "false")
 
 
 async def test_an_asset_that_stops_matching_leaves_the_list(studio: FullStack, page: Page) -> None:

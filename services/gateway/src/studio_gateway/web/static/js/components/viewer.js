@@ -31,6 +31,7 @@ export function openViewer({ items, index = 0, actions = {}, more = null }) {
   if (!list.length) return { close() {} };
   let at = Math.min(Math.max(0, index), list.length - 1);
   const refreshed = new Set();
+  let edits = 0; // stars toggled here: a look-up begun before a toggle answers the old star
   let loadMore = more;
   let loadingMore = false;
 
@@ -127,11 +128,14 @@ export function openViewer({ items, index = 0, actions = {}, more = null }) {
   async function refresh(asset) {
     if (refreshed.has(asset.id)) return;
     refreshed.add(asset.id);
+    const before = edits;
     try {
       const fresh = await api.get(`/assets/${encodeURIComponent(asset.id)}`);
       const i = list.findIndex((a) => a.id === asset.id);
       if (i < 0) return;
-      list[i] = { ...list[i], ...fresh };
+      // A star toggled while the look-up was out is newer than the look-up's answer.
+      if (edits !== before) delete fresh.favorite;
+      Object.assign(list[i], fresh);
       if (i === at && dialog.open) {
         const focused = document.activeElement?.dataset?.action;
         renderActions(list[i]);
@@ -154,7 +158,7 @@ export function openViewer({ items, index = 0, actions = {}, more = null }) {
         'aria-pressed': asset.favorite ? 'true' : 'false',
         dataset: { action: 'favorite' },
         title: asset.favorite ? 'Remove from favorites' : 'Add to favorites',
-        onclick: (event) => toggleFavorite(event.currentTarget),
+        onclick: () => toggleFavorite(),
       }, icon('star', { label: 'Favorite' })), // the star the gallery's cards and filter show
       canReference && h('button', { type: 'button', class: 'button', dataset: { action: 'reference' }, onclick: () => reference() },
         icon('upload'), 'Use as reference'),
@@ -165,19 +169,30 @@ export function openViewer({ items, index = 0, actions = {}, more = null }) {
     );
   }
 
-  async function toggleFavorite(button) {
+  async function toggleFavorite() {
     const asset = current();
-    const favorite = !asset.favorite;
-    button.setAttribute('aria-pressed', String(favorite));
+    const was = asset.favorite;
+    asset.favorite = !was;
+    edits += 1;
+    showFavorite();
     try {
-      const updated = await api.patch(`/assets/${encodeURIComponent(asset.id)}`, { favorite });
+      const updated = await api.patch(`/assets/${encodeURIComponent(asset.id)}`, { favorite: asset.favorite });
       Object.assign(asset, updated);
       actions.onChange?.(asset);
     } catch (error) {
-      button.setAttribute('aria-pressed', String(!favorite));
+      asset.favorite = was;
       toast(errorMessage(error), { kind: 'error' });
     }
-    button.title = asset.favorite ? 'Remove from favorites' : 'Add to favorites';
+    showFavorite();
+  }
+
+  /** The star as the shown asset has it (the bar may have been drawn again meanwhile). */
+  function showFavorite() {
+    const button = bar.querySelector('[data-action="favorite"]');
+    if (!button) return;
+    const on = Boolean(current().favorite);
+    button.setAttribute('aria-pressed', String(on));
+    button.title = on ? 'Remove from favorites' : 'Add to favorites';
   }
 
   async function reference() {
