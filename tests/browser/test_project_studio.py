@@ -2,6 +2,7 @@
 advanced settings, references), the history (live updates, viewer, download, cancel, retry,
 remix, save as template, paging) and how refusals and markup are shown."""
 
+import asyncio
 import io
 import re
 from collections.abc import AsyncIterator
@@ -11,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 from pymongo import AsyncMongoClient
 
 from tests.browser.helpers import (
@@ -423,6 +424,45 @@ async def test_remix_fills_the_panel_and_a_template_is_saved(studio: FullStack, 
     await expect(page).to_have_url(re.compile(rf"/studio/{project_id}$"))
 
 
+async def test_a_generation_shows_at_once_as_pending_while_it_is_sent(
+    studio: FullStack, page: Page
+) -> None:
+    """UI.md: Generate feels instant, the new card is in the history at once as pending, then
+    follows the answer; a refusal takes it off again."""
+    project_id = await _open_new(page, studio)
+    answer = asyncio.Queue[str]()
+
+    async def slow_server(route: Route) -> None:
+        if route.request.method != "POST" or await answer.get() == "accept":
+            await route.continue_()
+        else:
+            await route.fulfill(status=503, json={"title": "Service Unavailable", "status": 503})
+
+    await page.route(f"**/api/v1/projects/{project_id}/generations", slow_server)
+    prompt = page.get_by_label("Prompt", exact=True)
+    generate = page.get_by_role("button", name="Generate", exact=True)
+    await prompt.fill("a slow fox")
+    await generate.click()
+    card = _cards(page).filter(has_text="a slow fox")
+    await expect(card).to_have_count(1)  # while the request is still out
+    await expect(card.locator(".gen-card__status")).to_have_text("Pending")
+    await expect(card.get_by_role("button")).to_have_count(0)  # nothing to act on yet
+    await expect(generate).to_have_attribute("aria-busy", "true")
+    await answer.put("accept")
+    await expect(card).to_have_attribute("data-id", re.compile(r"^[0-9a-f]{24}$"))
+    await expect(card).to_have_count(1)
+    await expect(generate).not_to_have_attribute("aria-busy", "true")
+
+    await prompt.fill("a refused fox")
+    await generate.click()
+    refused = _cards(page).filter(has_text="a refused fox")
+    await expect(refused).to_have_count(1)
+    await answer.put("refuse")
+    await expect(refused).to_have_count(0)
+    await expect(page.get_by_role("alert")).to_contain_text("not answering right now")
+    await expect(_cards(page)).to_have_count(1)
+
+
 async def test_refusals_are_shown_where_they_belong(studio: FullStack, page: Page) -> None:
     project_id = await _open_new(page, studio)
     prompt = page.get_by_label("Prompt", exact=True)
@@ -444,6 +484,13 @@ async def test_refusals_are_shown_where_they_belong(studio: FullStack, page: Pag
     await generate.click()
     await expect(seed_error).to_have_text("Must be a whole number.")
     await seed.fill("99999999999")
+    await generate.click()
+    await expect(seed_error).to_have_text("At most 4294967295.")
+    await seed.fill("2.5")
+    await generate.click()
+    await expect(seed_error).to_have_text("Must be a whole number.")
+    # Past what JSON carries exactly (it went as 1e+23, and was "not a whole number").
+    await seed.fill("99999999999999999999999")
     await generate.click()
     await expect(seed_error).to_have_text("At most 4294967295.")
     await expect(_cards(page)).to_have_count(0)

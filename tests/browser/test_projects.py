@@ -210,9 +210,13 @@ async def test_quick_action_without_a_project_creates_one_then_opens_it_for_imag
     assert abs(crumb["x"] - title["x"]) < 2, (crumb, title)
     await page.get_by_label("Name").fill("Posters")
     await page.get_by_role("button", name="Create project").click()
-    await expect(page).to_have_url(re.compile(r"/studio/[0-9a-f]{24}\?type=text-to-image$"))
+    # The type to open with is applied, then dropped from the address (a reload must not undo
+    # a type chosen since).
+    await expect(page).to_have_url(re.compile(r"/studio/[0-9a-f]{24}$"))
+    await expect(page.get_by_role("radio", name="Text to image", exact=True)).to_be_checked()
     await page.get_by_role("link", name="Generate video").click()
-    await expect(page).to_have_url(re.compile(r"/studio/[0-9a-f]{24}\?type=text-to-video$"))
+    await expect(page.get_by_role("radio", name="Text to video", exact=True)).to_be_checked()
+    await expect(page).to_have_url(re.compile(r"/studio/[0-9a-f]{24}$"))
 
 
 async def test_quick_action_in_a_new_browser_opens_the_newest_project(
@@ -225,8 +229,33 @@ async def test_quick_action_in_a_new_browser_opens_the_newest_project(
         newest = await create_project(client, "Newest")
     await page.goto(studio.gateway + "/studio/templates")
     await page.get_by_role("link", name="Generate video").click()
-    await expect(page).to_have_url(re.compile(rf"/studio/{newest}\?type=text-to-video$"))
+    await expect(page).to_have_url(re.compile(rf"/studio/{newest}$"))
     await expect(page.get_by_role("heading", level=1)).to_have_text("Newest")
+    await expect(page.get_by_role("radio", name="Text to video", exact=True)).to_be_checked()
+
+
+async def test_quick_actions_on_a_project_page_stay_in_that_project(
+    studio: FullStack, page: Page
+) -> None:
+    """A browser that has not opened a project yet opens one from the list: the sidebar's
+    quick actions, drawn before, then lead to this project, not to "Create a project first"
+    (their links were aimed once, on arrival, and the project page remembers itself after)."""
+    async with studio.client() as client:
+        older = await create_project(client, "Older")
+        await create_project(client, "Newest")
+    await page.goto(studio.gateway + "/studio")
+    await page.get_by_role("link", name="Older").first.click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Older")
+    quick = page.get_by_role("link", name="Generate image")
+    await expect(quick).to_have_attribute("href", f"/studio/{older}?type=text-to-image")
+    # A type chosen since survives a reload: the quick action's type is not in the address.
+    await page.get_by_role("link", name="Generate video").click()
+    await expect(page.get_by_role("radio", name="Text to video", exact=True)).to_be_checked()
+    await page.get_by_role("radio", name="Text to audio", exact=True).click()
+    await expect(page.get_by_role("radio", name="Text to audio", exact=True)).to_be_checked()
+    await page.reload()
+    await expect(page.get_by_role("radio", name="Text to audio", exact=True)).to_be_checked()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Older")
 
 
 async def test_phone_layout_opens_the_sidebar_as_a_drawer(studio: FullStack, page: Page) -> None:

@@ -3,6 +3,9 @@
 
 const PREFIX = 'studio.';
 
+/** Dispatched on window when the last project changes (links that lead to it follow). */
+export const LAST_PROJECT_CHANGED = 'studio:last-project';
+
 export function getPref(key, fallback = null) {
   try {
     const raw = localStorage.getItem(PREFIX + key);
@@ -29,7 +32,10 @@ export const prefs = {
   get galleryView() { return getPref('gallery-view', 'grid'); },
   set galleryView(value) { setPref('gallery-view', value); },
   get lastProjectId() { return getPref('last-project'); },
-  set lastProjectId(value) { setPref('last-project', value); },
+  set lastProjectId(value) {
+    setPref('last-project', value);
+    window.dispatchEvent(new Event(LAST_PROJECT_CHANGED));
+  },
   /** The generation panel's last settings in a project ({type, model_id, params, ...}). */
   panelSettings(projectId) { return getPref(`panel.${projectId}`, null); },
   setPanelSettings(projectId, settings) { setPref(`panel.${projectId}`, settings); },
@@ -44,5 +50,6 @@ export const prefs = {
     } catch {
       // Storage blocked: there is nothing in it to forget.
     }
+    window.dispatchEvent(new Event(LAST_PROJECT_CHANGED));
   },
 };

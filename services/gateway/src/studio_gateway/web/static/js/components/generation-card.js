@@ -373,6 +373,7 @@ function actions(el, generation) {
   }, icon(iconName, { size: 'sm' }), label);
   const out = [];
   const outputs = generation.outputs || [];
+  if (generation.sending) return out;
   if (ACTIVE.has(generation.status)) {
     out.push(textButton('cancel', 'x-circle', 'Cancel'));
     return out;

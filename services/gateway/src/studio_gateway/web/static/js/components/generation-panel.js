@@ -8,7 +8,7 @@
 // type that takes them. If the catalog cannot be loaded the panel says so, with Try again, and
 // asks again by itself while the failure is one that passes (ui/retry.js).
 //
-//   const panel = createPanel({ projectId, query, signal, onCatalog(types), onCreated(generation) });
+//   const panel = createPanel({ projectId, query, signal, onCatalog(types), onSending(body), onCreated(generation) });
 //   aside.append(panel.el); panel.focusPrompt(); … panel.destroy();
 
 import { ApiError, api, errorDetail, errorMessage, fieldErrors } from '../api.js';
@@ -33,7 +33,7 @@ const NO_TYPE_TAKES = 'No generation type takes this kind of file as a reference
 const TEMPLATE_GONE = 'This template does not exist: it may have been deleted, or the link is mistyped. The panel keeps its own settings.';
 const counting = new Intl.NumberFormat('en');
 
-export function createPanel({ projectId, query = new URLSearchParams(), signal, onCatalog = () => {}, onCreated = () => {} }) {
+export function createPanel({ projectId, query = new URLSearchParams(), signal, onCatalog = () => {}, onSending = () => null, onCreated = () => {} }) {
   const saved = prefs.panelSettings(projectId) || {};
   const state = {
     type: saved.type || 'text-to-image',
@@ -206,24 +206,28 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   async function applyQuery() {
     const templateId = query.get('template');
     const starterId = query.get('starter');
-    if (!templateId && !starterId) return;
-    try {
-      let template = null;
-      if (templateId) template = await api.get(`/templates/${encodeURIComponent(templateId)}`, undefined, { signal });
-      else template = (await api.get('/starter-templates', undefined, { signal })).items.find((t) => t.id === starterId);
-      if (!template) throw new Error(`There is no starter template “${starterId}”.`);
-      await fill(template, { remix: false });
-      toast(`Settings from “${template.name}”`, { kind: 'info', signal });
-    } catch (error) {
-      // A template deleted since the link was made, or someone else's (answered alike): said
-      // for people, not as the API's "No template '…'" with the id.
-      const said = error.status === 404 ? TEMPLATE_GONE : error.problem ? errorMessage(error) : error.message;
-      if (!signal?.aborted) alert.show(said);
+    if (templateId || starterId) {
+      try {
+        let template = null;
+        if (templateId) template = await api.get(`/templates/${encodeURIComponent(templateId)}`, undefined, { signal });
+        else template = (await api.get('/starter-templates', undefined, { signal })).items.find((t) => t.id === starterId);
+        if (!template) throw new Error(`There is no starter template “${starterId}”.`);
+        await fill(template, { remix: false });
+        toast(`Settings from “${template.name}”`, { kind: 'info', signal });
+      } catch (error) {
+        // A template deleted since the link was made, or someone else's (answered alike): said
+        // for people, not as the API's "No template '…'" with the id.
+        const said = error.status === 404 ? TEMPLATE_GONE : error.problem ? errorMessage(error) : error.message;
+        if (!signal?.aborted) alert.show(said);
+      }
     }
+    if (signal?.aborted) return; // another page's address by now
+    // What to open with (a quick action's type, a template), not where the page is: a reload or
+    // a step Back must not apply it again over what the person has chosen since.
     const url = new URL(location.href);
-    url.searchParams.delete('template');
-    url.searchParams.delete('starter');
-    history.replaceState(history.state, '', url.pathname + url.search);
+    for (const key of ['type', 'template', 'starter']) url.searchParams.delete(key);
+    const address = url.pathname + url.search;
+    if (address !== location.pathname + location.search) history.replaceState(history.state, '', address);
   }
 
   function renderTypes() {
@@ -484,11 +488,14 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     remember();
     generateButton.setAttribute('aria-busy', 'true');
     generateButton.disabled = true;
+    const card = onSending(body);
     try {
       const generation = await api.post(`/projects/${encodeURIComponent(projectId)}/generations`, body);
+      card?.drop();
       onCreated(generation);
       announce('Generation queued');
     } catch (error) {
+      card?.drop();
       const notConfigured = error.problem?.errors?.find((e) => e.type === 'provider_not_configured');
       if (notConfigured) {
         alert.show(notConfigured.msg || KEY_HELP);

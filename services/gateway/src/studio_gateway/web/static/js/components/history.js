@@ -45,6 +45,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   let online = true;
   let pollTimer = null;
   let ready = false;
+  let sent = 0; // cards of generations on their way
   const fetching = new Set();
   const refetch = new Set();
   const hidden = new Set(); // ids of generations of another type than the filter's: never shown
@@ -74,6 +75,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     el,
     loaded: firstLoad,
     add,
+    sending,
     reload,
     setFilters(next) {
       query = { ...next };
@@ -177,6 +179,19 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     if (card) merge(card, generation, false);
     else insert(generation);
     schedulePoll();
+  }
+
+  /** The card of a generation on its way (UI.md: it appears at once, as pending), until the
+   * answer: `drop()` takes it off, the record then comes through `add`. No actions: it has no
+   * id to act on yet. */
+  function sending(fields) {
+    const id = `~sending-${++sent}`; // after every real (hex) id: the newest card
+    const generation = {
+      ...fields, id, sending: true, status: 'pending', attempts: 0, outputs: [],
+      project_id: projectId, created_at: new Date().toISOString(),
+    };
+    if (matches(generation)) insert(generation);
+    return { drop: () => removeCard(id) };
   }
 
   function insert(generation) {
@@ -312,7 +327,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   }
 
   function activeCards() {
-    return [...cards.values()].filter((card) => ACTIVE.has(card.generation.status));
+    return [...cards.values()].filter((card) => ACTIVE.has(card.generation.status) && !card.generation.sending);
   }
 
   function refreshActive() {

@@ -185,7 +185,7 @@ function sizeControl(name, spec, label, hint) {
     el: f.el,
     // Sent as typed: a side out of bounds or with a fraction is refused by the API at this field.
     get: () => (select.value === CUSTOM_SIZE
-      ? { width: Number(width.input.value), height: Number(height.input.value) }
+      ? { width: typedNumber(width.input), height: typedNumber(height.input) }
       : select.value),
     set: setValue,
     reset: toDefault,
@@ -210,7 +210,7 @@ function seedControl(spec) {
     el: f.el,
     random: () => random.checked,
     // Sent as typed: 1.5 is refused by the API at this field, not quietly made 1.
-    get: () => (random.checked || input.value === '' ? undefined : Number(input.value)),
+    get: () => (random.checked || input.value === '' ? undefined : typedNumber(input)),
     set: (value) => { input.value = String(value); random.checked = false; sync(); },
     setSeed(value, isRandom) {
       if (value !== undefined && value !== null) input.value = String(value);
@@ -219,6 +219,14 @@ function seedControl(spec) {
     },
     reset: () => { random.checked = true; input.value = ''; sync(); },
   };
+}
+
+/** A number box's value for the API, as typed, except where JSON cannot carry it: a whole
+ * number past 2^53 (99…9 would go as 1e+23, which the API takes for a fraction) goes as the
+ * largest exact one, past every bound alike, so the API's answer names the bound. */
+function typedNumber(input) {
+  const value = Number(input.value);
+  return Number.isInteger(value) && !Number.isSafeInteger(value) ? Math.sign(value) * Number.MAX_SAFE_INTEGER : value;
 }
 
 function stepFor(span) {

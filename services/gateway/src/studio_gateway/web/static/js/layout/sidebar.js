@@ -7,7 +7,7 @@ import { h, replace } from '../dom.js';
 import { live } from '../live.js';
 import { navigate } from '../router.js';
 import { session } from '../session.js';
-import { prefs } from '../store.js';
+import { LAST_PROJECT_CHANGED, prefs } from '../store.js';
 import { keepFocusInside } from '../ui/dialog.js';
 import { icon } from '../ui/icons.js';
 import { toast } from '../ui/toast.js';
@@ -55,6 +55,9 @@ export function buildSidebar(app) {
     h('a', { class: 'nav-link', href: item.href, dataset: { nav: item.key } }, icon(item.icon), h('span', item.label)));
   const quickLinks = QUICK.map((item) =>
     h('a', { class: 'nav-link', href: quickActionHref(item), dataset: { quick: item.type }, onclick: (event) => openQuickAction(event, item) }, icon(item.icon), h('span', item.label)));
+  const aimQuickLinks = () => quickLinks.forEach((link, i) => { link.href = quickActionHref(QUICK[i]); });
+  // A project page opened remembers its project after the sidebar was drawn for it.
+  window.addEventListener(LAST_PROJECT_CHANGED, aimQuickLinks);
   const footer = h('div', { class: 'sidebar__footer' });
   const closeButton = h('button', {
     type: 'button',
@@ -113,7 +116,7 @@ export function buildSidebar(app) {
         if (link.dataset.nav === navKey) link.setAttribute('aria-current', 'page');
         else link.removeAttribute('aria-current');
       }
-      quickLinks.forEach((link, i) => { link.href = quickActionHref(QUICK[i]); });
+      aimQuickLinks();
     },
   };
 

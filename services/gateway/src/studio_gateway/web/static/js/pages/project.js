@@ -58,6 +58,11 @@ export async function render(main, { id }, ctx) {
       types = loaded;
       history.refreshAll();
     },
+    // The card shows at once; the answer (a record, or a refusal) replaces or removes it.
+    onSending: (body) => {
+      tabs.select('history');
+      return history.sending(body);
+    },
     onCreated: (generation) => {
       tabs.select('history');
       history.add(generation);
