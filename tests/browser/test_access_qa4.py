@@ -62,7 +62,7 @@ async def test_a_session_ended_elsewhere_sends_to_sign_in_saying_why(
 
     # Logging out oneself is no surprise: the sign-in page has nothing to explain.
     sidebar = page.get_by_role("navigation", name="Studio")
-    await sidebar.get_by_role("button", name="Log out").click()
+    await sidebar.get_by_role("button", name="Log out", exact=True).click()
     await expect(page).to_have_url(re.compile(r"/studio/sign-in$"))
     await expect(page.get_by_label("E-mail address")).to_be_focused()
     await expect(page.get_by_role("alert")).to_be_hidden()
@@ -161,7 +161,7 @@ async def test_logging_out_leaves_no_prompts_behind_in_the_browser(
     await eventually(remembered, what="the panel's settings are remembered")
 
     sidebar = page.get_by_role("navigation", name="Studio")
-    await sidebar.get_by_role("button", name="Log out").click()
+    await sidebar.get_by_role("button", name="Log out", exact=True).click()
     await expect(page).to_have_url(re.compile(r"/studio/sign-in$"))
     # On a shared computer the next person must not find what was typed (nor which project);
     # how the studio looks stays.

@@ -57,7 +57,7 @@ async def test_sign_up_then_log_out_then_sign_in_again(stack: FullStack, page: P
     await expect(sidebar).to_contain_text("Ada Lovelace")
     await expect(sidebar).to_contain_text(email)
 
-    await sidebar.get_by_role("button", name="Log out").click()
+    await sidebar.get_by_role("button", name="Log out", exact=True).click()
     await expect(page).to_have_url(re.compile(r"/studio/sign-in$"))
     await page.goto(stack.gateway + "/studio")
     await expect(page).to_have_url(re.compile(r"/studio/sign-in"))
@@ -136,7 +136,7 @@ async def test_local_mode_has_no_sign_in_or_token_pages(studio: FullStack, page:
         await page.goto(studio.gateway + path)
         await expect(page).to_have_url(re.compile(r"/studio$"))
     sidebar = page.get_by_role("navigation", name="Studio")
-    await expect(sidebar.get_by_role("button", name="Log out")).to_have_count(0)
+    await expect(sidebar.get_by_role("button", name="Log out", exact=True)).to_have_count(0)
     await expect(sidebar).to_contain_text("Local user")
 
 
@@ -166,6 +166,41 @@ async def test_logging_out_forgets_the_files_the_browser_cached(
     assert cached == 0
 
     sidebar = page.get_by_role("navigation", name="Studio")
-    await sidebar.get_by_role("button", name="Log out").click()
+    await sidebar.get_by_role("button", name="Log out", exact=True).click()
     await expect(page).to_have_url(re.compile(r"/studio/sign-in$"))
     assert await page.evaluate(fetch_status, content) == 401
+
+
+async def test_log_out_everywhere_ends_the_sessions_of_every_browser(
+    stack: FullStack, page: Page
+) -> None:
+    """A phone left signed in: "Log out everywhere" (after a question) ends this browser's
+    session and the other one's; guide.md and the API had it, the studio had no control."""
+    email = new_email("hedy")
+    await _sign_up(page, stack.gateway, email)
+    browser = page.context.browser
+    assert browser is not None
+    other = await browser.new_context()
+    try:
+        phone = await other.new_page()
+        await phone.goto(stack.gateway + "/studio/sign-in")
+        await phone.get_by_label("E-mail address").fill(email)
+        await phone.get_by_label("Password").fill(PASSWORD)
+        await phone.get_by_role("button", name="Sign in").click()
+        await expect(phone).to_have_url(re.compile(r"/studio$"))
+
+        sidebar = page.get_by_role("navigation", name="Studio")
+        await sidebar.get_by_role("button", name="Log out everywhere").click()
+        question = page.get_by_role("alertdialog", name="Log out everywhere?")
+        await expect(question.get_by_role("button", name="Cancel")).to_be_focused()
+        await question.get_by_role("button", name="Cancel").click()
+        await expect(page).to_have_url(re.compile(r"/studio$"))  # nothing happened
+        await sidebar.get_by_role("button", name="Log out everywhere").click()
+        await question.get_by_role("button", name="Log out everywhere").click()
+        await expect(page).to_have_url(re.compile(r"/studio/sign-in$"))
+        await expect(page.get_by_text("You are signed out everywhere.")).to_be_visible()
+
+        await phone.goto(stack.gateway + "/studio")
+        await expect(phone).to_have_url(re.compile(r"/studio/sign-in"))
+    finally:
+        await other.close()

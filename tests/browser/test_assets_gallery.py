@@ -284,10 +284,12 @@ async def test_list_view_is_remembered_and_renames_and_deletes(
     await assert_accessible(page)
     await screenshot(page, "assets-list")
 
-    # Rename: the API's own limit shows at the field; a name full of markup is kept as text.
-    dialog, _ = await open_rename(page, "Rename red fox", "Rename asset")
+    # Rename: a name past the limit is refused at the field, whole (the box once cut a pasted
+    # name short without a word, the extension with it); a name full of markup is kept as text.
+    dialog, name = await open_rename(page, "Rename red fox", "Rename asset")
+    await expect(name).not_to_have_attribute("maxlength", re.compile(".*"))
     await save_name(dialog, "   ", "Give the asset a name.", exact=True)
-    await save_name(dialog, "x" * 300, "At most 255 characters.")
+    await save_name(dialog, "x" * 300, "At most 255 characters. This one has 300.", exact=True)
     await save_name(dialog, f"{MARKUP} fox")
     renamed = rows.filter(has_text=f"{MARKUP} fox")
     await expect(renamed).to_have_count(1)

@@ -189,7 +189,7 @@ async def test_the_controls_the_guide_names_exist_in_accounts_mode(
 
     sidebar = page.get_by_role("navigation", name="Studio")
     await expect(sidebar).to_contain_text("Guide Reader")
-    await expect(sidebar.get_by_role("button", name="Log out")).to_be_visible()
+    await expect(sidebar.get_by_role("button", name="Log out", exact=True)).to_be_visible()
     await sidebar.get_by_role("link", name="API tokens").click()
     await page.get_by_label("Token name").fill("render farm")
     expires = page.get_by_role("combobox", name="Expires").locator("option")

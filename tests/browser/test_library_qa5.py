@@ -282,3 +282,43 @@ async def test_the_projects_pages_retry_toast_goes_with_the_page(
     )
     await expect(page.get_by_role("heading", name="Assets")).to_be_visible()
     await expect(toasts.get_by_role("button", name="Retry")).to_have_count(0)
+
+
+async def test_a_list_asked_again_keeps_its_failure_in_view_and_a_count_its_own(
+    studio: FullStack, page: Page
+) -> None:
+    """A hung assets service answers 504 after 30 s: the gallery's failure stayed up for 2 s,
+    then skeletons (busy, as the failure had been too) for the next 30 s of each retry; and
+    while a filter's list loaded, the count of the list before it stayed beside it."""
+    async with studio.client() as client:
+        project = await create_project(client, "Moodboard")
+        for name in ("dune.png", "dusk.png"):
+            await _upload(client, project, name)
+    answers = asyncio.Queue[str]()
+
+    async def slow_list(route: Route) -> None:
+        if await answers.get() == "fail":
+            await route.fulfill(status=504, json={"title": "Gateway Timeout", "status": 504})
+        else:
+            await route.continue_()
+
+    await page.route("**/api/v1/assets?*", slow_list)
+    await answers.put("fail")
+    await page.goto(f"{studio.gateway}/studio/assets")
+    failure = page.get_by_role("heading", name="Something went wrong")
+    await expect(failure).to_be_visible()
+    gallery_body = page.locator(".gallery__body")
+    await expect(gallery_body).not_to_have_attribute("aria-busy", "true")
+    # Asked again by itself after 2 s; while that request is out the failure stays in view.
+    try_again = page.get_by_role("button", name="Try again")
+    await expect(try_again).to_have_attribute("aria-busy", "true")
+    await expect(failure).to_be_visible()
+    await answers.put("answer")
+    await expect(page.locator("article.asset-card")).to_have_count(2)
+    summary = page.locator(".gallery__summary")
+    await expect(summary).to_have_text("2 assets")
+
+    await page.get_by_role("button", name="Video", exact=True).click()
+    await expect(summary).to_have_text("")  # not "2 assets" beside the videos' skeletons
+    await answers.put("answer")
+    await expect(page.get_by_role("heading", name="No assets match")).to_be_visible()

@@ -111,3 +111,19 @@ async def test_an_unknown_path_shows_the_not_found_page(studio: FullStack, page:
     await page.get_by_role("link", name="Back to projects").click()
     await expect(page).to_have_url(re.compile(r"/studio$"))
     await expect(page.get_by_role("heading", level=1, name="Projects")).to_be_visible()
+
+
+async def test_an_unknown_project_is_not_found_and_no_section_is_current(
+    studio: FullStack, page: Page
+) -> None:
+    """/studio/<id> of a project that is not there is the same page as an unknown address:
+    the sidebar marked Projects as the current page (the route's section) behind it."""
+    sidebar = page.get_by_role("navigation", name="Studio")
+    await page.goto(studio.gateway + "/studio")
+    await expect(sidebar.get_by_role("link", name="Projects")).to_have_attribute(
+        "aria-current", "page"
+    )
+    await page.goto(studio.gateway + "/studio/0123456789abcdef01234567")
+    await expect(page.get_by_text("This page does not exist")).to_be_visible()
+    await expect(page).to_have_title(re.compile("^Not found"))
+    await expect(sidebar.locator("[aria-current]")).to_have_count(0)

@@ -147,6 +147,13 @@ async def test_text_file_named_png_is_refused_and_leaves_nothing(
         )
         assert response.status_code == 415
         assert response.headers["content-type"] == "application/problem+json"
+        # Said as a sentence, as the studio's upload tray shows it.
+        assert response.json()["detail"].startswith(
+            "This file\N{RIGHT SINGLE QUOTATION MARK}s content is not an"
+        )
+        empty = await upload(client, project, b"", "nothing.png", "image/png")
+        assert empty.status_code == 422
+        assert empty.json()["detail"] == "The file is empty."
         assert (await client.get("/api/v1/assets")).json()["items"] == []
     assert bucket_keys(s3, s3_bucket) == []
 
@@ -246,7 +253,9 @@ async def test_undecodable_image_problem_speaks_of_the_file_not_our_objects(
         response = await upload(client, project, b"GIF89a" + b"\x00" * 30, "empty.gif")
     assert response.status_code == 422
     detail = response.json()["detail"]
-    assert "image" in detail
+    assert detail == (
+        "The file could not be decoded as an image: it is damaged, truncated or incomplete."
+    )
     for internal in ("SpooledTemporaryFile", "object at 0x", "<", "tempfile"):
         assert internal not in detail, detail
 

@@ -38,7 +38,8 @@ def inspect_image(source: IO[bytes], *, max_pixels: int, max_px: int) -> ImageFa
                 width, height = image.size
                 if width * height > max_pixels:
                     raise BadImage(
-                        f"image is {width}x{height} pixels; at most {max_pixels:,} are accepted"
+                        f"The image is {width:,} \N{MULTIPLICATION SIGN} {height:,} pixels; at most {max_pixels:,} "
+                        "are accepted."
                     )
                 image.draft("RGB", (max_px, max_px))
                 image.load()
@@ -48,12 +49,12 @@ def inspect_image(source: IO[bytes], *, max_pixels: int, max_px: int) -> ImageFa
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         log.info("image.refused", reason=_reason(exc))
         raise BadImage(
-            f"the image has too many pixels to decode safely; at most {max_pixels:,} are accepted"
+            f"The image has too many pixels to decode safely; at most {max_pixels:,} are accepted."
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         log.info("image.undecodable", reason=_reason(exc))
         raise BadImage(
-            "the file could not be decoded as an image: it is damaged, truncated or incomplete"
+            "The file could not be decoded as an image: it is damaged, truncated or incomplete."
         ) from exc
     return ImageFacts(width=width, height=height, thumbnail=thumbnail)
 

@@ -60,7 +60,7 @@ class MultipartFileStream:
         boundary = options.get(b"boundary")
         if kind != b"multipart/form-data" or not boundary:
             raise UploadRejected(
-                415, "send the file as multipart/form-data in a field named 'file'"
+                415, "Send the file as multipart/form-data in a field named 'file'."
             )
         self._body = body
         self._max_bytes = max_bytes
@@ -94,15 +94,15 @@ class MultipartFileStream:
             while self._pending and len(self._head) < media.SNIFF_BYTES:
                 self._head += self._pending.pop(0)
         if self._file_parts == 0:
-            raise UploadRejected(422, "the form has no 'file' field")
+            raise UploadRejected(422, "The form has no 'file' field.")
         if self.received.size == 0:
-            raise UploadRejected(422, "the file is empty")
+            raise UploadRejected(422, "The file is empty.")
         file_type = media.sniff(self._head)
         if file_type is None or file_type not in media.UPLOADABLE:
             raise UploadRejected(
                 415,
-                "this file's content is not an accepted image, video or audio format "
-                "(PNG, JPEG, GIF, WebP, MP4, MOV, WebM, WAV, MP3, OGG, FLAC, M4A)",
+                "This file\N{RIGHT SINGLE QUOTATION MARK}s content is not an accepted image, video or audio format "
+                "(PNG, JPEG, GIF, WebP, MP4, MOV, WebM, WAV, MP3, OGG, FLAC, M4A).",
             )
         self.received.file_type = file_type
         return file_type
@@ -126,7 +126,7 @@ class MultipartFileStream:
                 break
             await self._feed()
         if self._file_parts != 1:
-            raise UploadRejected(422, "send exactly one 'file' field")
+            raise UploadRejected(422, "Send exactly one 'file' field.")
         self.received.sha256 = self._hash.hexdigest()
         self.received.spool.seek(0)
 

@@ -83,6 +83,7 @@ async function boot() {
       // same page as an unknown address, not an error to retry.
       if (error?.status === 404) {
         header.set({ title: 'Not found', breadcrumbs: [] });
+        sidebar.update(null); // no section is the current page, as for an unknown address
         document.title = 'Not found · AI Studio';
         return notFoundState();
       }

@@ -250,12 +250,20 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     return Boolean(state.q || state.type || state.favorite || state.project);
   }
 
-  async function start({ quiet = false } = {}) {
+  async function start({ quiet = false, again = false } = {}) {
     onFilters?.({ q: state.q, type: state.type, favorite: state.favorite, project: state.project });
     const mine = ++state.generation;
     state.cursor = null;
     state.loading = true;
-    if (!quiet || !state.loaded) showSkeleton();
+    const failure = again && body.querySelector('.empty');
+    if (failure) {
+      // Asked again (by itself, or Try again): the failure stays in view, its button busy, rather
+      // than skeletons for as long as a hung service takes to time out (30 s) each time.
+      failure.querySelector('button')?.setAttribute('aria-busy', 'true');
+    } else if (!quiet || !state.loaded) {
+      showSkeleton();
+      summary.textContent = ''; // the count of other filters is not this list's
+    }
     try {
       const page = await api.get(listPath(), query(null), { signal: own });
       if (mine !== state.generation) return;
@@ -265,7 +273,8 @@ export function mountGallery(container, { projectId = null, projects = null, sig
       renderItems();
     } catch (error) {
       if (own.aborted || mine !== state.generation) return;
-      replace(body, errorState({ error, retry: () => start() }));
+      body.removeAttribute('aria-busy'); // done: the failure is to be read now
+      replace(body, errorState({ error, retry: () => start({ again: true }) }));
       summary.textContent = '';
     } finally {
       if (mine === state.generation) state.loading = false;

@@ -8,6 +8,7 @@ import { live } from '../live.js';
 import { navigate } from '../router.js';
 import { session } from '../session.js';
 import { LAST_PROJECT_CHANGED, prefs } from '../store.js';
+import { confirmDialog } from '../ui/confirm.js';
 import { keepFocusInside } from '../ui/dialog.js';
 import { icon } from '../ui/icons.js';
 import { toast } from '../ui/toast.js';
@@ -152,16 +153,29 @@ function userCorner() {
         h('span', { class: 'user-chip__name' }, name || email),
         name && h('span', { class: 'user-chip__meta' }, email))),
     h('a', { class: 'nav-link', href: '/studio/tokens', dataset: { nav: 'tokens' } }, icon('key'), h('span', 'API tokens')),
-    h('button', { type: 'button', class: 'nav-link', dataset: { action: 'log-out' }, onclick: logOut }, icon('logout'), h('span', 'Log out')),
+    h('button', { type: 'button', class: 'nav-link', dataset: { action: 'log-out' }, onclick: () => logOut() }, icon('logout'), h('span', 'Log out')),
+    h('button', { type: 'button', class: 'nav-link', dataset: { action: 'log-out-everywhere' }, onclick: logOutEverywhere }, icon('logout'), h('span', 'Log out everywhere')),
   ];
 }
 
-async function logOut() {
+/** A phone left signed in, a shared computer: every session of the account ends (API tokens,
+ * which have their own page, stay). */
+async function logOutEverywhere() {
+  const sure = await confirmDialog({
+    title: 'Log out everywhere?',
+    body: 'Every browser and device signed in to this account is signed out, this one too. API tokens keep working; revoke them on the API tokens page.',
+    confirmLabel: 'Log out everywhere',
+    danger: true,
+  });
+  if (sure) await logOut({ everywhere: true });
+}
+
+async function logOut({ everywhere = false } = {}) {
   try {
-    await api.post('/auth/logout');
+    await api.post(everywhere ? '/auth/logout-all' : '/auth/logout');
   } catch (error) {
     if (error?.status !== 401) {
-      toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: logOut } });
+      toast(errorMessage(error), { kind: 'error', action: { label: 'Retry', run: () => logOut({ everywhere }) } });
       return;
     }
   }
@@ -169,7 +183,7 @@ async function logOut() {
   session.ended();
   prefs.forgetWork();
   navigate('/studio/sign-in');
-  toast('You are signed out.', { kind: 'success' });
+  toast(everywhere ? 'You are signed out everywhere.' : 'You are signed out.', { kind: 'success' });
 }
 
 /** The first letter or digit of a name ("<b>QA</b>" → "Q"), upper-cased; "?" when it has none. */

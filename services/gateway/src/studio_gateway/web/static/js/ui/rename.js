@@ -23,7 +23,9 @@ import { toast } from './toast.js';
  * the updated object; the API's error for `name` is shown at the field, anything else above it.
  */
 export async function renameDialog({ title, label = 'Name', current, hint, maxlength = 255, empty = 'Give it a name.', save }) {
-  const input = h('input', { class: 'input', type: 'text', value: current, maxlength, autocomplete: 'off', required: true });
+  // No maxlength on the box: a longer name pasted in was cut short without a word (an asset's
+  // extension with it); it is kept whole and refused at Save, saying how long it may be.
+  const input = h('input', { class: 'input', type: 'text', value: current, autocomplete: 'off', required: true });
   const name = field({ label, name: 'name', input, hint });
   const alert = formAlert();
   const saveButton = h('button', { type: 'submit', class: 'button button--primary' }, 'Save');
@@ -37,6 +39,11 @@ export async function renameDialog({ title, label = 'Name', current, hint, maxle
     const value = input.value.trim();
     if (!value) {
       name.setError(empty);
+      input.focus();
+      return;
+    }
+    if (value.length > maxlength) {
+      name.setError(`At most ${maxlength} characters. This one has ${value.length}.`);
       input.focus();
       return;
     }
