@@ -100,6 +100,12 @@ async def test_api_tokens_are_created_copied_and_revoked(stack: FullStack, page:
     await page.get_by_role("link", name="API tokens").click()
     await expect(page.get_by_role("heading", level=1, name="API tokens")).to_be_visible()
     await expect(page.get_by_role("heading", name="No API tokens yet")).to_be_visible()
+    # The sidebar says where the person is, as for its other pages.
+    sidebar = page.get_by_role("navigation", name="Studio")
+    await expect(sidebar.get_by_role("link", name="API tokens")).to_have_attribute(
+        "aria-current", "page"
+    )
+    await expect(sidebar.locator("[aria-current]")).to_have_count(1)
 
     await page.get_by_label("Token name").fill("render farm script")
     await page.get_by_role("button", name="Create token").click()

@@ -88,8 +88,17 @@ export function buildSidebar(app) {
     // Redrawn when the session or the system theme changes: keep the focus where it was.
     const action = footer.contains(document.activeElement) ? document.activeElement.dataset.action : null;
     replace(footer, userCorner(), themeButton());
+    markCurrent();
     if (action) footer.querySelector(`[data-action="${action}"]`)?.focus();
   };
+  let currentNav = null;
+  // The footer's API tokens link is a page of its own too.
+  function markCurrent() {
+    for (const link of el.querySelectorAll('a[data-nav]')) {
+      if (link.dataset.nav === currentNav) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+  }
   session.onChange(renderFooter);
   onSystemThemeChange(renderFooter);
   renderFooter();
@@ -113,10 +122,8 @@ export function buildSidebar(app) {
     el,
     /** Mark the current page and refresh quick-action targets. */
     update(navKey) {
-      for (const link of navLinks) {
-        if (link.dataset.nav === navKey) link.setAttribute('aria-current', 'page');
-        else link.removeAttribute('aria-current');
-      }
+      currentNav = navKey;
+      markCurrent();
       aimQuickLinks();
     },
   };
