@@ -17,6 +17,7 @@ launcher ends, SIGKILL included.
 """
 
 import asyncio
+import gc
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.forkserver
@@ -123,6 +124,10 @@ def _run_service(
     module: str, args: tuple[str, ...], env: dict[str, str], output: Connection
 ) -> None:
     """In the forked child: become ``python -m module *args`` and run until it ends."""
+    # What the fork server imported lives as long as the service: set aside from the garbage
+    # collector before its first full collection, which would walk all five services' modules
+    # and write to every page of them (copied then, no longer shared with the fork server).
+    gc.freeze()
     os.setsid()
     for fd in (1, 2):
         os.dup2(output.fileno(), fd)
