@@ -349,3 +349,28 @@ def _wait_completed(
         assert record["status"] == "completed", record
         finished[generation_id] = record
     return finished
+
+
+def test_a_port_that_is_not_a_number_gets_a_clear_message(
+    stack_env: dict[str, str], launches: list[Launch]
+) -> None:
+    stack_env["STUDIO_GATEWAY_PORT"] = "abc"
+    item = launch(stack_env)
+    launches.append(item)
+    assert item.process.wait(30) == 1
+    output = item.output()
+    assert "STUDIO_GATEWAY_PORT must be a port number (1-65535), not 'abc'" in output
+    assert "Traceback" not in output
+
+
+def test_a_bad_setting_names_its_variable_and_not_its_value(
+    stack_env: dict[str, str], launches: list[Launch]
+) -> None:
+    stack_env["STUDIO_INTERNAL_SECRET"] = "too-short-to-sign"
+    item = launch(stack_env)
+    launches.append(item)
+    assert item.process.wait(60) == 1
+    output = item.output()
+    assert "STUDIO_INTERNAL_SECRET: Should be at least 32 characters long" in output
+    assert "too-short-to-sign" not in output
+    assert "Traceback" not in output

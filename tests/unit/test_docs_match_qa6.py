@@ -216,15 +216,19 @@ def _api_only_names() -> set[str]:
 
 
 def _launcher_reads() -> dict[str, str | None]:
-    """`os.environ.get("STUDIO_X"[, default])` in the launcher: name -> default (None: unset)."""
+    """`os.environ.get("STUDIO_X"[, default])` and `_port("STUDIO_X", default)` in the
+    launcher: name -> default (None: unset)."""
     reads: dict[str, str | None] = {}
     for node in ast.walk(ast.parse(LAUNCHER.read_text())):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        environ_get = (
+            isinstance(node.func, ast.Attribute)
             and node.func.attr == "get"
             and ast.unparse(node.func.value) == "os.environ"
-        ):
+        )
+        port = isinstance(node.func, ast.Name) and node.func.id == "_port"
+        if (environ_get or port) and isinstance(node.args[0], ast.Constant):
             name = ast.literal_eval(node.args[0])
             default = ast.literal_eval(node.args[1]) if len(node.args) > 1 else None
             reads[name] = None if default is None else str(default)

@@ -152,14 +152,23 @@ def _internal_secret(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _port(variable: str, default: int) -> int:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise StackError(f"{variable} must be a port number (1-65535), not {value!r}")
+    return int(value)
+
+
 def _service_specs() -> list[ServiceSpec]:
     ports = {
-        "projects": int(os.environ.get("STUDIO_PROJECTS_PORT", 8001)),
-        "catalog": int(os.environ.get("STUDIO_CATALOG_PORT", 8002)),
-        "generation": int(os.environ.get("STUDIO_GENERATION_PORT", 8003)),
-        "assets": int(os.environ.get("STUDIO_ASSETS_PORT", 8004)),
-        "worker": int(os.environ.get("STUDIO_WORKER_PORT", 8005)),
-        "gateway": int(os.environ.get("STUDIO_GATEWAY_PORT", 8080)),
+        "projects": _port("STUDIO_PROJECTS_PORT", 8001),
+        "catalog": _port("STUDIO_CATALOG_PORT", 8002),
+        "generation": _port("STUDIO_GENERATION_PORT", 8003),
+        "assets": _port("STUDIO_ASSETS_PORT", 8004),
+        "worker": _port("STUDIO_WORKER_PORT", 8005),
+        "gateway": _port("STUDIO_GATEWAY_PORT", 8080),
     }
     internal = {"STUDIO_HOST": "127.0.0.1"}
     upstreams = {
@@ -214,7 +223,7 @@ def _embedded_servers(
     restarts: dict[tuple[str, int], Callable[[], ServerProcess]] = {}
     try:
         if not os.environ.get("STUDIO_NATS_URL"):
-            port = int(os.environ.get("STUDIO_EMBEDDED_NATS_PORT", 14222))
+            port = _port("STUDIO_EMBEDDED_NATS_PORT", 14222)
             nats = start_nats(data_dir / "nats", port)
             restarts["nats", len(servers)] = partial(start_nats, data_dir / "nats", port)
             servers.append(nats)
@@ -222,7 +231,7 @@ def _embedded_servers(
             urls["STUDIO_NATS_URL"] = nats.url
             say(f"NATS (JetStream) at {nats.url}, data in {data_dir / 'nats'}")
         if not os.environ.get("STUDIO_MONGO_URL"):
-            port = int(os.environ.get("STUDIO_EMBEDDED_MONGO_PORT", 27117))
+            port = _port("STUDIO_EMBEDDED_MONGO_PORT", 27117)
             mongo = start_mongo(data_dir / "mongo", port)
             restarts["mongo", len(servers)] = partial(start_mongo, data_dir / "mongo", port)
             servers.append(mongo)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from studio_runtime.http_protocol import ProblemHttpToolsProtocol
-from studio_runtime.settings import ServiceSettings
+from studio_runtime.settings import ServiceSettings, load_settings
 
 YOUNG_COLLECTION_THRESHOLD = 10_000
 """Allocations between two collections of the youngest generation (CPython's default: 700)."""
@@ -96,6 +96,6 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         timeout_graceful_shutdown=settings.shutdown_grace_s,
         timeout_keep_alive=KEEP_ALIVE_S,
         server_header=False,
-        **proxy_options(ProxySettings().trusted_proxies),
+        **proxy_options(load_settings(ProxySettings).trusted_proxies),
     )
     _Server(config).run()

@@ -1,9 +1,35 @@
 """The settings every service shares; each service subclasses `ServiceSettings`."""
 
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def load_settings(cls: type[SettingsT]) -> SettingsT:
+    """``cls()``, read from the environment; a bad value ends the process with one line per
+    variable (``STUDIO_AUTH_MODE: Input should be 'local' or 'accounts'``) instead of a
+    traceback, and never with the value itself: a secret's would land in the logs."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        prefix = cls.model_config.get("env_prefix", "")
+        lines = [
+            f"{prefix}{str(error['loc'][0]).upper() if error['loc'] else ''}: {_said(error)}"
+            for error in exc.errors(include_input=False, include_url=False)
+        ]
+        raise SystemExit("Invalid configuration:\n  " + "\n  ".join(lines)) from None
+    except SettingsError as exc:  # a JSON value that does not parse
+        raise SystemExit(f"Invalid configuration: {exc}") from None
+
+
+def _said(error: Any) -> str:
+    # A secret's length check speaks of "items"; it is characters.
+    if error["type"] == "too_short":
+        return f"Should be at least {error['ctx']['min_length']} characters long"
+    return str(error["msg"])
 
 
 class ServiceSettings(BaseSettings):

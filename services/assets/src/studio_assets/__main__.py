@@ -1,11 +1,12 @@
 from studio_runtime.serve import serve
+from studio_runtime.settings import load_settings
 
 from studio_assets.main import create_app
 from studio_assets.settings import AssetsSettings
 
 
 def main() -> None:
-    settings = AssetsSettings()
+    settings = load_settings(AssetsSettings)
     serve(create_app(settings), settings)
 
 

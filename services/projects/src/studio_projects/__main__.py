@@ -1,11 +1,12 @@
 from studio_runtime.serve import serve
+from studio_runtime.settings import load_settings
 
 from studio_projects.main import create_app
 from studio_projects.settings import ProjectsSettings
 
 
 def main() -> None:
-    settings = ProjectsSettings()
+    settings = load_settings(ProjectsSettings)
     serve(create_app(settings), settings)
 
 
