@@ -447,7 +447,13 @@ async def test_a_generation_shows_at_once_as_pending_while_it_is_sent(
     await expect(card).to_have_count(1)  # while the request is still out
     await expect(card.locator(".gen-card__status")).to_have_text("Pending")
     await expect(card.get_by_role("button")).to_have_count(0)  # nothing to act on yet
+    await expect(card).to_contain_text("Sending")  # not "Waiting for a worker": none has it
     await expect(generate).to_have_attribute("aria-busy", "true")
+    # Busy, the button keeps the focus of the person who pressed it (disabled, it dropped it to
+    # the page), and pressing it again is a double press, not a second job.
+    await expect(generate).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(_cards(page)).to_have_count(1)
     await answer.put("accept")
     await expect(card).to_have_attribute("data-id", re.compile(r"^[0-9a-f]{24}$"))
     await expect(card).to_have_count(1)

@@ -374,3 +374,19 @@ def test_a_bad_setting_names_its_variable_and_not_its_value(
     assert "STUDIO_INTERNAL_SECRET: Should be at least 32 characters long" in output
     assert "too-short-to-sign" not in output
     assert "Traceback" not in output
+
+
+def test_a_worker_stopped_from_outside_is_started_again_without_counting_a_crash(
+    stack_env: dict[str, str], launches: list[Launch]
+) -> None:
+    """A drain (SIGTERM) is not a crash: five of them in a minute must not stop the studio."""
+    item = launch(stack_env)
+    launches.append(item)
+    item.wait_for(READY_LINE)
+    worker = recorded(stack_env)["worker"]
+    os.kill(worker.pid, signal.SIGTERM)
+    item.wait_for("worker exited with code -15 (SIGTERM): stopped, not crashed; starting it again")
+    item.wait_for("worker is ready again")
+    assert "crash 1 of 5" not in item.output()
+    assert recorded(stack_env)["worker"].pid != worker.pid
+    assert stop(item) == 0

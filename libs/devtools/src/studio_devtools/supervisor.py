@@ -6,7 +6,8 @@ Each service is forked from a fork server that has imported them all once
 After the stack is ready, a service that exits is restarted like a process supervisor would:
 after 0.5 s, then 1, 2, 4 s... while crashes are frequent, and not at all once one service has
 crashed :attr:`RestartPolicy.max_crashes` times within :attr:`RestartPolicy.window_s`: a
-service that cannot stay up is a problem to report, not to hide.
+service that cannot stay up is a problem to report, not to hide. A service stopped from outside
+with SIGTERM or SIGINT (a worker drained) did not crash: it is started again without counting.
 """
 
 import asyncio
@@ -30,6 +31,8 @@ READY_POLL_S = 0.1
 STOP_TIMEOUT_S = 15.0
 _PUMP_CHUNK = 1 << 16
 FORK_SERVER = "forkserver"
+STOPPED = frozenset({-signal.SIGTERM, -signal.SIGINT})
+"""Exits by a signal that asks a process to stop, which the supervisor does not count as crashes."""
 
 
 class StackError(RuntimeError):
@@ -174,6 +177,13 @@ class Supervisor:
         while True:
             assert service.process is not None
             code = await service.process.wait()
+            if code in STOPPED:
+                # Asked to stop from outside (a worker drained with SIGTERM): not a crash, and
+                # not counted towards giving up; it is started again all the same.
+                say(f"{name} {_exit(code)}: stopped, not crashed; starting it again")
+                await asyncio.sleep(policy.first_delay_s)
+                await self._respawn(service)
+                continue
             delay = policy.crashed(time.monotonic())
             if delay is None:
                 say(
@@ -186,10 +196,13 @@ class Supervisor:
                 f"(crash {policy.recent} of {policy.max_crashes} in {policy.window_s:.0f}s)"
             )
             await asyncio.sleep(delay)
-            await self._spawn(service)
-            task = asyncio.create_task(self._announce_ready(service))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            await self._respawn(service)
+
+    async def _respawn(self, service: Service) -> None:
+        await self._spawn(service)
+        task = asyncio.create_task(self._announce_ready(service))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _announce_ready(self, service: Service) -> None:
         process = service.process

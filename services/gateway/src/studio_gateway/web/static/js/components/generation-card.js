@@ -312,7 +312,8 @@ function updateProgress(el, generation) {
   const queue = generation.progress?.queue_position;
   el.log.textContent = logs.length ? logs[logs.length - 1]
     : queue !== null && queue !== undefined ? `Position ${queue + 1} in queue`
-      : generation.status === 'pending' ? 'Waiting for a worker' : 'Starting';
+      : generation.sending ? 'Sending' // not at the server yet: no worker can have it
+        : generation.status === 'pending' ? 'Waiting for a worker' : 'Starting';
 }
 
 function thumbnail(output, src = thumbnailUrl(output.asset_id)) {

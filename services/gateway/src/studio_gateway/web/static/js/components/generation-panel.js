@@ -100,7 +100,12 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     h('div', { class: 'gen-panel__footer' }, generateButton));
   const el = h('section', { class: 'gen-panel', 'aria-label': 'Generate' }, form);
 
-  form.addEventListener('submit', (event) => { event.preventDefault(); generate(); });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    // A second click while the first is on its way is a double click, not a second job
+    // (Ctrl/Cmd+Enter queues another on purpose).
+    if (generateButton.getAttribute('aria-busy') !== 'true') generate();
+  });
   form.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
@@ -486,8 +491,8 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       input_asset_ids: info?.inputs.length ? refs.ids() : [],
     };
     remember();
+    // Busy, not disabled: a disabled button drops the focus of whoever pressed it to the page.
     generateButton.setAttribute('aria-busy', 'true');
-    generateButton.disabled = true;
     const card = onSending(body);
     try {
       const generation = await api.post(`/projects/${encodeURIComponent(projectId)}/generations`, body);
@@ -507,7 +512,6 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       }
     } finally {
       generateButton.removeAttribute('aria-busy');
-      generateButton.disabled = false;
     }
   }
 }
