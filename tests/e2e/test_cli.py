@@ -388,6 +388,13 @@ async def test_assets_are_listed_with_filters_and_downloaded(
     downloaded = await studio("assets", "download", asset_id, "--out", str(tmp_path), env=env)
     assert downloaded.code == 0, downloaded.stderr
     assert await _read(Path(downloaded.stdout.strip())) == content
+    # A directory named with a trailing slash is made if missing, as `generate -o out/` does.
+    fresh = tmp_path / "fresh"
+    into = await studio("assets", "download", asset_id, "-o", f"{fresh}/", env=env)
+    assert into.code == 0, into.stderr
+    assert fresh.is_dir()
+    assert Path(into.stdout.strip()).parent == fresh
+    assert await _read(Path(into.stdout.strip())) == content
 
 
 async def test_events_prints_an_event_as_json(env: dict[str, str], account: Account) -> None:

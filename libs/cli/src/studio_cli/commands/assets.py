@@ -1,5 +1,6 @@
 """`studio assets list|download`: the files of your projects, uploaded and generated."""
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -81,12 +82,13 @@ def download_asset(
     ctx: typer.Context,
     asset_id: Annotated[str, typer.Argument(help="The asset's id.")],
     out: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--out",
             "-o",
-            help="File or existing directory to write to (default: the asset's name in the "
-            "current directory); `-` writes the bytes to stdout.",
+            help="File or directory to write to (default: the asset's name in the current "
+            "directory); a path ending in `/` is a directory, made if missing; `-` writes the "
+            "bytes to stdout.",
         ),
     ] = None,
     json: JsonFlag = False,
@@ -94,11 +96,15 @@ def download_asset(
     """Download an asset's file."""
     with open_client(ctx) as client:
         asset: dict[str, Any] = client.get(f"{API}/assets/{segment(asset_id)}")
-        if out == Path("-"):
+        if out == "-":
             client.write_content(asset_id, sys.stdout.buffer)
             sys.stdout.buffer.flush()
             return
-        destination = out or Path.cwd()
+        destination = Path(out) if out else Path.cwd()
+        if out and out.endswith(("/", os.sep)):
+            # `-o out/` names a directory, as for `generate`: a file named "out" would be a
+            # surprise (Path drops the trailing slash).
+            destination.mkdir(parents=True, exist_ok=True)
         if destination.is_dir():
             destination = destination / safe_filename(asset["name"], fallback=asset_id)
         size = client.download(asset_id, destination)
