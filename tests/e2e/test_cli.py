@@ -8,9 +8,11 @@ import os
 import re
 import stat
 import sys
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -353,6 +355,39 @@ async def test_a_url_that_is_not_http_is_a_usage_error(env: dict[str, str]) -> N
     ran = await studio("--url", "notaurl", "projects", "list", env=env)
     assert ran.code == 2
     assert "'notaurl' is not a studio URL" in ran.stderr
+
+
+class _WebPage(BaseHTTPRequestHandler):
+    """Not the studio: a web server answering every path with a page."""
+
+    def do_GET(self) -> None:
+        body = b"<!doctype html><title>Router admin</title>"
+        self.send_response(200)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+async def test_a_url_where_something_else_answers_is_a_clear_error(env: dict[str, str]) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _WebPage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        ran = await studio("--url", url, "models", env=env)
+    finally:
+        server.shutdown()
+        thread.join()
+    assert ran.code == 5
+    assert "Traceback" not in ran.stderr
+    assert f"{url} answered /api/v1/models with something other than the studio's JSON" in (
+        ran.stderr
+    )
+    assert "is it the studio's address?" in ran.stderr
 
 
 async def test_an_unreachable_studio_exits_with_the_unavailable_code(env: dict[str, str]) -> None:

@@ -153,7 +153,17 @@ class StudioClient:
         response = self.send(method, path, **kwargs)
         if response.status_code == 204 or not response.content:
             return None
-        return response.json()
+        try:
+            return response.json()
+        except ValueError:
+            # Something else listens at --url (a web page, another program): say so, with the
+            # exit code of a studio that cannot be used, not a traceback.
+            raise CliError(
+                f"{self.target.url} answered {path} with something other than the studio's JSON "
+                f"({response.headers.get('content-type', 'no content type')}); is it the "
+                "studio's address?",
+                ExitCode.UNAVAILABLE,
+            ) from None
 
     def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One request; an error answer raises its :class:`CliError`."""
