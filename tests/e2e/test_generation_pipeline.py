@@ -13,6 +13,8 @@ import nats
 import pytest
 from pymongo import AsyncMongoClient
 from studio_contracts.subjects import GENERATIONS_STREAM
+from studio_runtime.clock import now_ms
+from studio_runtime.ids import new_id
 
 from tests.support import media_samples
 from tests.support.consumers import consumers_idle
@@ -223,6 +225,45 @@ async def test_twenty_concurrent_duplicates_make_one_generation(stack: FullStack
         assert reused.json()["errors"][0]["type"] == "idempotency_key_reused"
         listed = (await client.get(f"/api/v1/projects/{project}/generations")).json()["items"]
         assert len(listed) == 2
+
+
+async def test_a_key_left_by_a_request_that_failed_is_taken_over(
+    stack: FullStack, servers: Servers
+) -> None:
+    """A request that took an Idempotency-Key and failed while the database was down could not
+    give the key back: every retry answered 409 "still being accepted" until the key expired,
+    a day later. A key held for a minute with no record is carried out by the retry, under the
+    id the first request had chosen."""
+    async with stack.client() as client:
+        project = await new_project(client)
+        body = {"type": "text-to-image", "model_id": "local/image", "prompt": "after an outage"}
+        first = await generate(client, project, **body)
+        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
+        try:
+            database = mongo[f"{servers.mongo_db_name}_g"]
+            record = await database["generations"].find_one({"_id": first["id"]})
+            assert record is not None
+            chosen = new_id()
+            await database["idempotency_keys"].insert_one(
+                {
+                    "_id": f"{record['owner']}:outage-1",
+                    "generation_id": chosen,
+                    "created_ms": now_ms() - 120_000,  # the failed request, two minutes ago
+                    "fingerprint": None,
+                }
+            )
+        finally:
+            await mongo.close()
+        path = f"/api/v1/projects/{project}/generations"
+        retried = await client.post(path, json=body, headers={"Idempotency-Key": "outage-1"})
+        assert retried.status_code == 202, retried.text
+        assert retried.json()["id"] == chosen
+        again = await client.post(path, json=body, headers={"Idempotency-Key": "outage-1"})
+        assert again.status_code == 202, again.text
+        assert again.json()["id"] == chosen  # a repeat from now on, as for any key
+        assert (await finished(client, chosen))["status"] == "completed"
+        listed = (await client.get(path)).json()["items"]
+        assert sorted(g["id"] for g in listed) == sorted([first["id"], chosen])
 
 
 @pytest.mark.parametrize(

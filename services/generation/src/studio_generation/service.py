@@ -40,6 +40,8 @@ from studio_generation.settings import GenerationSettings
 log = structlog.get_logger(__name__)
 
 IDEMPOTENCY_WAIT_S = 10.0
+IDEMPOTENCY_ORPHAN_S = 60.0
+"""A key held this long by a request whose record is not there was left by a failed request."""
 ACTIVE_LIMIT_RETRY_S = 10.0
 MAX_REQUEST_FIELDS_BYTES = 512 * 1024
 """The most the caller's fields (prompt, parameters with defaults, input ids) may take in the
@@ -95,11 +97,12 @@ class GenerationService:
         return the generation the key first made."""
         generation_id = new_id()
         if idempotency_key is not None:
-            existing = await self._reserve_key(
+            reserved = await self._reserve_key(
                 identity.user_id, idempotency_key, generation_id, _fingerprint(project_id, body)
             )
-            if existing is not None:
-                return existing
+            if isinstance(reserved, GenerationRecord):
+                return reserved
+            generation_id = reserved
         try:
             return await self._accept(identity, project_id, body, generation_id)
         except BaseException:
@@ -111,16 +114,18 @@ class GenerationService:
 
     async def _reserve_key(
         self, owner: str, key: str, generation_id: str, fingerprint: str
-    ) -> GenerationRecord | None:
+    ) -> GenerationRecord | str:
+        """The generation this key already made, or the id to accept the request under."""
         deadline = asyncio.get_running_loop().time() + IDEMPOTENCY_WAIT_S
         while asyncio.get_running_loop().time() < deadline:
             holder = await self._repository.claim_idempotency_key(
                 owner, key, generation_id, fingerprint
             )
             if holder is KeyClaim.RESERVED:
-                return None
+                return generation_id
             if holder is not KeyClaim.VANISHED:
-                if now_ms() - holder.created_ms > self._settings.idempotency_ttl_s * 1000:
+                age_ms = now_ms() - holder.created_ms
+                if age_ms > self._settings.idempotency_ttl_s * 1000:
                     await self._repository.drop_idempotency_key(owner, key)
                     continue
                 if holder.fingerprint not in (None, fingerprint):
@@ -128,6 +133,15 @@ class GenerationService:
                 existing = await self._repository.get(owner, holder.generation_id)
                 if existing is not None:
                     return existing
+                if age_ms > IDEMPOTENCY_ORPHAN_S * 1000:
+                    # A request that took the key a minute ago and has stored nothing failed
+                    # and could not give the key back (the database was down at its end), or
+                    # hangs on a database that stopped answering: every retry was refused until
+                    # the key expired, a day later. This one carries it out, under the same
+                    # generation id: should the first one's record land after all, the two are
+                    # one record (stored once, queued once: the queue drops a repeated id).
+                    log.warning("idempotency.key_taken_over", generation_id=holder.generation_id)
+                    return holder.generation_id
             # The first request with this key is still being accepted (or just failed and
             # released it): wait for its record, or for the key to come free.
             await asyncio.sleep(0.05)
