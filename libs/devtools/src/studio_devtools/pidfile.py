@@ -148,11 +148,8 @@ def command_line(pid: int) -> str:
 
 def parent_of(pid: int) -> int | None:
     """The parent process of ``pid``; None when it cannot be read (no /proc, or no process)."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return int(text[text.rfind(")") + 2 :].split()[1])
+    fields = _stat_fields(pid)
+    return int(fields[1]) if fields else None
 
 
 def _busy_message(path: Path, live: list[Entry]) -> str:
@@ -175,13 +172,18 @@ def _entry(pid: int, name: str) -> Entry:
 
 def _stat(pid: int) -> tuple[str, int] | None:
     """State letter and start time of ``pid`` from /proc; None when there is no such process."""
+    fields = _stat_fields(pid)
+    return (fields[0], int(fields[19])) if fields else None
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """``/proc/<pid>/stat`` from field 3 (the state) on; None when there is no such process."""
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     # The command name (field 2) is in parentheses and may itself hold spaces or parentheses.
-    fields = text[text.rfind(")") + 2 :].split()
-    return fields[0], int(fields[19])
+    return text[text.rfind(")") + 2 :].split()
 
 
 def _signalable(pid: int) -> bool:
