@@ -504,12 +504,15 @@ async def test_speech_models_take_the_prompt_box(keyed_studio: FullStack, page: 
     await expect(page.get_by_label("Voice")).to_be_visible()
     await expect(page.locator('[data-field="text"]')).to_have_count(0)
     await page.get_by_label("Prompt", exact=True).fill("Good morning, Moss.")
-    body = await _generate(page)
+    # The id from the answer: until it comes, the card on the page is the one "Sending".
+    async with page.expect_response(
+        lambda r: r.request.method == "POST" and bool(GENERATIONS_POST.search(r.url))
+    ) as answered:
+        body = await _generate(page)
     assert body["prompt"] == "Good morning, Moss." and "text" not in body.get("params", {})
-    card = page.locator("article.gen-card").first
+    accepted = await (await answered.value).json()
+    card = page.locator(f'article.gen-card[data-id="{accepted["id"]}"]')
     await expect(card).to_contain_text("Good morning, Moss.")
     async with keyed_studio.client() as client:
-        generation = (
-            await client.get(f"/api/v1/generations/{await card.get_attribute('data-id')}")
-        ).json()
+        generation = (await client.get(f"/api/v1/generations/{accepted['id']}")).json()
     assert generation["params"]["text"] == "Good morning, Moss."
