@@ -39,7 +39,15 @@ class Launch:
             self.seen.append(line)
             if text in line:
                 return line
-        raise AssertionError(f"{text!r} not seen; output:\n{''.join(self.seen[-40:])}")
+        raise AssertionError(f"{text!r} not seen; output:\n{self._shown()}")
+
+    def _shown(self, most: int = 400) -> str:
+        """The output so far, whole unless very long: a service's traceback at start-up comes
+        well before the launcher's last lines about it."""
+        seen = self.output().splitlines(keepends=True)
+        if len(seen) <= most:
+            return "".join(seen)
+        return "".join([*seen[: most // 4], "[…]\n", *seen[-(most - most // 4) :]])
 
     def output(self) -> str:
         while not self.lines.empty():

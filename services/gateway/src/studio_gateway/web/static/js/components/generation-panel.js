@@ -1,7 +1,7 @@
 // generation-panel: type (radio group of the seven types), model card (opens the model dialog),
 // references for types that take inputs, the prompt (Ctrl/Cmd+Enter generates), advanced
 // settings built from the model's schema, and Generate (busy only while the POST is in flight,
-// so several can be queued). Settings are remembered per project; ?type=, ?template=,
+// so several can be queued; a lost answer is asked again without making two: send-once.js). Settings are remembered per project; ?type=, ?template=,
 // ?starter=, 'studio:remix' and 'studio:use-reference' fill it. A file pasted, or dropped on
 // the panel, of a kind the chosen type does not take moves it to a type that does (a toast
 // says so). References are kept while a type that takes none is chosen, but only sent with a
@@ -15,6 +15,7 @@ import { ApiError, api, errorDetail, errorMessage, fieldErrors } from '../api.js
 import { debounce, h, replace, scrollIntoViewGently, uniqueId } from '../dom.js';
 import { PROMPT_MAX, PROMPT_COUNTER_FROM } from '../limits.js';
 import { live } from '../live.js';
+import { sendOnce } from '../send-once.js';
 import { prefs } from '../store.js';
 import { field, formAlert, showProblem } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
@@ -48,6 +49,8 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   let catalogError = null;
   let waitingForUpload = false;
   let tooManyShown = false;
+  // Asked again by itself while its answer is lost; never made twice (send-once.js).
+  const send = sendOnce(`/projects/${encodeURIComponent(projectId)}/generations`);
 
   const alert = formAlert();
   const typeLabelId = uniqueId('type-label');
@@ -495,7 +498,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     generateButton.setAttribute('aria-busy', 'true');
     const card = onSending(body);
     try {
-      const generation = await api.post(`/projects/${encodeURIComponent(projectId)}/generations`, body);
+      const generation = await send(body);
       card?.drop();
       onCreated(generation);
       announce('Generation queued');

@@ -1,0 +1,56 @@
+// A POST that makes its thing once, whatever the network does (Generate's request).
+//
+//   const send = sendOnce(`/projects/${id}/generations`);
+//   const generation = await send(body);
+//
+// Each request carries an Idempotency-Key. An answer that leaves open whether the server made
+// it (none at all, a 502–504 from the gateway or a service behind it that gave up half-way, a
+// 409 while the key's first try is still being accepted) is asked again, with the same key, a
+// few times: the server answers what the key first made, so a request that landed after all is
+// not made twice. When those tries run out, sending the same body again still uses the key, so
+// pressing Generate again after "could not reach the server" cannot make a second one either;
+// a different body, or any request after a definite answer, gets a new key.
+
+import { ApiError, api } from './api.js';
+
+const WAITS_MS = [1000, 2000, 4000];
+const OUTCOME_OPEN = new Set([409, 502, 503, 504]);
+
+export function sendOnce(path) {
+  let unsettled = null; // { key, text } of the request whose outcome is not known
+
+  return async function send(body) {
+    const text = JSON.stringify(body);
+    const key = unsettled?.text === text ? unsettled.key : newKey();
+    unsettled = { key, text };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const answer = await api.post(path, body, { headers: { 'Idempotency-Key': key } });
+        unsettled = null;
+        return answer;
+      } catch (error) {
+        if (!outcomeOpen(error)) unsettled = null;
+        if (!outcomeOpen(error) || attempt >= WAITS_MS.length) throw error;
+        await pause(Math.max(WAITS_MS[attempt], (error.retryAfter || 0) * 1000));
+      }
+    }
+  };
+}
+
+/** Whether the server may have done what was asked although the answer says otherwise. */
+function outcomeOpen(error) {
+  if (error instanceof ApiError) return OUTCOME_OPEN.has(error.status);
+  // fetch() rejects with a TypeError when no answer came (sent or not, nobody knows).
+  return error instanceof TypeError;
+}
+
+/** 128 random bits as hex. Not crypto.randomUUID(): it exists only in secure contexts, and a
+ * studio opened at a LAN address over plain HTTP is not one. */
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function pause(ms) {
+  return new Promise((resolve) => { setTimeout(resolve, ms); });
+}
