@@ -341,6 +341,44 @@ async def test_a_slow_generation_shows_progress_and_can_be_cancelled(
     await expect(card.get_by_role("button", name="Retry")).to_be_visible()
 
 
+async def test_a_cancel_the_worker_has_not_acted_on_yet_says_so_and_survives_a_reload(
+    idle_studio: FullStack, servers: Servers, page: Page
+) -> None:
+    """A worker that took the job and stopped answering (stopped, cut off): the cancel is
+    stored, and the card says "Cancelling" with no second Cancel, after a reload too."""
+    async with idle_studio.client() as client:
+        project_id = await _project(client)
+        generation = await start_generation(client, project_id, prompt="a heron at dusk")
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
+    try:
+        taken = await mongo[f"{servers.mongo_db_name}_g"]["generations"].update_one(
+            {"_id": generation["id"], "status": "pending"},
+            {"$set": {"status": "processing", "attempts": 1, "lease_until_ms": 2**53}},
+        )
+        assert taken.modified_count == 1
+    finally:
+        await mongo.close()
+    await _open(page, idle_studio, project_id)
+    card = _cards(page).first
+    await expect(card.locator(".gen-card__badge")).to_have_text("Processing")
+    cancel = card.get_by_role("button", name="Cancel", exact=True)
+    await cancel.focus()
+    await page.keyboard.press("Enter")
+    await expect(card.locator(".gen-card__badge")).to_have_text("Cancelling")
+    inert = card.get_by_role("button", name="Cancelling…")
+    await expect(inert).to_be_focused()
+    await expect(inert).to_have_attribute("aria-disabled", "true")
+    await expect(card.get_by_role("button", name="Cancel", exact=True)).to_have_count(0)
+
+    await page.reload()
+    card = _cards(page).first
+    await expect(card.locator(".gen-card__badge")).to_have_text("Cancelling")
+    await expect(card.get_by_role("button", name="Cancel", exact=True)).to_have_count(0)
+    async with idle_studio.client() as client:
+        record = (await client.get(f"/api/v1/generations/{generation['id']}")).json()
+    assert record["status"] == "processing" and record["cancel_requested"] is True
+
+
 async def test_a_failed_generation_is_retried(
     studio: FullStack, servers: Servers, page: Page
 ) -> None:

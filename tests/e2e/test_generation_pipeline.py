@@ -387,9 +387,13 @@ async def test_cancel_a_running_generation(servers: Servers, tmp_path: Path) -> 
         await eventually(running)
         cancelled = await client.post(f"/api/v1/generations/{job['id']}/cancel")
         assert cancelled.status_code == 202
+        # Asked, not yet done: the record says so until the worker has stopped the job.
+        assert cancelled.json()["status"] == "processing"
+        assert cancelled.json()["cancel_requested"] is True
         done = await finished(client, job["id"], within=15)
         assert done["status"] == "cancelled"
         assert done["outputs"] == []
+        assert done["cancel_requested"] is False
         again = await client.post(f"/api/v1/generations/{job['id']}/cancel")
         assert again.status_code == 409
 

@@ -88,3 +88,6 @@ class Generation(BaseModel):
     started_at: datetime | None = None
     completed_at: datetime | None = None
     attempts: int = 0
+    cancel_requested: bool = False
+    """Its owner asked to cancel it while it ran: the worker holding it is stopping it (it ends
+    `cancelled`, or `completed` if the provider had already finished). Only while it is active."""

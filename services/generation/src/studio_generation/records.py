@@ -90,6 +90,7 @@ def public(record: GenerationRecord) -> Generation:
         started_at=_at(record.started_ms),
         completed_at=_at(record.completed_ms),
         attempts=record.attempts,
+        cancel_requested=record.cancel_requested and record.active,
     )
 
 

@@ -28,6 +28,8 @@ const STATUS = {
   // Nor this: a pending generation that has run before, back in line after a transient
   // failure (its log line says why and when it runs again).
   retrying: { icon: 'refresh', label: 'Waiting to retry', tone: 'warning' },
+  // Nor this: an active generation whose owner asked to cancel it (the worker is stopping it).
+  cancelling: { icon: 'x-circle', label: 'Cancelling', tone: '' },
 };
 
 /** Whether a generation waits to be tried again: pending, though it has been tried. */
@@ -39,6 +41,7 @@ export function waitsToRetry(generation) {
  * waiting at the provider (a queue position, no percent yet) reads as "In queue", whatever the
  * record's status says. */
 function badgeStatus(generation) {
+  if (ACTIVE.has(generation.status) && generation.cancel_requested) return STATUS.cancelling;
   if (waitsToRetry(generation)) return STATUS.retrying;
   const progress = generation.progress || {};
   const queued = ACTIVE.has(generation.status) && progress.queue_position !== null && progress.queue_position !== undefined
@@ -197,7 +200,7 @@ export function updateCard(el, generation) {
       h('a', { href: `/studio/${encodeURIComponent(generation.project_id)}` }, name || 'Open project'));
   }
 
-  const actionsKey = `${generation.status}:${generation.outputs?.length || 0}`;
+  const actionsKey = `${generation.status}:${generation.outputs?.length || 0}:${Boolean(generation.cancel_requested)}`;
   if (keys.actions !== actionsKey) {
     keys.actions = actionsKey;
     keep(el, parts.actions, () => replace(parts.actions, actions(el, generation)));
@@ -376,7 +379,15 @@ function actions(el, generation) {
   const outputs = generation.outputs || [];
   if (generation.sending) return out;
   if (ACTIVE.has(generation.status)) {
-    out.push(textButton('cancel', 'x-circle', 'Cancel'));
+    if (!generation.cancel_requested) {
+      out.push(textButton('cancel', 'x-circle', 'Cancel'));
+      return out;
+    }
+    // Asked once is enough (here and after a reload). Still a button, only inert, so the focus
+    // of whoever pressed Cancel stays where it was.
+    out.push(h('button', {
+      type: 'button', class: 'button button--sm', dataset: { action: 'cancel' }, 'aria-disabled': 'true',
+    }, icon('x-circle', { size: 'sm' }), 'Cancelling…'));
     return out;
   }
   if (generation.status === 'completed' && outputs.length) {
