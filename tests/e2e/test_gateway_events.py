@@ -4,6 +4,7 @@ Last-Event-ID on another gateway instance, heartbeats, a shutdown with clients c
 
 import asyncio
 import itertools
+import json
 import os
 import signal
 import sys
@@ -304,9 +305,16 @@ async def test_heartbeats_keep_an_idle_stream_alive(stack: FullStack) -> None:
         seen = ""
         async for chunk in response.aiter_text():
             seen += chunk
-            if seen.count(": ping") >= 2:
+            if seen.count("event: ping") >= 2:
                 break
-        assert "event: ready" in seen
+        # The first message says how often to expect a heartbeat; heartbeats are events (a
+        # browser's EventSource shows a page no comment), with data, or browsers drop them.
+        ready = seen.split("\r\n\r\n")[0].replace("\r\n", "\n").split("\n")
+        assert "event: ready" in ready
+        assert json.loads(next(line[6:] for line in ready if line.startswith("data: "))) == {
+            "heartbeat_s": 0.3
+        }
+        assert "event: ping\r\ndata: {}" in seen
 
 
 async def test_a_closed_connection_is_let_go(stack: FullStack) -> None:

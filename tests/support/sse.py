@@ -65,9 +65,9 @@ async def listening(
             if source.response.status_code != 200:
                 return
             async for event in source.aiter_sse():
-                # httpx-sse hands out a heartbeat comment as an empty "message"; by the SSE
-                # standard (and in browsers) a block without data is no event.
-                if event.data or event.event != "message":
+                # Heartbeats (`ping`) are not events of the studio; and by the SSE standard (and
+                # in browsers) a block without data is no event.
+                if event.event != "ping" and (event.data or event.event != "message"):
                     log.events.append(event)
             log.ended = True
 

@@ -145,8 +145,9 @@ class StudioClient:
         # stream outside the `events()` block would otherwise see raw httpx errors.
         with self._connection_errors():
             for event in events:
-                # httpx-sse hands a heartbeat comment out as an empty "message": not an event.
-                if event.data or event.event != "message":
+                # Heartbeats are not events: `ping`, or, from an older gateway, a comment that
+                # httpx-sse hands out as an empty "message".
+                if event.event != "ping" and (event.data or event.event != "message"):
                     yield event
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:

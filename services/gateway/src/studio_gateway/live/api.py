@@ -1,11 +1,12 @@
 """`GET /api/v1/events`: the caller's live events as Server-Sent Events.
 
-The framing, the keep-alive comments and the end of the stream are `sse-starlette`'s: it ends
+The framing, the keep-alive messages and the end of the stream are `sse-starlette`'s: it ends
 every open stream as soon as the server starts shutting down, so a gateway with clients
 connected stops at once (they reconnect elsewhere and resume) instead of waiting out its
 shutdown grace and then cancelling them mid-write.
 """
 
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
@@ -34,8 +35,10 @@ Each message has `event:` (`generation.started`, `generation.progress`, `generat
 `generation.failed`, `generation.cancelled`, `generation.requested`, `asset.created`,
 `asset.deleted`, `project.created`, `project.deleted`, `template.created`, `template.updated`,
 `template.deleted`), `data:` (the event as JSON) and `id:`.
-The first message is `ready` (or `reset`, see below). A comment line is sent every
-`STUDIO_SSE_HEARTBEAT_S` seconds while nothing happens.
+The first message is `ready` (or `reset`, see below); its data carries `heartbeat_s`. While
+nothing else is sent, a `ping` event (data `{}`) comes every `heartbeat_s` seconds: a client that
+hears nothing for much longer is on a dead connection (a hung server, a network that dropped it
+silently) and should reconnect.
 
 To resume after a disconnect, send the last `id:` received as `Last-Event-ID` (browsers'
 `EventSource` does this by itself): the missed events are replayed first. A client too far
@@ -93,11 +96,14 @@ async def events(
                 last_event_id,
                 caller.credential_id,
                 expires_ms=caller.expires_ms,
-            )
+            ),
+            heartbeat_s=gw.settings.sse_heartbeat_s,
         ),
         release=lambda: gw.live.release(caller.user_id),
         ping=gw.settings.sse_heartbeat_s,
-        ping_message_factory=lambda: ServerSentEvent(comment="ping"),
+        # An event, not a comment: a browser's EventSource hides comments from the page, which
+        # then cannot tell a quiet stream from a dead one.
+        ping_message_factory=lambda: ServerSentEvent("{}", event="ping"),
         headers={"Cache-Control": "no-cache"},
     )
 
@@ -120,18 +126,21 @@ class _CountedEventStream(EventSourceResponse):
 
 
 async def _stream(
-    subscription: AbstractAsyncContextManager[Listener],
+    subscription: AbstractAsyncContextManager[Listener], *, heartbeat_s: float
 ) -> AsyncIterator[ServerSentEvent]:
     # The listener is registered here, inside the response's own iteration, so a client gone
     # before the first byte leaves nothing registered behind.
     async with subscription as listener:
         # The reconnection delay rides on the first event: a block with no data is dropped by
         # some clients and shown as an empty message by others.
+        first: dict[str, Any] = {"heartbeat_s": heartbeat_s}
         if listener.reset:
-            name, data = "reset", '{"reason":"resume point unknown"}'
+            name, first["reason"] = "reset", "resume point unknown"
         else:
-            name, data = "ready", "{}"
-        yield ServerSentEvent(data, event=name, id=listener.last_event_id, retry=RETRY_MS)
+            name = "ready"
+        yield ServerSentEvent(
+            json.dumps(first), event=name, id=listener.last_event_id, retry=RETRY_MS
+        )
         for event in listener.backlog:
             if listener.advance(event):
                 yield _message(event, listener)
