@@ -1,13 +1,17 @@
 """Generate makes one generation per press whatever happens to its answer: a press whose answer
-is lost (the server made it, the studio heard an error) is asked again under the same
-Idempotency-Key, by itself and on the next press, and the server answers the one it made."""
+is lost (the server made it, the studio heard an error, or nothing at all) is asked again under
+the same Idempotency-Key, by itself and on the next press, and the server answers the one it
+made; a gateway that never answers is given up on, not waited for for ever."""
 
 import re
+from urllib.parse import urlsplit
 
 from playwright.async_api import Page, Request, Route, expect
 
-from tests.browser.helpers import create_project
+from tests.browser.helpers import create_project, import_studio_module
 from tests.support.full_stack import FullStack
+from tests.support.tcp_relay import TcpRelay
+from tests.support.waiting import eventually, patience
 
 GENERATIONS_POST = re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations$")
 
@@ -110,3 +114,43 @@ async def test_a_press_after_the_tries_ran_out_uses_the_same_key_and_a_new_reque
     assert (await third.value).headers.get("idempotency-key") not in (None, _keys(sent)[0])
     await expect(page.locator("article.gen-card")).to_have_count(2)
     assert len(await _made(studio, project_id)) == 2
+
+
+async def test_a_gateway_that_never_answers_is_given_up_on_and_the_next_press_makes_one(
+    studio: FullStack, page: Page
+) -> None:
+    async with TcpRelay(urlsplit(studio.gateway).port or 80) as relay:
+        async with studio.client() as client:
+            project_id = await create_project(client, "Hung gateway")
+        await page.goto(f"http://127.0.0.1:{relay.port}/studio/{project_id}")
+        await expect(page.get_by_role("button", name=re.compile(r"^Choose model"))).to_be_enabled()
+        await page.get_by_label("Prompt", exact=True).fill("A heron in the reeds")
+        # As long as the gateway's own limit (30 s) is too long to wait for here.
+        await import_studio_module(page, "api.js", "(m, ms) => m.setRequestTimeout(ms)", 1500)
+        sent: list[Request] = []
+        page.on(
+            "request",
+            lambda r: (
+                sent.append(r) if r.method == "POST" and GENERATIONS_POST.search(r.url) else None
+            ),
+        )
+
+        relay.freeze()
+        generate = page.get_by_role("button", name="Generate", exact=True)
+        await generate.click()
+        # Not busy for ever: given up on after each try's timeout and three waits.
+        await expect(page.locator(".gen-panel").get_by_role("alert")).to_contain_text(
+            "did not answer in time", timeout=int(30_000 * patience())
+        )
+        assert len(sent) == 4 and len(set(_keys(sent))) == 1
+        await expect(generate).not_to_have_attribute("aria-busy", "true")
+
+        # Back: the tries held on the way arrive too, and the next press carries the same key.
+        relay.thaw()
+        await generate.click()
+        await eventually(lambda: len(sent) == 5)
+        assert _keys(sent)[4] == _keys(sent)[0]
+        await expect(page.locator("article.gen-card")).to_have_count(1)
+        made = await _made(studio, project_id)
+        assert len(made) == 1
+        await expect(page.locator(f'article.gen-card[data-id="{made[0]}"]')).to_be_visible()

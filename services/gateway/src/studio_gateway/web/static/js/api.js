@@ -11,6 +11,10 @@
 
 const BASE = '/api/v1';
 const SAFE = new Set(['GET', 'HEAD']);
+// A server that takes the connection and never answers (hung, or a network that dropped it
+// without a word) would hold a request, and whatever waits on it (a busy Generate), for ever.
+// The gateway gives up on a service behind it after 30 s (a 504); this is that and some slack.
+let requestTimeoutMs = 40000;
 
 let csrfToken = null;
 let unauthorizedHandler = null;
@@ -23,6 +27,11 @@ export class ApiError extends Error {
     this.problem = problem || { title: 'Error', detail: null, errors: [] };
     this.retryAfter = retryAfter;
   }
+}
+
+/** How long a request may go unanswered before it fails with a `TimeoutError`. */
+export function setRequestTimeout(ms) {
+  requestTimeoutMs = ms;
 }
 
 export function setCsrfToken(token) {
@@ -78,6 +87,7 @@ export function errorMessage(error) {
     return capitalised(error.problem.detail || error.problem.title || `Request failed (${error.status}).`);
   }
   if (error?.name === 'AbortError') return 'Cancelled.';
+  if (error?.name === 'TimeoutError') return 'The studio’s server did not answer in time. Try again in a moment.';
   return 'The studio could not reach the server. Check the connection and try again.';
 }
 
@@ -140,7 +150,7 @@ export function url(path, query) {
 }
 
 async function request(method, path, { query, body, headers, signal } = {}, retried = false) {
-  const init = { method, headers: { Accept: 'application/json', ...headers }, signal, credentials: 'same-origin' };
+  const init = { method, headers: { Accept: 'application/json', ...headers }, signal: timed(signal), credentials: 'same-origin' };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -160,6 +170,11 @@ async function request(method, path, { query, body, headers, signal } = {}, retr
   }
   if (error.status === 401 && !path.startsWith('/auth/') && unauthorizedHandler) unauthorizedHandler(error);
   throw error;
+}
+
+function timed(signal) {
+  const timeout = AbortSignal.timeout(requestTimeoutMs);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
 }
 
 function hasBody(response) {

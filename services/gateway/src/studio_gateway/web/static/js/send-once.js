@@ -4,8 +4,8 @@
 //   const generation = await send(body);
 //
 // Each request carries an Idempotency-Key. An answer that leaves open whether the server made
-// it (none at all, a 502–504 from the gateway or a service behind it that gave up half-way, a
-// 409 while the key's first try is still being accepted) is asked again, with the same key, a
+// it (none at all or none in time, a 502–504 from the gateway or a service behind it that gave
+// up half-way, a 409 while the key's first try is still being accepted) is asked again, with the same key, a
 // few times: the server answers what the key first made, so a request that landed after all is
 // not made twice. When those tries run out, sending the same body again still uses the key, so
 // pressing Generate again after "could not reach the server" cannot make a second one either;
@@ -40,8 +40,9 @@ export function sendOnce(path) {
 /** Whether the server may have done what was asked although the answer says otherwise. */
 function outcomeOpen(error) {
   if (error instanceof ApiError) return OUTCOME_OPEN.has(error.status);
-  // fetch() rejects with a TypeError when no answer came (sent or not, nobody knows).
-  return error instanceof TypeError;
+  // fetch() rejects with a TypeError when no answer came, and api.js with a TimeoutError when
+  // none came in time (sent or not, nobody knows).
+  return error instanceof TypeError || error?.name === 'TimeoutError';
 }
 
 /** 128 random bits as hex. Not crypto.randomUUID(): it exists only in secure contexts, and a

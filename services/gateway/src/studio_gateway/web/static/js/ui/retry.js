@@ -21,8 +21,9 @@ const streaks = new WeakMap();
 /** Whether asking again later can succeed without anyone changing anything. */
 export function passes(error) {
   if (error instanceof ApiError) return PASSING.has(error.status);
-  // fetch() rejects with a TypeError when the server cannot be reached at all.
-  return error instanceof TypeError;
+  // fetch() rejects with a TypeError when the server cannot be reached at all, and a request
+  // left unanswered ends in a TimeoutError (api.js).
+  return error instanceof TypeError || error?.name === 'TimeoutError';
 }
 
 /**
