@@ -379,6 +379,35 @@ async def test_a_cancel_the_worker_has_not_acted_on_yet_says_so_and_survives_a_r
     assert record["status"] == "processing" and record["cancel_requested"] is True
 
 
+async def test_a_slow_project_shows_the_page_shape_while_it_loads(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project_id = await _project(client)
+        await start_generation(client, project_id, prompt="a heron at dusk")
+    held = asyncio.Event()
+
+    async def slow(route: Route) -> None:
+        await held.wait()
+        await route.continue_()
+
+    await page.route(re.compile(rf"/api/v1/projects/{project_id}$"), slow)
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    # Not an empty page: the bar and the panel as grey shapes, and the history, asked for
+    # beside the project, already there.
+    await expect(page.locator("main .project-bar .skeleton").first).to_be_visible()
+    await expect(page.locator("main .studio__panel .skeleton").first).to_be_visible()
+    await expect(_cards(page)).to_have_count(1)
+    await expect(page.locator("main")).to_have_attribute("aria-busy", "true")
+    await page.screenshot(path="/tmp/project-loading.png")
+
+    held.set()
+    await expect(page.get_by_role("heading", name="Moss and stone")).to_be_visible()
+    await expect(page.locator("main .skeleton")).to_have_count(0)
+    await expect(_cards(page)).to_have_count(1)
+    await expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")
+
+
 async def test_a_failed_generation_is_retried(
     studio: FullStack, servers: Servers, page: Page
 ) -> None:
@@ -474,7 +503,16 @@ async def test_a_generation_shows_at_once_as_pending_while_it_is_sent(
         if route.request.method != "POST" or await answer.get() == "accept":
             await route.continue_()
         else:
-            await route.fulfill(status=503, json={"title": "Service Unavailable", "status": 503})
+            # A definite refusal (a 503 would leave open whether it was made: asked again).
+            await route.fulfill(
+                status=422,
+                json={
+                    "title": "Unprocessable Content",
+                    "status": 422,
+                    "detail": "This model cannot take that prompt.",
+                    "errors": [],
+                },
+            )
 
     await page.route(f"**/api/v1/projects/{project_id}/generations", slow_server)
     prompt = page.get_by_label("Prompt", exact=True)
@@ -503,7 +541,7 @@ async def test_a_generation_shows_at_once_as_pending_while_it_is_sent(
     await expect(refused).to_have_count(1)
     await answer.put("refuse")
     await expect(refused).to_have_count(0)
-    await expect(page.get_by_role("alert")).to_contain_text("not answering right now")
+    await expect(page.get_by_role("alert")).to_contain_text("This model cannot take that prompt.")
     await expect(_cards(page)).to_have_count(1)
 
 

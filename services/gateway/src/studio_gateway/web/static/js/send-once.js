@@ -5,9 +5,9 @@
 //
 // Each request carries an Idempotency-Key. An answer that leaves open whether the server made
 // it (none at all or none in time, a 502–504 from the gateway or a service behind it that gave
-// up half-way, a 409 while the key's first try is still being accepted) is asked again, with the same key, a
-// few times: the server answers what the key first made, so a request that landed after all is
-// not made twice. When those tries run out, sending the same body again still uses the key, so
+// up half-way, a 409 while the key's first try is still being accepted) is asked again with the
+// same key, after 1, 2 and 4 s, unless the server asks for a longer wait (Retry-After): the
+// server answers what the key first made, so a request that landed after all is not made twice. When those tries run out, sending the same body again still uses the key, so
 // pressing Generate again after "could not reach the server" cannot make a second one either;
 // a different body, or any request after a definite answer, gets a new key.
 
@@ -30,8 +30,11 @@ export function sendOnce(path) {
         return answer;
       } catch (error) {
         if (!outcomeOpen(error)) unsettled = null;
-        if (!outcomeOpen(error) || attempt >= WAITS_MS.length) throw error;
-        await pause(Math.max(WAITS_MS[attempt], (error.retryAfter || 0) * 1000));
+        const wait = WAITS_MS[attempt];
+        // A server that asks for a longer wait (Retry-After) is not waited on with a card that
+        // says "Sending": its words are shown, and the next send keeps the key.
+        if (!outcomeOpen(error) || wait === undefined || (error.retryAfter || 0) * 1000 > wait) throw error;
+        await pause(wait);
       }
     }
   };

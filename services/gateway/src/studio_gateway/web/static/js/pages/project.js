@@ -15,7 +15,7 @@ import { count, dateTime, relativeTime } from '../ui/format.js';
 import { field, formAlert, showProblem } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
 import { metaParts } from '../ui/meta-parts.js';
-import { skeletonCard, skeletonGrid } from '../ui/skeleton.js';
+import { skeleton, skeletonCard, skeletonGrid } from '../ui/skeleton.js';
 import { toast } from '../ui/toast.js';
 
 const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
@@ -39,12 +39,25 @@ export async function render(main, { id }, ctx) {
     }),
   });
 
+  // The page's shape at once, the history's own skeletons in it: a slow answer (a stalled
+  // database) would otherwise leave the page empty until it comes.
+  // (The shapes are hidden from screen readers; the history in it can already be used.)
+  const waiting = h('div', { class: 'studio' },
+    h('div', { class: 'project-bar' },
+      h('div', { class: 'project-bar__text' }, skeleton('title'), skeleton('text', 'skeleton--short'))),
+    h('div', { class: 'studio__grid' },
+      h('aside', { class: 'studio__panel' },
+        h('div', { class: 'gen-panel__form' }, skeleton('title'), skeleton('media'), skeleton('text'))),
+      h('div', { class: 'studio__results' }, history.el)));
+  main.append(waiting);
   let project;
   try {
     project = await api.get(`/projects/${encodeURIComponent(id)}`, undefined, { signal: ctx.signal });
   } catch (error) {
     history.destroy();
     throw error;
+  } finally {
+    waiting.remove();
   }
   prefs.lastProjectId = project.id;
   setTitle(project);
