@@ -408,6 +408,35 @@ async def test_a_slow_project_shows_the_page_shape_while_it_loads(
     await expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")
 
 
+async def test_the_active_limit_message_clears_when_a_generation_ends(
+    servers: Servers, tmp_path: Path, page: Page
+) -> None:
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        worker={"local_latency_s": 60, "local_progress_steps": 60},
+        generation_api={"max_active_per_user": 1},
+    ) as stack:
+        await _open_new(page, stack)
+        await page.get_by_label("Prompt", exact=True).fill("a lighthouse in the storm")
+        generate = page.get_by_role("button", name="Generate", exact=True)
+        await generate.click()
+        first = _cards(page).first
+        await expect(first.get_by_role("button", name="Cancel", exact=True)).to_be_visible()
+        await generate.click()
+        alert = page.locator(".gen-panel [role=alert]")
+        await expect(alert).to_contain_text(
+            "You have 1 generation queued or running, the most allowed at once"
+        )
+        # The limit is free again once one ends: the panel says so, without a reload.
+        await first.get_by_role("button", name="Cancel", exact=True).click()
+        await expect(first.locator(".gen-card__badge")).to_have_text("Cancelled")
+        await expect(alert).to_have_text("A generation has finished: you can generate again.")
+        await generate.click()
+        await expect(_cards(page)).to_have_count(2)
+        await expect(alert).to_be_hidden()
+
+
 async def test_a_failed_generation_is_retried(
     studio: FullStack, servers: Servers, page: Page
 ) -> None:

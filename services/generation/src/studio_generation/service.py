@@ -64,6 +64,13 @@ def _key_reused() -> InvalidInput:
     )
 
 
+class TooManyActive(TooManyRequests):
+    """The owner's active-generation limit, told apart from the gateway's request limits by its
+    problem type: a client can try again as soon as one of its generations ends."""
+
+    code = "too-many-active"
+
+
 class GenerationService:
     def __init__(
         self,
@@ -203,9 +210,9 @@ class GenerationService:
         if await self._repository.reserve_active(owner, limit):
             return
         await self._repository.withdraw(record.id)
-        raise TooManyRequests(
-            f"You have {limit} generations queued or running, the most allowed at once; "
-            "wait for some to finish (or cancel some), then try again.",
+        raise TooManyActive(
+            f"You have {limit} generation{'' if limit == 1 else 's'} queued or running, the most "
+            "allowed at once; wait for some to finish (or cancel some), then try again.",
             retry_after_s=ACTIVE_LIMIT_RETRY_S,
         )
 

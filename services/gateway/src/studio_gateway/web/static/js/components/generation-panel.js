@@ -145,12 +145,22 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     }
   });
 
+  // "You have 50 generations queued or running" holds until one of them ends (any project's:
+  // the limit is the person's).
+  let atActiveLimit = false;
+  const offEnded = ['generation.completed', 'generation.failed', 'generation.cancelled'].map((name) => live.on(name, () => {
+    if (!atActiveLimit) return;
+    atActiveLimit = false;
+    alert.show('A generation has finished: you can generate again.', 'info');
+  }));
+
   return {
     el,
     ready,
     focusPrompt() { promptInput.focus(); },
     destroy() {
       offStatus();
+      offEnded.forEach((off) => off());
       stopDrops();
       rememberSoon.cancel();
       document.removeEventListener('paste', onPaste);
@@ -456,6 +466,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       return;
     }
     alert.hide();
+    atActiveLimit = false;
     prompt.setError(null);
     refs.el.fieldApi.setError(null);
     modelField.fieldApi.setError(null);
@@ -512,6 +523,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
         if (names.some((name) => params?.names.includes(name))) advanced.open = true;
         showProblem(form, error, alert);
         unreachable = !(error instanceof ApiError) && error?.name !== 'AbortError';
+        atActiveLimit = error.problem?.type?.endsWith('/too-many-active') === true;
       }
     } finally {
       generateButton.removeAttribute('aria-busy');
