@@ -360,10 +360,13 @@ async def test_a_url_that_is_not_http_is_a_usage_error(env: dict[str, str]) -> N
 class _WebPage(BaseHTTPRequestHandler):
     """Not the studio: a web server answering every path with a page."""
 
+    body = b"<!doctype html><title>Router admin</title>"
+    content_type = "text/html"
+
     def do_GET(self) -> None:
-        body = b"<!doctype html><title>Router admin</title>"
+        body = self.body
         self.send_response(200)
-        self.send_header("content-type", "text/html")
+        self.send_header("content-type", self.content_type)
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -372,8 +375,18 @@ class _WebPage(BaseHTTPRequestHandler):
         pass
 
 
-async def test_a_url_where_something_else_answers_is_a_clear_error(env: dict[str, str]) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _WebPage)
+class _OtherJson(_WebPage):
+    """Not the studio either: another program's API, answering JSON that is not an object."""
+
+    body = b"[]"
+    content_type = "application/json"
+
+
+@pytest.mark.parametrize("answers", [_WebPage, _OtherJson], ids=["a web page", "a JSON list"])
+async def test_a_url_where_something_else_answers_is_a_clear_error(
+    env: dict[str, str], answers: type[_WebPage]
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), answers)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

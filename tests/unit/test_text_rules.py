@@ -36,7 +36,7 @@ def test_a_name_refuses_control_and_direction_characters(
 ) -> None:
     with pytest.raises(ValidationError) as caught:
         shape.model_validate({**rest, field: value})
-    assert "control and text-direction characters are not allowed" in str(caught.value)
+    assert "Control and text-direction characters are not allowed" in str(caught.value)
 
 
 @pytest.mark.parametrize(("shape", "rest", "field"), NAMES)

@@ -155,16 +155,20 @@ class StudioClient:
         if response.status_code == 204 or not response.content:
             return None
         try:
-            return response.json()
+            answer = response.json()
         except ValueError:
-            # Something else listens at --url (a web page, another program): say so, with the
-            # exit code of a studio that cannot be used, not a traceback.
+            answer = None
+        # Every answer of the studio's API is a JSON object. Anything else means something else
+        # listens at --url (a web page, another program's JSON): say so, with the exit code of
+        # a studio that cannot be used, not a traceback further on.
+        if not isinstance(answer, dict):
             raise CliError(
                 f"{self.target.url} answered {path} with something other than the studio's JSON "
                 f"({response.headers.get('content-type', 'no content type')}); is it the "
                 "studio's address?",
                 ExitCode.UNAVAILABLE,
-            ) from None
+            )
+        return answer
 
     def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One request; an error answer raises its :class:`CliError`."""

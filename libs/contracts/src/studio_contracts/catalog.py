@@ -141,5 +141,7 @@ class ValidateParamsResponse(BaseModel):
     accepted: list[str] = Field(default_factory=list)
     """Every non-file parameter the model takes (e.g. to know whether it takes a `seed`)."""
     seed_range: tuple[int, int] | None = None
-    """The seeds the model takes (lowest, highest; never negative) when it takes a `seed`: a
-    generation without one is given a random seed in this range."""
+    """Where a random seed is drawn from (lowest, highest; never negative) when the model takes
+    a `seed`: a generation without one is given a seed in this range. It stops at 2^31 - 1,
+    which every provider takes, even where the model's own maximum (the bound `params.seed`
+    is checked against when a seed is given) is higher."""

@@ -24,7 +24,7 @@ def single_line(value: str) -> str:
     for char in value:
         if unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS:
             raise ValueError(
-                f"control and text-direction characters are not allowed ({_name(char)})"
+                f"Control and text-direction characters are not allowed ({_name(char)})."
             )
     return value
 
@@ -36,7 +36,7 @@ def long_text(value: str) -> str:
             unicodedata.category(char) == "Cc" and char not in _LONG_TEXT_CONTROLS
         ) or char in _BIDI_OVERRIDES:
             raise ValueError(
-                f"control and text-direction characters are not allowed ({_name(char)})"
+                f"Control and text-direction characters are not allowed ({_name(char)})."
             )
     return value
 

@@ -39,7 +39,8 @@ class TemplateService:
         # as are in flight together, which a bound on storage tolerates.
         if await self._store.count(owner) >= self._per_user:
             raise Conflict(
-                f"You have {self._per_user} templates, the most one account may keep; "
+                f"You have {self._per_user} template{'' if self._per_user == 1 else 's'}, the "
+                "most one account may keep; "
                 "delete some you no longer use before saving more."
             )
         template = await self._store.insert(owner, body)
