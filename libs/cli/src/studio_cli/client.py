@@ -47,8 +47,10 @@ class StudioClient:
     def __exit__(self, *_: object) -> None:
         self._http.close()
 
-    def get(self, path: str, params: Params | None = None) -> Any:
-        return self._json("GET", path, params=_query(params))
+    def get(self, path: str, params: Params | None = None, *, shape: type = dict) -> Any:
+        """The JSON answer, which must be a `shape` (an object; a list for the few routes that
+        answer one)."""
+        return self._json("GET", path, shape=shape, params=_query(params))
 
     def list_all(
         self, path: str, query: Params | None = None, *, most: int | None = None
@@ -150,7 +152,7 @@ class StudioClient:
                 if event.event != "ping" and (event.data or event.event != "message"):
                     yield event
 
-    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _json(self, method: str, path: str, *, shape: type = dict, **kwargs: Any) -> Any:
         response = self.send(method, path, **kwargs)
         if response.status_code == 204 or not response.content:
             return None
@@ -158,10 +160,10 @@ class StudioClient:
             answer = response.json()
         except ValueError:
             answer = None
-        # Every answer of the studio's API is a JSON object. Anything else means something else
-        # listens at --url (a web page, another program's JSON): say so, with the exit code of
-        # a studio that cannot be used, not a traceback further on.
-        if not isinstance(answer, dict):
+        # The studio's answers have the shape each route documents. Anything else means
+        # something else listens at --url (a web page, another program's JSON): say so, with the
+        # exit code of a studio that cannot be used, not a traceback further on.
+        if not isinstance(answer, shape):
             raise CliError(
                 f"{self.target.url} answered {path} with something other than the studio's JSON "
                 f"({response.headers.get('content-type', 'no content type')}); is it the "

@@ -99,7 +99,7 @@ def _model(client: StudioClient, model_id: str | None, type_: GenerationType | N
         raise CliError("pass --model, or --type to use its recommended model", ExitCode.USAGE)
     recommended = [
         m
-        for m in client.get(f"{API}/models/recommended", {"type": type_})
+        for m in client.get(f"{API}/models/recommended", {"type": type_}, shape=list)
         if m.get("available", True)
     ]
     if not recommended:
