@@ -224,6 +224,24 @@ async function refreshCsrf() {
   }
 }
 
+// Closing or reloading the tab while a file is on its way would lose it without a word: while
+// any is, the browser asks first.
+let uploading = 0;
+function askBeforeLeaving(event) {
+  event.preventDefault();
+  event.returnValue = ''; // what older browsers still need to ask
+}
+
+function uploadStarted() {
+  uploading += 1;
+  if (uploading === 1) addEventListener('beforeunload', askBeforeLeaving);
+}
+
+function uploadEnded() {
+  uploading -= 1;
+  if (uploading === 0) removeEventListener('beforeunload', askBeforeLeaving);
+}
+
 /**
  * POST a file as multipart (field `file`), reporting progress: onProgress(sentBytes, totalBytes).
  * Resolves with the JSON answer; rejects with ApiError (or an AbortError through `signal`).
@@ -263,6 +281,8 @@ function upload(path, file, { onProgress, signal, fields } = {}) {
     const form = new FormData();
     for (const [key, value] of Object.entries(fields || {})) form.append(key, value);
     form.append('file', file, file.name);
+    xhr.addEventListener('loadend', uploadEnded, { once: true });
+    uploadStarted();
     xhr.send(form);
   });
 }

@@ -3,11 +3,15 @@
 // `onUploaded(asset)` is called for each file the API accepted. Each row can be cancelled while
 // it waits or sends (a 50 MB file on a slow line takes minutes); once every byte is sent the
 // server is already making the asset, so Cancel goes away rather than promise what it cannot.
+// A file that failed for a reason that passes (the connection, a service down, no answer in
+// time) keeps its row with Try again, which sends it once more in the same row; a refusal (too
+// large, not a picture) can only be dismissed.
 
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
 import { bytes } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
+import { passes } from '../ui/retry.js';
 import { announce } from '../ui/toast.js';
 import { oversizeMessage } from '../upload-limit.js';
 
@@ -23,9 +27,17 @@ export function uploadTray({ signal, onUploaded }) {
   }
 
   function row(file) {
-    const controller = new AbortController();
+    let controller = new AbortController();
+    let again = null;
     const bar = h('progress', { class: 'upload-row__bar', max: 100, value: 0, 'aria-label': `Uploading ${file.name}` });
     const status = h('span', { class: 'upload-row__status' }, `0% of ${bytes(file.size)}`);
+    const retry = h('button', {
+      type: 'button',
+      class: 'button button--ghost button--sm',
+      hidden: true,
+      onclick: () => again?.(),
+    }, icon('refresh', { size: 'sm' }), 'Try again');
+    retry.setAttribute('aria-label', `Try uploading ${file.name} again`);
     const dismiss = h('button', {
       type: 'button',
       class: 'button button--ghost button--icon button--sm',
@@ -43,6 +55,7 @@ export function uploadTray({ signal, onUploaded }) {
         h('span', { class: 'upload-row__name', title: file.name }, file.name),
         bar,
         status),
+      retry,
       cancel,
       dismiss);
     list.append(item);
@@ -51,7 +64,7 @@ export function uploadTray({ signal, onUploaded }) {
       setTimeout(() => { item.remove(); sync(); }, DONE_LINGER_MS);
     }
     return {
-      signal: controller.signal,
+      get signal() { return controller.signal; },
       cancel: () => controller.abort(),
       progress(sent, total) {
         const pct = total ? Math.min(100, Math.round((sent / total) * 100)) : 0;
@@ -75,7 +88,7 @@ export function uploadTray({ signal, onUploaded }) {
         status.textContent = 'Uploaded';
         linger();
       },
-      failed(message) {
+      failed(message, sendAgain = null) {
         cancel.hidden = true;
         item.classList.add('upload-row--failed');
         bar.hidden = true;
@@ -83,8 +96,53 @@ export function uploadTray({ signal, onUploaded }) {
         status.textContent = message;
         status.setAttribute('role', 'alert');
         dismiss.hidden = false;
+        again = sendAgain;
+        retry.hidden = !sendAgain;
+      },
+      /** Back to a row on its way, for Try again; the focus goes to its Cancel. */
+      restart() {
+        const focused = item.contains(document.activeElement);
+        controller = new AbortController();
+        item.classList.remove('upload-row--failed');
+        status.removeAttribute('role');
+        replace(item.querySelector('.upload-row__icon'), icon('upload', { size: 'sm' }));
+        bar.hidden = false;
+        bar.value = 0;
+        status.textContent = `0% of ${bytes(file.size)}`;
+        retry.hidden = true;
+        dismiss.hidden = true;
+        cancel.hidden = false;
+        if (focused) cancel.focus();
       },
     };
+  }
+
+  /** Send one file in its row: 'ok', 'failed', 'cancelled', or 'left' (the page was left). */
+  async function send(path, file, ui) {
+    const tooLarge = oversizeMessage(file);
+    if (tooLarge) {
+      ui.failed(tooLarge);
+      return 'failed';
+    }
+    try {
+      const asset = await api.upload(path, file, { signal: ui.signal, onProgress: (sent, total) => ui.progress(sent, total) });
+      ui.done();
+      onUploaded(asset);
+      return 'ok';
+    } catch (error) {
+      if (signal?.aborted) return 'left';
+      if (ui.signal.aborted) {
+        ui.cancelled();
+        return 'cancelled';
+      }
+      ui.failed(errorMessage(error), passes(error) ? () => sendAgain(path, file, ui) : null);
+      return 'failed';
+    }
+  }
+
+  async function sendAgain(path, file, ui) {
+    ui.restart();
+    if (await send(path, file, ui) === 'ok') announce(`${file.name} uploaded.`);
   }
 
   async function uploadAll(files, projectId) {
@@ -101,26 +159,10 @@ export function uploadTray({ signal, onUploaded }) {
           ui.cancelled();
           continue;
         }
-        const tooLarge = oversizeMessage(file);
-        if (tooLarge) {
-          ui.failed(tooLarge);
-          failed += 1;
-          continue;
-        }
-        try {
-          const asset = await api.upload(path, file, { signal: ui.signal, onProgress: (sent, total) => ui.progress(sent, total) });
-          ui.done();
-          ok += 1;
-          onUploaded(asset);
-        } catch (error) {
-          if (signal?.aborted) return;
-          if (ui.signal.aborted) {
-            ui.cancelled();
-            continue;
-          }
-          ui.failed(errorMessage(error));
-          failed += 1;
-        }
+        const result = await send(path, file, ui);
+        if (result === 'left') return;
+        if (result === 'ok') ok += 1;
+        else if (result === 'failed') failed += 1;
       }
     }
     await Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, worker));
