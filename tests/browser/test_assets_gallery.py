@@ -496,3 +496,40 @@ async def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(
     )
     uploads = [url for url in sent if url.endswith("/assets")]
     assert len(uploads) == 1, f"only the small file is sent: {uploads}"
+
+
+async def test_a_rename_or_a_star_made_elsewhere_shows_in_an_open_gallery(
+    studio: FullStack, page: Page
+) -> None:
+    """Another tab, or a program through the API: `asset.updated` reaches the open gallery."""
+    async with studio.client() as client:
+        project_id = await create_project(client, "Moss and stone")
+        uploaded = await client.post(
+            f"/api/v1/projects/{project_id}/assets",
+            files={"file": ("dune.png", media_samples.png(), "image/png")},
+        )
+        asset_id = uploaded.json()["id"]
+        await client.post(
+            f"/api/v1/projects/{project_id}/assets",
+            files={"file": ("dusk.png", media_samples.png(), "image/png")},
+        )
+    await page.goto(studio.gateway + "/studio/assets")
+    cards = page.locator("article.asset-card")
+    await expect(cards).to_have_count(2)
+    card = page.locator(f'article.asset-card[data-asset-id="{asset_id}"]')
+
+    async with studio.client() as client:
+        renamed = await client.patch(f"/api/v1/assets/{asset_id}", json={"name": "Dune at noon"})
+        assert renamed.status_code == 200
+    await expect(card.locator(".asset-card__name")).to_have_text("Dune at noon")
+
+    # Favorites only: a star given elsewhere brings the asset in, taking it away sends it out.
+    await page.get_by_role("button", name="Favorites").click()
+    await expect(cards).to_have_count(0)
+    async with studio.client() as client:
+        await client.patch(f"/api/v1/assets/{asset_id}", json={"favorite": True})
+    await expect(cards).to_have_count(1)
+    await expect(card.locator('[data-action="favorite"]')).to_have_attribute("aria-pressed", "true")
+    async with studio.client() as client:
+        await client.patch(f"/api/v1/assets/{asset_id}", json={"favorite": False})
+    await expect(cards).to_have_count(0)

@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -407,6 +408,41 @@ async def test_delete_removes_object_thumbnail_and_record(
         assert bucket_keys(s3, s3_bucket) == []
         await eventually(lambda: len(received) == 1)
         assert asset["id"].encode() in received[0]
+    finally:
+        await nc.close()
+
+
+async def test_an_update_is_announced_with_what_changed_and_the_result(
+    stack: AssetsStack, nats_url: str, nats_prefix: str
+) -> None:
+    project = await stack.new_project()
+    nc = await nats.connect(nats_url)
+    received: list[dict[str, Any]] = []
+
+    async def collect(message: Msg) -> None:
+        received.append(json.loads(message.data))
+
+    await nc.subscribe(subjects.subject(subjects.ASSET_UPDATED, nats_prefix), cb=collect)
+    try:
+        async with stack.client() as client:
+            asset = (await upload(client, project, media_samples.png(), "dune.png")).json()
+            changed = await client.patch(
+                f"/api/v1/assets/{asset['id']}", json={"favorite": True, "tags": ["sand"]}
+            )
+            assert changed.status_code == 200
+            # Nothing to change: nothing announced.
+            same = await client.patch(f"/api/v1/assets/{asset['id']}", json={})
+            assert same.status_code == 200
+            renamed = await client.patch(f"/api/v1/assets/{asset['id']}", json={"name": "Dune"})
+            assert renamed.status_code == 200
+        await eventually(lambda: len(received) == 2)
+        first, second = received
+        assert first["asset_id"] == asset["id"] and first["project_id"] == project
+        assert first["fields"] == ["favorite", "tags"]
+        assert (first["name"], first["tags"], first["favorite"]) == ("dune.png", ["sand"], True)
+        assert second["fields"] == ["name"]
+        assert (second["name"], second["tags"], second["favorite"]) == ("Dune", ["sand"], True)
+        assert first["event_id"] != second["event_id"]
     finally:
         await nc.close()
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from studio_contracts import events, subjects
 
-EVENTS_VERSION = "1.4.0"
+EVENTS_VERSION = "1.5.0"
 
 PUBLISHED: tuple[tuple[type[events.Event], str], ...] = (
     (events.GenerationRequested, "generation"),
@@ -31,6 +31,7 @@ PUBLISHED: tuple[tuple[type[events.Event], str], ...] = (
     (events.GenerationDeleted, "generation"),
     (events.AssetCreated, "assets"),
     (events.AssetDeleted, "assets"),
+    (events.AssetUpdated, "assets"),
     (events.ProjectCreated, "projects"),
     (events.ProjectUpdated, "projects"),
     (events.ProjectDeleted, "projects"),
@@ -52,6 +53,9 @@ _GUARANTEES = {
     subjects.GENERATION_DELETED: "Published after the record is gone: the generation is no "
     "longer listed. A deletion of a whole project publishes `project.deleted` instead.",
     subjects.ASSET_CREATED: "Published after the asset's record and object exist.",
+    subjects.ASSET_UPDATED: "Its owner renamed it, tagged it or changed its favorite mark; "
+    "published after the record is changed, on a best-effort basis (a change made while the "
+    "broker is away is stored but not announced).",
 }
 
 _HEADERS = {

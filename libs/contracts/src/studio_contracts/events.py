@@ -138,6 +138,17 @@ class AssetDeleted(AssetEvent):
     """The generation it was an output of: that generation no longer lists it."""
 
 
+class AssetUpdated(AssetEvent):
+    subject = subjects.ASSET_UPDATED
+
+    fields: list[str]
+    """The fields its owner changed (`name`, `tags`, `favorite`)."""
+    name: str
+    tags: list[str]
+    favorite: bool
+    """The three as they are after the change."""
+
+
 class ProjectCreated(Event):
     subject = subjects.PROJECT_CREATED
 

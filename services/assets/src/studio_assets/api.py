@@ -160,7 +160,7 @@ async def get_asset(asset_id: str, identity: CurrentIdentity, assets: Assets) ->
 async def update_asset(
     asset_id: str, body: AssetUpdate, identity: CurrentIdentity, assets: Assets
 ) -> Asset:
-    return await assets.update(identity.user_id, asset_id, body)
+    return await assets.update(identity, asset_id, body)
 
 
 @router.delete("/assets/{asset_id}", status_code=204)

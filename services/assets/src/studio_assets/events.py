@@ -1,4 +1,5 @@
-"""The assets service's events: what it publishes (`asset.created`, `asset.deleted`, and the
+"""The assets service's events: what it publishes (`asset.created`, `asset.updated`,
+`asset.deleted`, and the
 announcer that publishes the `asset.created` events the broker refused), and what it consumes
 (`project.deleted`: a deleted project's assets go with it).
 
@@ -18,7 +19,7 @@ import structlog
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from studio_contracts import subjects
-from studio_contracts.events import AssetCreated, AssetDeleted, ProjectDeleted
+from studio_contracts.events import AssetCreated, AssetDeleted, AssetUpdated, ProjectDeleted
 from studio_runtime.events import ConsumerSpec, EventConsumer, EventPublisher
 from studio_runtime.retrying import until_it_works
 
@@ -46,6 +47,23 @@ class AssetEvents:
                 kind=record.kind,
                 generation_id=record.generation_id,
                 output_index=record.output_index,
+            )
+        )
+
+    async def publish_updated(
+        self, record: AssetRecord, fields: list[str], request_id: str | None
+    ) -> None:
+        # A fresh event id each time: two renames are two events.
+        await self._publisher.publish(
+            AssetUpdated(
+                user_id=record.owner,
+                request_id=request_id,
+                asset_id=record.id,
+                project_id=record.project_id,
+                fields=fields,
+                name=record.name,
+                tags=record.tags,
+                favorite=record.favorite,
             )
         )
 

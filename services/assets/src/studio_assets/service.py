@@ -99,12 +99,18 @@ class AssetService:
             items=[record.public() for record in page], next_cursor=next_cursor
         )
 
-    async def update(self, owner: str, asset_id: str, changes: AssetUpdate) -> Asset:
-        if not changes.model_dump(exclude_none=True):
-            return await self.get(owner, asset_id)
-        record = await self._repository.update(owner, asset_id, changes)
+    async def update(self, identity: Identity, asset_id: str, changes: AssetUpdate) -> Asset:
+        fields = sorted(changes.model_dump(exclude_none=True))
+        if not fields:
+            return await self.get(identity.user_id, asset_id)
+        record = await self._repository.update(identity.user_id, asset_id, changes)
         if record is None:
             raise _not_found(asset_id)
+        try:
+            await self._events.publish_updated(record, fields, identity.request_id)
+        except Exception as exc:
+            # The change is stored and answered: other tabs show it when they next load it.
+            log.warning("asset.update_not_announced", asset_id=asset_id, error=str(exc))
         return record.public()
 
     async def upload(

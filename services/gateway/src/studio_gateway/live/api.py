@@ -33,7 +33,7 @@ new and deleted assets, project changes and template changes, as they happen.
 
 Each message has `event:` (`generation.started`, `generation.progress`, `generation.completed`,
 `generation.failed`, `generation.cancelled`, `generation.requested`, `asset.created`,
-`asset.deleted`, `project.created`, `project.deleted`, `template.created`, `template.updated`,
+`asset.updated`, `asset.deleted`, `project.created`, `project.deleted`, `template.created`, `template.updated`,
 `template.deleted`), `data:` (the event as JSON) and `id:`.
 The first message is `ready` (or `reset`, see below); its data carries `heartbeat_s`. While
 nothing else is sent, a `ping` event (data `{}`) comes every `heartbeat_s` seconds: a client that

@@ -15,6 +15,11 @@ const SAFE = new Set(['GET', 'HEAD']);
 // without a word) would hold a request, and whatever waits on it (a busy Generate), for ever.
 // The gateway gives up on a service behind it after 30 s (a 504); this is that and some slack.
 let requestTimeoutMs = 40000;
+// Each change this tab makes carries a request id of its own (X-Request-ID: the gateway keeps a
+// well-formed one, and the events the change causes carry it as `request_id`), so a page can
+// tell a live event that only echoes its own change, already shown, from one made elsewhere.
+const OWN_REQUESTS_KEPT = 200;
+const ownRequests = new Set();
 
 let csrfToken = null;
 let unauthorizedHandler = null;
@@ -27,6 +32,19 @@ export class ApiError extends Error {
     this.problem = problem || { title: 'Error', detail: null, errors: [] };
     this.retryAfter = retryAfter;
   }
+}
+
+/** Whether the event with this `request_id` was caused by a change this tab made. */
+export function causedHere(requestId) {
+  return Boolean(requestId) && ownRequests.has(requestId);
+}
+
+function ownRequestId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  const id = `web-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  ownRequests.add(id);
+  if (ownRequests.size > OWN_REQUESTS_KEPT) ownRequests.delete(ownRequests.values().next().value);
+  return id;
 }
 
 /** How long a request may go unanswered before it fails with a `TimeoutError`. */
@@ -158,6 +176,7 @@ async function request(method, path, { query, body, headers, signal } = {}, retr
   if (!SAFE.has(method)) {
     const token = currentCsrf();
     if (token) init.headers['X-CSRF-Token'] = token;
+    init.headers['X-Request-ID'] = ownRequestId();
   }
   const response = await fetch(url(path, query), init);
   if (response.ok) {
@@ -253,6 +272,7 @@ function upload(path, file, { onProgress, signal, fields } = {}) {
     xhr.setRequestHeader('Accept', 'application/json');
     const token = currentCsrf();
     if (token) xhr.setRequestHeader('X-CSRF-Token', token);
+    xhr.setRequestHeader('X-Request-ID', ownRequestId());
     if (onProgress) xhr.upload.addEventListener('progress', (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size));
     xhr.addEventListener('load', () => {
       const body = xhr.responseText;

@@ -16,7 +16,7 @@ import { api } from './api.js';
 
 const EVENT_NAMES = [
   'generation.requested', 'generation.started', 'generation.progress', 'generation.completed',
-  'generation.failed', 'generation.cancelled', 'generation.deleted', 'asset.created', 'asset.deleted',
+  'generation.failed', 'generation.cancelled', 'generation.deleted', 'asset.created', 'asset.updated', 'asset.deleted',
   'project.created', 'project.updated', 'project.deleted', 'template.created', 'template.updated',
   'template.deleted', 'reset',
 ];

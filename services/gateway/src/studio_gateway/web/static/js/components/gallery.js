@@ -13,9 +13,10 @@
 // `studio.pendingReference` + a visit to the asset's project). Items are draggable:
 // `application/x-studio-asset` carries {id, project_id, media_type, thumbnail_url, name, width,
 // height, size}: what the reference slot shows of it.
-// Pages of 50 load as the person scrolls; live `asset.created`/`asset.deleted` keep it current.
+// Pages of 50 load as the person scrolls; live `asset.created`/`asset.updated`/`asset.deleted`
+// keep it current (a rename or a star in another tab, or by a program, shows here too).
 
-import { api, errorMessage } from '../api.js';
+import { api, causedHere, errorMessage } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
 import { navigate } from '../router.js';
 import { prefs } from '../store.js';
@@ -204,6 +205,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   const reloadSoon = debounce(() => start({ quiet: true }), 300);
   const offs = live?.on ? [
     live.on('asset.created', (data) => onCreated(data)),
+    live.on('asset.updated', (data) => onUpdated(data)),
     live.on('asset.deleted', (data) => data?.asset_id && removeItem(data.asset_id)),
     live.on('reset', reloadSoon),
   ] : [];
@@ -468,6 +470,29 @@ export function mountGallery(container, { projectId = null, projects = null, sig
       insert(asset);
     } catch {
       // Gone again already, or the network blinked: the next reload shows the truth.
+    }
+  }
+
+  /** Renamed, tagged or starred elsewhere: the card follows (and leaves, or joins, a filtered
+   * list). This tab's own changes come back this way too: those are shown already, by the code
+   * that made them and says what became of them, so their echo is left alone. */
+  async function onUpdated(data) {
+    if (!data?.asset_id || !state.loaded || causedHere(data.request_id)) return;
+    const listed = state.items.find((item) => item.id === data.asset_id);
+    if (listed) {
+      const asset = { ...listed, name: data.name, tags: data.tags || [], favorite: Boolean(data.favorite) };
+      const same = asset.name === listed.name && asset.favorite === listed.favorite
+        && JSON.stringify(asset.tags) === JSON.stringify(listed.tags || []);
+      if (!same) updateItem(asset);
+      return;
+    }
+    // Not listed: only a filter could have kept it out, and it may match now.
+    if (!filtered() || (projectId && data.project_id !== projectId)) return;
+    try {
+      const asset = await api.get(`/assets/${encodeURIComponent(data.asset_id)}`, undefined, { signal: own });
+      insert(asset, { announceIt: false });
+    } catch {
+      // Gone meanwhile, or the network blinked: the next reload shows the truth.
     }
   }
 
