@@ -4,6 +4,7 @@ person saw go wrong, checked the way they would meet it."""
 import asyncio
 
 import httpx
+import pytest
 from playwright.async_api import Page, Response, Route, expect
 
 from tests.browser.helpers import PHONE, create_project, open_rename, save_name
@@ -322,3 +323,47 @@ async def test_a_list_asked_again_keeps_its_failure_in_view_and_a_count_its_own(
     await expect(summary).to_have_text("")  # not "2 assets" beside the videos' skeletons
     await answers.put("answer")
     await expect(page.get_by_role("heading", name="No assets match")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("address", "listing", "shown"),
+    [
+        ("/studio/generations", "**/api/v1/generations?*", "article.gen-card"),
+        ("/studio", "**/api/v1/projects?*", "a.project-card"),
+    ],
+    ids=["the generations page", "the projects page"],
+)
+async def test_other_lists_asked_again_keep_their_failure_in_view(
+    studio: FullStack, page: Page, address: str, listing: str, shown: str
+) -> None:
+    """The gallery's behaviour, now everyone's (ui/empty.js): a list asked again after a failure
+    keeps the failure in view, its Try again busy, instead of skeletons for as long as a hung
+    service takes to time out."""
+    async with studio.client() as client:
+        project = await create_project(client, "Moodboard")
+        made = await client.post(
+            f"/api/v1/projects/{project}/generations",
+            json={"type": "text-to-image", "model_id": "local/image", "prompt": "dune"},
+        )
+        assert made.status_code == 202, made.text
+    answers = asyncio.Queue[str]()
+
+    async def slow_list(route: Route) -> None:
+        if await answers.get() == "fail":
+            await route.fulfill(status=504, json={"title": "Gateway Timeout", "status": 504})
+        else:
+            await route.continue_()
+
+    await page.route(listing, slow_list)
+    await answers.put("fail")
+    await page.goto(studio.gateway + address)
+    failure = page.get_by_role("heading", name="Something went wrong")
+    await expect(failure).to_be_visible()
+    # Asked again by itself after 2 s; while that request is out the failure stays in view.
+    try_again = page.get_by_role("button", name="Try again")
+    await expect(try_again).to_have_attribute("aria-busy", "true")
+    await expect(failure).to_be_visible()
+    await expect(page.locator("main .skeleton")).to_have_count(0)
+    await answers.put("answer")
+    await expect(page.locator(shown)).to_have_count(1)
+    await expect(failure).to_have_count(0)

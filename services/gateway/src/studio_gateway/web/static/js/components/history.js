@@ -8,7 +8,7 @@
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
 import { confirmDialog } from '../ui/confirm.js';
-import { errorState } from '../ui/empty.js';
+import { errorState, showsFailure } from '../ui/empty.js';
 import { skeleton } from '../ui/skeleton.js';
 import { announce, toast } from '../ui/toast.js';
 import { ACTIVE, generationCard, outputsAsAssets, refreshTime, updateCard, updateMeta, waitsToRetry } from './generation-card.js';
@@ -104,7 +104,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
 
   async function reload({ quiet = false } = {}) {
     const mine = ++seq;
-    if (!quiet || !ready) replace(body, skeletons());
+    if (!showsFailure(body) && (!quiet || !ready)) replace(body, skeletons());
     loading = true;
     try {
       const page = await api.get(listPath, params(), { signal });

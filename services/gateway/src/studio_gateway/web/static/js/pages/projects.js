@@ -2,7 +2,7 @@
 
 import { api, errorMessage } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
-import { emptyState, errorState } from '../ui/empty.js';
+import { emptyState, errorState, showsFailure } from '../ui/empty.js';
 import { count, dateTime, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { skeletonCard, skeletonGrid } from '../ui/skeleton.js';
@@ -66,7 +66,7 @@ export async function render(main, _params, ctx) {
   async function start({ quiet = false } = {}) {
     const mine = ++generation;
     cursor = null;
-    if (!quiet) replace(body, skeletonGrid(8, skeletonCard));
+    if (!quiet && !showsFailure(body)) replace(body, skeletonGrid(8, skeletonCard));
     loading = true;
     try {
       const page = await api.get('/projects', { q: query || null, limit: PAGE_SIZE }, { signal: ctx.signal });

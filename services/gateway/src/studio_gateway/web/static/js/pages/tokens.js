@@ -5,7 +5,7 @@
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
 import { confirmDialog } from '../ui/confirm.js';
-import { emptyState, errorState } from '../ui/empty.js';
+import { emptyState, errorState, showsFailure } from '../ui/empty.js';
 import { dateTime, relativeTime } from '../ui/format.js';
 import { busy, field, formAlert, showProblem } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
@@ -72,7 +72,7 @@ export async function render(main, _params, ctx) {
   await load(false);
 
   async function load(append) {
-    if (!append) replace(list, skeletonGrid(3, skeletonRow, 'list'));
+    if (!append && !showsFailure(list)) replace(list, skeletonGrid(3, skeletonRow, 'list'));
     try {
       const page = await api.get('/tokens', { limit: 50, cursor: append ? cursor : null }, { signal: ctx.signal });
       cursor = page.next_cursor;

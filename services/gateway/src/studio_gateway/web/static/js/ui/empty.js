@@ -39,15 +39,23 @@ export function notFoundState() {
 
 /** A failure said for people (from `error`, or `message`), the API's own words as the body's
  * tooltip, and a retry: by itself (ui/retry.js) when the failure passes on its own, at once on
- * Try again. The waits grow per `place` (by default the element the state is shown in). */
+ * Try again. The waits grow per `place` (by default the element the state is shown in). While
+ * a retry is out, its Try again is busy; a caller that finds `showsFailure(container)` leaves
+ * the failure in view meanwhile, rather than skeletons for as long as a hung service takes to
+ * time out (30 s) each time, between glimpses of the failure. */
 export function errorState({ error, message = errorMessage(error), retry, place = null }) {
   let cancel = () => {};
+  const again = () => {
+    state.querySelector('button')?.setAttribute('aria-busy', 'true');
+    retry();
+  };
   const state = emptyState({
     icon: 'alert',
     title: 'Something went wrong',
     body: message,
-    action: retry && { label: 'Try again', run: () => { cancel(); retry(); }, icon: 'refresh', primary: false },
+    action: retry && { label: 'Try again', run: () => { cancel(); again(); }, icon: 'refresh', primary: false },
   });
+  state.classList.add('empty--failure');
   const detail = error ? errorDetail(error) : null;
   if (detail) state.querySelector('.empty__body').title = detail;
   // Callers place the state as soon as it is built; the place it is shown in keeps the streak
@@ -57,8 +65,13 @@ export function errorState({ error, message = errorMessage(error), retry, place 
       const key = place || state.parentNode;
       if (!key) return;
       if (hadFocus(key)) state.querySelector('button')?.focus();
-      cancel = retryBySelf({ key, error, retry, shown: state });
+      cancel = retryBySelf({ key, error, retry: again, shown: state });
     });
   }
   return state;
+}
+
+/** Whether `container` shows an errorState (see there). */
+export function showsFailure(container) {
+  return Boolean(container.querySelector(':scope > .empty--failure'));
 }
