@@ -2,11 +2,16 @@
 API, the `generation.requested` message, the worker's provider call and its call to the assets
 service (spans collected in memory, every service on real sockets and servers)."""
 
+import json
 from pathlib import Path
+from typing import Any
 
+import nats
+from nats.aio.msg import Msg
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, format_trace_id
+from studio_contracts import subjects
 from studio_runtime import tracing
 
 from tests.support.full_stack import Servers, full_stack
@@ -22,6 +27,14 @@ async def test_one_generation_is_one_trace_across_every_service(
 ) -> None:
     exporter = InMemorySpanExporter()
     tracing.configure_tracing("tests", exporter=exporter)
+    events: list[dict[str, Any]] = []
+
+    async def collect(message: Msg) -> None:
+        events.append(json.loads(message.data))
+
+    nc = await nats.connect(servers.nats_url)
+    for name in (subjects.GENERATION_REQUESTED, subjects.GENERATION_COMPLETED):
+        await nc.subscribe(subjects.subject(name, servers.nats_prefix), cb=collect)
     try:
         async with (
             full_stack(servers, storage_url=(tmp_path / "s").as_uri()) as stack,
@@ -40,7 +53,9 @@ async def test_one_generation_is_one_trace_across_every_service(
                 return bool(record["status"] == "completed")
 
             await eventually(completed, what="the generation completed")
+            await eventually(lambda: len(events) == 2, what="both events seen")
     finally:
+        await nc.close()
         tracing.shutdown()  # flushes the batch of spans into the exporter
     spans = exporter.get_finished_spans()
 
@@ -68,5 +83,7 @@ async def test_one_generation_is_one_trace_across_every_service(
         s.kind is SpanKind.CLIENT and "outputs" in str((s.attributes or {}).get("url.full", ""))
         for s in in_trace
     ) or any(_service(s) == "assets" and "outputs" in s.name for s in in_trace)
+    # The events say which trace they belong to, for consumers that read only the payload.
+    assert {e["trace_id"] for e in events} == {format_trace_id(trace_id)}
     # Tracing off again: nothing more is recorded.
     assert not tracing.enabled()

@@ -71,6 +71,9 @@ class EventPublisher:
         if event.request_id:
             headers["X-Request-ID"] = event.request_id
         tracing.inject(headers)
+        if event.trace_id is None and (trace_id := tracing.current_trace_id()):
+            # The trace the event belongs to, for a consumer that reads the payload alone.
+            event = event.model_copy(update={"trace_id": trace_id})
         await self._js.publish(
             subject(event.subject, self._prefix),
             event.model_dump_json().encode(),

@@ -95,6 +95,14 @@ def instrument_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
     return client
 
 
+def current_trace_id() -> str | None:
+    """The current trace's id (32 hex digits), or None with tracing off or outside a trace."""
+    if _state["provider"] is None:
+        return None
+    context_of_span = trace.get_current_span().get_span_context()
+    return trace.format_trace_id(context_of_span.trace_id) if context_of_span.is_valid else None
+
+
 def inject(headers: MutableMapping[str, str]) -> MutableMapping[str, str]:
     """Add the current trace context to a message's headers (no-op when tracing is off)."""
     if _state["provider"] is not None:
