@@ -2,6 +2,7 @@
 person saw go wrong, checked the way they would meet it."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -285,6 +286,19 @@ async def test_the_projects_pages_retry_toast_goes_with_the_page(
     await expect(toasts.get_by_role("button", name="Retry")).to_have_count(0)
 
 
+def _answered_as_told(answers: "asyncio.Queue[str]") -> Callable[[Route], Awaitable[None]]:
+    """A route that holds each request until told how to answer it: "fail" (a 504, as a hung
+    service answers after its timeout) or anything else (the server's own answer)."""
+
+    async def answer(route: Route) -> None:
+        if await answers.get() == "fail":
+            await route.fulfill(status=504, json={"title": "Gateway Timeout", "status": 504})
+        else:
+            await route.continue_()
+
+    return answer
+
+
 async def test_a_list_asked_again_keeps_its_failure_in_view_and_a_count_its_own(
     studio: FullStack, page: Page
 ) -> None:
@@ -296,13 +310,7 @@ async def test_a_list_asked_again_keeps_its_failure_in_view_and_a_count_its_own(
         for name in ("dune.png", "dusk.png"):
             await _upload(client, project, name)
     answers = asyncio.Queue[str]()
-
-    async def slow_list(route: Route) -> None:
-        if await answers.get() == "fail":
-            await route.fulfill(status=504, json={"title": "Gateway Timeout", "status": 504})
-        else:
-            await route.continue_()
-
+    slow_list = _answered_as_told(answers)
     await page.route("**/api/v1/assets?*", slow_list)
     await answers.put("fail")
     await page.goto(f"{studio.gateway}/studio/assets")
@@ -347,13 +355,7 @@ async def test_other_lists_asked_again_keep_their_failure_in_view(
         )
         assert made.status_code == 202, made.text
     answers = asyncio.Queue[str]()
-
-    async def slow_list(route: Route) -> None:
-        if await answers.get() == "fail":
-            await route.fulfill(status=504, json={"title": "Gateway Timeout", "status": 504})
-        else:
-            await route.continue_()
-
+    slow_list = _answered_as_told(answers)
     await page.route(listing, slow_list)
     await answers.put("fail")
     await page.goto(studio.gateway + address)
