@@ -3,6 +3,7 @@ is lost (the server made it, the studio heard an error, or nothing at all) is as
 the same Idempotency-Key, by itself and on the next press, and the server answers the one it
 made; a gateway that never answers is given up on, not waited for for ever."""
 
+import asyncio
 import re
 from urllib.parse import urlsplit
 
@@ -41,11 +42,16 @@ async def test_an_answer_lost_after_the_server_made_it_is_asked_again_and_makes_
     project_id = await _project_page(page, studio)
     sent: list[Request] = []
     lost = 0
+    retry_held = asyncio.Event()
+    release = asyncio.Event()
 
     async def lose_the_first_answer(route: Route) -> None:
         nonlocal lost
         sent.append(route.request)
         if lost:
+            if len(sent) == 2:  # the first press's retry: held while the page is looked at
+                retry_held.set()
+                await release.wait()
             await route.continue_()
             return
         lost += 1
@@ -59,17 +65,36 @@ async def test_an_answer_lost_after_the_server_made_it_is_asked_again_and_makes_
         )
 
     await page.route(GENERATIONS_POST, lose_the_first_answer)
+    generate = page.get_by_role("button", name="Generate", exact=True)
     async with page.expect_response(
-        lambda r: bool(GENERATIONS_POST.search(r.url)) and r.status == 202
+        # The first press's answer (its retry's), not the second press's.
+        lambda r: (
+            bool(GENERATIONS_POST.search(r.url))
+            and r.status == 202
+            and r.request.headers.get("idempotency-key") == _keys(sent)[0]
+        )
     ) as answered:
-        await page.get_by_role("button", name="Generate", exact=True).click()
+        await generate.click()
+        await retry_held.wait()
+        made = await _made(studio, project_id)
+        assert len(made) == 1
+        # While its retry is out, the generation has come through the live stream: its card
+        # takes the place of the one "Sending" (not one card each for a single press).
+        await expect(page.locator(f'article.gen-card[data-id="{made[0]}"]')).to_be_visible()
+        await expect(page.locator("article.gen-card")).to_have_count(1)
+        # A press meanwhile is a second generation on purpose, under a key of its own.
+        async with page.expect_request(lambda r: bool(GENERATIONS_POST.search(r.url))) as other:
+            await page.keyboard.press("Control+Enter")
+        second_key = (await other.value).headers.get("idempotency-key")
+        release.set()
     generation = await (await answered.value).json()
+    assert generation["id"] == made[0]
 
     keys = _keys(sent)
-    assert len(keys) == 2 and keys[0] and keys[0] == keys[1]
-    assert await _made(studio, project_id) == [generation["id"]]
-    await expect(page.locator("article.gen-card")).to_have_count(1)
-    await expect(page.locator(f'article.gen-card[data-id="{generation["id"]}"]')).to_be_visible()
+    assert keys[0] and keys[0] == keys[1] and second_key not in (None, keys[0])
+    await eventually(lambda: len(sent) == 3)
+    await expect(page.locator("article.gen-card")).to_have_count(2)
+    assert len(await _made(studio, project_id)) == 2
     await expect(page.get_by_role("alert")).to_have_count(0)
 
 

@@ -54,7 +54,7 @@ async def test_a_failed_upload_is_tried_again_from_its_row(studio: FullStack, pa
     tray = page.get_by_role("region", name="Uploads")
     row = tray.locator(".upload-row", has_text="dune.png")
     await expect(row.get_by_role("alert")).to_contain_text("not answering right now")
-    again = row.get_by_role("button", name="Try uploading dune.png again")
+    again = row.get_by_role("button", name="Try again to upload dune.png")
     await again.focus()
     await page.keyboard.press("Enter")
     # The same row, on its way again (its Cancel has the focus), then done.
@@ -73,7 +73,7 @@ async def test_a_refused_upload_offers_no_try_again(studio: FullStack, page: Pag
     row = page.get_by_role("region", name="Uploads").locator(".upload-row", has_text="notes.png")
     await expect(row.get_by_role("alert")).to_be_visible()
     await expect(row.get_by_role("button", name="Dismiss notes.png")).to_be_visible()
-    await expect(row.get_by_role("button", name=re.compile("Try uploading"))).to_have_count(0)
+    await expect(row.get_by_role("button", name=re.compile("Try again"))).to_have_count(0)
 
 
 async def test_closing_the_tab_while_a_file_is_sent_asks_first(

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from studio_devtools import pidfile
 from studio_devtools.parent_death import terminate_with_parent
-from studio_devtools.servers import free_ports
 
+from tests.support.sockets import ports_for_a_child
 from tests.support.waiting import patience
 
 READY_LINE = "AI Studio is ready"
@@ -57,7 +57,7 @@ class Launch:
 
 def stack_env(data_dir: Path) -> dict[str, str]:
     """The environment for a launch on free ports, without the developer's STUDIO_ settings."""
-    ports = free_ports(8)
+    ports = ports_for_a_child(8)
     names = [
         "PROJECTS",
         "CATALOG",

@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 from studio_devtools.parent_death import terminate_with_parent
-from studio_devtools.servers import free_port
 
 from tests.support.apps import INTERNAL_SECRET
 from tests.support.full_stack import FullStack
+from tests.support.sockets import ports_for_a_child
 from tests.support.waiting import eventually
 
 FAST_TAKEOVER = {"lease_s": 2, "heartbeat_s": 0.5, "ack_wait_s": 2}
@@ -23,7 +23,7 @@ def worker_process(
     stack: FullStack, log_dir: Path, index: int, **settings: Any
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start a worker of `stack` with `settings` over its own; returns it and its base URL."""
-    port = free_port()
+    (port,) = ports_for_a_child(1)
     env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
     values = {**stack.worker_settings, **FAST_TAKEOVER, **settings, "port": port}
     env.update({f"STUDIO_{k.upper()}": str(v) for k, v in values.items()})

@@ -210,9 +210,10 @@ class GenerationService:
         if await self._repository.reserve_active(owner, limit):
             return
         await self._repository.withdraw(record.id)
+        which = "it" if limit == 1 else "some"
         raise TooManyActive(
             f"You have {limit} generation{'' if limit == 1 else 's'} queued or running, the most "
-            "allowed at once; wait for some to finish (or cancel some), then try again.",
+            f"allowed at once; wait for {which} to finish (or cancel {which}), then try again.",
             retry_after_s=ACTIVE_LIMIT_RETRY_S,
         )
 

@@ -99,7 +99,10 @@ export function errorMessage(error) {
   if (error instanceof ApiError) {
     // The gateway's limits name the wait themselves ("… Try again in 8 s."), others leave it
     // open ("try again later"): either way the wait is said once, from Retry-After.
-    if (error.status === 429 && error.retryAfter) return withWait(error.problem.detail || '', error.retryAfter);
+    // The active-generation limit frees up when a generation ends, not after a set time (the
+    // panel says so when one does): no wait is named for it.
+    const activeLimit = String(error.problem.type || '').endsWith('/too-many-active');
+    if (error.status === 429 && error.retryAfter && !activeLimit) return withWait(error.problem.detail || '', error.retryAfter);
     const down = unavailableMessage(error);
     if (down) return down;
     return capitalised(error.problem.detail || error.problem.title || `Request failed (${error.status}).`);

@@ -17,23 +17,27 @@ const WAITS_MS = [1000, 2000, 4000];
 const OUTCOME_OPEN = new Set([409, 502, 503, 504]);
 
 export function sendOnce(path) {
-  let unsettled = null; // { key, text } of the request whose outcome is not known
+  // { key, text } of the last request given up on with its outcome unknown. Only a send after
+  // that takes its key: one made while another is still being asked is a second request on
+  // purpose (Ctrl+Enter twice), with a key of its own.
+  let unsettled = null;
 
   return async function send(body) {
     const text = JSON.stringify(body);
     const key = unsettled?.text === text ? unsettled.key : newKey();
-    unsettled = { key, text };
+    unsettled = null;
     for (let attempt = 0; ; attempt++) {
       try {
-        const answer = await api.post(path, body, { headers: { 'Idempotency-Key': key } });
-        unsettled = null;
-        return answer;
+        return await api.post(path, body, { headers: { 'Idempotency-Key': key } });
       } catch (error) {
-        if (!outcomeOpen(error)) unsettled = null;
+        const open = outcomeOpen(error);
         const wait = WAITS_MS[attempt];
         // A server that asks for a longer wait (Retry-After) is not waited on with a card that
         // says "Sending": its words are shown, and the next send keeps the key.
-        if (!outcomeOpen(error) || wait === undefined || (error.retryAfter || 0) * 1000 > wait) throw error;
+        if (!open || wait === undefined || (error.retryAfter || 0) * 1000 > wait) {
+          if (open) unsettled = { key, text };
+          throw error;
+        }
         await pause(wait);
       }
     }

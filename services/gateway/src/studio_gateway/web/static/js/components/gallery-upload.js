@@ -37,7 +37,8 @@ export function uploadTray({ signal, onUploaded }) {
       hidden: true,
       onclick: () => again?.(),
     }, icon('refresh', { size: 'sm' }), 'Try again');
-    retry.setAttribute('aria-label', `Try uploading ${file.name} again`);
+    // The visible words first, so a person who says "click Try again" reaches it (WCAG 2.5.3).
+    retry.setAttribute('aria-label', `Try again to upload ${file.name}`);
     const dismiss = h('button', {
       type: 'button',
       class: 'button button--ghost button--icon button--sm',

@@ -5,7 +5,7 @@
 //   const history = createHistory({ projectId, live, signal, typeLabel, empty });
 //   container.append(history.el); history.add(generationFromA202); history.destroy();
 
-import { api, errorMessage } from '../api.js';
+import { api, causedHere, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
 import { confirmDialog } from '../ui/confirm.js';
 import { errorState, showsFailure } from '../ui/empty.js';
@@ -194,6 +194,12 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     return { drop: () => removeCard(id) };
   }
 
+  function dropSending(data) {
+    const same = [...cards.values()].find(({ generation: g }) => g.sending
+      && g.prompt === data.prompt && g.model_id === data.model_id && g.type === data.type);
+    if (same) removeCard(same.generation.id);
+  }
+
   function insert(generation) {
     const card = makeCard(generation);
     // Ids are time-ordered: keep newest first.
@@ -252,6 +258,9 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   function onEvent(data, name) {
     const id = data?.generation_id;
     if (!id || (projectId && data.project_id !== projectId)) return;
+    // This tab's own request arriving through the stream before its answer (the answer was
+    // lost and is being asked for again): its card on the way gives way to the real one.
+    if (name === 'generation.requested' && causedHere(data.request_id)) dropSending(data);
     if (name === 'generation.deleted') {
       removeCard(id);
       return;

@@ -118,18 +118,12 @@ export async function render(main, { id }, ctx) {
     ctx.live.on('generation.deleted', forThisProject),
     ctx.live.on('asset.*', forThisProject),
     () => refreshCounts.cancel(),
-    ctx.live.on('project.updated', async (data) => {
+    ctx.live.on('project.updated', (data) => {
       // Renamed in another tab (or by a program): the header and the bar follow.
-      if (data?.project_id !== project.id) return;
-      try {
-        const fresh = await api.get(`/projects/${encodeURIComponent(project.id)}`, undefined, { signal: ctx.signal });
-        project = { ...project, ...fresh };
-        setTitle(project);
-        bar.refresh();
-      } catch {
-        // The old name stays until the next visit.
-      }
+      if (data?.project_id === project.id) refreshProject();
     }),
+    // The stream was down and could not replay what it missed: name and counts asked again.
+    ctx.live.on('reset', () => refreshProject()),
     ctx.live.on('project.deleted', (data) => {
       // Our own delete says so itself (its toast names the project).
       if (data?.project_id !== project.id || deleting) return;
@@ -137,6 +131,17 @@ export async function render(main, { id }, ctx) {
       ctx.navigate('/studio', { replace: true });
     }),
   ];
+
+  async function refreshProject() {
+    try {
+      const fresh = await api.get(`/projects/${encodeURIComponent(project.id)}`, undefined, { signal: ctx.signal });
+      project = { ...project, ...fresh };
+      setTitle(project);
+      bar.refresh();
+    } catch {
+      // What is shown stays until the next visit.
+    }
+  }
 
   return () => {
     offs.forEach((off) => off());
