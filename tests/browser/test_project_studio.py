@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 import pytest
 from PIL import Image
 from playwright.async_api import Page, Route, expect
 from pymongo import AsyncMongoClient
+from studio_contracts import subjects
+from studio_contracts.events import GenerationCompleted
 
 from tests.browser.helpers import (
     assert_accessible,
@@ -377,6 +380,38 @@ async def test_a_cancel_the_worker_has_not_acted_on_yet_says_so_and_survives_a_r
     async with idle_studio.client() as client:
         record = (await client.get(f"/api/v1/generations/{generation['id']}")).json()
     assert record["status"] == "processing" and record["cancel_requested"] is True
+
+    # The worker comes back having finished the job before it heard the cancel: it ends
+    # completed (docs/generation.md), and the page says the cancel came too late.
+    mongo = AsyncMongoClient(servers.mongo_url)
+    try:
+        stored = mongo[f"{servers.mongo_db_name}_g"]["generations"]
+        doc = await stored.find_one_and_update(
+            {"_id": generation["id"]}, {"$set": {"status": "completed", "completed_ms": 1}}
+        )
+        assert doc is not None
+    finally:
+        await mongo.close()
+    nc = await nats.connect(servers.nats_url)
+    try:
+        completed = GenerationCompleted(
+            user_id=doc["owner"],
+            generation_id=generation["id"],
+            project_id=project_id,
+            model_id=doc["model_id"],
+            prompt=doc["prompt"],
+            outputs=[],
+        )
+        await nc.jetstream().publish(
+            subjects.subject(subjects.GENERATION_COMPLETED, servers.nats_prefix),
+            completed.model_dump_json().encode(),
+        )
+    finally:
+        await nc.close()
+    await expect(card.locator(".gen-card__badge")).to_have_text("Completed")
+    await expect(page.locator("#toasts")).to_contain_text(
+        "“a heron at dusk” had already finished, so it could not be cancelled."
+    )
 
 
 async def test_a_slow_project_shows_the_page_shape_while_it_loads(

@@ -217,7 +217,13 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     const current = card.generation;
     if (rank(current.status) === 2 && rank(incoming.status) < 2) return;
     if (!fromEvent && rank(incoming.status) < rank(current.status) && !retriedSince(incoming, current)) return;
-    updateCard(card, incoming);
+    if (current.cancel_requested && incoming.status === 'completed' && current.status !== 'completed') {
+      // Asked to cancel, and finished all the same (the provider was done first): said, or the
+      // card would seem to have ignored the Cancel.
+      toast(`“${short(incoming.prompt)}” had already finished, so it could not be cancelled.`, { kind: 'info', signal });
+    }
+    // A request to cancel holds while the job runs; once it has ended it is no longer news.
+    updateCard(card, ACTIVE.has(incoming.status) ? incoming : { ...incoming, cancel_requested: false });
     // A list filtered by status holds only that status: a card that moved on (a job listed
     // under Processing that completed) leaves it, as an item unfavorited leaves Favorites.
     if (query.status && incoming.status !== query.status) {
