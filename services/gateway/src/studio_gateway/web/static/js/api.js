@@ -9,6 +9,8 @@
 // readable studio_csrf cookie as a fallback. A 401 calls the handler set by onUnauthorized
 // (the app sends the person to the sign-in page).
 
+import { randomHex } from './random-hex.js';
+
 const BASE = '/api/v1';
 const SAFE = new Set(['GET', 'HEAD']);
 // A server that takes the connection and never answers (hung, or a network that dropped it
@@ -40,8 +42,7 @@ export function causedHere(requestId) {
 }
 
 function ownRequestId() {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  const id = `web-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const id = `web-${randomHex(12)}`;
   ownRequests.add(id);
   if (ownRequests.size > OWN_REQUESTS_KEPT) ownRequests.delete(ownRequests.values().next().value);
   return id;

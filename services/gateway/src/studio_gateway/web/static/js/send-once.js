@@ -12,6 +12,7 @@
 // a different body, or any request after a definite answer, gets a new key.
 
 import { ApiError, api } from './api.js';
+import { randomHex } from './random-hex.js';
 
 const WAITS_MS = [1000, 2000, 4000];
 const OUTCOME_OPEN = new Set([409, 502, 503, 504]);
@@ -24,7 +25,7 @@ export function sendOnce(path) {
 
   return async function send(body) {
     const text = JSON.stringify(body);
-    const key = unsettled?.text === text ? unsettled.key : newKey();
+    const key = unsettled?.text === text ? unsettled.key : randomHex(16);
     unsettled = null;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -50,13 +51,6 @@ function outcomeOpen(error) {
   // fetch() rejects with a TypeError when no answer came, and api.js with a TimeoutError when
   // none came in time (sent or not, nobody knows).
   return error instanceof TypeError || error?.name === 'TimeoutError';
-}
-
-/** 128 random bits as hex. Not crypto.randomUUID(): it exists only in secure contexts, and a
- * studio opened at a LAN address over plain HTTP is not one. */
-function newKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function pause(ms) {

@@ -20,7 +20,7 @@ import { api, causedHere, errorMessage } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
 import { navigate } from '../router.js';
 import { prefs } from '../store.js';
-import { emptyState, errorState } from '../ui/empty.js';
+import { emptyState, errorState, showsFailure } from '../ui/empty.js';
 import { count } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { confirmDelete, renameDialog } from '../ui/rename.js';
@@ -257,12 +257,9 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     const mine = ++state.generation;
     state.cursor = null;
     state.loading = true;
-    const failure = again && body.querySelector('.empty');
-    if (failure) {
-      // Asked again (by itself, or Try again): the failure stays in view, its button busy, rather
-      // than skeletons for as long as a hung service takes to time out (30 s) each time.
-      failure.querySelector('button')?.setAttribute('aria-busy', 'true');
-    } else if (!quiet || !state.loaded) {
+    // Asked again (by itself, or Try again): the failure stays in view, its button busy
+    // (ui/empty.js), rather than skeletons for as long as a hung service takes to time out.
+    if (!(again && showsFailure(body)) && (!quiet || !state.loaded)) {
       showSkeleton();
       summary.textContent = ''; // the count of other filters is not this list's
     }

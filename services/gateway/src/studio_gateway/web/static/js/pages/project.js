@@ -103,15 +103,7 @@ export async function render(main, { id }, ctx) {
   panel.focusPrompt();
 
   // The bar's counts follow what happens in the project (quietly, at most every 2 s).
-  const refreshCounts = debounce(async () => {
-    try {
-      const fresh = await api.get(`/projects/${encodeURIComponent(project.id)}`, undefined, { signal: ctx.signal });
-      project = { ...project, ...fresh };
-      bar.refresh();
-    } catch {
-      // The counts stay as they were.
-    }
-  }, 2000);
+  const refreshCounts = debounce(() => refreshProject(), 2000);
   const forThisProject = (data) => { if (data?.project_id === project.id) refreshCounts(); };
   const offs = [
     ctx.live.on('generation.requested', forThisProject),
