@@ -221,6 +221,38 @@ def test_crashed_worker_is_restarted_and_its_jobs_in_flight_are_taken_over(
     assert stop(item) == 0
 
 
+def test_ctrl_c_lets_a_running_job_finish_before_the_services_it_needs_stop(
+    stack_env: dict[str, str], launches: list[Launch], http: httpx.Client
+) -> None:
+    # Every service used to get SIGTERM at once: the worker, finishing its job within its
+    # shutdown grace, found the assets service gone and logged a traceback.
+    stack_env.update(STUDIO_LOCAL_LATENCY_S="2")
+    item = launch(stack_env)
+    launches.append(item)
+    item.wait_for(READY_LINE)
+    project = http.post("/api/v1/projects", json={"name": "Stopping"}).json()
+    job = _generate(http, project["id"], "finishes while the studio stops")
+    wait_until(
+        lambda: _statuses(http, [job])[job] == "processing",
+        15,
+        lambda: f"the job is being worked on: {_statuses(http, [job])}",
+    )
+
+    assert stop(item) == 0
+    output = item.output()
+    assert "Traceback" not in output, output
+    assert "job.completed" in output, output
+
+    again = launch(stack_env)
+    launches.append(again)
+    again.wait_for(READY_LINE)
+    record = _wait_completed(http, [job])[job]
+    assert record["attempts"] == 1, "it finished during the stop, not after the restart"
+    asset_id = record["outputs"][0]["asset_id"]
+    assert http.get(f"/api/v1/assets/{asset_id}/content").status_code == 200
+    assert stop(again) == 0
+
+
 @pytest.mark.parametrize("server", ["nats", "mongo"])
 def test_a_killed_server_is_started_again_with_its_data(
     stack_env: dict[str, str], launches: list[Launch], http: httpx.Client, server: str

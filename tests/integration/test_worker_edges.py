@@ -5,14 +5,19 @@ alone, they have the same keys and asset ids as its own), and a job stopped mid-
 provider's run stops with it)."""
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 import nats
+import pytest
+import structlog
 from pymongo import AsyncMongoClient
+from structlog.testing import LogCapture
 from studio_contracts.enums import GenerationStatus, GenerationType, MediaType
 from studio_contracts.subjects import GENERATIONS_STREAM
+from studio_generation import worker as worker_module
 from studio_generation.cancels import CancelSignals
 from studio_generation.events import GenerationEvents
 from studio_generation.outputs import OutputWriter
@@ -23,7 +28,7 @@ from studio_generation.settings import WorkerSettings
 from studio_generation.worker import Worker
 from studio_runtime.client_pool import ClientPool
 from studio_runtime.clock import now_ms
-from studio_runtime.events import EventPublisher
+from studio_runtime.events import EventPublisher, RetryLater
 from studio_runtime.ids import new_id
 from studio_runtime.nats import declare_stream
 
@@ -43,6 +48,8 @@ async def _worker(
     *,
     provider: LocalProvider,
     lease_s: float = 60,
+    assets_url: str | None = None,
+    assets_prefix: str | None = None,
 ) -> AsyncIterator[Worker]:
     """A worker as `create_worker_app` builds one, with `provider` as its local models."""
     settings = make_settings(
@@ -59,7 +66,12 @@ async def _worker(
                 GenerationEvents(EventPublisher(nc.jetstream(), prefix=nats_prefix)),
                 {"local": provider},
                 OutputWriter(stack.store(), files, max_bytes=1 << 20),
-                worker_assets_client(nc, http, base_url=stack.assets_url, prefix=nats_prefix),
+                worker_assets_client(
+                    nc,
+                    http,
+                    base_url=assets_url or stack.assets_url,
+                    prefix=assets_prefix or nats_prefix,
+                ),
                 cancels,
                 settings,
             )
@@ -140,6 +152,54 @@ async def test_a_run_that_lost_its_job_to_a_takeover_leaves_the_outputs_of_the_w
             assert content.headers["content-type"] == "image/png"
     finally:
         await mongo.close()
+
+
+async def test_an_assets_service_away_puts_the_job_back_with_its_reason_and_no_traceback(
+    stack: AssetsStack,
+    mongo_url: str,
+    mongo_db_name: str,
+    nats_url: str,
+    nats_prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As when the whole studio stops, or the assets service restarts, while a job runs: the
+    registration finds no one to answer. Expected, and tried again: said so, not a crash."""
+    # The service's loggers are configured once per process and cached on first use, which
+    # `structlog.testing.capture_logs` cannot reach: the worker module's logger is swapped.
+    captured = LogCapture()
+    monkeypatch.setattr(worker_module, "log", structlog.wrap_logger(None, processors=[captured]))
+    mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
+    repository = GenerationRepository(mongo[f"{mongo_db_name}_away"])
+    job = await _accepted(stack, repository, nats_url, nats_prefix, "no one to register it")
+    with socket.socket() as closed:  # a port that refuses: bound, never listening
+        closed.bind(("127.0.0.1", 0))
+        away = f"http://127.0.0.1:{closed.getsockname()[1]}"
+        try:
+            async with _worker(
+                stack,
+                repository,
+                nats_url,
+                nats_prefix,
+                provider=LocalProvider(),
+                assets_url=away,
+                assets_prefix=f"{nats_prefix}-away",
+            ) as worker:
+                with pytest.raises(RetryLater):
+                    await worker.run(job.id)
+            record = await repository.get_by_id(job.id)
+        finally:
+            await mongo.close()
+    logs = captured.entries
+    events = [entry["event"] for entry in logs]
+    assert "job.service_unavailable" in events, logs
+    assert "job.crashed" not in events, logs
+    assert not [entry for entry in logs if "exc_info" in entry], logs
+    assert record is not None and record.status is GenerationStatus.PENDING
+    assert record.last_error is not None and record.last_error.code == "service_unavailable"
+    assert record.progress is not None
+    assert record.progress.logs[-1].endswith(
+        "(attempt 2 of 5): a part of the studio was restarting"
+    )
 
 
 async def test_a_job_stopped_mid_run_stops_its_provider_run_and_its_progress(

@@ -29,6 +29,7 @@ from studio_devtools.prefork import ForkServerError, ServiceProcess, spawn
 READY_TIMEOUT_S = 60.0
 READY_POLL_S = 0.1
 STOP_TIMEOUT_S = 15.0
+FIRST_TO_STOP = frozenset({"gateway", "worker"})
 _PUMP_CHUNK = 1 << 16
 FORK_SERVER = "forkserver"
 STOPPED = frozenset({-signal.SIGTERM, -signal.SIGINT})
@@ -148,12 +149,27 @@ class Supervisor:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def stop(self) -> None:
-        """SIGTERM every running service at once, then wait; SIGKILL those that linger."""
-        for service in reversed(self._services):
+        """Stop the services in two waves: first those named in ``FIRST_TO_STOP`` (the gateway,
+        so nothing new comes in, and the worker, whose jobs in flight still need the others to
+        finish), then the rest. SIGTERM a wave's services at once, wait, SIGKILL those that
+        linger."""
+        first = [s for s in self._services if s.spec.name in FIRST_TO_STOP]
+        rest = [s for s in self._services if s.spec.name not in FIRST_TO_STOP]
+        for wave in (first, rest):
+            await self._stop_all(wave)
+        pumps = [pump for s in self._services for pump in s.pumps]
+        # A helper process that inherited a service's output could keep its pipe open.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*pumps, return_exceptions=True), 2)
+        if self._fork_server is not None:
+            await _stop_fork_server(self._fork_server)
+
+    async def _stop_all(self, services: list[Service]) -> None:
+        for service in reversed(services):
             if service.process is not None and service.process.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
                     service.process.send_signal(signal.SIGTERM)
-        for service in self._services:
+        for service in services:
             process = service.process
             if process is None:
                 continue
@@ -164,12 +180,6 @@ class Supervisor:
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()
                 await process.wait()
-        pumps = [pump for s in self._services for pump in s.pumps]
-        # A helper process that inherited a service's output could keep its pipe open.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*pumps, return_exceptions=True), 2)
-        if self._fork_server is not None:
-            await _stop_fork_server(self._fork_server)
 
     async def _keep_running(self, service: Service) -> None:
         """Restart ``service`` whenever it exits; return when its policy gives up."""

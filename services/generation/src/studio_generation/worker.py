@@ -22,6 +22,7 @@ from studio_contracts.generations import GenerationProgressInfo
 from studio_runtime import tracing
 from studio_runtime.clients import AssetsClient
 from studio_runtime.clock import now_ms
+from studio_runtime.errors import ServiceUnavailable
 from studio_runtime.events import RetryLater
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
@@ -353,7 +354,11 @@ class Worker:
 
     async def _transient(self, record: GenerationRecord, exc: Exception) -> None:
         message = exc.message if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, ProviderError):
+        if isinstance(exc, ServiceUnavailable):
+            # Another service restarting or stopping (the assets service, when the whole studio
+            # stops): expected, and the job is tried again; no traceback for it.
+            log.warning("job.service_unavailable", reason=str(exc))
+        elif not isinstance(exc, ProviderError):
             log.error("job.crashed", exc_info=exc)
         if record.attempts >= self._settings.max_attempts:
             await self._fail(
@@ -367,7 +372,7 @@ class Worker:
                 ),
             )
             return
-        code = exc.code if isinstance(exc, ProviderError) else "worker_error"
+        code = exc.code if isinstance(exc, ProviderError) else _error_code(exc)
         dead_request = code == "provider_request_failed"
         # Not a retry loop: the wait is JetStream's (a NAK with this delay), so the job may come
         # back to any worker, and a restart in between does not lose it.
@@ -490,7 +495,13 @@ def _retry_reason(record: GenerationRecord, code: str) -> str:
         return f"{provider} did not answer"
     if code == "provider_request_failed":
         return f"{provider} failed to run it"
+    if code == "service_unavailable":
+        return "a part of the studio was restarting"
     return "something went wrong on the server"
+
+
+def _error_code(exc: Exception) -> str:
+    return "service_unavailable" if isinstance(exc, ServiceUnavailable) else "worker_error"
 
 
 def _owner(record: GenerationRecord) -> Identity:
