@@ -533,3 +533,25 @@ async def test_a_rename_or_a_star_made_elsewhere_shows_in_an_open_gallery(
     async with studio.client() as client:
         await client.patch(f"/api/v1/assets/{asset_id}", json={"favorite": False})
     await expect(cards).to_have_count(0)
+
+
+async def test_an_asset_starred_elsewhere_joins_favorites_at_its_place_by_date(
+    studio: FullStack, page: Page
+) -> None:
+    """The list is newest first; an older asset starred in another tab took the top place."""
+    async with studio.client() as client:
+        project_id = await create_project(client, "In order")
+        ids = {}
+        for name in ("first.png", "second.png", "third.png"):
+            uploaded = await _upload(client, project_id, name, media_samples.png(), "image/png")
+            ids[name] = uploaded["id"]
+        for name in ("first.png", "third.png"):
+            await client.patch(f"/api/v1/assets/{ids[name]}", json={"favorite": True})
+    await page.goto(studio.gateway + "/studio/assets")
+    await page.get_by_role("button", name="Favorites").click()
+    names = page.locator("article.asset-card .asset-card__name")
+    await expect(names).to_have_text(["third.png", "first.png"])
+
+    async with studio.client() as client:
+        await client.patch(f"/api/v1/assets/{ids['second.png']}", json={"favorite": True})
+    await expect(names).to_have_text(["third.png", "second.png", "first.png"])

@@ -441,15 +441,22 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     return true;
   }
 
+  /** `asset` joins the list at its place, newest first as the server lists them (ids are
+   * time-ordered): a new asset at the top, an older one starred elsewhere among its dates. One
+   * older than every loaded item waits for its page, unless every page is loaded. */
   function insert(asset, { announceIt = true } = {}) {
     if (!state.loaded || elements.has(asset.id) || !matches(asset)) return false;
-    state.items.unshift(asset);
+    const at = state.items.findIndex((item) => item.id < asset.id);
+    if (at < 0 && state.cursor) return false;
+    const index = at < 0 ? state.items.length : at;
+    state.items.splice(index, 0, asset);
     if (!itemsEl) {
       renderItems();
     } else {
       const el = render(asset);
       el.classList.add('is-new');
-      itemsEl.prepend(el);
+      const next = state.items[index + 1];
+      itemsEl.insertBefore(el, next ? elements.get(next.id) || null : null);
       updateSummary();
     }
     if (announceIt) announce(`New asset: ${asset.name}`);
