@@ -124,11 +124,17 @@ async def test_a_press_after_the_tries_ran_out_uses_the_same_key_and_a_new_reque
     await expect(page.locator(f'article.gen-card[data-id="{made[0]}"]')).to_be_visible()
 
     # The connection is back; Generate again, the same request: the one made, not a second.
+    # It has run meanwhile, and the answer says so rather than "queued".
+    card = page.locator(f'article.gen-card[data-id="{made[0]}"]')
+    await expect(card).to_contain_text("Completed")
     await page.unroute(GENERATIONS_POST)
     async with page.expect_request(lambda r: bool(GENERATIONS_POST.search(r.url))) as again:
         await generate.click()
     assert (await again.value).headers.get("idempotency-key") == _keys(sent)[0]
-    await expect(page.locator("#announcer")).to_have_text("Generation queued")
+    await expect(page.locator("#toasts")).to_contain_text(
+        "This request was sent before: its generation has completed."
+    )
+    await expect(page.locator("#announcer")).not_to_have_text("Generation queued")
     await expect(page.locator(".gen-panel").get_by_role("alert")).to_have_count(0)
     await expect(page.locator("article.gen-card")).to_have_count(1)
     assert await _made(studio, project_id) == made

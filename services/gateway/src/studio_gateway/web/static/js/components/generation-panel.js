@@ -33,6 +33,8 @@ const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent)
 const NO_TYPE_TAKES = 'No generation type takes this kind of file as a reference.';
 const TEMPLATE_GONE = 'This template does not exist: it may have been deleted, or the link is mistyped. The panel keeps its own settings.';
 const counting = new Intl.NumberFormat('en');
+/** What a generation an earlier press made has come to, when a press is answered with it. */
+const ALREADY_FINISHED = { completed: 'has completed', failed: 'failed', cancelled: 'was cancelled' };
 
 export function createPanel({ projectId, query = new URLSearchParams(), signal, onCatalog = () => {}, onSending = () => null, onCreated = () => {} }) {
   const saved = prefs.panelSettings(projectId) || {};
@@ -512,7 +514,12 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       const generation = await send(body);
       card?.drop();
       onCreated(generation);
-      announce('Generation queued');
+      const finished = ALREADY_FINISHED[generation.status];
+      // A press answered with the generation an earlier, unanswered press made (the same
+      // request, asked again under its key): it may have run already, and saying "queued"
+      // would promise a second one.
+      if (finished) toast(`This request was sent before: its generation ${finished}.`);
+      else announce('Generation queued');
     } catch (error) {
       card?.drop();
       const notConfigured = error.problem?.errors?.find((e) => e.type === 'provider_not_configured');
