@@ -2,6 +2,7 @@
 filters, search, favorites, grid and list views, rename, delete, keyboard and drag, live updates,
 paging, "use as reference", and names full of markup shown as text."""
 
+import asyncio
 import base64
 import io
 import json
@@ -12,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image, ImageOps
-from playwright.async_api import FilePayload, Locator, Page, expect
+from playwright.async_api import FilePayload, Locator, Page, Route, expect
 
 from tests.browser.helpers import (
     DESKTOP,
@@ -25,6 +26,7 @@ from tests.browser.helpers import (
 )
 from tests.support import media_samples
 from tests.support.full_stack import FullStack, Servers, full_stack
+from tests.support.waiting import eventually
 
 MARKUP = "<img src=x onerror=window.__x=1>"
 TIMES = "\N{MULTIPLICATION SIGN}"
@@ -555,3 +557,96 @@ async def test_an_asset_starred_elsewhere_joins_favorites_at_its_place_by_date(
     async with studio.client() as client:
         await client.patch(f"/api/v1/assets/{ids['second.png']}", json={"favorite": True})
     await expect(names).to_have_text(["third.png", "second.png", "first.png"])
+
+
+async def test_projects_changed_elsewhere_leave_the_list_the_search_and_an_upload_alone(
+    studio: FullStack, page: Page
+) -> None:
+    """A project created, renamed or deleted in another tab: the Assets page was built again,
+    dropping the upload under way (silently), the scroll, the focus and the search typed."""
+    async with studio.client() as client:
+        moss = await create_project(client, "Moss and stone")
+        await _upload(client, moss, "fern.png", media_samples.png(), "image/png")
+    await page.goto(f"{studio.gateway}/studio/assets?project={moss}")
+    await expect(_cards(page)).to_have_count(1)
+
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold_the_upload(route: Route) -> None:
+        held.set()
+        await release.wait()
+        await route.continue_()
+
+    await page.route(re.compile(r"/api/v1/projects/[0-9a-f]{24}/assets$"), hold_the_upload)
+    await page.get_by_test_id("gallery-file-input").set_input_files(
+        files=[FilePayload(name="moss.png", mimeType="image/png", buffer=media_samples.png())]
+    )
+    await held.wait()
+    search = page.get_by_role("searchbox", name="Search assets")
+    await search.fill("mo")
+
+    async with studio.client() as client:
+        neon = await create_project(client, "Neon city")
+        renamed = await client.patch(f"/api/v1/projects/{moss}", json={"name": "Moss and rain"})
+        assert renamed.status_code == 200
+    project = page.get_by_role("combobox", name="Project")
+    await expect(project.locator("option", has_text="Neon city")).to_have_count(1)
+    await expect(project.locator("option", has_text="Moss and rain")).to_have_count(1)
+    await expect(search).to_be_focused()
+    await expect(search).to_have_value("mo")
+    await expect(project).to_have_value(moss)
+    await expect(page.locator(".upload-tray")).to_contain_text("moss.png")
+    release.set()
+    await expect(_card(page, "moss")).to_have_count(1)
+    await expect(_card(page, "moss").locator(".asset-card__project")).to_have_text("Moss and rain")
+    await expect(page.locator(".upload-tray")).to_be_hidden()
+
+    # The filtered project deleted elsewhere: every project's assets, the filter says so.
+    await search.fill("")
+    async with studio.client() as client:
+        other = await _upload(client, neon, "city.png", media_samples.png(), "image/png")
+        assert (await client.delete(f"/api/v1/projects/{moss}")).status_code in (200, 202, 204)
+    await expect(project).to_have_value("")
+    await expect(project.locator("option", has_text="Moss and rain")).to_have_count(0)
+    await expect(page.locator(f'article.asset-card[data-asset-id="{other["id"]}"]')).to_be_visible()
+
+
+@pytest.mark.parametrize("presses", [2, 3])
+async def test_quick_presses_on_a_star_are_each_applied_in_order(
+    studio: FullStack, page: Page, presses: int
+) -> None:
+    """Two presses while the first is being saved left the asset starred (both sent "star")."""
+    async with studio.client() as client:
+        project_id = await create_project(client, "Stars")
+        asset = await _upload(client, project_id, "quick.png", media_samples.png(), "image/png")
+    await page.goto(studio.gateway + "/studio/assets")
+    star = page.get_by_role("button", name="Favorite quick.png")
+    await expect(star).to_have_attribute("aria-pressed", "false")
+
+    answered = asyncio.Event()
+    sent: list[object] = []
+
+    async def slow_answers(route: Route) -> None:
+        sent.append(route.request.post_data_json)
+        await answered.wait()  # every press lands while the first is still being saved
+        await route.continue_()
+
+    await page.route(re.compile(r"/api/v1/assets/[0-9a-f]{24}$"), slow_answers)
+    await _card(page, "quick.png").hover()
+    for _ in range(presses):
+        await star.click()
+    wanted = presses % 2 == 1
+    await expect(star).to_have_attribute("aria-pressed", str(wanted).lower())
+    answered.set()
+    # Saved in order: the first press, then the last one if it differs (not one per press).
+    expected = [{"favorite": True}] + ([{"favorite": False}] if presses == 2 else [])
+    async with studio.client() as client:
+
+        async def stored() -> bool:
+            record = (await client.get(f"/api/v1/assets/{asset['id']}")).json()
+            return len(sent) == len(expected) and record["favorite"] is wanted
+
+        await eventually(stored, within=10)
+    await expect(star).to_have_attribute("aria-pressed", str(wanted).lower())
+    assert sent == expected

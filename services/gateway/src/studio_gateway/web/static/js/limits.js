@@ -4,6 +4,8 @@
 export const PROJECT_NAME_MAX = 120;
 export const PROJECT_DESCRIPTION_MAX = 2000;
 export const PROMPT_MAX = 10_000;
+/** A search's words (`q` on every list). */
+export const SEARCH_MAX = 200;
 /** From here the prompt box shows how many characters it holds. */
 export const PROMPT_COUNTER_FROM = 9_000;
 export const TOKEN_NAME_MAX = 100;

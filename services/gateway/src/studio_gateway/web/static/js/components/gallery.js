@@ -18,15 +18,17 @@
 
 import { api, causedHere, errorMessage } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
+import { setFavorite } from '../favorites.js';
+import { SEARCH_MAX } from '../limits.js';
 import { navigate } from '../router.js';
 import { prefs } from '../store.js';
 import { emptyState, errorState, showsFailure } from '../ui/empty.js';
-import { count } from '../ui/format.js';
+import { atLeast, count } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { confirmDelete, renameDialog } from '../ui/rename.js';
 import { announce, toast } from '../ui/toast.js';
 import { assetCard, assetRow, assetTable, skeletonAssetCard, skeletonAssetRow } from './gallery-items.js';
-import { chooseProject } from './gallery-projects.js';
+import { chooseProject, loadProjects } from './gallery-projects.js';
 import { uploadTray } from './gallery-upload.js';
 
 const PAGE_SIZE = 50;
@@ -46,7 +48,8 @@ const TYPES = [
  */
 export function mountGallery(container, { projectId = null, projects = null, signal, live, navigate: go = navigate, embedded = false, filters = {}, onFilters = null } = {}) {
   const allProjects = !projectId;
-  const projectNames = new Map((projects || []).map((p) => [p.id, p.name]));
+  let projectList = projects || [];
+  const projectNames = new Map(projectList.map((p) => [p.id, p.name]));
   const controller = new AbortController();
   const stop = () => controller.abort();
   signal?.addEventListener('abort', stop, { once: true });
@@ -54,7 +57,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
 
   const state = {
     view: prefs.galleryView === 'list' ? 'list' : 'grid',
-    q: filters.q || '',
+    q: (filters.q || '').slice(0, SEARCH_MAX),
     type: TYPES.some((t) => t.value === filters.type) ? filters.type : '',
     favorite: Boolean(filters.favorite),
     project: projects?.some((p) => p.id === filters.project) ? filters.project : '',
@@ -72,6 +75,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     class: 'input',
     type: 'search',
     placeholder: allProjects ? 'Search all assets' : 'Search assets',
+    maxlength: SEARCH_MAX,
     'aria-label': 'Search assets',
     autocomplete: 'off',
   });
@@ -98,7 +102,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
         state.project = projectSelect.value;
         start();
       },
-    }, h('option', { value: '' }, 'All projects'), projects.map((p) => h('option', { value: p.id }, p.name)))
+    }, projectOptions())
     : null;
   search.value = state.q;
   if (projectSelect) projectSelect.value = state.project;
@@ -114,11 +118,11 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     'aria-label': 'Upload files',
     dataset: { testid: 'gallery-file-input' },
   });
-  const canUpload = !allProjects || (projects && projects.length > 0);
+  const canUpload = () => !allProjects || projectList.length > 0;
   const uploadButton = h('button', {
     type: 'button',
     class: 'button button--primary gallery-upload',
-    hidden: !canUpload,
+    hidden: !canUpload(),
     onclick: () => pickFiles(),
   }, icon('upload'), h('span', 'Upload'));
   const summary = h('p', { class: 'gallery__summary', 'aria-live': 'polite' });
@@ -178,13 +182,13 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   let dragDepth = 0;
   const hasFiles = (event) => [...(event.dataTransfer?.types || [])].includes('Files');
   root.addEventListener('dragenter', (event) => {
-    if (!hasFiles(event) || !canUpload) return;
+    if (!hasFiles(event) || !canUpload()) return;
     event.preventDefault();
     dragDepth += 1;
     root.classList.add('is-drop-target');
   });
   root.addEventListener('dragover', (event) => {
-    if (!hasFiles(event) || !canUpload) return;
+    if (!hasFiles(event) || !canUpload()) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = 'copy';
   });
@@ -194,7 +198,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     if (!dragDepth) root.classList.remove('is-drop-target');
   });
   root.addEventListener('drop', (event) => {
-    if (!hasFiles(event) || !canUpload) return;
+    if (!hasFiles(event) || !canUpload()) return;
     event.preventDefault();
     dragDepth = 0;
     root.classList.remove('is-drop-target');
@@ -203,11 +207,16 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   });
 
   const reloadSoon = debounce(() => start({ quiet: true }), 300);
+  // A project made, renamed or removed elsewhere changes the project filter, the upload targets
+  // and the names on the cards: those follow, and the list, its scroll, the focus, the search
+  // being typed and the uploads under way stay as they are.
+  const projectsSoon = debounce(() => reloadProjects(), 300);
   const offs = live?.on ? [
     live.on('asset.created', (data) => onCreated(data)),
     live.on('asset.updated', (data) => onUpdated(data)),
     live.on('asset.deleted', (data) => data?.asset_id && removeItem(data.asset_id)),
     live.on('reset', reloadSoon),
+    ...(allProjects ? ['project.created', 'project.updated', 'project.deleted', 'reset'].map((name) => live.on(name, projectsSoon)) : []),
   ] : [];
 
   // What each card's buttons do (the functions are below).
@@ -227,10 +236,48 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     observer.disconnect();
     onSearch.cancel();
     reloadSoon.cancel();
+    projectsSoon.cancel();
     offs.forEach((off) => off());
     signal?.removeEventListener('abort', stop);
     root.remove();
   };
+
+  // --- projects (all-projects gallery) ----------------------------------------------------
+  function projectOptions() {
+    return [h('option', { value: '' }, 'All projects'), ...projectList.map((p) => h('option', { value: p.id }, p.name))];
+  }
+
+  async function reloadProjects() {
+    let fresh;
+    try {
+      fresh = await loadProjects({ signal: own });
+    } catch {
+      return; // the network blinked: the next change, or a reload, brings them
+    }
+    if (own.aborted) return;
+    const couldUpload = canUpload();
+    projectList = fresh;
+    const renamed = fresh.filter((p) => projectNames.has(p.id) && projectNames.get(p.id) !== p.name);
+    projectNames.clear();
+    fresh.forEach((p) => projectNames.set(p.id, p.name));
+    if (projectSelect) {
+      const chosen = projectSelect.value;
+      const hadFocus = document.activeElement === projectSelect;
+      replace(projectSelect, ...projectOptions());
+      const kept = projectNames.has(chosen) ? chosen : '';
+      projectSelect.value = kept;
+      if (hadFocus) projectSelect.focus();
+      if (kept !== state.project) {
+        state.project = kept; // the filtered project is gone: every project's assets
+        start({ quiet: true });
+        return;
+      }
+    }
+    uploadButton.hidden = !canUpload();
+    if (canUpload() !== couldUpload && !state.items.length && state.loaded) renderItems();
+    const names = new Set(renamed.map((p) => p.id));
+    state.items.filter((asset) => names.has(asset.project_id)).forEach((asset) => replaceItem(asset));
+  }
 
   // --- loading ---------------------------------------------------------------------------
   function listPath() {
@@ -348,7 +395,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     // Under filters the count stays, "no assets" included: it is what the live region announces
     // when a filter leaves nothing. Unfiltered and empty, the empty state says it instead.
     // With more pages to load the count is a floor: "50+ assets".
-    summary.textContent = shown || filtered() ? (state.cursor ? `${shown.toLocaleString()}+ assets` : count(shown, 'asset')) : '';
+    summary.textContent = shown || filtered() ? (state.cursor ? atLeast(shown, 'assets') : count(shown, 'asset')) : '';
   }
 
   function emptyView() {
@@ -369,7 +416,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
         action: { label: 'Clear filters', icon: 'close', primary: false, run: clearFilters },
       });
     }
-    if (allProjects && !canUpload) {
+    if (allProjects && !canUpload()) {
       return emptyState({
         icon: 'assets',
         title: 'No assets yet',
@@ -549,10 +596,10 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   async function uploadTarget() {
     if (projectId) return projectId;
     if (state.project) return state.project;
-    if (!projects?.length) return null;
-    if (projects.length === 1) return projects[0].id;
+    if (!projectList.length) return null;
+    if (projectList.length === 1) return projectList[0].id;
     const chosen = await chooseProject({
-      projects,
+      projects: projectList,
       title: 'Upload to which project?',
       body: 'Files belong to a project. Choose the one to add them to.',
       confirmLabel: 'Choose files',
@@ -632,19 +679,30 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     }
   }
 
-  async function toggleFavorite(asset, button) {
-    const next = !asset.favorite;
-    button.setAttribute('aria-pressed', String(next));
+  function toggleFavorite(asset, button) {
+    return starAs(asset, button.getAttribute('aria-pressed') !== 'true');
+  }
+
+  async function starAs(asset, wanted) {
+    showStar(asset.id, wanted);
+    let updated;
     try {
-      const updated = await api.patch(`/assets/${encodeURIComponent(asset.id)}`, { favorite: next }, { signal: own });
-      const kept = updateItem(updated);
-      announce(next ? `${updated.name} added to favorites`
-        : `${updated.name} removed from favorites${kept ? '' : ' and from this list'}`);
+      updated = await setFavorite(asset.id, wanted, { signal: own });
     } catch (error) {
       if (own.aborted) return;
-      button.setAttribute('aria-pressed', String(asset.favorite));
-      toast(errorMessage(error), { kind: 'error', signal: own, action: { label: 'Retry', run: () => toggleFavorite(asset, button) } });
+      const listed = state.items.find((item) => item.id === asset.id);
+      showStar(asset.id, Boolean(listed?.favorite));
+      toast(errorMessage(error), { kind: 'error', signal: own, action: { label: 'Retry', run: () => starAs(asset, wanted) } });
+      return;
     }
+    if (!updated) return; // a quick second press: the press being sent answers for both
+    const kept = updateItem(updated);
+    announce(updated.favorite ? `${updated.name} added to favorites`
+      : `${updated.name} removed from favorites${kept ? '' : ' and from this list'}`);
+  }
+
+  function showStar(assetId, on) {
+    elements.get(assetId)?.querySelector('[data-action="favorite"]')?.setAttribute('aria-pressed', String(on));
   }
 
   function useAsReference(asset) {

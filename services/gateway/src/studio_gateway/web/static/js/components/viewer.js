@@ -15,6 +15,7 @@
 
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
+import { setFavorite } from '../favorites.js';
 import { confirmDialog } from '../ui/confirm.js';
 import { openDialog } from '../ui/dialog.js';
 import { bytes, duration } from '../ui/format.js';
@@ -176,7 +177,8 @@ export function openViewer({ items, index = 0, actions = {}, more = null }) {
     edits += 1;
     showFavorite();
     try {
-      const updated = await api.patch(`/assets/${encodeURIComponent(asset.id)}`, { favorite: asset.favorite });
+      const updated = await setFavorite(asset.id, asset.favorite);
+      if (!updated) return; // a quick second press: the press being sent answers for both
       Object.assign(asset, updated);
       actions.onChange?.(asset);
     } catch (error) {

@@ -48,12 +48,9 @@ export async function render(main, _params, ctx) {
   }
   await start();
 
-  // A project made, renamed or removed elsewhere changes the filter and the upload targets.
-  const offs = ctx.live?.on ? ['project.created', 'project.updated', 'project.deleted'].map((name) => ctx.live.on(name, start)) : [];
-  return () => {
-    offs.forEach((off) => off());
-    cleanup?.();
-  };
+  // Projects made, renamed or removed elsewhere: the gallery follows them itself, without being
+  // built again (which dropped the uploads under way, the scroll and the focus).
+  return () => cleanup?.();
 }
 
 // The filters live in the address, so a reload, a shared link or Back keeps what was listed.

@@ -2,8 +2,9 @@
 
 import { api, errorMessage } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
+import { SEARCH_MAX } from '../limits.js';
 import { emptyState, errorState, showsFailure } from '../ui/empty.js';
-import { count, dateTime, relativeTime } from '../ui/format.js';
+import { atLeast, count, dateTime, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { skeletonCard, skeletonGrid } from '../ui/skeleton.js';
 import { toast } from '../ui/toast.js';
@@ -12,7 +13,7 @@ const PAGE_SIZE = 24;
 const THUMB = { width: 512, height: 320 };
 
 export async function render(main, _params, ctx) {
-  let query = ctx.query.get('q') || '';
+  let query = (ctx.query.get('q') || '').slice(0, SEARCH_MAX);
   let cursor = null;
   let loading = false;
   let generation = 0; // a newer search makes older answers stale
@@ -22,6 +23,7 @@ export async function render(main, _params, ctx) {
     class: 'input',
     type: 'search',
     placeholder: 'Search projects',
+    maxlength: SEARCH_MAX,
     'aria-label': 'Search projects',
     autocomplete: 'off',
     value: query,
@@ -114,8 +116,8 @@ export async function render(main, _params, ctx) {
 
   function updateMore() {
     more.hidden = !cursor;
-    const noun = count(shown, 'project');
-    summary.textContent = query ? `${noun} matching “${query}”${cursor ? '+' : ''}` : `${noun}${cursor ? '+' : ''}`;
+    const noun = cursor ? atLeast(shown, 'projects') : count(shown, 'project');
+    summary.textContent = query ? `${noun} matching “${query}”` : noun;
   }
 
   function noMatches() {

@@ -5,6 +5,7 @@
 
 import { api, errorMessage } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
+import { SEARCH_MAX } from '../limits.js';
 import { glyph } from '../components/gallery-items.js';
 import { chooseProject, loadProjects, projectExists } from '../components/gallery-projects.js';
 import { prefs } from '../store.js';
@@ -55,7 +56,7 @@ export async function render(main, _params, ctx) {
   let loading = false;
   let generation = 0;
   let mine = [];
-  const search = h('input', { class: 'input', type: 'search', placeholder: 'Search your templates', 'aria-label': 'Search your templates', autocomplete: 'off' });
+  const search = h('input', { class: 'input', type: 'search', maxlength: SEARCH_MAX, placeholder: 'Search your templates', 'aria-label': 'Search your templates', autocomplete: 'off' });
   const ownSummary = h('p', { class: 'templates-section__count', 'aria-live': 'polite' });
   const ownGrid = h('div', { class: 'template-grid', dataset: { testid: 'user-templates' } });
   const ownBody = h('div', { class: 'templates-section__body' }, skeletonGrid(3, skeletonCard, 'template-grid'));

@@ -67,6 +67,11 @@ export function count(n, singular, plural = `${singular}s`) {
   return `${n.toLocaleString()} ${n === 1 ? singular : plural}`;
 }
 
+/** A count with more to load, so a floor: "50+ assets" (never "50 assets+"). */
+export function atLeast(n, plural) {
+  return `${n.toLocaleString()}+ ${plural}`;
+}
+
 /** An API name as words: "num_images" → "Num images". */
 export function humanize(value) {
   const text = String(value ?? '').replace(/[_-]+/g, ' ').trim();
