@@ -115,6 +115,10 @@ async function show(target, push, replaceState = false) {
 
 function leaveCurrent() {
   if (!current) return;
+  // A dialog belongs to the page that opened it: Back with one open left it over the next page,
+  // where its buttons still acted on the page left (a project deleted from its leftover confirm).
+  // Closed as by Escape: nothing is chosen.
+  document.querySelectorAll('dialog[open]').forEach((dialog) => dialog.close());
   current.controller.abort();
   try {
     current.cleanup?.();

@@ -3,6 +3,7 @@
 // drawer opened from the header's menu button.
 
 import { errorMessage, api } from '../api.js';
+import { projectExists } from '../components/gallery-projects.js';
 import { h, replace } from '../dom.js';
 import { live } from '../live.js';
 import { navigate } from '../router.js';
@@ -36,19 +37,27 @@ function projectHref(id, type) {
 }
 
 /**
- * A browser that has not opened a project yet (a new one, cleared storage) does not know the
- * last project: the newest one is the place then, and only someone with none makes one first.
+ * The last project may be gone (deleted in another browser, by a program): it is asked for
+ * first, and the newest project is the place then, as for a browser that has not opened one yet
+ * (a new one, cleared storage); only someone with none makes one first. From the project page
+ * itself the type changes in place, without a second history entry for the same page.
  */
 async function openQuickAction(event, item) {
-  if (prefs.lastProjectId || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   event.preventDefault();
-  let newest = null;
+  let target = prefs.lastProjectId;
   try {
-    newest = (await api.get('/projects', { limit: 1 })).items[0] || null;
+    if (target && !(await projectExists(target))) {
+      prefs.lastProjectId = null;
+      target = null;
+    }
+    if (!target) target = (await api.get('/projects', { limit: 1 })).items[0]?.id || null;
   } catch {
-    // Unknown: a new project is a fine place to start.
+    // Unknown: the last project if there is one, else a new project is a fine place to start.
   }
-  navigate(newest ? projectHref(newest.id, item.type) : quickActionHref(item));
+  const href = target ? projectHref(target, item.type) : quickActionHref(item);
+  const here = target && location.pathname === `/studio/${encodeURIComponent(target)}`;
+  navigate(href, { replace: Boolean(here) });
 }
 
 export function buildSidebar(app) {
@@ -59,6 +68,10 @@ export function buildSidebar(app) {
   const aimQuickLinks = () => quickLinks.forEach((link, i) => { link.href = quickActionHref(QUICK[i]); });
   // A project page opened remembers its project after the sidebar was drawn for it.
   window.addEventListener(LAST_PROJECT_CHANGED, aimQuickLinks);
+  // Deleted elsewhere (another tab, a program): the quick actions no longer aim at it.
+  live.on('project.deleted', (data) => {
+    if (data?.project_id && data.project_id === prefs.lastProjectId) prefs.lastProjectId = null;
+  });
   const footer = h('div', { class: 'sidebar__footer' });
   const closeButton = h('button', {
     type: 'button',
