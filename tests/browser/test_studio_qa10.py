@@ -6,7 +6,7 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import create_project
+from tests.browser.helpers import create_project, finished, start_generation, upload_image
 from tests.support.full_stack import FullStack
 
 
@@ -65,3 +65,70 @@ async def test_quick_actions_skip_a_project_deleted_elsewhere_and_add_no_empty_b
     )
     await page.go_back()
     await expect(page).to_have_url(re.compile(r"/studio/generations$"))
+
+
+async def test_a_reference_deleted_elsewhere_leaves_the_panel(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project_id = await create_project(client, "References")
+        reference = await upload_image(client, project_id, "pebble.png")
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    await page.get_by_role("radio", name="Image to image", exact=True).click()
+    await page.get_by_role("button", name="Pick from project").click()
+    await page.get_by_role("dialog").get_by_role("button", name=re.compile("pebble.png")).click()
+    slot = page.locator(".refs__list")
+    await expect(slot).to_contain_text("pebble.png")
+
+    async with studio.client() as client:
+        assert (await client.delete(f"/api/v1/assets/{reference['id']}")).is_success
+    await expect(slot.locator(".refs__item")).to_have_count(0)
+    await expect(page.locator("#toasts")).to_contain_text(
+        "pebble.png was deleted, so it is no longer a reference."
+    )
+    await expect(page.get_by_role("button", name="Pick from project")).to_be_visible()
+
+
+async def test_a_picture_of_a_set_opens_the_viewer_at_it(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        project_id = await create_project(client, "Four")
+        job = await start_generation(client, project_id, "four foxes", params={"num_images": 4})
+        assert (await finished(client, job["id"]))["status"] == "completed"
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    view = page.get_by_role("button", name="View 4 images")
+    await view.locator("img").nth(2).click()
+    viewer = page.get_by_role("dialog")
+    await expect(viewer.locator(".viewer__counter")).to_have_text("3 of 4")
+    await page.keyboard.press("Escape")
+    await view.focus()
+    await page.keyboard.press("Enter")  # the set as one control: from its first picture
+    await expect(viewer.locator(".viewer__counter")).to_have_text("1 of 4")
+
+
+async def test_a_fixed_seed_left_empty_is_asked_for_not_sent_as_random(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project_id = await create_project(client, "Seeds")
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    await expect(page.get_by_role("button", name=re.compile(r"^Choose model"))).to_be_enabled()
+    await page.get_by_label("Prompt", exact=True).fill("a repeatable fox")
+    await page.get_by_text("Advanced settings").click()
+    await page.get_by_role("switch", name="Random").uncheck()
+    seed = page.get_by_role("spinbutton", name="Seed")
+    await seed.fill("")
+    await page.get_by_text("Advanced settings").click()  # closed again before Generate
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    await expect(seed).to_be_focused()
+    await expect(page.locator(".field", has=seed)).to_contain_text(
+        "Enter a seed, or turn Random on."
+    )
+    await seed.fill("42")
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    await expect(page.locator("article.gen-card")).to_have_count(1)
+    assert len(posts) == 1
+    async with studio.client() as client:
+        [made] = (await client.get(f"/api/v1/projects/{project_id}/generations")).json()["items"]
+    assert made["params"]["seed"] == 42

@@ -263,8 +263,13 @@ function media(el, generation) {
         class: ['gen-card__view', shown.length > 1 && `gen-card__view--grid gen-card__view--${shown.length}`],
         dataset: { action: 'view-media' },
         'aria-label': `View ${outputs.length > 1 ? `${outputs.length} images` : 'image'}`,
-        onclick: () => view(0),
-      }, shown.map((output) => thumbnail(output)), outputs.length > 4 && h('span', { class: 'gen-card__more' }, `+${outputs.length - 4}`));
+        // One button (one Tab stop) for the set; a click on a picture opens the viewer at it.
+        onclick: (event) => view(Number(event.target.closest('img')?.dataset.index || 0)),
+      }, shown.map((output) => {
+        const img = thumbnail(output);
+        img.dataset.index = String(outputs.indexOf(output));
+        return img;
+      }), outputs.length > 4 && h('span', { class: 'gen-card__more' }, `+${outputs.length - 4}`));
     }
     const first = outputs[0];
     if (first.media_type === 'video') return videoPoster(first, outputs.length, () => view(0));

@@ -156,12 +156,22 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     alert.show('A generation has finished: you can generate again.', 'info');
   }));
 
+  // A reference deleted (in the gallery, the viewer, another tab): it leaves the slot, which
+  // showed it as usable until Generate was refused.
+  const offDeleted = live.on('asset.deleted', (data) => {
+    const name = data?.asset_id && refs.forget(data.asset_id);
+    if (!name) return;
+    remember();
+    toast(`${name} was deleted, so it is no longer a reference.`);
+  });
+
   return {
     el,
     ready,
     focusPrompt() { promptInput.focus(); },
     destroy() {
       offStatus();
+      offDeleted();
       offEnded.forEach((off) => off());
       stopDrops();
       rememberSoon.cancel();
@@ -498,6 +508,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
         return;
       }
     }
+    if (params && !params.check(() => { advanced.open = true; })) return;
     const body = {
       type: state.type,
       model_id: model.id,

@@ -62,6 +62,20 @@ export function paramsForm(model, saved = {}, onChange = () => {}) {
       for (const control of controls.values()) control.reset();
       onChange();
     },
+    /** A setting that cannot be sent as it is gets its message at its field and the focus,
+     * after `reveal()` (the panel opens its advanced settings); false then. (A fixed seed left
+     * empty was sent as no seed: a random one, unsaid.) */
+    check(reveal = () => {}) {
+      for (const control of controls.values()) {
+        const problem = control.problem?.();
+        if (!problem) continue;
+        reveal();
+        control.el.fieldApi.setError(problem);
+        control.el.fieldApi.input.focus();
+        return false;
+      }
+      return true;
+    },
   };
 
   function set(values) {
@@ -209,6 +223,7 @@ function seedControl(spec) {
   return {
     el: f.el,
     random: () => random.checked,
+    problem: () => (!random.checked && input.value.trim() === '' ? 'Enter a seed, or turn Random on.' : null),
     // Sent as typed: 1.5 is refused by the API at this field, not quietly made 1.
     get: () => (random.checked || input.value === '' ? undefined : typedNumber(input)),
     set: (value) => { input.value = String(value); random.checked = false; sync(); },

@@ -6,7 +6,7 @@
 // it (true) or leave the slot to say what it needs (false).
 //
 //   const refs = referencesInput({ projectId, signal, onChange, otherMedia });
-//   refs.configure({ mediaType: 'image', limit: 1 }); refs.ids(); refs.add(asset);
+//   refs.configure({ mediaType: 'image', limit: 1 }); refs.ids(); refs.add(asset); refs.forget(id);
 
 import { api, errorMessage } from '../api.js';
 import { h, replace, uniqueId } from '../dom.js';
@@ -89,6 +89,17 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     uploading: () => items.some((item) => !item.asset && !item.error),
     mediaType: () => mediaType,
     add,
+    /** The asset `assetId` leaves the slot (it was deleted); its name, or null if it was not in it. */
+    forget(assetId) {
+      const item = items.find((other) => other.asset?.id === assetId);
+      if (!item) return null;
+      const hadFocus = el.contains(document.activeElement);
+      items = items.filter((other) => other !== item);
+      release(item);
+      render();
+      if (hadFocus) (list.querySelector('button') || choose).focus();
+      return item.asset.name || 'The reference';
+    },
     /** Files from outside the slot (the panel's paste and drop): uploaded like picked ones. */
     addFiles: uploadAll,
     set(assets) {
