@@ -132,3 +132,20 @@ async def test_a_fixed_seed_left_empty_is_asked_for_not_sent_as_random(
     async with studio.client() as client:
         [made] = (await client.get(f"/api/v1/projects/{project_id}/generations")).json()["items"]
     assert made["params"]["seed"] == 42
+
+
+async def test_the_panels_notice_goes_with_its_page(studio: FullStack, page: Page) -> None:
+    async with studio.client() as client:
+        project_id = await create_project(client, "Remixed")
+        job = await start_generation(client, project_id, "cliffs at dawn")
+        assert (await finished(client, job["id"]))["status"] == "completed"
+    await page.goto(studio.gateway + "/studio/generations")
+    await page.locator("article.gen-card").first.get_by_role("button", name="Remix").click()
+    toasts = page.locator("#toasts")
+    await expect(toasts).to_contain_text(
+        "Remixing: the prompt, model and settings are in the panel."
+    )
+    await toasts.locator(".toast").hover()  # kept while the pointer is on it, as a reader's is
+    await page.go_back()
+    await expect(page).to_have_url(re.compile(r"/studio/generations$"))
+    await expect(toasts).not_to_contain_text("Remixing")

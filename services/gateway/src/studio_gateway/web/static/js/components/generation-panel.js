@@ -162,7 +162,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     const name = data?.asset_id && refs.forget(data.asset_id);
     if (!name) return;
     remember();
-    toast(`${name} was deleted, so it is no longer a reference.`);
+    toast(`${name} was deleted, so it is no longer a reference.`, { signal });
   });
 
   return {
@@ -373,7 +373,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     }
     remember();
     if (remix) {
-      toast('Remixing: the prompt, model and settings are in the panel.', { kind: 'info' });
+      toast('Remixing: the prompt, model and settings are in the panel.', { kind: 'info', signal });
       scrollIntoViewGently(el);
     }
     promptInput.focus();
@@ -385,7 +385,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     if (!refs.el.hidden && current?.inputs.includes(asset.media_type)) {
       refs.add(asset);
     } else if (!switchFor(asset.media_type, { asset })) {
-      toast(NO_TYPE_TAKES, { kind: 'error' });
+      toast(NO_TYPE_TAKES, { kind: 'error', signal });
       return;
     }
     scrollIntoViewGently(el);
@@ -399,7 +399,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       if (switchFor(media, { files })) return;
       // No type takes it: a shown slot says what it needs; with none shown, a toast says so.
       if (refs.el.hidden) {
-        toast(NO_TYPE_TAKES, { kind: 'error' });
+        toast(NO_TYPE_TAKES, { kind: 'error', signal });
         return;
       }
     }
@@ -420,7 +420,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     if (!next || next.id === state.type) return false;
     setType(next.id);
     const name = asset?.name || files?.[0]?.name;
-    toast(`Switched to ${next.label} to use ${name ? `“${name}”` : 'it'} as a reference.`, { kind: 'info' });
+    toast(`Switched to ${next.label} to use ${name ? `“${name}”` : 'it'} as a reference.`, { kind: 'info', signal });
     if (asset) refs.add(asset);
     else refs.addFiles(files);
     return true;
@@ -529,7 +529,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       // A press answered with the generation an earlier, unanswered press made (the same
       // request, asked again under its key): it may have run already, and saying "queued"
       // would promise a second one.
-      if (finished) toast(`This request was sent before: its generation ${finished}.`);
+      if (finished) toast(`This request was sent before: its generation ${finished}.`, { signal });
       else announce('Generation queued');
     } catch (error) {
       card?.drop();
