@@ -149,3 +149,27 @@ async def test_the_panels_notice_goes_with_its_page(studio: FullStack, page: Pag
     await page.go_back()
     await expect(page).to_have_url(re.compile(r"/studio/generations$"))
     await expect(toasts).not_to_contain_text("Remixing")
+
+
+async def test_a_file_deleted_elsewhere_leaves_the_open_viewer(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project_id = await create_project(client, "Viewed")
+        older = await upload_image(client, project_id, "older.png")
+        newer = await upload_image(client, project_id, "newer.png")
+    await page.goto(studio.gateway + "/studio/assets")
+    await page.get_by_role("button", name="Open newer.png").click()
+    viewer = page.locator("dialog.dialog--viewer")
+    await expect(viewer.locator(".viewer__counter")).to_have_text("1 of 2")
+
+    async with studio.client() as client:
+        assert (await client.delete(f"/api/v1/assets/{newer['id']}")).is_success
+    await expect(viewer.locator(".dialog__title")).to_have_text("older.png")
+    await expect(viewer.locator(".viewer__counter")).to_have_text("")
+    await expect(page.locator("#toasts")).to_contain_text("The file shown was deleted elsewhere")
+
+    async with studio.client() as client:
+        assert (await client.delete(f"/api/v1/assets/{older['id']}")).is_success
+    await expect(viewer).to_have_count(0)
+    await expect(page.locator("#main")).to_be_focused()

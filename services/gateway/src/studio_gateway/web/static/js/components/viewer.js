@@ -16,6 +16,7 @@
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
 import { setFavorite } from '../favorites.js';
+import { live } from '../live.js';
 import { confirmDialog } from '../ui/confirm.js';
 import { openDialog } from '../ui/dialog.js';
 import { bytes, duration } from '../ui/format.js';
@@ -65,9 +66,28 @@ export function openViewer({ items, index = 0, actions = {}, more = null }) {
     if (event.key === 'ArrowRight') { event.preventDefault(); move(1); }
   });
 
+  // Deleted elsewhere (another tab, a program) while shown here: it leaves the viewer too.
+  const offDeleted = live.on('asset.deleted', (data) => gone(data?.asset_id));
+  handle.closed.then(offDeleted);
+
   show();
   bar.querySelector('a, button')?.focus();
   return { close: () => handle.close() };
+
+  function gone(assetId) {
+    const index = list.findIndex((item) => item.id === assetId);
+    if (index < 0) return; // not here, or deleted here (already taken out)
+    const shown = index === at;
+    list.splice(index, 1);
+    if (!list.length) {
+      toast('This file was deleted elsewhere.', { kind: 'info' });
+      handle.close();
+      return;
+    }
+    if (index < at || at >= list.length) at -= 1;
+    show();
+    if (shown) toast('The file shown was deleted elsewhere; here is the next one.', { kind: 'info' });
+  }
 
   function current() {
     return list[at];

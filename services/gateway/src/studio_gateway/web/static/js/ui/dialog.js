@@ -35,6 +35,8 @@ export function openDialog({ title, description, content, actions, wide = false,
     dialog.addEventListener('close', () => {
       dialog.remove();
       if (returnTo && typeof returnTo.focus === 'function' && returnTo.isConnected) returnTo.focus();
+      // What opened it is gone (a card deleted meanwhile): the page's content, not the body.
+      else document.getElementById('main')?.focus();
       resolve(result);
     });
   });
