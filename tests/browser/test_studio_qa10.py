@@ -173,3 +173,25 @@ async def test_a_file_deleted_elsewhere_leaves_the_open_viewer(
         assert (await client.delete(f"/api/v1/assets/{older['id']}")).is_success
     await expect(viewer).to_have_count(0)
     await expect(page.locator("#main")).to_be_focused()
+
+
+async def test_the_viewer_from_the_history_goes_on_to_the_next_generations_results(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        project_id = await create_project(client, "Series")
+        older = await start_generation(client, project_id, "a fox")
+        assert (await finished(client, older["id"]))["status"] == "completed"
+        newer = await start_generation(client, project_id, "two owls", params={"num_images": 2})
+        assert (await finished(client, newer["id"]))["status"] == "completed"
+    await page.goto(f"{studio.gateway}/studio/{project_id}")
+    viewer = page.locator("dialog.dialog--viewer")
+    await page.locator(f'article.gen-card[data-id="{newer["id"]}"] .gen-card__view').click()
+    await expect(viewer.locator(".viewer__counter")).to_have_text("1 of 3")
+    await page.keyboard.press("ArrowRight")
+    await page.keyboard.press("ArrowRight")
+    await expect(viewer.locator(".viewer__counter")).to_have_text("3 of 3")
+    await expect(viewer.locator(".dialog__title")).to_have_text("a fox")
+    await page.keyboard.press("Escape")
+    await page.locator(f'article.gen-card[data-id="{older["id"]}"] .gen-card__view').click()
+    await expect(viewer.locator(".viewer__counter")).to_have_text("3 of 3")

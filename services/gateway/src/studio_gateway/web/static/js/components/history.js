@@ -368,6 +368,20 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     }
   }
 
+  /** The viewer over every completed result listed, in the list's order, open at `index` of
+   * `generation`'s: the arrows go on to the next generation's results (UI.md). */
+  function resultsFrom(generation, index) {
+    const items = [];
+    let at = -1;
+    for (const el of grid.children) {
+      const listed = el.dataset.id === generation.id ? generation : cards.get(el.dataset.id)?.generation;
+      if (!listed || listed.status !== 'completed') continue;
+      if (listed.id === generation.id) at = items.length + index;
+      items.push(...outputsAsAssets(listed));
+    }
+    return at < 0 ? { items: outputsAsAssets(generation), index } : { items, index: at };
+  }
+
   async function onAction(name, stale, extra = {}) {
     const card = cards.get(stale.id);
     const generation = card?.generation || stale;
@@ -375,7 +389,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     const button = extra.button;
     try {
       if (name === 'view' || name === 'view-media') {
-        openViewer({ items: outputsAsAssets(generation), index: extra.index || 0 });
+        openViewer(resultsFrom(generation, extra.index || 0));
       } else if (name === 'cancel') {
         button?.setAttribute('aria-busy', 'true');
         const updated = await api.post(`${path}/cancel`);
