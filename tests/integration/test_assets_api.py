@@ -387,6 +387,20 @@ async def test_update_filters_search_and_pagination(stack: AssetsStack) -> None:
         assert (await client.get("/api/v1/assets", params={"limit": 0})).status_code == 422
 
 
+async def test_a_tag_given_twice_is_kept_once_in_its_first_spelling(stack: AssetsStack) -> None:
+    project = await stack.new_project()
+    async with stack.client() as client:
+        asset = (await upload(client, project, media_samples.png(), "dune.png")).json()
+        updated = await client.patch(
+            f"/api/v1/assets/{asset['id']}",
+            json={"tags": ["dup", "Night", "dup", " night ", "DUP", "sand"]},
+        )
+        assert updated.status_code == 200, updated.text
+        assert updated.json()["tags"] == ["dup", "Night", "sand"]
+        stored = await client.get(f"/api/v1/assets/{asset['id']}")
+        assert stored.json()["tags"] == ["dup", "Night", "sand"]
+
+
 async def test_delete_removes_object_thumbnail_and_record(
     stack: AssetsStack, s3: S3Server, s3_bucket: str, nats_url: str, nats_prefix: str
 ) -> None:

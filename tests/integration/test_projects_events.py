@@ -18,6 +18,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+from studio_contracts.assets import Asset
 from studio_contracts.enums import GenerationType, MediaType
 from studio_contracts.events import (
     AssetCreated,
@@ -43,6 +44,7 @@ from studio_projects.settings import ProjectsSettings
 from studio_projects.stats import StatsKeeper
 from studio_runtime.clock import from_ms, to_ms
 from studio_runtime.events import EventPublisher, delivery
+from studio_runtime.internal_auth import Identity
 from studio_runtime.nats import declare_stream
 
 from tests.support.apps import identity_headers, make_settings, running
@@ -93,6 +95,15 @@ class Studio:
             return messages if len(messages) >= count else None
 
         return await eventually(seen)
+
+
+class NeverAsked:
+    """The assets service for a keeper that deletes no cover, so never asks it."""
+
+    async def newest_image_outputs(
+        self, identity: Identity, project_id: str, *, limit: int
+    ) -> list[Asset]:
+        raise AssertionError("the assets service is asked only when a cover is deleted")
 
 
 async def eventually(probe: Callable[[], Awaitable[T | None]]) -> T:
@@ -316,7 +327,7 @@ async def test_a_new_image_output_is_counted_and_made_the_cover_in_one_update(
     commands = CommandLog()
     client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, event_listeners=[commands])
     try:
-        keeper = StatsKeeper(StatsStore(client[mongo_db_name]))
+        keeper = StatsKeeper(StatsStore(client[mongo_db_name]), NeverAsked())
         await keeper.asset_created(asset_created(pid, "c" * 24))
         assert commands.count("update", "findAndModify") == 1
         # An older image arriving late is counted, and is not the cover.
@@ -340,7 +351,7 @@ async def test_a_burst_of_a_projects_events_is_counted_whole_in_a_few_updates(
     commands = CommandLog()
     client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_url, event_listeners=[commands])
     try:
-        keeper = StatsKeeper(StatsStore(client[mongo_db_name]))
+        keeper = StatsKeeper(StatsStore(client[mongo_db_name]), NeverAsked())
         await asyncio.gather(
             *(keeper.asset_created(image) for image in reversed(images)),
             *(keeper.generation_requested(request) for request in requests),

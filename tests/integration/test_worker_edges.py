@@ -34,6 +34,7 @@ from studio_runtime.nats import declare_stream
 
 from tests.support.apps import make_settings
 from tests.support.assets_stack import AssetsStack, worker_assets_client
+from tests.support.media_samples import png
 from tests.support.waiting import eventually
 
 SMALL = {"image_size": {"width": 64, "height": 64}}
@@ -87,19 +88,24 @@ async def _accepted(
     nats_url: str,
     nats_prefix: str,
     prompt: str,
+    *,
+    project_id: str | None = None,
+    image: str | None = None,
 ) -> NewGeneration:
-    """A generation as the API stores it, in a project of its own."""
+    """A generation as the API stores it, in a project of its own unless `project_id` is given;
+    with `image`, an image-to-image generation taking that asset."""
     job = NewGeneration(
         id=new_id(),
         owner="user-1",
-        project_id=await stack.new_project(),
-        type=GenerationType.TEXT_TO_IMAGE,
+        project_id=project_id or await stack.new_project(),
+        type=GenerationType.TEXT_TO_IMAGE if image is None else GenerationType.IMAGE_TO_IMAGE,
         model_id="local/image",
         runtime="local",
         output=MediaType.IMAGE,
         prompt=prompt,
         params={**SMALL, "prompt": prompt, "seed": 7},
-        input_asset_ids=[],
+        input_asset_ids=[] if image is None else [image],
+        input_bindings={} if image is None else {"image": image},
         created_ms=now_ms(),
     )
     await repository.insert(job, active_limit=0)
@@ -199,6 +205,45 @@ async def test_an_assets_service_away_puts_the_job_back_with_its_reason_and_no_t
     assert record.progress is not None
     assert record.progress.logs[-1].endswith(
         "(attempt 2 of 5): a part of the studio was restarting"
+    )
+
+
+async def test_an_input_deleted_before_the_run_fails_the_job_in_words_not_ids(
+    stack: AssetsStack, mongo_url: str, mongo_db_name: str, nats_url: str, nats_prefix: str
+) -> None:
+    """The message is shown on the failed card: an internal id there means nothing to anyone."""
+    project_id = await stack.new_project()
+    async with stack.client() as client:
+        uploaded = await client.post(
+            f"/api/v1/projects/{project_id}/assets",
+            files={"file": ("reference.png", png(), "image/png")},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        asset_id = uploaded.json()["id"]
+        assert (await client.delete(f"/api/v1/assets/{asset_id}")).status_code == 204
+    mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
+    repository = GenerationRepository(mongo[f"{mongo_db_name}_input_gone"])
+    job = await _accepted(
+        stack,
+        repository,
+        nats_url,
+        nats_prefix,
+        "after the reference",
+        project_id=project_id,
+        image=asset_id,
+    )
+    try:
+        async with _worker(
+            stack, repository, nats_url, nats_prefix, provider=LocalProvider()
+        ) as worker:
+            await worker.run(job.id)
+        record = await repository.get_by_id(job.id)
+    finally:
+        await mongo.close()
+    assert record is not None and record.status is GenerationStatus.FAILED
+    assert record.error is not None and record.error.code == "input_missing"
+    assert record.error.message == (
+        "A reference file was deleted before the generation ran; choose another and try again."
     )
 
 

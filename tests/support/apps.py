@@ -34,6 +34,12 @@ def identity_headers(user_id: str = "user-1", secret: str = INTERNAL_SECRET) -> 
     return {IDENTITY_HEADER: sign_identity(Identity(user_id), secret)}
 
 
+def reserved_url() -> tuple[socket.socket, str]:
+    """A socket bound for an app started later (pass it to `running`), and that app's URL."""
+    listening = bound_socket()
+    return listening, f"http://127.0.0.1:{listening.getsockname()[1]}"
+
+
 class _TestServer(uvicorn.Server):
     """uvicorn as the tests run it: many at once, inside pytest's own process."""
 
@@ -58,13 +64,19 @@ async def _serve(server: uvicorn.Server, name: str, listening: socket.socket) ->
 
 @asynccontextmanager
 async def running(
-    app: FastAPI, port: int | None = None, *, trusted_proxies: str = ""
+    app: FastAPI,
+    port: int | None = None,
+    *,
+    trusted_proxies: str = "",
+    listening: socket.socket | None = None,
 ) -> AsyncIterator[str]:
     """Serve `app` with uvicorn on 127.0.0.1 (its lifespan included); yield its base URL.
 
+    `listening`: a socket bound beforehand (`reserved_url`), for an app whose URL another app
+    had to be given before it (projects asks assets, assets asks projects); closed here.
     Forwarded headers are believed as in production (`studio_runtime.serve`): from no one,
     unless `trusted_proxies` names the proxies."""
-    listening = bound_socket(port)
+    listening = listening or bound_socket(port)
     port = listening.getsockname()[1]
     config = uvicorn.Config(
         app,

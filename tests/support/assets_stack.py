@@ -21,7 +21,13 @@ from studio_runtime.internal_http import InternalService
 from studio_runtime.rpc import RpcClient
 from studio_storage import ObjectStore, object_store_from_url
 
-from tests.support.apps import INTERNAL_SECRET, identity_headers, make_settings, running
+from tests.support.apps import (
+    INTERNAL_SECRET,
+    identity_headers,
+    make_settings,
+    reserved_url,
+    running,
+)
 
 ASSETS_UPLOAD_LIMIT = 300 * 1024
 """The largest file the integration tests' assets service takes (`tests/integration/conftest.py`)."""
@@ -105,20 +111,27 @@ async def assets_stack(
     **assets_settings: Any,
 ) -> AsyncIterator[AssetsStack]:
     common = {"mongo_url": mongo_url, "nats_url": nats_url, "nats_prefix": nats_prefix}
+    # Each asks the other: projects starts knowing where assets will listen.
+    assets_socket, assets_url = reserved_url()
     projects = create_projects(
-        make_settings(ProjectsSettings, mongo_db=f"{mongo_db_name}_p", **common)
-    )
-    async with running(projects) as projects_url:
-        settings = make_settings(
-            AssetsSettings,
-            mongo_db=f"{mongo_db_name}_a",
-            storage_url=storage_url,
-            projects_url=projects_url,
-            **common,
-            **assets_settings,
+        make_settings(
+            ProjectsSettings, mongo_db=f"{mongo_db_name}_p", assets_url=assets_url, **common
         )
-        async with running(create_assets(settings)) as assets_url:
-            yield AssetsStack(projects_url, assets_url, settings)
+    )
+    try:
+        async with running(projects) as projects_url:
+            settings = make_settings(
+                AssetsSettings,
+                mongo_db=f"{mongo_db_name}_a",
+                storage_url=storage_url,
+                projects_url=projects_url,
+                **common,
+                **assets_settings,
+            )
+            async with running(create_assets(settings), listening=assets_socket):
+                yield AssetsStack(projects_url, assets_url, settings)
+    finally:
+        assets_socket.close()
 
 
 @asynccontextmanager

@@ -20,7 +20,7 @@ from studio_generation.settings import GenerationSettings, WorkerSettings
 from studio_projects.main import create_app as create_projects
 from studio_projects.settings import ProjectsSettings
 
-from tests.support.apps import identity_headers, make_settings, running
+from tests.support.apps import identity_headers, make_settings, reserved_url, running
 from tests.support.servers import S3Server
 
 
@@ -103,22 +103,33 @@ async def full_stack(
         urls["catalog"] = await start(
             create_catalog(make_settings(CatalogSettings, fal_configured=hosted))
         )
+        # Each asks the other: projects starts knowing where assets will listen.
+        assets_socket, assets_url = reserved_url()
+        exits.callback(assets_socket.close)
         urls["projects"] = await start(
             create_projects(
-                make_settings(ProjectsSettings, mongo_db=f"{mongo_db_name}_p", **common)
-            )
-        )
-        urls["assets"] = await start(
-            create_assets(
                 make_settings(
-                    AssetsSettings,
-                    mongo_db=f"{mongo_db_name}_a",
-                    storage_url=storage_url,
-                    projects_url=urls["projects"],
-                    announce_interval_s=0.5,
-                    **keys,
+                    ProjectsSettings,
+                    mongo_db=f"{mongo_db_name}_p",
+                    assets_url=assets_url,
                     **common,
                 )
+            )
+        )
+        urls["assets"] = await exits.enter_async_context(
+            running(
+                create_assets(
+                    make_settings(
+                        AssetsSettings,
+                        mongo_db=f"{mongo_db_name}_a",
+                        storage_url=storage_url,
+                        projects_url=urls["projects"],
+                        announce_interval_s=0.5,
+                        **keys,
+                        **common,
+                    )
+                ),
+                listening=assets_socket,
             )
         )
         links = {

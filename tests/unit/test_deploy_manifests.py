@@ -47,12 +47,13 @@ SETTINGS: dict[str | tuple[str, str], type[BaseSettings]] = {
 # Who calls whom over HTTP (and so who may reach whom): the gateway calls every service
 # (studio_gateway.settings.upstreams); the generation API calls projects, catalog and assets
 # (studio_generation.main.create_app); the worker only assets (create_worker_app); assets calls
-# projects (studio_assets.main). Nothing calls a worker.
+# projects (studio_assets.main), and projects assets (studio_projects.main: the next cover).
+# Nothing calls a worker.
 CALLERS: dict[str, set[str]] = {
     "projects": {"gateway", "generation-api", "assets"},
     "catalog": {"gateway", "generation-api"},
     "generation-api": {"gateway"},
-    "assets": {"gateway", "generation-api", "generation-worker"},
+    "assets": {"gateway", "generation-api", "generation-worker", "projects"},
     "generation-worker": set(),
 }
 MONITORING = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}

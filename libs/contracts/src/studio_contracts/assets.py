@@ -4,7 +4,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+)
 
 from studio_contracts.dtos import PartialUpdate
 from studio_contracts.enums import MediaType
@@ -63,6 +70,22 @@ class AssetUpdate(PartialUpdate):
     ) = None
     tags: Annotated[list[Tag], Field(max_length=32)] | None = None
     favorite: StrictBool | None = None
+
+    @field_validator("tags")
+    @classmethod
+    def _unique_tags(cls, tags: list[str] | None) -> list[str] | None:
+        """Each tag once, compared without regard to case ("Fox" and "fox" are one tag); the
+        first spelling is kept, in the order given."""
+        if tags is None:
+            return None
+        seen: set[str] = set()
+        unique: list[str] = []
+        for tag in tags:
+            key = tag.casefold()
+            if key not in seen:
+                seen.add(key)
+                unique.append(tag)
+        return unique
 
 
 class OutputsRegistration(BaseModel):

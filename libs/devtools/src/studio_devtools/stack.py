@@ -176,7 +176,12 @@ def _service_specs() -> list[ServiceSpec]:
         for name in ("projects", "catalog", "generation", "assets")
     }
     return [
-        ServiceSpec("projects", "studio_projects", ports["projects"], env=internal),
+        ServiceSpec(
+            "projects",
+            "studio_projects",
+            ports["projects"],
+            env={**internal, "STUDIO_ASSETS_URL": upstreams["STUDIO_ASSETS_URL"]},
+        ),
         ServiceSpec("catalog", "studio_catalog", ports["catalog"], env=internal),
         ServiceSpec(
             "generation",

@@ -1,6 +1,7 @@
 """What services ask each other, one client per service asked: projects (does this project
 exist and belong to the caller?), the catalog (is this request valid, with which defaults?) and
-assets (do these inputs exist, what are they, take these outputs).
+assets (do these inputs exist, what are they, take these outputs; which image outputs does a
+project have left, asked by projects for a cover).
 
 All of them here, whoever calls them (projects is asked by assets and generation), so a second
 caller of a service reuses its client instead of writing another. They speak HTTP through
@@ -12,6 +13,7 @@ from typing import Any
 from cachetools import TTLCache
 from studio_contracts.assets import Asset, OutputsRegistration, RegisteredOutputs
 from studio_contracts.catalog import ModelInfo, ValidateParamsResponse
+from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationType
 from studio_contracts.params import ParamsInvalid, validate_params
 from studio_contracts.problems import FieldError
@@ -104,6 +106,28 @@ class AssetsClient:
             return Asset.model_validate_json(response.content)
         if response.status_code in (404, 422):
             return None
+        raise ServiceUnavailable(f"the assets service answered {response.status_code}; try again")
+
+    async def newest_image_outputs(
+        self, identity: Identity, project_id: str, *, limit: int
+    ) -> list[Asset]:
+        """The project's newest image outputs, newest first (none for a project that is not the
+        caller's, or no longer exists)."""
+        response = await self._service.request(
+            "GET",
+            "/api/v1/assets",
+            identity,
+            params={
+                "project_id": project_id,
+                "kind": "output",
+                "media_type": "image",
+                "limit": limit,
+            },
+        )
+        if response.status_code == 200:
+            return CursorPage[Asset].model_validate_json(response.content).items
+        if response.status_code == 404:
+            return []
         raise ServiceUnavailable(f"the assets service answered {response.status_code}; try again")
 
     async def content(self, identity: Identity, asset_id: str, *, max_bytes: int) -> bytes:

@@ -47,6 +47,9 @@ from studio_generation.settings import WorkerSettings
 log = structlog.get_logger(__name__)
 
 MAX_INPUT_BYTES = 100 * 1024 * 1024
+_INPUT_MISSING = (
+    "A reference file was deleted before the generation ran; choose another and try again."
+)
 _LOST = (
     "The generation was interrupted too many times (the server running it stopped each time) "
     "and was given up; try it again, and tell the operator if it keeps happening."
@@ -275,9 +278,9 @@ class Worker:
             asset_id = bound[0] if isinstance(bound, list) else bound
             asset = await self._assets.get(identity, asset_id)
             if asset is None:
-                raise PermanentProviderError(
-                    f"The input file {asset_id} no longer exists.", code="input_missing"
-                )
+                # Shown on the failed card: the record keeps no names of its inputs, and the
+                # asset is gone, so the file cannot be named; its id would mean nothing there.
+                raise PermanentProviderError(_INPUT_MISSING, code="input_missing")
             data = await self._assets.content(identity, asset_id, max_bytes=MAX_INPUT_BYTES)
             inputs[name] = InputFile(
                 content_type=asset.content_type, data=data, filename=asset.name

@@ -310,17 +310,31 @@ class StatsStore:
         result = await self._projects.update_one(query, update)
         return result.modified_count == 1
 
-    async def offer_cover(self, owner: str, project_id: str, asset_id: str, at_ms: int) -> None:
-        """Make the asset the cover unless a newer one is, or the asset was deleted already."""
-        await self._projects.update_one(
+    async def offer_cover(self, owner: str, project_id: str, asset_id: str, at_ms: int) -> bool:
+        """Make the asset the cover unless a newer one is, or the asset was deleted already.
+        True: it is the cover now."""
+        result = await self._projects.update_one(
             _cover_filter(owner, project_id, asset_id, at_ms), _as_cover(asset_id, at_ms)
         )
+        # Matched, not modified: offered again (a redelivery), it is the cover all the same.
+        return result.matched_count == 1
 
-    async def clear_cover(self, owner: str, project_id: str, asset_id: str) -> None:
-        await self._projects.update_one(
+    async def clear_cover(self, owner: str, project_id: str, asset_id: str) -> bool:
+        """Clear the cover if it is this asset. True: it was, and the project is active (a
+        project being deleted needs no other cover)."""
+        before = await self._projects.find_one_and_update(
             {"_id": project_id, "owner": owner, "cover_asset_id": asset_id},
             {"$unset": {"cover_asset_id": "", "cover_ms": ""}},
+            projection={"status": 1},
         )
+        return before is not None and before.get("status") == ACTIVE
+
+    async def lacks_cover(self, owner: str, project_id: str) -> bool:
+        """Whether the project is active and has no cover."""
+        found = await self._projects.find_one(
+            {**_visible(owner, project_id), "cover_asset_id": None}, {"_id": 1}
+        )
+        return found is not None
 
 
 def _visible(owner: str, project_id: str) -> Doc:

@@ -10,6 +10,9 @@ class ProjectsSettings(DataServiceAppSettings):
     than a publish timeout, so the sweep never races a request that is still deciding."""
     maintenance_interval_s: float = Field(default=30, gt=0)
     """How often the background sweep runs (unfinished deletions, old applied-event records)."""
+    assets_url: str = "http://127.0.0.1:8004"
+    """The assets service, asked for the newest image output left when a project's cover is
+    deleted."""
     templates_per_user: int = Field(default=500, ge=1)
     """The most templates one user may keep (409 beyond): a bound on one person's storage and on
     the template picker, far above what anyone curates by hand."""

@@ -16,9 +16,13 @@ handler must be safe to run twice, or concurrently with itself. Per event:
    not, crash: the redelivery would be skipped and the count lost; or the reverse order: counted
    twice).
 3. cover updates, which are idempotent by themselves (run again after a crash between 2 and 4).
-   For an image output, 2 and 3 are first tried as one update whose filter holds both
-   conditions; it matches in the usual case (the newest image, not deleted, not counted yet),
-   which saves a database command per generation, and when it does not, 2 and 3 run one by one.
+   When the cover is deleted, the newest image output left (asked of the assets service) is
+   offered as the cover through the same guarded update as a new image output; should the
+   assets service not answer, the event is retried, and its redelivery looks again as long as
+   the project has no cover. For an image output, 2 and 3 are first tried as one update whose
+   filter holds both conditions; it matches in the usual case (the newest image, not deleted,
+   not counted yet), which saves a database command per generation, and when it does not, 2 and
+   3 run one by one.
 4. the ledger records the event.
 
 A crash anywhere means redelivery, which redoes whatever is missing: 2 matches nothing if it
@@ -27,9 +31,10 @@ arrive between a delivery and its redelivery), 3 repeats harmlessly, 4 is writte
 """
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
+from studio_contracts.assets import Asset
 from studio_contracts.enums import MediaType
 from studio_contracts.events import (
     AssetCreated,
@@ -40,6 +45,7 @@ from studio_contracts.events import (
 )
 from studio_runtime.clock import to_ms
 from studio_runtime.events import is_redelivery
+from studio_runtime.internal_auth import Identity
 
 from studio_projects.repository import StatsChange, StatsStore
 
@@ -48,9 +54,24 @@ log = structlog.get_logger(__name__)
 FollowUp = Callable[[], Awaitable[None]]
 
 
+COVER_CANDIDATES = 10
+"""How many of the newest image outputs left a deleted cover's replacement is chosen from. The
+first one that is not deleted meanwhile wins; more than one for the case where the newest is
+deleted between the answer and the offer."""
+
+
+class ImageOutputs(Protocol):
+    """Where a project's image outputs are listed (the assets service)."""
+
+    async def newest_image_outputs(
+        self, identity: Identity, project_id: str, *, limit: int
+    ) -> list[Asset]: ...
+
+
 class StatsKeeper:
-    def __init__(self, store: StatsStore) -> None:
+    def __init__(self, store: StatsStore, assets: ImageOutputs) -> None:
         self._store = store
+        self._assets = assets
 
     async def asset_created(self, event: AssetCreated) -> None:
         at_ms = to_ms(event.occurred_at)
@@ -71,10 +92,15 @@ class StatsKeeper:
         # The asset is remembered so a late `asset.created` of it cannot make it the cover.
         change = _change(event, {"assets_removed": 1}, removed_asset_id=event.asset_id)
 
-        async def clear_cover() -> None:
-            await self._store.clear_cover(event.user_id, event.project_id, event.asset_id)
+        async def replace_cover() -> None:
+            owner, project_id = event.user_id, event.project_id
+            cleared = await self._store.clear_cover(owner, project_id, event.asset_id)
+            # A redelivery may follow a crash, or an assets service away, between clearing the
+            # cover and finding the next one: it looks again if the project still has none.
+            if cleared or (is_redelivery() and await self._store.lacks_cover(owner, project_id)):
+                await self._cover_from_assets(event)
 
-        await self._apply_once(event, change, clear_cover)
+        await self._apply_once(event, change, replace_cover)
 
     async def generation_requested(self, event: GenerationRequested) -> None:
         change = _change(event, {"generation_count": 1}, activity_ms=to_ms(event.occurred_at))
@@ -82,6 +108,23 @@ class StatsKeeper:
 
     async def generation_deleted(self, event: GenerationDeleted) -> None:
         await self._apply_once(event, _change(event, {"generations_removed": 1}))
+
+    async def _cover_from_assets(self, event: AssetDeleted) -> None:
+        """Offer the project's newest image outputs left, newest first, until one becomes the
+        cover. Through the same guarded update as `asset.created`, so an asset deleted
+        meanwhile (its tombstone is there) or older than a cover set meanwhile is refused.
+        Raises ServiceUnavailable when the assets service cannot answer: the event is retried."""
+        owner = Identity(event.user_id, event.request_id)
+        candidates = await self._assets.newest_image_outputs(
+            owner, event.project_id, limit=COVER_CANDIDATES
+        )
+        for asset in candidates:
+            at_ms = to_ms(asset.created_at)
+            if await self._store.offer_cover(event.user_id, event.project_id, asset.id, at_ms):
+                log.info("stats.cover_replaced", project_id=event.project_id, asset_id=asset.id)
+                return
+        # None left, or each refused: deleted meanwhile, or older than a cover set meanwhile.
+        log.info("stats.cover_not_replaced", project_id=event.project_id, offered=len(candidates))
 
     async def _apply_once(
         self,
