@@ -443,3 +443,34 @@ async def test_sign_up_normalises_the_address(stack: FullStack) -> None:
         )
         assert bidi_name.status_code == 422
         assert bidi_name.json()["errors"][0]["loc"] == ["body", "display_name"]
+
+
+async def test_an_api_token_cannot_manage_the_accounts_sign_ins(stack: FullStack) -> None:
+    """A token made another one that never expired, and so outlived its own revocation; it
+    could also revoke the other tokens and end every browser session."""
+    async with signed_in(stack.gateway) as browser:
+        short = (
+            await browser.post("/api/v1/tokens", json={"name": "short", "expires_in_days": 1})
+        ).json()
+        other = (await browser.post("/api/v1/tokens", json={"name": "other"})).json()
+        async with httpx.AsyncClient(
+            base_url=stack.gateway, headers={"Authorization": f"Bearer {short['token']}"}
+        ) as script:
+            for method, path, body in (
+                ("POST", "/api/v1/tokens", {"name": "forever"}),
+                ("DELETE", f"/api/v1/tokens/{other['id']}", None),
+                ("POST", "/api/v1/auth/logout-all", None),
+            ):
+                refused = await script.request(method, path, json=body)
+                assert refused.status_code == 403, (path, refused.text)
+                problem = refused.json()
+                assert problem["type"].endswith("/session-required"), problem
+                assert "browser session" in problem["detail"], problem
+            # What a token may do with tokens: see them, and give itself up (`studio logout`).
+            listed = (await script.get("/api/v1/tokens")).json()["items"]
+            assert {t["name"] for t in listed} == {"short", "other"}
+            assert (await browser.get("/api/v1/me")).status_code == 200, "sessions untouched"
+            assert (await script.delete(f"/api/v1/tokens/{short['id']}")).status_code == 204
+            assert (await script.get("/api/v1/me")).status_code == 401
+        names = {t["name"] for t in (await browser.get("/api/v1/tokens")).json()["items"]}
+        assert names == {"other"}

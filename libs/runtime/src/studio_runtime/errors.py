@@ -64,8 +64,9 @@ class Unauthorized(DomainError):
 
 
 class Forbidden(DomainError):
-    """Only for a caller who is known but whose request lacks a required proof (CSRF); never
-    for someone else's resource, which is a 404."""
+    """Only for a caller who is known but whose request lacks a required proof (CSRF, or a
+    browser session where an API token may not act); never for someone else's resource, which
+    is a 404."""
 
     status = 403
     code = "forbidden"

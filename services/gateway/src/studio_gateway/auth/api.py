@@ -14,7 +14,7 @@ from studio_contracts.dtos import CursorPage
 from studio_gateway.auth.identity import CSRF_COOKIE, SESSION_COOKIE
 from studio_gateway.auth.service import StartedSession
 from studio_gateway.deps import Accounts, CurrentCaller, Settings
-from studio_gateway.openapi.responses import CSRF, LIMITED, UNAUTHORIZED, problem
+from studio_gateway.openapi.responses import CSRF, LIMITED, SESSION_ONLY, UNAUTHORIZED, problem
 from studio_gateway.settings import GatewaySettings
 
 sign_in_router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -78,7 +78,7 @@ async def log_out(
 @router.post(
     "/auth/logout-all",
     status_code=204,
-    responses={**UNAUTHORIZED, **CSRF},
+    responses={**UNAUTHORIZED, **SESSION_ONLY},
 )
 async def log_out_everywhere(
     caller: CurrentCaller, response: Response, accounts: Accounts, settings: Settings
@@ -99,7 +99,7 @@ async def me(caller: CurrentCaller, accounts: Accounts) -> Me:
     "/tokens",
     status_code=201,
     response_model=NewApiToken,
-    responses={**UNAUTHORIZED, **CSRF, **LIMITED},
+    responses={**UNAUTHORIZED, **SESSION_ONLY, **LIMITED},
 )
 async def create_token(body: TokenCreate, caller: CurrentCaller, accounts: Accounts) -> NewApiToken:
     return await accounts.create_token(caller, body)
@@ -122,7 +122,7 @@ async def list_tokens(
 @router.delete(
     "/tokens/{token_id}",
     status_code=204,
-    responses={**UNAUTHORIZED, **CSRF, 404: problem("No API token of yours with this id")},
+    responses={**UNAUTHORIZED, **SESSION_ONLY, 404: problem("No API token of yours with this id")},
 )
 async def revoke_token(token_id: str, caller: CurrentCaller, accounts: Accounts) -> Response:
     await accounts.revoke_token(caller, token_id)

@@ -20,7 +20,7 @@ from studio_contracts.accounts import (
 )
 from studio_contracts.dtos import CursorPage
 from studio_runtime.clock import from_ms
-from studio_runtime.errors import Conflict, InvalidInput, NotFound, not_yours
+from studio_runtime.errors import Conflict, Forbidden, InvalidInput, NotFound, not_yours
 from studio_runtime.pagination import split_page
 
 from studio_gateway.auth.credentials import TOKEN_PREFIX, new_credential, new_csrf_token
@@ -112,6 +112,7 @@ class AccountService:
     async def log_out_everywhere(self, caller: Caller) -> None:
         """End every session of the caller (API tokens stay)."""
         self._require_accounts()
+        _require_session(caller, "Logging out everywhere")
         ids = await self._accounts.session_ids(caller.user_id)
         await self._accounts.delete_sessions(caller.user_id)
         await self._revocations.revoke(*ids)
@@ -139,6 +140,7 @@ class AccountService:
 
     async def create_token(self, caller: Caller, body: TokenCreate) -> NewApiToken:
         self._require_accounts()
+        _require_session(caller, "Creating an API token")
         credential = new_credential()
         token = credential.value(TOKEN_PREFIX)
         record = await self._accounts.create_token(
@@ -161,6 +163,9 @@ class AccountService:
 
     async def revoke_token(self, caller: Caller, token_id: str) -> None:
         self._require_accounts()
+        # A program may give up its own token, not another one.
+        if not (caller.kind == "token" and caller.credential_id == token_id):
+            _require_session(caller, "Revoking another API token")
         if not await self._accounts.delete_token(caller.user_id, token_id):
             raise not_yours("API token", token_id)
         await self._revocations.revoke(token_id)
@@ -209,3 +214,19 @@ def _token(record: TokenRecord) -> ApiToken:
         expires_at=from_ms(record.expires_ms) if record.expires_ms else None,
         last_used_at=from_ms(record.last_used_ms) if record.last_used_ms else None,
     )
+
+
+class SessionRequired(Forbidden):
+    """An API token acts as its person on projects, generations, assets and templates, not on
+    the person's credentials: a leaked token that could make tokens would make one that never
+    expires, and outlive its own expiry and revocation."""
+
+    code = "session-required"
+
+
+def _require_session(caller: Caller, what: str) -> None:
+    if caller.kind != "session":
+        raise SessionRequired(
+            f"{what} needs a signed-in browser session (the API tokens page); an API token "
+            "cannot manage the account's sign-ins."
+        )

@@ -20,4 +20,10 @@ Responses = dict[int | str, dict[str, Any]]
 
 UNAUTHORIZED: Responses = {401: problem("No valid session or API token")}
 CSRF: Responses = {403: problem("A cookie-authenticated change without the X-CSRF-Token header")}
+SESSION_ONLY: Responses = {
+    403: problem(
+        "A cookie-authenticated change without the X-CSRF-Token header, or a call with an API "
+        "token: managing sign-ins needs a browser session (`session-required`)"
+    )
+}
 LIMITED: Responses = {429: problem("Too many requests; `Retry-After` says when to try again")}
