@@ -210,3 +210,32 @@ async def test_log_out_everywhere_ends_the_sessions_of_every_browser(
         await expect(phone).to_have_url(re.compile(r"/studio/sign-in"))
     finally:
         await other.close()
+
+
+async def test_revoking_a_token_leaves_the_focus_on_the_page(stack: FullStack, page: Page) -> None:
+    await _sign_up(page, stack.gateway, new_email("revoke"))
+    await page.goto(stack.gateway + "/studio/tokens")
+    for name in ("first script", "second script"):
+        await page.get_by_label("Token name").fill(name)
+        await page.get_by_role("button", name="Create token").click()
+        await expect(page.get_by_text(f"Token “{name}” created")).to_be_visible()
+    for name, then in (
+        ("second script", page.get_by_role("button", name="Revoke first script")),
+        ("first script", page.get_by_label("Token name")),
+    ):
+        await page.get_by_role("button", name=f"Revoke {name}").focus()
+        await page.keyboard.press("Enter")
+        await page.get_by_role("alertdialog").get_by_role("button", name="Revoke token").click()
+        await expect(then).to_be_focused()
+
+
+async def test_a_theme_chosen_in_one_tab_shows_in_the_others(studio: FullStack, page: Page) -> None:
+    await page.goto(studio.gateway + "/studio")
+    other = await page.context.new_page()
+    await other.goto(studio.gateway + "/studio/assets")
+    await page.get_by_role("button", name="Light theme").click()
+    await expect(other.locator("html")).to_have_attribute("data-theme", "light")
+    await expect(other.get_by_role("button", name="Dark theme")).to_be_visible()
+    await page.get_by_role("button", name="Dark theme").click()
+    await expect(other.locator("html")).to_have_attribute("data-theme", "dark")
+    await other.close()

@@ -60,4 +60,7 @@ async def test_templates_saved_renamed_and_deleted_elsewhere_show_at_once(
         await search.focus()
         assert (await client.delete(f"/api/v1/templates/{first}")).status_code == 204
         await expect(page.get_by_text("No templates match")).to_be_visible()
+        await expect(
+            page.get_by_text("None of your templates has “stone” in its name or prompt.")
+        ).to_be_visible()
         await expect(search).to_be_focused()

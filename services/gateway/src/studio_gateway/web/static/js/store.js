@@ -6,6 +6,11 @@ const PREFIX = 'studio.';
 /** Dispatched on window when the last project changes (links that lead to it follow). */
 export const LAST_PROJECT_CHANGED = 'studio:last-project';
 
+/** The localStorage key a preference is kept under (a `storage` event names it). */
+export function storageKey(key) {
+  return PREFIX + key;
+}
+
 export function getPref(key, fallback = null) {
   try {
     const raw = localStorage.getItem(PREFIX + key);

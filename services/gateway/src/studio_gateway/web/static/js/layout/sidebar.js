@@ -13,7 +13,7 @@ import { confirmDialog } from '../ui/confirm.js';
 import { keepFocusInside } from '../ui/dialog.js';
 import { icon } from '../ui/icons.js';
 import { toast } from '../ui/toast.js';
-import { effectiveTheme, onSystemThemeChange, toggleTheme } from './theme.js';
+import { effectiveTheme, onThemeChangedOutside, toggleTheme } from './theme.js';
 
 const NAV = [
   { key: 'projects', label: 'Projects', href: '/studio', icon: 'folder' },
@@ -113,7 +113,7 @@ export function buildSidebar(app) {
     }
   }
   session.onChange(renderFooter);
-  onSystemThemeChange(renderFooter);
+  onThemeChangedOutside(renderFooter);
   renderFooter();
 
   // Links inside the drawer close it (the router handles the navigation itself).

@@ -1,6 +1,8 @@
 // The colour theme: the stored choice ('dark' | 'light') or the system's, on <html data-theme>.
 
-import { prefs } from '../store.js';
+import { prefs, storageKey } from '../store.js';
+
+const THEME_KEY = storageKey('theme');
 
 const systemLight = window.matchMedia('(prefers-color-scheme: light)');
 
@@ -20,6 +22,13 @@ export function toggleTheme() {
   return prefs.theme;
 }
 
-export function onSystemThemeChange(fn) {
+/** `fn` runs when the theme to show changes by itself: the system's, or the choice made in
+ * another tab of the studio (applied here first, so every open tab shows the same). */
+export function onThemeChangedOutside(fn) {
   systemLight.addEventListener('change', fn);
+  window.addEventListener('storage', (event) => {
+    if (event.key !== null && event.key !== THEME_KEY) return;
+    applyTheme();
+    fn();
+  });
 }

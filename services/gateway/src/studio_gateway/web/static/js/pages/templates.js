@@ -214,7 +214,7 @@ export async function render(main, _params, ctx) {
       replace(ownBody, query ? emptyState({
         icon: 'search',
         title: 'No templates match',
-        body: `None of your templates is called or prompts “${query}”.`,
+        body: `None of your templates has “${query}” in its name or prompt.`,
         headingLevel: 'h3',
         action: { label: 'Clear search', icon: 'close', primary: false, run: () => { search.value = ''; onSearch(); search.focus(); } },
       }) : emptyState({

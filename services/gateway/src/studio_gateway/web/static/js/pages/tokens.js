@@ -136,8 +136,13 @@ export async function render(main, _params, ctx) {
       await busy(revoke, async () => {
         try {
           await api.del(`/tokens/${encodeURIComponent(token.id)}`);
+          // Focus goes on to the next token's Revoke (the previous one's at the end, the name
+          // field when none is left), not to the page body with the removed button.
+          const next = item.nextElementSibling || item.previousElementSibling;
           item.remove();
           toast(`Token “${token.name}” revoked.`, { kind: 'success' });
+          if (next) next.querySelector('button')?.focus();
+          else name.input.focus();
           if (!rows.children.length && !cursor) load(false);
         } catch (error) {
           toast(errorMessage(error), { kind: 'error' });
