@@ -239,3 +239,28 @@ async def test_a_theme_chosen_in_one_tab_shows_in_the_others(studio: FullStack, 
     await page.get_by_role("button", name="Dark theme").click()
     await expect(other.locator("html")).to_have_attribute("data-theme", "dark")
     await other.close()
+
+
+async def test_a_new_project_typed_when_the_session_ends_is_there_after_signing_in(
+    stack: FullStack, page: Page
+) -> None:
+    email = new_email("draft")
+    await _sign_up(page, stack.gateway, email)
+    await page.goto(stack.gateway + "/studio/new")
+    await page.get_by_label("Name").fill("Autumn campaign")
+    await page.get_by_label("Description").fill("Warm, grainy film look")
+    # The session is over (expired, ended elsewhere).
+    await page.context.clear_cookies(name="studio_session")
+    await page.get_by_role("button", name="Create project").click()
+    await expect(page).to_have_url(re.compile(r"/studio/sign-in\?next=%2Fstudio%2Fnew"))
+    await page.get_by_label("E-mail address").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page).to_have_url(re.compile(r"/studio/new$"))
+    await expect(page.get_by_label("Name")).to_have_value("Autumn campaign")
+    await expect(page.get_by_label("Description")).to_have_value("Warm, grainy film look")
+
+    await page.get_by_role("button", name="Create project").click()
+    await expect(page.locator("#page-title")).to_have_text("Autumn campaign")
+    await page.goto(stack.gateway + "/studio/new")  # made: the next one starts empty
+    await expect(page.get_by_label("Name")).to_have_value("")

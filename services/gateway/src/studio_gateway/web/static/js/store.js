@@ -2,6 +2,7 @@
 // corrupted storage just means defaults.
 
 const PREFIX = 'studio.';
+const NEW_PROJECT_DRAFT = `${PREFIX}new-project-draft`;
 
 /** Dispatched on window when the last project changes (links that lead to it follow). */
 export const LAST_PROJECT_CHANGED = 'studio:last-project';
@@ -52,9 +53,27 @@ export const prefs = {
       for (const key of keys) {
         if (key?.startsWith(`${PREFIX}panel.`) || key === `${PREFIX}last-project`) localStorage.removeItem(key);
       }
+      sessionStorage.removeItem(NEW_PROJECT_DRAFT);
     } catch {
       // Storage blocked: there is nothing in it to forget.
     }
     window.dispatchEvent(new Event(LAST_PROJECT_CHANGED));
+  },
+  /** The New project form as typed and not yet sent ({name, description}), for this tab only:
+   * kept through a sign-in the session's end asked for, not across tabs or browser restarts. */
+  get newProjectDraft() {
+    try {
+      return JSON.parse(sessionStorage.getItem(NEW_PROJECT_DRAFT)) || null;
+    } catch {
+      return null;
+    }
+  },
+  set newProjectDraft(draft) {
+    try {
+      if (draft) sessionStorage.setItem(NEW_PROJECT_DRAFT, JSON.stringify(draft));
+      else sessionStorage.removeItem(NEW_PROJECT_DRAFT);
+    } catch {
+      // Storage full or blocked: the draft lasts for this page only.
+    }
   },
 };

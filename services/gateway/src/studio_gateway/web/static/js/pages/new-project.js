@@ -44,8 +44,19 @@ export async function render(main, _params, ctx) {
     alert.el,
     name.el,
     description.el,
-    h('div', { class: 'form__actions' }, submit, h('a', { class: 'button button--ghost', href: '/studio' }, 'Cancel')),
+    h('div', { class: 'form__actions' }, submit, h('a', { class: 'button button--ghost', href: '/studio', onclick: () => { prefs.newProjectDraft = null; } }, 'Cancel')),
   );
+  // What is typed is kept for this tab until the project is made: a session that ends meanwhile
+  // sends the person to sign in, and back here, with it.
+  const draft = prefs.newProjectDraft;
+  if (draft) {
+    name.input.value = draft.name || '';
+    description.input.value = draft.description || '';
+  }
+  form.addEventListener('input', () => {
+    const typed = { name: name.input.value, description: description.input.value };
+    prefs.newProjectDraft = typed.name || typed.description ? typed : null;
+  });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     alert.hide();
@@ -58,6 +69,7 @@ export async function render(main, _params, ctx) {
       try {
         const project = await api.post('/projects', { name: name.input.value, description: description.input.value });
         prefs.lastProjectId = project.id;
+        prefs.newProjectDraft = null;
         toast(`Project “${project.name}” created.`, { kind: 'success' });
         const suffix = next.toString() ? `?${next}` : '';
         ctx.navigate(`/studio/${encodeURIComponent(project.id)}${suffix}`);
