@@ -1,6 +1,6 @@
 """QA pass 10 on the lists: a search box stops where the API would refuse (200 characters), a
 link carrying a longer search is cut to it instead of failing the page, and a count with more
-to load reads "24+ projects", not "24 projects+"."""
+to load reads "24+ projects" (and "24+ templates"), not "24 projects+"."""
 
 import asyncio
 import re
@@ -47,3 +47,22 @@ async def test_a_count_with_more_to_load_puts_the_plus_on_the_number(
     await expect(summary).to_have_text("24+ projects")
     await page.goto(studio.gateway + "/studio?q=odd")
     await expect(summary).to_have_text("24+ projects matching “odd”")
+
+    async with studio.client() as client:
+        made = await asyncio.gather(
+            *(
+                client.post(
+                    "/api/v1/templates",
+                    json={
+                        "name": f"Odd {i}",
+                        "type": "text-to-image",
+                        "model_id": "local/image",
+                        "prompt": "moss",
+                    },
+                )
+                for i in range(25)
+            )
+        )
+        assert all(answer.status_code == 201 for answer in made)
+    await page.goto(studio.gateway + "/studio/templates")
+    await expect(page.locator(".templates-section__count")).to_have_text("24+ templates")

@@ -10,7 +10,7 @@ import { glyph } from '../components/gallery-items.js';
 import { chooseProject, loadProjects, projectExists } from '../components/gallery-projects.js';
 import { prefs } from '../store.js';
 import { emptyState, errorState } from '../ui/empty.js';
-import { count, dateTime, relativeTime } from '../ui/format.js';
+import { atLeast, count, dateTime, relativeTime } from '../ui/format.js';
 import { busy } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
 import { enumLabel, paramLabel } from '../ui/params-labels.js';
@@ -237,7 +237,7 @@ export async function render(main, _params, ctx) {
 
   function updateOwnSummary() {
     more.hidden = !cursor;
-    ownSummary.textContent = mine.length ? `${count(mine.length, 'template')}${cursor ? '+' : ''}` : '';
+    ownSummary.textContent = mine.length ? (cursor ? atLeast(mine.length, 'templates') : count(mine.length, 'template')) : '';
   }
 
   // --- a card ---------------------------------------------------------------------------------
