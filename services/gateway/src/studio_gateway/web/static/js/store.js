@@ -2,7 +2,7 @@
 // corrupted storage just means defaults.
 
 const PREFIX = 'studio.';
-const NEW_PROJECT_DRAFT = `${PREFIX}new-project-draft`;
+const NEW_PROJECT_DRAFT = 'new-project-draft';
 
 /** Dispatched on window when the last project changes (links that lead to it follow). */
 export const LAST_PROJECT_CHANGED = 'studio:last-project';
@@ -12,19 +12,23 @@ export function storageKey(key) {
   return PREFIX + key;
 }
 
-export function getPref(key, fallback = null) {
+// Named by functions: merely reading `localStorage` throws where storage is blocked.
+const local = () => localStorage;
+const session = () => sessionStorage;
+
+export function getPref(key, fallback = null, storage = local) {
   try {
-    const raw = localStorage.getItem(PREFIX + key);
+    const raw = storage().getItem(PREFIX + key);
     return raw === null ? fallback : JSON.parse(raw);
   } catch {
     return fallback;
   }
 }
 
-export function setPref(key, value) {
+export function setPref(key, value, storage = local) {
   try {
-    if (value === null || value === undefined) localStorage.removeItem(PREFIX + key);
-    else localStorage.setItem(PREFIX + key, JSON.stringify(value));
+    if (value === null || value === undefined) storage().removeItem(PREFIX + key);
+    else storage().setItem(PREFIX + key, JSON.stringify(value));
   } catch {
     // Storage full or blocked: the preference lasts for this page only.
   }
@@ -53,7 +57,7 @@ export const prefs = {
       for (const key of keys) {
         if (key?.startsWith(`${PREFIX}panel.`) || key === `${PREFIX}last-project`) localStorage.removeItem(key);
       }
-      sessionStorage.removeItem(NEW_PROJECT_DRAFT);
+      sessionStorage.removeItem(PREFIX + NEW_PROJECT_DRAFT);
     } catch {
       // Storage blocked: there is nothing in it to forget.
     }
@@ -61,19 +65,6 @@ export const prefs = {
   },
   /** The New project form as typed and not yet sent ({name, description}), for this tab only:
    * kept through a sign-in the session's end asked for, not across tabs or browser restarts. */
-  get newProjectDraft() {
-    try {
-      return JSON.parse(sessionStorage.getItem(NEW_PROJECT_DRAFT)) || null;
-    } catch {
-      return null;
-    }
-  },
-  set newProjectDraft(draft) {
-    try {
-      if (draft) sessionStorage.setItem(NEW_PROJECT_DRAFT, JSON.stringify(draft));
-      else sessionStorage.removeItem(NEW_PROJECT_DRAFT);
-    } catch {
-      // Storage full or blocked: the draft lasts for this page only.
-    }
-  },
+  get newProjectDraft() { return getPref(NEW_PROJECT_DRAFT, null, session); },
+  set newProjectDraft(draft) { setPref(NEW_PROJECT_DRAFT, draft || null, session); },
 };
