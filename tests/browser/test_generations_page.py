@@ -228,3 +228,66 @@ async def test_arrow_keys_through_a_filter_menu_make_one_choice(
     # A choice made with the pointer applies at once, as before.
     await status.select_option("failed")
     await expect(page).to_have_url(re.compile(r"\?status=failed$"))
+
+
+async def test_the_list_is_filtered_by_project_and_follows_projects_changed_elsewhere(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        moss = await create_project(client, "Moss")
+        coast = await create_project(client, "Coast")
+        empty = await create_project(client, "Nothing yet")
+        for project_id, prompt in ((moss, "green moss"), (coast, "grey cliffs")):
+            await finished(client, (await start_generation(client, project_id, prompt))["id"])
+
+    await page.goto(studio.gateway + "/studio/generations")
+    cards = page.locator("article.gen-card")
+    await expect(cards).to_have_count(2)
+    project = page.get_by_label("Project")
+    await project.select_option(label="Coast")
+    await expect(cards).to_have_count(1)
+    await expect(cards.first).to_contain_text("grey cliffs")
+    await expect(page).to_have_url(re.compile(rf"\?project={coast}$"))
+
+    # Live: a generation in the project listed appears, one in another project does not.
+    async with studio.client() as client:
+        elsewhere = await start_generation(client, moss, "moss again")
+        here = await start_generation(client, coast, "cliffs again")
+        await finished(client, elsewhere["id"])
+    await expect(page.locator(f"article.gen-card[data-id='{here['id']}']")).to_be_visible()
+    await expect(cards).to_have_count(2)
+    await expect(page.locator(f"article.gen-card[data-id='{elsewhere['id']}']")).to_have_count(0)
+
+    # A project with nothing in it says where to start.
+    await project.select_option(label="Nothing yet")
+    await expect(
+        page.get_by_role("heading", name="No generations in this project yet")
+    ).to_be_visible()
+    await expect(page.get_by_role("link", name="Open project")).to_have_attribute(
+        "href", f"/studio/{empty}"
+    )
+    await page.go_back()
+    await expect(project).to_have_value(coast)
+    await expect(cards).to_have_count(2)
+
+    # Renamed elsewhere: the menu says the new name; deleted elsewhere: every project's list.
+    async with studio.client() as client:
+        renamed = await client.patch(f"/api/v1/projects/{moss}", json={"name": "Moss, renamed"})
+        assert renamed.is_success, renamed.text
+    await expect(project.locator(f"option[value='{moss}']")).to_have_text("Moss, renamed")
+    async with studio.client() as client:
+        assert (await client.delete(f"/api/v1/projects/{coast}")).is_success
+    await expect(project).to_have_value("")
+    await expect(project.locator(f"option[value='{coast}']")).to_have_count(0)
+    await expect(page).to_have_url(re.compile(r"/studio/generations$"))
+    await expect(cards).to_have_count(2)  # Moss's two; Coast's went with it
+    await expect(cards.filter(has_text="cliffs")).to_have_count(0)
+
+    # A link to a project that is gone lists every project's, and says why.
+    await page.goto(f"{studio.gateway}/studio/generations?project={coast}")
+    await expect(page.get_by_role("status").filter(has_text="does not exist")).to_be_visible()
+    await expect(cards).to_have_count(2)
+    await expect(page).to_have_url(re.compile(r"/studio/generations$"))
+    await project.select_option(label="Moss, renamed")
+    await expect(page.get_by_role("status").filter(has_text="does not exist")).to_have_count(0)
+    await assert_accessible(page)

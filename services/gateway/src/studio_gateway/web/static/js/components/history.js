@@ -99,7 +99,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   };
 
   function params(extra) {
-    return { limit: PAGE_SIZE, status: query.status || null, type: query.type || null, ...extra };
+    return { limit: PAGE_SIZE, status: query.status || null, type: query.type || null, project_id: query.project_id || null, ...extra };
   }
 
   async function reload({ quiet = false } = {}) {
@@ -159,8 +159,13 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     else if (!grid.isConnected) replace(body, grid, h('div', { class: 'load-more' }, more), sentinel);
   }
 
+  /** The one project this list shows, if any: its own page's, or the filter's. */
+  function scope() {
+    return projectId || query.project_id || null;
+  }
+
   function matches(generation) {
-    if (projectId && generation.project_id !== projectId) return false;
+    if (scope() && generation.project_id !== scope()) return false;
     if (query.status && generation.status !== query.status) return false;
     if (query.type && generation.type !== query.type) return false;
     return true;
@@ -263,7 +268,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
 
   function onEvent(data, name) {
     const id = data?.generation_id;
-    if (!id || (projectId && data.project_id !== projectId)) return;
+    if (!id || (scope() && data.project_id !== scope())) return;
     // This tab's own request arriving through the stream before its answer (the answer was
     // lost and is being asked for again): its card on the way gives way to the real one.
     if (name === 'generation.requested' && causedHere(data.request_id)) dropSending(data);

@@ -1,13 +1,15 @@
 // Generations (/studio/generations): every generation of the person, across projects, newest
-// first, filtered by status and type, loading more as the list scrolls. Each card names its
-// project and links to it.
+// first, filtered by project, status and type, loading more as the list scrolls. Each card
+// names its project and links to it.
 
 import { api } from '../api.js';
-import { h } from '../dom.js';
+import { debounce, h, replace } from '../dom.js';
 import { createHistory } from '../components/history.js';
+import { loadProjects } from '../components/gallery-projects.js';
 import { TYPE_ICONS, loadModels, loadTypes, typeLabel } from '../components/catalog.js';
 import { emptyState } from '../ui/empty.js';
 import { field } from '../ui/forms.js';
+import { icon } from '../ui/icons.js';
 
 // Arrow keys on a closed menu step its value, each step a `change`: the list follows the value
 // the person stops on, this long after the last key.
@@ -22,16 +24,40 @@ export async function render(main, _params, ctx) {
   const filters = {
     status: allowed(ctx.query.get('status') || '', STATUSES.map(([value]) => value)),
     type: allowed(ctx.query.get('type') || '', Object.keys(TYPE_ICONS)),
+    project_id: ctx.query.get('project') || '',
   };
   let types = null;
   const names = new Map(); // project id → name (or a promise while asked)
   let listed = false;
+  let projects = [];
+
+  // A link to one project's generations waits for the projects, so that one gone (or someone
+  // else's) lists every project's and says so, rather than showing an error.
+  let notice = null;
+  if (filters.project_id) {
+    try {
+      projects = await loadProjects({ signal: ctx.signal });
+      listed = true;
+    } catch {
+      if (ctx.signal.aborted) return undefined;
+    }
+    if (listed && !projects.some((p) => p.id === filters.project_id)) {
+      filters.project_id = '';
+      notice = h('p', { class: 'alert alert--info generations__notice', role: 'status' }, icon('info'),
+        h('span', 'This project does not exist or is not yours; showing all projects.'));
+    }
+  }
+  const projectSelect = h('select', { class: 'select' }, projectOptions());
+  projectSelect.value = filters.project_id;
 
   const statusSelect = h('select', { class: 'select' }, STATUSES.map(([value, label]) => h('option', { value }, label)));
   statusSelect.value = filters.status;
   const typeSelect = h('select', { class: 'select' }, h('option', { value: '' }, 'All types'));
   typeSelect.value = filters.type;
+  const projectField = field({ label: 'Project', name: 'project', input: projectSelect }).el;
+  projectField.classList.add('generations-toolbar__project');
   const toolbar = h('div', { class: 'page__toolbar generations-toolbar' },
+    projectField,
     field({ label: 'Status', name: 'status', input: statusSelect }).el,
     field({ label: 'Type', name: 'type', input: typeSelect }).el);
 
@@ -42,11 +68,18 @@ export async function render(main, _params, ctx) {
     showProject: true,
     projectName,
     typeLabel: (type) => typeLabel(types, type),
-    empty: (query) => (query.status || query.type
+    empty: (query) => (query.project_id && !query.status && !query.type
+      ? emptyState({
+        icon: 'sparkles',
+        title: 'No generations in this project yet',
+        body: 'Open the project to generate an image, a video or a sound.',
+        action: { label: 'Open project', href: `/studio/${encodeURIComponent(query.project_id)}`, icon: 'folder' },
+      })
+      : query.status || query.type || query.project_id
       ? emptyState({
         icon: 'search',
         title: 'No generations match these filters',
-        body: 'Try another status or type.',
+        body: 'Try another project, status or type.',
         action: { label: 'Clear filters', icon: 'close', primary: false, run: clearFilters },
       })
       : emptyState({
@@ -57,11 +90,11 @@ export async function render(main, _params, ctx) {
       })),
   });
 
-  main.append(h('section', { class: 'page generations', 'aria-labelledby': 'page-title' }, toolbar, history.el));
+  main.append(h('section', { class: 'page generations', 'aria-labelledby': 'page-title' }, toolbar, notice, history.el));
 
   let lastKeyAt = -Infinity;
   let settling = null;
-  for (const select of [statusSelect, typeSelect]) {
+  for (const select of [projectSelect, statusSelect, typeSelect]) {
     select.addEventListener('keydown', () => { lastKeyAt = performance.now(); });
     select.addEventListener('change', () => {
       clearTimeout(settling);
@@ -69,7 +102,8 @@ export async function render(main, _params, ctx) {
       else apply();
     });
   }
-  if ((ctx.query.get('status') || '') !== filters.status || (ctx.query.get('type') || '') !== filters.type) {
+  if ((ctx.query.get('status') || '') !== filters.status || (ctx.query.get('type') || '') !== filters.type
+    || (ctx.query.get('project') || '') !== filters.project_id) {
     window.history.replaceState(null, '', address());
   }
 
@@ -79,12 +113,8 @@ export async function render(main, _params, ctx) {
     typeSelect.value = filters.type;
     history.refreshAll();
   }).catch(() => {});
-  api.get('/projects', { limit: 100 }, { signal: ctx.signal }).then((page) => {
-    for (const project of page.items) names.set(project.id, project.name);
-  }).catch(() => {}).finally(() => {
-    listed = true;
-    history.refreshAll();
-  });
+  if (listed) showProjects(projects);
+  else reloadProjects().finally(() => { listed = true; history.refreshAll(); });
 
   // A project renamed elsewhere: its cards show the new name.
   const offRenamed = ctx.live?.on ? ctx.live.on('project.updated', (data) => {
@@ -100,32 +130,75 @@ export async function render(main, _params, ctx) {
     history.removeWhere((generation) => generation.project_id === data.project_id);
   }) : null;
 
+  // The Project menu follows projects made, renamed or deleted elsewhere.
+  const projectsSoon = debounce(() => reloadProjects(), 300);
+  const offProjects = ctx.live?.on
+    ? ['project.created', 'project.updated', 'project.deleted', 'reset'].map((name) => ctx.live.on(name, projectsSoon))
+    : [];
+
   return () => {
     clearTimeout(settling);
+    projectsSoon.cancel();
     offRenamed?.();
     offDeleted?.();
+    offProjects.forEach((off) => off?.());
     history.destroy();
   };
 
   // Each choice is a step Back can undo (the router renders the page again from the address).
   function apply() {
-    if (filters.status === statusSelect.value && filters.type === typeSelect.value) return;
+    if (filters.status === statusSelect.value && filters.type === typeSelect.value
+      && filters.project_id === projectSelect.value) return;
+    if (filters.project_id !== projectSelect.value) notice?.remove();
     filters.status = statusSelect.value;
     filters.type = typeSelect.value;
+    filters.project_id = projectSelect.value;
     window.history.pushState(null, '', address());
     history.setFilters(filters);
   }
 
   // The button goes with the empty state it was in: focus moves to the first filter.
   function clearFilters() {
+    projectSelect.value = '';
     statusSelect.value = '';
     typeSelect.value = '';
     apply();
-    statusSelect.focus();
+    projectSelect.focus();
+  }
+
+  function projectOptions() {
+    return [h('option', { value: '' }, 'All projects'), ...projects.map((p) => h('option', { value: p.id }, p.name))];
+  }
+
+  async function reloadProjects() {
+    try {
+      showProjects(await loadProjects({ signal: ctx.signal }));
+    } catch {
+      // Offline or leaving the page: the next project event, or a reload, brings them.
+    }
+  }
+
+  function showProjects(fresh) {
+    if (ctx.signal.aborted) return;
+    projects = fresh;
+    for (const project of fresh) names.set(project.id, project.name);
+    const hadFocus = document.activeElement === projectSelect;
+    replace(projectSelect, ...projectOptions());
+    const kept = fresh.some((p) => p.id === filters.project_id) ? filters.project_id : '';
+    projectSelect.value = kept;
+    if (hadFocus) projectSelect.focus();
+    if (kept !== filters.project_id) {
+      // The project listed was deleted elsewhere: every project's generations, in its place
+      // in the browser's history (not a new step).
+      filters.project_id = kept;
+      window.history.replaceState(null, '', address());
+      history.setFilters(filters);
+    }
   }
 
   function address() {
     const query = new URLSearchParams();
+    if (filters.project_id) query.set('project', filters.project_id);
     if (filters.status) query.set('status', filters.status);
     if (filters.type) query.set('type', filters.type);
     const qs = query.toString();
