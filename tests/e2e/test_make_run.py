@@ -3,9 +3,11 @@ behave when things go wrong: killed outright, a service crashing, a run left beh
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,15 +143,27 @@ def test_used_port_gets_a_clear_message(stack_env: dict[str, str], launches: lis
     assert "STUDIO_GATEWAY_PORT" in output
 
 
+@pytest.fixture
+def short_stack_env() -> Iterator[dict[str, str]]:
+    """A stack's environment with a data directory whose path leaves room for a socket's."""
+    base = Path(tempfile.mkdtemp(prefix="run-"))
+    yield make_stack_env(base / "data")
+    shutil.rmtree(base, ignore_errors=True)
+
+
 def test_killed_launcher_leaves_no_process_behind_and_runs_again(
-    stack_env: dict[str, str], launches: list[Launch]
+    short_stack_env: dict[str, str], launches: list[Launch]
 ) -> None:
+    stack_env = short_stack_env
+    data_dir = Path(stack_env["STUDIO_DATA_DIR"])
     first = launch(stack_env)
     launches.append(first)
     first.wait_for(READY_LINE)
     processes = recorded(stack_env)
     assert set(processes) == EVERY_PROCESS
     assert processes["launcher"].pid == first.process.pid
+    # The fork server's socket lies in the data directory, not in /tmp for good.
+    [socket_dir] = data_dir.glob("pymp-*")
 
     first.process.kill()
     first.process.wait(5)
@@ -162,11 +176,16 @@ def test_killed_launcher_leaves_no_process_behind_and_runs_again(
         ),
     )
 
+    assert socket_dir.exists()  # what a killed launcher leaves: the next launch removes it
+
     again = launch(stack_env)
     launches.append(again)
     again.wait_for("removed a stale pid file")
     again.wait_for(READY_LINE)
+    [own] = data_dir.glob("pymp-*")
+    assert own != socket_dir
     assert stop(again) == 0
+    assert not list(data_dir.glob("pymp-*"))
 
 
 def test_crashed_worker_is_restarted_and_its_jobs_in_flight_are_taken_over(

@@ -23,22 +23,64 @@ import multiprocessing.connection
 import multiprocessing.forkserver
 import os
 import runpy
+import shutil
 import signal
+import socket
 import sys
+import tempfile
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from setproctitle import setproctitle
 
-__all__ = ["ForkServerError", "ServiceProcess", "preload", "spawn"]
+__all__ = ["ForkServerError", "ServiceProcess", "keep_socket_in", "preload", "spawn"]
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 _READ_LIMIT = 1 << 16
+_SOCKET_PATH_MAX = 107
+"""Bytes of a Unix socket's path (``sun_path`` holds 108 with the closing NUL)."""
+_SOCKET_TAIL = len("/pymp-12345678/listener-12345678")
+"""What multiprocessing adds to the directory it is given, for the fork server's socket."""
 
 
 class ForkServerError(RuntimeError):
     """The fork server could not fork a service: it ended (its error is in the output above)."""
+
+
+def keep_socket_in(directory: Path) -> bool:
+    """Have the fork server's socket directory (``pymp-*``) made in ``directory``, and remove the
+    ones an earlier launcher left there; whether it will be.
+
+    multiprocessing makes that directory in the system's temporary one and removes it at exit,
+    which a launcher killed outright (SIGKILL) never reaches: each such kill left one in /tmp for
+    good. In the data directory, the next launch clears it. Only the launcher holding the data
+    directory's pid file calls this, so no live process uses what it removes. A directory whose
+    path would be too long for the socket, or on a file system without sockets (a mounted
+    Windows drive), keeps the system's default.
+    """
+    if len(os.fsencode(directory)) + _SOCKET_TAIL > _SOCKET_PATH_MAX or not _takes_sockets(
+        directory
+    ):
+        return False
+    for left in directory.glob("pymp-*"):
+        shutil.rmtree(left, ignore_errors=True)
+    # The launcher's own temporary files follow (it makes none besides this).
+    tempfile.tempdir = str(directory)
+    return True
+
+
+def _takes_sockets(directory: Path) -> bool:
+    probe = directory / f".socket-probe-{os.getpid()}"
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.bind(os.fsencode(probe))
+    except OSError:
+        return False
+    finally:
+        probe.unlink(missing_ok=True)
+    return True
 
 
 def preload(modules: Iterable[str]) -> None:

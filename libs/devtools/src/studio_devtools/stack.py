@@ -26,7 +26,7 @@ from pathlib import Path
 from types import FrameType
 
 from studio_devtools.pidfile import PidFile, PidFileBusy
-from studio_devtools.prefork import preload
+from studio_devtools.prefork import keep_socket_in, preload
 from studio_devtools.server_keeper import KeptServer, keep_running
 from studio_devtools.servers import ServerProcess, ServerStartError, start_mongo, start_nats
 from studio_devtools.supervisor import RestartPolicy, ServiceSpec, StackError, Supervisor, say
@@ -66,6 +66,7 @@ def _run(data_dir: Path, pid_file: PidFile, servers: list[ServerProcess]) -> int
     specs = _service_specs()
     _check_ports_free(specs, env.get("STUDIO_HOST", "127.0.0.1"))
     # The services' imports, once for all of them, while the servers start.
+    keep_socket_in(data_dir)
     preload(f"{spec.module}.__main__" for spec in specs)
     # Started here, in the main thread, not in a worker thread: the servers' parent-death
     # signal fires when the thread that spawned them ends (see studio_devtools.parent_death),
