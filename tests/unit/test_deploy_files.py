@@ -13,6 +13,7 @@ from studio_catalog.settings import CatalogSettings
 from studio_gateway.settings import GatewaySettings
 from studio_generation.settings import HOSTNAME, GenerationSettings, WorkerSettings
 from studio_projects.settings import ProjectsSettings
+from studio_runtime.serve import ProxySettings
 
 COMPOSE = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text())
 SETTINGS: dict[str | tuple[str, str], type[BaseSettings]] = {
@@ -48,7 +49,8 @@ def test_every_studio_variable_in_compose_is_a_setting_of_that_service() -> None
         for variable in spec["environment"]:
             if variable.startswith("STUDIO_"):
                 field = variable.removeprefix("STUDIO_").lower()
-                assert field in settings.model_fields, (
+                # Every service reads the proxy settings where it starts its server.
+                assert field in settings.model_fields | ProxySettings.model_fields, (
                     f"{name}: {variable} is not read by {settings.__name__}"
                 )
 

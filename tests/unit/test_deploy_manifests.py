@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from functools import cache
+from ipaddress import ip_address, ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ from studio_contracts import subjects
 from studio_gateway.settings import GatewaySettings
 from studio_generation.settings import GenerationSettings, WorkerSettings
 from studio_projects.settings import ProjectsSettings
+from studio_runtime.serve import ProxySettings, proxy_options
 from studio_storage.factory import object_store_from_url
 
 ROOT = Path(__file__).parents[2]
@@ -384,6 +386,26 @@ def test_termination_grace_covers_the_shutdown_grace(overlay: str) -> None:
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_a_gateway_behind_the_ingress_believes_it_and_nothing_else_believes_anyone(
+    overlay: str,
+) -> None:
+    behind_ingress = bool(of_kind(overlay, "Ingress"))
+    assert behind_ingress == (overlay == "prod")
+    for name, deployment in deployments(overlay):
+        trusted = effective_env(overlay, deployment).get("STUDIO_TRUSTED_PROXIES") or ""
+        if name != "gateway" or not behind_ingress:
+            assert not trusted, f"{overlay}/{name} believes X-Forwarded-For from {trusted}"
+            continue
+        # The controller's pods, on whichever private range the cluster's pod network is.
+        options = proxy_options(trusted)
+        assert options["proxy_headers"]
+        networks = [ip_network(entry) for entry in options["forwarded_allow_ips"]]
+        for pod in ("10.244.1.7", "172.20.0.5", "192.168.3.4", "fd00:10:244::7"):
+            assert any(ip_address(pod) in network for network in networks), pod
+        assert not any(ip_address("203.0.113.9") in network for network in networks)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_setting_is_configured_or_deliberately_defaulted(overlay: str) -> None:
     read_anywhere: set[str] = set()
     missing: list[str] = []
@@ -399,7 +421,8 @@ def test_every_setting_is_configured_or_deliberately_defaulted(overlay: str) -> 
         for item in container(deployment).get("env", []):
             if item["name"].startswith("STUDIO_"):
                 field = item["name"].removeprefix("STUDIO_").lower()
-                assert field in settings.model_fields, f"{name}: {item['name']} is not read"
+                read = settings.model_fields | ProxySettings.model_fields  # every server's
+                assert field in read, f"{name}: {item['name']} is not read"
     assert not missing, (
         "set these in deploy/ or add them to DEFAULTED with a reason:\n" + "\n".join(missing)
     )
@@ -620,3 +643,13 @@ def test_a_private_overlay_can_generate_the_secret(tmp_path: Path) -> None:
         for item in container(deployment).get("env", []):
             if "secretKeyRef" in item.get("valueFrom", {}):
                 assert item["valueFrom"]["secretKeyRef"]["name"] == "studio-secrets"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_no_overlay_runs_an_image_kubernetes_would_always_pull(overlay: str) -> None:
+    """Untagged or `latest` means `imagePullPolicy: Always`: an image loaded into a node (kind,
+    minikube) would be ignored and `ai-studio:latest` asked of Docker Hub, where there is none."""
+    for name, deployment in deployments(overlay):
+        image = container(deployment)["image"]
+        tag = image.rpartition("/")[2].partition(":")[2]
+        assert tag and tag != "latest", f"{overlay}/{name}: {image}"
