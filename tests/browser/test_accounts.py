@@ -229,6 +229,19 @@ async def test_revoking_a_token_leaves_the_focus_on_the_page(stack: FullStack, p
         await expect(then).to_be_focused()
 
 
+async def test_a_token_with_a_long_name_wraps_on_a_phone(stack: FullStack, page: Page) -> None:
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await _sign_up(page, stack.gateway, new_email("long-token"))
+    await page.goto(stack.gateway + "/studio/tokens")
+    name = "my laptop script " + "x" * 80
+    await page.get_by_label("Token name").fill(name)
+    await page.get_by_role("button", name="Create token").click()
+    await expect(page.get_by_text(f"Token “{name}” created")).to_be_visible()
+    # Nothing runs out of the page: it does not scroll sideways.
+    widths = await page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], widths
+
+
 async def test_a_theme_chosen_in_one_tab_shows_in_the_others(studio: FullStack, page: Page) -> None:
     await page.goto(studio.gateway + "/studio")
     other = await page.context.new_page()

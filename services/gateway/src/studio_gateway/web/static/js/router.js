@@ -73,6 +73,9 @@ async function show(target, push, replaceState = false) {
   hooks.setHeader?.({ title, breadcrumbs: found.route.breadcrumbs || [], actions: null });
   hooks.beforeRender?.(found.route, path);
   clear(main);
+  // Before the page renders, not after: a page that focuses a field below the fold (the
+  // project page's prompt) scrolls it into view, which a scroll afterwards undid.
+  if (!link.hash) window.scrollTo(0, 0);
   main.setAttribute('aria-busy', 'true');
   try {
     const module = await found.route.page();
@@ -106,7 +109,6 @@ async function show(target, push, replaceState = false) {
     if (seq === renderSeq) {
       main.removeAttribute('aria-busy');
       hooks.afterRender?.(found.route, path);
-      if (!link.hash) window.scrollTo(0, 0);
       if (loaded) focusHeading(main, focusedBefore);
       loaded = true;
     }

@@ -194,10 +194,16 @@ export function updateCard(el, generation) {
   if (message) replace(parts.error, icon('alert', { size: 'sm' }), h('span', message));
 
   if (options.showProject) {
-    const name = options.projectName?.(generation.project_id);
+    const name = options.projectName?.(generation.project_id) || 'Open project';
+    const href = `/studio/${encodeURIComponent(generation.project_id)}`;
+    const link = parts.project.querySelector('a');
     parts.project.hidden = false;
-    replace(parts.project, icon('folder', { size: 'sm' }),
-      h('a', { href: `/studio/${encodeURIComponent(generation.project_id)}` }, name || 'Open project'));
+    // A rename elsewhere changes the words, not the link: one focused keeps its focus.
+    if (link?.getAttribute('href') === href) {
+      if (link.textContent !== name) link.textContent = name;
+    } else {
+      keep(el, parts.project, () => replace(parts.project, icon('folder', { size: 'sm' }), h('a', { href }, name)));
+    }
   }
 
   const actionsKey = `${generation.status}:${generation.outputs?.length || 0}:${Boolean(generation.cancel_requested)}`;

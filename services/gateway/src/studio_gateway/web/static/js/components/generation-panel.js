@@ -168,7 +168,8 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   return {
     el,
     ready,
-    focusPrompt() { promptInput.focus(); },
+    /** `scroll: false` leaves the page where it is (what is typed brings the prompt into sight). */
+    focusPrompt({ scroll = true } = {}) { promptInput.focus({ preventScroll: !scroll }); },
     destroy() {
       offStatus();
       offDeleted();

@@ -2,7 +2,7 @@
 // on the left (5/12) and History | Assets tabs on the right (7/12); stacked on phones.
 
 import { api, errorMessage } from '../api.js';
-import { debounce, h, replace } from '../dom.js';
+import { debounce, h, replace, uniqueId } from '../dom.js';
 import { PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX } from '../limits.js';
 import { prefs } from '../store.js';
 import { createPanel } from '../components/generation-panel.js';
@@ -100,7 +100,9 @@ export async function render(main, { id }, ctx) {
     h('div', { class: 'studio__grid' },
       h('aside', { class: 'studio__panel' }, panel.el),
       h('div', { class: 'studio__results' }, tabs.list, tabs.panels))));
-  panel.focusPrompt();
+  // Ready to type, with the page at its top: the project's name and description, then the type
+  // and the model, come before the prompt (on a phone they fill the screen).
+  panel.focusPrompt({ scroll: false });
 
   // The bar's counts follow what happens in the project (quietly, at most every 2 s).
   const refreshCounts = debounce(() => refreshProject(), 2000);
@@ -195,6 +197,24 @@ export async function render(main, { id }, ctx) {
 
   function descriptionBar() {
     const text = h('div', { class: 'project-bar__text' });
+    // The description in three lines at most, with More / Less when it has more: a long one
+    // pushed the panel, and Generate, below the fold. Whether it is cut depends on the width.
+    const description = h('p', { id: uniqueId('project-description'), class: 'project-bar__description project-bar__description--clamped' });
+    let expanded = false;
+    const more = h('button', {
+      type: 'button',
+      class: 'project-bar__more',
+      'aria-controls': description.id,
+      hidden: true,
+      onclick: () => { expanded = !expanded; clamp(); },
+    });
+    const clamp = () => {
+      description.classList.toggle('project-bar__description--clamped', !expanded);
+      more.setAttribute('aria-expanded', String(expanded));
+      more.textContent = expanded ? 'Less' : 'More';
+      more.hidden = !expanded && description.scrollHeight <= description.clientHeight + 1;
+    };
+    window.addEventListener('resize', clamp, { signal: ctx.signal });
     const actions = h('div', { class: 'project-bar__actions' },
       h('button', { type: 'button', class: 'button button--ghost button--sm', onclick: () => edit() }, icon('wand', { size: 'sm' }), 'Rename'),
       h('button', { type: 'button', class: 'button button--ghost button--sm', onclick: () => remove() }, icon('trash', { size: 'sm' }), 'Delete'));
@@ -206,13 +226,16 @@ export async function render(main, { id }, ctx) {
     function show() {
       editing = false;
       const activity = project.last_activity_at || project.updated_at || project.created_at;
+      description.textContent = project.description || 'No description yet.';
+      description.classList.toggle('muted', !project.description);
       replace(text,
-        h('p', { class: ['project-bar__description', !project.description && 'muted'] }, project.description || 'No description yet.'),
+        h('div', { class: 'project-bar__about' }, description, more),
         metaParts([
           count(project.generation_count, 'generation'), count(project.asset_count, 'asset'),
           h('time', { datetime: activity, title: dateTime(activity) }, `active ${relativeTime(activity)}`),
         ], 'project-bar__stats'));
       actions.hidden = false;
+      requestAnimationFrame(clamp); // measured once laid out
     }
 
     function edit() {
