@@ -17,16 +17,6 @@ async def _box(locator: Locator) -> dict[str, float]:
     return dict(box)
 
 
-async def _in_viewport(page: Page, locator: Locator, *, first_line: bool = False) -> bool:
-    """Whether the element is in sight whole, or with `first_line` its first line (where the
-    browser scrolls to show what is typed)."""
-    box = await _box(locator)
-    size = page.viewport_size
-    assert size is not None
-    bottom = box["y"] + (24 if first_line else box["height"])
-    return bool(box["y"] >= 0 and bottom <= size["height"])
-
-
 async def test_a_project_renamed_elsewhere_leaves_the_focus_on_its_link(
     studio: FullStack, page: Page
 ) -> None:
@@ -61,12 +51,12 @@ async def test_the_project_page_opens_at_its_top_ready_to_type_into_the_prompt(
         await expect(prompt).to_be_focused()
         await expect(page.get_by_role("button", name=re.compile(r"^Choose model"))).to_be_enabled()
         assert await page.evaluate("() => window.scrollY") == 0
-        assert await _in_viewport(page, heading)
+        await expect(heading).to_be_in_viewport(ratio=1)
 
     # A long description shows three lines, and the rest on asking: the prompt stays in sight.
     await page.set_viewport_size({"width": 1440, "height": 900})
     await opened_at_the_top(long_id)
-    assert await _in_viewport(page, prompt)
+    await expect(prompt).to_be_in_viewport(ratio=1)
     description = page.locator(".project-bar__description")
     more = page.get_by_role("button", name="More", exact=True)
     await expect(more).to_have_attribute("aria-expanded", "false")
@@ -85,7 +75,7 @@ async def test_the_project_page_opens_at_its_top_ready_to_type_into_the_prompt(
         await opened_at_the_top(project_id)
         await page.keyboard.type("a heron")
         await expect(prompt).to_have_value("a heron")
-        assert await _in_viewport(page, prompt, first_line=True), viewport
+        await expect(prompt).to_be_in_viewport()  # the line typed on, at least
     await expect(page.locator(".project-bar__more")).to_be_hidden()
 
 
