@@ -3,18 +3,19 @@ project page focuses is in sight, and long names or narrow screens put nothing o
 
 import re
 
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import FloatRect, Locator, Page, ViewportSize, expect
 
 from tests.browser.helpers import create_project, finished, start_generation
 from tests.support.full_stack import FullStack
 
-PHONE = {"width": 320, "height": 568}
+SMALL_PHONE = ViewportSize(width=320, height=568)
+WIDE = ViewportSize(width=1440, height=900)
 
 
-async def _box(locator: Locator) -> dict[str, float]:
+async def _box(locator: Locator) -> FloatRect:
     box = await locator.bounding_box()
     assert box is not None, locator
-    return dict(box)
+    return box
 
 
 async def test_a_project_renamed_elsewhere_leaves_the_focus_on_its_link(
@@ -54,7 +55,7 @@ async def test_the_project_page_opens_at_its_top_ready_to_type_into_the_prompt(
         await expect(heading).to_be_in_viewport(ratio=1)
 
     # A long description shows three lines, and the rest on asking: the prompt stays in sight.
-    await page.set_viewport_size({"width": 1440, "height": 900})
+    await page.set_viewport_size(WIDE)
     await opened_at_the_top(long_id)
     await expect(prompt).to_be_in_viewport(ratio=1)
     description = page.locator(".project-bar__description")
@@ -70,7 +71,8 @@ async def test_the_project_page_opens_at_its_top_ready_to_type_into_the_prompt(
 
     # Where the prompt is below the fold (a short window, a small phone), what is typed goes
     # into it and brings it into sight; a short description has nothing more to show.
-    for viewport, project_id in (({"width": 1280, "height": 520}, long_id), (PHONE, short_id)):
+    short_window = ViewportSize(width=1280, height=520)
+    for viewport, project_id in ((short_window, long_id), (SMALL_PHONE, short_id)):
         await page.set_viewport_size(viewport)
         await opened_at_the_top(project_id)
         await page.keyboard.type("a heron")
@@ -84,7 +86,7 @@ async def test_a_long_name_wraps_in_a_confirm_dialog_and_leaves_its_close_button
 ) -> None:
     async with studio.client() as client:
         project_id = await create_project(client, "W" * 120)
-    for viewport in (PHONE, {"width": 1440, "height": 900}):
+    for viewport in (SMALL_PHONE, WIDE):
         await page.set_viewport_size(viewport)
         await page.goto(f"{studio.gateway}/studio/{project_id}")
         await page.locator(".project-bar").get_by_role("button", name="Delete").click()
@@ -107,7 +109,7 @@ async def test_the_viewers_arrows_leave_the_audio_player_clear_on_a_small_phone(
                 client, project_id, prompt, type="text-to-audio", model_id="local/audio"
             )
             await finished(client, made["id"])
-    await page.set_viewport_size({"width": 320, "height": 740})
+    await page.set_viewport_size(ViewportSize(width=320, height=740))
     await page.goto(f"{studio.gateway}/studio/{project_id}")
     await page.get_by_role("button", name="View audio").first.click()
     viewer = page.locator("dialog.dialog--viewer")
