@@ -1,11 +1,12 @@
 """The `studio` command's pieces in-process, against `httpx.MockTransport`: `--param` values
 typed by the model's schema, a problem body turned into the message, field lines and exit code,
 a generation followed by polling when its event stream breaks, and whole commands run through
-the entry point (`main.run`) as a shell would, their requests answered by a handler. No
-sockets, no servers."""
+the entry point (`main.run`) as a shell would, their requests answered by a handler: among them
+a config file of another shape, and the help of every command. No sockets, no servers."""
 
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -292,9 +293,11 @@ def studio(
 
 def _routes(routes: dict[str, httpx.Response]) -> Handler:
     def handler(request: httpx.Request) -> httpx.Response:
-        return routes.get(
-            f"{request.method} {request.url.path}", httpx.Response(404, json={"title": "Not Found"})
+        # The studio's 404 is a problem body, as every error answer of it.
+        not_found = httpx.Response(
+            404, json={"title": "Not Found"}, headers={"content-type": "application/problem+json"}
         )
+        return routes.get(f"{request.method} {request.url.path}", not_found)
 
     return handler
 
@@ -317,6 +320,7 @@ def test_a_refused_generation_prints_each_field_error_once(studio: Studio) -> No
     handler = _routes(
         {
             "GET /api/v1/models/local/image": httpx.Response(200, json=_IMAGE_MODEL),
+            f"GET /api/v1/projects/{PROJECT}": httpx.Response(200, json={"id": PROJECT}),
             "GET /api/v1/events": httpx.Response(503, json={"title": "Service Unavailable"}),
             f"POST /api/v1/projects/{PROJECT}/generations": httpx.Response(422, json=problem),
         }
@@ -454,3 +458,98 @@ def test_logout_keeps_the_token_it_could_not_revoke(studio: Studio) -> None:
     ran = studio("logout", handler=_routes({"DELETE /api/v1/tokens/t1": httpx.Response(204)}))
     assert ran.code == 0
     assert config.stored_credential(url) is None
+
+
+# --- QA pass 11: numbers JSON cannot hold, config files of another shape, help -------------
+
+_NUMBERS = {"guidance_scale": {"type": "number"}, "num_images": {"type": "integer"}}
+
+
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ("guidance_scale=nan", "'nan' is not a finite number"),
+        ("guidance_scale=inf", "'inf' is not a finite number"),
+        ("guidance_scale=-Infinity", "'-Infinity' is not a finite number"),
+        ("guidance_scale=1e400", "'1e400' is not a finite number"),
+        ("guidance_scale=7_5", "'7_5' is not a finite number"),
+        ("num_images=1_000", "'1_000' is not a whole number"),
+    ],
+)
+def test_a_number_json_cannot_hold_is_a_usage_error(pair: str, message: str) -> None:
+    with pytest.raises(CliError) as raised:
+        parse_params([pair], _NUMBERS)
+    assert raised.value.code == ExitCode.USAGE
+    assert raised.value.message.endswith(message)
+
+
+def test_numbers_are_still_read_as_json_numbers() -> None:
+    pairs = ["guidance_scale=7.5", "num_images=2"]
+    assert parse_params(pairs, _NUMBERS) == {"guidance_scale": 7.5, "num_images": 2}
+    assert parse_params(["guidance_scale=1e3"], _NUMBERS) == {"guidance_scale": 1000.0}
+
+
+def test_an_unknown_param_json_cannot_hold_is_sent_as_text() -> None:
+    assert parse_params(["colour=NaN", "size=[1e400]"], {}) == {
+        "colour": "NaN",
+        "size": "[1e400]",
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ('{"credentials": []}', '"credentials" is not an object'),
+        ('{"url": 5}', '"url" is not a string'),
+        (
+            '{"credentials": {"http://127.0.0.1:8080": "x"}}',
+            '"credentials" of http://127.0.0.1:8080 is not an object of strings',
+        ),
+        ("[]", "not a JSON object"),
+    ],
+)
+def test_a_config_file_of_another_shape_is_an_error_naming_it(
+    studio: Studio, tmp_path: Path, content: str, problem: str
+) -> None:
+    path = tmp_path / "config" / "studio" / "config.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(content)
+    ran = studio("whoami")
+    assert ran.code == ExitCode.USAGE
+    assert ran.stderr == (
+        f"Error: {path} is not a studio config file: {problem}\n"
+        "Fix it, or remove it and run `studio login` again.\n"
+    )
+    assert ran.requests == []
+    version = studio("version")
+    assert version.code == 0, version.stderr
+    assert version.stdout.startswith("studio-cli ")
+
+
+def test_help_comes_before_a_bad_url(studio: Studio) -> None:
+    ran = studio("--url", "notaurl", "models", "--help")
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout.startswith("Usage: ")
+
+
+_COMMANDS = [
+    [],
+    ["generate"],
+    ["models"],
+    ["model"],
+    ["projects", "list"],
+    ["projects", "create"],
+    ["assets", "list"],
+    ["assets", "download"],
+    ["events"],
+    ["login"],
+]
+_TYPE_NAME = re.compile(r"-[\w-]+ <(str|int|float|list\[|dir|path|file)")
+"""An option shown with its Python type (`--param <list[str]>`) instead of what it takes."""
+
+
+@pytest.mark.parametrize("command", _COMMANDS, ids=lambda command: " ".join(command) or "studio")
+def test_every_option_names_what_it_takes_not_its_type(studio: Studio, command: list[str]) -> None:
+    ran = studio(*command, "--help")
+    assert ran.code == 0, ran.stderr
+    assert not _TYPE_NAME.search(ran.stdout), ran.stdout

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 from httpx_sse import ServerSentEvent, connect_sse
@@ -35,6 +35,8 @@ class StudioClient:
     ) -> None:
         headers = {"User-Agent": USER_AGENT}
         if target.token:
+            # `resolve_target` made sure a header can carry it: httpx's own error for one it
+            # cannot would quote the whole header, the secret included.
             headers["Authorization"] = f"Bearer {target.token}"
         self.target = target
         self._http = httpx.Client(
@@ -137,9 +139,7 @@ class StudioClient:
                 timeout=timeout,
             ) as source,
         ):
-            if source.response.is_error:
-                source.response.read()
-                raise problem_error(source.response)
+            self._check(source.response, f"{API}/events", streamed=True)
             yield self._live(source.iter_sse())
 
     def _live(self, events: Iterator[ServerSentEvent]) -> Iterator[ServerSentEvent]:
@@ -153,51 +153,90 @@ class StudioClient:
                     yield event
 
     def _json(self, method: str, path: str, *, shape: type = dict, **kwargs: Any) -> Any:
+        """The JSON answer, which must be a `shape`: every route called through here answers
+        one, so an empty body (even a 204) is no answer of the studio's either."""
         response = self.send(method, path, **kwargs)
-        if response.status_code == 204 or not response.content:
-            return None
         try:
-            answer = response.json()
+            answer = response.json() if response.content else None
         except ValueError:
             answer = None
         # The studio's answers have the shape each route documents. Anything else means
         # something else listens at --url (a web page, another program's JSON): say so, with the
         # exit code of a studio that cannot be used, not a traceback further on.
         if not isinstance(answer, shape):
+            what = response.headers.get("content-type") or "no content type"
             raise CliError(
                 f"{self.target.url} answered {path} with something other than the studio's JSON "
-                f"({response.headers.get('content-type', 'no content type')}); is it the "
-                "studio's address?",
+                f"({what if response.content else 'an empty answer'}); is it the studio's "
+                "address?",
                 ExitCode.UNAVAILABLE,
             )
         return answer
 
     def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """One request; an error answer raises its :class:`CliError`."""
+        """One request; an error answer (or a redirect) raises its :class:`CliError`."""
         with self._connection_errors():
             response = self._http.request(method, path, **kwargs)
-        if response.is_error:
-            raise problem_error(response)
+        self._check(response, path)
         return response
 
     @contextmanager
     def _stream(self, method: str, path: str) -> Iterator[httpx.Response]:
         with self._connection_errors(), self._http.stream(method, path) as response:
-            if response.is_error:
-                response.read()
-                raise problem_error(response)
+            self._check(response, path, streamed=True)
             yield response
+
+    def _check(self, response: httpx.Response, path: str, *, streamed: bool = False) -> None:
+        """Raise the :class:`CliError` of an answer that is not a success. A redirect is one:
+        httpx does not follow them, and the studio never sends one, so its empty body would
+        otherwise pass for the answer (an empty download, no JSON)."""
+        if response.is_success:
+            return
+        if response.is_redirect:
+            raise redirect_error(self.target.url, path, response)
+        if streamed:
+            response.read()
+        if response.is_error:
+            raise problem_error(response)
+        raise CliError(
+            f"{self.target.url} answered {path} with HTTP {response.status_code}, which the "
+            "studio never sends; is it the studio's address?",
+            ExitCode.UNAVAILABLE,
+        )
 
     @contextmanager
     def _connection_errors(self) -> Iterator[None]:
         try:
             yield
         except httpx.TransportError as exc:
+            reason = str(exc) or type(exc).__name__
+            if self.target.token:  # never printed, whatever an error quotes
+                reason = reason.replace(self.target.token, "sst_…")
             raise CliError(
-                f"cannot reach the studio at {self.target.url}: {exc or type(exc).__name__}",
+                f"cannot reach the studio at {self.target.url}: {reason}",
                 ExitCode.UNAVAILABLE,
                 ["Is it running? `make run` starts one here; --url / STUDIO_URL picks another."],
             ) from exc
+
+
+def redirect_error(url: str, path: str, response: httpx.Response) -> CliError:
+    """The error of a redirect: where it points, and the `--url` to use when it points to the
+    same route elsewhere (http:// to https://, another host)."""
+    location = response.headers.get("location")
+    if not location:
+        return CliError(
+            f"{url} answered {path} with a redirect ({response.status_code}) to nowhere; is it "
+            "the studio's address?",
+            ExitCode.UNAVAILABLE,
+        )
+    target = response.request.url.join(location)
+    hint = "is it the studio's address?"
+    if target.path.endswith(unquote(path)):
+        base = target.copy_with(path=target.path.removesuffix(unquote(path)), query=None)
+        hint = f"if the studio is there, use --url {str(base).rstrip('/')}"
+    return CliError(
+        f"{url} answered {path} with a redirect to {target}: {hint}", ExitCode.UNAVAILABLE
+    )
 
 
 def segment(value: str, *, safe: str = "") -> str:

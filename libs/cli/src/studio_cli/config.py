@@ -3,6 +3,7 @@
 The config file (`config.json` in the user's config directory, e.g. `~/.config/studio/`) is
 written by `studio login`: the last URL signed in to and one API token per URL. It holds
 secrets, so it is written with 0600 permissions (its directory 0700), replaced atomically.
+A file that is not of that shape is an error naming it, not a crash of every command.
 """
 
 import json
@@ -20,6 +21,9 @@ from studio_cli.errors import CliError, ExitCode
 DEFAULT_URL = "http://127.0.0.1:8080"
 """The gateway of `make run` on this machine: local mode's address."""
 APP_NAME = "studio"
+API_PREFIX = "/api/v1"
+"""The API's own path, which every request adds: a URL ending in it (copied from the API's
+docs) names the studio that serves it."""
 
 
 @dataclass(frozen=True)
@@ -47,18 +51,22 @@ def resolve_target(url: str | None, token: str | None, *, local: bool = False) -
     A stored token is only sent to the URL it was created for, so pointing the CLI at another
     server never hands it a credential of this one. `local` ignores every token."""
     stored = load_config()
-    chosen = checked_url((url or ("" if local else stored.get("url")) or DEFAULT_URL).rstrip("/"))
+    chosen = checked_url(url or ("" if local else stored.get("url")) or DEFAULT_URL)
     if local:
         return Target(chosen, None)
-    if token:
-        return Target(chosen, token)
+    if token and token.strip():
+        # A token pasted with its line ending (`$TOK\r` from a Windows file) or a space.
+        return Target(chosen, checked_token(token.strip(), "--token / STUDIO_TOKEN"))
     credential = stored.get("credentials", {}).get(chosen, {})
-    return Target(chosen, credential.get("token") or None)
+    stored_token = credential.get("token") or None
+    return Target(chosen, stored_token and checked_token(stored_token, str(config_path())))
 
 
 def checked_url(url: str) -> str:
-    """`url` if it can name a studio (`http(s)://host[:port][/path]`); else a usage error,
-    raised before any request, which would only fail as "cannot reach" (exit code 5)."""
+    """`url` if it can name a studio (`http(s)://host[:port][/path]`), without a trailing `/`
+    or `/api/v1`; else a usage error, raised before any request, which would only fail as
+    "cannot reach" (exit code 5)."""
+    url = url.rstrip("/").removesuffix(API_PREFIX).rstrip("/")
     if not _is_http_url(url):
         raise CliError(
             f"{url!r} is not a studio URL (--url / STUDIO_URL): expected http://HOST[:PORT] or "
@@ -66,6 +74,18 @@ def checked_url(url: str) -> str:
             ExitCode.USAGE,
         )
     return url
+
+
+def checked_token(token: str, source: str) -> str:
+    """`token` if an HTTP header can carry it (printable ASCII, no spaces); else a usage error
+    that names where it came from but never quotes it: it is a secret."""
+    if not all("!" <= character <= "~" for character in token):
+        raise CliError(
+            f"the API token from {source} holds a character an HTTP header cannot carry (a "
+            "space, a control character or a non-ASCII letter): was it copied whole?",
+            ExitCode.USAGE,
+        )
+    return token
 
 
 def _is_http_url(url: str) -> bool:
@@ -79,11 +99,39 @@ def _is_http_url(url: str) -> bool:
 
 
 def load_config() -> dict[str, Any]:
+    """The config file's content: `{}` when there is none (or it is not JSON at all, as a file
+    cut short would be); an error naming it when it is JSON of another shape."""
+    path = config_path()
     try:
-        data = json.loads(config_path().read_text())
+        data = json.loads(path.read_text())
     except (FileNotFoundError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    if problem := _shape_problem(data):
+        raise CliError(
+            f"{path} is not a studio config file: {problem}",
+            ExitCode.USAGE,
+            ["Fix it, or remove it and run `studio login` again."],
+        )
+    config: dict[str, Any] = data
+    return config
+
+
+def _shape_problem(data: Any) -> str | None:
+    """What is wrong with the shape of a config file's content, if anything:
+    `{"url": str, "credentials": {url: {"token": str, "token_id": str, "email": str}}}`."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    if not isinstance(data.get("url", ""), str):
+        return '"url" is not a string'
+    credentials = data.get("credentials", {})
+    if not isinstance(credentials, dict):
+        return '"credentials" is not an object'
+    for url, credential in credentials.items():
+        if not isinstance(credential, dict) or not all(
+            isinstance(value, str) for value in credential.values()
+        ):
+            return f'"credentials" of {url} is not an object of strings'
+    return None
 
 
 def store_credential(url: str, credential: dict[str, str]) -> Path:
@@ -112,6 +160,9 @@ def forget_credential(url: str) -> dict[str, str] | None:
 def _save(config: dict[str, Any]) -> Path:
     path = config_path()
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # `mkdir` leaves a directory that existed as it was: this one is the studio's own (only
+    # ever holds this file), so it is made private whatever made it first.
+    path.parent.chmod(0o700)
     # mkstemp creates the file 0600; the rename replaces the old file in one step, so a reader
     # never sees half a file and the secret is never readable by others, even for a moment.
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".json")

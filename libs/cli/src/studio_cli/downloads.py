@@ -2,6 +2,10 @@
 
 import mimetypes
 import re
+import tempfile
+from pathlib import Path
+
+from studio_cli.errors import CliError, ExitCode
 
 _EXTENSIONS = {
     "audio/wav": ".wav",
@@ -32,3 +36,17 @@ def safe_filename(name: str, *, fallback: str) -> str:
     characters a shell or file system trips on."""
     cleaned = _UNSAFE.sub("_", name.replace("/", "_").replace("\\", "_")).strip(" .")
     return cleaned or fallback
+
+
+def prepare_directory(directory: Path) -> None:
+    """Make `directory` if missing and check that files can be written in it; a usage error
+    otherwise, for a command to raise before it asks the studio for anything."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"cannot create {directory}: {exc.strerror}", ExitCode.USAGE) from exc
+    try:
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise CliError(f"cannot write to {directory}: {exc.strerror}", ExitCode.USAGE) from exc

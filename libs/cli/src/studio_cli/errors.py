@@ -9,6 +9,7 @@ from enum import IntEnum
 from typing import Any
 
 import httpx
+from studio_contracts.problems import PROBLEM_CONTENT_TYPE
 
 
 class ExitCode(IntEnum):
@@ -21,12 +22,16 @@ class ExitCode(IntEnum):
     AUTH = 3
     """No valid credentials (401), or not allowed (403)."""
     NOT_FOUND = 4
-    """The project, model, asset or generation does not exist, or is not yours (404)."""
+    """The project, model, asset or generation does not exist, or is not yours (404), or no
+    longer exists (410)."""
     UNAVAILABLE = 5
     """The studio could not be reached or could not answer: connection errors, timeouts, 5xx,
-    and 429 (over a limit: try again later)."""
+    and 429 (over a limit: try again later); or something other than the studio answers."""
     INTERRUPTED = 130
     """Ctrl-C (128 + SIGINT, as shells report it)."""
+    BROKEN_PIPE = 141
+    """Whatever read stdout stopped reading (`studio events | head -1`): 128 + SIGPIPE, as
+    shells report a command that a broken pipe ended. Nothing is printed."""
 
 
 class CliError(Exception):
@@ -40,7 +45,7 @@ class CliError(Exception):
 
 
 def exit_code_for(status: int) -> ExitCode:
-    """The exit code of an HTTP error status."""
+    """The exit code of an HTTP error status the studio answered."""
     if status in (401, 403):
         return ExitCode.AUTH
     if status in (404, 410):
@@ -49,6 +54,10 @@ def exit_code_for(status: int) -> ExitCode:
         return ExitCode.UNAVAILABLE
     return ExitCode.USAGE
 
+
+_NOT_THE_STUDIO = frozenset({404, 405})
+"""Statuses the studio always answers with a problem body: without one, something else answers
+at --url (a web server that has no such file), which no retry or other id will change."""
 
 SIGN_IN_HINT = "Sign in with `studio login`, or pass an API token (--token / STUDIO_TOKEN)."
 
@@ -66,6 +75,13 @@ def problem_error(response: httpx.Response) -> CliError:
     """A :class:`CliError` from an error answer, worded from its problem body (RFC 9457) when
     it has one: `title: detail`, then one line per bad field. A detail that only summarises
     the bad fields is left out, so no field error is printed twice."""
+    if response.status_code in _NOT_THE_STUDIO and not _is_problem(response):
+        where = response.request.url.copy_with(query=None)
+        return CliError(
+            f"{where} answered {response.status_code} without the problem body the studio "
+            "always sends; is it the studio's address?",
+            ExitCode.UNAVAILABLE,
+        )
     body = _problem_body(response)
     title = str(body.get("title") or response.reason_phrase or f"HTTP {response.status_code}")
     detail = str(body.get("detail") or "")
@@ -122,6 +138,11 @@ def _restates(part: str, error: dict[str, Any]) -> bool:
     if not separator or " " in where or not isinstance(loc, list) or not loc:
         return False
     return where.split(".")[-1] == str(loc[-1])
+
+
+def _is_problem(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.split(";")[0].strip().lower() == PROBLEM_CONTENT_TYPE
 
 
 def _problem_body(response: httpx.Response) -> dict[str, Any]:

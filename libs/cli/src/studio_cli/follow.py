@@ -22,6 +22,9 @@ _STATUS_OF_EVENT = {
     "generation.cancelled": "cancelled",
 }
 _POLL_FIRST_S, _POLL_MAX_S = 0.5, 3.0
+OUTAGE_S = 15.0
+"""How long polling goes on through a studio that cannot answer (a restart, a proxy's 502)
+before it gives up, as `studio events` does: the generation runs on meanwhile."""
 
 
 def follow_generation(
@@ -65,12 +68,22 @@ def _until_terminal_event(
 
 def _poll(client: StudioClient, generation_id: str, display: StatusDisplay) -> dict[str, Any]:
     delay = _POLL_FIRST_S
+    lost_since: float | None = None
     while True:
-        record: dict[str, Any] = client.get(f"{API}/generations/{generation_id}")
-        progress = record.get("progress") or {}
-        display.update(record["status"], progress.get("percent"), _detail(progress))
-        if record["status"] in TERMINAL:
-            return record
+        try:
+            record: dict[str, Any] = client.get(f"{API}/generations/{generation_id}")
+        except CliError as exc:
+            if exc.code != ExitCode.UNAVAILABLE:
+                raise
+            lost_since = lost_since or time.monotonic()
+            if time.monotonic() - lost_since >= OUTAGE_S:
+                raise
+        else:
+            lost_since = None
+            progress = record.get("progress") or {}
+            display.update(record["status"], progress.get("percent"), _detail(progress))
+            if record["status"] in TERMINAL:
+                return record
         time.sleep(delay)
         delay = min(delay * 1.5, _POLL_MAX_S)
 

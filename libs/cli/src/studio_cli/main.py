@@ -1,79 +1,27 @@
-"""Entry point of the `studio` command: global options, the command groups, and the one place
-errors become messages on stderr and exit codes (see `studio_cli.errors`)."""
+"""Entry point of the `studio` command (`studio_cli.app` is the command itself).
 
+Importing the command takes most of a second (Typer, Rich, httpx, pydantic): a Ctrl-C in that
+time must end the command as quietly as one later, not with a traceback of the import.
+"""
+
+import signal
 import sys
-from typing import Annotated
+from types import FrameType
 
-import typer
-
-from studio_cli import VERSION
-from studio_cli.commands import assets, auth, events, generate, models, projects
-from studio_cli.config import DEFAULT_URL, resolve_target
-from studio_cli.errors import CliError, ExitCode
-from studio_cli.output import print_error
-
-app = typer.Typer(
-    help="AI Studio from a terminal: models, projects, generations, assets, live events.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    # Click's plain help, not Typer's Rich panels: those give every flag a type (`--json
-    # <bool>`), as if it took a value. Inherited by the command groups.
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-app.add_typer(projects.app, name="projects")
-app.add_typer(assets.app, name="assets")
-app.command("models")(models.list_models)
-app.command("model")(models.show_model)
-app.command("generate")(generate.generate)
-app.command("events")(events.tail_events)
-app.command("login")(auth.login)
-app.command("logout")(auth.logout)
-app.command("whoami")(auth.whoami)
-
-
-@app.callback()
-def main(
-    ctx: typer.Context,
-    url: Annotated[
-        str | None,
-        typer.Option(
-            envvar="STUDIO_URL",
-            help=f"The studio's gateway [default: the URL of the last login, else {DEFAULT_URL}]",
-            show_default=False,
-        ),
-    ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            envvar="STUDIO_TOKEN",
-            help="API token (sst_…) [default: the one `studio login` stored for the URL]",
-            show_default=False,
-        ),
-    ] = None,
-    local: Annotated[
-        bool,
-        typer.Option(
-            "--local",
-            help=f"Local mode: no credentials, {DEFAULT_URL} unless --url (a `make run` studio).",
-        ),
-    ] = False,
-) -> None:
-    """AI Studio from a terminal."""
-    ctx.obj = resolve_target(url, token, local=local)
-
-
-@app.command()
-def version() -> None:
-    """Print the client's version."""
-    typer.echo(f"studio-cli {VERSION}")
+_INTERRUPTED = 130
+"""`ExitCode.INTERRUPTED`, which cannot be imported yet: `studio_cli.errors` needs httpx."""
 
 
 def run() -> None:
-    try:
-        app()
-    except CliError as error:
-        print_error(error)
-        sys.exit(error.code)
-    except KeyboardInterrupt:
-        sys.exit(ExitCode.INTERRUPTED)
+    signal.signal(signal.SIGINT, _exit_interrupted)
+    # Imported here, after the handler is in place: that is the point of this module.
+    from studio_cli.app import run as run_app
+
+    # From here on, Ctrl-C is a KeyboardInterrupt again, which the commands handle (a
+    # generation being followed says how to find it again).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    run_app()
+
+
+def _exit_interrupted(_signal: int, _frame: FrameType | None) -> None:
+    sys.exit(_INTERRUPTED)

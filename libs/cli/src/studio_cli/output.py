@@ -5,9 +5,11 @@ progress, notes and errors go to stderr.
 """
 
 import json
+import os
 import sys
-from collections.abc import Collection, Iterable, Sequence
-from typing import Any
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NoReturn
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -15,25 +17,60 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from studio_cli.errors import CliError
+from studio_cli.errors import CliError, ExitCode
 
-stdout = Console(highlight=False)
-stderr = Console(stderr=True, highlight=False)
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich's own exits 1, the code of a failed generation.
+        _exit_broken_pipe()
+
+
+stdout = _Console(highlight=False)
+stderr = _Console(stderr=True, highlight=False)
 
 
 def print_json(value: Any) -> None:
     # Plain print, not Rich: Rich would wrap long lines and colour the text in a terminal.
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    with writing_stdout():
+        sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
 
 
 def print_json_line(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    with writing_stdout():
+        sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
 
 
 def print_line(text: str) -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
+    with writing_stdout():
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+
+@contextmanager
+def writing_stdout() -> Iterator[None]:
+    """Writes to stdout, whose reader may stop reading (`studio events | head -1`): that ends
+    the command quietly, see :func:`_exit_broken_pipe`."""
+    try:
+        yield
+    except BrokenPipeError:
+        _exit_broken_pipe()
+
+
+def _exit_broken_pipe() -> NoReturn:
+    # Nothing is wrong and nothing is said; not a BrokenPipeError either, which Click would
+    # turn into exit code 1 (a failed generation). What is still buffered goes to /dev/null,
+    # or Python would report the broken pipe again on its way out.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise SystemExit(ExitCode.BROKEN_PIPE)
+
+
+def print_text(text: str) -> None:
+    """Prose on stdout: wrapped to a terminal's width; off a terminal (a pipe, a CI log) as it
+    is, so one line stays one line, as table rows do."""
+    stdout.print(text, markup=False, soft_wrap=not stdout.is_terminal)
 
 
 def note(text: str) -> None:
@@ -72,7 +109,7 @@ def print_table(
         table.add_row(*(Text(cell) for cell in row))
     width = _table_width(table, columns, cells, whole)
     # A console of its own: `Console.print(width=...)` can narrow the output but not widen it.
-    Console(
+    _Console(
         file=stdout.file, width=width, highlight=False, force_terminal=stdout.is_terminal
     ).print(table)
 

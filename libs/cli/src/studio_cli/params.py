@@ -5,6 +5,7 @@ so its 422 names every bad field the same way it does for the web studio.
 """
 
 import json
+import math
 import re
 from typing import Any
 
@@ -42,19 +43,13 @@ def typed_value(name: str, raw: str, spec: dict[str, Any] | None) -> Any:
     if kind in MEDIA_PARAM_TYPES:
         raise _usage(f"--param {name}: a file input; attach the file with --ref FILE instead")
     if kind == "integer":
-        try:
-            return int(raw)
-        except ValueError:
-            raise _usage(f"--param {name}: {raw!r} is not a whole number") from None
+        if (whole := _whole_number(raw)) is None:
+            raise _usage(f"--param {name}: {raw!r} is not a whole number")
+        return whole
     if kind == "number":
-        try:
-            return int(raw)
-        except ValueError:
-            pass
-        try:
-            return float(raw)
-        except ValueError:
-            raise _usage(f"--param {name}: {raw!r} is not a number") from None
+        if (number := _number(raw)) is None:
+            raise _usage(f"--param {name}: {raw!r} is not a finite number")
+        return number
     if kind == "boolean":
         lowered = raw.strip().lower()
         if lowered in _TRUE | _FALSE:
@@ -63,6 +58,30 @@ def typed_value(name: str, raw: str, spec: dict[str, Any] | None) -> Any:
     if kind == "image_size":
         return _image_size(name, raw, spec)
     return raw
+
+
+def _whole_number(raw: str) -> int | None:
+    # `int()` also reads Python's `1_000`, which JSON (and so the API) would not.
+    if "_" in raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return None
+
+
+def _number(raw: str) -> int | float | None:
+    """`raw` as a JSON number: whole numbers stay ints; `nan`, `inf` and what overflows a float
+    (`1e400`) are none, as JSON has no such numbers (the request could not even be sent)."""
+    if (whole := _whole_number(raw)) is not None:
+        return whole
+    if "_" in raw:
+        return None
+    try:
+        number = float(raw)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _image_size(name: str, raw: str, spec: dict[str, Any]) -> Any:
@@ -85,9 +104,13 @@ def _image_size(name: str, raw: str, spec: dict[str, Any]) -> Any:
 
 def _json_or_text(raw: str) -> Any:
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
+        # Python's reader takes `NaN`, `Infinity` and `1e400` (as inf), which no JSON holds:
+        # sent as text, they get the API's word on the value, not a crash here.
+        json.dumps(value, allow_nan=False)
     except ValueError:
         return raw
+    return value
 
 
 def _usage(message: str) -> CliError:

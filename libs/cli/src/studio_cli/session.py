@@ -1,20 +1,32 @@
 """What every command shares: the target chosen by the global options, and common options."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
 
 from studio_cli.client import StudioClient
-from studio_cli.config import Target
+from studio_cli.config import Target, resolve_target
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
 
+@dataclass(frozen=True)
+class GlobalOptions:
+    """The global options as given. They become a :class:`Target` only when a command needs
+    one: `--help`, `version` and Click's own usage errors come first, whatever the URL or the
+    config file hold."""
+
+    url: str | None
+    token: str | None
+    local: bool
+
+
 def target_of(ctx: typer.Context) -> Target:
-    target = ctx.find_object(Target)
-    if target is None:  # only when a command is invoked without the app's callback
-        raise RuntimeError("the studio target was not set up")
-    return target
+    options = ctx.find_object(GlobalOptions)
+    if options is None:  # only when a command is invoked without the app's callback
+        raise RuntimeError("the global options were not set up")
+    return resolve_target(options.url, options.token, local=options.local)
 
 
 def open_client(ctx: typer.Context) -> StudioClient:

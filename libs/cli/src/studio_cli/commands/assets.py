@@ -11,8 +11,8 @@ from studio_contracts.enums import MediaType
 
 from studio_cli.client import API, segment
 from studio_cli.commands.projects import resolve_project
-from studio_cli.downloads import safe_filename
-from studio_cli.output import human_size, print_json, print_line, print_table
+from studio_cli.downloads import prepare_directory, safe_filename
+from studio_cli.output import human_size, print_json, print_line, print_table, writing_stdout
 from studio_cli.session import JsonFlag, open_client
 
 app = typer.Typer(help="Your files: uploads and generated outputs.", no_args_is_help=True)
@@ -22,7 +22,8 @@ app = typer.Typer(help="Your files: uploads and generated outputs.", no_args_is_
 def list_assets(
     ctx: typer.Context,
     project: Annotated[
-        str | None, typer.Option("--project", "-p", help="Only this project (id or name).")
+        str | None,
+        typer.Option("--project", "-p", metavar="PROJECT", help="Only this project (id or name)."),
     ] = None,
     # No short flag: `-m` is `--model` in `studio generate`.
     media_type: Annotated[
@@ -37,11 +38,14 @@ def list_assets(
         typer.Option(
             "--search",
             "-s",
+            metavar="TEXT",
             help="Text found, as written (any case), in the name, original file name, a tag or "
             "the prompt.",
         ),
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+    limit: Annotated[
+        int, typer.Option(min=1, metavar="N", help="At most this many, newest first.")
+    ] = 50,
     json: JsonFlag = False,
 ) -> None:
     """List assets, newest first."""
@@ -80,12 +84,13 @@ def list_assets(
 @app.command("download")
 def download_asset(
     ctx: typer.Context,
-    asset_id: Annotated[str, typer.Argument(help="The asset's id.")],
+    asset_id: Annotated[str, typer.Argument(metavar="ASSET_ID", help="The asset's id.")],
     out: Annotated[
         str | None,
         typer.Option(
             "--out",
             "-o",
+            metavar="FILE|DIR|-",
             help="File or directory to write to (default: the asset's name in the current "
             "directory); a path ending in `/` is a directory, made if missing; `-` writes the "
             "bytes to stdout.",
@@ -94,17 +99,18 @@ def download_asset(
     json: JsonFlag = False,
 ) -> None:
     """Download an asset's file."""
+    if out and out.endswith(("/", os.sep)):
+        # `-o out/` names a directory, as for `generate`: a file named "out" would be a
+        # surprise (Path drops the trailing slash). Made before anything is asked for.
+        prepare_directory(Path(out))
     with open_client(ctx) as client:
         asset: dict[str, Any] = client.get(f"{API}/assets/{segment(asset_id)}")
         if out == "-":
-            client.write_content(asset_id, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
+            with writing_stdout():
+                client.write_content(asset_id, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
             return
         destination = Path(out) if out else Path.cwd()
-        if out and out.endswith(("/", os.sep)):
-            # `-o out/` names a directory, as for `generate`: a file named "out" would be a
-            # surprise (Path drops the trailing slash).
-            destination.mkdir(parents=True, exist_ok=True)
         if destination.is_dir():
             destination = destination / safe_filename(asset["name"], fallback=asset_id)
         size = client.download(asset_id, destination)

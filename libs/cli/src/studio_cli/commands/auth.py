@@ -20,7 +20,8 @@ SESSION_COOKIE = "studio_session"
 def login(
     ctx: typer.Context,
     email: Annotated[
-        str | None, typer.Option(envvar="STUDIO_EMAIL", help="Asked for when not given.")
+        str | None,
+        typer.Option(envvar="STUDIO_EMAIL", metavar="EMAIL", help="Asked for when not given."),
     ] = None,
     # No `--password VALUE`: a password on the command line stays in the shell's history and
     # shows in `ps`. It comes from stdin, STUDIO_PASSWORD or the prompt.
@@ -33,7 +34,7 @@ def login(
         ),
     ] = False,
     token_name: Annotated[
-        str, typer.Option(help="Name of the API token, as listed in the studio.")
+        str, typer.Option(metavar="NAME", help="Name of the API token, as listed in the studio.")
     ] = f"studio-cli on {platform.node() or 'this machine'}",
 ) -> None:
     """Sign in, create an API token and store it (0600) for later commands against this URL."""
@@ -49,16 +50,47 @@ def login(
         password = _password_from_stdin() if password_stdin else _password()
         answer = _sign_in(anonymous, email, password)
         session = answer.json()
-        # Sent by hand: the cookie is `Secure` by default, which an HTTP client's cookie jar
-        # keeps off plain http://127.0.0.1, where browsers allow it.
-        headers = {
-            "X-CSRF-Token": session["csrf_token"],
-            "Cookie": f"{SESSION_COOKIE}={answer.cookies[SESSION_COOKIE]}",
-        }
-        token = anonymous.post(f"{API}/tokens", {"name": token_name}, headers=headers)
-        anonymous.post(f"{API}/auth/logout", headers=headers)
+        token = _new_token(anonymous, answer, token_name)
+    previous = stored_credential(url)
     path = store_credential(url, {"token": token["token"], "token_id": token["id"], "email": email})
     note(f"signed in to {url} as {session['user']['email']}; token stored in {path}")
+    if previous is not None:
+        _revoke_replaced(url, previous)
+
+
+def _new_token(anonymous: StudioClient, answer: httpx.Response, name: str) -> dict[str, Any]:
+    """A new API token, created with the session `answer` started; the session is signed out
+    again whatever happens (it would otherwise stay valid for days, unused)."""
+    # Sent by hand: the cookie is `Secure` by default, which an HTTP client's cookie jar
+    # keeps off plain http://127.0.0.1, where browsers allow it.
+    headers = {
+        "X-CSRF-Token": answer.json()["csrf_token"],
+        "Cookie": f"{SESSION_COOKIE}={answer.cookies[SESSION_COOKIE]}",
+    }
+    try:
+        token: dict[str, Any] = anonymous.post(f"{API}/tokens", {"name": name}, headers=headers)
+    finally:
+        try:
+            anonymous.send("POST", f"{API}/auth/logout", headers=headers)
+        except CliError as exc:
+            # Said, not raised: the token (or the reason there is none) matters more.
+            note(f"could not sign the login's session out ({exc.message}); it expires by itself")
+    return token
+
+
+def _revoke_replaced(url: str, previous: dict[str, str]) -> None:
+    """Revoke the token a new login replaced in the config file, with itself (it may belong to
+    another account): forgotten here, it would stay valid with no way left to revoke it."""
+    with StudioClient(Target(url, previous["token"])) as client:
+        try:
+            client.delete(f"{API}/tokens/{previous['token_id']}")
+        except CliError as exc:
+            if exc.code in (ExitCode.AUTH, ExitCode.NOT_FOUND):
+                return  # expired or revoked already: nothing left to revoke
+            note(
+                f"could not revoke the token this login replaced ({exc.message}): revoke it "
+                f"on the API tokens page of {url}"
+            )
 
 
 def logout(ctx: typer.Context) -> None:
@@ -74,12 +106,21 @@ def logout(ctx: typer.Context) -> None:
         try:
             client.delete(f"{API}/tokens/{credential['token_id']}")
         except CliError as exc:
-            if exc.code not in (ExitCode.AUTH, ExitCode.NOT_FOUND):  # already revoked
+            if exc.code not in (ExitCode.AUTH, ExitCode.NOT_FOUND):
                 exc.lines.append(
                     "The token is still stored and still valid: run `studio logout` again "
                     "once the studio answers."
                 )
                 raise
+            # Refused with itself: it expired or was revoked already, and cannot be revoked
+            # by anyone now. Only forgetting it is left.
+            forget_credential(url)
+            note(
+                f"the token stored for {url} had expired or been revoked already; forgot it "
+                "here (an expired token stays listed on the studio's API tokens page until "
+                "deleted there)"
+            )
+            return
     forget_credential(url)
     note(f"signed out of {url}")
 

@@ -34,19 +34,22 @@ _SHOWN = (
 def tail_events(
     ctx: typer.Context,
     project: Annotated[
-        str | None, typer.Option("--project", "-p", help="Only this project (id or name).")
+        str | None,
+        typer.Option("--project", "-p", metavar="PROJECT", help="Only this project (id or name)."),
     ] = None,
     type: Annotated[
         list[str] | None,
         typer.Option(
             "--type",
             "-t",
+            metavar="PREFIX",
             help="Only events whose name starts with this (e.g. generation, asset.created); "
             "repeatable.",
         ),
     ] = None,
     count: Annotated[
-        int | None, typer.Option("--count", "-n", min=1, help="Stop after this many events.")
+        int | None,
+        typer.Option("--count", "-n", min=1, metavar="N", help="Stop after this many events."),
     ] = None,
     json: JsonFlag = False,
 ) -> None:

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,9 +10,9 @@ import typer
 from httpx_sse import ServerSentEvent
 from studio_contracts.enums import GenerationType
 
-from studio_cli.client import API, StudioClient, model_path
+from studio_cli.client import API, StudioClient, model_path, segment
 from studio_cli.commands.projects import resolve_project
-from studio_cli.downloads import output_filename
+from studio_cli.downloads import output_filename, prepare_directory
 from studio_cli.errors import CliError, ExitCode
 from studio_cli.follow import follow_generation
 from studio_cli.output import note, print_json, print_line
@@ -28,12 +28,17 @@ Events = Iterator[ServerSentEvent] | None
 def generate(
     ctx: typer.Context,
     project: Annotated[
-        str, typer.Option("--project", "-p", help="The project (id or exact name).")
+        str, typer.Option("--project", "-p", metavar="PROJECT", help="The project (id or name).")
     ],
-    prompt: Annotated[str, typer.Argument(help="What to make.")] = "",
+    prompt: Annotated[str, typer.Argument(metavar="PROMPT", help="What to make.")] = "",
     model: Annotated[
         str | None,
-        typer.Option("--model", "-m", help="Model id; default: the recommended one for --type."),
+        typer.Option(
+            "--model",
+            "-m",
+            metavar="MODEL",
+            help="Model id; default: the recommended one for --type.",
+        ),
     ] = None,
     type: Annotated[
         GenerationType | None,
@@ -44,6 +49,7 @@ def generate(
         typer.Option(
             "--param",
             "-P",
+            metavar="NAME=VALUE",
             help="NAME=VALUE, repeatable; typed by the model's schema (`studio model ID`).",
         ),
     ] = None,
@@ -52,12 +58,16 @@ def generate(
         typer.Option(
             "--ref",
             "-r",
+            metavar="FILE|ASSET_ID",
             help="Reference file (uploaded to the project first) or existing asset id; "
             "repeatable, bound in order to the model's file inputs.",
         ),
     ] = None,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Directory for the outputs.", file_okay=False)
+        Path,
+        typer.Option(
+            "--out", "-o", metavar="DIR", help="Directory for the outputs.", file_okay=False
+        ),
     ] = Path("."),
     no_wait: Annotated[
         bool, typer.Option("--no-wait", help="Return at once with the generation's id.")
@@ -65,31 +75,88 @@ def generate(
     json: JsonFlag = False,
 ) -> None:
     """Generate: upload references, request, show live status, download the outputs."""
+    if not no_wait:
+        prepare_directory(out)
     with open_client(ctx) as client:
-        project_id = resolve_project(client, project)
         chosen = _model(client, model, type)
+        type_ = _type(chosen, type)
+        params = parse_params(param or [], chosen["params"])
+        project_id = resolve_project(client, project)
+        uploads: list[str] = []
         body = {
-            "type": _type(chosen, type),
+            "type": type_,
             "model_id": chosen["id"],
             "prompt": prompt,
-            "params": parse_params(param or [], chosen["params"]),
-            "input_asset_ids": [_reference(client, project_id, r, quiet=json) for r in ref or []],
+            "params": params,
+            "input_asset_ids": _references(client, project_id, ref or [], uploads, quiet=json),
         }
-        path = f"{API}/projects/{project_id}/generations"
         if no_wait:
-            _report(client.post(path, body), [], json=json)
+            _report(_request(client, project_id, body, uploads), [], json=json)
             return
         with ExitStack() as stack:
             # The stream is opened before the request, so not one of its events is missed.
             events = _open_events(stack, client, project_id)
-            generation: dict[str, Any] = client.post(path, body)
-            display = status_display(f"generation {generation['id']}", quiet=json)
-            try:
-                final = follow_generation(client, generation, events, display)
-            finally:
-                display.close()
+            generation = _request(client, project_id, body, uploads)
+            with _left_behind(generation, project_id, json=json):
+                final = _follow(client, generation, events, quiet=json)
         files = _download_outputs(client, final, out) if final["status"] == "completed" else []
     _report(final, files, json=json)
+
+
+def _request(
+    client: StudioClient, project_id: str, body: dict[str, Any], uploads: list[str]
+) -> dict[str, Any]:
+    """The generation as accepted. When it is refused, the references this command uploaded
+    for it are deleted again: kept, they would be files nobody asked to keep."""
+    try:
+        generation: dict[str, Any] = client.post(
+            f"{API}/projects/{segment(project_id)}/generations", body
+        )
+    except CliError as exc:
+        if exc.code == ExitCode.USAGE:
+            _delete_uploads(client, uploads)
+        raise
+    return generation
+
+
+def _delete_uploads(client: StudioClient, uploads: list[str]) -> None:
+    for asset_id in uploads:
+        try:
+            client.delete(f"{API}/assets/{segment(asset_id)}")
+        except CliError as exc:
+            note(f"could not delete the reference uploaded as asset {asset_id}: {exc.message}")
+
+
+def _follow(
+    client: StudioClient, generation: dict[str, Any], events: Events, *, quiet: bool
+) -> dict[str, Any]:
+    display = status_display(f"generation {generation['id']}", quiet=quiet)
+    try:
+        return follow_generation(client, generation, events, display)
+    finally:
+        display.close()
+
+
+@contextmanager
+def _left_behind(generation: dict[str, Any], project_id: str, *, json: bool) -> Iterator[None]:
+    """Say how to find the generation again when following it stops before its end (Ctrl-C,
+    the studio lost for good): it goes on in the studio, and it was paid for."""
+    found_later = (
+        f"generation {generation['id']} goes on in the studio: see it with "
+        f"GET {API}/generations/{generation['id']}, its outputs with "
+        f"`studio assets list -p {project_id} --kind output`"
+    )
+    try:
+        yield
+    except CliError as exc:
+        if exc.code == ExitCode.UNAVAILABLE:
+            exc.lines.append(found_later)
+            if json:  # what is known, in the shape scripts read (`--no-wait`'s)
+                print_json({"generation": generation, "files": []})
+        raise
+    except KeyboardInterrupt:
+        note(found_later)
+        raise
 
 
 def _model(client: StudioClient, model_id: str | None, type_: GenerationType | None) -> Any:
@@ -118,13 +185,37 @@ def _type(model: dict[str, Any], type_: GenerationType | None) -> str:
     )
 
 
-def _reference(client: StudioClient, project_id: str, reference: str, *, quiet: bool) -> str:
+def _references(
+    client: StudioClient, project_id: str, refs: list[str], uploads: list[str], *, quiet: bool
+) -> list[str]:
+    """The asset ids of the `--ref`s; when one fails, the files uploaded before it are deleted
+    again (they were only uploaded for this generation)."""
+    try:
+        return [_reference(client, project_id, ref, uploads, quiet=quiet) for ref in refs]
+    except CliError:
+        _delete_uploads(client, uploads)
+        raise
+
+
+def _reference(
+    client: StudioClient, project_id: str, reference: str, uploads: list[str], *, quiet: bool
+) -> str:
+    """The asset id of a `--ref`: a file is uploaded first (its id added to `uploads`)."""
     file = Path(reference)
+    if file.is_dir():
+        raise CliError(f"--ref {reference}: a directory, not a file", ExitCode.USAGE)
     if file.is_file():
-        asset = client.upload(project_id, file)
+        try:
+            asset = client.upload(project_id, file)
+        except CliError as exc:
+            if exc.code != ExitCode.USAGE:
+                raise
+            # Refused (415: not a type the studio takes, 413: too large): say which file.
+            raise CliError(f"--ref {reference}: {exc.message}", exc.code, exc.lines) from exc
         if not quiet:
             note(f"uploaded {file} as asset {asset['id']}")
         asset_id: str = asset["id"]
+        uploads.append(asset_id)
         return asset_id
     if ASSET_ID.match(reference):
         return reference
@@ -148,10 +239,7 @@ def _open_events(stack: ExitStack, client: StudioClient, project_id: str) -> Eve
 def _download_outputs(
     client: StudioClient, generation: dict[str, Any], out: Path
 ) -> list[dict[str, Any]]:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CliError(f"cannot create {out}: {exc.strerror}", ExitCode.USAGE) from exc
+    prepare_directory(out)  # again: it may have gone while the generation ran
     files = []
     for output in generation["outputs"]:
         destination = out / output_filename(generation["id"], output)

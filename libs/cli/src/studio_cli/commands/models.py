@@ -7,7 +7,7 @@ from rich.text import Text
 from studio_contracts.enums import GenerationType, Quality
 
 from studio_cli.client import API, model_path
-from studio_cli.output import print_json, print_table, stdout
+from studio_cli.output import print_json, print_table, print_text, stdout
 from studio_cli.session import JsonFlag, open_client
 
 PAGE = 200
@@ -20,7 +20,10 @@ def list_models(
         GenerationType | None, typer.Option("--type", "-t", help="Only models doing this.")
     ] = None,
     provider: Annotated[
-        str | None, typer.Option(help="Only this provider group (e.g. local, black-forest-labs).")
+        str | None,
+        typer.Option(
+            metavar="PROVIDER", help="Only this provider group (e.g. local, black-forest-labs)."
+        ),
     ] = None,
     available: Annotated[
         bool | None,
@@ -35,6 +38,7 @@ def list_models(
         typer.Option(
             "--search",
             "-s",
+            metavar="WORDS",
             help="Words that must each appear (any case) in the id, name, provider or description.",
         ),
     ] = None,
@@ -81,7 +85,9 @@ def list_models(
 
 def show_model(
     ctx: typer.Context,
-    model_id: Annotated[str, typer.Argument(help="e.g. local/image or fal-ai/flux/dev")],
+    model_id: Annotated[
+        str, typer.Argument(metavar="MODEL_ID", help="e.g. local/image or fal-ai/flux/dev")
+    ],
     json: JsonFlag = False,
 ) -> None:
     """Show one model and the parameters it takes (for `studio generate --param`)."""
@@ -91,11 +97,10 @@ def show_model(
         print_json(model)
         return
     stdout.print(Text.assemble((model["name"], "bold"), f" ({model['id']})"))
-    stdout.print(model["description"], markup=False)
-    stdout.print(
+    print_text(model["description"])
+    print_text(
         f"types: {', '.join(model['types'])}; output: {model['output']}; "
-        f"available: {'yes' if model.get('available', True) else 'no'}",
-        markup=False,
+        f"available: {'yes' if model.get('available', True) else 'no'}"
     )
     print_table(
         "parameters",
@@ -122,4 +127,14 @@ def _allowed(spec: dict[str, Any]) -> str:
     low, high = spec.get("minimum"), spec.get("maximum")
     if low is None and high is None:
         return ""
-    return f"{'' if low is None else f'{low:g}'}..{'' if high is None else f'{high:g}'}"
+    return f"{_number(low)}..{_number(high)}"
+
+
+def _number(value: float | None) -> str:
+    """A bound as written in the schema: whole numbers exactly (a seed's 4294967295, not
+    `:g`'s 4.29497e+09), others as Python spells them (0.5, 1e-06)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

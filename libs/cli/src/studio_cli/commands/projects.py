@@ -1,11 +1,12 @@
 """`studio projects list|create`, and finding a project by id or by name for other commands."""
 
 import re
+import unicodedata
 from typing import Annotated
 
 import typer
 
-from studio_cli.client import API, StudioClient
+from studio_cli.client import API, StudioClient, segment
 from studio_cli.errors import CliError, ExitCode
 from studio_cli.output import print_json, print_line, print_table
 from studio_cli.session import JsonFlag, open_client
@@ -21,7 +22,10 @@ def list_projects(
     search: Annotated[
         str | None,
         typer.Option(
-            "--search", "-s", help="Text found, as written (any case), in the name or description."
+            "--search",
+            "-s",
+            metavar="TEXT",
+            help="Text found, as written (any case), in the name or description.",
         ),
     ] = None,
     json: JsonFlag = False,
@@ -39,15 +43,17 @@ def list_projects(
             [p["id"], p["name"], p["generation_count"], p["asset_count"], p["updated_at"]]
             for p in projects
         ),
-        empty="No projects yet: `studio projects create NAME` makes one.",
+        empty=f"No project matches {search!r}."
+        if search
+        else "No projects yet: `studio projects create NAME` makes one.",
     )
 
 
 @app.command("create")
 def create_project(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="1 to 120 characters.")],
-    description: Annotated[str, typer.Option("--description", "-d")] = "",
+    name: Annotated[str, typer.Argument(metavar="NAME", help="1 to 120 characters.")],
+    description: Annotated[str, typer.Option("--description", "-d", metavar="TEXT")] = "",
     json: JsonFlag = False,
 ) -> None:
     """Create a project; prints its id (or the whole project with --json)."""
@@ -60,15 +66,19 @@ def create_project(
 
 
 def resolve_project(client: StudioClient, reference: str) -> str:
-    """The id of the project `reference` names: an id, or the exact name of one project."""
-    if ID.match(reference):
+    """The id of the project `reference` names: an id of one of yours; else the exact name of
+    one project; else a name that is the same but for case (casefolded, in Unicode's NFC form,
+    so `Straße` is `STRASSE` and a composed é the decomposed one)."""
+    if ID.match(reference) and _exists(client, reference):
         return reference
-    found = client.list_all(f"{API}/projects", {"q": reference})
-    named = [p for p in found if p["name"] == reference] or [
-        p for p in found if p["name"].casefold() == reference.casefold()
-    ]
+    # The search narrows the list to names holding `reference` as written (any case), which
+    # always includes its exact name; only a match but for case needs the whole list.
+    named = [
+        p for p in client.list_all(f"{API}/projects", {"q": reference}) if p["name"] == reference
+    ] or [p for p in client.list_all(f"{API}/projects") if _folded(p["name"]) == _folded(reference)]
     if not named:
-        raise CliError(f"no project named {reference!r}", ExitCode.NOT_FOUND)
+        what = "id or name" if ID.match(reference) else "name"
+        raise CliError(f"no project with the {what} {reference!r}", ExitCode.NOT_FOUND)
     if len(named) > 1:
         ids = ", ".join(p["id"] for p in named)
         raise CliError(
@@ -76,3 +86,17 @@ def resolve_project(client: StudioClient, reference: str) -> str:
         )
     project_id: str = named[0]["id"]
     return project_id
+
+
+def _exists(client: StudioClient, project_id: str) -> bool:
+    try:
+        client.get(f"{API}/projects/{segment(project_id)}")
+    except CliError as exc:
+        if exc.code != ExitCode.NOT_FOUND:
+            raise
+        return False
+    return True
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
