@@ -54,7 +54,7 @@ async def test_focus_stays_on_the_page_after_the_last_card_and_clear_filters(
     await page.keyboard.press("Enter")
     await expect(page).to_have_url(re.compile(r"/studio/generations$"))
     await expect(cards).to_have_count(1)
-    await expect(page.get_by_label("Status")).to_be_focused()
+    await expect(page.get_by_label("Project")).to_be_focused()  # the first filter
 
 
 async def test_a_retry_the_status_filter_hides_is_said(
