@@ -151,6 +151,11 @@ class _Relay:
         self.down = False
         self.refused = 0
         self.url = ""
+        self.answered = bytearray()
+        """Every byte relayed back to the client, in order (status lines included)."""
+        self.lose_answer: bytes | None = None
+        """An answer holding these bytes is not relayed: its connection is dropped instead,
+        once, as if the studio restarted just after answering."""
 
     async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._accepted, "127.0.0.1", 0)
@@ -181,16 +186,31 @@ class _Relay:
         self._transports.update(sides)
         try:
             await asyncio.gather(
-                self._pump(reader, up_writer), self._pump(up_reader, writer), return_exceptions=True
+                self._pump(reader, up_writer),
+                self._pump(up_reader, writer, answers=sides),
+                return_exceptions=True,
             )
         finally:
             for side in sides:
                 self._transports.discard(side)
                 side.abort()
 
-    @staticmethod
-    async def _pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    async def _pump(
+        self,
+        source: asyncio.StreamReader,
+        sink: asyncio.StreamWriter,
+        *,
+        answers: list[asyncio.WriteTransport] | None = None,
+    ) -> None:
+        """Relay `source` to `sink`; `answers`: this is the way back, on these connections."""
         while data := await source.read(65536):
+            if answers and self.lose_answer and self.lose_answer in data:
+                self.lose_answer = None
+                for side in answers:  # dropped on both sides at once, the answer unsent
+                    side.abort()
+                return
+            if answers:
+                self.answered.extend(data)
             sink.write(data)
             await sink.drain()
         if sink.can_write_eof():
@@ -248,11 +268,31 @@ async def test_a_studio_lost_for_good_while_following_leaves_the_generation_id(
             env={**env, "STUDIO_URL": relay.url},
         )  # fmt: skip
         generation_id = await _generation_of(account, project)
+        # Cut once the CLI has the 202 (with it, the generation's id), not before.
+        await eventually(lambda: b"HTTP/1.1 202" in relay.answered, what="the 202 reached the CLI")
         relay.cut()
         ran = await _finished(process)
     assert ran.code == 5
     assert f"generation {generation_id} goes on in the studio" in ran.stderr
     assert ran.json()["generation"]["id"] == generation_id
+
+
+async def test_a_lost_answer_to_generate_is_asked_again_and_makes_one_generation(
+    env: dict[str, str], stack: FullStack, account: Account, tmp_path: Path
+) -> None:
+    project = await _project(account, "Lost answer")
+    async with _Relay(stack.gateway) as relay:
+        relay.lose_answer = b"HTTP/1.1 202"
+        process = await _spawn(
+            "generate", "fog", "-p", project, "-m", "local/image", "-o", str(tmp_path), "--json",
+            env={**env, "STUDIO_URL": relay.url},
+        )  # fmt: skip
+        ran = await _finished(process)
+        assert relay.lose_answer is None  # the first answer was lost
+    assert ran.code == 0, ran.stderr
+    listed = (await account.api.get(f"/api/v1/projects/{project}/generations")).json()
+    assert [item["id"] for item in listed["items"]] == [ran.json()["generation"]["id"]]
+    assert ran.json()["generation"]["status"] == "completed"
 
 
 async def test_ctrl_c_while_following_with_json_says_which_generation_goes_on(

@@ -35,13 +35,22 @@ class ExitCode(IntEnum):
 
 
 class CliError(Exception):
-    """A failure to report on stderr: one message, optional detail lines, an exit code."""
+    """A failure to report on stderr: one message, optional detail lines, an exit code; and
+    the HTTP status it came from, if any."""
 
-    def __init__(self, message: str, code: ExitCode, lines: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        code: ExitCode,
+        lines: list[str] | None = None,
+        *,
+        status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.lines = lines or []
+        self.status = status
 
 
 def exit_code_for(status: int) -> ExitCode:
@@ -100,7 +109,9 @@ def problem_error(response: httpx.Response) -> CliError:
             message = _ENDS_TRY_AGAIN.sub(rf"\1 in {retry_after} s.", message)
         else:
             lines.append(f"Try again in {retry_after} s.")
-    return CliError(message, exit_code_for(response.status_code), lines)
+    return CliError(
+        message, exit_code_for(response.status_code), lines, status=response.status_code
+    )
 
 
 def _only_summarises(detail: str, errors: list[dict[str, Any]]) -> bool:
