@@ -195,6 +195,8 @@ async def test_advanced_settings_go_in_the_request_and_the_result_shows_live(
     assert params["image_size"] == "landscape_16_9"
 
     await assert_accessible(page)
+    # The bar's counts follow the generation (a moment later, as they do for a person).
+    await expect(page.locator(".project-bar__stats")).to_contain_text("1 generation")
     await page.locator(".studio__panel").evaluate("(el) => { el.scrollTop = 0; }")
     await screenshot(page, "project")
 

@@ -125,3 +125,26 @@ async def test_the_viewers_arrows_leave_the_audio_player_clear_on_a_small_phone(
             or player["y"] + player["height"] <= arrow["y"]
         )
         assert apart, (name, arrow, player)
+
+
+async def test_back_undoes_a_filter_chosen_on_the_assets_page(
+    studio: FullStack, page: Page
+) -> None:
+    async with studio.client() as client:
+        await create_project(client, "Moss")
+    await page.goto(studio.gateway + "/studio/generations")
+    await page.get_by_role("link", name="Assets", exact=True).click()
+    await expect(page).to_have_url(re.compile(r"/studio/assets$"))
+    chips = page.get_by_role("group", name="Media type")
+    await chips.get_by_role("button", name="Video").click()
+    await expect(page).to_have_url(re.compile(r"\?type=video$"))
+    # Typing a search changes the address in place: no step per word.
+    await page.get_by_role("searchbox").fill("waves")
+    await expect(page).to_have_url(re.compile(r"\?q=waves&type=video$"))
+    await page.go_back()
+    await expect(page).to_have_url(re.compile(r"/studio/assets$"))
+    await expect(chips.get_by_role("button", name="Video")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    await page.go_back()
+    await expect(page).to_have_url(re.compile(r"/studio/generations$"))

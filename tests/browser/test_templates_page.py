@@ -70,7 +70,7 @@ async def test_starters_by_type_and_own_templates_shown_as_typed(
     async with studio.client() as client:
         starters = (await client.get("/api/v1/starter-templates")).json()["items"]
         await _template(client, "Potter portrait")
-        await _template(
+        ocean_id = await _template(
             client,
             f"{MARKUP} ocean",
             type="text-to-video",
@@ -114,6 +114,16 @@ async def test_starters_by_type_and_own_templates_shown_as_typed(
     first_section = page.locator("main section.templates-section").first
     await expect(first_section.get_by_role("heading", level=2)).to_have_text("Your templates")
     await assert_accessible(page)
+    # The guide's picture shows what a person would have made, renamed here (live, as from
+    # another tab), not the markup above.
+    async with studio.client() as client:
+        renamed = await client.patch(
+            f"/api/v1/templates/{ocean_id}",
+            json={"name": "Slow ocean waves", "description": "Long exposure, blue hour."},
+        )
+        assert renamed.is_success, renamed.text
+    renamed_card = page.locator(f"[data-template-id='{ocean_id}']")
+    await expect(renamed_card.locator(".template-card__name")).to_have_text("Slow ocean waves")
     await page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")
     await screenshot(page, "templates")
 

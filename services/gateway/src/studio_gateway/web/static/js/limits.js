@@ -1,5 +1,5 @@
-// The API's limits on what people type (studio_contracts.projects, .generations, .accounts): inputs stop
-// where the server would refuse.
+// The API's limits on what people type (studio_contracts.projects, .generations, .accounts,
+// .templates): a form says so before sending more (`tooLong` in ui/forms.js).
 
 export const PROJECT_NAME_MAX = 120;
 export const PROJECT_DESCRIPTION_MAX = 2000;
@@ -9,5 +9,6 @@ export const SEARCH_MAX = 200;
 /** From here the prompt box shows how many characters it holds. */
 export const PROMPT_COUNTER_FROM = 9_000;
 export const TOKEN_NAME_MAX = 100;
+export const TEMPLATE_NAME_MAX = 100;
 /** How long a new API token may be given to live (`expires_in_days`, 1 to 3650 days). */
 export const TOKEN_EXPIRY_DAYS = [30, 90, 365];

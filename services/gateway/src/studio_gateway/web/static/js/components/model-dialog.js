@@ -10,7 +10,8 @@ import { openDialog } from '../ui/dialog.js';
 import { icon } from '../ui/icons.js';
 import { modelsFor } from './catalog.js';
 
-export const KEY_HELP = 'Hosted models run on fal.ai and need a key on this server: set FAL_KEY (or STUDIO_FAL_KEY) in the environment of `make run` (or of the catalog and worker services) and restart it. Offline models (Local …) work without one.';
+// Plain words for the person using the studio, with what the one running it needs to know.
+export const KEY_HELP = 'Hosted models run on fal.ai and need a key on this server: whoever runs the studio sets FAL_KEY where it starts (make run, or the catalog and worker services) and restarts it. Offline models (Local …) work without one.';
 
 const OUTPUT_LABEL = { image: 'Image', video: 'Video', audio: 'Audio', model3d: '3D' };
 

@@ -4,7 +4,8 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { openDialog } from '../ui/dialog.js';
-import { field, formAlert, showProblem } from '../ui/forms.js';
+import { field, formAlert, showProblem, tooLong } from '../ui/forms.js';
+import { TEMPLATE_NAME_MAX } from '../limits.js';
 import { icon } from '../ui/icons.js';
 import { toast } from '../ui/toast.js';
 import { isMediaParam, getModel } from './catalog.js';
@@ -39,7 +40,7 @@ export function saveAsTemplate(generation) {
   const name = field({
     label: 'Name',
     name: 'name',
-    input: h('input', { class: 'input', required: true, maxlength: 100, autocomplete: 'off', value: suggestedName(prompt) }),
+    input: h('input', { class: 'input', required: true, autocomplete: 'off', value: suggestedName(prompt) }),
   });
   const seedInput = h('input', { type: 'checkbox', role: 'switch', class: 'switch__input' });
   const hasSeed = generation.params && generation.params.seed !== undefined && generation.params.seed !== null;
@@ -68,6 +69,7 @@ export function saveAsTemplate(generation) {
       name.input.focus();
       return;
     }
+    if (tooLong(name, value, TEMPLATE_NAME_MAX)) return;
     save.setAttribute('aria-busy', 'true');
     save.disabled = true;
     try {

@@ -53,7 +53,9 @@ export async function render(main, _params, ctx) {
   return () => cleanup?.();
 }
 
-// The filters live in the address, so a reload, a shared link or Back keeps what was listed.
+// The filters live in the address, so a reload, a shared link or Back keeps what was listed;
+// each chosen filter (type, Favorites, project) is a step Back undoes, as on the Generations
+// page, while the search being typed only replaces the address.
 function fromAddress(query) {
   return { q: query.get('q') || '', type: query.get('type') || '', favorite: query.get('favorites') === '1', project: query.get('project') || '' };
 }
@@ -66,5 +68,9 @@ function toAddress({ q, type, favorite, project }) {
   if (project) query.set('project', project);
   const qs = query.toString();
   const next = `/studio/assets${qs ? `?${qs}` : ''}`;
-  if (next !== location.pathname + location.search) history.replaceState(null, '', next);
+  if (next === location.pathname + location.search) return;
+  const before = fromAddress(new URLSearchParams(location.search));
+  const chosen = before.type !== (type || '') || before.favorite !== Boolean(favorite) || before.project !== (project || '');
+  if (chosen) history.pushState(null, '', next);
+  else history.replaceState(null, '', next);
 }

@@ -6,7 +6,7 @@ import { api } from '../api.js';
 import { h } from '../dom.js';
 import { PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX } from '../limits.js';
 import { prefs } from '../store.js';
-import { busy, field, formAlert, showProblem } from '../ui/forms.js';
+import { busy, field, formAlert, showProblem, tooLong } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
 import { toast } from '../ui/toast.js';
 
@@ -23,14 +23,14 @@ export async function render(main, _params, ctx) {
   const name = field({
     label: 'Name',
     name: 'name',
-    input: h('input', { class: 'input', type: 'text', required: true, maxlength: PROJECT_NAME_MAX, autocomplete: 'off', placeholder: 'e.g. Autumn campaign' }),
+    input: h('input', { class: 'input', type: 'text', required: true, autocomplete: 'off', placeholder: 'e.g. Autumn campaign' }),
   });
   const description = field({
     label: 'Description',
     name: 'description',
     optional: true,
     hint: 'What the project is for: a brief, a mood, a client. Up to 2,000 characters.',
-    input: h('textarea', { class: 'textarea', rows: 4, maxlength: PROJECT_DESCRIPTION_MAX, placeholder: 'Warm, grainy film look for the autumn launch…' }),
+    input: h('textarea', { class: 'textarea', rows: 4, placeholder: 'Warm, grainy film look for the autumn launch…' }),
   });
   const alert = formAlert();
   const submit = h('button', { type: 'submit', class: 'button button--primary' }, icon('plus'), 'Create project');
@@ -65,6 +65,8 @@ export async function render(main, _params, ctx) {
       name.input.focus();
       return;
     }
+    if (tooLong(name, name.input.value.trim(), PROJECT_NAME_MAX)) return;
+    if (tooLong(description, description.input.value.trim(), PROJECT_DESCRIPTION_MAX)) return;
     await busy(submit, async () => {
       try {
         const project = await api.post('/projects', { name: name.input.value, description: description.input.value });

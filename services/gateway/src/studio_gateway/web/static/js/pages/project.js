@@ -12,7 +12,7 @@ import { loadModels, loadTypes, typeLabel } from '../components/catalog.js';
 import { confirmDialog } from '../ui/confirm.js';
 import { emptyState } from '../ui/empty.js';
 import { count, dateTime, relativeTime } from '../ui/format.js';
-import { field, formAlert, showProblem } from '../ui/forms.js';
+import { field, formAlert, showProblem, tooLong } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
 import { metaParts } from '../ui/meta-parts.js';
 import { skeleton, skeletonCard, skeletonGrid } from '../ui/skeleton.js';
@@ -240,8 +240,8 @@ export async function render(main, { id }, ctx) {
 
     function edit() {
       const alert = formAlert();
-      const name = field({ label: 'Name', name: 'name', input: h('input', { class: 'input', value: project.name, required: true, maxlength: PROJECT_NAME_MAX, autocomplete: 'off' }) });
-      const description = field({ label: 'Description', name: 'description', optional: true, input: h('textarea', { class: 'textarea textarea--short', rows: 2, maxlength: PROJECT_DESCRIPTION_MAX, value: project.description || '' }) });
+      const name = field({ label: 'Name', name: 'name', input: h('input', { class: 'input', value: project.name, required: true, autocomplete: 'off' }) });
+      const description = field({ label: 'Description', name: 'description', optional: true, input: h('textarea', { class: 'textarea textarea--short', rows: 2, value: project.description || '' }) });
       const save = h('button', { type: 'submit', class: 'button button--primary button--sm' }, icon('check', { size: 'sm' }), 'Save');
       const cancel = h('button', { type: 'button', class: 'button button--sm', onclick: () => close() }, 'Cancel');
       const form = h('form', { class: 'project-bar__form', novalidate: true }, alert.el, name.el, description.el, h('div', { class: 'form__actions' }, save, cancel));
@@ -254,6 +254,8 @@ export async function render(main, { id }, ctx) {
           name.input.focus();
           return;
         }
+        if (tooLong(name, value, PROJECT_NAME_MAX)) return;
+        if (tooLong(description, description.input.value.trim(), PROJECT_DESCRIPTION_MAX)) return;
         save.setAttribute('aria-busy', 'true');
         try {
           project = await api.patch(`/projects/${encodeURIComponent(project.id)}`, { name: value, description: description.input.value.trim() });

@@ -5,7 +5,7 @@
 
 import { api, errorMessage } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
-import { SEARCH_MAX } from '../limits.js';
+import { SEARCH_MAX, TEMPLATE_NAME_MAX } from '../limits.js';
 import { glyph } from '../components/gallery-items.js';
 import { chooseProject, loadProjects, projectExists } from '../components/gallery-projects.js';
 import { prefs } from '../store.js';
@@ -321,8 +321,8 @@ export async function render(main, _params, ctx) {
     const updated = await renameDialog({
       title: 'Rename template',
       current: template.name,
-      hint: 'Up to 100 characters.',
-      maxlength: 100,
+      hint: `Up to ${TEMPLATE_NAME_MAX} characters.`,
+      maxlength: TEMPLATE_NAME_MAX,
       empty: 'Give the template a name.',
       save: async (value) => {
         const saved = await api.patch(`/templates/${encodeURIComponent(template.id)}`, { name: value }, { signal: ctx.signal });

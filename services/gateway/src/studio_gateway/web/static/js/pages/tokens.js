@@ -7,7 +7,7 @@ import { h, replace } from '../dom.js';
 import { confirmDialog } from '../ui/confirm.js';
 import { emptyState, errorState, showsFailure } from '../ui/empty.js';
 import { dateTime, relativeTime } from '../ui/format.js';
-import { busy, field, formAlert, showProblem } from '../ui/forms.js';
+import { busy, field, formAlert, showProblem, tooLong } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
 import { metaParts } from '../ui/meta-parts.js';
 import { TOKEN_EXPIRY_DAYS, TOKEN_NAME_MAX } from '../limits.js';
@@ -20,7 +20,7 @@ export async function render(main, _params, ctx) {
     label: 'Token name',
     name: 'name',
     hint: 'Say where it will be used, e.g. “render farm script”.',
-    input: h('input', { class: 'input', type: 'text', required: true, autocomplete: 'off', maxlength: TOKEN_NAME_MAX }),
+    input: h('input', { class: 'input', type: 'text', required: true, autocomplete: 'off' }),
   });
   const expiry = field({
     label: 'Expires',
@@ -47,6 +47,7 @@ export async function render(main, _params, ctx) {
       name.input.focus();
       return;
     }
+    if (tooLong(name, name.input.value.trim(), TOKEN_NAME_MAX)) return;
     await busy(create, async () => {
       try {
         const days = Number(expiry.input.value) || null;

@@ -48,6 +48,19 @@ export function field({ label, name, input, hint, optional = false }) {
  * An alert box for form-level messages; empty and hidden until set. `detail` (the API's own
  * words, when the message says it otherwise) is the message's tooltip; `action` a button in it.
  */
+/**
+ * Whether `value` is longer than `max` characters (counted as the API counts them, by code
+ * point); if so the field says so and takes the focus. Boxes carry no maxlength: a longer text
+ * pasted in was cut short without a word, and saved so.
+ */
+export function tooLong(field, value, max) {
+  const length = [...value].length;
+  if (length <= max) return false;
+  field.setError(`At most ${max.toLocaleString('en')} characters. This one has ${length.toLocaleString('en')}.`);
+  field.input.focus();
+  return true;
+}
+
 export function formAlert() {
   const el = h('div', { class: 'alert alert--error', role: 'alert', hidden: true });
   return {

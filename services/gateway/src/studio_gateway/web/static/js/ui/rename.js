@@ -15,7 +15,7 @@ import { errorMessage, fieldErrors } from '../api.js';
 import { h } from '../dom.js';
 import { confirmDialog } from './confirm.js';
 import { openDialog } from './dialog.js';
-import { busy, field, formAlert } from './forms.js';
+import { busy, field, formAlert, tooLong } from './forms.js';
 import { toast } from './toast.js';
 
 /**
@@ -42,11 +42,7 @@ export async function renameDialog({ title, label = 'Name', current, hint, maxle
       input.focus();
       return;
     }
-    if (value.length > maxlength) {
-      name.setError(`At most ${maxlength} characters. This one has ${value.length}.`);
-      input.focus();
-      return;
-    }
+    if (tooLong(name, value, maxlength)) return;
     if (value === current) {
       handle.close();
       return;
