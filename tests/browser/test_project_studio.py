@@ -540,6 +540,7 @@ async def test_remix_fills_the_panel_and_a_template_is_saved(studio: FullStack, 
     name = dialog.get_by_label("Name")
     await expect(name).to_be_focused()
     await name.fill("Night peaks")
+    await dialog.get_by_label("Description").fill("  Cold light on the ridges.  ")
     await dialog.get_by_role("button", name="Save template").click()
     await expect(dialog).to_be_hidden()
     await expect(page.locator(".toast", has_text="Night peaks")).to_be_visible()
@@ -547,6 +548,7 @@ async def test_remix_fills_the_panel_and_a_template_is_saved(studio: FullStack, 
         templates = (await client.get("/api/v1/templates")).json()["items"]
     assert [t["name"] for t in templates] == ["Night peaks"]
     saved = templates[0]
+    assert saved["description"] == "Cold light on the ridges."
     assert saved["model_id"] == "local/image"
     assert saved["prompt"] == "purple mountains at night"
     assert saved["source_generation_id"] == generation["id"]

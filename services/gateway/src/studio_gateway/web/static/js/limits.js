@@ -10,5 +10,6 @@ export const SEARCH_MAX = 200;
 export const PROMPT_COUNTER_FROM = 9_000;
 export const TOKEN_NAME_MAX = 100;
 export const TEMPLATE_NAME_MAX = 100;
+export const TEMPLATE_DESCRIPTION_MAX = 1000;
 /** How long a new API token may be given to live (`expires_in_days`, 1 to 3650 days). */
 export const TOKEN_EXPIRY_DAYS = [30, 90, 365];

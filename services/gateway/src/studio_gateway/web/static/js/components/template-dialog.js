@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import { h } from '../dom.js';
 import { openDialog } from '../ui/dialog.js';
 import { field, formAlert, showProblem, tooLong } from '../ui/forms.js';
-import { TEMPLATE_NAME_MAX } from '../limits.js';
+import { TEMPLATE_DESCRIPTION_MAX, TEMPLATE_NAME_MAX } from '../limits.js';
 import { icon } from '../ui/icons.js';
 import { toast } from '../ui/toast.js';
 import { isMediaParam, getModel } from './catalog.js';
@@ -42,13 +42,20 @@ export function saveAsTemplate(generation) {
     name: 'name',
     input: h('input', { class: 'input', required: true, autocomplete: 'off', value: suggestedName(prompt) }),
   });
+  const description = field({
+    label: 'Description',
+    name: 'description',
+    optional: true,
+    hint: 'What it is good for: shown on its card.',
+    input: h('textarea', { class: 'textarea textarea--short', rows: 2 }),
+  });
   const seedInput = h('input', { type: 'checkbox', role: 'switch', class: 'switch__input' });
   const hasSeed = generation.params && generation.params.seed !== undefined && generation.params.seed !== null;
   const seed = hasSeed && h('label', { class: 'switch' }, seedInput, h('span', { class: 'switch__track', 'aria-hidden': 'true' }),
     h('span', { class: 'switch__label' }, `Keep the seed (${generation.params.seed}) for the same result`));
   const alert = formAlert();
   const save = h('button', { type: 'button', class: 'button button--primary', onclick: () => submit() }, icon('check'), 'Save template');
-  const form = h('form', { class: 'form', novalidate: true }, alert.el, name.el, seed);
+  const form = h('form', { class: 'form', novalidate: true }, alert.el, name.el, description.el, seed);
   const handle = openDialog({
     title: 'Save as template',
     description: 'Keep this type, model, prompt and settings to start from again, in any project.',
@@ -70,11 +77,14 @@ export function saveAsTemplate(generation) {
       return;
     }
     if (tooLong(name, value, TEMPLATE_NAME_MAX)) return;
+    const about = description.input.value.trim();
+    if (tooLong(description, about, TEMPLATE_DESCRIPTION_MAX)) return;
     save.setAttribute('aria-busy', 'true');
     save.disabled = true;
     try {
       await api.post('/templates', {
         name: value,
+        description: about,
         type: generation.type,
         model_id: generation.model_id,
         prompt: generation.prompt || '',
