@@ -21,6 +21,7 @@ from studio_assets.downloads import (
     content_disposition,
     etag_for,
     etag_matches,
+    if_range_matches,
     parse_range,
 )
 from studio_assets.files import AssetFiles, StoredFile
@@ -90,7 +91,10 @@ BINARY = {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}
         404: {"description": "No project of yours with this id"},
         413: {"description": "The file is over the size limit"},
         415: {"description": "Not a multipart form, or not an accepted media type"},
-        422: {"description": "No `file` field, or an undecodable image"},
+        422: {
+            "description": "A malformed or incomplete form, no `file` field, an undecodable "
+            "image, or a PNG with data after its end"
+        },
     },
 )
 async def upload_asset(
@@ -174,7 +178,11 @@ async def delete_asset(asset_id: str, identity: CurrentIdentity, assets: Assets)
     response_class=Response,
     responses={
         200: {"description": "The file, with its own content type", **BINARY},
-        206: {"description": "The requested byte range", **BINARY},
+        206: {
+            "description": "The requested byte range (with no If-Range, or one naming the "
+            "current ETag)",
+            **BINARY,
+        },
         304: {"description": "Not modified (If-None-Match)"},
         307: {"description": "With `redirect=true`: to a presigned storage URL"},
         404: {"description": "No asset of yours with this id"},
@@ -238,8 +246,10 @@ async def _stream(
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     size = file.size
+    # A part of other bytes than those the client holds the rest of is no use: send them all.
+    fresh = if_range_matches(request.headers.get("if-range"), etag)
     try:
-        byte_range = parse_range(request.headers.get("range"), size)
+        byte_range = parse_range(request.headers.get("range") if fresh else None, size)
     except RangeNotSatisfiable:
         return problem_response(
             416,

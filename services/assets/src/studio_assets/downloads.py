@@ -69,5 +69,13 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+def if_range_matches(if_range: str | None, etag: str) -> bool:
+    """Whether a Range request's `If-Range` lets the range be sent (RFC 9110 13.1.5): it is
+    absent, or it is the current ETag by strong comparison. Otherwise the client holds part of
+    other bytes, and must get the whole file: a weak tag never matches, nor does a date, as
+    no Last-Modified is sent to compare one with."""
+    return if_range is None or if_range.strip() == etag
+
+
 def _unsatisfiable() -> ByteRange:
     raise RangeNotSatisfiable

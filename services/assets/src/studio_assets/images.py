@@ -6,12 +6,14 @@ messages name our objects (`cannot identify image file <tempfile.SpooledTemporar
 at 0x...>`); those go to the log instead."""
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 from typing import IO
 
 import structlog
 from PIL import Image, ImageOps, UnidentifiedImageError
+from studio_runtime.sizes import readable_size
 
 log = structlog.get_logger(__name__)
 
@@ -28,13 +30,17 @@ class ImageFacts:
     """WebP, at most `max_px` on its longer side."""
 
 
-def inspect_image(source: IO[bytes], *, max_pixels: int, max_px: int) -> ImageFacts:
-    """Read an image's size and make its thumbnail, refusing bombs and broken files."""
+def inspect_image(
+    source: IO[bytes], *, max_pixels: int, max_px: int, whole_file: bool = False
+) -> ImageFacts:
+    """Read an image's size and make its thumbnail, refusing bombs and broken files; with
+    `whole_file`, also a PNG with other data after its end (see `_refuse_data_after_png`)."""
     try:
         with warnings.catch_warnings():
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse those too.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(source) as image:
+                image_format = image.format
                 width, height = image.size
                 if width * height > max_pixels:
                     raise BadImage(
@@ -56,7 +62,31 @@ def inspect_image(source: IO[bytes], *, max_pixels: int, max_px: int) -> ImageFa
         raise BadImage(
             "The file could not be decoded as an image: it is damaged, truncated or incomplete."
         ) from exc
+    if whole_file and image_format == "PNG":
+        _refuse_data_after_png(source)
     return ImageFacts(width=width, height=height, thumbnail=thumbnail)
+
+
+def _refuse_data_after_png(source: IO[bytes]) -> None:
+    """Refuse bytes after a PNG's IEND chunk: decoders stop there, so they are another file
+    hidden behind the picture (an archive, a page), served whole from our origin.
+
+    Only the chunks' 8-byte headers are read, skipping their data: no second decoding. JPEG
+    is not checked: telling its end means reading all its compressed data, and phones append
+    data to their photos (a motion photo is a JPEG with its video after the end)."""
+    size = source.seek(0, io.SEEK_END)
+    position = 8  # after the signature
+    while position + 8 <= size:
+        source.seek(position)
+        length, kind = struct.unpack(">I4s", source.read(8))
+        position += 12 + length  # length and type, data, CRC
+        if kind == b"IEND":
+            break
+    if position < size:
+        raise BadImage(
+            f"The file has {readable_size(size - position)} of other data after the end of its "
+            "PNG image; save the image again and upload that."
+        )
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,12 +1,17 @@
 """Names of files as people see them in the gallery and get them on download: generated files
-from their prompt ("a-lighthouse-at-dusk-1.png"), not from the generation's id; a download always
-with an extension its content's type opens with."""
+from their prompt ("a-lighthouse-at-dusk-1.png"), not from the generation's id; uploads from
+their file's name, cleaned to what a rename may set; a download always with an extension its
+content's type opens with."""
 
 import re
 import unicodedata
 
+from studio_contracts.text import BIDI_CONTROLS
+
 from studio_assets.media import BY_CONTENT_TYPE
 
+MAX_NAME = 255
+"""The longest name a rename may set (`AssetUpdate.name`)."""
 MAX_STEM = 60
 """Characters of the prompt kept in a name, cut at a word: enough to tell files apart."""
 _SEPARATORS = re.compile(r"[\W_]+")
@@ -31,6 +36,21 @@ def output_name(prompt: str | None, generation_id: str, index: int, extension: s
             break
         stem = f"{stem}-{word}"
     return f"{stem}-{index + 1}.{extension}"
+
+
+def upload_name(filename: str) -> str | None:
+    """An uploaded file's name as it is stored: without the control and text-direction
+    characters a rename refuses (`studio_contracts.text.single_line`), trimmed, its last
+    `MAX_NAME` characters (the extension is at the end); None when nothing is left.
+
+    Cleaned rather than refused: the file's name comes from the sender's system, and an odd
+    one is no reason to turn the file away, but a stored name must be one a rename accepts."""
+    kept = "".join(
+        char
+        for char in filename
+        if unicodedata.category(char) != "Cc" and char not in BIDI_CONTROLS
+    )
+    return kept.strip()[-MAX_NAME:].strip() or None
 
 
 def download_name(name: str, content_type: str) -> str:

@@ -184,7 +184,7 @@ class AssetService:
         facts: ImageFacts | None = None
         waveform: list[int] | None = None
         if kind == MediaType.IMAGE:
-            facts = await self._thumbnails.inspect(received.spool)
+            facts = await self._thumbnails.inspect(received.spool, whole_file=True)
         elif kind == MediaType.VIDEO:
             facts = await self._thumbnails.poster(received.spool)
         elif kind == MediaType.AUDIO:

@@ -27,11 +27,16 @@ class Thumbnails:
         self._max_pixels = max_pixels
         self._max_px = max_px
 
-    async def inspect(self, source: IO[bytes]) -> ImageFacts:
-        """The image's size and thumbnail; InvalidInput for one that cannot be decoded safely."""
+    async def inspect(self, source: IO[bytes], *, whole_file: bool = False) -> ImageFacts:
+        """The image's size and thumbnail; InvalidInput for one that cannot be decoded safely
+        (or, with `whole_file`, for a file that is more than the image: an upload)."""
         try:
             return await asyncio.to_thread(
-                inspect_image, source, max_pixels=self._max_pixels, max_px=self._max_px
+                inspect_image,
+                source,
+                max_pixels=self._max_pixels,
+                max_px=self._max_px,
+                whole_file=whole_file,
             )
         except BadImage as exc:
             raise InvalidInput(str(exc)) from exc

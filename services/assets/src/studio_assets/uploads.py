@@ -8,18 +8,25 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from studio_runtime.sizes import readable_size
 
 from studio_assets import media
+from studio_assets.names import upload_name
+
+_EPILOGUE_MAX = 64
+"""Bytes of whitespace after the closing boundary still taken as the body's proper end."""
 
 
-def form_filename(raw: bytes) -> str:
+def form_filename(raw: bytes) -> str | None:
     """A multipart part's `filename` as the file was called: browsers write a double quote in
     it as `%22` (the HTML standard's form-data encoding, which Chromium, Firefox and httpx
     follow), so `my "best" shot.png` would otherwise be listed as `my %22best%22 shot.png`.
-    Only that escape is undone: a name cannot hold the line breaks the other two stand for."""
-    return raw.decode("utf-8", "replace").replace("%22", '"')
+    Only that escape is undone: a name cannot hold the line breaks the other two stand for.
+    Bytes that are not UTF-8 are dropped, like the characters a name may not hold
+    (`names.upload_name`); None when nothing is left."""
+    return upload_name(raw.decode("utf-8", "ignore").replace("%22", '"'))
 
 
 class UploadRejected(Exception):
@@ -72,19 +79,26 @@ class MultipartFileStream:
         self._in_file = False
         self._file_parts = 0
         self._done = False
+        self._closed = False
+        self._close_delimiter = b"--" + boundary + b"--"
+        self._tail = b""
         self.received = ReceivedFile()
-        self._parser = MultipartParser(
-            boundary,
-            callbacks={
-                "on_part_begin": self._on_part_begin,
-                "on_header_field": self._on_header_field,
-                "on_header_value": self._on_header_value,
-                "on_header_end": self._on_header_end,
-                "on_headers_finished": self._on_headers_finished,
-                "on_part_data": self._on_part_data,
-                "on_part_end": self._on_part_end,
-            },
-        )
+        try:
+            self._parser = MultipartParser(
+                boundary,
+                callbacks={
+                    "on_part_begin": self._on_part_begin,
+                    "on_header_field": self._on_header_field,
+                    "on_header_value": self._on_header_value,
+                    "on_header_end": self._on_header_end,
+                    "on_headers_finished": self._on_headers_finished,
+                    "on_part_data": self._on_part_data,
+                    "on_part_end": self._on_part_end,
+                    "on_end": self._on_end,
+                },
+            )
+        except FormParserError as exc:  # a boundary longer than the parser takes (256 bytes)
+            raise _unreadable(exc) from exc
         self._head = b""
 
     async def start(self) -> media.FileType:
@@ -134,10 +148,25 @@ class MultipartFileStream:
         try:
             chunk = await anext(self._body)
         except StopAsyncIteration:
-            self._parser.finalize()
+            self._require_closing_boundary()
             self._done = True
             return
-        self._parser.write(chunk)
+        keep = len(self._close_delimiter) + _EPILOGUE_MAX
+        self._tail = (self._tail + chunk[-keep:])[-keep:]
+        try:
+            self._parser.write(chunk)
+        except FormParserError as exc:
+            raise _unreadable(exc) from exc
+
+    def _require_closing_boundary(self) -> None:
+        """Refuse a body that does not end with its closing boundary: cut short on its way (a
+        proxy, a dropped connection), its last part would otherwise be stored as if complete.
+        Only whitespace may follow the boundary (what browsers and HTTP clients send): the
+        parser would skip anything after it, so `--b--garbage` would pass for an end too."""
+        if not self._closed or not self._tail.rstrip(b" \t\r\n").endswith(self._close_delimiter):
+            raise UploadRejected(
+                422, "The form does not end with its closing boundary: the upload is incomplete."
+            )
 
     def _on_part_begin(self) -> None:
         self._headers = {}
@@ -159,7 +188,7 @@ class MultipartFileStream:
             self._file_parts += 1
             filename = options.get(b"filename")
             if filename:
-                self.received.filename = form_filename(filename)[-255:]
+                self.received.filename = form_filename(filename)
 
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
         if not self._in_file or self._file_parts > 1:
@@ -176,3 +205,13 @@ class MultipartFileStream:
 
     def _on_part_end(self) -> None:
         self._in_file = False
+
+    def _on_end(self) -> None:
+        self._closed = True
+
+
+def _unreadable(exc: FormParserError) -> UploadRejected:
+    # The parser's reason speaks only of the body sent ("Maximum header size exceeded").
+    return UploadRejected(
+        422, f"The form could not be read: it is not well-formed multipart/form-data ({exc})."
+    )
