@@ -4,7 +4,15 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
 
 from studio_contracts.text import SingleLine
 
@@ -52,6 +60,14 @@ class SignUp(BaseModel):
     password: Password
     display_name: DisplayName = ""
 
+    @field_validator("password")
+    @classmethod
+    def _not_blank(cls, password: str) -> str:
+        # Twelve spaces have the length and none of the secret.
+        if not password.strip():
+            raise ValueError("Must hold more than spaces.")
+        return password
+
 
 class LogIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -94,7 +110,8 @@ class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: TokenName
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    # Strict: `true` or `"30"` is refused, not read as 1 or 30 days.
+    expires_in_days: StrictInt | None = Field(default=None, ge=1, le=3650)
 
 
 class ApiToken(BaseModel):

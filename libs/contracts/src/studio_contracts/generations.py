@@ -4,7 +4,7 @@ import hashlib
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from studio_contracts.catalog import ModelId
 from studio_contracts.dtos import ErrorInfo
@@ -45,7 +45,7 @@ class GenerationCreate(BaseModel):
 class RetryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reroll_seed: bool = False
+    reroll_seed: StrictBool = False
     """Keep the seed (the same picture again, if the model is deterministic) or draw a new one."""
 
 

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match
 from studio_contracts.problems import PROBLEM_CONTENT_TYPE, FieldError, Problem
 
 from studio_runtime.field_errors import field_error
@@ -209,10 +210,36 @@ async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONRe
     if exc.status_code == 404 and detail == "Not Found":
         detail, code = f"no route {request.url.path!r}", "not-found"
     elif exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow")
+        headers = dict(exc.headers or {})
+        if methods := allowed_methods(request):
+            headers["Allow"] = methods
+        allowed = headers.get("Allow")
         detail = f"{request.method} is not allowed here" + (f"; use {allowed}" if allowed else "")
-        code = "method-not-allowed"
+        return problem_response(405, detail, code="method-not-allowed", headers=headers)
     return problem_response(exc.status_code, detail, code=code, headers=exc.headers)
+
+
+def allowed_methods(request: Request) -> str | None:
+    """Every method the app serves at this request's path, as `Allow` lists them; None if none.
+
+    Starlette's 405 names only the methods of the first route that has the path: one served by
+    two routes (GET by one, POST by another) would list one of them. Each method is tried on the
+    whole table instead (only `matches`, which FastAPI's nested routers answer too). HEAD wherever
+    GET (`HeadAsGetMiddleware`)."""
+    routes = request.app.router.routes
+    methods = {
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods)) or None
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 async def _on_client_gone(_request: Request, _exc: Exception) -> JSONResponse:

@@ -51,6 +51,8 @@ _WORDING: dict[str, Callable[[_Ctx], str]] = {
     "bool_parsing": lambda _: "Must be true or false.",
     "bool_type": lambda _: "Must be true or false.",
     "string_type": lambda _: "Must be text.",
+    # A lone surrogate (`"\ud800"` in JSON) parses, but is no character of any text.
+    "string_unicode": lambda _: "Must be valid Unicode text.",
     "string_pattern_mismatch": lambda _: "Not in the expected form.",
     "enum": _choices,
     "literal_error": _choices,

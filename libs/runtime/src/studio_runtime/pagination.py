@@ -15,6 +15,7 @@ from studio_runtime.ids import is_id
 from studio_runtime.newest_first import SORT_ID
 
 T = TypeVar("T")
+_NOT_A_CURSOR = "Not a cursor this API gave out."
 
 
 def cursor_filter(cursor: str | None, field: str = SORT_ID) -> dict[str, Any]:
@@ -25,7 +26,7 @@ def cursor_filter(cursor: str | None, field: str = SORT_ID) -> dict[str, Any]:
     if not is_id(cursor):
         raise InvalidInput(
             "cursor is not one this API gave out",
-            errors=[FieldError(loc=["query", "cursor"], msg="invalid cursor", type="cursor")],
+            errors=[FieldError(loc=["query", "cursor"], msg=_NOT_A_CURSOR, type="cursor")],
         )
     return {field: {"$lt": cursor}}
 

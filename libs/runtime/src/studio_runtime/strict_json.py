@@ -9,11 +9,19 @@ Python's `json` (which FastAPI parses bodies with) accepts `NaN`, `Infinity` and
 No client of ours sends them on purpose, and they pass number checks (`NaN < 1` and `NaN > 1`
 are both false) and then fail far from the request: MongoDB refuses the document, a provider
 the job. So they are refused here, with 422, for every JSON body of every service.
+
+Two more bodies that parse badly are refused here too, as 422 `json_invalid` like any body that
+does not parse: one nested deeper than `MAX_JSON_DEPTH` (no body of the API is; Python's parser
+recurses, so a deep one raises RecursionError rather than a parse error, and MongoDB refuses
+documents nested past 100 levels anyway), and one holding an integer longer than Python converts
+(4,300 digits), which FastAPI would answer with its own bare 400.
 """
 
 import json
+import re
 from typing import NoReturn
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from studio_contracts.problems import FieldError
 
@@ -21,7 +29,12 @@ from studio_runtime.errors import is_json_media_type, problem_response
 
 MAX_JSON_BODY_BYTES = 256 * 1024
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+MAX_JSON_DEPTH = 64
+"""The deepest nesting of arrays and objects a JSON body may have."""
 _NON_STANDARD = (b"NaN", b"Infinity")
+_LONG_DIGITS = re.compile(rb"[0-9]{4301}")
+"""A run of digits longer than `int()` converts by default (sys.get_int_max_str_digits())."""
+_STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 
 
 class NonStandardNumber(ValueError):
@@ -34,7 +47,8 @@ def _refuse_constant(name: str) -> NoReturn:
 
 def non_standard_number(body: bytes) -> str | None:
     """`NaN`, `Infinity` or `-Infinity` if `body` is JSON that holds one as a value (not in a
-    string), else None; None too for a body that is no JSON at all (the route reports that)."""
+    string), else None; None too for a body that is no JSON at all (the route reports that).
+    `body` must be no deeper than `MAX_JSON_DEPTH` (`too_deep`): the parser recurses."""
     if not any(token in body for token in _NON_STANDARD):
         return None  # the common case: no second parse
     try:
@@ -44,6 +58,37 @@ def non_standard_number(body: bytes) -> str | None:
     except ValueError:
         return None
     return None
+
+
+def too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether `body` nests arrays and objects more than `limit` levels deep (brackets inside
+    strings do not count)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # the common case: too few brackets to be that deep, no scan
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(body):
+        token = match[0]
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+def number_too_long(body: bytes) -> bool:
+    """Whether `body` is JSON holding an integer too long for Python to convert (one of no more
+    than `MAX_JSON_DEPTH` levels: the parser recurses)."""
+    if _LONG_DIGITS.search(body) is None:
+        return False  # the common case: no run of digits that long, in a string or not
+    try:
+        json.loads(body)
+    except json.JSONDecodeError:
+        return False  # not JSON at all: the route says where it stops
+    except ValueError:
+        return True  # "Exceeds the limit (4300 digits) for integer string conversion"
+    return False
 
 
 def is_json_body(scope: Scope) -> bool:
@@ -103,14 +148,10 @@ class StrictJsonMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if not _is_utf8(body):
-            # JSON is UTF-8 (RFC 8259); FastAPI would answer its own 400 "error parsing the body".
-            await problem_response(
-                422,
-                "the body is not valid JSON: it is not UTF-8 text",
-                code="invalid-input",
-                errors=[FieldError(loc=["body"], msg="not UTF-8", type="json_invalid")],
-            )(scope, receive, send)
+        refusal = _unparseable(body)
+        if refusal is not None:
+            # FastAPI would answer its own 400 "error parsing the body", or fail (RecursionError).
+            await _json_invalid(refusal)(scope, receive, send)
             return
         constant = non_standard_number(body)
         if constant is not None:
@@ -118,7 +159,11 @@ class StrictJsonMiddleware:
                 422,
                 f"{constant} is not a JSON number; send a finite number",
                 code="invalid-input",
-                errors=[FieldError(loc=["body"], msg="non-standard number", type="json_invalid")],
+                errors=[
+                    FieldError(
+                        loc=["body"], msg=f"{constant} is not a JSON number.", type="json_invalid"
+                    )
+                ],
             )(scope, receive, send)
             return
         replayed = False
@@ -138,3 +183,26 @@ class StrictJsonMiddleware:
             f"A JSON request body may have at most {self.max_bytes} bytes.",
             code="payload-too-large",
         )(scope, receive, send)
+
+
+def _unparseable(body: bytes) -> str | None:
+    """Why `body` cannot be parsed as the API's JSON, in words that follow "The body is not
+    valid JSON: ", for the faults Python's parser does not report as a parse error."""
+    if not _is_utf8(body):
+        return "it is not UTF-8 text"  # JSON is UTF-8 (RFC 8259)
+    if too_deep(body):
+        return f"it nests arrays and objects more than {MAX_JSON_DEPTH} levels deep"
+    if number_too_long(body):
+        return "it holds a number longer than 4300 digits"
+    return None
+
+
+def _json_invalid(reason: str) -> Response:
+    """The answer to a body that does not parse: as `field_errors` words FastAPI's own."""
+    sentence = f"The body is not valid JSON: {reason}."
+    return problem_response(
+        422,
+        sentence,
+        code="invalid-input",
+        errors=[FieldError(loc=["body"], msg=sentence, type="json_invalid")],
+    )

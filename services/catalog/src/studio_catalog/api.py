@@ -14,6 +14,7 @@ from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationType, Quality
 from studio_contracts.generation_types import GENERATION_TYPES
 from studio_contracts.templates import StarterTemplate
+from studio_runtime.model_paths import MODEL_PATH
 
 from studio_catalog.service import CatalogService
 
@@ -85,6 +86,7 @@ async def validate_model_params(
     return catalog.validate(model_id, body)
 
 
-@router.get("/models/{model_id:path}", response_model=ModelInfo)
+# Not `path`: a GET of `/models/<id>/validate` is a method that path does not take (405).
+@router.get(f"/models/{{model_id:{MODEL_PATH}}}", response_model=ModelInfo)
 async def get_model(model_id: str, catalog: Models) -> Response:
     return Response(catalog.model_json(model_id), media_type="application/json")

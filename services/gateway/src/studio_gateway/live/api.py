@@ -11,16 +11,18 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 from studio_runtime.errors import ServiceUnavailable, TooManyRequests, not_yours
 from studio_runtime.ids import ID_PATTERN
 from studio_runtime.internal_auth import Identity
+from studio_runtime.middleware import HEAD_REQUEST
 
 from studio_gateway.deps import CurrentCaller, Services
 from studio_gateway.live.streams import Listener, LiveEvent
 from studio_gateway.openapi.responses import UNAUTHORIZED, problem
+from studio_gateway.proxy.headers import require_ascii
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 RETRY_MS = 3000
@@ -42,7 +44,10 @@ silently) and should reconnect.
 
 To resume after a disconnect, send the last `id:` received as `Last-Event-ID` (browsers'
 `EventSource` does this by itself): the missed events are replayed first. A client too far
-behind (or with an id this server never gave) gets `reset` instead: reload what is shown."""
+behind (or with an id this server never gave) gets `reset` instead: reload what is shown.
+
+HEAD answers as GET would begin (the caller, the broker and `project_id` checked), with the
+headers only: no stream is opened, and none of the caller's streams is taken."""
 
 
 @router.get(
@@ -52,6 +57,7 @@ behind (or with an id this server never gave) gets `reset` instead: reload what 
     responses={
         200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
         **UNAUTHORIZED,
+        400: problem("`Last-Event-ID` holds characters that are not ASCII"),
         404: problem("`project_id` names no project of yours"),
         503: problem("The message broker cannot be reached; `Retry-After` says when to try"),
         422: problem("Malformed project id"),
@@ -67,7 +73,8 @@ async def events(
     gw: Services,
     project_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
-) -> EventSourceResponse:
+) -> Response:
+    require_ascii("last-event-id", last_event_id)
     identity = Identity(user_id=caller.user_id, request_id=request.state.request_id)
     if not gw.live.connected:
         raise ServiceUnavailable(
@@ -81,6 +88,10 @@ async def events(
             raise not_yours("project", project_id)
         if checked.status_code != 200:
             raise ServiceUnavailable("The projects service could not check the project.")
+    if request.scope.get(HEAD_REQUEST):
+        # The server sends no body for HEAD, but a stream would still run (and hold a slot)
+        # until the client went away: a keep-alive connection would never be answered again.
+        return Response(media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
     most = gw.settings.sse_connections_per_user
     if not gw.live.reserve(caller.user_id, most):
         raise TooManyRequests(

@@ -27,7 +27,10 @@ ProxyRoute = tuple[str, list[str], str]
 ROUTES: tuple[ProxyRoute, ...] = (
     ("/api/v1/generation-types", ["GET"], "catalog"),
     ("/api/v1/models", ["GET"], "catalog"),
-    ("/api/v1/models/{model_path:path}", ["GET", "POST"], "catalog"),
+    # As the catalog has them, so that a 405 lists the methods its path takes (a GET of
+    # `…/validate` is forwarded: the catalog answers it, 405 `Allow: POST`).
+    ("/api/v1/models/{model_path:path}/validate", ["POST"], "catalog"),
+    ("/api/v1/models/{model_path:path}", ["GET"], "catalog"),
     ("/api/v1/starter-templates", ["GET"], "catalog"),
     ("/api/v1/projects", ["GET", "POST"], "projects"),
     ("/api/v1/projects/{project_id}", ["GET", "PATCH", "DELETE"], "projects"),

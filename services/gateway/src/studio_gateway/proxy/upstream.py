@@ -8,9 +8,9 @@ be reached (502) or does not answer in time (504) to a problem body. The runtime
 `InternalService` itself is not used here: a forward must send the path exactly as the client
 did (it encodes it), stream the body both ways, and spread calls over the pool's clients.
 
-A forwarded request carries only the headers a service needs, and the service's answer (problem
-bodies included) comes back unchanged. Small bodies are read whole; large ones (downloads)
-stream through without being held in memory.
+A forwarded request carries only the headers a service needs (checked in `headers`), and the
+service's answer (problem bodies included) comes back unchanged. Small bodies are read whole;
+large ones (downloads) stream through without being held in memory.
 """
 
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -25,16 +25,8 @@ from studio_runtime.errors import DomainError, NotFound
 from studio_runtime.internal_auth import Identity
 from studio_runtime.internal_http import signed_headers
 
-FORWARDED_REQUEST_HEADERS = (
-    "content-type",
-    "accept",
-    "idempotency-key",
-    "range",
-    "if-none-match",
-    "if-match",
-    "if-modified-since",
-    "last-event-id",
-)
+from studio_gateway.proxy.headers import forwarded_headers
+
 RETURNED_RESPONSE_HEADERS = frozenset(
     {
         "content-type",
@@ -119,11 +111,7 @@ class UpstreamProxy:
             )
 
     async def forward(self, request: Request, *, service: str, identity: Identity) -> Response:
-        headers = {
-            name: request.headers[name]
-            for name in FORWARDED_REQUEST_HEADERS
-            if name in request.headers
-        }
+        headers = forwarded_headers(request.headers)
         headers.update(self._signed(identity))
         has_body = request.method in ("POST", "PUT", "PATCH")
         if has_body and "content-length" in request.headers:
