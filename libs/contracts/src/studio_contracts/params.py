@@ -55,7 +55,7 @@ class ParamsInvalid(ValueError):
 def validate_params(
     model: ModelInfo, generation_type: GenerationType, params: dict[str, Any]
 ) -> ValidateParamsResponse:
-    params, as_prompt = _prompt_to_its_param(model, params)
+    params, as_prompt = _prompt_to_its_param(model, _without_blank_prompt(params))
     try:
         return _validate(model, generation_type, params)
     except ParamsInvalid as exc:
@@ -63,6 +63,15 @@ def validate_params(
             raise
         errors = [_as_prompt_error(error, as_prompt) for error in exc.errors]
         raise ParamsInvalid(_summary(errors), errors) from None
+
+
+def _without_blank_prompt(params: dict[str, Any]) -> dict[str, Any]:
+    """`params` without a prompt of only whitespace: it says nothing to a model, so it reads as
+    missing (`Required.` for a model that needs one), as an empty prompt does."""
+    prompt = params.get("prompt")
+    if isinstance(prompt, str) and not prompt.strip():
+        return {name: value for name, value in params.items() if name != "prompt"}
+    return params
 
 
 def _prompt_to_its_param(

@@ -22,7 +22,6 @@ from studio_contracts.subjects import ASSETS_REGISTER_OUTPUTS
 from studio_runtime.errors import InvalidInput, ServiceUnavailable, not_yours
 from studio_runtime.internal_auth import Identity
 from studio_runtime.internal_http import InternalService
-from studio_runtime.prompts import without_blank_prompt
 from studio_runtime.rpc import NotDelivered, RpcClient
 
 
@@ -64,7 +63,7 @@ class CatalogClient:
         """The normalised parameters, or InvalidInput with one error per bad field."""
         model = await self._model(identity, model_id)
         try:
-            return validate_params(model, generation_type, without_blank_prompt(params))
+            return validate_params(model, generation_type, params)
         except ParamsInvalid as exc:
             raise InvalidInput(exc.summary, errors=[_from_catalog(e) for e in exc.errors]) from exc
 

@@ -8,7 +8,6 @@ from studio_contracts.enums import GenerationType, Quality
 from studio_contracts.params import ParamsInvalid, validate_params
 from studio_contracts.templates import StarterTemplate
 from studio_runtime.errors import InvalidInput, NotFound
-from studio_runtime.prompts import without_blank_prompt
 
 from studio_catalog.catalog import Catalog
 
@@ -55,7 +54,7 @@ class CatalogService:
         if model is None:
             raise _not_found(model_id)
         try:
-            return validate_params(model, body.type, without_blank_prompt(body.params))
+            return validate_params(model, body.type, body.params)
         except ParamsInvalid as exc:
             raise InvalidInput(exc.summary, errors=exc.errors) from exc
 
