@@ -137,6 +137,7 @@ async def test_a_405_lists_exactly_the_methods_its_path_takes(
             assert _allowed(await client.post(model_path, json={})) == "GET, HEAD"
         validate = "/api/v1/models/local/image/validate"
         assert _allowed(await client.get(validate)) == "POST"
+        assert _allowed(await client.put(validate)) == "POST"
         # Each method named is served.
         assert (await client.get("/api/v1/tokens")).status_code == 200
         assert (await client.get("/api/v1/models/local/image")).status_code == 200

@@ -222,7 +222,18 @@ async def test_twenty_concurrent_duplicates_make_one_generation(stack: FullStack
             headers={"Idempotency-Key": "click-1"},
         )
         assert reused.status_code == 422, reused.text
-        assert reused.json()["errors"][0]["type"] == "idempotency_key_reused"
+        [reused_error] = reused.json()["errors"]
+        assert reused_error["type"] == "idempotency_key_reused"
+        assert reused_error["msg"] == "This key was used for a different request; send a new one."
+        too_long = await client.post(
+            f"/api/v1/projects/{project}/generations",
+            json=body,
+            headers={"Idempotency-Key": "k" * 201},
+        )
+        assert too_long.status_code == 422, too_long.text
+        assert too_long.json()["detail"] == "Idempotency-Key must be 1 to 200 printable characters."
+        [too_long_error] = too_long.json()["errors"]
+        assert too_long_error["msg"] == "Use 1 to 200 printable characters."
         listed = (await client.get(f"/api/v1/projects/{project}/generations")).json()["items"]
         assert len(listed) == 2
 

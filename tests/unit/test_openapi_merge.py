@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 from studio_gateway.openapi.document import merge
+from studio_runtime.model_paths import MODEL_PATH
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 ROUTES = (
     ("/api/v1/projects", ["GET", "POST"], "projects"),
     ("/api/v1/projects/{project_id}", ["GET"], "projects"),
-    ("/api/v1/models/{model_path:path}", ["GET"], "catalog"),
+    (f"/api/v1/models/{{model_id:{MODEL_PATH}}}", ["GET"], "catalog"),
 )
 
 
@@ -75,7 +76,7 @@ def test_only_operations_behind_a_route_of_their_service_are_published() -> None
         "/api/v1/tokens",
         "/api/v1/projects",
         "/api/v1/projects/{project_id}",
-        "/api/v1/models/{model_id}",  # through the {model_path:path} route
+        "/api/v1/models/{model_id}",  # through the {model_id:model_path} route
     }
     assert set(paths["/api/v1/projects"]) == {"get", "post"}, "catalog's put is not proxied"
     assert set(paths["/api/v1/projects/{project_id}"]) == {"get"}, "delete is not proxied"

@@ -83,6 +83,9 @@ class ServerProcess:
     ports: dict[str, int] = field(default_factory=dict)
     started_in: float = 0.0
     """Seconds from spawning the process to its first successful readiness probe."""
+    leftovers: tuple[Path, ...] = ()
+    """Files the server makes outside its data directory and may leave behind (SeaweedFS's
+    gRPC sockets in /tmp, some of them even on a clean stop): removed once it has ended."""
 
     @property
     def running(self) -> bool:
@@ -96,14 +99,15 @@ class ServerProcess:
         its leader is unreaped: after that its id could belong to someone else.
         """
         _running.discard(self)
-        if self.process.poll() is not None:
-            return
-        _signal_group(self.process, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _signal_group(self.process, signal.SIGKILL)
-            self.process.wait(timeout=timeout)
+        if self.process.poll() is None:
+            _signal_group(self.process, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _signal_group(self.process, signal.SIGKILL)
+                self.process.wait(timeout=timeout)
+        for path in self.leftovers:
+            path.unlink(missing_ok=True)
 
     def log_tail(self, lines: int = 40) -> str:
         """Last lines of the server's log, for error messages."""
@@ -320,7 +324,7 @@ def start_seaweedfs(
         for k, v in os.environ.items()
         if k not in {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_BUCKET", "S3_TABLE_BUCKET"}
     }
-    return _launch(
+    server = _launch(
         "seaweedfs",
         argv,
         data_dir,
@@ -330,6 +334,13 @@ def start_seaweedfs(
         ports=ports,
         env=env,
     )
+    # Each gRPC server listens on a socket of its own in /tmp too, named by its port.
+    server.leftovers = tuple(
+        Path("/tmp") / f"seaweedfs-{name.removesuffix('.grpc')}-grpc-{port}.sock"
+        for name, port in ports.items()
+        if name.endswith(".grpc")
+    )
+    return server
 
 
 # --- helpers -------------------------------------------------------------------------

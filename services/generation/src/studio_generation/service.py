@@ -57,7 +57,7 @@ def _key_reused() -> InvalidInput:
         errors=[
             FieldError(
                 loc=["header", "idempotency-key"],
-                msg="used for a different request",
+                msg="This key was used for a different request; send a new one.",
                 type="idempotency_key_reused",
             )
         ],
@@ -399,8 +399,12 @@ def idempotency_key_error(key: str) -> InvalidInput | None:
     if 1 <= len(key) <= 200 and key.isprintable():
         return None
     return InvalidInput(
-        "Idempotency-Key must be 1-200 printable characters",
+        "Idempotency-Key must be 1 to 200 printable characters.",
         errors=[
-            FieldError(loc=["header", "idempotency-key"], msg="invalid key", type="idempotency_key")
+            FieldError(
+                loc=["header", "idempotency-key"],
+                msg="Use 1 to 200 printable characters.",
+                type="idempotency_key",
+            )
         ],
     )

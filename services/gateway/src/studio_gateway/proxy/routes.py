@@ -10,6 +10,7 @@ from fastapi import Request, Response
 from starlette.routing import Route
 from studio_runtime.errors import DomainError
 from studio_runtime.internal_auth import Identity
+from studio_runtime.model_paths import MODEL_PATH
 
 from studio_gateway.deps import GatewayServices, authenticated
 from studio_gateway.limits.requests import per_user_request_limit
@@ -27,10 +28,10 @@ ProxyRoute = tuple[str, list[str], str]
 ROUTES: tuple[ProxyRoute, ...] = (
     ("/api/v1/generation-types", ["GET"], "catalog"),
     ("/api/v1/models", ["GET"], "catalog"),
-    # As the catalog has them, so that a 405 lists the methods its path takes (a GET of
-    # `…/validate` is forwarded: the catalog answers it, 405 `Allow: POST`).
-    ("/api/v1/models/{model_path:path}/validate", ["POST"], "catalog"),
-    ("/api/v1/models/{model_path:path}", ["GET"], "catalog"),
+    # As the catalog has them, so that a 405 lists the methods its path takes: a model id may
+    # hold slashes, but never ends in `/validate` (`studio_runtime.model_paths`).
+    ("/api/v1/models/{model_id:path}/validate", ["POST"], "catalog"),
+    (f"/api/v1/models/{{model_id:{MODEL_PATH}}}", ["GET"], "catalog"),
     ("/api/v1/starter-templates", ["GET"], "catalog"),
     ("/api/v1/projects", ["GET", "POST"], "projects"),
     ("/api/v1/projects/{project_id}", ["GET", "PATCH", "DELETE"], "projects"),
