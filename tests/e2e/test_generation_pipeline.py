@@ -651,3 +651,48 @@ async def test_a_request_still_queued_when_the_relay_looks_is_queued_only_once(
         for generation_id in ids:
             done = await finished(client, generation_id)
             assert (done["status"], done["attempts"]) == ("completed", 1)
+
+
+async def test_a_prompt_given_in_params_is_the_generations_prompt(stack: FullStack) -> None:
+    async with stack.client() as client:
+        project = await new_project(client)
+        params = {"prompt": "a red fox in snow", "image_size": {"width": 64, "height": 64}}
+        accepted = await generate(
+            client, project, type="text-to-image", model_id="local/image", params=params
+        )
+        assert accepted["prompt"] == "a red fox in snow"
+        done = await finished(client, accepted["id"])
+        assert done["status"] == "completed", done
+        assert done["prompt"] == "a red fox in snow"
+        assert done["params"]["prompt"] == "a red fox in snow"
+        [output] = done["outputs"]
+        asset = (await client.get(f"/api/v1/assets/{output['asset_id']}")).json()
+        assert asset["prompt"] == "a red fox in snow"
+        assert asset["name"].startswith("a-red-fox"), asset["name"]
+        found = (await client.get("/api/v1/assets", params={"q": "fox"})).json()["items"]
+        assert [a["id"] for a in found] == [output["asset_id"]]
+
+        # Given both ways, the prompt of the request's top level is the one used.
+        both = await generate(
+            client,
+            project,
+            type="text-to-image",
+            model_id="local/image",
+            prompt="a grey heron",
+            params=params,
+        )
+        assert both["prompt"] == both["params"]["prompt"] == "a grey heron"
+
+        # A template keeps it once, as its prompt (in its params too, it showed twice).
+        template = await client.post(
+            "/api/v1/templates",
+            json={
+                "name": "Fox",
+                "type": "text-to-image",
+                "model_id": "local/image",
+                "params": params,
+            },
+        )
+        assert template.status_code == 201, template.text
+        assert template.json()["prompt"] == "a red fox in snow"
+        assert template.json()["params"] == {"image_size": {"width": 64, "height": 64}}

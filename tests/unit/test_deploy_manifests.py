@@ -69,6 +69,7 @@ DEFAULTED: dict[str, str] = {
     "watches (docs/deploy.md)",
     "STUDIO_UPLOAD_MAX_BYTES": "50 MiB, matched by the ingress body limit (64m)",
     "STUDIO_MAX_IMAGE_PIXELS": "the decompression-bomb guard the assets memory limit is sized for",
+    "STUDIO_IMAGE_DECODES": "with the pixel limit, what the assets memory limit is sized for (two of 0.5 GB)",
     "STUDIO_THUMBNAIL_MAX_PX": "a product choice, not a deployment one",
     "STUDIO_PRESIGN_EXPIRY_S": "15 min presigned downloads",
     "STUDIO_ANNOUNCE_INTERVAL_S": "internal retry cadence",

@@ -4,7 +4,7 @@ import hashlib
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from studio_contracts.catalog import ModelId
 from studio_contracts.dtos import ErrorInfo
@@ -28,6 +28,21 @@ def output_asset_id(generation_id: str, index: int) -> str:
     return generation_id[:12] + digest[:12]
 
 
+def prompt_from_params(data: Any, *, keep_in_params: bool) -> Any:
+    """A request body whose prompt is given only as `params.prompt` (the API takes it there, as
+    fal does), with that prompt as its `prompt` too: the prompt shown on its card, named in its
+    outputs and found by a search. A top-level prompt wins over one in `params`."""
+    if not isinstance(data, dict) or data.get("prompt"):
+        return data
+    params = data.get("params")
+    if not isinstance(params, dict) or not isinstance(params.get("prompt"), str):
+        return data
+    prompt = params["prompt"]
+    if not keep_in_params:
+        params = {name: value for name, value in params.items() if name != "prompt"}
+    return {**data, "prompt": prompt, "params": params}
+
+
 class GenerationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -40,6 +55,11 @@ class GenerationCreate(BaseModel):
     input_asset_ids: Annotated[
         list[Annotated[str, Field(pattern=RECORD_ID_PATTERN)]], Field(max_length=MAX_INPUT_ASSETS)
     ] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _prompt_in_params(cls, data: Any) -> Any:
+        return prompt_from_params(data, keep_in_params=True)
 
 
 class RetryRequest(BaseModel):

@@ -15,12 +15,14 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from studio_contracts.catalog import ModelId
 from studio_contracts.dtos import PartialUpdate
 from studio_contracts.enums import GenerationType
+from studio_contracts.generations import prompt_from_params
 from studio_contracts.text import LongText, SingleLine
 
 NAME_MAX = 100
@@ -91,6 +93,12 @@ class TemplateCreate(BaseModel):
         Annotated[str, Field(pattern=ID_PATTERN, description="The generation it was saved from")]
         | None
     ) = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _prompt_in_params(cls, data: Any) -> Any:
+        # Kept once, as the template's prompt: in `params` too, it would show twice.
+        return prompt_from_params(data, keep_in_params=False)
 
 
 class TemplateUpdate(PartialUpdate):

@@ -63,7 +63,10 @@ class AssetService:
         self._projects = projects
         self._settings = settings
         self._thumbnails = Thumbnails(
-            store, max_pixels=settings.max_image_pixels, max_px=settings.thumbnail_max_px
+            store,
+            max_pixels=settings.max_image_pixels,
+            max_px=settings.thumbnail_max_px,
+            decodes=settings.image_decodes,
         )
 
     async def require_project(self, identity: Identity, project_id: str) -> None:

@@ -1,11 +1,12 @@
 """Previews: an image's size and WebP thumbnail, or a video's first frame (its poster), stored
 beside the file as `….thumb.webp`; a sound's waveform (peaks kept in its record). Made in a
-worker thread: decoding blocks."""
+worker thread: decoding blocks. A few at a time: a small file can decode to hundreds of
+megabytes (a 0.5 MB PNG of 8000 by 8000 pixels), so memory is bounded by how many run at once."""
 
 import asyncio
 import tempfile
 from collections.abc import Awaitable, Callable
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 from studio_contracts.events import OutputFile
 from studio_runtime.errors import InvalidInput
@@ -22,16 +23,19 @@ OWN_THUMBNAIL_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image
 
 
 class Thumbnails:
-    def __init__(self, store: ObjectStore, *, max_pixels: int, max_px: int) -> None:
+    def __init__(
+        self, store: ObjectStore, *, max_pixels: int, max_px: int, decodes: int = 2
+    ) -> None:
         self._store = store
         self._max_pixels = max_pixels
         self._max_px = max_px
+        self._decoding = asyncio.Semaphore(decodes)
 
     async def inspect(self, source: IO[bytes], *, whole_file: bool = False) -> ImageFacts:
         """The image's size and thumbnail; InvalidInput for one that cannot be decoded safely
         (or, with `whole_file`, for a file that is more than the image: an upload)."""
         try:
-            return await asyncio.to_thread(
+            return await self._decode(
                 inspect_image,
                 source,
                 max_pixels=self._max_pixels,
@@ -47,7 +51,7 @@ class Thumbnails:
 
     async def poster(self, source: IO[bytes]) -> ImageFacts | None:
         """A video's first frame and its thumbnail; None when it has none to show."""
-        return await asyncio.to_thread(
+        return await self._decode(
             video_poster, source, max_pixels=self._max_pixels, max_px=self._max_px
         )
 
@@ -57,11 +61,15 @@ class Thumbnails:
 
     async def waveform(self, source: IO[bytes]) -> list[int] | None:
         """A sound's peaks for the studio to draw; None when it has none to show."""
-        return await asyncio.to_thread(audio_waveform, source)
+        return await self._decode(audio_waveform, source)
 
     async def waveform_stored(self, key: str) -> list[int] | None:
         """The same for a sound already in storage (a generation's output)."""
         return await self._from_store(key, self.waveform)
+
+    async def _decode(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        async with self._decoding:
+            return await asyncio.to_thread(work, *args, **kwargs)
 
     async def _from_store(self, key: str, read: Callable[[IO[bytes]], Awaitable[T]]) -> T:
         """`read` of the object at `key`, copied to a spooled file first (decoders seek)."""

@@ -65,7 +65,18 @@ function notify() {
   for (const fn of listeners) fn(session);
 }
 
-/** Where to go after signing in: only a path inside the studio, never another site. */
+/**
+ * Where to go after signing in: only a page of the studio, never another site. Judged on the
+ * address as the browser resolves it: `/studio/..//elsewhere` reads as inside but leads out.
+ */
 export function safeNext(next) {
-  return next && /^\/studio(\/|\?|$)/.test(next) ? next : '/studio';
+  if (!next) return '/studio';
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return '/studio';
+  }
+  const inside = url.origin === location.origin && /^\/studio(\/|$)/.test(url.pathname);
+  return inside ? url.pathname + url.search + url.hash : '/studio';
 }
