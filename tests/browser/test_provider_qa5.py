@@ -33,12 +33,15 @@ async def test_a_card_says_the_provider_did_not_answer_and_when_it_tries_again(
     card = await card_of_a_hosted_job(fal_studio, page)
     # Before: "Starting" until the job failed for good, with no word of the retries.
     await expect(card.locator(".gen-card__log")).to_have_text(
-        re.compile(r"^Trying again in about \d+ s \(attempt 2 of 3\): fal\.ai did not answer$")
+        re.compile(
+            r"^Trying again in about \d+ s \(attempt 2 of 3\): "
+            r"fal\.ai had an error \(HTTP 503, runner_connection_error\)$"
+        )
     )
     # A page opened meanwhile reads the same from the record (pending while it waits).
     await page.reload()
     await expect(card.locator(".gen-card__log")).to_contain_text(
-        re.compile(r"Trying again .*attempt [23] of 3.*fal\.ai did not answer")
+        re.compile(r"Trying again .*attempt [23] of 3.*fal\.ai had an error \(HTTP 503")
     )
     await expect(card.locator(".gen-card__status")).to_have_text("Failed")
 
@@ -56,7 +59,7 @@ async def test_a_resubmitted_job_says_which_attempt_it_is_while_queued(
     card = await card_of_a_hosted_job(fal_studio, page)
     # Before: "In queue" at fal again, with nothing saying the first run had failed.
     await expect(card.locator(".gen-card__log")).to_have_text(
-        "Trying again (attempt 2 of 3): fal.ai failed to run it"
+        "Trying again (attempt 2 of 3): fal.ai failed to run it (HTTP 500, runner_server_error)"
     )
     await expect(card.locator(".gen-card__status")).to_contain_text("In queue")
 

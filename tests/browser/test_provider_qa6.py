@@ -69,7 +69,8 @@ async def test_a_job_waiting_to_be_retried_reads_the_same_live_and_after_a_reloa
     card = await card_of_a_hosted_job(job_retries, page)
     status = card.locator(".gen-card__status")
     waiting = re.compile(
-        r"^Trying again in about \d+ s \(attempt [234] of 4\): fal\.ai did not answer$"
+        r"^Trying again in about \d+ s \(attempt [234] of 4\): "
+        r"fal\.ai had an error \(HTTP 503, runner_connection_error\)$"
     )
     # Before: the live card said "Processing" (cards never moved backwards) while the record,
     # and so a reloaded page, said "Pending".
@@ -80,7 +81,7 @@ async def test_a_job_waiting_to_be_retried_reads_the_same_live_and_after_a_reloa
     await expect(card.locator(".gen-card__log")).to_have_text(waiting)
     # Failed is final: no later word moves the card back.
     await expect(status).to_have_text("Failed", timeout=30_000)
-    await expect(card.locator(".gen-card__error")).to_contain_text("4 tries in a row")
+    await expect(card.locator(".gen-card__error")).to_contain_text("The studio tried 4 times")
 
 
 async def test_a_card_moves_on_from_the_retry_line_once_fal_answers(

@@ -56,7 +56,10 @@ async def test_retries_are_told_and_a_job_put_back_in_line_says_it_is_pending(
         waiting = [line for status, line in said if status == "pending"]
         assert len(waiting) == 1, said
         assert waiting[0].startswith("Trying again in about "), said
-        assert waiting[0].endswith("(attempt 2 of 2): fal.ai did not answer"), said
+        # fal answered (503): not "did not answer".
+        assert waiting[0].endswith(
+            "(attempt 2 of 2): fal.ai had an error (HTTP 503, runner_connection_error)"
+        ), said
 
         record: dict[str, object] = {}
 

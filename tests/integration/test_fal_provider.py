@@ -26,6 +26,7 @@ from studio_generation.providers.fal_io import map_outputs
 
 from tests.fakes import media
 from tests.fakes.fal_server import ALWAYS, FakeFal, OutputShape, field_error
+from tests.support.sockets import bound_socket
 from tests.support.waiting import eventually
 
 FLUX_DEV = "fal-ai/flux/dev"
@@ -84,7 +85,7 @@ def job(
     output: MediaType = MediaType.IMAGE,
     type_: GenerationType = GenerationType.TEXT_TO_IMAGE,
     params: Mapping[str, Any] | None = None,
-    inputs: Mapping[str, InputFile] | None = None,
+    inputs: Mapping[str, InputFile | tuple[InputFile, ...]] | None = None,
     resume: str | None = None,
 ) -> ProviderJob:
     return ProviderJob(
@@ -341,7 +342,7 @@ async def test_a_handle_pointing_elsewhere_gets_no_key(
         "https://attacker.invalid/x/requests/r1/cancel",
     )
 
-    with pytest.raises(PermanentProviderError, match="not the queue host"):
+    with pytest.raises(PermanentProviderError, match=r"not fal\.ai's queue host"):
         await provider(fal, http).run(job(resume=foreign.encode()), Recorder())
 
 
@@ -594,5 +595,130 @@ def test_inline_data_uri_outputs_are_kept_as_bytes() -> None:
 
 
 def test_a_result_without_the_expected_output_is_permanent() -> None:
-    with pytest.raises(PermanentProviderError, match="no video output"):
+    with pytest.raises(PermanentProviderError, match=r"fal\.ai sent back no video"):
         map_outputs({"images": [{"url": "https://v3.fal.media/files/a.png"}]}, MediaType.VIDEO)
+
+
+# --- QA 24: every reference of a list input, and words a card can show ------------------------
+
+
+def picture(colour: tuple[int, int, int]) -> InputFile:
+    return InputFile("image/png", media.png(6, 6, colour), f"ref-{colour[0]}.png")
+
+
+def inline(file: InputFile) -> str:
+    return f"data:{file.content_type};base64," + base64.b64encode(file.data).decode()
+
+
+async def test_every_file_of_a_list_input_is_sent_in_order(
+    fal: FakeFal, http: httpx.AsyncClient
+) -> None:
+    refs = (picture((10, 0, 0)), picture((20, 0, 0)), picture((30, 0, 0)))
+
+    await provider(fal, http).run(
+        job(
+            "fal-ai/flux-2-pro/edit",
+            type_=GenerationType.IMAGE_TO_IMAGE,
+            params={"prompt": "combine @image1 @image2 @image3"},
+            inputs={"image_urls": refs},
+        ),
+        Recorder(),
+    )
+
+    [submit] = fal.submits()
+    # Before: only the first reference, as a one-item list.
+    assert submit.json["image_urls"] == [inline(ref) for ref in refs]
+
+
+async def test_files_past_the_inline_budget_go_through_storage_keeping_their_order(
+    fal: FakeFal, http: httpx.AsyncClient
+) -> None:
+    """The inline budget is the request's, not each file's: eight references of 10 MiB
+    inlined would make a body of over 100 MB."""
+    refs = tuple(
+        InputFile("image/png", b"\x89PNG" + bytes([n]) * 600, f"r{n}.png") for n in range(3)
+    )
+
+    await provider(fal, http, data_uri_max_bytes=1000).run(
+        job(
+            "fal-ai/flux-2-pro/edit",
+            type_=GenerationType.IMAGE_TO_IMAGE,
+            params={"prompt": "p"},
+            inputs={"image_urls": refs},
+        ),
+        Recorder(),
+    )
+
+    [submit] = fal.submits("fal-ai/flux-2-pro/edit")
+    first, second, third = submit.json["image_urls"]
+    assert first == inline(refs[0])  # 604 bytes fit the budget of 1000; the next do not
+    for url, ref in ((second, refs[1]), (third, refs[2])):
+        assert url.startswith(f"{fal.base_url}/storage/files/")
+        assert (await http.get(url)).content == ref.data
+
+
+def a_card_sentence(message: str) -> bool:
+    """Capitalised (fal.ai is a name written in lower case) and ending with a full stop."""
+    return (message[0].isupper() or message.startswith("fal.ai")) and message.endswith(".")
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        # fal answered: it is busy, or it had an error, not "did not answer".
+        (
+            {"rate_limited_calls": ALWAYS, "retry_after": None},
+            "fal.ai is busy (HTTP 429).",
+        ),
+        (
+            {"failing_calls": ALWAYS, "failure_status": 502},
+            "fal.ai had an error (HTTP 502, runner_connection_error).",
+        ),
+        (
+            {"result_failure": (500, "runner_server_error")},
+            "fal.ai failed to run it (HTTP 500, runner_server_error).",
+        ),
+        # Before: "the fal API key has no access to fal-ai/fast-sdxl (check the key's …)".
+        (
+            {"failing_calls": ALWAYS, "failure_status": 403, "fault_endpoints": {"submit"}},
+            "This server's fal.ai API key has no access to this model; ask the operator to "
+            "check the key's account and scopes.",
+        ),
+        # Before: "fal answered no image output (result keys: foo)".
+        (
+            {"result": {"foo": 1}},
+            "The model finished, but fal.ai sent back no image (the result had: foo).",
+        ),
+        (
+            {"submit_validation": (field_error("num_images", "must be ≤ 4"),)},
+            "The model did not accept these settings. Num images: must be ≤ 4.",
+        ),
+    ],
+)
+async def test_failures_are_worded_as_sentences_a_card_can_show(
+    fal: FakeFal, http: httpx.AsyncClient, script: dict[str, Any], expected: str
+) -> None:
+    if "fault_endpoints" in script:
+        script["fault_endpoints"] = frozenset(script["fault_endpoints"])
+    fal.script(SDXL, **script)
+
+    with pytest.raises((PermanentProviderError, TransientProviderError)) as caught:
+        await provider(fal, http, request_retries=0).run(job(), Recorder())
+
+    assert caught.value.message == expected
+    assert a_card_sentence(caught.value.message)
+
+
+async def test_no_answer_from_fal_is_said_so(http: httpx.AsyncClient) -> None:
+    closed = bound_socket()  # bound, never listening: every connection is refused
+    try:
+        host, port = closed.getsockname()
+        unreachable = FalProvider(
+            http, base_url=f"http://{host}:{port}", key="k", request_retries=0
+        )
+        with pytest.raises(TransientProviderError) as caught:
+            await unreachable.run(job(), Recorder())
+    finally:
+        closed.close()
+
+    assert caught.value.message == "fal.ai did not answer (ConnectError)."

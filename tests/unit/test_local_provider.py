@@ -62,7 +62,7 @@ IMAGE = InputFile(content_type="image/png", data=reference_png(), filename="ref.
 
 
 def make_job(
-    model_id: str, inputs: dict[str, InputFile] | None = None, **params: Any
+    model_id: str, inputs: dict[str, InputFile | tuple[InputFile, ...]] | None = None, **params: Any
 ) -> ProviderJob:
     generation_type, output = KINDS[model_id]
     return ProviderJob(
@@ -195,6 +195,26 @@ async def test_unreadable_reference_image_is_a_permanent_error() -> None:
     broken = InputFile(content_type="image/png", data=b"\x89PNG not really")
     with pytest.raises(PermanentProviderError, match="could not be read"):
         await run(make_job("local/image-edit", {"image_url": broken}))
+
+
+async def test_a_list_of_references_renders_from_the_first() -> None:
+    """The worker now passes every file of a list binding (QA 24); the offline renderers take
+    one source, so they take the one given first, as before."""
+    other = InputFile(content_type="image/png", data=b"\x89PNG not read", filename="second.png")
+    alone = data_of(await one(make_job("local/image-edit", {"image_url": IMAGE})))
+    listed = data_of(await one(make_job("local/image-edit", {"image_url": (IMAGE, other)})))
+    assert listed == alone
+
+
+async def test_an_empty_list_of_references_is_a_missing_input() -> None:
+    with pytest.raises(PermanentProviderError, match="needs an input file for image_url"):
+        await run(make_job("local/image-edit", {"image_url": ()}))
+
+
+async def test_a_bad_parameter_reads_as_a_sentence() -> None:
+    with pytest.raises(PermanentProviderError) as refused:
+        await run(make_job("local/image", num_images=9))
+    assert refused.value.message == "Num images must be a whole number from 1 to 4, not 9."
 
 
 # --- video -----------------------------------------------------------------------------------

@@ -52,7 +52,8 @@ class AssetRecord(BaseModel):
     height: int | None = None
     duration: float | None = None
     codec: str | None = None
-    """FFmpeg's name for a video's or audio file's codec (uploads; `probe.py`)."""
+    """FFmpeg's name for a video's or audio file's codec (uploads, and outputs that came
+    without a duration; `probe.py`)."""
     waveform: list[int] | None = None
     """A sound's peaks (`waveforms.py`)."""
     generation_id: str | None = None

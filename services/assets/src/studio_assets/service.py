@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 
 import structlog
 from studio_contracts.assets import Asset, AssetKind, AssetUpdate, OutputsRegistration
@@ -33,7 +34,7 @@ from studio_assets import media, metrics
 from studio_assets.events import AssetEvents
 from studio_assets.images import ImageFacts
 from studio_assets.names import output_name
-from studio_assets.probe import probe_media
+from studio_assets.probe import MediaFacts, probe_media
 from studio_assets.repository import AssetRecord, AssetRepository
 from studio_assets.settings import AssetsSettings
 from studio_assets.thumbnails import Thumbnails
@@ -276,12 +277,8 @@ class AssetService:
             output.media_type, output.content_type, output.object_key.rsplit(".", 1)[-1]
         )
         written: list[str] = []
-        facts, thumbnail_key = await self._output_thumbnail(registration, output, written)
-        waveform = (
-            await self._thumbnails.waveform_stored(output.object_key)
-            if output.media_type == MediaType.AUDIO
-            else None
-        )
+        found = await self._inspect_output(registration, output, written)
+        timed = found.timed
         record = _record(
             asset_id=asset_id,
             owner=identity.user_id,
@@ -297,16 +294,18 @@ class AssetService:
                 file_type.extension,
             ),
             object_key=output.object_key,
-            thumbnail_key=thumbnail_key,
-            facts=facts,
+            thumbnail_key=found.thumbnail_key,
+            facts=found.facts,
             dedup_key=f"output:{registration.generation_id}:{output.index}",
             generation_id=registration.generation_id,
             output_index=output.index,
             prompt=registration.prompt,
-            width=output.width,
-            height=output.height,
-            duration=output.duration,
-            waveform=waveform,
+            # What the provider said, else what the file's headers say (when it was read).
+            width=output.width or (timed.width if timed else None),
+            height=output.height or (timed.height if timed else None),
+            duration=output.duration or (timed.duration if timed else None),
+            codec=timed.codec if timed else None,
+            waveform=found.waveform,
         )
         stored, created = await self._repository.insert(record)
         if not created:
@@ -323,17 +322,24 @@ class AssetService:
             )
         return stored
 
-    async def _output_thumbnail(
+    async def _inspect_output(
         self, registration: OutputsRegistration, output: OutputFile, written: list[str]
-    ) -> tuple[ImageFacts | None, str | None]:
-        """(what decoding the image found, its thumbnail's key), either None when there is none."""
+    ) -> "_OutputFound":
+        """What an output's content tells: an image's or a video's preview, a sound's waveform,
+        and a video's or sound's facts from its headers when the provider did not give its
+        duration (fal's files come without one). Each is read once; images are not probed."""
         if self._thumbnails.is_own(output):
-            return None, output.object_key
+            return _OutputFound(thumbnail_key=output.object_key)
+        probe = output.duration is None
         if output.media_type == MediaType.VIDEO:
-            poster = await self._thumbnails.poster_stored(output.object_key)
-            return poster, await self._store_thumbnail(output.object_key, poster, written)
+            poster, timed = await self._thumbnails.poster_stored(output.object_key, probe=probe)
+            thumbnail_key = await self._store_thumbnail(output.object_key, poster, written)
+            return _OutputFound(facts=poster, thumbnail_key=thumbnail_key, timed=timed)
+        if output.media_type == MediaType.AUDIO:
+            waveform, timed = await self._thumbnails.waveform_stored(output.object_key, probe=probe)
+            return _OutputFound(waveform=waveform, timed=timed)
         if output.media_type != MediaType.IMAGE:
-            return None, None
+            return _OutputFound()
         try:
             facts = await self._thumbnails.inspect_stored(output.object_key)
         except InvalidInput as exc:
@@ -342,8 +348,9 @@ class AssetService:
                 generation_id=registration.generation_id,
                 error=exc.detail,
             )
-            return None, None
-        return facts, await self._store_thumbnail(output.object_key, facts, written)
+            return _OutputFound()
+        thumbnail_key = await self._store_thumbnail(output.object_key, facts, written)
+        return _OutputFound(facts=facts, thumbnail_key=thumbnail_key)
 
     async def delete(self, identity: Identity, asset_id: str) -> None:
         record = await self._repository.delete(identity.user_id, asset_id)
@@ -382,6 +389,18 @@ class AssetService:
         if record is None:
             raise _not_found(asset_id)
         return record
+
+
+@dataclass(frozen=True)
+class _OutputFound:
+    """What registering an output found in its content (each None when there is none)."""
+
+    facts: ImageFacts | None = None
+    """What decoding the image (or the video's first frame) found."""
+    thumbnail_key: str | None = None
+    waveform: list[int] | None = None
+    timed: MediaFacts | None = None
+    """A video's or sound's facts from its headers, read when the provider gave no duration."""
 
 
 def _rejection(exc: UploadRejected) -> DomainError:

@@ -14,6 +14,7 @@ from studio_storage import ObjectStore
 
 from studio_assets.images import BadImage, ImageFacts, inspect_image
 from studio_assets.posters import video_poster
+from studio_assets.probe import MediaFacts, probe_media
 from studio_assets.waveforms import audio_waveform
 
 T = TypeVar("T")
@@ -55,17 +56,32 @@ class Thumbnails:
             video_poster, source, max_pixels=self._max_pixels, max_px=self._max_px
         )
 
-    async def poster_stored(self, key: str) -> ImageFacts | None:
-        """The same for a video already in storage (a generation's output)."""
-        return await self._from_store(key, self.poster)
+    async def poster_stored(
+        self, key: str, *, probe: bool = False
+    ) -> tuple[ImageFacts | None, MediaFacts | None]:
+        """The same for a video already in storage (a generation's output), and with `probe`
+        what its headers say (duration, size, codec): read from the one copy the poster needs,
+        so a provider's video that came without its duration costs no second download."""
+
+        async def read(source: IO[bytes]) -> tuple[ImageFacts | None, MediaFacts | None]:
+            return await self.poster(source), await _probed(source, probe)
+
+        return await self._from_store(key, read)
 
     async def waveform(self, source: IO[bytes]) -> list[int] | None:
         """A sound's peaks for the studio to draw; None when it has none to show."""
         return await self._decode(audio_waveform, source)
 
-    async def waveform_stored(self, key: str) -> list[int] | None:
-        """The same for a sound already in storage (a generation's output)."""
-        return await self._from_store(key, self.waveform)
+    async def waveform_stored(
+        self, key: str, *, probe: bool = False
+    ) -> tuple[list[int] | None, MediaFacts | None]:
+        """The same for a sound already in storage (a generation's output), and with `probe`
+        what its headers say, from the same copy (see `poster_stored`)."""
+
+        async def read(source: IO[bytes]) -> tuple[list[int] | None, MediaFacts | None]:
+            return await self.waveform(source), await _probed(source, probe)
+
+        return await self._from_store(key, read)
 
     async def _decode(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         async with self._decoding:
@@ -94,3 +110,9 @@ class Thumbnails:
             and output.height is not None
             and max(output.width, output.height) <= self._max_px
         )
+
+
+async def _probed(source: IO[bytes], probe: bool) -> MediaFacts | None:
+    """The file's facts from its headers when asked for (only the headers are read: cheap
+    beside a decode, so not held to the decoders' limit), else None."""
+    return await asyncio.to_thread(probe_media, source) if probe else None

@@ -28,7 +28,7 @@ class OutputWriter:
         files = []
         for index, output in enumerate(outputs):
             key = f"{record.owner}/{record.project_id}/{record.id}/{index}.{output.extension}"
-            size, digest = await self._put(key, output)
+            size, digest = await self._put(key, output, _source(record))
             files.append(
                 OutputFile(
                     index=index,
@@ -49,7 +49,9 @@ class OutputWriter:
         for key in keys:
             await self._store.delete(key)
 
-    async def _put(self, key: str, output: ProviderOutput) -> tuple[int, str]:
+    async def _put(self, key: str, output: ProviderOutput, source: str) -> tuple[int, str]:
+        """Store one output, from its bytes or its URL at `source` (named in the error: the
+        provider ran the job, and it is the file that could not be had)."""
         if output.data is not None:
             await self._store.put_bytes(key, output.data, content_type=output.content_type)
             return len(output.data), hashlib.sha256(output.data).hexdigest()
@@ -61,7 +63,8 @@ class OutputWriter:
             async with self._http.pick().stream("GET", output.url) as response:
                 if response.status_code != 200:
                     raise TransientProviderError(
-                        f"the provider's file could not be fetched ({response.status_code})"
+                        f"The result file could not be fetched from {source} "
+                        f"(HTTP {response.status_code})."
                     )
                 await self._store.put(
                     key,
@@ -70,7 +73,7 @@ class OutputWriter:
                 )
         except httpx.HTTPError as exc:
             raise TransientProviderError(
-                f"the provider's file could not be fetched: {exc}"
+                f"The result file could not be fetched from {source} ({type(exc).__name__})."
             ) from exc
         return counted[0], digest.hexdigest()
 
@@ -83,3 +86,8 @@ class OutputWriter:
                 raise ValueError(f"a provider output is larger than {self._max_bytes} bytes")
             digest.update(chunk)
             yield chunk
+
+
+def _source(record: GenerationRecord) -> str:
+    """Where a job's output URLs point, as a card names it."""
+    return "fal.ai" if record.runtime == "fal" else "the provider"

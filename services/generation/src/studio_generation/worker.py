@@ -14,7 +14,7 @@ import random
 import time
 
 import structlog
-from studio_contracts.assets import OutputsRegistration
+from studio_contracts.assets import Asset, OutputsRegistration
 from studio_contracts.dtos import ErrorInfo
 from studio_contracts.enums import GenerationStatus
 from studio_contracts.events import GenerationRequested, OutputFile
@@ -33,12 +33,14 @@ from studio_generation.events import GenerationEvents
 from studio_generation.outputs import OutputWriter
 from studio_generation.providers.base import (
     InputFile,
+    InputFiles,
     PermanentProviderError,
     Provider,
     ProviderError,
     ProviderJob,
     ProviderOutput,
     ProviderProgress,
+    sentence,
 )
 from studio_generation.records import GenerationRecord
 from studio_generation.repository import GenerationRepository, Holder, Lease
@@ -188,7 +190,7 @@ class Worker:
         first attempt, so the happy path writes nothing more)."""
         if record.attempts <= 1 or record.last_error is None:
             return None
-        why = _retry_reason(record, record.last_error.code)
+        why = _clause(_what_happened(record.last_error))
         return f"Trying again (attempt {record.attempts} of {self._settings.max_attempts}): {why}"
 
     async def _say_retrying(self, record: GenerationRecord, line: str) -> None:
@@ -271,21 +273,27 @@ class Worker:
             )
         return provider
 
-    async def _load_inputs(self, record: GenerationRecord) -> dict[str, InputFile]:
+    async def _load_inputs(self, record: GenerationRecord) -> dict[str, InputFiles]:
+        """Every bound file, by parameter: a list parameter (`image_urls`) gets all of its
+        files, in the order the person gave them, each within `MAX_INPUT_BYTES`."""
         identity = _owner(record)
-        inputs: dict[str, InputFile] = {}
+        inputs: dict[str, InputFiles] = {}
         for name, bound in record.input_bindings.items():
-            asset_id = bound[0] if isinstance(bound, list) else bound
-            asset = await self._assets.get(identity, asset_id)
-            if asset is None:
-                # Shown on the failed card: the record keeps no names of its inputs, and the
-                # asset is gone, so the file cannot be named; its id would mean nothing there.
-                raise PermanentProviderError(_INPUT_MISSING, code="input_missing")
-            data = await self._assets.content(identity, asset_id, max_bytes=MAX_INPUT_BYTES)
-            inputs[name] = InputFile(
-                content_type=asset.content_type, data=data, filename=asset.name
-            )
+            if isinstance(bound, list):
+                loads = (self._load_input(identity, asset_id) for asset_id in bound)
+                inputs[name] = tuple(await asyncio.gather(*loads))
+            else:
+                inputs[name] = await self._load_input(identity, bound)
         return inputs
+
+    async def _load_input(self, identity: Identity, asset_id: str) -> InputFile:
+        asset = await self._assets.get(identity, asset_id)
+        if asset is None:
+            # Shown on the failed card: the record keeps no names of its inputs, and the
+            # asset is gone, so the file cannot be named; its id would mean nothing there.
+            raise PermanentProviderError(_INPUT_MISSING, code="input_missing")
+        data = await self._assets.content(identity, asset_id, max_bytes=MAX_INPUT_BYTES)
+        return InputFile(content_type=asset.content_type, data=data, filename=asset.name)
 
     async def _register(
         self, record: GenerationRecord, files: list[OutputFile]
@@ -293,7 +301,7 @@ class Worker:
         """Outputs become assets before the job is completed: whoever sees `completed` (in
         the API or in an event) can fetch every output and its thumbnail at once. Returns the
         files with what the assets service found in them (a sound's waveform, whether a
-        preview was made)."""
+        preview was made, and the size and length the provider did not say)."""
         assets = await self._assets.register_outputs(
             _owner(record),
             OutputsRegistration(
@@ -303,12 +311,9 @@ class Worker:
                 outputs=files,
             ),
         )
-        found = {
-            asset.id: {"waveform": asset.waveform, "thumbnail": asset.thumbnail_url is not None}
-            for asset in assets
-        }
+        found = {asset.id: asset for asset in assets}
         return [
-            file.model_copy(update=found[file.asset_id]) if file.asset_id in found else file
+            _with_found(file, found[file.asset_id]) if file.asset_id in found else file
             for file in files
         ]
 
@@ -363,19 +368,17 @@ class Worker:
             log.warning("job.service_unavailable", reason=str(exc))
         elif not isinstance(exc, ProviderError):
             log.error("job.crashed", exc_info=exc)
-        if record.attempts >= self._settings.max_attempts:
-            await self._fail(
-                record,
-                ErrorInfo(
-                    code="provider_unavailable",
-                    message=(
-                        f"{_provider_name(record)} could not run it, {record.attempts} tries in "
-                        f"a row; try again in a while. Its last answer: {message}"
-                    ),
-                ),
-            )
-            return
         code = exc.code if isinstance(exc, ProviderError) else _error_code(exc)
+        error = ErrorInfo(code=code, message=message)
+        if record.attempts >= self._settings.max_attempts:
+            # What went wrong, as it went wrong the last time: fal.ai may have answered (busy,
+            # an error) or run the job and its result file been missing; not "could not run it".
+            said = (
+                f"{_what_happened(error)} The studio tried {record.attempts} times; try again "
+                "in a while."
+            )
+            await self._fail(record, ErrorInfo(code="provider_unavailable", message=said))
+            return
         dead_request = code == "provider_request_failed"
         # Not a retry loop: the wait is JetStream's (a NAK with this delay), so the job may come
         # back to any worker, and a restart in between does not lose it.
@@ -386,11 +389,11 @@ class Worker:
         waiting = GenerationProgressInfo(
             logs=[
                 f"Trying again in about {math.ceil(delay)} s (attempt {record.attempts + 1} of "
-                f"{self._settings.max_attempts}): {_retry_reason(record, code)}"
+                f"{self._settings.max_attempts}): {_clause(_what_happened(error))}"
             ]
         )
         released = await self._repository.release(
-            record.id, ErrorInfo(code=code, message=message), waiting, forget_request=dead_request
+            record.id, error, waiting, forget_request=dead_request
         )
         if released is not None:
             await self._events.progress(released, waiting)
@@ -487,20 +490,44 @@ class _Reporter:
         await self._events.progress(self._record, info)
 
 
-def _provider_name(record: GenerationRecord) -> str:
-    return "fal.ai" if record.runtime == "fal" else "The local model"
+_STUDIO_TROUBLE = {
+    "service_unavailable": "A part of the studio was restarting.",
+    "worker_error": "Something went wrong on the server.",
+}
+"""The studio's own transient failures, as the card words them (their details, in the error
+kept on the record, are for the operator)."""
 
 
-def _retry_reason(record: GenerationRecord, code: str) -> str:
-    """Why a job is tried again, for its owner: the provider did not answer, or it failed."""
-    provider = "fal.ai" if record.runtime == "fal" else "the local model"
-    if code == "provider_unavailable":
-        return f"{provider} did not answer"
-    if code == "provider_request_failed":
-        return f"{provider} failed to run it"
-    if code == "service_unavailable":
-        return "a part of the studio was restarting"
-    return "something went wrong on the server"
+def _what_happened(error: ErrorInfo) -> str:
+    """Why a job is tried again (or given up), as a sentence for its owner. A provider's error
+    says it in its own words, true to what happened: fal.ai did not answer, is busy (HTTP 429),
+    had an error (HTTP 502), failed to run it, or the result file could not be fetched."""
+    return _STUDIO_TROUBLE.get(error.code) or sentence(error.message)
+
+
+def _clause(text: str) -> str:
+    """A sentence as the part of a line after "Trying again …:": no full stop, and its first
+    letter in lower case (not a name such as fal.ai, nor an abbreviation such as HTTP)."""
+    text = text.rstrip(".")
+    first = text.split(" ", 1)[0]
+    if first[:1].isupper() and not any(letter.isupper() for letter in first[1:]):
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _with_found(file: OutputFile, asset: Asset) -> OutputFile:
+    """The output with what registering it found: the generation shows what its asset shows.
+    A size or length the provider gave is kept (the asset has it too); one it did not give
+    (fal's videos and sounds come without a duration) is the one read from the file."""
+    return file.model_copy(
+        update={
+            "waveform": asset.waveform,
+            "thumbnail": asset.thumbnail_url is not None,
+            "width": file.width or asset.width,
+            "height": file.height or asset.height,
+            "duration": file.duration or asset.duration,
+        }
+    )
 
 
 def _error_code(exc: Exception) -> str:

@@ -23,6 +23,18 @@ class InputFile:
     filename: str = "input"
 
 
+InputFiles = InputFile | tuple[InputFile, ...]
+"""One parameter's input: a file, or for a list parameter (`image_urls`) every file bound to
+it, in the order the person gave them."""
+
+
+def first_file(given: InputFiles | None) -> InputFile | None:
+    """The file of a one-file input, or the first of a list: for a renderer that takes one."""
+    if isinstance(given, tuple):
+        return given[0] if given else None
+    return given
+
+
 @dataclass(frozen=True)
 class ProviderJob:
     generation_id: str
@@ -32,8 +44,9 @@ class ProviderJob:
     params: Mapping[str, Any]
     """Validated parameters with defaults filled in, `prompt` included, named as the provider
     names them (fal's names); file inputs are not in here but in `inputs`."""
-    inputs: Mapping[str, InputFile] = field(default_factory=dict)
-    """File inputs by parameter name (`image_url`, `video_url`, ...)."""
+    inputs: Mapping[str, InputFiles] = field(default_factory=dict)
+    """File inputs by parameter name (`image_url`, `video_url`, ...); a tuple of every file for
+    a list parameter (`image_urls`)."""
     resume_request_id: str | None = None
     """Set when an earlier attempt already submitted this job: poll it, do not submit again."""
 
@@ -66,8 +79,21 @@ class ProviderEvents(Protocol):
     async def progress(self, progress: ProviderProgress) -> None: ...
 
 
+def sentence(text: str) -> str:
+    """`text` as a card shows it: capitalised (a brand written in lower case, such as fal.ai,
+    stays as it is), ending with a full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    if not text.startswith("fal.ai"):
+        text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else f"{text}."
+
+
 class ProviderError(Exception):
-    """A job failed at the provider. `message` is for the person who asked for the generation."""
+    """A job failed at the provider. `message` is for the person who asked for the generation,
+    shown on its card: a sentence (capitalised, with a full stop) with little technical detail;
+    the logs keep the rest."""
 
     transient: bool = False
     code: str = "provider_error"

@@ -11,6 +11,7 @@ HTTP, retries and error mapping live in `fal_http`; handle, inputs and outputs i
 
 import asyncio
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ import structlog
 
 from studio_generation.providers.base import (
     InputFile,
+    InputFiles,
     PermanentProviderError,
     ProviderError,
     ProviderEvents,
@@ -47,6 +49,8 @@ DEFAULT_BASE_URL = "https://queue.fal.run"
 DEFAULT_STORAGE_URL = "https://rest.fal.ai"
 STORAGE_TYPE = "fal-cdn-v3"
 MIB = 1024 * 1024
+_STILL = {"IN_QUEUE": "it was still in fal.ai's queue", "IN_PROGRESS": "it was still running"}
+"""How a job that ran out of time was left, by fal's last status, for the card."""
 
 
 @dataclass
@@ -56,6 +60,20 @@ class _Watch:
     queue_position: int | None = None
     status: str | None = None
     seen_logs: set[tuple[str, str, int]] = field(default_factory=set)
+
+
+@dataclass
+class _InlineBudget:
+    """Bytes of input files that may still be sent inline (as data URIs) in one request."""
+
+    left: int
+
+    def take(self, size: int) -> bool:
+        """Whether a file of `size` bytes goes inline; if so, it is counted."""
+        if size > self.left:
+            return False
+        self.left -= size
+        return True
 
 
 class FalProvider:
@@ -131,7 +149,7 @@ class FalProvider:
         if response.status_code in (400, 404, 409):
             log.info("fal_cancel_too_late", request_id=handle.request_id, status=status)
             return False
-        raise_for_fal(response, model_id=handle.request_id)
+        raise_for_fal(response)
         return False
 
     # --- steps ----------------------------------------------------------------------------
@@ -139,7 +157,8 @@ class FalProvider:
     def _require_key(self) -> None:
         if not self._key:
             raise PermanentProviderError(
-                "no fal API key is configured (FAL_KEY is missing)", code=CODE_AUTH
+                "No fal.ai API key is configured on this server (FAL_KEY is missing).",
+                code=CODE_AUTH,
             )
 
     def _handle_for(self, stored: str, model_id: str) -> FalHandle:
@@ -150,18 +169,33 @@ class FalProvider:
 
     async def _submit(self, job: ProviderJob, events: ProviderEvents) -> FalHandle:
         told = _retry_notices(events)
-        urls = {name: await self._file_url(file, told) for name, file in job.inputs.items()}
-        body = request_body(job.params, urls)
+        body = request_body(job.params, await self._file_urls(job.inputs, told))
         url = f"{self.base_url}/{job.model_id.strip('/')}"
         response = await self._http.send(Call.SUBMIT, "POST", url, json=body, on_retry=told)
-        raise_for_fal(response, model_id=job.model_id)
+        raise_for_fal(response)
         return FalHandle.from_submit(_json_or_none(response))
 
-    async def _file_url(self, file: InputFile, told: RetryNotice) -> str:
-        """A data URI when fal takes the file inline, else a fal storage URL: fal's storage API
-        gives a signed upload URL (the key goes only to the API), the bytes are PUT there, and
-        the file's URL is what the model gets. Never a URL of our own storage."""
-        if len(file.data) <= self._data_uri_max_bytes:
+    async def _file_urls(
+        self, inputs: Mapping[str, InputFiles], told: RetryNotice
+    ) -> dict[str, str | list[str]]:
+        """Each input's URL, and every file's of a list input, in order. Files are inlined
+        while they fit in `data_uri_max_bytes` together, the rest uploaded: eight references
+        of 10 MiB inlined would make one request body of over 100 MB."""
+        inline = _InlineBudget(self._data_uri_max_bytes)
+        urls: dict[str, str | list[str]] = {}
+        for name, given in inputs.items():
+            if isinstance(given, tuple):
+                urls[name] = [await self._file_url(file, told, inline) for file in given]
+            else:
+                urls[name] = await self._file_url(given, told, inline)
+        return urls
+
+    async def _file_url(self, file: InputFile, told: RetryNotice, inline: _InlineBudget) -> str:
+        """A data URI when the file fits in what is left of the request's inline budget, else
+        a fal storage URL: fal's storage API gives a signed upload URL (the key goes only to
+        the API), the bytes are PUT there, and the file's URL is what the model gets. Never a
+        URL of our own storage."""
+        if inline.take(len(file.data)):
             return data_uri(file)
         content_type = file.content_type or "application/octet-stream"
         response = await self._http.send(
@@ -172,20 +206,24 @@ class FalProvider:
             json={"file_name": file.filename or "input", "content_type": content_type},
             on_retry=told,
         )
-        raise_for_fal(response, model_id="fal storage")
+        raise_for_fal(response, subject="fal.ai's file storage")
         slot = _json_or_none(response)
         upload_url = slot.get("upload_url") if isinstance(slot, dict) else None
         file_url = slot.get("file_url") if isinstance(slot, dict) else None
         if not isinstance(upload_url, str) or not isinstance(file_url, str):
-            raise TransientProviderError("fal storage gave no upload URL")
+            raise TransientProviderError(
+                "fal.ai's file storage gave no address to upload a reference file to."
+            )
         try:
             put = await self._client.put(
                 upload_url, content=file.data, headers={"Content-Type": content_type}
             )
         except httpx.HTTPError as exc:
-            raise TransientProviderError(f"uploading an input to fal failed: {exc}") from exc
+            raise TransientProviderError(
+                f"A reference file could not be uploaded to fal.ai ({type(exc).__name__})."
+            ) from exc
         if put.status_code >= 400:
-            reason = f"uploading an input to fal failed: HTTP {put.status_code}"
+            reason = f"A reference file could not be uploaded to fal.ai (HTTP {put.status_code})."
             if put.status_code in (408, 429) or put.status_code >= 500:
                 raise TransientProviderError(reason)
             raise PermanentProviderError(reason, code="provider_input_upload")
@@ -211,8 +249,8 @@ class FalProvider:
                 if watch.status == "IN_QUEUE":
                     await self._cancel_quietly(handle)  # not started: nothing to pay for
                 raise PermanentProviderError(
-                    f"fal did not finish {job.model_id} within {self._max_wait_s:.0f} s "
-                    f"(last status {watch.status})",
+                    f"fal.ai did not finish the job within {self._max_wait_s:.0f} s "
+                    f"({_STILL.get(watch.status or '', 'it had not finished')}).",
                     code="provider_timeout",
                 )
             await asyncio.sleep(interval)
@@ -229,12 +267,14 @@ class FalProvider:
         if response.status_code == 404:
             # Expired (results are kept about an hour) or never existed: resuming cannot work.
             raise TransientProviderError(
-                f"fal no longer knows request {handle.request_id}", code=CODE_REQUEST_FAILED
+                "fal.ai no longer knows this request (it keeps one about an hour).",
+                code=CODE_REQUEST_FAILED,
             )
-        raise_for_fal(response, model_id=job.model_id)
+        raise_for_fal(response)
         body = _json_or_none(response)
         if not isinstance(body, dict):
-            raise TransientProviderError(f"fal answered an unreadable status: {describe(response)}")
+            log.warning("fal_unreadable_status", answer=describe(response))
+            raise TransientProviderError("fal.ai answered a status that could not be read.")
         return body
 
     @staticmethod
@@ -258,10 +298,11 @@ class FalProvider:
         response = await self._http.send(
             Call.RESULT, "GET", handle.response_url, on_retry=_retry_notices(events)
         )
-        raise_for_fal(response, model_id=job.model_id)
+        raise_for_fal(response)
         body = _json_or_none(response)
         if body is None:
-            raise TransientProviderError(f"fal answered an unreadable result: {describe(response)}")
+            log.warning("fal_unreadable_result", answer=describe(response))
+            raise TransientProviderError("fal.ai answered a result that could not be read.")
         return body
 
 

@@ -23,6 +23,7 @@ from studio_generation.providers.base import (
     PermanentProviderError,
     ProviderError,
     TransientProviderError,
+    sentence,
 )
 
 log = structlog.get_logger(__name__)
@@ -146,7 +147,8 @@ class FalHttp:
         with the default policy), which a card must not spend saying only "Starting"."""
         if not self.on_queue_host(url):
             raise PermanentProviderError(
-                f"refusing to send the fal key to {urlsplit(url).netloc}: not the queue host"
+                f"The request to fal.ai was not sent: {urlsplit(url).netloc} is not fal.ai's "
+                "queue host, and the key goes nowhere else."
             )
         headers = {"Authorization": f"Key {self._key}"}
         attempts = a_few_times(
@@ -174,7 +176,7 @@ class FalHttp:
                                 )
                         raise
         except RetryableAnswer as exc:
-            raise _transient(call, exc.response, exc.reason) from exc
+            raise _transient(call, exc.response, exc.__cause__) from exc
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _notify(
@@ -208,13 +210,13 @@ class FalHttp:
             if call is Call.SUBMIT and not _surely_not_sent(exc):
                 # fal may hold the request already; a resubmit could pay for it twice.
                 raise TransientProviderError(
-                    f"fal did not answer the submission ({type(exc).__name__})"
+                    f"fal.ai did not answer when the job was sent ({type(exc).__name__})."
                 ) from exc
             raise RetryableAnswer(None, f"{type(exc).__name__}: {exc}") from exc
         if call is Call.SUBMIT and response.status_code == 504:
             # The request may exist at fal without us knowing its id: no resubmit here, the
             # worker decides (see docs/fal-provider.md).
-            raise _transient(call, response, describe(response))
+            raise _transient(call, response, None)
         if self._retryable(call, response):
             raise RetryableAnswer(response, describe(response))
         return response
@@ -242,10 +244,37 @@ def _surely_not_sent(exc: httpx.HTTPError) -> bool:
     return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
-def _transient(call: Call, response: httpx.Response | None, reason: str) -> TransientProviderError:
-    if call is Call.SUBMIT and response is not None and response.status_code == 504:
-        return TransientProviderError(f"fal timed out accepting the job: {reason}")
-    return TransientProviderError(f"fal is unavailable ({call.value}): {reason}")
+def _transient(
+    call: Call, response: httpx.Response | None, cause: BaseException | None
+) -> TransientProviderError:
+    """The error once a call's retries are spent, in words true to what fal did: it did not
+    answer, or it answered that it is busy (429) or had an error (5xx). The card shows them
+    ("Trying again …: fal.ai is busy (HTTP 429)"), so "did not answer" is kept for no answer."""
+    if response is None:
+        why = f" ({type(cause).__name__})" if cause is not None else ""
+        return TransientProviderError(f"fal.ai did not answer{why}.")
+    status = response.status_code
+    if call is Call.SUBMIT and status == 504:
+        return TransientProviderError(f"fal.ai timed out accepting the job (HTTP {status}).")
+    if status == 429:
+        return TransientProviderError(f"fal.ai is busy (HTTP {status}).")
+    return TransientProviderError(f"fal.ai had an error ({http_status(response)}).")
+
+
+def http_status(response: httpx.Response) -> str:
+    """The status, with fal's error category when it sent one: "HTTP 503, runner_server_error"."""
+    category = error_type(response)
+    return f"HTTP {response.status_code}" + (f", {category}" if category else "")
+
+
+def short_detail(response: httpx.Response, limit: int = 160) -> str | None:
+    """fal's own words (its `detail`), cut to `limit` characters: a card keeps them short."""
+    body = _json(response)
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if not isinstance(detail, str) or not detail.strip():
+        return None
+    detail = " ".join(detail.split())
+    return detail if len(detail) <= limit else detail[: limit - 1].rstrip() + "…"
 
 
 def error_type(response: httpx.Response) -> str | None:
@@ -293,41 +322,50 @@ def validation_messages(detail: Any) -> list[str]:
     return messages
 
 
-def raise_for_fal(response: httpx.Response, *, model_id: str) -> None:
-    """Turn a non-2xx answer (after retries) into the ProviderError the worker acts on."""
+def raise_for_fal(response: httpx.Response, *, subject: str = "this model") -> None:
+    """Turn a non-2xx answer (after retries) into the ProviderError the worker acts on.
+    `subject` is what the call was for, as a card names it ("this model": the card names the
+    model beside the message; "fal.ai's file storage")."""
     status = response.status_code
     if status < 400:
         return
-    raise map_error(response, model_id=model_id)
+    raise map_error(response, subject=subject)
 
 
-def map_error(response: httpx.Response, *, model_id: str) -> ProviderError:
+def map_error(response: httpx.Response, *, subject: str = "this model") -> ProviderError:
+    """The error for fal's answer, its message a sentence for the card with little of fal's
+    own text; the whole answer is logged for the operator."""
     status = response.status_code
     body = _json(response)
+    log.info("fal_error_answer", status=status, answer=describe(response))
     if status == 422:
         detail = body.get("detail") if isinstance(body, dict) else None
-        messages = validation_messages(detail) or [describe(response)]
+        messages = validation_messages(detail) or [short_detail(response) or f"HTTP {status}"]
         return PermanentProviderError(
-            "The model did not accept these settings. " + "; ".join(messages),
+            sentence("The model did not accept these settings. " + "; ".join(messages)),
             code=CODE_VALIDATION,
         )
     if status == 401:
         return PermanentProviderError(
-            "fal refused the API key: FAL_KEY is missing or wrong", code=CODE_AUTH
+            "fal.ai refused this server's API key (FAL_KEY is missing or wrong); ask the "
+            "operator to check it.",
+            code=CODE_AUTH,
         )
     if status == 403:
         return PermanentProviderError(
-            f"the fal API key has no access to {model_id} (check the key's account and scopes)",
+            f"This server's fal.ai API key has no access to {subject}; ask the operator to check "
+            "the key's account and scopes.",
             code=CODE_AUTH,
         )
     category = error_type(response)
     if category == "client_cancelled" or status == 499:
-        return PermanentProviderError(
-            f"the fal request was cancelled: {describe(response)}", code=CODE_CANCELLED
-        )
+        return PermanentProviderError("The request was cancelled at fal.ai.", code=CODE_CANCELLED)
     if status in RETRYABLE_STATUSES:
         # Only reached for a stored infrastructure failure of a finished request.
         return TransientProviderError(
-            f"fal could not run the job: {describe(response)}", code=CODE_REQUEST_FAILED
+            f"fal.ai failed to run it ({http_status(response)}).", code=CODE_REQUEST_FAILED
         )
-    return PermanentProviderError(f"fal rejected the job: {describe(response)}")
+    detail = short_detail(response)
+    return PermanentProviderError(
+        sentence(f"fal.ai refused the job (HTTP {status})" + (f": {detail}" if detail else ""))
+    )

@@ -17,6 +17,9 @@ from studio_generation.providers.base import InputFile, PermanentProviderError, 
 
 HANDLE_VERSION = 1
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_UNREADABLE_HANDLE = (
+    "The fal.ai request stored for this generation could not be read; try the generation again."
+)
 
 
 @dataclass(frozen=True)
@@ -54,20 +57,22 @@ class FalHandle:
             values = {k: data[k] for k in ("request_id", "status_url", "response_url")}
             values["cancel_url"] = data.get("cancel_url") or f"{data['response_url']}/cancel"
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise PermanentProviderError(f"unreadable fal request handle: {exc}") from exc
+            raise PermanentProviderError(_UNREADABLE_HANDLE) from exc
         if not all(isinstance(v, str) for v in values.values()):
-            raise PermanentProviderError("unreadable fal request handle: non-string field")
+            raise PermanentProviderError(_UNREADABLE_HANDLE)
         return cls(**values)
 
     @classmethod
     def from_submit(cls, body: Any) -> "FalHandle":
         """From fal's submit answer; a missing URL is derived from response_url like fal does."""
         if not isinstance(body, dict) or not isinstance(body.get("request_id"), str):
-            raise PermanentProviderError("fal accepted the job but sent no request_id")
+            raise PermanentProviderError("fal.ai accepted the job but sent no request id.")
         response_url = body.get("response_url")
         status_url = body.get("status_url")
         if not isinstance(response_url, str) or not isinstance(status_url, str):
-            raise PermanentProviderError("fal accepted the job but sent no status/response URL")
+            raise PermanentProviderError(
+                "fal.ai accepted the job but did not say where to follow it."
+            )
         cancel_url = body.get("cancel_url")
         return cls(
             request_id=body["request_id"],
@@ -81,7 +86,7 @@ class FalHandle:
         """Fallback for a worker that stored only fal's request id: fal's documented URL shape
         `{base}/{owner}/{app}/requests/{id}` (the model id's first two segments)."""
         if not _REQUEST_ID.match(request_id):
-            raise PermanentProviderError(f"not a fal request id or handle: {request_id[:80]!r}")
+            raise PermanentProviderError(_UNREADABLE_HANDLE)
         app = "/".join(model_id.strip("/").split("/")[:2])
         response_url = f"{base_url.rstrip('/')}/{app}/requests/{request_id}"
         return cls(request_id, f"{response_url}/status", response_url, f"{response_url}/cancel")
@@ -95,13 +100,16 @@ def data_uri(file: InputFile) -> str:
     return f"data:{content_type};base64,{base64.b64encode(file.data).decode('ascii')}"
 
 
-def request_body(params: Mapping[str, Any], file_urls: Mapping[str, str]) -> dict[str, Any]:
+def request_body(
+    params: Mapping[str, Any], file_urls: Mapping[str, str | list[str]]
+) -> dict[str, Any]:
     """The model input: params as given, plus each file input's URL (a data URI or a fal
-    storage URL; a one-item list for list parameters such as `image_urls`). Files are never
-    passed as URLs of our own storage."""
+    storage URL), or for a list parameter such as `image_urls` the list of its files' URLs in
+    order (a lone URL given for one becomes a one-item list, which is what fal takes). Files are
+    never passed as URLs of our own storage."""
     body = dict(params)
     for name, url in file_urls.items():
-        body[name] = [url] if name.endswith("_urls") else url
+        body[name] = [url] if isinstance(url, str) and name.endswith("_urls") else url
     return body
 
 
@@ -113,6 +121,13 @@ OUTPUT_KEYS: Mapping[MediaType, tuple[str, ...]] = {
     MediaType.AUDIO: ("audio", "audio_file", "audio_url"),
     MediaType.MODEL3D: ("model_mesh", "model_glb", "model"),
 }
+OUTPUT_NOUNS: Mapping[MediaType, str] = {
+    MediaType.IMAGE: "image",
+    MediaType.VIDEO: "video",
+    MediaType.AUDIO: "sound",
+    MediaType.MODEL3D: "3D model",
+}
+"""Each output kind as a card names it."""
 DEFAULT_CONTENT_TYPE: Mapping[MediaType, str] = {
     MediaType.IMAGE: "image/png",
     MediaType.VIDEO: "video/mp4",
@@ -153,15 +168,26 @@ def map_outputs(result: Any, media_type: MediaType) -> list[ProviderOutput]:
     """The files in a model's result JSON for the job's output kind, URLs left for the worker
     to download (fal's media URLs expire: the worker copies them promptly)."""
     if not isinstance(result, dict):
-        raise PermanentProviderError("fal answered a result that is not a JSON object")
+        raise PermanentProviderError(
+            "fal.ai answered a result that could not be read (not a JSON object)."
+        )
     outputs = [_output(file, media_type) for file in _files(result, media_type)]
     if not outputs:
-        keys = ", ".join(sorted(result)) or "none"
         raise PermanentProviderError(
-            f"fal answered no {media_type.value} output (result keys: {keys})",
+            f"The model finished, but fal.ai sent back no {OUTPUT_NOUNS[media_type]} "
+            f"({_result_keys(result)}).",
             code="provider_bad_output",
         )
     return outputs
+
+
+def _result_keys(result: Mapping[str, Any], shown: int = 5) -> str:
+    """What the result held instead, briefly: "the result had: foo, seed"."""
+    keys = sorted(result)
+    if not keys:
+        return "the result was empty"
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    return f"the result had: {', '.join(keys[:shown])}{more}"
 
 
 def _files(result: Mapping[str, Any], media_type: MediaType) -> Iterator[dict[str, Any]]:
@@ -234,7 +260,10 @@ def _decode_data_uri(uri: str) -> tuple[str | None, bytes]:
             return _clean_type(meta[: -len(";base64")]), base64.b64decode(payload, validate=True)
         return _clean_type(meta), unquote(payload).encode()
     except (binascii.Error, ValueError) as exc:
-        raise PermanentProviderError(f"fal answered an unreadable data URI: {exc}") from exc
+        raise PermanentProviderError(
+            f"fal.ai sent a result file that could not be read (a broken data URI: "
+            f"{type(exc).__name__})."
+        ) from exc
 
 
 def _int(value: Any) -> int | None:

@@ -24,6 +24,8 @@ from studio_generation.providers.base import (
     ProviderJob,
     ProviderOutput,
     ProviderProgress,
+    first_file,
+    sentence,
 )
 from studio_generation.providers.local_media import BadInput
 from studio_generation.providers.local_media.audio import render_melody
@@ -65,14 +67,13 @@ class LocalProvider:
         model = _MODELS.get(job.model_id)
         if model is None:
             raise PermanentProviderError(
-                f"the local provider has no model {job.model_id!r}; "
-                f"it has {', '.join(sorted(_MODELS))}"
+                f"The offline provider has no model {job.model_id}; "
+                f"it has {', '.join(sorted(_MODELS))}."
             )
         render, required = model
         for name in required:
-            given = job.inputs.get(name)
-            if given is None or not given.data:
-                raise PermanentProviderError(f"{job.model_id} needs an input file `{name}`")
+            if not _input(job, name):
+                raise PermanentProviderError(f"This model needs an input file for {name}.")
         # No request id is reported (`events.submitted`): nothing of a local job survives its
         # worker, so there is nothing to resume, and storing one would cost a write per job.
         # Rendering again gives the same bytes.
@@ -86,11 +87,14 @@ class LocalProvider:
         try:
             outputs = await rendering
         except BadInput as exc:
-            raise PermanentProviderError(str(exc)) from exc
+            raise PermanentProviderError(sentence(str(exc))) from exc
         except Exception as exc:
-            # A renderer bug fails the same way every time: retrying cannot help.
+            # A renderer bug fails the same way every time: retrying cannot help. Its words
+            # are in the log; the card says what happened.
             log.exception("local.render_failed", model=job.model_id)
-            raise PermanentProviderError(f"the local renderer failed: {exc}") from exc
+            raise PermanentProviderError(
+                f"The offline renderer failed ({type(exc).__name__}); tell the operator."
+            ) from exc
         log.debug(
             "local.rendered",
             model=job.model_id,
@@ -151,7 +155,7 @@ def _image_to_image(job: ProviderJob) -> list[ProviderOutput]:
     strength = _number(params, "strength", 0.85, 0.01, 1)
     output_format = _choice(params, "output_format", "png", ("png", "webp"))
     dark, light = tint_pair(prompt, seed)
-    image = edit_image(open_image(job.inputs["image_url"].data), size, dark, light, strength)
+    image = edit_image(open_image(_input(job, "image_url")), size, dark, light, strength)
     data, content_type, extension = encode_image(image, output_format)
     return [_image_output(data, content_type, extension, size)]
 
@@ -167,7 +171,7 @@ def _text_to_video(job: ProviderJob) -> list[ProviderOutput]:
 def _image_to_video(job: ProviderJob) -> list[ProviderOutput]:
     params = job.params
     prompt, seed = _text(params, "prompt"), _seed(params)
-    source = open_image(job.inputs["image_url"].data, max_side=1024)
+    source = open_image(_input(job, "image_url"), max_side=1024)
     rng = rng_for(job.model_id, prompt, seed)
     return [_video_output(image_to_video(source, rng, _frame_size(params), _duration(params)))]
 
@@ -178,7 +182,7 @@ def _video_to_video(job: ProviderJob) -> list[ProviderOutput]:
     strength = _number(params, "strength", 0.8, 0.01, 1)
     rng = rng_for(job.model_id, prompt, seed)
     hue = base_hue(prompt, rng)
-    source = job.inputs["video_url"].data
+    source = _input(job, "video_url")
     clip = video_to_video(source, rng, hue, tint_pair(prompt, seed), strength)
     return [_video_output(clip)]
 
@@ -202,7 +206,7 @@ def _text_to_audio(job: ProviderJob) -> list[ProviderOutput]:
 def _image_to_3d(job: ProviderJob) -> list[ProviderOutput]:
     params = job.params
     prompt, seed = _text(params, "prompt", ""), _seed(params)
-    source = job.inputs["image_url"].data
+    source = _input(job, "image_url")
     # No prompt, no tint: the texture shows as it is. A prompt tints it lightly.
     tint = mix(tint_pair(prompt, seed)[1], (255, 255, 255), 0.3) if prompt else (255, 255, 255)
     rng = rng_for(job.model_id, prompt, seed, hashlib.sha256(source).hexdigest())
@@ -257,12 +261,25 @@ def _video_output(clip: Clip) -> ProviderOutput:
 # --- parameters: validated upstream, but checked again so a bad one fails clearly -------------
 
 
+def _input(job: ProviderJob, name: str) -> bytes:
+    """The bytes of the input file `name` (empty when there is none). Each renderer takes one
+    source, so of a list of files (a list parameter) it takes the first, the one the person
+    gave first; none of the offline models has a list parameter today."""
+    given = first_file(job.inputs.get(name))
+    return given.data if given is not None else b""
+
+
+def _label(name: str) -> str:
+    """A parameter as the studio labels it: `num_images` reads "Num images"."""
+    return name.replace("_", " ").capitalize()
+
+
 def _text(params: Mapping[str, Any], name: str, default: str | None = None) -> str:
     value = params.get(name, default)
     if value is None:
         value = default
     if not isinstance(value, str):
-        raise BadInput(f"`{name}` is required and must be text")
+        raise BadInput(f"{_label(name)} is required and must be text")
     return value
 
 
@@ -271,7 +288,7 @@ def _seed(params: Mapping[str, Any]) -> int:
     if value is None:
         return DEFAULT_SEED
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise BadInput(f"`seed` must be a whole number of at least 0, not {value!r}")
+        raise BadInput(f"Seed must be a whole number of at least 0, not {value!r}")
     return value
 
 
@@ -280,21 +297,21 @@ def _integer(params: Mapping[str, Any], name: str, default: int, low: int, high:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise BadInput(f"`{name}` must be a whole number from {low} to {high}, not {value!r}")
+        raise BadInput(f"{_label(name)} must be a whole number from {low} to {high}, not {value!r}")
     return value
 
 
 def _number(params: Mapping[str, Any], name: str, default: float, low: float, high: float) -> float:
     value = params.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise BadInput(f"`{name}` must be a number from {low} to {high}, not {value!r}")
+        raise BadInput(f"{_label(name)} must be a number from {low} to {high}, not {value!r}")
     return float(value)
 
 
 def _choice(params: Mapping[str, Any], name: str, default: str, options: tuple[str, ...]) -> str:
     value = params.get(name, default)
     if value not in options:
-        raise BadInput(f"`{name}` must be one of {', '.join(options)}, not {value!r}")
+        raise BadInput(f"{_label(name)} must be one of {', '.join(options)}, not {value!r}")
     return str(value)
 
 
@@ -308,5 +325,5 @@ def _duration(params: Mapping[str, Any]) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
-        raise BadInput(f"`duration` must be a number of seconds from 1 to 10, not {value!r}")
+        raise BadInput(f"Duration must be a number of seconds from 1 to 10, not {value!r}")
     return value

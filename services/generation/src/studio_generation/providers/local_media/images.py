@@ -111,7 +111,11 @@ def open_image(data: bytes, *, max_side: int = 2048) -> Image.Image:
         SyntaxError,
         ValueError,
     ) as exc:
-        raise BadInput(f"the reference image could not be read: {exc}") from exc
+        # PIL's own words name a Python object ("<_io.BytesIO object at 0x…>"): not for a card.
+        raise BadInput(
+            f"The reference image could not be read ({type(exc).__name__}); it may be damaged "
+            "or not an image"
+        ) from exc
 
 
 def _flatten(image: Image.Image, max_side: int) -> Image.Image:
