@@ -277,6 +277,25 @@ async def test_the_per_user_limit_counts_every_route_of_a_caller_once_per_reques
         assert statuses == [200, 200, 200, 429]
 
 
+async def test_a_thumbnail_costs_a_tenth_of_a_request(servers: Servers, tmp_path: Path) -> None:
+    """A gallery scrolled through thousands of assets asks for a thumbnail per card: at a full
+    request each, the limit refused most of them and the cards kept their placeholders."""
+    async with (
+        accounts_stack(servers, tmp_path, requests_per_minute=3) as limited_stack,
+        signed_in(limited_stack.gateway) as client,
+    ):
+        project = (await client.post("/api/v1/projects", json={"name": "Cards"})).json()["id"]
+        uploaded = await client.post(
+            f"/api/v1/projects/{project}/assets", files={"file": ("a.png", media_samples.png())}
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        thumbnail = f"/api/v1/assets/{uploaded.json()['id']}/thumbnail"
+        # One request left: nine thumbnails fit in it, and then no whole request does.
+        statuses = [(await client.get(thumbnail)).status_code for _ in range(9)]
+        assert statuses == [200] * 9
+        assert (await client.get("/api/v1/projects")).status_code == 429
+
+
 async def test_local_mode_has_one_user_and_no_sign_up(servers: Servers, tmp_path: Path) -> None:
     async with (
         full_stack(servers, storage_url=(tmp_path / "s").as_uri(), workers=0) as local,

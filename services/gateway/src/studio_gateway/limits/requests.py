@@ -11,9 +11,10 @@ from studio_gateway.auth.identity import Caller
 from studio_gateway.deps import CurrentCaller, GatewayServices, Services
 
 
-def per_user_request_limit(caller: Caller, gateway: GatewayServices) -> None:
-    """429 with `Retry-After` once the caller has used up their requests."""
-    gateway.request_limit.check(caller.user_id, "requests")
+def per_user_request_limit(caller: Caller, gateway: GatewayServices, cost: float = 1) -> None:
+    """429 with `Retry-After` once the caller has used up their requests (a request costing
+    `cost` of one: a thumbnail costs less)."""
+    gateway.request_limit.check(caller.user_id, "requests", cost)
 
 
 async def _limited(caller: CurrentCaller, gateway: Services) -> None:
