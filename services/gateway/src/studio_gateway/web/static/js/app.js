@@ -6,6 +6,7 @@ import { buildHeader } from './layout/header.js';
 import { buildSidebar, closeDrawer } from './layout/sidebar.js';
 import { applyTheme } from './layout/theme.js';
 import { live } from './live.js';
+import { mayLeave } from './leaving.js';
 import { notFound, routes } from './pages/index.js';
 import { navigate, startRouter } from './router.js';
 import { safeNext, session } from './session.js';
@@ -54,12 +55,13 @@ async function boot() {
     // Refused while signed in: the session ended under the page (log-out everywhere, expiry),
     // which the sign-in page says. Several requests can be refused at once; the first ends it.
     if (session.signedIn) session.ended({ expired: true });
-    if (location.pathname !== SIGN_IN) navigate(`${SIGN_IN}?next=${encodeURIComponent(location.pathname + location.search)}`);
+    if (location.pathname !== SIGN_IN) navigate(`${SIGN_IN}?next=${encodeURIComponent(location.pathname + location.search)}`, { ask: false });
   });
 
   await startRouter(routes, {
     main,
     notFound,
+    mayLeave,
     setHeader: (header_) => header.set(header_),
     guard(route, path, search) {
       if (route.access === 'guest') {

@@ -8,6 +8,8 @@ export const PROMPT_MAX = 10_000;
 export const SEARCH_MAX = 200;
 /** From here the prompt box shows how many characters it holds. */
 export const PROMPT_COUNTER_FROM = 9_000;
+/** The most reference files one generation takes (`input_asset_ids`, MAX_INPUT_ASSETS). */
+export const INPUT_FILES_MAX = 8;
 export const TOKEN_NAME_MAX = 100;
 export const TEMPLATE_NAME_MAX = 100;
 export const TEMPLATE_DESCRIPTION_MAX = 1000;

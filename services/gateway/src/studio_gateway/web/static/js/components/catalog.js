@@ -5,6 +5,7 @@
 //   modelsFor(models, 'text-to-image'); defaultModel(models, 'text-to-image'); modelName(id)
 
 import { api } from '../api.js';
+import { INPUT_FILES_MAX } from '../limits.js';
 import { humanize } from '../ui/format.js';
 
 let typesPromise = null;
@@ -86,8 +87,22 @@ export function mediaParams(model) {
   return Object.entries(model?.params || {}).filter(([, spec]) => isMediaParam(spec)).map(([name, spec]) => ({ name, spec }));
 }
 
-/** How many reference files the model takes (a list input takes up to 8). */
-export function referenceLimit(model) {
-  return mediaParams(model).reduce((n, { spec }) => n + (spec.type === 'images' ? 8 : 1), 0) || 1;
+/** The media type of file a parameter takes (`images` is a list of images). */
+const PARAM_MEDIA = { image: 'image', images: 'image', video: 'video', audio: 'audio' };
+
+/**
+ * How many reference files of `media` the model takes, as the server binds them
+ * (generation service, inputs.py `bind_inputs`): each file goes to the first free parameter of
+ * its kind, a list (`images`) taking any number; never more than the API's `INPUT_FILES_MAX` in
+ * all. A mask or an end frame of another kind does not count: the slot holds one kind.
+ */
+export function referenceLimit(model, media = 'image') {
+  const params = mediaParams(model).filter(({ spec }) => PARAM_MEDIA[spec.type] === media);
+  const count = params.some(({ spec }) => spec.type === 'images') ? INPUT_FILES_MAX : params.length;
+  return Math.min(count, INPUT_FILES_MAX) || 1;
 }
 
+/** Whether the model takes a prompt: a `prompt` parameter, or another it sends it as (`prompt_param`). */
+export function takesPrompt(model) {
+  return Boolean(model && (model.params?.prompt || model.prompt_param));
+}

@@ -5,10 +5,12 @@
 // server is already making the asset, so Cancel goes away rather than promise what it cannot.
 // A file that failed for a reason that passes (the connection, a service down, no answer in
 // time) keeps its row with Try again, which sends it once more in the same row; a refusal (too
-// large, not a picture) can only be dismissed.
+// large, not a picture) can only be dismissed. Files waiting or being sent are what leaving the
+// page would cancel: the router asks first (leaving.js).
 
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
+import { holdPage } from '../leaving.js';
 import { bytes } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { passes } from '../ui/retry.js';
@@ -21,6 +23,8 @@ const DONE_LINGER_MS = 2500;
 export function uploadTray({ signal, onUploaded }) {
   const list = h('ul', { class: 'upload-tray__list' });
   const el = h('section', { class: 'upload-tray', 'aria-label': 'Uploads', hidden: true }, list);
+  const sending = new Set(); // rows waiting or with bytes on their way
+  holdPage(() => sending.size, signal);
 
   function sync() {
     el.hidden = list.children.length === 0;
@@ -61,19 +65,25 @@ export function uploadTray({ signal, onUploaded }) {
       dismiss);
     list.append(item);
     sync();
+    // Once every byte is sent (or the row has ended) leaving the page loses nothing of it.
+    const settled = () => sending.delete(ui);
     function linger() {
       setTimeout(() => { item.remove(); sync(); }, DONE_LINGER_MS);
     }
-    return {
+    const ui = {
       get signal() { return controller.signal; },
       cancel: () => controller.abort(),
       progress(sent, total) {
         const pct = total ? Math.min(100, Math.round((sent / total) * 100)) : 0;
         bar.value = pct;
         status.textContent = pct >= 100 ? 'Processing…' : `${pct}% of ${bytes(total || file.size)}`;
-        if (pct >= 100) cancel.hidden = true;
+        if (pct >= 100) {
+          cancel.hidden = true;
+          settled(); // the server makes the asset whatever happens here
+        }
       },
       cancelled() {
+        settled();
         item.classList.add('upload-row--cancelled');
         bar.hidden = true;
         cancel.hidden = true;
@@ -82,6 +92,7 @@ export function uploadTray({ signal, onUploaded }) {
         linger();
       },
       done() {
+        settled();
         cancel.hidden = true;
         item.classList.add('upload-row--done');
         bar.value = 100;
@@ -90,6 +101,7 @@ export function uploadTray({ signal, onUploaded }) {
         linger();
       },
       failed(message, sendAgain = null) {
+        settled();
         cancel.hidden = true;
         item.classList.add('upload-row--failed');
         bar.hidden = true;
@@ -104,6 +116,7 @@ export function uploadTray({ signal, onUploaded }) {
       restart() {
         const focused = item.contains(document.activeElement);
         controller = new AbortController();
+        sending.add(ui);
         item.classList.remove('upload-row--failed');
         status.removeAttribute('role');
         replace(item.querySelector('.upload-row__icon'), icon('upload', { size: 'sm' }));
@@ -116,6 +129,8 @@ export function uploadTray({ signal, onUploaded }) {
         if (focused) cancel.focus();
       },
     };
+    sending.add(ui);
+    return ui;
   }
 
   /** Send one file in its row: 'ok', 'failed', 'cancelled', or 'left' (the page was left). */

@@ -4,6 +4,7 @@
 //   const cleanup = mountGallery(container, { projectId, signal, live });          // one project
 //   const cleanup = mountGallery(container, { projects, signal, live });           // all projects
 //   (also `navigate` (defaults to the router's) and `embedded` (inside a tab: a tighter toolbar))
+//   cleanup.setFilters({q, type, favorite, project});   // the address's filters (Back, Forward)
 //
 // Toolbar: search (API `q`), media type, favorites, project (all-projects only), grid/list view
 // (remembered in prefs.galleryView), Upload (file picker or files dropped on the gallery; on the
@@ -231,7 +232,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
 
   start();
 
-  return function cleanup() {
+  function cleanup() {
     stop();
     observer.disconnect();
     onSearch.cancel();
@@ -240,7 +241,23 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     offs.forEach((off) => off());
     signal?.removeEventListener('abort', stop);
     root.remove();
-  };
+  }
+  // Filters from the address (a step Back or Forward): the list follows them in place, so the
+  // uploads under way, the view and the focus stay.
+  cleanup.setFilters = setFilters;
+  return cleanup;
+
+  function setFilters(next = {}) {
+    onSearch.cancel();
+    state.q = (next.q || '').slice(0, SEARCH_MAX);
+    state.type = TYPES.some((t) => t.value === next.type) ? next.type : '';
+    state.favorite = Boolean(next.favorite);
+    state.project = projectList.some((p) => p.id === next.project) ? next.project : '';
+    search.value = state.q;
+    if (projectSelect) projectSelect.value = state.project;
+    syncChips();
+    start();
+  }
 
   // --- projects (all-projects gallery) ----------------------------------------------------
   function projectOptions() {

@@ -6,7 +6,9 @@
 // the panel, of a kind the chosen type does not take moves it to a type that does (a toast
 // says so). References are kept while a type that takes none is chosen, but only sent with a
 // type that takes them. If the catalog cannot be loaded the panel says so, with Try again, and
-// asks again by itself while the failure is one that passes (ui/retry.js).
+// asks again by itself while the failure is one that passes (ui/retry.js). A model that takes no
+// prompt (a background remover) hides the prompt and says so: what was typed is kept, for
+// the next model that takes one, but not sent.
 //
 //   const panel = createPanel({ projectId, query, signal, onCatalog(types), onSending(body), onCreated(generation) });
 //   aside.append(panel.el); panel.focusPrompt(); … panel.destroy();
@@ -22,7 +24,7 @@ import { icon } from '../ui/icons.js';
 import { retryBySelf } from '../ui/retry.js';
 import { skeleton } from '../ui/skeleton.js';
 import { announce, toast } from '../ui/toast.js';
-import { TYPE_ICONS, defaultModel, getModel, loadModels, loadTypes, mediaParams, referenceLimit } from './catalog.js';
+import { TYPE_ICONS, defaultModel, getModel, loadModels, loadTypes, mediaParams, referenceLimit, takesPrompt } from './catalog.js';
 import { PENDING_REFERENCE, PENDING_REMIX, takePending } from './handoff.js';
 import { KEY_HELP, modelBadges, openModelDialog } from './model-dialog.js';
 import { acceptDrops, mediaOf } from './panel-drop.js';
@@ -87,6 +89,11 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   const counter = h('p', { class: 'field__counter', id: `${promptInput.id}-count`, hidden: true });
   promptInput.after(counter);
   promptInput.setAttribute('aria-describedby', `${promptInput.getAttribute('aria-describedby')} ${counter.id}`);
+  // In the prompt's place for a model that takes none.
+  const noPromptText = h('span');
+  const noPrompt = h('div', { class: 'field gen-panel__no-prompt', hidden: true },
+    h('span', { class: 'field__label' }, 'Prompt'),
+    h('p', { class: 'gen-panel__no-prompt-note' }, icon('info', { size: 'sm' }), noPromptText));
   const paramsSlot = h('div', { class: 'gen-panel__params' });
   const reset = h('button', { type: 'button', class: 'button button--ghost button--sm', onclick: () => { params?.reset(); remember(); announce('Settings reset to the model’s defaults'); } },
     icon('refresh', { size: 'sm' }), 'Reset to defaults');
@@ -101,6 +108,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     modelField,
     refs.el,
     prompt.el,
+    noPrompt,
     advanced,
     h('div', { class: 'gen-panel__footer' }, generateButton));
   const el = h('section', { class: 'gen-panel', 'aria-label': 'Generate' }, form);
@@ -169,7 +177,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     el,
     ready,
     /** `scroll: false` leaves the page where it is (what is typed brings the prompt into sight). */
-    focusPrompt({ scroll = true } = {}) { promptInput.focus({ preventScroll: !scroll }); },
+    focusPrompt({ scroll = true } = {}) { focusWork({ scroll }); },
     destroy() {
       offStatus();
       offDeleted();
@@ -228,7 +236,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     await start();
     if (catalog === 'ready') {
       announce('Models loaded');
-      promptInput.focus();
+      focusWork();
     } else {
       alert.el.querySelector('.alert__action')?.focus();
     }
@@ -320,14 +328,35 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     const inputs = info?.inputs || [];
     refs.el.hidden = !inputs.length;
     if (inputs.length) {
-      refs.configure({ mediaType: inputs[0], limit: referenceLimit(model) });
+      refs.configure({ mediaType: inputs[0], limit: referenceLimit(model, inputs[0]), owner: model.name });
       // References chosen for a model that takes more stay (switching back keeps them), but
       // the slot says at once that this one takes fewer.
       showTooMany(tooManyReferences());
     }
     params = paramsForm(model, state.paramsByModel[model.id], () => remember());
     replace(paramsSlot, params.el);
+    showPrompt();
     remember();
+  }
+
+  /** The prompt, or in its place the note that this model takes none (the text is kept). */
+  function showPrompt() {
+    const takes = takesPrompt(model);
+    const hadFocus = prompt.el.contains(document.activeElement);
+    prompt.el.hidden = !takes;
+    noPrompt.hidden = takes;
+    if (takes) return;
+    prompt.setError(null);
+    noPromptText.textContent = promptInput.value.trim()
+      ? 'This model takes no prompt. What you wrote is kept for models that take one.'
+      : 'This model takes no prompt.';
+    // Not dropped to the page: the model card is where the person chose it from.
+    if (hadFocus) modelButton.focus({ preventScroll: true });
+  }
+
+  /** Where the person goes on: the prompt, or Generate when the model takes no prompt. */
+  function focusWork({ scroll = true } = {}) {
+    (prompt.el.hidden ? generateButton : promptInput).focus({ preventScroll: !scroll });
   }
 
   async function chooseModel() {
@@ -363,9 +392,11 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     } else if (target && !target.available) {
       alert.show(`${target.name} needs a fal.ai key, so ${model?.name || 'another model'} is chosen instead. ${KEY_HELP}`, 'info');
     }
-    promptInput.value = source.prompt || '';
+    // A source without a prompt, for a model that takes none, leaves what was typed for others.
+    if (source.prompt || takesPrompt(model)) promptInput.value = source.prompt || '';
     countPrompt();
     prompt.setError(null);
+    showPrompt();
     if (remix && source.input_asset_ids?.length && !refs.el.hidden) {
       const assets = await Promise.all(source.input_asset_ids.map((id) => api.get(`/assets/${encodeURIComponent(id)}`).catch(() => null)));
       refs.set(assets.filter(Boolean));
@@ -377,7 +408,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       toast('Remixing: the prompt, model and settings are in the panel.', { kind: 'info', signal });
       scrollIntoViewGently(el);
     }
-    promptInput.focus();
+    focusWork();
   }
 
   function useReference(asset) {
@@ -390,7 +421,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       return;
     }
     scrollIntoViewGently(el);
-    promptInput.focus();
+    focusWork();
   }
 
   /** Pasted or dropped files: to the references if they fit, else to a type they fit. */
@@ -441,13 +472,14 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     refs.el.fieldApi.setError(message);
   }
 
+  /** Said as soon as the slot holds more than the model takes (a remix's files), and gone once it does not. */
   function countSettled() {
-    if (tooManyShown && model) showTooMany(tooManyReferences());
+    if (model && !refs.el.hidden) showTooMany(tooManyReferences());
   }
 
   /** What to say when the slot holds more files than the chosen model takes, else null. */
   function tooManyReferences() {
-    const limit = referenceLimit(model);
+    const limit = referenceLimit(model, refs.mediaType());
     const extra = refs.ids().length - limit;
     if (extra <= 0) return null;
     const noun = refs.mediaType() === 'audio' ? 'sound' : refs.mediaType();
@@ -484,8 +516,9 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     refs.el.fieldApi.setError(null);
     modelField.fieldApi.setError(null);
     form.querySelectorAll('[aria-invalid=true]').forEach((input) => input.closest('.field')?.fieldApi?.setError(null));
+    const takes = takesPrompt(model);
     const promptSpec = model.params?.prompt || model.params?.[model.prompt_param];
-    if (promptSpec?.required && !promptInput.value.trim()) {
+    if (takes && promptSpec?.required && !promptInput.value.trim()) {
       prompt.setError('Write a prompt first: describe what to make.');
       promptInput.focus();
       return;
@@ -513,7 +546,8 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     const body = {
       type: state.type,
       model_id: model.id,
-      prompt: promptInput.value,
+      // Kept in the box for the next model that takes one, but not sent to one that takes none.
+      prompt: takes ? promptInput.value : '',
       params: params.values(),
       // Kept in the panel for a type that takes none, but not sent with it.
       input_asset_ids: info?.inputs.length ? refs.ids() : [],

@@ -25,7 +25,15 @@ function handOff(eventName, storageKey, detail, projectId, stored = detail) {
   } catch {
     // Storage blocked: the page opens without the hand-off.
   }
-  navigate(`/studio/${encodeURIComponent(projectId)}`);
+  // Staying on this page (uploads still being sent) drops the hand-off: it is not for a later visit.
+  navigate(`/studio/${encodeURIComponent(projectId)}`).then((moved) => {
+    if (moved) return;
+    try {
+      sessionStorage.removeItem(storageKey);
+    } catch {
+      // Storage blocked: nothing was kept.
+    }
+  });
 }
 
 export function useAsReference(asset) {

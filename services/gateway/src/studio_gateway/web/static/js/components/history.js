@@ -1,6 +1,8 @@
 // generation-history: a project's (or all of a person's) generations, newest first, paged with
 // the API's cursor as the list scrolls, kept current by live events (and by polling every 5 s
-// while the live stream is down and something is running).
+// while the live stream is down and something is running). A generation whose record could not
+// be fetched (a service hung, the tab offline) is asked for again, 2 s later, then 4 s, … at
+// most 30 s apart, until it comes (or is gone: 404), and at once when the stream is back.
 //
 //   const history = createHistory({ projectId, live, signal, typeLabel, empty });
 //   container.append(history.el); history.add(generationFromA202); history.destroy();
@@ -18,6 +20,8 @@ import { openViewer } from './viewer.js';
 
 const PAGE_SIZE = 50;
 const POLL_MS = 5000;
+const REFETCH_FIRST_MS = 2000;
+const REFETCH_LONGEST_MS = 30000;
 const RANK = { pending: 0, processing: 1 };
 const rank = (status) => RANK[status] ?? 2;
 // The status an event puts a generation in (a progress event says whether it is back in line).
@@ -48,6 +52,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   let sent = 0; // cards of generations on their way
   const fetching = new Set();
   const refetch = new Set();
+  const missed = new Map(); // id → {attempt, timer}: a record whose fetch failed, asked again later
   const hidden = new Set(); // ids of generations of another type than the filter's: never shown
   let query = { ...filters };
 
@@ -60,8 +65,12 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     live?.on('reset', () => reload({ quiet: true })),
     live?.onStatus((value) => {
       online = value !== false;
-      // Events from before the stream (re)opened are not sent: what is running is asked again.
-      if (online && ready) refreshActive();
+      // Events from before the stream (re)opened are not sent: what is running is asked again,
+      // and so is what could not be fetched while it was down.
+      if (online && ready) {
+        refreshActive();
+        askMissedNow();
+      }
       schedulePoll();
     }),
   ].filter(Boolean);
@@ -94,6 +103,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
       observer.disconnect();
       clearInterval(ticker);
       clearTimeout(pollTimer);
+      forgetMissed();
       offs.forEach((off) => off());
     },
   };
@@ -110,6 +120,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
       const page = await api.get(listPath, params(), { signal });
       if (mine !== seq) return;
       cards.clear();
+      forgetMissed(); // the list as it is now holds them, or they are not this list's
       replace(grid, page.items.map(makeCard));
       cursor = page.next_cursor;
       show();
@@ -253,16 +264,61 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     fetching.add(id);
     try {
       const generation = await api.get(`/generations/${encodeURIComponent(id)}`, undefined, { signal });
+      forgetMissed(id);
       const card = cards.get(id);
       if (card) merge(card, generation, false);
       else if (matches(generation) && ready && !refetch.has(id)) insert(generation);
       else if (query.type && generation.type !== query.type) hidden.add(id);
       schedulePoll();
-    } catch {
-      // Gone already (deleted) or offline: the next reload shows the truth.
+    } catch (error) {
+      // Gone already (deleted, or not this person's): nothing to show. Anything else (a service
+      // hung, offline) would leave a generation made elsewhere out of the list for good, as no
+      // event may come again for it: asked again later.
+      if (!signal?.aborted && !refetch.has(id)) {
+        if (gone(error)) forgetMissed(id);
+        else askAgainLater(id, error);
+      }
     } finally {
       fetching.delete(id);
       if (refetch.delete(id)) fetchAndShow(id);
+    }
+  }
+
+  function gone(error) {
+    const status = error?.status;
+    return status >= 400 && status < 500 && status !== 408 && status !== 429;
+  }
+
+  /** Fetch `id` again after the next wait of its streak (longer each time, the server's
+   * Retry-After at least). */
+  function askAgainLater(id, error) {
+    const last = missed.get(id);
+    clearTimeout(last?.timer);
+    const attempt = last ? last.attempt + 1 : 0;
+    const wait = Math.max(Math.min(REFETCH_FIRST_MS * 2 ** attempt, REFETCH_LONGEST_MS), (error?.retryAfter || 0) * 1000);
+    const entry = { attempt, timer: null };
+    entry.timer = setTimeout(() => {
+      entry.timer = null;
+      if (missed.get(id) === entry) fetchAndShow(id);
+    }, wait);
+    missed.set(id, entry);
+  }
+
+  /** The stream is back: what could not be fetched is asked for now (its streak goes on). */
+  function askMissedNow() {
+    for (const [id, entry] of missed) {
+      if (!entry.timer) continue;
+      clearTimeout(entry.timer);
+      entry.timer = null;
+      fetchAndShow(id);
+    }
+  }
+
+  function forgetMissed(id) {
+    for (const [key, entry] of missed) {
+      if (id !== undefined && key !== id) continue;
+      clearTimeout(entry.timer);
+      missed.delete(key);
     }
   }
 

@@ -3,13 +3,16 @@
 // dragged from the gallery (dataTransfer 'application/x-studio-asset'), thumbnails with Remove.
 // One message at a time: a new attempt clears the last failure. A file or asset of another
 // kind goes to `otherMedia(media, {asset} | {files})`, which may switch to a type that takes
-// it (true) or leave the slot to say what it needs (false).
+// it (true) or leave the slot to say what it needs (false). The slot holds `limit` files: one
+// more is refused, in words at the slot (never the oldest dropped); a slot of one takes a new
+// file in place of the one it holds.
 //
 //   const refs = referencesInput({ projectId, signal, onChange, otherMedia });
-//   refs.configure({ mediaType: 'image', limit: 1 }); refs.ids(); refs.add(asset); refs.forget(id);
+//   refs.configure({ mediaType: 'image', limit: 1, owner: 'FLUX.1 Kontext' }); refs.ids(); refs.add(asset); refs.forget(id);
 
 import { api, errorMessage } from '../api.js';
 import { h, replace, uniqueId } from '../dom.js';
+import { holdPage } from '../leaving.js';
 import { bytes } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { metaParts } from '../ui/meta-parts.js';
@@ -21,10 +24,14 @@ import { MEDIA_ICONS } from './catalog.js';
 export const ASSET_MIME = 'application/x-studio-asset';
 const ACCEPT = { image: 'image/png,image/jpeg,image/webp,image/gif', video: 'video/mp4,video/quicktime,video/webm', audio: 'audio/*' };
 const NOUN = { image: 'image', video: 'video', audio: 'sound' };
+/** How many refused files a message names before it only counts the rest. */
+const NAMED_AT_MOST = 3;
+const listing = new Intl.ListFormat('en', { type: 'conjunction' });
 
 export function referencesInput({ projectId, signal, onChange = () => {}, otherMedia = () => false }) {
   let mediaType = 'image';
   let limit = 1;
+  let owner = ''; // the model the limit is for, named in the slot's messages
   let items = []; // {key, asset?, file?, preview?, progress, error}
   const labelId = uniqueId('refs-label');
   const fileInput = h('input', { type: 'file', class: 'visually-hidden', tabindex: '-1', 'aria-label': 'Upload a reference file' });
@@ -38,6 +45,8 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     h('span', { class: 'refs__buttons' }, choose, pick));
   const error = h('p', { class: 'field__error', id: uniqueId('refs-error') });
   const el = h('div', { class: 'field refs', role: 'group', 'aria-labelledby': labelId }, label, zone, list, error, fileInput);
+  // Leaving the page cancels the files still being sent (the page's signal): asked first.
+  holdPage(() => sendingCount(), signal);
   el.fieldApi = {
     input: choose,
     setError(message) {
@@ -71,9 +80,10 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
 
   return {
     el,
-    configure({ mediaType: type, limit: max }) {
+    configure({ mediaType: type, limit: max, owner: name = '' }) {
       mediaType = type || 'image';
       limit = Math.max(1, max || 1);
+      owner = name;
       // The API names a reference file by its place in `input_asset_ids` (not by the model's
       // parameter it fills), so that is the field this slot shows errors for.
       el.dataset.field = 'input_asset_ids';
@@ -87,6 +97,8 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     ids: () => items.filter((item) => item.asset).map((item) => item.asset.id),
     assets: () => items.filter((item) => item.asset).map((item) => item.asset),
     uploading: () => items.some((item) => !item.asset && !item.error),
+    /** Files whose bytes are still on their way (leaving the page would cancel them). */
+    sending: () => sendingCount(),
     mediaType: () => mediaType,
     add,
     /** The asset `assetId` leaves the slot (it was deleted); its name, or null if it was not in it. */
@@ -102,10 +114,17 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     },
     /** Files from outside the slot (the panel's paste and drop): uploaded like picked ones. */
     addFiles: uploadAll,
+    /** The slot holds these (a remix's files): all of them, even more than `limit`, which the
+     * panel then says (it names what to remove). */
     set(assets) {
+      fresh();
+      items.forEach(release);
       items = [];
-      (assets || []).forEach(add);
+      for (const asset of assets || []) {
+        if (asset?.id && !items.some((item) => item.asset?.id === asset.id)) items.push({ key: uniqueId('ref'), asset });
+      }
       render();
+      onChange();
     },
     /** A clipboard paste anywhere on the page (the panel forwards it): images only. */
     paste(event) {
@@ -117,6 +136,15 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     },
   };
 
+  /** Files in the slot, on their way or in (not those that failed). */
+  function heldCount() {
+    return items.filter((item) => !item.error).length;
+  }
+
+  function sendingCount() {
+    return items.filter((item) => !item.asset && !item.error && (item.progress || 0) < 1).length;
+  }
+
   function accepts(event) {
     const types = [...(event.dataTransfer?.types || [])];
     return types.includes('Files') || types.includes(ASSET_MIME);
@@ -125,11 +153,14 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
   function dropped(data) {
     const raw = data.getData(ASSET_MIME);
     if (raw) {
+      let asset = null;
       try {
-        add(JSON.parse(raw));
+        asset = JSON.parse(raw);
       } catch {
         el.fieldApi.setError('That item could not be used as a reference.');
+        return;
       }
+      add(asset);
       return;
     }
     uploadAll(data.files);
@@ -144,15 +175,48 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
       return;
     }
     if (items.some((item) => item.asset?.id === asset.id)) return;
+    const attempt = { took: false, refused: [] };
+    if (!room(attempt, asset.name || 'that file')) {
+      refuse(attempt);
+      return;
+    }
     make({ asset });
     announce(`Reference added: ${asset.name || 'file'}`);
   }
 
+  /**
+   * Whether one more file (`name`) fits, within one attempt (one pick, drop or paste of one or
+   * more files): up to `limit`; a slot of one takes the attempt's first file in place of the
+   * one it holds (not of several kept from a model that took more: which would go is for the
+   * person to say). What does not fit is noted in `attempt.refused`, for `refuse` to say.
+   */
+  function room(attempt, name) {
+    const held = heldCount();
+    const fits = held < limit || (limit === 1 && held === 1 && !attempt.took);
+    if (fits) attempt.took = true;
+    else attempt.refused.push(name);
+    return fits;
+  }
+
+  /** Say at the slot which files of an attempt were not added, and why. */
+  function refuse({ refused }) {
+    if (!refused.length) return;
+    const noun = NOUN[mediaType] || 'file';
+    const takes = limit === 1 ? `one ${noun}` : `up to ${limit} ${noun}s`;
+    const named = refused.slice(0, NAMED_AT_MOST).map((name) => `“${name}”`);
+    const rest = refused.length - named.length;
+    const which = listing.format(rest ? [...named, `${rest} more`] : named);
+    const verb = refused.length === 1 ? 'was' : 'were';
+    const then = limit === 1 && heldCount() <= 1 ? '' : ' Remove one to add another.';
+    el.fieldApi.setError(`${owner || 'This model'} takes ${takes}, so ${which} ${verb} not added.${then}`);
+  }
+
   function make(item) {
     item.key = uniqueId('ref');
-    if (items.length >= limit) {
-      const dropped_ = items.splice(0, items.length - limit + 1);
-      dropped_.forEach(release);
+    // room() let a slot of one take this file in place of the one it holds.
+    if (limit === 1) {
+      items.forEach(release);
+      items = [];
     }
     items.push(item);
     render();
@@ -163,10 +227,12 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
   /** One attempt with one or more files: the last attempt's messages go. */
   function uploadAll(files) {
     fresh();
-    [...files].forEach(upload);
+    const attempt = { took: false, refused: [] };
+    [...files].forEach((file) => upload(file, attempt));
+    refuse(attempt);
   }
 
-  async function upload(file) {
+  async function upload(file, attempt) {
     if (file.type && !file.type.startsWith(`${mediaType}/`)) {
       if (otherMedia(file.type.split('/')[0], { files: [file] })) return;
       el.fieldApi.setError(`“${file.name}” is not ${mediaType === 'image' ? 'an image' : `a ${NOUN[mediaType]}`}.`);
@@ -183,6 +249,7 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
       el.fieldApi.setError(`“${file.name}” is attached already.`);
       return;
     }
+    if (!room(attempt, file.name)) return;
     const item = make({ file, preview: file.type.startsWith('image/') ? URL.createObjectURL(file) : null, progress: 0 });
     try {
       const asset = await api.upload(`/projects/${encodeURIComponent(projectId)}/assets`, file, {

@@ -126,18 +126,9 @@ export function openViewer({ items, index = 0, actions = {}, more = null }) {
     const asset = current();
     const focused = dialog.contains(document.activeElement) ? document.activeElement : null;
     const action = focused?.dataset?.action;
-    replace(title, asset.prompt || asset.name || 'Untitled');
-    title.title = asset.prompt || asset.name || '';
     replace(stage, media(asset));
-    replace(caption, asset.name || '');
-    caption.hidden = !asset.prompt || !asset.name;
+    describe(asset);
     counter.textContent = list.length > 1 ? `${at + 1} of ${list.length}${loadMore ? '+' : ''}` : '';
-    const facts = [];
-    if (asset.width && asset.height) facts.push(`${asset.width} × ${asset.height}`);
-    if (asset.duration) facts.push(duration(asset.duration));
-    if (asset.size) facts.push(bytes(asset.size));
-    if (asset.content_type) facts.push(asset.content_type);
-    replace(meta, metaParts(facts));
     prev.hidden = next.hidden = list.length < 2;
     renderActions(asset);
     if (action) (bar.querySelector(`[data-action="${action}"]`) || bar.querySelector('a, button'))?.focus();
@@ -145,7 +136,22 @@ export function openViewer({ items, index = 0, actions = {}, more = null }) {
     refresh(asset);
   }
 
-  /** Bring a partial item (from a generation's outputs) up to date, once. */
+  /** The title, the caption and the facts line (size, length, bytes, type) of `asset`. */
+  function describe(asset) {
+    replace(title, asset.prompt || asset.name || 'Untitled');
+    title.title = asset.prompt || asset.name || '';
+    replace(caption, asset.name || '');
+    caption.hidden = !asset.prompt || !asset.name;
+    const facts = [];
+    if (asset.width && asset.height) facts.push(`${asset.width} × ${asset.height}`);
+    if (asset.duration) facts.push(duration(asset.duration));
+    if (asset.size) facts.push(bytes(asset.size));
+    if (asset.content_type) facts.push(asset.content_type);
+    replace(meta, metaParts(facts));
+  }
+
+  /** Bring a partial item (from a generation's outputs) up to date, once: its words (a hosted
+   * video's size, its name) as well as its actions; the media playing is left as it is. */
   async function refresh(asset) {
     if (refreshed.has(asset.id)) return;
     refreshed.add(asset.id);
@@ -159,6 +165,7 @@ export function openViewer({ items, index = 0, actions = {}, more = null }) {
       Object.assign(list[i], fresh);
       if (i === at && dialog.open) {
         const focused = document.activeElement?.dataset?.action;
+        describe(list[i]);
         renderActions(list[i]);
         if (focused) bar.querySelector(`[data-action="${focused}"]`)?.focus();
       }

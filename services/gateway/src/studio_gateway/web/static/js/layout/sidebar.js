@@ -202,7 +202,7 @@ async function logOut({ everywhere = false } = {}) {
   live.stop();
   session.ended();
   prefs.forgetWork();
-  navigate('/studio/sign-in');
+  navigate('/studio/sign-in', { ask: false }); // signed out: no upload can finish
   toast(everywhere ? 'You are signed out everywhere.' : 'You are signed out.', { kind: 'success' });
 }
 

@@ -4,6 +4,7 @@
 import { h, replace } from '../dom.js';
 import { mountGallery } from '../components/gallery.js';
 import { loadProjects } from '../components/gallery-projects.js';
+import { setAddress } from '../router.js';
 import { errorState } from '../ui/empty.js';
 import { icon } from '../ui/icons.js';
 import { skeleton } from '../ui/skeleton.js';
@@ -17,10 +18,13 @@ export async function render(main, _params, ctx) {
   main.append(page);
 
   let cleanup = null;
+  let projects = [];
+  let notice = null;
+  // While the address's own filters are applied (Back, Forward), the address is left as it is.
+  let fromAddressNow = false;
   async function start() {
     cleanup?.();
     cleanup = null;
-    let projects;
     try {
       projects = await loadProjects({ signal: ctx.signal });
     } catch (error) {
@@ -31,26 +35,43 @@ export async function render(main, _params, ctx) {
     if (ctx.signal.aborted) return;
     replace(slot);
     const filters = fromAddress(new URLSearchParams(location.search));
-    // A link to a project that is gone or someone else's: the gallery lists all projects, and
-    // says why rather than quietly dropping the filter.
-    let notice = null;
-    if (filters.project && !projects.some((p) => p.id === filters.project)) {
-      notice = h('p', { class: 'alert alert--info assets-page__notice', role: 'status' }, icon('info'),
-        h('span', 'This project does not exist or is not yours; showing all projects.'));
-      slot.append(notice);
-    }
+    sayIfUnknown(filters.project);
     // Once another project is chosen, "showing all projects" is no longer true: the notice goes.
     const onFilters = (changed) => {
       if (changed.project) notice?.remove();
-      toAddress(changed);
+      if (!fromAddressNow) toAddress(changed);
     };
     cleanup = mountGallery(slot, { projects, signal: ctx.signal, live: ctx.live, filters, onFilters });
   }
   await start();
 
+  // Back or Forward between filters of this page: the gallery follows the address in place (a
+  // new render dropped the uploads under way, without a word).
+  ctx.onQuery((query) => {
+    if (!cleanup?.setFilters) return; // still loading, or failed: it reads the address itself
+    const filters = fromAddress(query);
+    notice?.remove();
+    sayIfUnknown(filters.project);
+    fromAddressNow = true;
+    try {
+      cleanup.setFilters(filters);
+    } finally {
+      fromAddressNow = false;
+    }
+  });
+
   // Projects made, renamed or removed elsewhere: the gallery follows them itself, without being
   // built again (which dropped the uploads under way, the scroll and the focus).
   return () => cleanup?.();
+
+  // A link to a project that is gone or someone else's: the gallery lists all projects, and
+  // says why rather than quietly dropping the filter.
+  function sayIfUnknown(projectId) {
+    if (!projectId || projects.some((p) => p.id === projectId)) return;
+    notice = h('p', { class: 'alert alert--info assets-page__notice', role: 'status' }, icon('info'),
+      h('span', 'This project does not exist or is not yours; showing all projects.'));
+    slot.prepend(notice);
+  }
 }
 
 // The filters live in the address, so a reload, a shared link or Back keeps what was listed;
@@ -71,6 +92,5 @@ function toAddress({ q, type, favorite, project }) {
   if (next === location.pathname + location.search) return;
   const before = fromAddress(new URLSearchParams(location.search));
   const chosen = before.type !== (type || '') || before.favorite !== Boolean(favorite) || before.project !== (project || '');
-  if (chosen) history.pushState(null, '', next);
-  else history.replaceState(null, '', next);
+  setAddress(next, { replace: !chosen });
 }

@@ -7,6 +7,7 @@ import { debounce, h, replace } from '../dom.js';
 import { createHistory } from '../components/history.js';
 import { loadProjects } from '../components/gallery-projects.js';
 import { TYPE_ICONS, loadModels, loadTypes, typeLabel } from '../components/catalog.js';
+import { setAddress } from '../router.js';
 import { emptyState } from '../ui/empty.js';
 import { field } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
@@ -20,12 +21,7 @@ const STATUSES = [['', 'All statuses'], ['pending', 'Pending'], ['processing', '
 
 export async function render(main, _params, ctx) {
   // A filter the API would refuse (an old or edited link) is dropped, not shown as an error.
-  const allowed = (value, values) => (values.includes(value) ? value : '');
-  const filters = {
-    status: allowed(ctx.query.get('status') || '', STATUSES.map(([value]) => value)),
-    type: allowed(ctx.query.get('type') || '', Object.keys(TYPE_ICONS)),
-    project_id: ctx.query.get('project') || '',
-  };
+  const filters = fromAddress(ctx.query);
   let types = null;
   const names = new Map(); // project id → name (or a promise while asked)
   let listed = false;
@@ -104,7 +100,7 @@ export async function render(main, _params, ctx) {
   }
   if ((ctx.query.get('status') || '') !== filters.status || (ctx.query.get('type') || '') !== filters.type
     || (ctx.query.get('project') || '') !== filters.project_id) {
-    window.history.replaceState(null, '', address());
+    setAddress(address(), { replace: true });
   }
 
   Promise.all([loadTypes(), loadModels()]).then(([loaded]) => {
@@ -136,6 +132,20 @@ export async function render(main, _params, ctx) {
     ? ['project.created', 'project.updated', 'project.deleted', 'reset'].map((name) => ctx.live.on(name, projectsSoon))
     : [];
 
+  // Back or Forward between filters: the list follows the address in place.
+  ctx.onQuery((query) => {
+    const next = fromAddress(query);
+    if (listed && next.project_id && !projects.some((p) => p.id === next.project_id)) next.project_id = '';
+    clearTimeout(settling);
+    projectSelect.value = next.project_id;
+    statusSelect.value = next.status;
+    typeSelect.value = next.type;
+    if (next.status === filters.status && next.type === filters.type && next.project_id === filters.project_id) return;
+    if (next.project_id !== filters.project_id) notice?.remove();
+    Object.assign(filters, next);
+    history.setFilters(filters);
+  });
+
   return () => {
     clearTimeout(settling);
     projectsSoon.cancel();
@@ -145,7 +155,7 @@ export async function render(main, _params, ctx) {
     history.destroy();
   };
 
-  // Each choice is a step Back can undo (the router renders the page again from the address).
+  // Each choice is a step Back can undo (the page follows the address again: ctx.onQuery).
   function apply() {
     if (filters.status === statusSelect.value && filters.type === typeSelect.value
       && filters.project_id === projectSelect.value) return;
@@ -153,7 +163,7 @@ export async function render(main, _params, ctx) {
     filters.status = statusSelect.value;
     filters.type = typeSelect.value;
     filters.project_id = projectSelect.value;
-    window.history.pushState(null, '', address());
+    setAddress(address());
     history.setFilters(filters);
   }
 
@@ -191,9 +201,20 @@ export async function render(main, _params, ctx) {
       // The project listed was deleted elsewhere: every project's generations, in its place
       // in the browser's history (not a new step).
       filters.project_id = kept;
-      window.history.replaceState(null, '', address());
+      setAddress(address(), { replace: true });
       history.setFilters(filters);
     }
+  }
+
+  /** The filters an address asks for; a value the API would refuse (an old or edited link) is
+   * dropped, not shown as an error. */
+  function fromAddress(query) {
+    const allowed = (value, values) => (values.includes(value) ? value : '');
+    return {
+      status: allowed(query.get('status') || '', STATUSES.map(([value]) => value)),
+      type: allowed(query.get('type') || '', Object.keys(TYPE_ICONS)),
+      project_id: query.get('project') || '',
+    };
   }
 
   function address() {

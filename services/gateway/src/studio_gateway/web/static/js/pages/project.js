@@ -122,7 +122,7 @@ export async function render(main, { id }, ctx) {
       // Our own delete says so itself (its toast names the project).
       if (data?.project_id !== project.id || deleting) return;
       toast('This project was deleted.', { kind: 'info' });
-      ctx.navigate('/studio', { replace: true });
+      ctx.navigate('/studio', { replace: true, ask: false }); // its uploads cannot finish now
     }),
   ];
 
@@ -293,7 +293,7 @@ export async function render(main, { id }, ctx) {
         await api.del(`/projects/${encodeURIComponent(project.id)}`);
         if (prefs.lastProjectId === project.id) prefs.lastProjectId = null;
         toast(`“${project.name}” deleted`, { kind: 'success' });
-        ctx.navigate('/studio');
+        ctx.navigate('/studio', { ask: false }); // its uploads cannot finish now
       } catch (error) {
         deleting = false;
         toast(errorMessage(error), { kind: 'error' });

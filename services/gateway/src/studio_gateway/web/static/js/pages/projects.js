@@ -3,6 +3,7 @@
 import { api, errorMessage } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
 import { SEARCH_MAX } from '../limits.js';
+import { setAddress } from '../router.js';
 import { emptyState, errorState, showsFailure } from '../ui/empty.js';
 import { atLeast, count, dateTime, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
@@ -45,7 +46,7 @@ export async function render(main, _params, ctx) {
   const onSearch = debounce(() => {
     query = search.value.trim();
     const url = query ? `/studio?q=${encodeURIComponent(query)}` : '/studio';
-    history.replaceState(null, '', url);
+    setAddress(url, { replace: true });
     start();
   }, 250);
   search.addEventListener('input', onSearch);
