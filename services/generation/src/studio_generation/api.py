@@ -3,16 +3,17 @@
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationStatus, GenerationType
 from studio_contracts.generations import Generation, GenerationCreate, RetryRequest
 from studio_runtime.deps import CurrentIdentity
+from studio_runtime.idempotency import IdempotencyKeyHeader, checked_key
 from studio_runtime.ids import ID_PATTERN
 
 from studio_generation.records import GenerationRecord, public
-from studio_generation.service import GenerationService, idempotency_key_error
+from studio_generation.service import GenerationService
 
 router = APIRouter(prefix="/api/v1", tags=["generations"])
 
@@ -57,11 +58,10 @@ async def request_generation(
     body: GenerationCreate,
     identity: CurrentIdentity,
     generations: Generations,
-    idempotency_key: Annotated[str | None, Header()] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    if idempotency_key is not None and (error := idempotency_key_error(idempotency_key)):
-        raise error
-    return _accepted(await generations.request(identity, project_id, body, idempotency_key))
+    key = checked_key(idempotency_key)
+    return _accepted(await generations.request(identity, project_id, body, key))
 
 
 @router.get("/projects/{project_id}/generations", response_model=CursorPage[Generation])

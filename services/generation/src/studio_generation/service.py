@@ -2,7 +2,6 @@
 actions on generations (cancel, retry, delete). The worker's side is in `worker.py`."""
 
 import asyncio
-import hashlib
 import json
 import secrets
 from collections.abc import Awaitable
@@ -14,7 +13,6 @@ from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationStatus, GenerationType
 from studio_contracts.events import AssetDeleted, ProjectDeleted
 from studio_contracts.generations import Generation, GenerationCreate
-from studio_contracts.problems import FieldError
 from studio_runtime.clients import AssetsClient, CatalogClient
 from studio_runtime.clock import now_ms
 from studio_runtime.errors import (
@@ -24,6 +22,7 @@ from studio_runtime.errors import (
     TooManyRequests,
     not_yours,
 )
+from studio_runtime.idempotency import fingerprint, key_busy, key_reused
 from studio_runtime.ids import new_id
 from studio_runtime.internal_auth import Identity
 from studio_runtime.pagination import split_page
@@ -49,19 +48,6 @@ MAX_REQUEST_FIELDS_BYTES = 512 * 1024
 and a generation stored but never queued would stay pending for ever; the rest of the event is
 a few hundred bytes. Request bodies are capped lower (256 KiB), so this only holds the line
 should a default or a cap grow."""
-
-
-def _key_reused() -> InvalidInput:
-    return InvalidInput(
-        "This Idempotency-Key was used for a different request; send a new key with a new request.",
-        errors=[
-            FieldError(
-                loc=["header", "idempotency-key"],
-                msg="This key was used for a different request; send a new one.",
-                type="idempotency_key_reused",
-            )
-        ],
-    )
 
 
 class TooManyActive(TooManyRequests):
@@ -105,7 +91,10 @@ class GenerationService:
         generation_id = new_id()
         if idempotency_key is not None:
             reserved = await self._reserve_key(
-                identity.user_id, idempotency_key, generation_id, _fingerprint(project_id, body)
+                identity.user_id,
+                idempotency_key,
+                generation_id,
+                fingerprint(project_id, body.model_dump_json()),
             )
             if isinstance(reserved, GenerationRecord):
                 return reserved
@@ -136,7 +125,7 @@ class GenerationService:
                     await self._repository.drop_idempotency_key(owner, key)
                     continue
                 if holder.fingerprint not in (None, fingerprint):
-                    raise _key_reused()
+                    raise key_reused()
                 existing = await self._repository.get(owner, holder.generation_id)
                 if existing is not None:
                     return existing
@@ -152,10 +141,7 @@ class GenerationService:
             # The first request with this key is still being accepted (or just failed and
             # released it): wait for its record, or for the key to come free.
             await asyncio.sleep(0.05)
-        raise Conflict(
-            "The first request with this Idempotency-Key is still being accepted; send it again "
-            "in a moment."
-        )
+        raise key_busy()
 
     async def _accept(
         self, identity: Identity, project_id: str, body: GenerationCreate, generation_id: str
@@ -378,11 +364,6 @@ async def _announce(publication: Awaitable[None], what: str, generation_id: str)
         log.warning(f"generation.{what}_unannounced", generation_id=generation_id, error=str(exc))
 
 
-def _fingerprint(project_id: str, body: GenerationCreate) -> str:
-    """What a request asked for, to tell a repeat (same key, same request) from a reuse."""
-    return hashlib.sha256(f"{project_id}\n{body.model_dump_json()}".encode()).hexdigest()
-
-
 def refuse_unpublishable(prompt: str, params: dict[str, Any], input_asset_ids: list[str]) -> None:
     """PayloadTooLarge unless the request's fields fit the event that queues it (see
     MAX_REQUEST_FIELDS_BYTES): refused before it is stored, never accepted and stuck."""
@@ -393,18 +374,3 @@ def refuse_unpublishable(prompt: str, params: dict[str, Any], input_asset_ids: l
             f"The prompt and parameters take {size} bytes; at most "
             f"{MAX_REQUEST_FIELDS_BYTES} fit a generation request."
         )
-
-
-def idempotency_key_error(key: str) -> InvalidInput | None:
-    if 1 <= len(key) <= 200 and key.isprintable():
-        return None
-    return InvalidInput(
-        "Idempotency-Key must be 1 to 200 printable characters.",
-        errors=[
-            FieldError(
-                loc=["header", "idempotency-key"],
-                msg="Use 1 to 200 printable characters.",
-                type="idempotency_key",
-            )
-        ],
-    )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from studio_contracts.dtos import CursorPage
 from studio_contracts.projects import Project, ProjectCreate, ProjectUpdate
 from studio_runtime.deps import CurrentIdentity
+from studio_runtime.idempotency import IdempotencyKeyHeader, checked_key
 
 from studio_projects.deps import RequestId
 from studio_projects.service import DeletionOutcome, ProjectService
@@ -29,7 +30,15 @@ Projects = Annotated[ProjectService, Depends(_service)]
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=Project,
-    responses={503: {"description": "Not created: the creation could not be announced"}},
+    description=(
+        "Create a project. With an `Idempotency-Key`, a repeat of the request (an answer lost, "
+        "a 504 from the gateway) answers the project the key made, 201 again, instead of "
+        "making a second one."
+    ),
+    responses={
+        409: {"description": "The Idempotency-Key's first request is still being accepted"},
+        503: {"description": "Not created: the creation could not be announced"},
+    },
 )
 async def create_project(
     body: ProjectCreate,
@@ -37,8 +46,14 @@ async def create_project(
     request_id: RequestId,
     projects: Projects,
     response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Project:
-    project = await projects.create(identity.user_id, body, request_id=request_id)
+    project = await projects.create(
+        identity.user_id,
+        body,
+        request_id=request_id,
+        idempotency_key=checked_key(idempotency_key),
+    )
     response.headers["Location"] = f"{router.prefix}/{project.id}"
     return project
 

@@ -37,7 +37,9 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
         # own, and the API serves fine while those services are still starting.
         publisher = EventPublisher(app.state.js, prefix=settings.nats_prefix)
         events = ProjectEvents(publisher, lambda: bool(app.state.nats.is_connected))
-        projects = ProjectService(ProjectStore(app.state.db), events)
+        projects = ProjectService(
+            ProjectStore(app.state.db), events, idempotency_ttl_s=settings.idempotency_ttl_s
+        )
         async with internal_client(timeout_s=10) as client:
             assets = AssetsClient(
                 InternalService.from_settings(client, settings, settings.assets_url, name="assets")
@@ -46,7 +48,10 @@ def create_app(settings: ProjectsSettings | None = None) -> FastAPI:
             app.state.projects = projects
             app.state.stats = stats
             app.state.templates = TemplateService(
-                TemplateStore(app.state.db), events, per_user=settings.templates_per_user
+                TemplateStore(app.state.db),
+                events,
+                per_user=settings.templates_per_user,
+                idempotency_ttl_s=settings.idempotency_ttl_s,
             )
             consumers = stats_consumers(app.state.js, stats, prefix=settings.nats_prefix)
             maintenance = Maintenance(

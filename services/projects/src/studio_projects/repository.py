@@ -6,7 +6,8 @@ A project document:
      created_ms, updated_ms, rev?, generation_count, generations_removed, assets_added, assets_removed,
      activity_ms?, cover_asset_id?, cover_ms?,              # stats, kept from events
      applied_events: [event id, ...], removed_assets: [asset id, ...],   # the last 500 of each
-     delete_event_id?, deleting_ms?}                         # only while a deletion is pending
+     delete_event_id?, deleting_ms?,                         # only while a deletion is pending
+     idempotency_key?, idempotency_fingerprint?, announcing?}  # made with a key (once.py)
 
 Timestamps are integer milliseconds since the epoch (`studio_runtime.clock`), not BSON dates:
 nx-27017 (the dev/test server) turns a datetime written by an update operator (`$set`, `$max`)
@@ -34,6 +35,7 @@ from studio_runtime.grouped import Grouped, GroupedInserts
 from studio_runtime.ids import new_id
 from studio_runtime.newest_first import SORT_ID, ensure_newest_first
 
+from studio_projects.once import KEY, Claim, KeyedRecords
 from studio_projects.paging import containing, newest_first
 
 Doc = dict[str, Any]
@@ -82,6 +84,7 @@ async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
     projects = db[PROJECTS]
     await ensure_newest_first(projects, ("owner",))
     await projects.create_index([("status", ASCENDING), ("deleting_ms", ASCENDING)])
+    await projects.create_index(KEY, unique=True, sparse=True)
     await db[APPLIED_EVENTS].create_index("applied_ms")
 
 
@@ -97,8 +100,12 @@ class Deletion:
 class ProjectStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._projects: AsyncCollection[Doc] = db[PROJECTS]
+        self.keys = KeyedRecords(self._projects, _PUBLIC)
 
-    async def insert(self, owner: str, name: str, description: str) -> Project:
+    async def insert(
+        self, owner: str, name: str, description: str, claim: Claim | None = None
+    ) -> Project:
+        """The new project; KeyHeld if `claim`'s key is another record's."""
         now = now_ms()
         doc: Doc = {
             "_id": (project_id := new_id()),
@@ -114,7 +121,7 @@ class ProjectStore:
             "assets_added": 0,
             "assets_removed": 0,
         }
-        await self._projects.insert_one(doc)
+        await self.keys.insert(doc, claim)
         return to_project(doc)
 
     async def get(self, owner: str, project_id: str) -> Project | None:

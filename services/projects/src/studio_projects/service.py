@@ -26,12 +26,14 @@ import structlog
 from studio_contracts.dtos import CursorPage
 from studio_contracts.projects import Project, ProjectCreate, ProjectUpdate
 from studio_runtime.errors import ServiceUnavailable
+from studio_runtime.idempotency import DEFAULT_TTL_S, fingerprint
 from studio_runtime.ids import is_id
 
 from studio_projects.announcing import announce_update
 from studio_projects.events import ProjectEvents, PublishFailed
+from studio_projects.once import Claim, KeyHeld, create_once
 from studio_projects.ownership import find_owned, not_found
-from studio_projects.repository import Deletion, ProjectStore
+from studio_projects.repository import Deletion, ProjectStore, to_project
 
 log = structlog.get_logger(__name__)
 
@@ -43,18 +45,52 @@ class DeletionOutcome(Enum):
 
 
 class ProjectService:
-    def __init__(self, store: ProjectStore, events: ProjectEvents) -> None:
+    def __init__(
+        self,
+        store: ProjectStore,
+        events: ProjectEvents,
+        *,
+        idempotency_ttl_s: float = DEFAULT_TTL_S,
+    ) -> None:
         self._store = store
         self._events = events
+        self._idempotency_ttl_s = idempotency_ttl_s
 
-    async def create(self, owner: str, body: ProjectCreate, *, request_id: str | None) -> Project:
+    async def create(
+        self,
+        owner: str,
+        body: ProjectCreate,
+        *,
+        request_id: str | None,
+        idempotency_key: str | None = None,
+    ) -> Project:
+        """A new project, announced; with an Idempotency-Key, the one the key made already if
+        it did (`studio_projects.once`)."""
+        if idempotency_key is None:
+            return await self._create(owner, body, None, request_id)
+        claim = Claim(owner, idempotency_key, fingerprint(body.model_dump_json()))
+        return await create_once(
+            claim,
+            lambda: self._create(owner, body, claim, request_id),
+            self._store.keys,
+            to_project,
+            ttl_s=self._idempotency_ttl_s,
+        )
+
+    async def _create(
+        self, owner: str, body: ProjectCreate, claim: Claim | None, request_id: str | None
+    ) -> Project:
+        if not self._events.available() and claim and await self._store.keys.holder(claim):
+            raise KeyHeld  # a repeat of a creation that was made: answered without the bus
         self._require_events()
-        project = await self._store.insert(owner, body.name, body.description)
+        project = await self._store.insert(owner, body.name, body.description, claim)
         try:
             await self._events.publish_project_created(owner, project, request_id=request_id)
         except PublishFailed as exc:
             await self._abandon(owner, project.id, request_id, maybe_published=exc.maybe_published)
             raise ServiceUnavailable("the project could not be announced; try again") from exc
+        if claim is not None:
+            await self._store.keys.announced(project.id)
         log.info("project.created", project_id=project.id)
         return project
 

@@ -1,4 +1,5 @@
 from pydantic import Field
+from studio_runtime.idempotency import DEFAULT_TTL_S
 from studio_runtime.resources import DataServiceAppSettings
 
 
@@ -16,3 +17,6 @@ class ProjectsSettings(DataServiceAppSettings):
     templates_per_user: int = Field(default=500, ge=1)
     """The most templates one user may keep (409 beyond): a bound on one person's storage and on
     the template picker, far above what anyone curates by hand."""
+    idempotency_ttl_s: float = Field(default=DEFAULT_TTL_S, gt=0)
+    """How long the `Idempotency-Key` of a new project or template is remembered (the same
+    setting, and the same day, as the generation service's)."""

@@ -1,14 +1,11 @@
 """`studio generate`: request a generation, follow it live, download its outputs."""
 
 import re
-import time
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 from httpx_sse import ServerSentEvent
 from studio_contracts.enums import GenerationType
@@ -17,7 +14,8 @@ from studio_cli.client import API, StudioClient, model_path, segment
 from studio_cli.commands.projects import resolve_project
 from studio_cli.downloads import output_filename, prepare_directory
 from studio_cli.errors import CliError, ExitCode
-from studio_cli.follow import OUTAGE_S, follow_generation
+from studio_cli.follow import follow_generation
+from studio_cli.once import post_once
 from studio_cli.output import note, print_json, print_line
 from studio_cli.params import parse_params
 from studio_cli.progress import status_display
@@ -112,39 +110,16 @@ def _request(
     """The generation as accepted. When it is refused, the references this command uploaded
     for it are deleted again: kept, they would be files nobody asked to keep.
 
-    The request carries an Idempotency-Key, so it is sent again while the studio is away (up
-    to `OUTAGE_S`): a 202 lost on its way back (a restart, a dropped connection) is answered
-    again with the same generation, rather than leaving one running that nobody follows.
+    The request is sent once (`studio_cli.once`: an Idempotency-Key, sent again while the
+    studio is away), so a 202 lost on its way back is answered again with the same generation,
+    rather than leaving one running that nobody follows.
     """
-    headers = {"Idempotency-Key": f"studio-cli-{uuid.uuid4().hex}"}
-    path = f"{API}/projects/{segment(project_id)}/generations"
-    lost_since: float | None = None
-    delay = 0.5
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            generation: dict[str, Any] = client.post(path, body, headers=headers)
-            return generation
-        except CliError as exc:
-            lost_since = lost_since or time.monotonic()
-            away = time.monotonic() - lost_since
-            if _send_again(exc, repeat=attempt > 1) and away < OUTAGE_S:
-                time.sleep(delay)
-                delay = min(delay * 1.5, 3.0)
-                continue
-            if exc.code == ExitCode.USAGE:
-                _delete_uploads(client, uploads)
-            raise
-
-
-def _send_again(exc: CliError, *, repeat: bool) -> bool:
-    """Whether a request that failed so may be sent again as it is: the studio was not
-    reached or its answer was lost, or a proxy in front said it is away (502-504); on a repeat,
-    409 says the first request with the key is still being accepted."""
-    if isinstance(exc.__cause__, httpx.TransportError):
-        return True
-    return exc.status in (502, 503, 504) or (repeat and exc.status == 409)
+    try:
+        return post_once(client, f"{API}/projects/{segment(project_id)}/generations", body)
+    except CliError as exc:
+        if exc.code == ExitCode.USAGE:
+            _delete_uploads(client, uploads)
+        raise
 
 
 def _delete_uploads(client: StudioClient, uploads: list[str]) -> None:

@@ -8,6 +8,7 @@ import typer
 
 from studio_cli.client import API, StudioClient, segment
 from studio_cli.errors import CliError, ExitCode
+from studio_cli.once import post_once
 from studio_cli.output import print_json, print_line, print_table
 from studio_cli.session import JsonFlag, open_client
 
@@ -56,9 +57,13 @@ def create_project(
     description: Annotated[str, typer.Option("--description", "-d", metavar="TEXT")] = "",
     json: JsonFlag = False,
 ) -> None:
-    """Create a project; prints its id (or the whole project with --json)."""
+    """Create a project; prints its id (or the whole project with --json).
+
+    Sent once (`studio_cli.once`): an answer lost on its way back, or a proxy that gave up on a
+    slow studio, is asked again under the same Idempotency-Key, never making a second project.
+    """
     with open_client(ctx) as client:
-        project = client.post(f"{API}/projects", {"name": name, "description": description})
+        project = post_once(client, f"{API}/projects", {"name": name, "description": description})
     if json:
         print_json(project)
     else:

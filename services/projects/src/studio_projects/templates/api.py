@@ -11,6 +11,7 @@ from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationType
 from studio_contracts.templates import Template, TemplateCreate, TemplateUpdate
 from studio_runtime.deps import CurrentIdentity
+from studio_runtime.idempotency import IdempotencyKeyHeader, checked_key
 
 from studio_projects.deps import RequestId
 from studio_projects.templates.service import TemplateService
@@ -34,8 +35,16 @@ Templates = Annotated[TemplateService, Depends(_service)]
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=Template,
+    description=(
+        "Save a template. With an `Idempotency-Key`, a repeat of the request (an answer lost, "
+        "a 504 from the gateway) answers the template the key made, 201 again, instead of "
+        "saving a second one."
+    ),
     responses={
-        409: {"description": "The caller has as many templates as allowed"},
+        409: {
+            "description": "The caller has as many templates as allowed, or the "
+            "Idempotency-Key's first request is still being accepted"
+        },
         **_ANNOUNCE_FAILED,
     },
 )
@@ -45,8 +54,14 @@ async def create_template(
     request_id: RequestId,
     templates: Templates,
     response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Template:
-    template = await templates.create(identity.user_id, body, request_id=request_id)
+    template = await templates.create(
+        identity.user_id,
+        body,
+        request_id=request_id,
+        idempotency_key=checked_key(idempotency_key),
+    )
     response.headers["Location"] = f"{router.prefix}/{template.id}"
     return template
 

@@ -3,7 +3,8 @@
 A template document:
 
     {_id, owner, name, description, type, model_id, prompt, params_json,
-     source_generation_id?, created_ms, updated_ms, rev}
+     source_generation_id?, created_ms, updated_ms, rev,
+     idempotency_key?, idempotency_fingerprint?, announcing?}   # made with a key (once.py)
 
 `params` is stored as its JSON text: parameter names are the caller's own keys, and MongoDB
 servers disagree about field names with `$` or `.` in them (nx-27017 refuses some), so the text
@@ -31,6 +32,7 @@ from studio_runtime.clock import from_ms, now_ms
 from studio_runtime.ids import new_id
 from studio_runtime.newest_first import SORT_ID, ensure_newest_first
 
+from studio_projects.once import KEY, Claim, KeyedRecords
 from studio_projects.paging import containing, newest_first
 from studio_projects.repository import Doc
 
@@ -72,6 +74,7 @@ async def ensure_template_indexes(db: AsyncDatabase[Doc]) -> None:
     # Lists are newest first per owner, with or without a type filter; counting for the cap
     # uses the first index too.
     await ensure_newest_first(templates, ("owner",), ("owner", "type"))
+    await templates.create_index(KEY, unique=True, sparse=True)
 
 
 @dataclass(frozen=True)
@@ -86,11 +89,15 @@ class Change:
 class TemplateStore:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._templates: AsyncCollection[Doc] = db[TEMPLATES]
+        self.keys = KeyedRecords(self._templates, _PUBLIC)
 
     async def count(self, owner: str) -> int:
         return await self._templates.count_documents({"owner": owner})
 
-    async def insert(self, owner: str, body: TemplateCreate) -> Template:
+    async def insert(
+        self, owner: str, body: TemplateCreate, claim: Claim | None = None
+    ) -> Template:
+        """The new template; KeyHeld if `claim`'s key is another record's."""
         now = now_ms()
         doc: Doc = {
             "_id": (template_id := new_id()),
@@ -108,7 +115,7 @@ class TemplateStore:
         }
         if body.source_generation_id is not None:
             doc["source_generation_id"] = body.source_generation_id
-        await self._templates.insert_one(doc)
+        await self.keys.insert(doc, claim)
         return to_template(doc)
 
     async def get(self, owner: str, template_id: str) -> Template | None:

@@ -18,32 +18,71 @@ from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationType
 from studio_contracts.templates import Template, TemplateCreate, TemplateUpdate
 from studio_runtime.errors import Conflict, ServiceUnavailable
+from studio_runtime.idempotency import DEFAULT_TTL_S, fingerprint
 
 from studio_projects.announcing import announce_update
 from studio_projects.events import ProjectEvents, PublishFailed
+from studio_projects.once import Claim, KeyHeld, create_once
 from studio_projects.ownership import find_owned
-from studio_projects.templates.repository import TemplateStore
+from studio_projects.templates.repository import TemplateStore, to_template
 
 log = structlog.get_logger(__name__)
 
 
 class TemplateService:
-    def __init__(self, store: TemplateStore, events: ProjectEvents, *, per_user: int) -> None:
+    def __init__(
+        self,
+        store: TemplateStore,
+        events: ProjectEvents,
+        *,
+        per_user: int,
+        idempotency_ttl_s: float = DEFAULT_TTL_S,
+    ) -> None:
         self._store = store
         self._events = events
         self._per_user = per_user
+        self._idempotency_ttl_s = idempotency_ttl_s
 
-    async def create(self, owner: str, body: TemplateCreate, *, request_id: str | None) -> Template:
-        self._require_events()
+    async def create(
+        self,
+        owner: str,
+        body: TemplateCreate,
+        *,
+        request_id: str | None,
+        idempotency_key: str | None = None,
+    ) -> Template:
+        """A new template, announced; with an Idempotency-Key, the one the key made already if
+        it did (`studio_projects.once`)."""
+        if idempotency_key is None:
+            return await self._create(owner, body, None, request_id)
+        claim = Claim(owner, idempotency_key, fingerprint(body.model_dump_json()))
+        return await create_once(
+            claim,
+            lambda: self._create(owner, body, claim, request_id),
+            self._store.keys,
+            to_template,
+            ttl_s=self._idempotency_ttl_s,
+        )
+
+    async def _create(
+        self, owner: str, body: TemplateCreate, claim: Claim | None, request_id: str | None
+    ) -> Template:
+        refusal: Exception | None = None
+        if not self._events.available():
+            refusal = ServiceUnavailable("the event bus is unreachable; try again shortly")
         # Counted before the insert: requests of one user that race may pass the cap by as many
         # as are in flight together, which a bound on storage tolerates.
-        if await self._store.count(owner) >= self._per_user:
-            raise Conflict(
+        elif await self._store.count(owner) >= self._per_user:
+            refusal = Conflict(
                 f"You have {self._per_user} template{'' if self._per_user == 1 else 's'}, the "
                 "most one account may keep; "
                 "delete some you no longer use before saving more."
             )
-        template = await self._store.insert(owner, body)
+        if refusal is not None:
+            if claim is not None and await self._store.keys.holder(claim):
+                raise KeyHeld  # a repeat of a creation that was made: answered, not refused
+            raise refusal
+        template = await self._store.insert(owner, body, claim)
         try:
             await self._events.publish_template_created(owner, template, request_id=request_id)
         except PublishFailed as exc:
@@ -55,6 +94,8 @@ class TemplateService:
                     )
             log.warning("template.creation_abandoned", template_id=template.id, error=str(exc))
             raise ServiceUnavailable("the template could not be announced; try again") from exc
+        if claim is not None:
+            await self._store.keys.announced(template.id)
         log.info("template.created", template_id=template.id)
         return template
 

@@ -1,14 +1,22 @@
 // "Save as template": a generation's type, model, prompt and parameters kept under a name
 // (POST /api/v1/templates). The seed is left out unless the person keeps it.
+//
+// Save makes one template per press whatever happens to its answer: the request goes through
+// send-once.js (an Idempotency-Key, asked again with it while the answer is lost), and the sender
+// outlives the dialog, so Save pressed again after "try again", in this dialog or in one opened
+// again for the same generation, sends the same request under the same key and gets the
+// template the first one saved.
 
-import { api } from '../api.js';
 import { h } from '../dom.js';
 import { openDialog } from '../ui/dialog.js';
 import { field, formAlert, showProblem, tooLong } from '../ui/forms.js';
 import { TEMPLATE_DESCRIPTION_MAX, TEMPLATE_NAME_MAX } from '../limits.js';
 import { icon } from '../ui/icons.js';
 import { toast } from '../ui/toast.js';
+import { sendOnce } from '../send-once.js';
 import { isMediaParam, getModel } from './catalog.js';
+
+const sendTemplate = sendOnce('/templates');
 
 /** Template params from a generation's: no prompt (it has its own field), no files, no seed unless kept. */
 export function templateParams(params, { keepSeed = false, model = null } = {}) {
@@ -82,7 +90,7 @@ export function saveAsTemplate(generation) {
     save.setAttribute('aria-busy', 'true');
     save.disabled = true;
     try {
-      await api.post('/templates', {
+      await sendTemplate({
         name: value,
         description: about,
         type: generation.type,
