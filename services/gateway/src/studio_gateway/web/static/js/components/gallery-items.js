@@ -6,6 +6,7 @@
 import { h, s } from '../dom.js';
 import { bytes, dateTime, duration, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
+import { keepLoading } from '../ui/image-retry.js';
 import { metaParts } from '../ui/meta-parts.js';
 import { waveform } from '../ui/waveform.js';
 
@@ -65,7 +66,19 @@ export function preview(asset, { small = false } = {}) {
     decoding: 'async',
     draggable: 'false',
   });
-  img.addEventListener('error', () => img.replaceWith(fallback()), { once: true });
+  // Refused (the request limit, a restart, offline): the placeholder stands in while it is
+  // asked for again, and gives way to the picture when it comes (ui/image-retry.js).
+  let standIn = null;
+  keepLoading(img, {
+    inPage: () => Boolean(img.isConnected || standIn?.isConnected),
+    failed: () => {
+      standIn = fallback();
+      standIn.dataset.retrying = 'true';
+      img.replaceWith(standIn);
+    },
+    loaded: () => standIn?.replaceWith(img),
+    gaveUp: () => standIn?.removeAttribute('data-retrying'),
+  });
   return img;
 }
 

@@ -15,7 +15,9 @@
 // `application/x-studio-asset` carries {id, project_id, media_type, thumbnail_url, name, width,
 // height, size}: what the reference slot shows of it.
 // Pages of 50 load as the person scrolls; live `asset.created`/`asset.updated`/`asset.deleted`
-// keep it current (a rename or a star in another tab, or by a program, shows here too).
+// keep it current (a rename or a star in another tab, or by a program, shows here too). After a
+// `reset` (a new stream that could not resume) the loaded cards and the scroll stay: the newest
+// pages are merged in (ui/first-pages.js).
 
 import { api, causedHere, errorMessage } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
@@ -24,6 +26,7 @@ import { SEARCH_MAX } from '../limits.js';
 import { navigate } from '../router.js';
 import { prefs } from '../store.js';
 import { emptyState, errorState, showsFailure } from '../ui/empty.js';
+import { newestPages } from '../ui/first-pages.js';
 import { atLeast, count } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { confirmDelete, renameDialog } from '../ui/rename.js';
@@ -207,7 +210,8 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     if (files.length) uploadFiles(files, null);
   });
 
-  const reloadSoon = debounce(() => start({ quiet: true }), 300);
+  // A new stream that could not resume: the loaded cards and the scroll stay (catchUp).
+  const reloadSoon = debounce(() => catchUp(), 300);
   // A project made, renamed or removed elsewhere changes the project filter, the upload targets
   // and the names on the cards: those follow, and the list, its scroll, the focus, the search
   // being typed and the uploads under way stay as they are.
@@ -342,6 +346,38 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     } finally {
       if (mine === state.generation) state.loading = false;
     }
+  }
+
+  /** After a `reset`: the newest pages update the cards they hold, add the new ones at the top
+   * and take off those deleted meanwhile; older loaded cards, and the scroll, stay. */
+  async function catchUp() {
+    if (!state.loaded || !itemsEl || showsFailure(body)) {
+      start({ quiet: true });
+      return;
+    }
+    const mine = state.generation;
+    let news;
+    try {
+      news = await newestPages((from) => api.get(listPath(), query(from), { signal: own }), state.items.map((item) => item.id));
+    } catch {
+      return; // the network blinked again: the next reset, or a reload, shows the truth
+    }
+    if (mine !== state.generation) return; // the filters changed meanwhile: that list holds
+    if (!news) {
+      start({ quiet: true });
+      return;
+    }
+    news.gone.forEach(removeItem);
+    const next = news.cursor === undefined ? state.cursor : news.cursor;
+    if (news.cursor !== undefined) state.cursor = null; // every item of the pages has its place
+    const listed = new Map(state.items.map((item) => [item.id, item]));
+    for (const asset of news.items) {
+      const known = listed.get(asset.id);
+      if (!known) insert(asset, { announceIt: false });
+      else if (JSON.stringify(known) !== JSON.stringify(asset)) updateItem(asset);
+    }
+    state.cursor = next;
+    if (itemsEl) updateSummary();
   }
 
   async function loadMore() {

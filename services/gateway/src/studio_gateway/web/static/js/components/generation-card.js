@@ -8,6 +8,7 @@ import { api } from '../api.js';
 import { h, replace, uniqueId } from '../dom.js';
 import { dateTime, duration, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
+import { keepLoading } from '../ui/image-retry.js';
 import { metaParts } from '../ui/meta-parts.js';
 import { waveform } from '../ui/waveform.js';
 import { MEDIA_ICONS, modelName } from './catalog.js';
@@ -330,7 +331,7 @@ function updateProgress(el, generation) {
         : generation.status === 'pending' ? 'Waiting for a worker' : 'Starting';
 }
 
-function thumbnail(output, src = thumbnailUrl(output.asset_id)) {
+function thumbnail(output, src = thumbnailUrl(output.asset_id), hooks = {}) {
   const w = output.width || THUMB_MAX;
   const hgt = output.height || THUMB_MAX;
   const scale = Math.min(1, THUMB_MAX / Math.max(w, hgt));
@@ -343,7 +344,13 @@ function thumbnail(output, src = thumbnailUrl(output.asset_id)) {
     height: Math.round(hgt * scale),
     src,
   });
-  img.addEventListener('error', () => img.classList.add('gen-card__img--broken'), { once: true });
+  // Refused (the request limit, a restart, offline): hidden while it is asked for again, shown
+  // when it comes (ui/image-retry.js), or as `hooks` say.
+  keepLoading(img, {
+    failed: () => img.classList.add('gen-card__img--broken'),
+    loaded: () => img.classList.remove('gen-card__img--broken'),
+    ...hooks,
+  });
   return img;
 }
 
@@ -362,11 +369,12 @@ function videoPoster(output, count, open) {
   h('span', { class: 'gen-card__more' }, mediaCaption(output)));
   posterOf(output).then((src) => {
     if (!src) return;
-    const poster = thumbnail(output, src);
-    poster.addEventListener('error', () => {
-      button.classList.add('gen-card__placeholder');
-      poster.remove();
-    }, { once: true });
+    // Hidden (the caption shows) while it is asked for again; gone if it never comes.
+    const poster = thumbnail(output, src, {
+      failed: () => { poster.classList.add('gen-card__img--broken'); button.classList.add('gen-card__placeholder'); },
+      loaded: () => { poster.classList.remove('gen-card__img--broken'); button.classList.remove('gen-card__placeholder'); },
+      gaveUp: () => poster.remove(),
+    });
     button.classList.remove('gen-card__placeholder');
     button.prepend(poster);
   });

@@ -2,7 +2,10 @@
 // the API's cursor as the list scrolls, kept current by live events (and by polling every 5 s
 // while the live stream is down and something is running). A generation whose record could not
 // be fetched (a service hung, the tab offline) is asked for again, 2 s later, then 4 s, … at
-// most 30 s apart, until it comes (or is gone: 404), and at once when the stream is back.
+// most 30 s apart, until it comes (or is gone: 404), and at once when the stream is back. One
+// record is asked for at a time per generation (events meanwhile wait for it). A new stream
+// that could not resume (`reset`) keeps the loaded cards and the scroll: the newest pages are
+// merged in (ui/first-pages.js).
 //
 //   const history = createHistory({ projectId, live, signal, typeLabel, empty });
 //   container.append(history.el); history.add(generationFromA202); history.destroy();
@@ -11,6 +14,7 @@ import { api, causedHere, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
 import { confirmDialog } from '../ui/confirm.js';
 import { errorState, showsFailure } from '../ui/empty.js';
+import { newestPages } from '../ui/first-pages.js';
 import { skeleton } from '../ui/skeleton.js';
 import { announce, toast } from '../ui/toast.js';
 import { ACTIVE, generationCard, outputsAsAssets, refreshTime, updateCard, updateMeta, waitsToRetry } from './generation-card.js';
@@ -51,7 +55,8 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   let ready = false;
   let sent = 0; // cards of generations on their way
   const fetching = new Set();
-  const refetch = new Set();
+  const dropped = new Set(); // removed while its record was on its way: the answer is not shown
+  const later = new Map(); // id → events that came while its record was on its way
   const missed = new Map(); // id → {attempt, timer}: a record whose fetch failed, asked again later
   const hidden = new Set(); // ids of generations of another type than the filter's: never shown
   let query = { ...filters };
@@ -62,7 +67,9 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   const offs = [
     live?.on('generation.*', onEvent),
     live?.on('asset.deleted', onOutputDeleted),
-    live?.on('reset', () => reload({ quiet: true })),
+    // A new stream that could not resume: what is loaded stays, and the first page says
+    // what changed meanwhile (ui/first-pages.js).
+    live?.on('reset', () => catchUp()),
     live?.onStatus((value) => {
       online = value !== false;
       // Events from before the stream (re)opened are not sent: what is running is asked again,
@@ -141,6 +148,39 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     } finally {
       if (mine === seq) loading = false;
     }
+  }
+
+  /** After a `reset`: the loaded cards and the scroll stay; the newest pages update the cards
+   * they hold, add the new ones at the top and take off those deleted meanwhile. */
+  async function catchUp() {
+    if (!ready || showsFailure(body)) {
+      reload({ quiet: true });
+      return;
+    }
+    const mine = seq;
+    const listed = [...cards.values()].filter((card) => !card.generation.sending).map((card) => card.generation.id);
+    let news;
+    try {
+      news = await newestPages((from) => api.get(listPath, params({ cursor: from }), { signal }), listed);
+    } catch {
+      return; // what is running is asked again as the stream comes back, and polled while down
+    }
+    if (mine !== seq) return; // reloaded meanwhile (a filter changed): that list holds
+    if (!news) {
+      reload({ quiet: true });
+      return;
+    }
+    news.gone.forEach(removeCard);
+    const next = news.cursor === undefined ? cursor : news.cursor;
+    if (news.cursor !== undefined) cursor = null; // every item of the pages has its place
+    for (const generation of news.items) {
+      const card = cards.get(generation.id);
+      if (card) merge(card, generation, false);
+      else if (matches(generation) && !fetching.has(generation.id)) insert(generation);
+    }
+    cursor = next;
+    show();
+    schedulePoll();
   }
 
   async function loadMore() {
@@ -254,34 +294,42 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     return waitsToRetry(incoming) && incoming.attempts >= (current.attempts || 0);
   }
 
+  /** One record asked for at a time per generation: asked again while on its way, the one
+   * answer serves; events that came meanwhile are applied to it after (it may predate them),
+   * so a generation made elsewhere costs one request, not one per event. */
   async function fetchAndShow(id) {
-    if (fetching.has(id)) {
-      // An event came while this card's record was on its way: that answer may predate the
-      // event, so ask once more after it (else a card could stay "processing" for good).
-      refetch.add(id);
-      return;
-    }
+    if (fetching.has(id)) return;
     fetching.add(id);
+    dropped.delete(id);
     try {
       const generation = await api.get(`/generations/${encodeURIComponent(id)}`, undefined, { signal });
+      fetching.delete(id);
       forgetMissed(id);
       const card = cards.get(id);
-      if (card) merge(card, generation, false);
-      else if (matches(generation) && ready && !refetch.has(id)) insert(generation);
+      if (dropped.delete(id)) later.delete(id);
+      else if (card) merge(card, generation, false);
+      else if (matches(generation) && ready) insert(generation);
       else if (query.type && generation.type !== query.type) hidden.add(id);
+      applyLater(id);
       schedulePoll();
     } catch (error) {
+      fetching.delete(id);
       // Gone already (deleted, or not this person's): nothing to show. Anything else (a service
       // hung, offline) would leave a generation made elsewhere out of the list for good, as no
-      // event may come again for it: asked again later.
-      if (!signal?.aborted && !refetch.has(id)) {
-        if (gone(error)) forgetMissed(id);
-        else askAgainLater(id, error);
-      }
-    } finally {
-      fetching.delete(id);
-      if (refetch.delete(id)) fetchAndShow(id);
+      // event may come again for it: asked again later (the events held wait for it).
+      if (signal?.aborted || dropped.delete(id)) later.delete(id);
+      else if (gone(error)) {
+        forgetMissed(id);
+        later.delete(id);
+      } else askAgainLater(id, error);
     }
+  }
+
+  /** The events held while `id`'s record was on its way, applied to its card now. */
+  function applyLater(id) {
+    const held = later.get(id);
+    later.delete(id);
+    if (cards.has(id)) for (const [data, name] of held || []) onEvent(data, name);
   }
 
   function gone(error) {
@@ -334,7 +382,9 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     }
     const card = cards.get(id);
     if (!card) {
-      if (ready && mayMatch(data, name)) fetchAndShow(id);
+      // Its record on its way: the event is applied to it when it comes.
+      if (fetching.has(id)) later.set(id, [...(later.get(id) || []), [data, name]]);
+      else if (ready && mayMatch(data, name)) fetchAndShow(id);
       return;
     }
     const generation = { ...card.generation };
@@ -493,11 +543,11 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   }
 
   function removeCard(id) {
+    // A record on its way may predate what removed the card (deleted, or left a filtered
+    // list): it must not bring the card back.
+    if (fetching.has(id)) dropped.add(id);
     const card = cards.get(id);
     if (!card) return;
-    // A record on its way may predate what removed the card (asked for before a cancel): it
-    // must not bring the card back; it is asked for once more, and that answer decides.
-    if (fetching.has(id)) refetch.add(id);
     const next = card.nextElementSibling || card.previousElementSibling;
     // Focus follows only if it was in the card (a deletion from another tab leaves it alone).
     const hadFocus = card.contains(document.activeElement);

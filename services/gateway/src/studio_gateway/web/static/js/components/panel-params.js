@@ -69,9 +69,11 @@ export function paramsForm(model, saved = {}, onChange = () => {}) {
       for (const control of controls.values()) {
         const problem = control.problem?.();
         if (!problem) continue;
+        // A message, or {message, input}: the box it is about (an empty Height) takes the focus.
+        const { message, input } = typeof problem === 'string' ? { message: problem, input: null } : problem;
         reveal();
-        control.el.fieldApi.setError(problem);
-        control.el.fieldApi.input.focus();
+        control.el.fieldApi.setError(message);
+        (input || control.el.fieldApi.input).focus();
         return false;
       }
       return true;
@@ -195,8 +197,19 @@ function sizeControl(name, spec, label, hint) {
   };
   const toDefault = () => setValue(spec.default ?? spec.enum?.[0]);
   toDefault();
+  // The field's message is read with each box too; a side typed again clears it.
+  for (const box of [width, height]) box.input.setAttribute('aria-describedby', select.getAttribute('aria-describedby'));
+  row.addEventListener('input', () => f.setError(null));
   return {
     el: f.el,
+    // An empty box went as 0 (a size the API refuses, named by neither box): said at the field.
+    problem() {
+      if (select.value !== CUSTOM_SIZE) return null;
+      const empty = [width, height].filter((box) => box.input.value.trim() === '');
+      if (!empty.length) return null;
+      const message = empty.length === 2 ? 'Enter a width and a height.' : `Enter a ${empty[0] === width ? 'width' : 'height'}.`;
+      return { message, input: empty[0].input };
+    },
     // Sent as typed: a side out of bounds or with a fraction is refused by the API at this field.
     get: () => (select.value === CUSTOM_SIZE
       ? { width: typedNumber(width.input), height: typedNumber(height.input) }

@@ -20,11 +20,19 @@ const LABELS = {
   duration_seconds: 'Duration (seconds)',
   output_format: 'Output format',
   aspect_ratio: 'Aspect ratio',
+  guidance_scale_2: 'Guidance scale (second stage)',
+  raw: 'Raw mode',
+  remesh_project: 'Remesh projection',
 };
 
 // Abbreviations people know in capitals (as fal's playground writes them): "cfg_scale" →
 // "CFG scale", "fps" → "FPS", "ic_lora" → "IC LoRA".
-const ABBREVIATIONS = { cfg: 'CFG', fps: 'FPS', lora: 'LoRA', ic: 'IC', i2v: 'I2V', tts: 'TTS', hd: 'HD' };
+const ABBREVIATIONS = {
+  cfg: 'CFG', fps: 'FPS', lora: 'LoRA', ic: 'IC', i2v: 'I2V', tts: 'TTS', hd: 'HD', url: 'URL', urls: 'URLs', id: 'ID',
+  // TRELLIS's stages, in words: "ss_guidance_strength" → "Structure guidance strength",
+  // "tex_slat_rescale_t" → "Texture latent rescale T" (its rescale's T).
+  ss: 'structure', slat: 'latent', tex: 'texture', t: 'T',
+};
 
 export function paramLabel(name) {
   if (LABELS[name]) return LABELS[name];
