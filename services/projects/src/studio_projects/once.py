@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import structlog
+from pydantic import BaseModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 from studio_runtime.clock import now_ms
-from studio_runtime.idempotency import key_busy, key_reused
+from studio_runtime.idempotency import fingerprint, key_busy, key_reused
 
 Doc = dict[str, Any]
 T = TypeVar("T")
@@ -130,22 +131,39 @@ class KeyedRecords:
 
 
 async def create_once(
-    claim: Claim,
-    create: Callable[[], Awaitable[T]],
+    owner: str,
+    idempotency_key: str | None,
+    body: BaseModel,
+    create: Callable[[Claim | None], Awaitable[T]],
     keys: KeyedRecords,
     to_model: Callable[[Doc], T],
     *,
     ttl_s: float,
 ) -> T:
-    """`create()` (which inserts with `claim` and raises KeyHeld when the key is taken), or the
-    record the key made already; `key_reused()` if that was made by another request."""
+    """`create(claim)` (which inserts with the claim and raises KeyHeld when its key is taken),
+    or, with an Idempotency-Key, the record the key made already if it did; `key_reused()` if
+    that was made by another request (another body)."""
+    if idempotency_key is None:
+        return await create(None)
+    claim = Claim(owner, idempotency_key, fingerprint(body.model_dump_json()))
+    return await _made_once(claim, create, keys, to_model, ttl_s=ttl_s)
+
+
+async def _made_once(
+    claim: Claim,
+    create: Callable[[Claim | None], Awaitable[T]],
+    keys: KeyedRecords,
+    to_model: Callable[[Doc], T],
+    *,
+    ttl_s: float,
+) -> T:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT_S
     free = True
     while loop.time() < deadline:
         if free:
             try:
-                return await create()
+                return await create(claim)
             except KeyHeld:
                 pass
         held = await keys.holder(claim)

@@ -26,7 +26,7 @@ import structlog
 from studio_contracts.dtos import CursorPage
 from studio_contracts.projects import Project, ProjectCreate, ProjectUpdate
 from studio_runtime.errors import ServiceUnavailable
-from studio_runtime.idempotency import DEFAULT_TTL_S, fingerprint
+from studio_runtime.idempotency import DEFAULT_TTL_S
 from studio_runtime.ids import is_id
 
 from studio_projects.announcing import announce_update
@@ -66,12 +66,11 @@ class ProjectService:
     ) -> Project:
         """A new project, announced; with an Idempotency-Key, the one the key made already if
         it did (`studio_projects.once`)."""
-        if idempotency_key is None:
-            return await self._create(owner, body, None, request_id)
-        claim = Claim(owner, idempotency_key, fingerprint(body.model_dump_json()))
         return await create_once(
-            claim,
-            lambda: self._create(owner, body, claim, request_id),
+            owner,
+            idempotency_key,
+            body,
+            lambda claim: self._create(owner, body, claim, request_id),
             self._store.keys,
             to_project,
             ttl_s=self._idempotency_ttl_s,

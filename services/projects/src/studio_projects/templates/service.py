@@ -18,7 +18,7 @@ from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationType
 from studio_contracts.templates import Template, TemplateCreate, TemplateUpdate
 from studio_runtime.errors import Conflict, ServiceUnavailable
-from studio_runtime.idempotency import DEFAULT_TTL_S, fingerprint
+from studio_runtime.idempotency import DEFAULT_TTL_S
 
 from studio_projects.announcing import announce_update
 from studio_projects.events import ProjectEvents, PublishFailed
@@ -53,12 +53,11 @@ class TemplateService:
     ) -> Template:
         """A new template, announced; with an Idempotency-Key, the one the key made already if
         it did (`studio_projects.once`)."""
-        if idempotency_key is None:
-            return await self._create(owner, body, None, request_id)
-        claim = Claim(owner, idempotency_key, fingerprint(body.model_dump_json()))
         return await create_once(
-            claim,
-            lambda: self._create(owner, body, claim, request_id),
+            owner,
+            idempotency_key,
+            body,
+            lambda claim: self._create(owner, body, claim, request_id),
             self._store.keys,
             to_template,
             ttl_s=self._idempotency_ttl_s,

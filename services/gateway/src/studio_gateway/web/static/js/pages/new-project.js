@@ -7,14 +7,13 @@
 // project was made (none, none in time, a 502–504, a 409 while the key's first try is still
 // being accepted) is asked again with the same key after 1, 2 and 4 s, and a press after those
 // tries ran out sends the same key again, so the server answers the project it made instead of
-// making a second. Unlike send-once.js the key is kept with the draft, in this tab's session
+// making a second. Unlike Generate's, the key is kept with the draft (`draftKeys`), in this tab's session
 // storage, until the project is made: the draft survives a reload, and so does the key, so a
 // press after a reload during a hung request cannot make a second project either.
 
-import { ApiError, api } from '../api.js';
 import { h } from '../dom.js';
 import { PROJECT_DESCRIPTION_MAX, PROJECT_NAME_MAX } from '../limits.js';
-import { randomHex } from '../random-hex.js';
+import { sendOnce } from '../send-once.js';
 import { prefs } from '../store.js';
 import { busy, field, formAlert, showProblem, tooLong } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
@@ -23,8 +22,6 @@ import { toast } from '../ui/toast.js';
 const THEN_TYPES = { 'generate-image': 'text-to-image', 'generate-video': 'text-to-video' };
 const THEN_WORDS = { 'text-to-image': 'an image', 'text-to-video': 'a video' };
 const CARRIED = ['template', 'starter'];
-const WAITS_MS = [1000, 2000, 4000];
-const OUTCOME_OPEN = new Set([409, 502, 503, 504]);
 
 export async function render(main, _params, ctx) {
   const type = THEN_TYPES[ctx.query.get('then')] || ctx.query.get('type');
@@ -107,32 +104,12 @@ export async function render(main, _params, ctx) {
   name.input.focus();
 }
 
-/** POST /projects under an Idempotency-Key kept with the draft (see the top of this file). The
- * same name and description send the same key until the project is made; other ones, a new key.
- */
-async function createOnce(body) {
-  const text = JSON.stringify(body);
-  const kept = prefs.newProjectDraft?.sent;
-  const key = kept?.text === text ? kept.key : randomHex(16);
+/** Keys of POST /projects kept with the draft (see the top of this file): the same name and
+ * description send the same key until the project is made; other ones, a new key. */
+const draftKeys = {
+  take: () => prefs.newProjectDraft?.sent || null,
   // Kept before the request leaves: a reload while it is out keeps the key with the draft.
-  prefs.newProjectDraft = { ...body, sent: { key, text } };
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await api.post('/projects', body, { headers: { 'Idempotency-Key': key } });
-    } catch (error) {
-      const wait = WAITS_MS[attempt];
-      // A server that asks for a longer wait (Retry-After) is not waited on behind a busy
-      // button: its words are shown, and the next press keeps the key.
-      if (!outcomeOpen(error) || wait === undefined || (error.retryAfter || 0) * 1000 > wait) throw error;
-      await new Promise((resolve) => { setTimeout(resolve, wait); });
-    }
-  }
-}
-
-/** Whether the server may have made the project although the answer says otherwise. */
-function outcomeOpen(error) {
-  if (error instanceof ApiError) return OUTCOME_OPEN.has(error.status);
-  // fetch() rejects with a TypeError when no answer came, api.js with a TimeoutError when none
-  // came in time.
-  return error instanceof TypeError || error?.name === 'TimeoutError';
-}
+  sending: (sent, body) => { prefs.newProjectDraft = { ...body, sent }; },
+  unsettled() {},
+};
+const createOnce = sendOnce('/projects', { keys: draftKeys });
