@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 import nats
@@ -217,6 +218,8 @@ async def test_advanced_settings_go_in_the_request_and_the_result_shows_live(
         "() => document.querySelector('img.viewer__media')?.naturalWidth > 0"
     )
     await screenshot(page, "viewer")
+    content = await viewer.locator("img.viewer__media").get_attribute("src")
+    assert content
     async with page.expect_download() as download_info:
         await viewer.get_by_role("link", name="Download").click()
     download = await download_info.value
@@ -232,6 +235,14 @@ async def test_advanced_settings_go_in_the_request_and_the_result_shows_live(
     async with page.expect_download() as download_info:
         await card.get_by_role("link", name="Download").click()
     assert (await download_info.value).suggested_filename.endswith(".png")
+
+    # A file opened in a tab of its own is shown by the browser's own viewer, whose sandboxed
+    # policy (nothing may run) does not keep the image from showing.
+    tab = await page.context.new_page()
+    opened = await tab.goto(urljoin(page.url, content))
+    assert opened is not None and "sandbox" in opened.headers["content-security-policy"]
+    await tab.wait_for_function("() => document.images[0]?.naturalWidth > 0")
+    await tab.close()
 
     # The settings are remembered for the project.
     await page.reload()

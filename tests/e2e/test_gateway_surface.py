@@ -18,9 +18,11 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from studio_gateway.security.headers import API_POLICY
 from studio_gateway.studio import CONTENT_SECURITY_POLICY
 from studio_runtime import logging as studio_logging
 
+from tests.support import media_samples
 from tests.support.accounts import ACCOUNTS, new_email, sign_up
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.sse import listening
@@ -269,10 +271,29 @@ async def test_security_and_caching_headers(servers: Servers, tmp_path: Path) ->
             assert response.status_code == status, (path, response.text)
             assert response.headers["cache-control"] == "no-store", path
             answers[path] = response
+        uploaded = await client.post(
+            f"/api/v1/projects/{project}/assets", files={"file": ("a.png", media_samples.png())}
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        asset = uploaded.json()["id"]
+        files = {
+            f"/api/v1/assets/{asset}/content": 200,
+            f"/api/v1/assets/{asset}/thumbnail": 200,
+            "/api/v1/assets/0123456789abcdef01234567/content": 404,
+        }
+        for path, status in files.items():
+            response = await client.get(path)
+            assert response.status_code == status, (path, response.text)
+            answers[path] = response
         for path in ("/api/v1/models", "/healthz", "/docs", "/studio", "/no/such/path"):
             answers[path] = await client.get(path)
         for path, response in answers.items():
             assert response.headers.get("x-content-type-options") == "nosniff", path
+            if path.split(" ")[-1].startswith("/api/"):
+                # A file or problem opened in a tab of its own runs nothing.
+                policies = response.headers.get_list("content-security-policy")
+                assert policies == [API_POLICY], path
+                assert "sandbox" in API_POLICY and "default-src 'none'" in API_POLICY
         assert created.headers["cache-control"] == "no-store"
         assert "no-store" not in answers["/api/v1/models"].headers.get("cache-control", "")
 

@@ -12,6 +12,11 @@
   the TLS proxy, since only the gateway knows the studio is meant for HTTPS and every
   deployment (compose, Kubernetes ingress, any proxy) then gets it; browsers ignore it on
   plain http, so a gateway reached over http (localhost, a health check) is not affected.
+- Every `/api/` answer without a policy of its own gets `API_POLICY`: no script, no plugin, no
+  frame, and a sandbox. Nothing the API serves is a page, but a download, a thumbnail or a
+  problem body can be opened in a tab of its own (the studio's "Open in a new tab", a shared
+  link); whatever a file turned out to hold, it runs nothing with the studio's origin.
+  `style-src 'unsafe-inline'` lets the browser's own image and media viewers lay themselves out.
 - `/docs` (Swagger UI) gets a Content-Security-Policy allowing only its own files and its one
   inline script (by hash), and may not be framed.
 
@@ -30,6 +35,8 @@ PUBLIC_PREFIXES = (
     "/api/v1/openapi.json",
 )
 """Catalog data and the API document: the same for every caller, so caching is allowed."""
+API_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
+"""The policy of every answer under `/api/` (files and data, never a page)."""
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
@@ -75,8 +82,10 @@ class SecurityHeadersMiddleware:
         path: str = scope["path"]
         if path == self._docs_path:
             extra += self._docs_headers
-        elif path.startswith("/api/") and not path.startswith(PUBLIC_PREFIXES):
-            extra.append((b"cache-control", b"no-store"))
+        elif path.startswith("/api/"):
+            extra.append((b"content-security-policy", API_POLICY.encode()))
+            if not path.startswith(PUBLIC_PREFIXES):
+                extra.append((b"cache-control", b"no-store"))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
