@@ -73,6 +73,14 @@ class Behaviour:
     result: Mapping[str, Any] | None = None
     """A literal result JSON instead of the generated one."""
     image_size: tuple[int, int] = (64, 48)
+    nsfw: tuple[bool, ...] = ()
+    """`has_nsfw_concepts` of the generated images, in order (those not given: false); a flagged
+    image is served black, as fal's safety checker replaces it."""
+    file_faults: int = 0
+    """The first N fetches of a request's result files answer `file_fault_status` instead of
+    the file (ALWAYS: every one), as fal's CDN answers a file it does not have."""
+    file_fault_status: int = 404
+    """What those fetches answer: 404 or 410 (gone), or e.g. 503 (the CDN failing)."""
     rate_limited_calls: int = 0
     """The first N calls (to `fault_endpoints`) answer 429 with Retry-After."""
     retry_after: float | None = 1.0
@@ -115,6 +123,8 @@ class FakeRequest:
     submitted_wall: datetime
     webhook: str | None = None
     cancelled_at: float | None = None
+    file_fetches: int = 0
+    """How often its result files were asked for (for `Behaviour.file_faults`)."""
 
     def state(self, now: float) -> tuple[str, int, int]:
         """(status, queue position, number of log lines visible)."""
@@ -393,7 +403,8 @@ class FakeFal:
             seed = job.input.get("seed", 42)
             if shape == "image":
                 return {"image": images[0], "seed": seed}
-            return {"images": images, "seed": seed, "has_nsfw_concepts": [False] * count}
+            flags = [_flagged(job.behaviour, i) for i in range(count)]
+            return {"images": images, "seed": seed, "has_nsfw_concepts": flags}
         name, data = {
             "video": ("output.mp4", media.mp4()),
             "audio": ("output.wav", media.wav()),
@@ -413,8 +424,14 @@ class FakeFal:
         ext = name.rsplit(".", 1)[-1]
         if job is None or ext not in media.CONTENT_TYPES:
             return Response(b"Not Found", 404)
+        job.file_fetches += 1
+        if job.file_fetches <= job.behaviour.file_faults:
+            return Response(b"Not Found", job.behaviour.file_fault_status)
         if ext == "png":
-            data = media.png(*job.behaviour.image_size)
+            index = name.removeprefix("image-").removesuffix(".png")
+            black = index.isdigit() and _flagged(job.behaviour, int(index))
+            size = job.behaviour.image_size
+            data = media.png(*size, (0, 0, 0)) if black else media.png(*size)
         else:
             data = {"mp4": media.mp4, "wav": media.wav, "glb": media.glb}[ext]()
         return Response(data, media_type=media.CONTENT_TYPES[ext])
@@ -456,6 +473,10 @@ class Upload:
     content_type: str
     signature: str
     data: bytes | None = None
+
+
+def _flagged(b: Behaviour, index: int) -> bool:
+    return index < len(b.nsfw) and b.nsfw[index]
 
 
 def infra_error(status: int, error_type: str, detail: str | None = None) -> JSONResponse:

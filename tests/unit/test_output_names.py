@@ -21,6 +21,22 @@ def test_an_output_is_named_from_its_prompt(prompt: str | None, index: int, name
     assert output_name(prompt, "gen123", index, "png") == name
 
 
+@pytest.mark.parametrize(
+    ("prompt", "made_from", "name"),
+    [
+        ("", "Cat on a sofa birefnet", "cat-on-a-sofa-birefnet-1.png"),
+        ("?!", "IMG_0042 bria background remove", "img-0042-bria-background-remove-1.png"),
+        ("a red fox", "cat birefnet", "a-red-fox-1.png"),
+        ("", "", "gen123-1.png"),
+        ("", "…", "gen123-1.png"),
+    ],
+)
+def test_an_output_without_a_prompt_is_named_after_what_it_was_made_from(
+    prompt: str, made_from: str, name: str
+) -> None:
+    assert output_name(prompt, "gen123", 0, "png", made_from=made_from) == name
+
+
 def test_a_long_prompt_is_cut_at_a_word() -> None:
     prompt = "a very long prompt about " + "lighthouses and harbours " * 10
     name = output_name(prompt, "gen123", 0, "webp")

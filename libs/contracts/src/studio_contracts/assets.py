@@ -97,6 +97,10 @@ class OutputsRegistration(BaseModel):
     generation_id: Annotated[str, Field(min_length=1, max_length=64)]
     project_id: Annotated[str, Field(min_length=1, max_length=64)]
     prompt: Annotated[str, Field(max_length=10_000)] = ""
+    made_from: Annotated[str, Field(max_length=600)] = ""
+    """What a generation without a prompt (background removal, an upscale) was made from, for
+    its outputs' names: its first input's name and the model's short name ("cat birefnet").
+    Empty when the prompt names the outputs, or there is no input to name them by."""
     outputs: Annotated[list[OutputFile], Field(min_length=1, max_length=64)]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from studio_contracts import events, subjects
 
-EVENTS_VERSION = "1.5.0"
+EVENTS_VERSION = "1.6.0"
 
 PUBLISHED: tuple[tuple[type[events.Event], str], ...] = (
     (events.GenerationRequested, "generation"),

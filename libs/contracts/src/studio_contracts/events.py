@@ -57,6 +57,9 @@ class OutputFile(BaseModel):
     """Whether the assets service made a preview when it registered the output (the asset has
     a `thumbnail_url`): always for an image, for a video when its first frame could be decoded.
     `None` before registration and on records completed before this field existed."""
+    safety_flagged: bool = False
+    """The provider's safety checker flagged it (fal.ai's `has_nsfw_concepts`): the file is the
+    black image fal.ai sends in place of what it withheld."""
 
 
 class GenerationEvent(Event):

@@ -84,6 +84,10 @@ class GenerationOutput(BaseModel):
     """Whether the asset has a preview at its `thumbnail_url` (an image's, or a video's first
     frame), so a history can show it without asking for the asset; `None` when not known (a
     record older than this field)."""
+    safety_flagged: bool = False
+    """The provider's safety checker flagged this output (fal.ai's `has_nsfw_concepts`): the file
+    is the black image fal.ai sends in place of what it withheld, so its card says why it is
+    black. `false` for every other output and on records completed before this field."""
 
 
 class GenerationProgressInfo(BaseModel):

@@ -26,16 +26,23 @@ _OTHER_EXTENSIONS = {
 "photo.jpeg" keeps its name)."""
 
 
-def output_name(prompt: str | None, generation_id: str, index: int, extension: str) -> str:
-    """`{prompt's first words}-{n}.{ext}`, n counting outputs from 1; the generation's id stands in
-    for a prompt with no words (none, or only punctuation)."""
-    words = _SEPARATORS.sub(" ", unicodedata.normalize("NFKC", prompt or "")).lower().split()
+def output_name(
+    prompt: str | None, generation_id: str, index: int, extension: str, made_from: str = ""
+) -> str:
+    """`{prompt's first words}-{n}.{ext}`, n counting outputs from 1. A prompt with no words (none,
+    or only punctuation) gives way to what the generation was made from ("cat-birefnet-1.png"),
+    and failing that to the generation's id. Either way cleaned alike: only words, lower case."""
+    words = _words(prompt) or _words(made_from)
     stem = words[0][:MAX_STEM] if words else generation_id
     for word in words[1:]:
         if len(stem) + 1 + len(word) > MAX_STEM:
             break
         stem = f"{stem}-{word}"
     return f"{stem}-{index + 1}.{extension}"
+
+
+def _words(text: str | None) -> list[str]:
+    return _SEPARATORS.sub(" ", unicodedata.normalize("NFKC", text or "")).lower().split()
 
 
 def upload_name(filename: str) -> str | None:

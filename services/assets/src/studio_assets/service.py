@@ -292,6 +292,7 @@ class AssetService:
                 registration.generation_id,
                 output.index,
                 file_type.extension,
+                made_from=registration.made_from,
             ),
             object_key=output.object_key,
             thumbnail_key=found.thumbnail_key,

@@ -3,7 +3,7 @@ generation record) and what it subscribes to (the workers' job queue, project de
 deleted outputs).
 `main.py` only wires these to the processes."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,14 +78,14 @@ class GenerationEvents:
             GenerationProgress(**_envelope(record), **progress.model_dump(), status=record.status)
         )
 
-    async def completed(self, record: GenerationRecord, outputs: list[OutputFile]) -> None:
+    async def completed(self, record: GenerationRecord, outputs: Sequence[OutputFile]) -> None:
         await self._publisher.publish(
             GenerationCompleted(
                 event_id=f"{record.id}.completed",
                 **_envelope(record),
                 model_id=record.model_id,
                 prompt=record.prompt,
-                outputs=outputs,
+                outputs=list(outputs),
             )
         )
 

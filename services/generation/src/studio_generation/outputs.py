@@ -3,17 +3,32 @@
 `{user}/{project}/{generation}/{index}.{ext}`: a re-run after a crash overwrites the same objects
 instead of adding new ones."""
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 
 import httpx
+import structlog
 from studio_contracts.events import OutputFile
 from studio_contracts.generations import output_asset_id
 from studio_runtime.client_pool import ClientPool
 from studio_storage import ObjectStore
 
-from studio_generation.providers.base import ProviderOutput, TransientProviderError
+from studio_generation.providers.base import (
+    PermanentProviderError,
+    ProviderOutput,
+    TransientProviderError,
+)
 from studio_generation.records import GenerationRecord
+
+log = structlog.get_logger(__name__)
+
+MISSING = (404, 410)
+"""What a file URL answers for a file that is not there. fal's CDN does not grow one back later,
+so asking again minutes later (a job's retry) only keeps the person waiting for a failure."""
+MISSING_REPEAT_S = 1.0
+"""The wait before the one quick repeat of a missing file (in case the CDN was a moment behind
+the model): the person hears the file is gone within about 2 s."""
 
 
 class OutputWriter:
@@ -41,6 +56,7 @@ class OutputWriter:
                     width=output.width,
                     height=output.height,
                     duration=output.duration,
+                    safety_flagged=output.safety_flagged,
                 )
             )
         return files
@@ -57,10 +73,31 @@ class OutputWriter:
             return len(output.data), hashlib.sha256(output.data).hexdigest()
         if output.url is None:
             raise ValueError("a provider output has neither bytes nor a URL")
+        try:
+            return await self._download(key, output, output.url, source)
+        except _Missing:
+            await asyncio.sleep(MISSING_REPEAT_S)
+        try:
+            return await self._download(key, output, output.url, source)
+        except _Missing as missing:
+            log.warning("output.file_not_found", status=missing.status, key=key)
+            raise PermanentProviderError(
+                f"The model ran, but {source}'s result file was not found "
+                f"(HTTP {missing.status}); try the generation again.",
+                code="provider_output_missing",
+            ) from missing
+
+    async def _download(
+        self, key: str, output: ProviderOutput, url: str, source: str
+    ) -> tuple[int, str]:
+        """Copy the file at `url` into `key`: its size and digest. `_Missing` when the URL says
+        the file is not there (404, 410); any other failure is worth a later try (the job's)."""
         digest = hashlib.sha256()
         counted = [0]
         try:
-            async with self._http.pick().stream("GET", output.url) as response:
+            async with self._http.pick().stream("GET", url) as response:
+                if response.status_code in MISSING:
+                    raise _Missing(response.status_code)
                 if response.status_code != 200:
                     raise TransientProviderError(
                         f"The result file could not be fetched from {source} "
@@ -86,6 +123,14 @@ class OutputWriter:
                 raise ValueError(f"a provider output is larger than {self._max_bytes} bytes")
             digest.update(chunk)
             yield chunk
+
+
+class _Missing(Exception):
+    """A file URL answered that its file is not there."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 def _source(record: GenerationRecord) -> str:

@@ -9,7 +9,7 @@ datetimes written by `$set` as strings.
 """
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -402,7 +402,7 @@ class GenerationRepository:
         )
 
     async def complete(
-        self, generation_id: str, outputs: list[OutputFile]
+        self, generation_id: str, outputs: Sequence[OutputFile]
     ) -> GenerationRecord | None:
         """processing → completed. Unlike the other ends, the owner's active slot is given back
         by the caller (`release_active`), so that it can announce the completion first."""

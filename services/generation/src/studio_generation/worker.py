@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import math
 import random
+import re
 import time
 
 import structlog
@@ -57,6 +58,7 @@ _LOST = (
     "and was given up; try it again, and tell the operator if it keeps happening."
 )
 PROGRESS_EVERY_S = 1.0
+_VERSION = re.compile(r"^v\d+(\.\d+)*$")
 
 
 class JobStopped(Exception):
@@ -308,6 +310,7 @@ class Worker:
                 generation_id=record.id,
                 project_id=record.project_id,
                 prompt=record.prompt,
+                made_from=await self._made_from(record),
                 outputs=files,
             ),
         )
@@ -316,6 +319,17 @@ class Worker:
             _with_found(file, found[file.asset_id]) if file.asset_id in found else file
             for file in files
         ]
+
+    async def _made_from(self, record: GenerationRecord) -> str:
+        """What a generation without a prompt's words was made from, to name its outputs by:
+        its first input's name (without its extension) and the model's short name, "cat
+        birefnet". Empty when its prompt names them, or its first input is gone."""
+        if any(char.isalnum() for char in record.prompt) or not record.input_asset_ids:
+            return ""
+        asset = await self._assets.get(_owner(record), record.input_asset_ids[0])
+        if asset is None:
+            return ""
+        return f"{asset.name.rsplit('.', 1)[0]} {_short_name(record.model_id)}"
 
     async def _complete(self, record: GenerationRecord, files: list[OutputFile]) -> None:
         finished = await self._repository.complete(record.id, files)
@@ -528,6 +542,14 @@ def _with_found(file: OutputFile, asset: Asset) -> OutputFile:
             "duration": file.duration or asset.duration,
         }
     )
+
+
+def _short_name(model_id: str) -> str:
+    """The model as a file's name says it: its id without the owner nor a version
+    ("fal-ai/birefnet/v2" → "birefnet", "fal-ai/bria/background/remove" → "bria background
+    remove")."""
+    segments = model_id.strip("/").split("/")[1:]
+    return " ".join(s for s in segments if not _VERSION.match(s)) or model_id
 
 
 def _error_code(exc: Exception) -> str:

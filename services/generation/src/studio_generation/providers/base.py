@@ -70,6 +70,9 @@ class ProviderOutput:
     width: int | None = None
     height: int | None = None
     duration: float | None = None
+    safety_flagged: bool = False
+    """The provider's safety checker flagged the file (and fal.ai sends a black image in its
+    place): kept, and its owner told."""
 
 
 class ProviderEvents(Protocol):

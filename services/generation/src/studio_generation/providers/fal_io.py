@@ -171,7 +171,11 @@ def map_outputs(result: Any, media_type: MediaType) -> list[ProviderOutput]:
         raise PermanentProviderError(
             "fal.ai answered a result that could not be read (not a JSON object)."
         )
-    outputs = [_output(file, media_type) for file in _files(result, media_type)]
+    flagged = _safety_flags(result)
+    outputs = [
+        _output(file, media_type, flagged=index < len(flagged) and flagged[index])
+        for index, file in enumerate(_files(result, media_type))
+    ]
     if not outputs:
         raise PermanentProviderError(
             f"The model finished, but fal.ai sent back no {OUTPUT_NOUNS[media_type]} "
@@ -190,6 +194,13 @@ def _result_keys(result: Mapping[str, Any], shown: int = 5) -> str:
     return f"the result had: {', '.join(keys[:shown])}{more}"
 
 
+def _safety_flags(result: Mapping[str, Any]) -> list[bool]:
+    """fal's `has_nsfw_concepts`: one flag per file, in the order of the files, true where its
+    safety checker withheld the image and sent a black one in its place."""
+    flags = result.get("has_nsfw_concepts")
+    return [flag is True for flag in flags] if isinstance(flags, list) else []
+
+
 def _files(result: Mapping[str, Any], media_type: MediaType) -> Iterator[dict[str, Any]]:
     for key in OUTPUT_KEYS[media_type]:
         value = result.get(key)
@@ -201,7 +212,7 @@ def _files(result: Mapping[str, Any], media_type: MediaType) -> Iterator[dict[st
                 yield item
 
 
-def _output(file: Mapping[str, Any], media_type: MediaType) -> ProviderOutput:
+def _output(file: Mapping[str, Any], media_type: MediaType, *, flagged: bool) -> ProviderOutput:
     url: str = file["url"]
     data: bytes | None = None
     name = file.get("file_name") if isinstance(file.get("file_name"), str) else None
@@ -226,6 +237,7 @@ def _output(file: Mapping[str, Any], media_type: MediaType) -> ProviderOutput:
         width=_int(file.get("width")),
         height=_int(file.get("height")),
         duration=_float(file.get("duration")),
+        safety_flagged=flagged,
     )
 
 

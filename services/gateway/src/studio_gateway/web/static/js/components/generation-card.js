@@ -144,6 +144,7 @@ export function generationCard(generation, options) {
     prompt: h('p', { class: 'gen-card__prompt', id: promptId }),
     meta: h('p', { class: 'gen-card__meta' }),
     error: h('p', { class: 'gen-card__error', hidden: true }),
+    flagged: h('p', { class: 'gen-card__flagged', hidden: true }),
     project: h('p', { class: 'gen-card__project', hidden: true }),
     actions: h('div', { class: 'gen-card__actions' }),
   };
@@ -151,7 +152,7 @@ export function generationCard(generation, options) {
   const { parts } = el;
   el.append(parts.media, h('div', { class: 'gen-card__body' },
     h('div', { class: 'gen-card__head' }, parts.status, parts.time),
-    parts.prompt, parts.meta, parts.error, parts.project, parts.actions));
+    parts.prompt, parts.meta, parts.error, parts.flagged, parts.project, parts.actions));
   el.keys = {};
   updateCard(el, generation);
   return el;
@@ -193,6 +194,10 @@ export function updateCard(el, generation) {
   const message = generation.status === 'failed' ? (generation.error?.message || 'The generation failed.') : '';
   parts.error.hidden = !message;
   if (message) replace(parts.error, icon('alert', { size: 'sm' }), h('span', message));
+
+  const flagged = flaggedText(generation);
+  parts.flagged.hidden = !flagged;
+  if (flagged && parts.flagged.textContent !== flagged) replace(parts.flagged, icon('alert', { size: 'sm' }), h('span', flagged));
 
   if (options.showProject) {
     const name = options.projectName?.(generation.project_id) || 'Open project';
@@ -379,6 +384,15 @@ function videoPoster(output, count, open) {
     button.prepend(poster);
   });
   return button;
+}
+
+/** Why an image is black: fal.ai's safety checker withheld it and sent a black one instead. */
+function flaggedText(generation) {
+  const outputs = generation.status === 'completed' ? generation.outputs || [] : [];
+  const count = outputs.filter((output) => output.safety_flagged).length;
+  if (!count) return '';
+  const which = outputs.length === 1 ? 'this image' : count === outputs.length ? `all ${count} images` : `${count} of ${outputs.length} images`;
+  return `fal.ai’s safety checker withheld ${which}: ${count === 1 ? 'it came' : 'they came'} back black. Try another prompt or seed.`;
 }
 
 function mediaCaption(output) {

@@ -412,7 +412,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
         generation.outputs = (data.outputs || []).map((o) => ({
           index: o.index, asset_id: o.asset_id, media_type: o.media_type, content_type: o.content_type,
           size: o.size, width: o.width ?? null, height: o.height ?? null, duration: o.duration ?? null,
-          waveform: o.waveform ?? null,
+          waveform: o.waveform ?? null, thumbnail: o.thumbnail ?? null, safety_flagged: Boolean(o.safety_flagged),
         }));
         if (!generation.outputs.every((o) => o.asset_id)) { fetchAndShow(id); return; }
         announce(`Generation completed: ${short(generation.prompt)}`);
