@@ -11,6 +11,7 @@ from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import MediaType
 from studio_runtime.deps import CurrentIdentity
 from studio_runtime.errors import PayloadTooLarge, problem_response
+from studio_runtime.http_caching import etag_matches
 from studio_runtime.ids import ID_PATTERN
 from studio_runtime.middleware import HEAD_REQUEST
 from studio_runtime.sizes import readable_size
@@ -20,7 +21,6 @@ from studio_assets.downloads import (
     RangeNotSatisfiable,
     content_disposition,
     etag_for,
-    etag_matches,
     if_range_matches,
     parse_range,
 )

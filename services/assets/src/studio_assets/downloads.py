@@ -62,13 +62,6 @@ def etag_for(sha256: str) -> str:
     return f'"{sha256[:40]}"'
 
 
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in tags or etag in tags
-
-
 def if_range_matches(if_range: str | None, etag: str) -> bool:
     """Whether a Range request's `If-Range` lets the range be sent (RFC 9110 13.1.5): it is
     absent, or it is the current ETag by strong comparison. Otherwise the client holds part of

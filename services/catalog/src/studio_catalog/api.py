@@ -14,6 +14,7 @@ from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationType, Quality
 from studio_contracts.generation_types import GENERATION_TYPES
 from studio_contracts.templates import StarterTemplate
+from studio_runtime.http_caching import etag_matches, etag_of
 from studio_runtime.model_paths import MODEL_PATH
 
 from studio_catalog.service import CatalogService
@@ -36,6 +37,7 @@ async def list_generation_types() -> tuple[GenerationTypeInfo, ...]:
 
 @router.get("/models", response_model=ModelPage)
 async def list_models(
+    request: Request,
     catalog: Models,
     type: GenerationType | None = None,
     provider: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z0-9-]+$")] = None,
@@ -57,7 +59,7 @@ async def list_models(
         limit=limit,
         offset=offset,
     )
-    return Response(body, media_type="application/json")
+    return _revalidated(request, body)
 
 
 @router.get("/models/recommended", response_model=list[ModelInfo])
@@ -88,5 +90,21 @@ async def validate_model_params(
 
 # Not `path`: a GET of `/models/<id>/validate` is a method that path does not take (405).
 @router.get(f"/models/{{model_id:{MODEL_PATH}}}", response_model=ModelInfo)
-async def get_model(model_id: str, catalog: Models) -> Response:
-    return Response(catalog.model_json(model_id), media_type="application/json")
+async def get_model(model_id: str, catalog: Models, request: Request) -> Response:
+    return _revalidated(request, catalog.model_json(model_id))
+
+
+REVALIDATE = "public, no-cache"
+"""The same for everyone, so any cache may keep it, but asked again each time: which models a
+server can run changes when its operator adds a provider key and restarts it. A browser that
+has the catalog gets 304 and no body (it is 124 KB, the biggest answer a project page waits
+for)."""
+
+
+def _revalidated(request: Request, body: bytes) -> Response:
+    """`body` (JSON) with its entity tag, or 304 when the caller has it already."""
+    etag = etag_of(body)
+    headers = {"ETag": etag, "Cache-Control": REVALIDATE}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)

@@ -24,6 +24,7 @@ from studio_gateway.auth.identity import Authenticator
 from studio_gateway.auth.repository import AccountRepository
 from studio_gateway.auth.revocations import Revocations
 from studio_gateway.auth.service import AccountService, SignInLimits
+from studio_gateway.compression import JsonGzipMiddleware
 from studio_gateway.deps import GatewayServices
 from studio_gateway.limits.buckets import RateLimiter
 from studio_gateway.limits.requests import PER_USER_REQUEST_LIMIT
@@ -121,6 +122,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # First in the table: most requests are forwards, and they match before FastAPI's routes
     # are tried.
     app.router.routes[:0] = build_routes()
+    app.add_middleware(JsonGzipMiddleware)
     app.add_middleware(UploadSizeMiddleware, file_max_bytes=settings.upload_max_bytes)
     app.add_middleware(MetricsAccessMiddleware, networks=parse_networks(settings.metrics_networks))
     app.add_middleware(

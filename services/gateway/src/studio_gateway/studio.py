@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from studio_runtime.errors import on_http_error, problem_response
+from studio_runtime.http_caching import accepts_gzip, etag_matches
 
 WEB_DIR = Path(__file__).parent / "web"
 BUILD_PLACEHOLDER = "{{build}}"
@@ -185,35 +186,15 @@ def _is_clean(path: str) -> bool:
 def _send(
     request: Request, file: StaticFile, headers: dict[str, str], *, status: int = 200
 ) -> Response:
-    use_gzip = file.gzipped is not None and _accepts_gzip(request.headers.get("accept-encoding"))
+    use_gzip = file.gzipped is not None and accepts_gzip(request.headers.get("accept-encoding"))
     headers = {**headers, "Vary": "Accept-Encoding"}
     if status == 200:  # only a found file has a version to revalidate
         etag = f'"{file.etag}-gz"' if use_gzip else f'"{file.etag}"'
         headers["ETag"] = etag
-        if etag in _etags(request.headers.get("if-none-match")):
+        if etag_matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
     if use_gzip:
         assert file.gzipped is not None
         headers["Content-Encoding"] = "gzip"
         return Response(file.gzipped, status, media_type=file.content_type, headers=headers)
     return Response(file.body, status, media_type=file.content_type, headers=headers)
-
-
-def _accepts_gzip(header: str | None) -> bool:
-    for item in (header or "").split(","):
-        coding, _, params = item.strip().partition(";")
-        if coding.strip().lower() in {"gzip", "*"}:
-            q = params.strip().removeprefix("q=")
-            return not (params.strip().startswith("q=") and _as_float(q) == 0)
-    return False
-
-
-def _etags(header: str | None) -> set[str]:
-    return {tag.strip().removeprefix("W/") for tag in (header or "").split(",") if tag.strip()}
-
-
-def _as_float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return 1.0
