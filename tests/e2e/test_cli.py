@@ -280,7 +280,7 @@ async def test_an_invalid_request_prints_each_bad_field_once_and_exits_2(
     )
     assert ran.code == 2
     # The detail names the prompt `params.prompt`, its field error `body.prompt`: one line each.
-    assert problem["detail"] == "params.num_images: At most 4.; params.prompt: Required."
+    assert problem["detail"] == "params.num_images: At most 4; params.prompt: Required."
     assert ran.stderr == (
         f"Error: {problem['title']}\n  params.num_images: At most 4.\n  prompt: Required.\n"
     )

@@ -112,8 +112,8 @@ async def test_a_bad_model_parameter_reads_like_every_other_field(
         {"loc": ["body", "prompt"], "msg": "Required.", "type": "missing"},
     ]
     assert response.json()["detail"] == (
-        "params.num_images: At most 4.; params.image_size: Must be one of: square_hd, square, "
-        "portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9.; params.seed: Must be a "
-        "whole number.; params.guidance_scale: Must be a number.; params.output_format: Must be "
+        "params.num_images: At most 4; params.image_size: Must be one of: square_hd, square, "
+        "portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9; params.seed: Must be a "
+        "whole number; params.guidance_scale: Must be a number; params.output_format: Must be "
         "one of: png, webp. (and 1 more)"
     )

@@ -362,7 +362,7 @@ async def test_uploads_are_refused_from_their_headers_and_as_soon_as_they_cross_
         assert answer.startswith(b"HTTP/1.1 413 "), answer
         # In the units the studio shows sizes in, not "1,048,576-byte".
         problem = json.loads(answer.split(b"\r\n\r\n", 1)[1])
-        assert problem["detail"] == "The file is larger than the upload limit of 1.0 MB."
+        assert problem["detail"] == "The file is larger than the upload limit of 1.0 MiB."
 
         # Within one file's limit but larger than the whole hourly volume: 413 at once too.
         reader, writer = await raw_request(stack.gateway, upload_head(project, str(600 * 1024)))

@@ -223,7 +223,7 @@ async def test_over_limit_upload_is_refused_and_leaves_nothing(
         else:
             response = await upload(client, project, data, "big.png")
         assert response.status_code == 413
-        assert response.json()["detail"] == "The file is larger than the upload limit of 300 KB."
+        assert response.json()["detail"] == "The file is larger than the upload limit of 300 KiB."
         assert (await client.get("/api/v1/assets")).json()["items"] == []
     assert bucket_keys(s3, s3_bucket) == []
 

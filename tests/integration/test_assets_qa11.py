@@ -190,7 +190,7 @@ async def test_a_png_with_data_after_its_end_is_refused_and_leaves_nothing(
         )
         await assert_refused_leaving_nothing(client, response, s3, s3_bucket)
         assert response.json()["detail"] == (
-            "The file has 200 KB of other data after the end of its PNG image; "
+            "The file has 200 KiB of other data after the end of its PNG image; "
             "save the image again and upload that."
         )
 

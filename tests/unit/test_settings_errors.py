@@ -31,7 +31,7 @@ def test_a_value_that_is_not_json_is_named_too(monkeypatch: pytest.MonkeyPatch) 
         load_settings(WorkerSettings)
     said = str(stopped.value.code)
     assert said.startswith("Invalid configuration:")
-    assert "model_deadlines_s" in said
+    assert "STUDIO_MODEL_DEADLINES_S: not valid JSON" in said
 
 
 def test_good_values_load(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -68,7 +68,7 @@ def test_longer_text_keeps_line_breaks_but_refuses_control_characters(
 def test_a_partial_update_refuses_null(shape: type[BaseModel]) -> None:
     with pytest.raises(ValidationError) as caught:
         shape.model_validate({"name": None})
-    assert "must not be null" in str(caught.value)
+    assert "Must not be null. Leave the field out to keep it unchanged." in str(caught.value)
 
 
 def test_favorite_takes_a_boolean_only() -> None:

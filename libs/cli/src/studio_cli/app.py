@@ -2,9 +2,12 @@
 messages on stderr and exit codes (see `studio_cli.errors`)."""
 
 import sys
-from typing import Annotated
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
+from typer.core import TyperGroup
 
 from studio_cli import VERSION
 from studio_cli.commands import assets, auth, events, generate, models, projects
@@ -13,8 +16,48 @@ from studio_cli.errors import CliError, ExitCode
 from studio_cli.output import print_error, print_line
 from studio_cli.session import GlobalOptions
 
+
+class _StudioGroup(TyperGroup):
+    """The root command. Typer checks an option's value with pydantic and shows pydantic's
+    message as is ("Value error, 'bogus' is not one of …", "Input should be greater than or
+    equal to 1"): reworded here, once for every command, as the sentences the CLI writes."""
+
+    # `ctx` is the Click context Typer's own invoke takes; its class is private to Typer.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except typer.BadParameter as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                errors = exc.__cause__.errors(include_url=False)
+                if errors:
+                    exc.message = _plain(errors[0])
+            raise
+
+
+_WORDING: dict[str, Callable[[Mapping[str, Any], Any], str]] = {
+    "greater_than_equal": lambda c, v: f"Must be at least {c['ge']}, not {v}.",
+    "greater_than": lambda c, v: f"Must be more than {c['gt']}, not {v}.",
+    "less_than_equal": lambda c, v: f"Must be at most {c['le']}, not {v}.",
+    "less_than": lambda c, v: f"Must be less than {c['lt']}, not {v}.",
+    "int_parsing": lambda _, v: f"{v!r} is not a whole number.",
+    "int_from_float": lambda _, v: f"{v!r} is not a whole number.",
+    "float_parsing": lambda _, v: f"{v!r} is not a number.",
+    "bool_parsing": lambda _, v: f"{v!r} is neither true nor false.",
+}
+
+
+def _plain(error: Mapping[str, Any]) -> str:
+    """One of pydantic's errors about an option's value, in the CLI's words."""
+    word = _WORDING.get(str(error.get("type")))
+    if word is not None:
+        return word(error.get("ctx") or {}, error.get("input"))
+    # Typer's own checks (a choice not among the allowed ones) say it well, after the prefix.
+    return str(error.get("msg", "")).removeprefix("Value error, ")
+
+
 app = typer.Typer(
     help="AI Studio from a terminal: models, projects, generations, assets, live events.",
+    cls=_StudioGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     # Click's plain help, not Typer's Rich panels: those give every flag a type (`--json

@@ -116,8 +116,9 @@ def problem_error(response: httpx.Response) -> CliError:
 
 def _only_summarises(detail: str, errors: list[dict[str, Any]]) -> bool:
     """Whether every `; `-separated part of `detail` restates one of `errors`: the services
-    write `loc: msg; loc: msg` (or just the messages), and may name a field differently there
-    (`params.prompt`) than in its `loc` (`body.prompt`)."""
+    write `loc: msg; loc: msg` (or just the messages), with or without the messages' full
+    stops, and may name a field differently there (`params.prompt`) than in its `loc`
+    (`body.prompt`)."""
     parts = _MORE.sub("", detail).split("; ")
     if len(parts) > 1 and parts[-1].endswith("\u2026"):  # cut short by the API's length limit
         parts.pop()
@@ -141,8 +142,10 @@ def _only_summarises(detail: str, errors: list[dict[str, Any]]) -> bool:
 
 def _restates(part: str, error: dict[str, Any]) -> bool:
     message = str(error.get("msg") or "")
-    if message and (part == message or part.endswith(f": {message}")):
-        return True
+    # A summary leaves each message's full stop out but for the last one's (`…: At most 4;`).
+    for said in {message, message.removesuffix(".")} - {""}:
+        if part == said or part.endswith(f": {said}"):
+            return True
     # `params.prompt: <another wording>` for the error at `body.prompt`: the same field.
     where, separator, _ = part.partition(": ")
     loc = error.get("loc")

@@ -17,7 +17,7 @@ class PartialUpdate(BaseModel):
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
-            raise ValueError("must not be null; leave the field out to keep it unchanged")
+            raise ValueError("Must not be null. Leave the field out to keep it unchanged.")
         return value
 
     def changes(self) -> dict[str, Any]:

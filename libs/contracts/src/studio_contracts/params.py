@@ -21,7 +21,7 @@ from studio_contracts.catalog import (
     ValidateParamsResponse,
 )
 from studio_contracts.enums import GenerationType
-from studio_contracts.problems import FieldError
+from studio_contracts.problems import FieldError, summarise
 from studio_contracts.text import long_text
 
 PROVIDER_NOT_CONFIGURED = "provider_not_configured"
@@ -243,4 +243,4 @@ def _error(loc: list[str | int], msg: str, type_: str) -> FieldError:
 def _summary(errors: list[FieldError]) -> str:
     parts = [f"{'.'.join(str(p) for p in e.loc[1:])}: {e.msg}" for e in errors[:5]]
     more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-    return "; ".join(parts) + more
+    return summarise(parts) + more

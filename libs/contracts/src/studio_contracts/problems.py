@@ -1,5 +1,6 @@
 """The error body every service and the gateway answer with: RFC 9457 problem details."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,3 +28,11 @@ class Problem(BaseModel):
 
     def to_body(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
+
+
+def summarise(parts: Iterable[str]) -> str:
+    """Field errors' `loc: msg` parts as one detail, `; ` between them. Each message is a
+    sentence; its full stop is left out but for the last, or it would run into the `; `
+    (`…image-to-3d.; body.model_id: …`)."""
+    listed = list(parts)
+    return "; ".join([part.removesuffix(".") for part in listed[:-1]] + listed[-1:])

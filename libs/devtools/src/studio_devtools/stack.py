@@ -63,7 +63,8 @@ def main() -> None:
 def _run(data_dir: Path, pid_file: PidFile, servers: list[ServerProcess]) -> int:
     started_at = time.perf_counter()
     env = _base_env(data_dir)
-    specs = _service_specs()
+    ports = _ports()
+    specs = _service_specs(ports)
     _check_ports_free(specs, env.get("STUDIO_HOST", "127.0.0.1"))
     # The services' imports, once for all of them, while the servers start.
     keep_socket_in(data_dir)
@@ -71,7 +72,7 @@ def _run(data_dir: Path, pid_file: PidFile, servers: list[ServerProcess]) -> int
     # Started here, in the main thread, not in a worker thread: the servers' parent-death
     # signal fires when the thread that spawned them ends (see studio_devtools.parent_death),
     # and the main thread ends only with the launcher.
-    urls, restarts = _embedded_servers(data_dir, servers, pid_file)
+    urls, restarts = _embedded_servers(data_dir, servers, pid_file, ports)
     env.update(urls)
     kept = [
         KeptServer(name, servers, index, restart, pid_file.record, RestartPolicy())
@@ -162,45 +163,72 @@ def _port(variable: str, default: int) -> int:
     return int(value)
 
 
-def _service_specs() -> list[ServiceSpec]:
+def _ports() -> dict[str, int]:
+    """Every port this launch will listen on, by the variable that sets it."""
     ports = {
-        "projects": _port("STUDIO_PROJECTS_PORT", 8001),
-        "catalog": _port("STUDIO_CATALOG_PORT", 8002),
-        "generation": _port("STUDIO_GENERATION_PORT", 8003),
-        "assets": _port("STUDIO_ASSETS_PORT", 8004),
-        "worker": _port("STUDIO_WORKER_PORT", 8005),
-        "gateway": _port("STUDIO_GATEWAY_PORT", 8080),
+        "STUDIO_PROJECTS_PORT": _port("STUDIO_PROJECTS_PORT", 8001),
+        "STUDIO_CATALOG_PORT": _port("STUDIO_CATALOG_PORT", 8002),
+        "STUDIO_GENERATION_PORT": _port("STUDIO_GENERATION_PORT", 8003),
+        "STUDIO_ASSETS_PORT": _port("STUDIO_ASSETS_PORT", 8004),
+        "STUDIO_WORKER_PORT": _port("STUDIO_WORKER_PORT", 8005),
+        "STUDIO_GATEWAY_PORT": _port("STUDIO_GATEWAY_PORT", 8080),
     }
+    if not os.environ.get("STUDIO_NATS_URL"):
+        ports["STUDIO_EMBEDDED_NATS_PORT"] = _port("STUDIO_EMBEDDED_NATS_PORT", 14222)
+    if not os.environ.get("STUDIO_MONGO_URL"):
+        ports["STUDIO_EMBEDDED_MONGO_PORT"] = _port("STUDIO_EMBEDDED_MONGO_PORT", 27117)
+    _refuse_shared(ports)
+    return ports
+
+
+def _refuse_shared(ports: dict[str, int]) -> None:
+    """Two variables giving one port are refused before anything starts. Otherwise the second
+    process to bind it fails and its restarts loop, while the readiness check and the printed
+    address reach whichever process holds the port."""
+    by_port: dict[int, list[str]] = {}
+    for variable, port in ports.items():
+        by_port.setdefault(port, []).append(variable)
+    for port, sharing in by_port.items():
+        if len(sharing) > 1:
+            named = [v if os.environ.get(v, "").strip() else f"{v} (its default)" for v in sharing]
+            listed = f"{', '.join(named[:-1])} and {named[-1]}"
+            both = "both" if len(named) == 2 else "all"
+            raise StackError(f"{listed} are {both} {port}; give each its own port.")
+
+
+def _service_specs(ports: dict[str, int]) -> list[ServiceSpec]:
+    names = ("projects", "catalog", "generation", "assets", "worker", "gateway")
+    port = {name: ports[f"STUDIO_{name.upper()}_PORT"] for name in names}
     internal = {"STUDIO_HOST": "127.0.0.1"}
     upstreams = {
-        f"STUDIO_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
+        f"STUDIO_{name.upper()}_URL": f"http://127.0.0.1:{port[name]}"
         for name in ("projects", "catalog", "generation", "assets")
     }
     return [
         ServiceSpec(
             "projects",
             "studio_projects",
-            ports["projects"],
+            port["projects"],
             env={**internal, "STUDIO_ASSETS_URL": upstreams["STUDIO_ASSETS_URL"]},
         ),
-        ServiceSpec("catalog", "studio_catalog", ports["catalog"], env=internal),
+        ServiceSpec("catalog", "studio_catalog", port["catalog"], env=internal),
         ServiceSpec(
             "generation",
             "studio_generation",
-            ports["generation"],
+            port["generation"],
             ("api",),
             {**internal, **upstreams},
         ),
         ServiceSpec(
-            "worker", "studio_generation", ports["worker"], ("worker",), {**internal, **upstreams}
+            "worker", "studio_generation", port["worker"], ("worker",), {**internal, **upstreams}
         ),
         ServiceSpec(
             "assets",
             "studio_assets",
-            ports["assets"],
+            port["assets"],
             env={**internal, "STUDIO_PROJECTS_URL": upstreams["STUDIO_PROJECTS_URL"]},
         ),
-        ServiceSpec("gateway", "studio_gateway", ports["gateway"], env=upstreams),
+        ServiceSpec("gateway", "studio_gateway", port["gateway"], env=upstreams),
     ]
 
 
@@ -221,7 +249,7 @@ def _check_ports_free(specs: list[ServiceSpec], public_host: str) -> None:
 
 
 def _embedded_servers(
-    data_dir: Path, servers: list[ServerProcess], pid_file: PidFile
+    data_dir: Path, servers: list[ServerProcess], pid_file: PidFile, ports: dict[str, int]
 ) -> tuple[dict[str, str], dict[tuple[str, int], Callable[[], ServerProcess]]]:
     """Start the servers whose URLs are not given; their URLs for the services, and how to
     start each again (by its pid-file name and its place in `servers`)."""
@@ -229,7 +257,7 @@ def _embedded_servers(
     restarts: dict[tuple[str, int], Callable[[], ServerProcess]] = {}
     try:
         if not os.environ.get("STUDIO_NATS_URL"):
-            port = _port("STUDIO_EMBEDDED_NATS_PORT", 14222)
+            port = ports["STUDIO_EMBEDDED_NATS_PORT"]
             nats = start_nats(data_dir / "nats", port)
             restarts["nats", len(servers)] = partial(start_nats, data_dir / "nats", port)
             servers.append(nats)
@@ -237,7 +265,7 @@ def _embedded_servers(
             urls["STUDIO_NATS_URL"] = nats.url
             say(f"NATS (JetStream) at {nats.url}, data in {data_dir / 'nats'}")
         if not os.environ.get("STUDIO_MONGO_URL"):
-            port = _port("STUDIO_EMBEDDED_MONGO_PORT", 27117)
+            port = ports["STUDIO_EMBEDDED_MONGO_PORT"]
             mongo = start_mongo(data_dir / "mongo", port)
             restarts["mongo", len(servers)] = partial(start_mongo, data_dir / "mongo", port)
             servers.append(mongo)

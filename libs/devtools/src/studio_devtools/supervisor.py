@@ -122,7 +122,7 @@ class Supervisor:
                         raise StackError(
                             f"{service.spec.name} {_exit(code)} while starting (see its lines above)"
                         )
-                    if await _ready(client, service.spec.port):
+                    if await _ready(client, service.spec.port, service.process.pid):
                         pending.remove(service)
                 if time.monotonic() > deadline:
                     names = ", ".join(s.spec.name for s in pending)
@@ -220,7 +220,7 @@ class Supervisor:
         deadline = time.monotonic() + READY_TIMEOUT_S
         async with httpx.AsyncClient(timeout=2) as client:
             while process.returncode is None and time.monotonic() < deadline:
-                if await _ready(client, service.spec.port):
+                if await _ready(client, service.spec.port, process.pid):
                     say(f"{service.spec.name} is ready again (pid {process.pid})")
                     return
                 await asyncio.sleep(0.1)
@@ -266,7 +266,10 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, 0)
 
 
-async def _ready(client: httpx.AsyncClient, port: int) -> bool:
+async def _ready(client: httpx.AsyncClient, port: int, pid: int) -> bool:
+    """Whether the service ``pid`` answers `/readyz` on ``port``: the answer must come from that
+    process, not from another one holding the port (whose answer would announce a service that
+    is still starting, or about to fail to bind it)."""
     # A service listens only once it has started: until then a bare connection attempt,
     # refused at once, is all a look costs (an HTTP client's attempt costs several times more,
     # six services looked at ten times a second while they import on the same two cores).
@@ -279,8 +282,47 @@ async def _ready(client: httpx.AsyncClient, port: int) -> bool:
         await writer.wait_closed()
     with contextlib.suppress(httpx.HTTPError):
         response = await client.get(f"http://127.0.0.1:{port}/readyz")
-        return response.status_code == 200
+        return response.status_code == 200 and listens_on(pid, port) is not False
     return False
+
+
+def listens_on(pid: int, port: int) -> bool | None:
+    """Whether process ``pid`` holds a TCP socket listening on ``port``; None where that cannot
+    be told (no `/proc`, or another user's process), which callers take for yes.
+
+    Linux's `/proc/net/tcp{,6}` give each listening socket's port and inode; the process's
+    `/proc/<pid>/fd` links name the inodes of the sockets it holds."""
+    inodes: set[str] = set()
+    read = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):  # no tcp6 where IPv6 is off
+        try:
+            with open(table) as lines:
+                next(lines, None)  # the column names
+                for line in lines:
+                    fields = line.split()
+                    # local address `ADDR:PORT` in hex, state 0A is LISTEN, inode tenth.
+                    listening = len(fields) > 9 and fields[3] == "0A"
+                    if listening and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                        inodes.add(fields[9])
+            read += 1
+        except OSError:
+            continue
+    if not read:
+        return None
+    try:
+        links = os.scandir(f"/proc/{pid}/fd")
+    except PermissionError:
+        return None
+    except OSError:
+        return False  # the process is gone
+    held: set[str] = set()
+    with links:
+        for link in links:
+            with contextlib.suppress(OSError):  # an fd closed meanwhile
+                target = os.readlink(link.path)
+                if target.startswith("socket:["):
+                    held.add(target[len("socket:[") : -1])
+    return bool(inodes & held)
 
 
 async def _pump(stream: asyncio.StreamReader, prefix: str) -> None:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match
-from studio_contracts.problems import PROBLEM_CONTENT_TYPE, FieldError, Problem
+from studio_contracts.problems import PROBLEM_CONTENT_TYPE, FieldError, Problem, summarise
 
 from studio_runtime.field_errors import field_error
 
@@ -182,7 +182,7 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
             "Send the body as JSON, with `Content-Type: application/json`.",
             code="unsupported-media-type",
         )
-    summary = "; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors[:5])
+    summary = summarise(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors[:5])
     return problem_response(422, summary or "invalid input", code="invalid-input", errors=errors)
 
 

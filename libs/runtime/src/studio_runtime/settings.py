@@ -1,11 +1,17 @@
 """The settings every service shares; each service subclasses `ServiceSettings`."""
 
-from typing import Any, Literal, TypeVar
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Literal, TypeVar, get_origin
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+_UNPARSED_FIELD = re.compile(r'error parsing value for field "([^"]+)"')
 
 
 def load_settings(cls: type[SettingsT]) -> SettingsT:
@@ -15,21 +21,70 @@ def load_settings(cls: type[SettingsT]) -> SettingsT:
     try:
         return cls()
     except ValidationError as exc:
-        prefix = cls.model_config.get("env_prefix", "")
-        lines = [
-            f"{prefix}{str(error['loc'][0]).upper() if error['loc'] else ''}: {_said(error)}"
-            for error in exc.errors(include_input=False, include_url=False)
-        ]
+        lines = [_line(cls, error) for error in exc.errors(include_input=False, include_url=False)]
         raise SystemExit("Invalid configuration:\n  " + "\n  ".join(lines)) from None
     except SettingsError as exc:  # a JSON value that does not parse
-        raise SystemExit(f"Invalid configuration: {exc}") from None
+        raise SystemExit(f"Invalid configuration:\n  {_not_json(cls, exc)}") from None
+
+
+def _line(cls: type[BaseSettings], error: Any) -> str:
+    loc = error["loc"]
+    if not loc:
+        # A check of several settings together (`STUDIO_HOST` with `STUDIO_AUTH_MODE`): its
+        # message names them itself.
+        return _said(error)
+    where = _variable(cls, str(loc[0]))
+    # Within a JSON value: the key or position the message is about.
+    where += "".join(f"[{json.dumps(part)}]" for part in loc[1:])
+    return f"{where}: {_said(error)}"
 
 
 def _said(error: Any) -> str:
     # A secret's length check speaks of "items"; it is characters.
     if error["type"] == "too_short":
         return f"Should be at least {error['ctx']['min_length']} characters long"
-    return str(error["msg"])
+    # Our validators' own sentences, without the prefix pydantic puts before them.
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _not_json(cls: type[BaseSettings], exc: SettingsError) -> str:
+    """`STUDIO_X: not valid JSON (expected an object such as {…})` for a value pydantic-settings
+    could not parse; its own message names the field, not the variable, and says nothing of
+    JSON."""
+    found = _UNPARSED_FIELD.search(str(exc))
+    field = cls.model_fields.get(found.group(1)) if found else None
+    if found is None or field is None:
+        return str(exc)
+    shape = _shape(field)
+    example = _example(field)
+    expected = f"{shape} such as {example}" if example else shape
+    return f"{_variable(cls, found.group(1))}: not valid JSON (expected {expected})"
+
+
+def _variable(cls: type[BaseSettings], name: str) -> str:
+    """The environment variable a field is read from."""
+    prefix = str(cls.model_config.get("env_prefix", ""))
+    field = cls.model_fields.get(name)
+    alias = field.validation_alias if field is not None else None
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0].upper()
+    if isinstance(alias, str):
+        return alias.upper()
+    return f"{prefix}{name}".upper()
+
+
+def _shape(field: FieldInfo) -> str:
+    origin = get_origin(field.annotation) or field.annotation
+    if isinstance(origin, type) and issubclass(origin, Mapping):
+        return "an object"
+    if origin in (list, tuple, set, frozenset):
+        return "an array"
+    return "a JSON value"
+
+
+def _example(field: FieldInfo) -> str | None:
+    """The field's first example (`Field(examples=[...])`), as JSON."""
+    return json.dumps(field.examples[0]) if field.examples else None
 
 
 class ServiceSettings(BaseSettings):

@@ -1,11 +1,12 @@
-"""Sizes in messages people read: "50 MB", as the studio writes them (binary multiples, the
-unit names people know), not "52,428,800-byte"."""
+"""Sizes in messages people read: "50 MiB", not "52,428,800-byte". Binary multiples, named as
+such (KiB, MiB, …): the limits they state are powers of 1024, and the README and docs give
+them that way (`STUDIO_UPLOAD_MAX_BYTES`, 50 MiB); "50 MB" beside "50 MiB" reads as two limits."""
 
-_UNITS = ("KB", "MB", "GB", "TB")
+_UNITS = ("KiB", "MiB", "GiB", "TiB")
 
 
 def readable_size(size: int) -> str:
-    """1536 → "1.5 KB", 52428800 → "50 MB": one decimal below 10, none above."""
+    """1536 → "1.5 KiB", 52428800 → "50 MiB": one decimal below 10, none above."""
     if size < 1024:
         return f"{size} B"
     value = size / 1024

@@ -79,7 +79,8 @@ def _s3_store(url: str, *, access_key: str | None, secret_key: str | None) -> "S
     if not key or not secret:
         raise ValueError(
             f"S3 storage {bucket!r} needs an access key and a secret key "
-            "(settings, or access_key=/secret_key= in the URL)"
+            "(STUDIO_STORAGE_ACCESS_KEY and STUDIO_STORAGE_SECRET_KEY, or access_key=/secret_key= "
+            "in the URL)"
         )
     return S3ObjectStore(
         endpoint,

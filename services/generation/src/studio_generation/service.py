@@ -13,6 +13,7 @@ from studio_contracts.dtos import CursorPage
 from studio_contracts.enums import GenerationStatus, GenerationType
 from studio_contracts.events import AssetDeleted, ProjectDeleted
 from studio_contracts.generations import Generation, GenerationCreate
+from studio_contracts.problems import summarise
 from studio_runtime.clients import AssetsClient, CatalogClient
 from studio_runtime.clock import now_ms
 from studio_runtime.errors import (
@@ -158,7 +159,7 @@ class GenerationService:
         )
         bindings, errors = bind_inputs(body.type, list(assets), validated.media_params)
         if errors:
-            raise InvalidInput("; ".join(e.msg for e in errors), errors=errors)
+            raise InvalidInput(summarise(e.msg for e in errors), errors=errors)
         final = dict(validated.params)
         if validated.seed_range is not None and final.get("seed") is None:
             final["seed"] = random_seed(validated.seed_range)

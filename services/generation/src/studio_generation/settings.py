@@ -41,7 +41,9 @@ class WorkerSettings(GenerationSettings, StorageSettings):
     people click; where a worker has a machine to itself, it changes nothing. 0: the same
     priority as the services."""
     job_deadline_s: float = Field(default=900, gt=0)
-    model_deadlines_s: dict[str, float] = Field(default_factory=dict)
+    model_deadlines_s: dict[str, float] = Field(
+        default_factory=dict, examples=[{"fal-ai/veo3.1": 1800}]
+    )
     """Per-model deadlines overriding `job_deadline_s`, e.g. `{"fal-ai/veo3.1": 1800}`."""
     max_attempts: int = Field(default=5, ge=1, le=50)
     """Attempts for transient failures (provider down, 5xx, 429) before a generation fails."""
