@@ -202,7 +202,14 @@ async def test_generation_worker_starts_without_mongodb_and_is_ready_once_it_ans
     await declare_stream(nc.jetstream(), GENERATIONS_STREAM.with_prefix(data_values["nats_prefix"]))
     await nc.close()
     port = free_port()
-    not_yet = {**data_values, "mongo_url": f"mongodb://127.0.0.1:{port}", "mongo_timeout_ms": 300}
+    not_yet = {
+        **data_values,
+        "mongo_url": f"mongodb://127.0.0.1:{port}",
+        "mongo_timeout_ms": 300,
+        # A named worker looks for jobs its previous life held as it starts (as `make run`'s
+        # and a cluster's do): that too waits for MongoDB instead of failing the start.
+        "worker_name": "worker-late-mongo",
+    }
     async with (
         running(DATA_SERVICES["generation-worker"](not_yet)) as url,
         httpx.AsyncClient(base_url=url) as client,

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
+from pymongo.errors import PyMongoError
 from studio_contracts import subjects
 from studio_runtime.client_pool import ClientPool
 from studio_runtime.clients import AssetsClient, CatalogClient, ProjectsClient
@@ -16,6 +17,7 @@ from studio_runtime.health import Readiness
 from studio_runtime.indexes import BackgroundIndexes
 from studio_runtime.internal_http import InternalService, internal_client
 from studio_runtime.resources import create_data_service_app
+from studio_runtime.retrying import until_it_works
 from studio_runtime.rpc import RpcClient
 
 from studio_generation.api import router
@@ -158,10 +160,17 @@ def create_worker_app(settings: WorkerSettings | None = None) -> FastAPI:
             consumer = job_queue(app.state.js, worker.handle, cfg)
             consumer.start()
             readiness.add("consumer", consumer.ready)
-            await worker.take_back()
+            # In the background, retried while MongoDB does not answer: at a roll-out it may
+            # still be starting, and the worker waits for it as the other services do (ready
+            # once it answers) rather than fail its start and crash-loop.
+            taking_back = asyncio.create_task(
+                until_it_works(worker.take_back, what="jobs.take_back", on=PyMongoError)
+            )
             try:
                 yield
             finally:
+                taking_back.cancel()
+                await asyncio.gather(taking_back, return_exceptions=True)
                 # Jobs in flight get the whole shutdown grace to finish before they are handed
                 # to another worker (the orchestrator waits that long, plus margin).
                 await asyncio.gather(
