@@ -104,13 +104,26 @@ export async function render(main, { id }, ctx) {
   // and the model, come before the prompt (on a phone they fill the screen).
   panel.focusPrompt({ scroll: false });
 
-  // The bar's counts follow what happens in the project (quietly, at most every 2 s).
-  const refreshCounts = debounce(() => refreshProject(), 2000);
-  const forThisProject = (data) => { if (data?.project_id === project.id) refreshCounts(); };
+  // The bar's counts follow what happens in the project at once, counted here from the live
+  // events, and the server's figures (which count what this page could not see, and no event
+  // twice) are asked for once things go quiet for 2 s, or every 10 s while they do not.
+  const refreshCounts = debounce(() => { lastRefresh = Date.now(); refreshProject(); }, 2000);
+  let lastRefresh = Date.now();
+  const counted = (field, step) => (data) => {
+    if (data?.project_id !== project.id) return;
+    project = { ...project, [field]: Math.max(0, (project[field] || 0) + step) };
+    bar.refresh();
+    if (Date.now() - lastRefresh > 10_000) {
+      lastRefresh = Date.now();
+      refreshProject();
+    }
+    refreshCounts();
+  };
   const offs = [
-    ctx.live.on('generation.requested', forThisProject),
-    ctx.live.on('generation.deleted', forThisProject),
-    ctx.live.on('asset.*', forThisProject),
+    ctx.live.on('generation.requested', counted('generation_count', 1)),
+    ctx.live.on('generation.deleted', counted('generation_count', -1)),
+    ctx.live.on('asset.created', counted('asset_count', 1)),
+    ctx.live.on('asset.deleted', counted('asset_count', -1)),
     () => refreshCounts.cancel(),
     ctx.live.on('project.updated', (data) => {
       // Renamed in another tab (or by a program): the header and the bar follow.
