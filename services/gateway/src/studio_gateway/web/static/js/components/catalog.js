@@ -3,6 +3,7 @@
 //
 //   const [types, models] = await Promise.all([loadTypes(), loadModels()]);
 //   modelsFor(models, 'text-to-image'); defaultModel(models, 'text-to-image'); modelName(id)
+//   referenceInputs(model) → where its files go; bindReferences(inputs, ['image', 'image'])
 
 import { api } from '../api.js';
 import { INPUT_FILES_MAX } from '../limits.js';
@@ -102,7 +103,70 @@ export function referenceLimit(model, media = 'image') {
   return Math.min(count, INPUT_FILES_MAX) || 1;
 }
 
+/**
+ * The model's file inputs in the order the server fills them (inputs.py `_free_param`): per
+ * kind, required ones first, then as declared. Each is {name, media, list, required, label,
+ * reachable}: `label` says in words what the file is for ("Start frame", "Mask"), from the
+ * catalog's description; `reachable` is false for one the server never fills, because a list
+ * of the same kind before it takes every file of that kind (GPT Image's mask).
+ */
+export function referenceInputs(model) {
+  const inputs = mediaParams(model).map(({ name, spec }, order) => ({
+    name,
+    media: PARAM_MEDIA[spec.type],
+    list: spec.type === 'images',
+    required: Boolean(spec.required),
+    label: inputLabel(name, spec),
+    order,
+  }));
+  inputs.sort((a, b) => (b.required - a.required) || (a.order - b.order));
+  return inputs.map(({ order, ...input }, i) => ({
+    ...input,
+    reachable: !inputs.slice(0, i).some((other) => other.media === input.media && other.list),
+  }));
+}
+
+/**
+ * Which input each file goes to, for files of the kinds `media` in the order they are sent, as
+ * the server binds them: [{input, nth}] (`nth` counts the files a list has taken), or null for
+ * a file no input is left for (one too many, or a kind the model does not take).
+ */
+export function bindReferences(inputs, media) {
+  const taken = new Map();
+  let total = 0;
+  return media.map((kind) => {
+    const input = inputs.find((candidate) => candidate.media === kind && (candidate.list || !taken.has(candidate)));
+    if (!input || total >= INPUT_FILES_MAX) return null;
+    total += 1;
+    taken.set(input, (taken.get(input) || 0) + 1);
+    return { input, nth: taken.get(input) };
+  });
+}
+
+/** The models that take a file of `media` as a reference, those this server can run first. */
+export function modelsTaking(models, media) {
+  const takers = models.filter((model) => referenceInputs(model).some((input) => input.media === media && input.reachable));
+  return [...takers.filter((m) => m.available), ...takers.filter((m) => !m.available)];
+}
+
 /** Whether the model takes a prompt: a `prompt` parameter, or another it sends it as (`prompt_param`). */
 export function takesPrompt(model) {
   return Boolean(model && (model.params?.prompt || model.prompt_param));
+}
+
+const KIND_LABEL = { image: 'Image', video: 'Video', audio: 'Sound' };
+
+/** What a file input is for, in words: from its description (then its name) when they say, else its kind. */
+function inputLabel(name, spec) {
+  const media = PARAM_MEDIA[spec.type];
+  const text = `${spec.description || ''} ${name.replace(/_/g, ' ')}`.toLowerCase();
+  if (/\bmask/.test(text)) return 'Mask';
+  if (media === 'image' && /\b(end|last|tail|final)\b/.test(text)) return 'End frame';
+  if (media === 'image' && /\b(first frame|start)/.test(text)) return 'Start frame';
+  if (/style reference/.test(text)) return 'Style reference';
+  if (/image prompt/.test(text)) return 'Image prompt';
+  if (media === 'audio' && /background music/.test(text)) return 'Background music';
+  if (media === 'audio' && /\bmusic\b/.test(text)) return 'Music';
+  if (media === 'video' && /source video/.test(text)) return 'Source video';
+  return KIND_LABEL[media] || 'File';
 }

@@ -1,11 +1,12 @@
 // generation-panel: type (radio group of the seven types), model card (opens the model dialog),
-// references for types that take inputs, the prompt (Ctrl/Cmd+Enter generates), advanced
-// settings built from the model's schema, and Generate (busy only while the POST is in flight,
+// references for every model that takes a file (of each kind it takes), the prompt
+// (Ctrl/Cmd+Enter generates), advanced settings built from the model's schema, and Generate (busy only while the POST is in flight,
 // so several can be queued; a lost answer is asked again without making two: send-once.js). Settings are remembered per project; ?type=, ?template=,
 // ?starter=, 'studio:remix' and 'studio:use-reference' fill it. A file pasted, or dropped on
-// the panel, of a kind the chosen type does not take moves it to a type that does (a toast
-// says so). References are kept while a type that takes none is chosen, but only sent with a
-// type that takes them. If the catalog cannot be loaded the panel says so, with Try again, and
+// the panel, of a kind the chosen model does not take moves it to a type that does (a toast
+// says so). References are kept while a model that takes none is chosen, but only sent with a
+// model that takes them. A model chosen in the dialog from another type (its search found it
+// there) brings its type. If the catalog cannot be loaded the panel says so, with Try again, and
 // asks again by itself while the failure is one that passes (ui/retry.js). A model that takes no
 // prompt (a background remover) hides the prompt and says so: what was typed is kept, for
 // the next model that takes one, but not sent.
@@ -24,15 +25,19 @@ import { icon } from '../ui/icons.js';
 import { retryBySelf } from '../ui/retry.js';
 import { skeleton } from '../ui/skeleton.js';
 import { announce, toast } from '../ui/toast.js';
-import { TYPE_ICONS, defaultModel, getModel, loadModels, loadTypes, mediaParams, referenceLimit, takesPrompt } from './catalog.js';
+import { TYPE_ICONS, defaultModel, getModel, loadModels, loadTypes, modelsTaking, referenceInputs, takesPrompt } from './catalog.js';
 import { PENDING_REFERENCE, PENDING_REMIX, takePending } from './handoff.js';
 import { KEY_HELP, modelBadges, openModelDialog } from './model-dialog.js';
 import { acceptDrops, mediaOf } from './panel-drop.js';
 import { paramsForm } from './panel-params.js';
 import { referencesInput } from './panel-references.js';
+import { NOUN, aFile, labelsFiles } from './reference-roles.js';
 
 const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 const NO_TYPE_TAKES = 'No generation type takes this kind of file as a reference.';
+const listing = new Intl.ListFormat('en', { type: 'conjunction' });
+/** How many models' names a message lists before it only counts the rest. */
+const MODELS_NAMED = 3;
 const TEMPLATE_GONE = 'This template does not exist: it may have been deleted, or the link is mistyped. The panel keeps its own settings.';
 const counting = new Intl.NumberFormat('en');
 /** What a generation an earlier press made has come to, when a press is answered with it. */
@@ -324,11 +329,13 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
         h('span', { class: 'model-card__sub' }, `${model.provider.name} · ${model.price}`)),
       h('span', { class: 'model-card__change', title: 'Change model' }, icon('chevron-right')));
 
+    // The slot shows for every model that takes a file, whatever its type says: an image prompt
+    // on a text-to-image model, a soundtrack on a video model.
     const info = types.find((t) => t.id === state.type);
-    const inputs = info?.inputs || [];
-    refs.el.hidden = !inputs.length;
-    if (inputs.length) {
-      refs.configure({ mediaType: inputs[0], limit: referenceLimit(model, inputs[0]), owner: model.name });
+    const inputs = referenceInputs(model);
+    refs.el.hidden = !inputs.length && !info?.inputs.length;
+    if (!refs.el.hidden) {
+      refs.configure({ inputs, type: state.type, kinds: info?.inputs || [], owner: model.name });
       // References chosen for a model that takes more stay (switching back keeps them), but
       // the slot says at once that this one takes fewer.
       showTooMany(tooManyReferences());
@@ -360,11 +367,15 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   }
 
   async function chooseModel() {
-    const typeName = types.find((t) => t.id === state.type)?.label;
-    const chosen = await openModelDialog({ models, type: state.type, selectedId: model?.id, typeName });
-    if (chosen && chosen.id !== model?.id) {
-      setModel(chosen);
-      announce(`${chosen.name} chosen`);
+    const chosen = await openModelDialog({ models, types, type: state.type, selectedId: model?.id });
+    if (!chosen) return;
+    if (chosen.type !== state.type) {
+      // Found under another type (the dialog offered it): the panel moves there with it.
+      setType(chosen.type, { modelId: chosen.model.id });
+      announce(`${chosen.model.name} chosen; the type is now ${types.find((t) => t.id === chosen.type)?.label || chosen.type}`);
+    } else if (chosen.model.id !== model?.id) {
+      setModel(chosen.model);
+      announce(`${chosen.model.name} chosen`);
     }
   }
 
@@ -413,11 +424,10 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
 
   function useReference(asset) {
     if (!asset || !types.length) return;
-    const current = types.find((t) => t.id === state.type);
-    if (!refs.el.hidden && current?.inputs.includes(asset.media_type)) {
+    if (!refs.el.hidden && refs.takes(asset.media_type)) {
       refs.add(asset);
     } else if (!switchFor(asset.media_type, { asset })) {
-      toast(NO_TYPE_TAKES, { kind: 'error', signal });
+      toast(noTypeTakes(asset.media_type), { kind: 'error', signal });
       return;
     }
     scrollIntoViewGently(el);
@@ -427,15 +437,26 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   /** Pasted or dropped files: to the references if they fit, else to a type they fit. */
   function takeFiles(files) {
     const media = mediaOf(files[0]);
-    if (refs.el.hidden || media !== refs.mediaType()) {
+    if (refs.el.hidden || !refs.takes(media)) {
       if (switchFor(media, { files })) return;
       // No type takes it: a shown slot says what it needs; with none shown, a toast says so.
       if (refs.el.hidden) {
-        toast(NO_TYPE_TAKES, { kind: 'error', signal });
+        toast(noTypeTakes(media), { kind: 'error', signal });
         return;
       }
     }
     refs.addFiles(files);
+  }
+
+  /** Why a file of `media` cannot be used here: the models that take one, when some do (a
+   * sound: Wan 2.5's soundtrack), else that none does. */
+  function noTypeTakes(media) {
+    const takers = media ? modelsTaking(models, media) : [];
+    if (!takers.length) return NO_TYPE_TAKES;
+    const names = takers.slice(0, MODELS_NAMED).map((m) => m.name);
+    const rest = takers.length - names.length;
+    const which = listing.format(rest ? [...names, `${rest} more`] : names);
+    return `${cap(aFile(media))} is taken as a reference only by some models (${which}): choose one of them to use it.`;
   }
 
   /** The type a file of `media` should move to: the same output if one takes it (a video
@@ -477,13 +498,13 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     if (model && !refs.el.hidden) showTooMany(tooManyReferences());
   }
 
-  /** What to say when the slot holds more files than the chosen model takes, else null. */
+  /** What to say when the slot holds more files of a kind than the chosen model takes, else null. */
   function tooManyReferences() {
-    const limit = referenceLimit(model, refs.mediaType());
-    const extra = refs.ids().length - limit;
-    if (extra <= 0) return null;
-    const noun = refs.mediaType() === 'audio' ? 'sound' : refs.mediaType();
-    return `${model.name} takes ${limit === 1 ? `one ${noun}` : `up to ${limit} ${noun}s`}: remove ${extra}.`;
+    const said = refs.excess().map(({ kind, limit, extra }) => {
+      const noun = kind === 'audio' ? 'sound' : kind;
+      return `${model.name} takes ${limit === 1 ? `one ${noun}` : `up to ${limit} ${noun}s`}: remove ${extra}.`;
+    });
+    return said.length ? said.join(' ') : null;
   }
 
   function countPrompt() {
@@ -523,8 +544,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       promptInput.focus();
       return;
     }
-    const info = types.find((t) => t.id === state.type);
-    if (info?.inputs.length) {
+    if (!refs.el.hidden) {
       if (refs.uploading()) {
         refs.el.fieldApi.setError('Wait for the upload to finish.');
         waitingForUpload = true;
@@ -533,11 +553,15 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       const tooMany = tooManyReferences();
       if (tooMany) {
         showTooMany(tooMany);
-        refs.el.querySelector('.refs__list button')?.focus();
+        refs.el.querySelector('.refs__remove')?.focus();
         return;
       }
-      if (!refs.ids().length && mediaParams(model).some(({ spec }) => spec.required)) {
-        refs.el.fieldApi.setError(`Add ${info.inputs[0] === 'image' ? 'an image' : `a ${info.inputs[0]}`} to start from.`);
+      const [missing] = refs.missing();
+      if (missing) {
+        // Named by what it is for when the model takes files for distinct inputs (the start frame).
+        const role = missing.label.toLowerCase();
+        const what = labelsFiles(referenceInputs(model)) && role !== NOUN[missing.media] ? `the ${role} (${aFile(missing.media)})` : aFile(missing.media);
+        refs.el.fieldApi.setError(`Add ${what} to start from.`);
         refs.el.querySelector('button')?.focus();
         return;
       }
@@ -549,8 +573,8 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       // Kept in the box for the next model that takes one, but not sent to one that takes none.
       prompt: takes ? promptInput.value : '',
       params: params.values(),
-      // Kept in the panel for a type that takes none, but not sent with it.
-      input_asset_ids: info?.inputs.length ? refs.ids() : [],
+      // Kept in the panel for a model that takes none, but not sent with it.
+      input_asset_ids: refs.el.hidden ? [] : refs.ids(),
     };
     remember();
     // Busy, not disabled: a disabled button drops the focus of whoever pressed it to the page.
@@ -584,3 +608,6 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   }
 }
 
+function cap(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}

@@ -1,14 +1,19 @@
 // model-selector-dialog: search, the models of one generation type grouped by provider, badges,
-// price, a checkmark on the chosen one. Keyboard: type to filter, Down/Up move the active option
-// (aria-activedescendant on the search box), Enter chooses, Escape closes (focus goes back to
-// the model card). Hosted models without a fal.ai key stay visible, marked, and cannot be chosen.
+// price, a checkmark on the chosen one. The search forgives (model-search.js): words in any
+// order, small typos; best matches first. When nothing of this type matches but models of other
+// types do, it says so and offers to show them ("3 models match in Image to image — Show
+// them"); one chosen there brings its type. Keyboard: type to filter, Down/Up move the active
+// option (aria-activedescendant on the search box), Enter chooses (the first match, once
+// something is typed), Escape closes (focus goes back to the model card). Hosted models without
+// a fal.ai key stay visible, marked, and cannot be chosen.
 //
-//   const model = await openModelDialog({ models, type, selectedId, typeName });   // null: closed
+//   const chosen = await openModelDialog({ models, types, type, selectedId });   // {model, type} | null: closed
 
 import { h, replace, uniqueId } from '../dom.js';
 import { openDialog } from '../ui/dialog.js';
 import { icon } from '../ui/icons.js';
 import { modelsFor } from './catalog.js';
+import { searchModels, words } from './model-search.js';
 
 // Plain words for the person using the studio, with what the one running it needs to know.
 export const KEY_HELP = 'Hosted models run on fal.ai and need a key on this server: whoever runs the studio sets FAL_KEY where it starts (make run, or the catalog and worker services) and restarts it. Offline models (Local …) work without one.';
@@ -25,8 +30,10 @@ export function modelBadges(model, { compact = false } = {}) {
   ];
 }
 
-export function openModelDialog({ models, type, selectedId, typeName }) {
-  const candidates = order(modelsFor(models, type));
+export function openModelDialog({ models, types = [], type, selectedId, typeName }) {
+  const labelOf = (id) => types.find((t) => t.id === id)?.label || (id === type && typeName) || id;
+  let current = type; // the type whose models are listed: another one's once "Show them" is pressed
+  let candidates = order(modelsFor(models, current));
   const listId = uniqueId('models');
   const countId = uniqueId('models-count');
   const search = h('input', {
@@ -43,9 +50,14 @@ export function openModelDialog({ models, type, selectedId, typeName }) {
     spellcheck: 'false',
   });
   const count = h('p', { class: 'model-dialog__count', id: countId, 'aria-live': 'polite' });
-  const list = h('div', { class: 'model-list', role: 'listbox', id: listId, 'aria-label': `Models for ${typeName || type}` });
+  const list = h('div', { class: 'model-list', role: 'listbox', id: listId, 'aria-label': `Models for ${labelOf(type)}` });
+  // In the list's place, not in it: a listbox holds options only.
+  const empty = h('p', { class: 'model-list__empty', hidden: true });
   const note = h('p', { class: 'model-dialog__note', hidden: true });
-  const hasLocked = candidates.some((m) => !m.available);
+  const keyHelp = h('div', { class: 'alert alert--info model-dialog__key' }, icon('key'), h('span', KEY_HELP));
+  // What other types hold when this one has no match, and which type is shown after a switch.
+  const elsewhere = h('div', { class: 'model-dialog__elsewhere', hidden: true });
+  const switched = h('div', { class: 'model-dialog__switched', hidden: true });
   let visible = [];
   let active = -1;
 
@@ -55,8 +67,7 @@ export function openModelDialog({ models, type, selectedId, typeName }) {
     className: 'model-dialog',
     content: h('div', { class: 'model-dialog__content' },
       h('div', { class: 'search' }, icon('search'), search),
-      hasLocked && h('div', { class: 'alert alert--info model-dialog__key' }, icon('key'), h('span', KEY_HELP)),
-      count, list, note),
+      keyHelp, switched, count, elsewhere, list, empty, note),
     initialFocus: () => search,
   });
 
@@ -78,15 +89,28 @@ export function openModelDialog({ models, type, selectedId, typeName }) {
     }
   });
 
-  render('');
+  showType(type);
   return handle.closed.then((value) => value || null);
 
+  /** List the models of `typeId`, keeping what is typed; the search box keeps the focus. */
+  function showType(typeId) {
+    current = typeId;
+    candidates = order(modelsFor(models, current));
+    // Any locked model puts the help about keys above the list, once.
+    keyHelp.hidden = !candidates.some((m) => !m.available);
+    list.setAttribute('aria-label', `Models for ${labelOf(current)}`);
+    switched.hidden = current === type;
+    if (!switched.hidden) {
+      replace(switched, icon('info', { size: 'sm' }),
+        h('span', `Showing models for ${labelOf(current)}: choosing one switches the panel to that type.`),
+        h('button', { type: 'button', class: 'button button--ghost button--sm', onclick: () => { showType(type); search.focus(); } }, `Back to ${labelOf(type)}`));
+    }
+    render(search.value);
+  }
+
   function render(text) {
-    const words = text.toLowerCase().split(/\s+/).filter(Boolean);
-    visible = candidates.filter((model) => {
-      const hay = `${model.name} ${model.id} ${model.provider.name} ${model.description}`.toLowerCase();
-      return words.every((word) => hay.includes(word));
-    });
+    const typed = words(text);
+    visible = searchModels(candidates, text);
     const groups = new Map();
     for (const model of visible) {
       if (!groups.has(model.provider.id)) groups.set(model.provider.id, { provider: model.provider, models: [] });
@@ -99,12 +123,35 @@ export function openModelDialog({ models, type, selectedId, typeName }) {
         h('div', { class: 'model-group__name', id: headingId, role: 'presentation' }, group.provider.name),
         group.models.map((model) => option(model)));
     }));
-    count.textContent = visible.length ? `${visible.length} model${visible.length === 1 ? '' : 's'}` : '';
-    if (!visible.length) {
-      list.append(h('p', { class: 'model-list__empty' }, `No model for ${typeName || type} matches “${text.trim()}”.`));
-    }
+    const offers = visible.length || !typed.length ? [] : otherTypes(text);
+    const here = current === type ? '' : ` in ${labelOf(current)}`;
+    const none = `No model for ${labelOf(current)} matches “${text.trim()}”.`;
+    // The live region says it all: the count, or that none match here and where some do.
+    count.textContent = visible.length
+      ? `${plural(visible.length)}${here}`
+      : typed.length ? [none, ...offers.map((offer) => `${matching(offer.count)} in ${offer.label}.`)].join(' ') : '';
+    // With nothing listed, the list says so and the offers say where: the live region is read, not shown twice.
+    count.classList.toggle('visually-hidden', !visible.length);
+    elsewhere.hidden = !offers.length;
+    replace(elsewhere, offers.map((offer) => h('p', { class: 'model-dialog__offer' },
+      icon('search', { size: 'sm' }),
+      h('span', `${matching(offer.count)} in ${offer.label}`),
+      h('button', { type: 'button', class: 'button button--sm', onclick: () => { showType(offer.id); search.focus(); } },
+        'Show them', h('span', { class: 'visually-hidden' }, ` in ${offer.label}`)))));
+    empty.hidden = Boolean(visible.length);
+    list.hidden = !visible.length;
+    search.setAttribute('aria-expanded', String(Boolean(visible.length)));
+    empty.textContent = visible.length ? '' : typed.length ? none : `There is no model for ${labelOf(current)}.`;
     const selected = visible.findIndex((m) => m.id === selectedId);
-    setActive(words.length ? (visible.length ? 0 : -1) : selected >= 0 ? selected : (visible.length ? 0 : -1), { scroll: true });
+    setActive(typed.length ? (visible.length ? 0 : -1) : selected >= 0 ? selected : (visible.length ? 0 : -1), { scroll: true });
+  }
+
+  /** The other types with models matching `text`: [{id, label, count}], in the types' order. */
+  function otherTypes(text) {
+    const ids = types.length ? types.map((t) => t.id) : [...new Set(models.flatMap((m) => m.types))];
+    return ids.filter((id) => id !== current)
+      .map((id) => ({ id, label: labelOf(id), count: searchModels(modelsFor(models, id), text).length }))
+      .filter((offer) => offer.count > 0);
   }
 
   function option(model) {
@@ -153,8 +200,17 @@ export function openModelDialog({ models, type, selectedId, typeName }) {
       replace(note, icon('key'), h('span', `${model.name} needs a fal.ai key on this server before it can be chosen; how to add one is explained above.`));
       return;
     }
-    handle.close(model);
+    handle.close({ model, type: current });
   }
+}
+
+/** "1 model matches", "3 models match". */
+function matching(count) {
+  return `${plural(count)} ${count === 1 ? 'matches' : 'match'}`;
+}
+
+function plural(count) {
+  return `${count} model${count === 1 ? '' : 's'}`;
 }
 
 /** Groups with a model this server can run come first; inside a group, recommended first. */

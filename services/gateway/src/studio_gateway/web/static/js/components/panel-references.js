@@ -1,42 +1,57 @@
 // Reference inputs of the generation panel: a drop zone and file picker (uploaded to the
-// project with progress), "Pick from project", an image pasted from the clipboard, an asset
+// project with progress), "Pick from project", a file pasted from the clipboard, an asset
 // dragged from the gallery (dataTransfer 'application/x-studio-asset'), thumbnails with Remove.
-// One message at a time: a new attempt clears the last failure. A file or asset of another
-// kind goes to `otherMedia(media, {asset} | {files})`, which may switch to a type that takes
-// it (true) or leave the slot to say what it needs (false). The slot holds `limit` files: one
-// more is refused, in words at the slot (never the oldest dropped); a slot of one takes a new
-// file in place of the one it holds.
+// The slot takes every kind of file the chosen model takes (an image and a sound for Wan 2.5),
+// each kind up to what the server binds of it. When the model sends files to distinct inputs
+// (a start and an end frame), the slot lists them in order and each file says which one it
+// goes to, as the server will bind it; Move earlier / later reorders files of one kind.
+// One message at a time: a new attempt clears the last failure. A file or asset of a kind the
+// model does not take goes to `otherMedia(media, {asset} | {files})`, which may switch to a type
+// that takes it (true) or leave the slot to say what it needs (false). One more file than a
+// kind takes is refused, in words at the slot (never the oldest dropped); a kind of one takes
+// a new file in place of the one it holds. Files of a kind the model does not take are kept
+// aside (not shown, not sent) for the next model that takes them; so is a file of a kind its
+// generation type does not name (a sound, a video's frames) while another type is chosen: it
+// belongs to the type it was added under, and is never sent, unseen, as another model's extra.
+// What each file is for, in words, is reference-roles.js's.
 //
 //   const refs = referencesInput({ projectId, signal, onChange, otherMedia });
-//   refs.configure({ mediaType: 'image', limit: 1, owner: 'FLUX.1 Kontext' }); refs.ids(); refs.add(asset); refs.forget(id);
+//   refs.configure({ inputs: referenceInputs(model), type: 'image-to-image', kinds: ['image'], owner: 'FLUX.1 Kontext' }); refs.ids(); refs.add(asset); refs.forget(id);
 
 import { api, errorMessage } from '../api.js';
 import { h, replace, uniqueId } from '../dom.js';
 import { holdPage } from '../leaving.js';
-import { bytes } from '../ui/format.js';
+import { INPUT_FILES_MAX } from '../limits.js';
+import { bytes, duration } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { metaParts } from '../ui/meta-parts.js';
 import { announce } from '../ui/toast.js';
 import { oversizeMessage } from '../upload-limit.js';
 import { pickAsset } from './asset-picker.js';
 import { MEDIA_ICONS } from './catalog.js';
+import { NOT_USED, NOUN, aFile, cannotBeGiven, kindLimit, planItems, rolesOf } from './reference-roles.js';
 
 export const ASSET_MIME = 'application/x-studio-asset';
 const ACCEPT = { image: 'image/png,image/jpeg,image/webp,image/gif', video: 'video/mp4,video/quicktime,video/webm', audio: 'audio/*' };
-const NOUN = { image: 'image', video: 'video', audio: 'sound' };
 /** How many refused files a message names before it only counts the rest. */
 const NAMED_AT_MOST = 3;
 const listing = new Intl.ListFormat('en', { type: 'conjunction' });
+const either = new Intl.ListFormat('en', { type: 'disjunction' });
 
 export function referencesInput({ projectId, signal, onChange = () => {}, otherMedia = () => false }) {
-  let mediaType = 'image';
-  let limit = 1;
-  let owner = ''; // the model the limit is for, named in the slot's messages
-  let items = []; // {key, asset?, file?, preview?, progress, error}
+  let inputs = []; // referenceInputs(model): where the server sends each kind's files, in order
+  let kinds = ['image']; // the kinds the slot takes, the first the one it is named after
+  let type = null; // the generation type chosen, and the kinds it names as its inputs
+  let typeKinds = [];
+  let limits = { image: 1 };
+  let owner = ''; // the model the limits are for, named in the slot's messages
+  let items = []; // {key, kind, types (those it was added under), asset?, file?, preview?, progress, error}
   const labelId = uniqueId('refs-label');
   const fileInput = h('input', { type: 'file', class: 'visually-hidden', tabindex: '-1', 'aria-label': 'Upload a reference file' });
   const list = h('ul', { class: 'refs__list', 'aria-label': 'References' });
   const label = h('span', { class: 'field__label', id: labelId });
+  const plan = h('ol', { class: 'refs__inputs', 'aria-label': 'What this model takes, in order', hidden: true });
+  const note = h('p', { class: 'refs__note', hidden: true });
   const prompt = h('span', { class: 'refs__text' });
   const choose = h('button', { type: 'button', class: 'button button--sm', onclick: () => fileInput.click() }, icon('upload', { size: 'sm' }), 'Upload');
   const pick = h('button', { type: 'button', class: 'button button--sm', onclick: () => fromProject() }, icon('folder', { size: 'sm' }), 'Pick from project');
@@ -44,7 +59,7 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     h('span', { class: 'refs__icon' }, icon('upload')), prompt,
     h('span', { class: 'refs__buttons' }, choose, pick));
   const error = h('p', { class: 'field__error', id: uniqueId('refs-error') });
-  const el = h('div', { class: 'field refs', role: 'group', 'aria-labelledby': labelId }, label, zone, list, error, fileInput);
+  const el = h('div', { class: 'field refs', role: 'group', 'aria-labelledby': labelId }, label, plan, note, zone, list, error, fileInput);
   // Leaving the page cancels the files still being sent (the page's signal): asked first.
   holdPage(() => sendingCount(), signal);
   el.fieldApi = {
@@ -80,26 +95,47 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
 
   return {
     el,
-    configure({ mediaType: type, limit: max, owner: name = '' }) {
-      mediaType = type || 'image';
-      limit = Math.max(1, max || 1);
+    /** `inputs`: the model's file inputs (catalog.js `referenceInputs`); `type` and `kinds`:
+     * the generation type and the kinds it names (the slot takes those even if no input does). */
+    configure({ inputs: modelInputs = [], type: typeId = null, kinds: named = [], owner: name = '' }) {
+      inputs = modelInputs;
+      type = typeId;
+      typeKinds = named;
+      kinds = [...new Set([...inputs.map((input) => input.media), ...typeKinds])];
+      if (!kinds.length) kinds = ['image'];
+      limits = Object.fromEntries(kinds.map((kind) => [kind, kindLimit(inputs, kind)]));
       owner = name;
       // The API names a reference file by its place in `input_asset_ids` (not by the model's
       // parameter it fills), so that is the field this slot shows errors for.
       el.dataset.field = 'input_asset_ids';
-      fileInput.accept = ACCEPT[mediaType] || '';
-      fileInput.multiple = limit > 1;
-      label.textContent = limit > 1 ? `Reference ${NOUN[mediaType] || 'file'}s` : `Reference ${NOUN[mediaType] || 'file'}`;
-      prompt.textContent = `Drop ${mediaType === 'image' ? 'an image' : `a ${NOUN[mediaType] || 'file'}`} here${mediaType === 'image' ? ', paste one' : ''}, or`;
-      items = items.filter((item) => !item.asset || item.asset.media_type === mediaType);
+      fileInput.accept = kinds.map((kind) => ACCEPT[kind]).filter(Boolean).join(',');
+      fileInput.multiple = kinds.reduce((sum, kind) => sum + limits[kind], 0) > 1;
+      const only = kinds.length === 1 ? NOUN[kinds[0]] || 'file' : null;
+      const optional = inputs.length > 0 && !inputs.some((input) => input.required && input.reachable);
+      replace(label,
+        only ? `Reference ${only}${limits[kinds[0]] > 1 ? 's' : ''}` : 'References',
+        optional && h('span', { class: 'field__optional' }, ' (optional)'));
       render();
     },
-    ids: () => items.filter((item) => item.asset).map((item) => item.asset.id),
-    assets: () => items.filter((item) => item.asset).map((item) => item.asset),
+    /** The files to send, in order: those of a kind the model takes. */
+    ids: () => shown().filter((item) => item.asset).map((item) => item.asset.id),
+    assets: () => shown().filter((item) => item.asset).map((item) => item.asset),
     uploading: () => items.some((item) => !item.asset && !item.error),
     /** Files whose bytes are still on their way (leaving the page would cancel them). */
     sending: () => sendingCount(),
-    mediaType: () => mediaType,
+    /** Whether the slot takes files of `media` ('image', 'video', 'audio'). */
+    takes: (media) => kinds.includes(media),
+    kinds: () => [...kinds],
+    /** How many files of each kind the slot holds beyond what the model binds: [{kind, limit, extra}]. */
+    excess() {
+      return kinds.map((kind) => ({ kind, limit: limits[kind], extra: held().filter((item) => item.kind === kind).length - limits[kind] }))
+        .filter(({ extra }) => extra > 0);
+    },
+    /** The required inputs no file goes to yet: [{label, media}]. */
+    missing() {
+      const { bound } = rolesOf(inputs, held());
+      return inputs.filter((input) => input.required && input.reachable && !bound.has(input));
+    },
     add,
     /** The asset `assetId` leaves the slot (it was deleted); its name, or null if it was not in it. */
     forget(assetId) {
@@ -114,21 +150,21 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     },
     /** Files from outside the slot (the panel's paste and drop): uploaded like picked ones. */
     addFiles: uploadAll,
-    /** The slot holds these (a remix's files): all of them, even more than `limit`, which the
-     * panel then says (it names what to remove). */
+    /** The slot holds these (a remix's files): all of them, even more than a kind takes, which
+     * the panel then says (it names what to remove). */
     set(assets) {
       fresh();
       items.forEach(release);
       items = [];
       for (const asset of assets || []) {
-        if (asset?.id && !items.some((item) => item.asset?.id === asset.id)) items.push({ key: uniqueId('ref'), asset });
+        if (asset?.id && !items.some((item) => item.asset?.id === asset.id)) items.push({ key: uniqueId('ref'), kind: asset.media_type, types: new Set([type]), asset });
       }
       render();
       onChange();
     },
-    /** A clipboard paste anywhere on the page (the panel forwards it): images only. */
+    /** A clipboard paste anywhere on the page (the panel forwards it): files the slot takes. */
     paste(event) {
-      const files = [...(event.clipboardData?.files || [])].filter((file) => file.type.startsWith(`${mediaType}/`));
+      const files = [...(event.clipboardData?.files || [])].filter((file) => kinds.includes(kindOf(file)));
       if (!files.length) return false;
       event.preventDefault();
       uploadAll(files);
@@ -136,9 +172,15 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     },
   };
 
-  /** Files in the slot, on their way or in (not those that failed). */
-  function heldCount() {
-    return items.filter((item) => !item.error).length;
+  /** What the slot shows: files of a kind it takes (of a kind the type does not name, only
+   * those added under this type), and the last attempt's failures. */
+  function shown() {
+    return items.filter((item) => item.error || (kinds.includes(item.kind) && (typeKinds.includes(item.kind) || item.types.has(type))));
+  }
+
+  /** Files in the slot of a kind it takes, on their way or in (not those that failed). */
+  function held() {
+    return shown().filter((item) => !item.error);
   }
 
   function sendingCount() {
@@ -148,6 +190,12 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
   function accepts(event) {
     const types = [...(event.dataTransfer?.types || [])];
     return types.includes('Files') || types.includes(ASSET_MIME);
+  }
+
+  /** A file's kind from its type; a file that does not say is taken for the slot's first kind
+   * (the upload answers what it is). */
+  function kindOf(file) {
+    return String(file?.type || '').split('/')[0] || kinds[0];
   }
 
   function dropped(data) {
@@ -169,54 +217,69 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
   function add(asset) {
     if (!asset?.id) return;
     fresh();
-    if (asset.media_type && asset.media_type !== mediaType) {
-      if (otherMedia(asset.media_type, { asset })) return;
-      el.fieldApi.setError(`This needs ${mediaType === 'image' ? 'an image' : `a ${NOUN[mediaType]}`}; “${asset.name || 'that file'}” is ${asset.media_type === 'image' ? 'an image' : `a ${asset.media_type}`}.`);
+    const kind = asset.media_type || kinds[0];
+    if (!kinds.includes(kind)) {
+      if (otherMedia(kind, { asset })) return;
+      el.fieldApi.setError(`This needs ${needs()}; “${asset.name || 'that file'}” is ${aFile(kind)}.`);
       return;
     }
-    if (items.some((item) => item.asset?.id === asset.id)) return;
-    const attempt = { took: false, refused: [] };
-    if (!room(attempt, asset.name || 'that file')) {
+    const twin = items.find((item) => item.asset?.id === asset.id && !item.error);
+    if (twin && shown().includes(twin)) return;
+    const attempt = newAttempt();
+    if (!room(attempt, kind, asset.name || 'that file')) {
       refuse(attempt);
       return;
     }
-    make({ asset });
-    announce(`Reference added: ${asset.name || 'file'}`);
+    const item = twin ? revive(twin) : make({ kind, asset });
+    announce(`Reference added: ${asset.name || 'file'}${roleSaid(item)}`);
+  }
+
+  function newAttempt() {
+    return { took: new Set(), refused: new Map() };
   }
 
   /**
-   * Whether one more file (`name`) fits, within one attempt (one pick, drop or paste of one or
-   * more files): up to `limit`; a slot of one takes the attempt's first file in place of the
-   * one it holds (not of several kept from a model that took more: which would go is for the
-   * person to say). What does not fit is noted in `attempt.refused`, for `refuse` to say.
+   * Whether one more file (`name`, of `kind`) fits, within one attempt (one pick, drop or paste
+   * of one or more files): up to the kind's limit, and `INPUT_FILES_MAX` in all; a kind of one
+   * takes the attempt's first file of it in place of the one it holds (not of several kept from
+   * a model that took more: which would go is for the person to say). What does not fit is
+   * noted in `attempt.refused`, for `refuse` to say.
    */
-  function room(attempt, name) {
-    const held = heldCount();
-    const fits = held < limit || (limit === 1 && held === 1 && !attempt.took);
-    if (fits) attempt.took = true;
-    else attempt.refused.push(name);
+  function room(attempt, kind, name) {
+    const limit = limits[kind];
+    const ofKind = held().filter((item) => item.kind === kind).length;
+    const replacing = limit === 1 && ofKind === 1 && !attempt.took.has(kind);
+    const fits = (ofKind < limit && held().length < INPUT_FILES_MAX) || replacing;
+    if (fits) attempt.took.add(kind);
+    else attempt.refused.set(kind, [...(attempt.refused.get(kind) || []), name]);
     return fits;
   }
 
-  /** Say at the slot which files of an attempt were not added, and why. */
+  /** Say at the slot which files of an attempt were not added, and why (a sentence per kind). */
   function refuse({ refused }) {
-    if (!refused.length) return;
-    const noun = NOUN[mediaType] || 'file';
-    const takes = limit === 1 ? `one ${noun}` : `up to ${limit} ${noun}s`;
-    const named = refused.slice(0, NAMED_AT_MOST).map((name) => `“${name}”`);
-    const rest = refused.length - named.length;
-    const which = listing.format(rest ? [...named, `${rest} more`] : named);
-    const verb = refused.length === 1 ? 'was' : 'were';
-    const then = limit === 1 && heldCount() <= 1 ? '' : ' Remove one to add another.';
-    el.fieldApi.setError(`${owner || 'This model'} takes ${takes}, so ${which} ${verb} not added.${then}`);
+    if (!refused.size) return;
+    const said = [...refused].map(([kind, names]) => {
+      const limit = limits[kind];
+      const noun = NOUN[kind] || 'file';
+      const takes = limit === 1 ? `one ${noun}` : `up to ${limit} ${noun}s`;
+      const named = names.slice(0, NAMED_AT_MOST).map((name) => `“${name}”`);
+      const rest = names.length - named.length;
+      const which = listing.format(rest ? [...named, `${rest} more`] : named);
+      const verb = names.length === 1 ? 'was' : 'were';
+      const ofKind = held().filter((item) => item.kind === kind).length;
+      const then = limit === 1 && ofKind <= 1 ? '' : ' Remove one to add another.';
+      return `${owner || 'This model'} takes ${takes}, so ${which} ${verb} not added.${then}`;
+    });
+    el.fieldApi.setError(said.join(' '));
   }
 
   function make(item) {
     item.key = uniqueId('ref');
-    // room() let a slot of one take this file in place of the one it holds.
-    if (limit === 1) {
-      items.forEach(release);
-      items = [];
+    item.types = new Set([...(item.types || []), type]);
+    // room() let a kind of one take this file in place of the one it holds.
+    if (limits[item.kind] === 1) {
+      const visible = shown();
+      items.filter((other) => visible.includes(other) && (other.kind === item.kind || other.error)).forEach(letGo);
     }
     items.push(item);
     render();
@@ -224,18 +287,34 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     return item;
   }
 
+  /** A file kept under another type, given again here: the same asset, now in this type's slot too (last). */
+  function revive(twin) {
+    items = items.filter((item) => item !== twin);
+    return make(twin);
+  }
+
+  /** The file leaves this type's slot: a file of a kind the type names, or kept by no other
+   * type, leaves the panel; one another type also holds stays there. */
+  function letGo(item) {
+    item.types?.delete(type);
+    if (!item.error && !typeKinds.includes(item.kind) && item.types?.size) return;
+    items = items.filter((other) => other !== item);
+    release(item);
+  }
+
   /** One attempt with one or more files: the last attempt's messages go. */
   function uploadAll(files) {
     fresh();
-    const attempt = { took: false, refused: [] };
+    const attempt = newAttempt();
     [...files].forEach((file) => upload(file, attempt));
     refuse(attempt);
   }
 
   async function upload(file, attempt) {
-    if (file.type && !file.type.startsWith(`${mediaType}/`)) {
-      if (otherMedia(file.type.split('/')[0], { files: [file] })) return;
-      el.fieldApi.setError(`“${file.name}” is not ${mediaType === 'image' ? 'an image' : `a ${NOUN[mediaType]}`}.`);
+    const kind = kindOf(file);
+    if (!kinds.includes(kind)) {
+      if (otherMedia(kind, { files: [file] })) return;
+      el.fieldApi.setError(`“${file.name}” is not ${needs()}.`);
       return;
     }
     const tooLarge = oversizeMessage(file);
@@ -245,12 +324,18 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     }
     // The same file chosen again would be stored again, as a second asset of the same bytes.
     const same = (other) => other && other.name === file.name && other.size === file.size && other.lastModified === file.lastModified;
-    if (items.some((item) => same(item.file))) {
+    const twin = items.find((item) => same(item.file) && !item.error);
+    if (twin && shown().includes(twin)) {
       el.fieldApi.setError(`“${file.name}” is attached already.`);
       return;
     }
-    if (!room(attempt, file.name)) return;
-    const item = make({ file, preview: file.type.startsWith('image/') ? URL.createObjectURL(file) : null, progress: 0 });
+    if (!room(attempt, kind, file.name)) return;
+    if (twin?.asset) {
+      // Uploaded already, under another type: that asset, not a second copy of it.
+      announce(`Reference added: ${file.name}${roleSaid(revive(twin))}`);
+      return;
+    }
+    const item = make({ kind, file, preview: file.type.startsWith('image/') ? URL.createObjectURL(file) : null, progress: 0 });
     try {
       const asset = await api.upload(`/projects/${encodeURIComponent(projectId)}/assets`, file, {
         signal,
@@ -260,15 +345,21 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
         },
       });
       if (!items.includes(item)) return;
-      if (asset.media_type !== mediaType) throw new Error(`“${file.name}” is not ${mediaType === 'image' ? 'an image' : `a ${NOUN[mediaType]}`}.`);
+      if (!kinds.includes(asset.media_type)) throw new Error(`“${file.name}” is not ${needs()}.`);
       item.asset = asset;
-      announce(`Uploaded ${file.name}`);
+      item.kind = asset.media_type;
+      announce(`Uploaded ${file.name}${roleSaid(item)}`);
     } catch (failure) {
       if (signal?.aborted) return;
       item.error = failure.problem ? errorMessage(failure) : failure.message;
     }
     render();
     onChange();
+  }
+
+  /** "an image", "an image or a sound": what the slot takes. */
+  function needs() {
+    return either.format(kinds.map(aFile));
   }
 
   /** A new attempt: what the last one said no longer holds. */
@@ -290,38 +381,103 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
   }
 
   function remove(item) {
-    items = items.filter((other) => other !== item);
-    release(item);
+    letGo(item);
     render();
     onChange();
-    (list.querySelector('button') || choose).focus();
+    (list.querySelector('.refs__remove') || choose).focus();
+  }
+
+  /** Move `item` past the next file of its kind before (-1) or after (1) it: the order a
+   * kind's files are bound in. The focus stays on the button pressed, or its twin at an end. */
+  function move(item, step) {
+    const same = held().filter((other) => other.kind === item.kind);
+    const target = same[same.indexOf(item) + step];
+    if (!target) return;
+    const from = items.indexOf(item);
+    const to = items.indexOf(target);
+    [items[from], items[to]] = [items[to], items[from]];
+    render();
+    onChange();
+    const row = list.querySelector(`[data-key="${item.key}"]`);
+    const pressed = row?.querySelector(step < 0 ? '.refs__move--up' : '.refs__move--down');
+    (pressed && !pressed.disabled ? pressed : row?.querySelector('.refs__move:not(:disabled)'))?.focus();
+    const role = roleName(item);
+    announce(role ? `${nameOf(item)} is now the ${role}` : `${nameOf(item)} moved to place ${same.indexOf(target) + 1} of ${same.length}`);
+  }
+
+  function nameOf(item) {
+    return item.asset?.name || item.file?.name || 'Reference';
+  }
+
+  /** "end frame": what a held file is for, in a sentence; null where the slot does not say. */
+  function roleName(item) {
+    const role = rolesOf(inputs, held()).get(item);
+    return role && role !== NOT_USED ? role.toLowerCase() : null;
+  }
+
+  /** ", as the end frame" for an announcement, when the slot labels its files. */
+  function roleSaid(item) {
+    const role = roleName(item);
+    return role ? `, as the ${role}` : '';
   }
 
   function render() {
-    zone.hidden = items.length >= limit && limit === 1 && !items.some((item) => item.error);
+    const visible = shown();
+    const roles = rolesOf(inputs, held());
+    // Nothing more fits: the zone goes (a kind of one still takes a file dropped on the slot,
+    // in place of its own; remove one of several to add another).
+    const full = kinds.every((kind) => held().filter((item) => item.kind === kind).length >= limits[kind]);
+    zone.hidden = full && !visible.some((item) => item.error);
+    // The kinds that still have room are the ones worth naming.
+    const open = kinds.filter((kind) => held().filter((item) => item.kind === kind).length < limits[kind]);
+    const named = open.length ? open : kinds;
+    prompt.textContent = `Drop ${either.format(named.map(aFile))} here${named.includes('image') ? ', paste one' : ''}, or`;
     pick.disabled = false;
-    replace(list, items.map((item) => {
-      const name = item.asset?.name || item.file?.name || 'Reference';
-      const src = item.preview || item.asset?.thumbnail_url;
-      item.bar = null;
-      const status = item.error
-        ? h('span', { class: 'refs__error' }, icon('alert', { size: 'sm' }), item.error)
-        : item.asset
-          ? metaParts([item.asset.width && `${item.asset.width}×${item.asset.height}`, bytes(item.asset.size)], 'refs__meta')
-          : (item.bar = h('progress', { class: 'refs__progress', max: 100, value: Math.round((item.progress || 0) * 100), 'aria-label': `Uploading ${name}` }));
-      return h('li', { class: ['refs__item', item.error && 'refs__item--error'], dataset: { assetId: item.asset?.id } },
-        h('span', { class: 'refs__thumb' }, src
-          ? h('img', { src, alt: '', width: 56, height: 56, decoding: 'async' })
-          : icon(MEDIA_ICONS[mediaType] || 'file')),
-        h('span', { class: 'refs__info' }, h('span', { class: 'refs__name' }, name), status),
-        h('button', { type: 'button', class: 'button button--ghost button--icon button--sm', onclick: () => remove(item), title: 'Remove' },
-          icon('close', { label: `Remove ${name}`, size: 'sm' })));
-    }));
-    list.hidden = !items.length;
+    // What the model takes, in order, and in words any input the studio cannot give.
+    const planned = planItems(inputs, roles.bound);
+    plan.hidden = !planned.length;
+    replace(plan, planned);
+    const cannot = cannotBeGiven(inputs);
+    note.hidden = !cannot;
+    replace(note, cannot ? [icon('info', { size: 'sm' }), h('span', cannot)] : []);
+    replace(list, visible.map((item) => row(item, roles)));
+    list.hidden = !visible.length;
+  }
+
+  function row(item, roles) {
+    const name = nameOf(item);
+    const src = item.preview || item.asset?.thumbnail_url;
+    const role = item.error ? null : roles.get(item);
+    item.bar = null;
+    const status = item.error
+      ? h('span', { class: 'refs__error' }, icon('alert', { size: 'sm' }), item.error)
+      : item.asset
+        ? metaParts([item.asset.width && `${item.asset.width}×${item.asset.height}`, item.asset.duration && duration(item.asset.duration), bytes(item.asset.size)], 'refs__meta')
+        : (item.bar = h('progress', { class: 'refs__progress', max: 100, value: Math.round((item.progress || 0) * 100), 'aria-label': `Uploading ${name}` }));
+    // Only where order decides what a file is: more than one of its kind, and room for more than one.
+    const same = item.error ? [] : held().filter((other) => other.kind === item.kind);
+    const movable = same.length > 1 && limits[item.kind] > 1;
+    const at = same.indexOf(item);
+    return h('li', { class: ['refs__item', item.error && 'refs__item--error', role === NOT_USED && 'refs__item--unused'], dataset: { assetId: item.asset?.id, key: item.key } },
+      h('span', { class: 'refs__thumb' }, src
+        ? h('img', { src, alt: '', width: 56, height: 56, decoding: 'async' })
+        : icon(MEDIA_ICONS[item.kind] || 'file')),
+      h('span', { class: 'refs__info' },
+        role && h('span', { class: ['refs__role', role === NOT_USED && 'refs__role--unused'] }, role === NOT_USED ? 'Not used: one too many' : role, h('span', { class: 'visually-hidden' }, ': ')),
+        h('span', { class: 'refs__name' }, name),
+        status),
+      h('span', { class: 'refs__actions' },
+        movable && h('button', { type: 'button', class: 'button button--ghost button--icon button--sm refs__move refs__move--up', disabled: at === 0, onclick: () => move(item, -1), title: 'Move earlier' },
+          icon('chevron-down', { label: `Move ${name} earlier`, size: 'sm', class: 'refs__up' })),
+        movable && h('button', { type: 'button', class: 'button button--ghost button--icon button--sm refs__move refs__move--down', disabled: at === same.length - 1, onclick: () => move(item, 1), title: 'Move later' },
+          icon('chevron-down', { label: `Move ${name} later`, size: 'sm' })),
+        h('button', { type: 'button', class: 'button button--ghost button--icon button--sm refs__remove', onclick: () => remove(item), title: 'Remove' },
+          icon('close', { label: `Remove ${name}`, size: 'sm' }))));
   }
 
   async function fromProject() {
-    const asset = await pickAsset({ projectId, mediaType });
+    // One kind: the picker lists only it; several: every file, and one of another kind is refused here in words.
+    const asset = await pickAsset({ projectId, mediaType: kinds.length === 1 ? kinds[0] : undefined });
     if (asset) add(asset);
   }
 }

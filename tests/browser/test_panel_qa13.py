@@ -1,0 +1,345 @@
+"""QA pass 13 on the generation panel, shown in a browser: each reference says which of the
+model's inputs it goes to (a start and an end frame), in the order the server binds them, and
+moving or removing one relabels the rest; every kind of file a model takes can be given from the
+panel (a sound for Wan 2.5, an image prompt on a text-to-image model), and the one input the
+studio cannot give is said in words; the model dialog's search forgives word order and typos,
+and offers the models of another type when this one has no match."""
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, Route, expect
+
+from tests.browser.helpers import (
+    assert_accessible,
+    create_project,
+    fake_generation,
+    import_studio_module,
+)
+from tests.support import media_samples
+from tests.support.full_stack import FullStack, Servers, full_stack
+from tests.support.waiting import eventually
+
+GENERATIONS_POST = re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations$")
+# Where a person looking at these changes finds the pictures (not the guide's screenshots).
+SHOTS = Path(os.environ.get("STUDIO_QA_SHOTS", "/tmp/f2-shots"))
+VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+async def keyed_idle_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
+    """A stack whose catalog offers hosted models (a fal.ai key is configured) and no worker:
+    a generation the panel sends is accepted or refused by the real server, and never run."""
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        workers=0,
+        worker={"fal_key": "test-key"},
+    ) as stack:
+        yield stack
+
+
+async def _open(page: Page, stack: FullStack, name: str = "Frames") -> str:
+    async with stack.client() as client:
+        project_id = await create_project(client, name)
+    await page.goto(f"{stack.gateway}/studio/{project_id}")
+    await expect(page.get_by_role("radio", name="Text to image")).to_have_attribute(
+        "aria-checked", "true"
+    )
+    return project_id
+
+
+async def _choose_model(page: Page, name: str) -> None:
+    await page.get_by_role("button", name=re.compile(r"^Choose model")).click()
+    dialog = page.get_by_role("dialog", name="Choose a model")
+    await dialog.get_by_role("combobox", name="Search models").fill(name)
+    await dialog.locator(".model-option__name", has_text=re.compile(f"^{re.escape(name)}$")).click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_role("button", name=re.compile(r"^Choose model"))).to_contain_text(
+        name
+    )
+
+
+async def _answer_posts(page: Page, project_id: str) -> list[dict[str, Any]]:
+    """Every Generate's body, answered as accepted (a hosted model is never run here)."""
+    bodies: list[dict[str, Any]] = []
+
+    async def accept(route: Route) -> None:
+        body = route.request.post_data_json
+        assert isinstance(body, dict)
+        bodies.append(body)
+        record = fake_generation(
+            project_id,
+            "pending",
+            type=body["type"],
+            model_id=body["model_id"],
+            prompt=body["prompt"],
+            input_asset_ids=body["input_asset_ids"],
+            completed_at=None,
+        )
+        await route.fulfill(status=202, json=record)
+
+    await page.route(GENERATIONS_POST, accept)
+    return bodies
+
+
+async def _shoot(page: Page, name: str, target: str = ".refs") -> None:
+    """The page at a desktop's and a phone's size, `target` in sight, for a person to look at."""
+    await asyncio.to_thread(SHOTS.mkdir, parents=True, exist_ok=True)
+    before = page.viewport_size
+    for label, size in VIEWPORTS.items():
+        await page.set_viewport_size(size)  # type: ignore[arg-type]
+        await page.locator(target).evaluate("(el) => el.scrollIntoView({ block: 'center' })")
+        await page.screenshot(path=str(SHOTS / f"{name}-{label}.png"))
+    if before:
+        await page.set_viewport_size(before)
+
+
+def _files(tmp_path: Path, *names: str) -> list[Path]:
+    paths = []
+    for i, name in enumerate(names):
+        path = tmp_path / name
+        path.write_bytes(media_samples.png(96 + 8 * i, 64))
+        paths.append(path)
+    return paths
+
+
+async def test_each_frame_says_where_it_goes_and_moving_or_removing_one_relabels_the_rest(
+    keyed_studio: FullStack, page: Page, tmp_path: Path
+) -> None:
+    project_id = await _open(page, keyed_studio)
+    bodies = await _answer_posts(page, project_id)
+    await page.get_by_role("radio", name="Image to video").click()
+    await _choose_model(page, "Kling 2.5 Turbo Pro Image to Video")
+    slot = page.locator(".refs")
+    # What the model takes, in order, before any file is given.
+    plan = slot.get_by_role("list", name="What this model takes, in order")
+    await expect(plan.get_by_role("listitem")).to_have_text(["Start frame", "End frame (optional)"])
+
+    await slot.locator("input[type=file]").set_input_files(_files(tmp_path, "dawn.png", "dusk.png"))
+    items = slot.locator(".refs__item")
+    await expect(items.locator(".refs__meta")).to_have_count(2)
+    roles = items.locator(".refs__role")
+    # Before: nothing said which picture would open the video and which would close it.
+    await expect(roles).to_have_text(["Start frame: ", "End frame: "])
+    await expect(items.nth(0)).to_contain_text("dawn.png")
+    await expect(plan.locator(".refs__input--given")).to_have_count(2)
+    await _shoot(page, "frames")
+    await assert_accessible(page)
+
+    # The end frame moved earlier becomes the start frame; the focus stays on the control.
+    await slot.get_by_role("button", name="Move dusk.png earlier").click()
+    await expect(items.nth(0)).to_contain_text("dusk.png")
+    await expect(roles).to_have_text(["Start frame: ", "End frame: "])
+    await expect(slot.get_by_role("button", name="Move dusk.png later")).to_be_focused()
+    await expect(page.locator("#announcer")).to_have_text("dusk.png is now the start frame")
+
+    await page.get_by_label("Prompt", exact=True).fill("the sun crosses the sky")
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    await eventually(lambda: len(bodies) == 1)
+    dusk, dawn = (
+        await items.nth(0).get_attribute("data-asset-id"),
+        await items.nth(1).get_attribute("data-asset-id"),
+    )
+    assert bodies[0]["input_asset_ids"] == [dusk, dawn]
+
+    # Removing the start frame makes the other one the start frame, with room for an end frame.
+    await slot.get_by_role("button", name="Remove dusk.png").click()
+    await expect(items).to_have_count(1)
+    await expect(roles).to_have_text(["Start frame: "])
+    await expect(plan.locator(".refs__input--given")).to_have_count(1)
+    await expect(slot.get_by_role("button", name=re.compile("^Move"))).to_have_count(0)
+
+    # A video model that also takes frames does not take this type's pictures as its own.
+    await page.get_by_role("radio", name="Video to video").click()
+    await _choose_model(page, "LTX-2 19B Video to Video")
+    await expect(plan.get_by_role("listitem")).to_have_text(
+        ["Source video", "Sound (optional)", "Start frame (optional)", "End frame (optional)"]
+    )
+    await expect(items).to_have_count(0)
+
+
+async def test_a_sound_reaches_wan_and_the_server_takes_it(
+    keyed_idle_studio: FullStack, page: Page, tmp_path: Path
+) -> None:
+    await _open(page, keyed_idle_studio, "Soundtrack")
+    slot = page.locator(".refs")
+    # Text to video showed no slot at all, so Wan 2.5's music could not be given.
+    await page.get_by_role("radio", name="Text to video").click()
+    await _choose_model(page, "Wan 2.5 Text to Video")
+    await expect(slot).to_be_visible()
+    await expect(slot.locator(":scope > .field__label")).to_have_text("Reference sound (optional)")
+    assert "audio/*" in (await slot.locator("input[type=file]").get_attribute("accept") or "")
+    song = tmp_path / "waves.wav"
+    song.write_bytes(media_samples.wav(3.5))
+    await slot.locator("input[type=file]").set_input_files(song)
+    await expect(slot.locator(".refs__item .refs__meta")).to_contain_text("0:0")
+    await page.get_by_label("Prompt", exact=True).fill("a boat at sea")
+    async with page.expect_response(
+        lambda r: r.request.method == "POST" and bool(GENERATIONS_POST.search(r.url))
+    ) as answered:
+        await page.get_by_role("button", name="Generate", exact=True).click()
+    answer = await answered.value
+    # The real server bound the sound to Wan's audio input (it refuses a file it cannot bind).
+    assert answer.status == 202, await answer.text()
+    record = await answer.json()
+    sound_id = await slot.locator(".refs__item").get_attribute("data-asset-id")
+    assert record["input_asset_ids"] == [sound_id]
+
+    # Image to video: Wan 2.5 takes a start frame and the music, each said. The sound given
+    # under Text to video stays with that type (never sent, unseen, with another).
+    await page.get_by_role("radio", name="Image to video").click()
+    await _choose_model(page, "Wan 2.5 Image to Video")
+    await expect(slot.locator(":scope > .field__label")).to_have_text("References")
+    await expect(slot.locator(".refs__item")).to_have_count(0)
+    frame = _files(tmp_path, "harbour.png")[0]
+    await slot.locator("input[type=file]").set_input_files([frame, song])
+    await expect(slot.locator(".refs__item .refs__meta")).to_have_count(2)
+    await expect(slot.locator(".refs__role")).to_have_text(["Start frame: ", "Background music: "])
+    await _shoot(page, "wan-sound")
+    async with page.expect_response(
+        lambda r: r.request.method == "POST" and bool(GENERATIONS_POST.search(r.url))
+    ) as answered:
+        await page.get_by_role("button", name="Generate", exact=True).click()
+    answer = await answered.value
+    assert answer.status == 202, await answer.text()
+    assert len((await answer.json())["input_asset_ids"]) == 2
+
+    # Back on Text to video, its own sound is there again.
+    await page.get_by_role("radio", name="Text to video").click()
+    await expect(slot.locator(".refs__item")).to_have_count(1)
+    await expect(slot.locator(".refs__item")).to_have_attribute("data-asset-id", sound_id or "")
+
+
+async def test_an_image_prompt_on_text_to_image_and_the_unreachable_mask_said(
+    keyed_studio: FullStack, page: Page, tmp_path: Path
+) -> None:
+    project_id = await _open(page, keyed_studio, "Prompts")
+    bodies = await _answer_posts(page, project_id)
+    slot = page.locator(".refs")
+    await expect(slot).to_be_hidden()
+    await _choose_model(page, "FLUX1.1 [pro] ultra")
+    # Before: Text to image never showed the slot, so the image prompt could not be given.
+    await expect(slot.locator(":scope > .field__label")).to_have_text("Reference image (optional)")
+    await slot.locator("input[type=file]").set_input_files(_files(tmp_path, "layout.png"))
+    await expect(slot.locator(".refs__item .refs__meta")).to_be_visible()
+    await page.get_by_label("Prompt", exact=True).fill("a quiet harbour")
+    await page.get_by_role("button", name="Generate", exact=True).click()
+    await eventually(lambda: len(bodies) == 1)
+    assert bodies[0]["type"] == "text-to-image"
+    assert len(bodies[0]["input_asset_ids"]) == 1
+
+    # GPT Image 2 Edit's mask is never bound (its list of images takes every image): said.
+    await page.get_by_role("radio", name="Image to image").click()
+    await _choose_model(page, "GPT Image 2 Edit")
+    await expect(slot.locator(".refs__note")).to_have_text(
+        "The mask cannot be given from the studio yet: every image added here is sent as one "
+        "of the images to work from."
+    )
+    await _shoot(page, "mask-note")
+
+    # Across the catalog: every file input is reachable but GPT Image's two masks, and each
+    # input has a name in words.
+    found = await import_studio_module(
+        page,
+        "components/catalog.js",
+        """async (m) => {
+          const models = await m.loadModels();
+          const inputs = Object.fromEntries(models.map((model) => [model.id, m.referenceInputs(model)]));
+          return {
+            unreachable: Object.entries(inputs).flatMap(([id, list]) => list.filter((i) => !i.reachable).map((i) => `${id}:${i.name}`)).sort(),
+            labels: Object.fromEntries(Object.entries(inputs).filter(([, list]) => list.length > 1).map(([id, list]) => [id, list.map((i) => i.label)])),
+          };
+        }""",
+    )
+    assert found["unreachable"] == [
+        "fal-ai/gpt-image-1.5/edit:mask_image_url",
+        "openai/gpt-image-2/edit:mask_url",
+    ]
+    labels = found["labels"]
+    assert labels["fal-ai/kling-video/v2.5-turbo/pro/image-to-video"] == [
+        "Start frame",
+        "End frame",
+    ]
+    assert labels["fal-ai/luma-dream-machine/ray-2/image-to-video"] == ["Start frame", "End frame"]
+    assert labels["fal-ai/minimax/hailuo-02/standard/image-to-video"] == [
+        "Start frame",
+        "End frame",
+    ]
+    assert labels["fal-ai/wan-25-preview/image-to-video"] == ["Start frame", "Background music"]
+    assert labels["fal-ai/ltx-2-19b/video-to-video"] == [
+        "Source video",
+        "Sound",
+        "Start frame",
+        "End frame",
+    ]
+    assert labels["fal-ai/ideogram/v3/remix"] == ["Image", "Style reference"]
+    assert labels["openai/gpt-image-2/edit"] == ["Image", "Mask"]
+
+
+async def test_the_model_search_forgives_order_and_typos_and_offers_another_type(
+    keyed_studio: FullStack, page: Page
+) -> None:
+    await _open(page, keyed_studio, "Search")
+    names = await import_studio_module(
+        page,
+        "components/model-search.js",
+        """async (m, queries) => {
+          const app = document.querySelector('script[type=module][src$="/js/app.js"]').src;
+          const catalog = await import(app.replace(/app\\.js$/, 'components/catalog.js'));
+          const models = await catalog.loadModels();
+          return queries.map((q) => m.searchModels(models, q).map((model) => model.name)[0] || null);
+        }""",
+        ["birefnet", "bireft net", "flux dev", "dev flux", "klign 2.5", "seedanse", "xyzzy"],
+    )
+    assert names == [
+        "BiRefNet Background Removal",
+        "BiRefNet Background Removal",
+        "FLUX.1 [dev]",
+        "FLUX.1 [dev]",
+        "Kling 2.5 Turbo Pro",
+        "Seedance 1.0 Pro",
+        None,
+    ]
+
+    card = page.get_by_role("button", name=re.compile(r"^Choose model"))
+    await card.click()
+    dialog = page.get_by_role("dialog", name="Choose a model")
+    search = dialog.get_by_role("combobox", name="Search models")
+    count = dialog.locator(".model-dialog__count")
+    await expect(count).to_have_attribute("aria-live", "polite")
+    # Words in any order: Enter takes the first match.
+    await search.fill("dev flux")
+    await expect(dialog.get_by_role("option").first).to_contain_text("FLUX.1 [dev]")
+    await expect(count).to_have_text("1 model")
+
+    # A typo, and a model of another type: this type has none, Image to image has it.
+    await search.fill("bireft net")
+    await expect(dialog.get_by_role("option")).to_have_count(0)
+    await expect(count).to_have_text(
+        "No model for Text to image matches \u201cbireft net\u201d. 1 model matches in Image to image."
+    )
+    offer = dialog.locator(".model-dialog__offer")
+    await expect(offer).to_have_text("1 model matches in Image to imageShow them in Image to image")
+    await _shoot(page, "dialog-offer", ".model-dialog__offer")
+    await assert_accessible(page)
+    await offer.get_by_role("button", name="Show them in Image to image").click()
+    await expect(search).to_be_focused()
+    await expect(dialog.get_by_role("listbox")).to_have_attribute(
+        "aria-label", "Models for Image to image"
+    )
+    await expect(count).to_have_text("1 model in Image to image")
+    await expect(dialog.get_by_role("button", name="Back to Text to image")).to_be_visible()
+    await _shoot(page, "dialog-switched", ".model-dialog__switched")
+    await page.keyboard.press("Enter")
+    await expect(dialog).to_be_hidden()
+    # The panel moved to the model's type with it.
+    await expect(page.get_by_role("radio", name="Image to image")).to_have_attribute(
+        "aria-checked", "true"
+    )
+    await expect(card).to_contain_text("BiRefNet Background Removal")
