@@ -6,6 +6,7 @@ wrapped element."""
 
 import base64
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -252,3 +253,43 @@ async def import_studio_module(page: Page, path: str, call: str, arg: Any = None
         " }"
     )
     return await page.evaluate(expression, arg)
+
+
+GENERATIONS_POST = re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations$")
+"""A Generate's request, for `page.route`."""
+
+
+async def choose_model(page: Page, name: str) -> None:
+    """`name` chosen in the model dialog (searched, then clicked), once the panel shows it."""
+    await page.get_by_role("button", name=re.compile(r"^Choose model")).click()
+    dialog = page.get_by_role("dialog", name="Choose a model")
+    await dialog.get_by_role("combobox", name="Search models").fill(name)
+    await dialog.locator(".model-option__name", has_text=re.compile(f"^{re.escape(name)}$")).click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_role("button", name=re.compile(r"^Choose model"))).to_contain_text(
+        name
+    )
+
+
+async def answer_generation_posts(page: Page, project_id: str) -> list[dict[str, Any]]:
+    """Every Generate's body, answered as accepted (a made-up pending record): a hosted model
+    is never run."""
+    bodies: list[dict[str, Any]] = []
+
+    async def accept(route: Route) -> None:
+        body = route.request.post_data_json
+        assert isinstance(body, dict)
+        bodies.append(body)
+        record = fake_generation(
+            project_id,
+            "pending",
+            type=body["type"],
+            model_id=body["model_id"],
+            prompt=body["prompt"],
+            input_asset_ids=body["input_asset_ids"],
+            completed_at=None,
+        )
+        await route.fulfill(status=202, json=record)
+
+    await page.route(GENERATIONS_POST, accept)
+    return bodies

@@ -10,22 +10,22 @@ import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.async_api import Page, Route, expect
+from playwright.async_api import Page, expect
 
 from tests.browser.helpers import (
+    GENERATIONS_POST,
+    answer_generation_posts,
     assert_accessible,
+    choose_model,
     create_project,
-    fake_generation,
     import_studio_module,
 )
 from tests.support import media_samples
 from tests.support.full_stack import FullStack, Servers, full_stack
 from tests.support.waiting import eventually
 
-GENERATIONS_POST = re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations$")
 # Where a person looking at these changes finds the pictures (not the guide's screenshots).
 SHOTS = Path(os.environ.get("STUDIO_QA_SHOTS", "/tmp/f2-shots"))
 VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -54,40 +54,6 @@ async def _open(page: Page, stack: FullStack, name: str = "Frames") -> str:
     return project_id
 
 
-async def _choose_model(page: Page, name: str) -> None:
-    await page.get_by_role("button", name=re.compile(r"^Choose model")).click()
-    dialog = page.get_by_role("dialog", name="Choose a model")
-    await dialog.get_by_role("combobox", name="Search models").fill(name)
-    await dialog.locator(".model-option__name", has_text=re.compile(f"^{re.escape(name)}$")).click()
-    await expect(dialog).to_be_hidden()
-    await expect(page.get_by_role("button", name=re.compile(r"^Choose model"))).to_contain_text(
-        name
-    )
-
-
-async def _answer_posts(page: Page, project_id: str) -> list[dict[str, Any]]:
-    """Every Generate's body, answered as accepted (a hosted model is never run here)."""
-    bodies: list[dict[str, Any]] = []
-
-    async def accept(route: Route) -> None:
-        body = route.request.post_data_json
-        assert isinstance(body, dict)
-        bodies.append(body)
-        record = fake_generation(
-            project_id,
-            "pending",
-            type=body["type"],
-            model_id=body["model_id"],
-            prompt=body["prompt"],
-            input_asset_ids=body["input_asset_ids"],
-            completed_at=None,
-        )
-        await route.fulfill(status=202, json=record)
-
-    await page.route(GENERATIONS_POST, accept)
-    return bodies
-
-
 async def _shoot(page: Page, name: str, target: str = ".refs") -> None:
     """The page at a desktop's and a phone's size, `target` in sight, for a person to look at."""
     await asyncio.to_thread(SHOTS.mkdir, parents=True, exist_ok=True)
@@ -113,9 +79,9 @@ async def test_each_frame_says_where_it_goes_and_moving_or_removing_one_relabels
     keyed_studio: FullStack, page: Page, tmp_path: Path
 ) -> None:
     project_id = await _open(page, keyed_studio)
-    bodies = await _answer_posts(page, project_id)
+    bodies = await answer_generation_posts(page, project_id)
     await page.get_by_role("radio", name="Image to video").click()
-    await _choose_model(page, "Kling 2.5 Turbo Pro Image to Video")
+    await choose_model(page, "Kling 2.5 Turbo Pro Image to Video")
     slot = page.locator(".refs")
     # What the model takes, in order, before any file is given.
     plan = slot.get_by_role("list", name="What this model takes, in order")
@@ -157,7 +123,7 @@ async def test_each_frame_says_where_it_goes_and_moving_or_removing_one_relabels
 
     # A video model that also takes frames does not take this type's pictures as its own.
     await page.get_by_role("radio", name="Video to video").click()
-    await _choose_model(page, "LTX-2 19B Video to Video")
+    await choose_model(page, "LTX-2 19B Video to Video")
     await expect(plan.get_by_role("listitem")).to_have_text(
         ["Source video", "Sound (optional)", "Start frame (optional)", "End frame (optional)"]
     )
@@ -171,7 +137,7 @@ async def test_a_sound_reaches_wan_and_the_server_takes_it(
     slot = page.locator(".refs")
     # Text to video showed no slot at all, so Wan 2.5's music could not be given.
     await page.get_by_role("radio", name="Text to video").click()
-    await _choose_model(page, "Wan 2.5 Text to Video")
+    await choose_model(page, "Wan 2.5 Text to Video")
     await expect(slot).to_be_visible()
     await expect(slot.locator(":scope > .field__label")).to_have_text("Reference sound (optional)")
     assert "audio/*" in (await slot.locator("input[type=file]").get_attribute("accept") or "")
@@ -194,7 +160,7 @@ async def test_a_sound_reaches_wan_and_the_server_takes_it(
     # Image to video: Wan 2.5 takes a start frame and the music, each said. The sound given
     # under Text to video stays with that type (never sent, unseen, with another).
     await page.get_by_role("radio", name="Image to video").click()
-    await _choose_model(page, "Wan 2.5 Image to Video")
+    await choose_model(page, "Wan 2.5 Image to Video")
     await expect(slot.locator(":scope > .field__label")).to_have_text("References")
     await expect(slot.locator(".refs__item")).to_have_count(0)
     frame = _files(tmp_path, "harbour.png")[0]
@@ -220,10 +186,10 @@ async def test_an_image_prompt_on_text_to_image_and_the_unreachable_mask_said(
     keyed_studio: FullStack, page: Page, tmp_path: Path
 ) -> None:
     project_id = await _open(page, keyed_studio, "Prompts")
-    bodies = await _answer_posts(page, project_id)
+    bodies = await answer_generation_posts(page, project_id)
     slot = page.locator(".refs")
     await expect(slot).to_be_hidden()
-    await _choose_model(page, "FLUX1.1 [pro] ultra")
+    await choose_model(page, "FLUX1.1 [pro] ultra")
     # Before: Text to image never showed the slot, so the image prompt could not be given.
     await expect(slot.locator(":scope > .field__label")).to_have_text("Reference image (optional)")
     await slot.locator("input[type=file]").set_input_files(_files(tmp_path, "layout.png"))
@@ -236,7 +202,7 @@ async def test_an_image_prompt_on_text_to_image_and_the_unreachable_mask_said(
 
     # GPT Image 2 Edit's mask is never bound (its list of images takes every image): said.
     await page.get_by_role("radio", name="Image to image").click()
-    await _choose_model(page, "GPT Image 2 Edit")
+    await choose_model(page, "GPT Image 2 Edit")
     await expect(slot.locator(".refs__note")).to_have_text(
         "The mask cannot be given from the studio yet: every image added here is sent as one "
         "of the images to work from."

@@ -9,6 +9,7 @@ from playwright.async_api import Page, Request, Route, expect
 from tests.browser.helpers import (
     PHONE,
     answer_service_down,
+    choose_model,
     create_project,
     fake_generation,
     import_studio_module,
@@ -59,17 +60,9 @@ async def _open_project(page: Page, stack: FullStack, name: str = "Dunes") -> st
     return project_id
 
 
-async def _choose_model(page: Page, name: str) -> None:
-    await page.get_by_role("button", name=re.compile(r"^Choose model")).click()
-    dialog = page.get_by_role("dialog", name="Choose a model")
-    await dialog.get_by_role("combobox", name="Search models").fill(name)
-    await dialog.get_by_role("option", name=re.compile(name)).first.click()
-    await expect(dialog).to_be_hidden()
-
-
 async def test_a_custom_image_size_is_sent_and_remembered(studio: FullStack, page: Page) -> None:
     await _open_project(page, studio)
-    await _choose_model(page, "Local Image")
+    await choose_model(page, "Local Image")
     await page.get_by_text("Advanced settings").click()
     await page.get_by_label("Image size").select_option(label="Custom size")
     await page.get_by_label("Width", exact=True).fill("5000")
@@ -145,7 +138,7 @@ async def test_more_references_than_the_model_takes_are_said_before_sending(
     )
     await page.goto(f"{keyed_studio.gateway}/studio/{project_id}")
     await page.get_by_role("radio", name="Image to image", exact=True).click()
-    await _choose_model(page, "GPT Image 2 Edit")
+    await choose_model(page, "GPT Image 2 Edit")
     for name in ("first-pebble-1.png", "second-pebble-1.png"):
         await page.get_by_role("button", name="Pick from project").click()
         picker = page.get_by_role("dialog")
@@ -153,7 +146,7 @@ async def test_more_references_than_the_model_takes_are_said_before_sending(
         await expect(page.locator(".refs__list")).to_contain_text(name)
 
     # A model that takes one image: the slot says so at once, and Generate sends nothing.
-    await _choose_model(page, "Local Image Edit")
+    await choose_model(page, "Local Image Edit")
     message = page.locator(".refs > .field__error")
     await expect(message).to_have_text("Local Image Edit takes one image: remove 1.")
     await page.get_by_label("Prompt", exact=True).fill("polish them")
@@ -207,7 +200,7 @@ async def test_parameter_names_keep_their_abbreviations(
 ) -> None:
     await _open_project(page, keyed_studio)
     await page.get_by_role("radio", name="Text to video", exact=True).click()
-    await _choose_model(page, "Kling 2.5 Turbo Pro")
+    await choose_model(page, "Kling 2.5 Turbo Pro")
     await page.get_by_text("Advanced settings").click()
     await expect(page.get_by_label("CFG scale", exact=True)).to_be_visible()
     labels = await import_studio_module(

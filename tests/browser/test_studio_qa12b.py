@@ -10,12 +10,13 @@ import contextlib
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import FilePayload, Page, Request, Route, expect
 
 from tests.browser.helpers import (
+    answer_generation_posts,
+    choose_model,
     create_project,
     fake_generation,
     finished,
@@ -27,45 +28,8 @@ from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
 
 BRIA = "fal-ai/bria/background/remove"
-GENERATIONS_POST = re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations$")
 ASSETS_POST = re.compile(r"/api/v1/projects/[0-9a-f]{24}/assets$")
 LEAVE_TIMEOUT_MS = 30_000
-
-
-async def _choose_model(page: Page, name: str) -> None:
-    await page.get_by_role("button", name=re.compile(r"^Choose model")).click()
-    dialog = page.get_by_role("dialog", name="Choose a model")
-    await dialog.get_by_role("combobox", name="Search models").fill(name)
-    await dialog.get_by_role("option", name=re.compile(re.escape(name))).first.click()
-    await expect(dialog).to_be_hidden()
-    # The panel has taken the model before anything of it is checked.
-    await expect(page.get_by_role("button", name=re.compile(r"^Choose model"))).to_contain_text(
-        name
-    )
-
-
-async def _answer_posts(page: Page, project_id: str) -> list[dict[str, Any]]:
-    """Every Generate's body, answered as accepted (a made-up pending record): a hosted model
-    is never run here."""
-    bodies: list[dict[str, Any]] = []
-
-    async def accept(route: Route) -> None:
-        body = route.request.post_data_json
-        assert isinstance(body, dict)
-        bodies.append(body)
-        record = fake_generation(
-            project_id,
-            "pending",
-            type=body["type"],
-            model_id=body["model_id"],
-            prompt=body["prompt"],
-            input_asset_ids=body["input_asset_ids"],
-            completed_at=None,
-        )
-        await route.fulfill(status=202, json=record)
-
-    await page.route(GENERATIONS_POST, accept)
-    return bodies
 
 
 async def test_the_reference_slot_takes_per_kind_what_the_model_binds_and_says_what_it_refused(
@@ -86,14 +50,14 @@ async def test_the_reference_slot_takes_per_kind_what_the_model_binds_and_says_w
     )
     assert limits == [8, 1, 1, 2]
 
-    bodies = await _answer_posts(page, project_id)
+    bodies = await answer_generation_posts(page, project_id)
     files = []
     for i in range(10):
         path = tmp_path / f"ref{i}.png"
         path.write_bytes(media_samples.png(64 + i, 48))
         files.append(path)
     await page.get_by_role("radio", name="Image to image").click()
-    await _choose_model(page, "GPT Image 2 Edit")
+    await choose_model(page, "GPT Image 2 Edit")
     slot = page.locator(".refs")
     await expect(slot.locator(".field__label")).to_have_text("Reference images")
     await slot.locator("input[type=file]").set_input_files(files)
@@ -115,7 +79,7 @@ async def test_the_reference_slot_takes_per_kind_what_the_model_binds_and_says_w
     # LTX-2 takes one video (beside its sound and frames, labelled in the area since QA 13):
     # a second video is refused, said so.
     await page.get_by_role("radio", name="Video to video").click()
-    await _choose_model(page, "LTX-2 19B Video to Video")
+    await choose_model(page, "LTX-2 19B Video to Video")
     await expect(slot.locator(":scope > .field__label")).to_have_text("References")
     # Two dropped at once on the slot (its picker takes one).
     await _drop(
@@ -129,7 +93,7 @@ async def test_the_reference_slot_takes_per_kind_what_the_model_binds_and_says_w
 
     # Wan 2.5 takes one image and a sound (its music): the area says both.
     await page.get_by_role("radio", name="Image to video").click()
-    await _choose_model(page, "Wan 2.5 Image to Video")
+    await choose_model(page, "Wan 2.5 Image to Video")
     await expect(slot.locator(":scope > .field__label")).to_have_text("References")
 
 
@@ -172,13 +136,13 @@ async def test_a_model_without_a_prompt_hides_it_keeps_the_text_and_sends_none(
         )
         assert made.status_code == 201, made.text
         template_id = made.json()["id"]
-    bodies = await _answer_posts(page, project_id)
+    bodies = await answer_generation_posts(page, project_id)
     await page.goto(f"{keyed_studio.gateway}/studio/{project_id}")
     prompt = page.get_by_label("Prompt", exact=True)
     note = page.locator(".gen-panel__no-prompt-note")
     await prompt.fill("a red fox in the snow")
     await page.get_by_role("radio", name="Image to image").click()
-    await _choose_model(page, "Bria RMBG 2.0")
+    await choose_model(page, "Bria RMBG 2.0")
     # Before: the box stayed, and its text went with Generate: "This model takes no prompt."
     await expect(prompt).to_be_hidden()
     await expect(note).to_have_text(
@@ -242,7 +206,7 @@ async def test_a_model_without_a_prompt_hides_it_keeps_the_text_and_sends_none(
         "Bria RMBG 2.0"
     )
     await expect(prompt).to_be_hidden()
-    await _choose_model(page, "Local Image Edit")
+    await choose_model(page, "Local Image Edit")
     await expect(prompt).to_have_value("a red fox in the snow")
     await expect(note).to_be_hidden()
 

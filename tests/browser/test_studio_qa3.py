@@ -15,7 +15,9 @@ from typing import Any
 from playwright.async_api import FilePayload, Page, Request, Route, ViewportSize, expect
 
 from tests.browser.helpers import (
+    GENERATIONS_POST,
     answer_service_down,
+    choose_model,
     create_project,
     dispatch_files,
     fake_generation,
@@ -28,7 +30,6 @@ from tests.support.waiting import eventually
 # U+2019 and the curly double quotes, as the studio writes them.
 APOS = "\u2019"
 MODEL_CHOICE = f"Model{APOS}s choice"
-GENERATIONS_POST = re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations$")
 GENERATIONS_LIST = re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations\?")
 
 
@@ -53,17 +54,6 @@ async def _generate(page: Page) -> dict[str, Any]:
     body = (await sent.value).post_data_json
     assert isinstance(body, dict)
     return body
-
-
-async def _choose_model(page: Page, name: str) -> None:
-    await page.get_by_role("button", name=re.compile(r"^Choose model")).click()
-    dialog = page.get_by_role("dialog", name="Choose a model")
-    await dialog.get_by_role("combobox", name="Search models").fill(name)
-    await dialog.locator(".model-option__name", has_text=re.compile(f"^{re.escape(name)}$")).click()
-    await expect(dialog).to_be_hidden()
-    await expect(page.get_by_role("button", name=re.compile(r"^Choose model"))).to_contain_text(
-        name
-    )
 
 
 async def test_references_of_a_hidden_slot_are_kept_but_not_sent(
@@ -98,7 +88,7 @@ async def test_a_list_setting_without_a_default_is_left_to_the_model(
     keyed_studio: FullStack, page: Page
 ) -> None:
     await _open_project(page, keyed_studio)
-    await _choose_model(page, "Ideogram V3")
+    await choose_model(page, "Ideogram V3")
     await page.get_by_text("Advanced settings").click()
     preset = page.get_by_label("Style preset")
     await expect(preset).to_have_value("")
@@ -150,7 +140,7 @@ async def test_a_list_setting_without_a_default_is_left_to_the_model(
 
     # FLUX.1 Kontext [pro]: no aspect ratio unless one is chosen (the input's is kept).
     await _radio(page, "Image to image").click()
-    await _choose_model(page, "FLUX.1 Kontext [pro]")
+    await choose_model(page, "FLUX.1 Kontext [pro]")
     ratio = page.get_by_label("Aspect ratio")
     await expect(ratio).to_have_value("")
     await expect(ratio.locator("option:checked")).to_have_text(MODEL_CHOICE)
@@ -158,7 +148,7 @@ async def test_a_list_setting_without_a_default_is_left_to_the_model(
 
 async def test_option_values_read_as_words(keyed_studio: FullStack, page: Page) -> None:
     await _open_project(page, keyed_studio)
-    await _choose_model(page, "FLUX.1 [dev]")
+    await choose_model(page, "FLUX.1 [dev]")
     await page.get_by_text("Advanced settings").click()
     await expect(page.get_by_label("Acceleration").locator("option")).to_have_text(
         ["None", "Regular", "High"]
@@ -499,7 +489,7 @@ async def test_speech_models_take_the_prompt_box(keyed_studio: FullStack, page: 
     settings has no second box for them."""
     await _open_project(page, keyed_studio)
     await _radio(page, "Text to audio").click()
-    await _choose_model(page, "ElevenLabs Eleven v3 TTS")
+    await choose_model(page, "ElevenLabs Eleven v3 TTS")
     await page.get_by_text("Advanced settings").click()
     await expect(page.get_by_label("Voice")).to_be_visible()
     await expect(page.locator('[data-field="text"]')).to_have_count(0)
