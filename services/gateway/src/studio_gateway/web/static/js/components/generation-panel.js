@@ -25,7 +25,7 @@ import { icon } from '../ui/icons.js';
 import { retryBySelf } from '../ui/retry.js';
 import { skeleton } from '../ui/skeleton.js';
 import { announce, toast } from '../ui/toast.js';
-import { TYPE_ICONS, defaultModel, getModel, loadModels, loadTypes, modelsTaking, referenceInputs, takesPrompt } from './catalog.js';
+import { TYPE_ICONS, defaultModel, getModel, loadModels, loadTypes, modelsFor, modelsTaking, referenceInputs, takesPrompt } from './catalog.js';
 import { PENDING_REFERENCE, PENDING_REMIX, takePending } from './handoff.js';
 import { KEY_HELP, modelBadges, openModelDialog } from './model-dialog.js';
 import { acceptDrops, mediaOf } from './panel-drop.js';
@@ -256,8 +256,11 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
         if (templateId) template = await api.get(`/templates/${encodeURIComponent(templateId)}`, undefined, { signal });
         else template = (await api.get('/starter-templates', undefined, { signal })).items.find((t) => t.id === starterId);
         if (!template) throw new Error(`There is no starter template “${starterId}”.`);
+        const before = model;
         await fill(template, { remix: false });
-        toast(`Settings from “${template.name}”`, { kind: 'info', signal });
+        // A template's model (a paid hosted one, say) is named when it replaces the person's.
+        const changed = model && model.id !== before?.id;
+        toast(`Settings from “${template.name}”${changed ? `: the model is now ${modelSaid(model)}.` : ''}`, { kind: 'info', signal });
       } catch (error) {
         // A template deleted since the link was made, or someone else's (answered alike): said
         // for people, not as the API's "No template '…'" with the id.
@@ -471,12 +474,28 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   function switchFor(media, { asset, files }) {
     const next = typeTaking(media);
     if (!next || next.id === state.type) return false;
-    setType(next.id);
+    const before = model;
+    setType(next.id, { modelId: modelForSwitch(next.id, media)?.id });
     const name = asset?.name || files?.[0]?.name;
-    toast(`Switched to ${next.label} to use ${name ? `“${name}”` : 'it'} as a reference.`, { kind: 'info', signal });
+    // A file must not change the model unsaid: a local one for a paid hosted one costs money.
+    const changed = model && model.id !== before?.id;
+    const nowModel = changed ? ` The model is now ${modelSaid(model)}.` : '';
+    toast(`Switched to ${next.label} to use ${name ? `“${name}”` : 'it'} as a reference.${nowModel}`, { kind: 'info', signal });
     if (asset) refs.add(asset);
     else refs.addFiles(files);
     return true;
+  }
+
+  /** The model a file that moves the panel to `typeId` brings: the one last used for that
+   * type in this project, else one that runs where the current one does (local stays local)
+   * and takes the file, else none (the type's default then). */
+  function modelForSwitch(typeId, media) {
+    const last = getModel(state.modelByType[typeId]);
+    if (last?.available && last.types.includes(typeId)) return last;
+    const alike = modelsFor(models, typeId).filter((m) => m.available && m.runtime === model?.runtime);
+    const taking = alike.filter((m) => referenceInputs(m).some((input) => input.media === media));
+    const pool = taking.length ? taking : alike;
+    return pool.find((m) => m.recommended) || pool[0] || null;
   }
 
   /** "Wait for the upload to finish" holds only while one is running. */
@@ -606,6 +625,11 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       generateButton.removeAttribute('aria-busy');
     }
   }
+}
+
+/** "Local Video", "Veo 3.1 Image to Video ($0.20–0.40/s)": a model, with its price when it costs. */
+function modelSaid(model) {
+  return model.runtime === 'local' ? model.name : `${model.name} (${model.price})`;
 }
 
 function cap(text) {

@@ -18,6 +18,8 @@ import { searchModels, words } from './model-search.js';
 // Plain words for the person using the studio, with what the one running it needs to know.
 export const KEY_HELP = 'Hosted models run on fal.ai and need a key on this server: whoever runs the studio sets FAL_KEY where it starts (make run, or the catalog and worker services) and restarts it. Offline models (Local …) work without one.';
 
+/** Prices up to this long fit the price column on one line. */
+const PRICE_COLUMN_CHARS = 24;
 const OUTPUT_LABEL = { image: 'Image', video: 'Video', audio: 'Audio', model3d: '3D' };
 
 export function modelBadges(model, { compact = false } = {}) {
@@ -53,7 +55,9 @@ export function openModelDialog({ models, types = [], type, selectedId, typeName
   const list = h('div', { class: 'model-list', role: 'listbox', id: listId, 'aria-label': `Models for ${labelOf(type)}` });
   // In the list's place, not in it: a listbox holds options only.
   const empty = h('p', { class: 'model-list__empty', hidden: true });
-  const note = h('p', { class: 'model-dialog__note', hidden: true });
+  // A live region kept in the page (empty, it takes no room): one shown only when there is
+  // something to say is not announced reliably, and a refusal must be heard (focus stays in the search).
+  const note = h('p', { class: 'model-dialog__note', role: 'status' });
   const keyHelp = h('div', { class: 'alert alert--info model-dialog__key' }, icon('key'), h('span', KEY_HELP));
   // What other types hold when this one has no match, and which type is shown after a switch.
   const elsewhere = h('div', { class: 'model-dialog__elsewhere', hidden: true });
@@ -129,7 +133,7 @@ export function openModelDialog({ models, types = [], type, selectedId, typeName
     // The live region says it all: the count, or that none match here and where some do.
     count.textContent = visible.length
       ? `${plural(visible.length)}${here}`
-      : typed.length ? [none, ...offers.map((offer) => `${matching(offer.count)} in ${offer.label}.`)].join(' ') : '';
+      : typed.length ? [none, ...offers.map((offer) => `${matching(offer.count)} in ${offer.label}.`)].join(' ') : `There is no model for ${labelOf(current)}.`;
     // With nothing listed, the list says so and the offers say where: the live region is read, not shown twice.
     count.classList.toggle('visually-hidden', !visible.length);
     elsewhere.hidden = !offers.length;
@@ -175,13 +179,15 @@ export function openModelDialog({ models, types = [], type, selectedId, typeName
         h('span', { class: 'model-option__name' }, model.name),
         h('span', { class: 'model-option__badges' }, modelBadges(model))),
       h('span', { class: 'model-option__desc' }, model.description)),
-    h('span', { class: 'model-option__price' }, model.price));
+    // A short price is a column to scan; a long one ("$0.009–0.013 (low), …") is a line of its
+    // own under the description, not a column wrapped to four lines.
+    h('span', { class: ['model-option__price', String(model.price || '').length > PRICE_COLUMN_CHARS && 'model-option__price--long'] }, model.price));
   }
 
   function setActive(index, { scroll = true } = {}) {
     list.querySelector('.model-option.is-active')?.classList.remove('is-active');
     active = index;
-    note.hidden = true;
+    clearNote();
     if (index < 0) {
       search.removeAttribute('aria-activedescendant');
       return;
@@ -194,13 +200,18 @@ export function openModelDialog({ models, types = [], type, selectedId, typeName
 
   function choose(model) {
     if (!model.available) {
-      note.hidden = false;
       note.className = 'model-dialog__note alert alert--info';
       // How to add a key is already said once above the list (any locked model puts it there).
       replace(note, icon('key'), h('span', `${model.name} needs a fal.ai key on this server before it can be chosen; how to add one is explained above.`));
       return;
     }
     handle.close({ model, type: current });
+  }
+
+  function clearNote() {
+    if (!note.firstChild) return;
+    note.className = 'model-dialog__note';
+    replace(note);
   }
 }
 

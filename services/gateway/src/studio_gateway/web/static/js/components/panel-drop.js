@@ -1,10 +1,12 @@
-// Files and gallery assets dropped anywhere on the generation panel, not only on the
-// references slot (which is hidden for a type that takes no file): the panel then picks a type
-// that takes them. The slot's own drop handler runs first and marks the event handled.
+// Files and gallery assets dropped on the generation panel: on the references slot (its own
+// handler runs first and marks the event handled), or anywhere else on the panel (the slot is
+// hidden for a type that takes no file): the panel then picks a type that takes them.
 //
 //   const stop = acceptDrops(panel.el, { onFiles(files) {}, onAsset(asset) {} });
+//   acceptDrops(slot, { onFiles, onAsset, onUnreadable() {}, over: (on) => zone.classList.toggle('refs__zone--over', on) });
 
-import { ASSET_MIME } from './panel-references.js';
+/** What a gallery card's drag carries: the asset, as JSON. */
+export const ASSET_MIME = 'application/x-studio-asset';
 
 const MEDIA = new Set(['image', 'video', 'audio']);
 
@@ -14,13 +16,12 @@ export function mediaOf(file) {
   return MEDIA.has(kind) ? kind : null;
 }
 
-export function acceptDrops(el, { onFiles, onAsset }) {
+export function acceptDrops(el, { onFiles, onAsset, onUnreadable = () => {}, over = (on) => el.classList.toggle('gen-panel--drop', on) }) {
   let depth = 0;
   const carries = (event) => {
     const types = [...(event.dataTransfer?.types || [])];
     return types.includes('Files') || types.includes(ASSET_MIME);
   };
-  const over = (on) => el.classList.toggle('gen-panel--drop', on);
   const listeners = {
     dragenter(event) {
       if (!carries(event)) return;
@@ -47,6 +48,7 @@ export function acceptDrops(el, { onFiles, onAsset }) {
           onAsset(JSON.parse(raw));
         } catch {
           // Not one of ours after all: nothing to take.
+          onUnreadable();
         }
         return;
       }

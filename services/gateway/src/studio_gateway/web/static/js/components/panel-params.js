@@ -227,11 +227,21 @@ function seedControl(spec) {
   const row = h('div', { class: 'seed-row' });
   input.replaceWith(row);
   row.append(input, toggle);
+  // While Random is on the box is empty, so it shows "Random each time" (not a stale or refused
+  // seed); the seed typed is kept aside and comes back when Random is turned off.
+  let kept = '';
   const sync = () => {
+    if (random.checked && input.value !== '') kept = input.value;
     input.disabled = random.checked;
-    if (!random.checked && input.value === '') input.value = String(Math.floor(Math.random() * 1_000_000));
+    if (random.checked) input.value = '';
+    else if (input.value === '') input.value = kept || String(Math.floor(Math.random() * 1_000_000));
   };
-  random.addEventListener('change', () => { sync(); if (!random.checked) input.focus(); });
+  random.addEventListener('change', () => {
+    // A message about the typed seed ("At least 0.") is about a seed that is no longer sent.
+    if (random.checked) f.setError(null);
+    sync();
+    if (!random.checked) input.focus();
+  });
   sync();
   return {
     el: f.el,
@@ -245,7 +255,7 @@ function seedControl(spec) {
       random.checked = isRandom === undefined ? value === undefined || value === null : Boolean(isRandom);
       sync();
     },
-    reset: () => { random.checked = true; input.value = ''; sync(); },
+    reset: () => { random.checked = true; input.value = ''; kept = ''; sync(); },
   };
 }
 

@@ -7,13 +7,11 @@
 // goes to, as the server will bind it; Move earlier / later reorders files of one kind.
 // One message at a time: a new attempt clears the last failure. A file or asset of a kind the
 // model does not take goes to `otherMedia(media, {asset} | {files})`, which may switch to a type
-// that takes it (true) or leave the slot to say what it needs (false). One more file than a
-// kind takes is refused, in words at the slot (never the oldest dropped); a kind of one takes
-// a new file in place of the one it holds. Files of a kind the model does not take are kept
-// aside (not shown, not sent) for the next model that takes them; so is a file of a kind its
-// generation type does not name (a sound, a video's frames) while another type is chosen: it
-// belongs to the type it was added under, and is never sent, unseen, as another model's extra.
-// What each file is for, in words, is reference-roles.js's.
+// that takes it (true) or leave the slot to say what it needs (false). Files of a kind the
+// model does not take are kept aside (not shown, not sent) for the next model that takes them;
+// so is a file of a kind its type does not name (a sound) while another type is chosen: it is
+// never sent, unseen, as another model's extra. What fits is reference-attempt.js's; what each
+// file is for, in words, reference-roles.js's; a file's row, reference-row.js's.
 //
 //   const refs = referencesInput({ projectId, signal, onChange, otherMedia });
 //   refs.configure({ inputs: referenceInputs(model), type: 'image-to-image', kinds: ['image'], owner: 'FLUX.1 Kontext' }); refs.ids(); refs.add(asset); refs.forget(id);
@@ -21,21 +19,17 @@
 import { api, errorMessage } from '../api.js';
 import { h, replace, uniqueId } from '../dom.js';
 import { holdPage } from '../leaving.js';
-import { INPUT_FILES_MAX } from '../limits.js';
-import { bytes, duration } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
-import { metaParts } from '../ui/meta-parts.js';
 import { announce } from '../ui/toast.js';
 import { oversizeMessage } from '../upload-limit.js';
 import { pickAsset } from './asset-picker.js';
-import { MEDIA_ICONS } from './catalog.js';
+import { acceptDrops } from './panel-drop.js';
+import { newAttempt, refusal, room as roomIn } from './reference-attempt.js';
 import { NOT_USED, NOUN, aFile, cannotBeGiven, kindLimit, planItems, rolesOf } from './reference-roles.js';
+import { referenceName as nameOf, referenceRow } from './reference-row.js';
 
-export const ASSET_MIME = 'application/x-studio-asset';
+export { ASSET_MIME } from './panel-drop.js';
 const ACCEPT = { image: 'image/png,image/jpeg,image/webp,image/gif', video: 'video/mp4,video/quicktime,video/webm', audio: 'audio/*' };
-/** How many refused files a message names before it only counts the rest. */
-const NAMED_AT_MOST = 3;
-const listing = new Intl.ListFormat('en', { type: 'conjunction' });
 const either = new Intl.ListFormat('en', { type: 'disjunction' });
 
 export function referencesInput({ projectId, signal, onChange = () => {}, otherMedia = () => false }) {
@@ -77,20 +71,11 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     fileInput.value = '';
     uploadAll(files);
   });
-  let depth = 0;
-  el.addEventListener('dragenter', (event) => { if (accepts(event)) { depth += 1; zone.classList.add('refs__zone--over'); } });
-  el.addEventListener('dragleave', () => { depth = Math.max(0, depth - 1); if (!depth) zone.classList.remove('refs__zone--over'); });
-  el.addEventListener('dragover', (event) => {
-    if (!accepts(event)) return;
-    event.preventDefault();
-    event.dataTransfer.dropEffect = 'copy';
-  });
-  el.addEventListener('drop', (event) => {
-    depth = 0;
-    zone.classList.remove('refs__zone--over');
-    if (!accepts(event)) return;
-    event.preventDefault();
-    dropped(event.dataTransfer);
+  acceptDrops(el, {
+    onFiles: (files) => uploadAll(files),
+    onAsset: (asset) => add(asset),
+    onUnreadable: () => el.fieldApi.setError('That item could not be used as a reference.'),
+    over: (on) => zone.classList.toggle('refs__zone--over', on),
   });
 
   return {
@@ -187,31 +172,10 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     return items.filter((item) => !item.asset && !item.error && (item.progress || 0) < 1).length;
   }
 
-  function accepts(event) {
-    const types = [...(event.dataTransfer?.types || [])];
-    return types.includes('Files') || types.includes(ASSET_MIME);
-  }
-
   /** A file's kind from its type; a file that does not say is taken for the slot's first kind
    * (the upload answers what it is). */
   function kindOf(file) {
     return String(file?.type || '').split('/')[0] || kinds[0];
-  }
-
-  function dropped(data) {
-    const raw = data.getData(ASSET_MIME);
-    if (raw) {
-      let asset = null;
-      try {
-        asset = JSON.parse(raw);
-      } catch {
-        el.fieldApi.setError('That item could not be used as a reference.');
-        return;
-      }
-      add(asset);
-      return;
-    }
-    uploadAll(data.files);
   }
 
   function add(asset) {
@@ -234,43 +198,15 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     announce(`Reference added: ${asset.name || 'file'}${roleSaid(item)}`);
   }
 
-  function newAttempt() {
-    return { took: new Set(), refused: new Map() };
-  }
-
-  /**
-   * Whether one more file (`name`, of `kind`) fits, within one attempt (one pick, drop or paste
-   * of one or more files): up to the kind's limit, and `INPUT_FILES_MAX` in all; a kind of one
-   * takes the attempt's first file of it in place of the one it holds (not of several kept from
-   * a model that took more: which would go is for the person to say). What does not fit is
-   * noted in `attempt.refused`, for `refuse` to say.
-   */
+  /** Whether one more file fits, within one attempt (reference-attempt.js). */
   function room(attempt, kind, name) {
-    const limit = limits[kind];
-    const ofKind = held().filter((item) => item.kind === kind).length;
-    const replacing = limit === 1 && ofKind === 1 && !attempt.took.has(kind);
-    const fits = (ofKind < limit && held().length < INPUT_FILES_MAX) || replacing;
-    if (fits) attempt.took.add(kind);
-    else attempt.refused.set(kind, [...(attempt.refused.get(kind) || []), name]);
-    return fits;
+    return roomIn(attempt, { kind, name, limits, held: held() });
   }
 
-  /** Say at the slot which files of an attempt were not added, and why (a sentence per kind). */
-  function refuse({ refused }) {
-    if (!refused.size) return;
-    const said = [...refused].map(([kind, names]) => {
-      const limit = limits[kind];
-      const noun = NOUN[kind] || 'file';
-      const takes = limit === 1 ? `one ${noun}` : `up to ${limit} ${noun}s`;
-      const named = names.slice(0, NAMED_AT_MOST).map((name) => `“${name}”`);
-      const rest = names.length - named.length;
-      const which = listing.format(rest ? [...named, `${rest} more`] : named);
-      const verb = names.length === 1 ? 'was' : 'were';
-      const ofKind = held().filter((item) => item.kind === kind).length;
-      const then = limit === 1 && ofKind <= 1 ? '' : ' Remove one to add another.';
-      return `${owner || 'This model'} takes ${takes}, so ${which} ${verb} not added.${then}`;
-    });
-    el.fieldApi.setError(said.join(' '));
+  /** Say at the slot which files of an attempt were not added, and why. */
+  function refuse(attempt) {
+    const said = refusal(attempt, { limits, held: held(), owner });
+    if (said) el.fieldApi.setError(said);
   }
 
   function make(item) {
@@ -405,10 +341,6 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     announce(role ? `${nameOf(item)} is now the ${role}` : `${nameOf(item)} moved to place ${same.indexOf(target) + 1} of ${same.length}`);
   }
 
-  function nameOf(item) {
-    return item.asset?.name || item.file?.name || 'Reference';
-  }
-
   /** "end frame": what a held file is for, in a sentence; null where the slot does not say. */
   function roleName(item) {
     const role = rolesOf(inputs, held()).get(item);
@@ -427,6 +359,9 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     // Nothing more fits: the zone goes (a kind of one still takes a file dropped on the slot,
     // in place of its own; remove one of several to add another).
     const full = kinds.every((kind) => held().filter((item) => item.kind === kind).length >= limits[kind]);
+    // Upload or Pick from project (focus is back on it once its dialog closes) going with the
+    // zone would drop the focus to the page: it goes to the newest file's Remove instead.
+    const zoneHadFocus = zone.contains(document.activeElement);
     zone.hidden = full && !visible.some((item) => item.error);
     // The kinds that still have room are the ones worth naming.
     const open = kinds.filter((kind) => held().filter((item) => item.kind === kind).length < limits[kind]);
@@ -442,37 +377,20 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     replace(note, cannot ? [icon('info', { size: 'sm' }), h('span', cannot)] : []);
     replace(list, visible.map((item) => row(item, roles)));
     list.hidden = !visible.length;
+    if (zoneHadFocus && zone.hidden) [...list.querySelectorAll('.refs__remove')].pop()?.focus();
   }
 
   function row(item, roles) {
-    const name = nameOf(item);
-    const src = item.preview || item.asset?.thumbnail_url;
-    const role = item.error ? null : roles.get(item);
-    item.bar = null;
-    const status = item.error
-      ? h('span', { class: 'refs__error' }, icon('alert', { size: 'sm' }), item.error)
-      : item.asset
-        ? metaParts([item.asset.width && `${item.asset.width}×${item.asset.height}`, item.asset.duration && duration(item.asset.duration), bytes(item.asset.size)], 'refs__meta')
-        : (item.bar = h('progress', { class: 'refs__progress', max: 100, value: Math.round((item.progress || 0) * 100), 'aria-label': `Uploading ${name}` }));
-    // Only where order decides what a file is: more than one of its kind, and room for more than one.
+    // Move earlier / later only where order decides what a file is: more than one of its kind,
+    // and room for more than one.
     const same = item.error ? [] : held().filter((other) => other.kind === item.kind);
-    const movable = same.length > 1 && limits[item.kind] > 1;
-    const at = same.indexOf(item);
-    return h('li', { class: ['refs__item', item.error && 'refs__item--error', role === NOT_USED && 'refs__item--unused'], dataset: { assetId: item.asset?.id, key: item.key } },
-      h('span', { class: 'refs__thumb' }, src
-        ? h('img', { src, alt: '', width: 56, height: 56, decoding: 'async' })
-        : icon(MEDIA_ICONS[item.kind] || 'file')),
-      h('span', { class: 'refs__info' },
-        role && h('span', { class: ['refs__role', role === NOT_USED && 'refs__role--unused'] }, role === NOT_USED ? 'Not used: one too many' : role, h('span', { class: 'visually-hidden' }, ': ')),
-        h('span', { class: 'refs__name' }, name),
-        status),
-      h('span', { class: 'refs__actions' },
-        movable && h('button', { type: 'button', class: 'button button--ghost button--icon button--sm refs__move refs__move--up', disabled: at === 0, onclick: () => move(item, -1), title: 'Move earlier' },
-          icon('chevron-down', { label: `Move ${name} earlier`, size: 'sm', class: 'refs__up' })),
-        movable && h('button', { type: 'button', class: 'button button--ghost button--icon button--sm refs__move refs__move--down', disabled: at === same.length - 1, onclick: () => move(item, 1), title: 'Move later' },
-          icon('chevron-down', { label: `Move ${name} later`, size: 'sm' })),
-        h('button', { type: 'button', class: 'button button--ghost button--icon button--sm refs__remove', onclick: () => remove(item), title: 'Remove' },
-          icon('close', { label: `Remove ${name}`, size: 'sm' }))));
+    return referenceRow(item, {
+      role: item.error ? null : roles.get(item),
+      same,
+      movable: same.length > 1 && limits[item.kind] > 1,
+      onMove: (step) => move(item, step),
+      onRemove: () => remove(item),
+    });
   }
 
   async function fromProject() {
