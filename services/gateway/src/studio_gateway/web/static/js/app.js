@@ -11,22 +11,29 @@ import { notFound, routes } from './pages/index.js';
 import { navigate, startRouter } from './router.js';
 import { safeNext, session } from './session.js';
 import { errorState, notFoundState } from './ui/empty.js';
+import { skeleton, skeletonGrid } from './ui/skeleton.js';
 
 const SIGN_IN = '/studio/sign-in';
+// Who is here is asked before anything is drawn: an answer slower than this shows the frame's
+// shape meanwhile (a quick one goes straight to the page, with no flash of grey shapes).
+const SHELL_SKELETON_AFTER_MS = 150;
 
 async function boot() {
   applyTheme();
   const app = document.getElementById('app');
   const main = document.getElementById('main');
+  const waiting = setTimeout(() => showShellSkeleton(main), SHELL_SKELETON_AFTER_MS);
   try {
     await session.load();
   } catch (error) {
+    clearTimeout(waiting);
     app.classList.add('app--bare');
     // Asked again in place rather than by reloading the page, so the waits between retries by
     // itself grow (ui/retry.js keeps them in memory, which a reload would forget).
     replace(main, h('div', { class: 'auth' }, errorState({ error, retry: boot, place: main })));
     return;
   }
+  clearTimeout(waiting);
   app.classList.remove('app--bare');
 
   const sidebar = buildSidebar(app);
@@ -92,6 +99,21 @@ async function boot() {
       return errorState({ error, retry: () => navigate(location.pathname + location.search, { replace: true }) });
     },
   });
+}
+
+/** The frame's shape while the session is asked for: the sidebar's links, the header's title
+ * and cards in the page (the slots are replaced by the real sidebar and header). */
+function showShellSkeleton(main) {
+  const sidebar = document.getElementById('sidebar-slot');
+  const header = document.getElementById('header-slot');
+  sidebar?.replaceChildren(
+    h('div', { class: 'sidebar__section', 'aria-hidden': 'true' }, skeleton('title')),
+    h('div', { class: 'sidebar__section', 'aria-hidden': 'true' }, skeleton('control')),
+    h('div', { class: 'sidebar__section', 'aria-hidden': 'true' },
+      Array.from({ length: 4 }, () => h('div', { class: 'nav-link' }, skeleton('text')))),
+  );
+  header?.replaceChildren(h('div', { class: 'header__titles', 'aria-hidden': 'true' }, skeleton('title')));
+  replace(main, skeletonGrid(6));
 }
 
 boot();

@@ -6,7 +6,10 @@
 // A file that failed for a reason that passes (the connection, a service down, no answer in
 // time) keeps its row with Try again, which sends it once more in the same row; a refusal (too
 // large, not a picture) can only be dismissed. Files waiting or being sent are what leaving the
-// page would cancel: the router asks first (leaving.js).
+// page would cancel: the router asks first (leaving.js). A row leaving with focus inside (its ✕,
+// or a finished row going) hands focus to the next row, else the one before, else `fallbackFocus()`
+// (the gallery's Upload button). The start of the uploads and their success are announced; their
+// failure is the caller's to say (the gallery's toast), so it is not read twice.
 
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
@@ -20,7 +23,7 @@ import { oversizeMessage } from '../upload-limit.js';
 const PARALLEL = 3;
 const DONE_LINGER_MS = 2500;
 
-export function uploadTray({ signal, onUploaded }) {
+export function uploadTray({ signal, onUploaded, fallbackFocus = () => null }) {
   const list = h('ul', { class: 'upload-tray__list' });
   const el = h('section', { class: 'upload-tray', 'aria-label': 'Uploads', hidden: true }, list);
   const sending = new Set(); // rows waiting or with bytes on their way
@@ -28,6 +31,20 @@ export function uploadTray({ signal, onUploaded }) {
 
   function sync() {
     el.hidden = list.children.length === 0;
+  }
+
+  /** Take a row off; focus inside it goes to a neighbour's button (never to the body). */
+  function removeRow(item) {
+    if (!item.isConnected) return;
+    const hadFocus = item.contains(document.activeElement);
+    const rows = [...list.children];
+    const at = rows.indexOf(item);
+    item.remove();
+    sync();
+    if (!hadFocus) return;
+    const control = (row) => [...row.querySelectorAll('button')].find((button) => !button.hidden);
+    const next = rows.slice(at + 1).map(control).find(Boolean) || rows.slice(0, at).reverse().map(control).find(Boolean);
+    (next || fallbackFocus())?.focus();
   }
 
   function row(file) {
@@ -47,7 +64,7 @@ export function uploadTray({ signal, onUploaded }) {
       type: 'button',
       class: 'button button--ghost button--icon button--sm',
       hidden: true,
-      onclick: () => { item.remove(); sync(); },
+      onclick: () => removeRow(item),
     }, icon('close', { label: `Dismiss ${file.name}`, size: 'sm' }));
     const cancel = h('button', {
       type: 'button',
@@ -68,7 +85,7 @@ export function uploadTray({ signal, onUploaded }) {
     // Once every byte is sent (or the row has ended) leaving the page loses nothing of it.
     const settled = () => sending.delete(ui);
     function linger() {
-      setTimeout(() => { item.remove(); sync(); }, DONE_LINGER_MS);
+      setTimeout(() => removeRow(item), DONE_LINGER_MS);
     }
     const ui = {
       get signal() { return controller.signal; },
@@ -158,6 +175,7 @@ export function uploadTray({ signal, onUploaded }) {
 
   async function sendAgain(path, file, ui) {
     ui.restart();
+    announce(`Uploading ${file.name} again.`);
     if (await send(path, file, ui) === 'ok') announce(`${file.name} uploaded.`);
   }
 
@@ -168,6 +186,7 @@ export function uploadTray({ signal, onUploaded }) {
     let ok = 0;
     let failed = 0;
     const path = `/projects/${encodeURIComponent(projectId)}/assets`;
+    announce(files.length === 1 ? `Uploading ${files[0].name}.` : `Uploading ${files.length} files.`);
     async function worker() {
       while (queue.length) {
         const { file, ui } = queue.shift();
@@ -184,7 +203,6 @@ export function uploadTray({ signal, onUploaded }) {
     await Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, worker));
     if (signal?.aborted) return { ok, failed };
     if (ok && !failed) announce(ok === 1 ? 'File uploaded.' : `${ok} files uploaded.`);
-    else if (failed) announce(`${failed} of ${ok + failed} uploads failed.`);
     return { ok, failed };
   }
 

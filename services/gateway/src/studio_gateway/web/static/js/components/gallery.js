@@ -148,6 +148,8 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   let hiddenUploads = 0;
   const tray = uploadTray({
     signal: own,
+    // The last row dismissed: focus goes back to where uploads start.
+    fallbackFocus: () => (uploadButton.hidden ? search : uploadButton),
     onUploaded: (asset) => {
       if (!insert(asset, { announceIt: false }) && !elements.has(asset.id)) hiddenUploads += 1;
     },
@@ -698,6 +700,10 @@ export function mountGallery(container, { projectId = null, projects = null, sig
       items,
       index,
       more: state.cursor ? morePages : null,
+      // Its file deleted in the viewer: the card now in its place (the next one), else the one
+      // before; none left, the page's content (the dialog's own fallback).
+      returnFocus: () => openButton(elements.get(asset.id))
+        || openButton(elements.get(state.items[Math.min(index, state.items.length - 1)]?.id)),
       actions: {
         onChange: (changed, previous) => {
           if (changed) {
@@ -754,6 +760,10 @@ export function mountGallery(container, { projectId = null, projects = null, sig
       : `${updated.name} removed from favorites${kept ? '' : ' and from this list'}`);
   }
 
+  function openButton(el) {
+    return el?.querySelector('[data-action="open"]') || null;
+  }
+
   function showStar(assetId, on) {
     elements.get(assetId)?.querySelector('[data-action="favorite"]')?.setAttribute('aria-pressed', String(on));
   }
@@ -792,16 +802,13 @@ export function mountGallery(container, { projectId = null, projects = null, sig
       title: 'Rename asset',
       current: asset.name,
       empty: 'Give the asset a name.',
-      save: async (value) => {
-        const saved = await api.patch(`/assets/${encodeURIComponent(asset.id)}`, { name: value }, { signal: own });
-        if (matches(saved)) replaceItem(saved);
-        return saved;
-      },
+      save: (value) => api.patch(`/assets/${encodeURIComponent(asset.id)}`, { name: value }, { signal: own }),
     });
     if (!updated) return;
-    // Renamed out of the search, it leaves the list once the dialog has given focus back to its
-    // row, so focus moves on to a neighbour (or the search) instead of being lost. The toast is
-    // in a live region: it says why.
+    // Only once the dialog has given focus back to the Rename button: the card drawn anew then
+    // keeps it there (one drawn while the dialog was open took its opener away, and focus fell
+    // to the page). Renamed out of the search, it leaves the list and focus moves on to a
+    // neighbour (or the search). The toast is in a live region: it says why.
     const kept = updateItem(updated);
     toast(`Renamed to “${updated.name}”.${kept ? '' : ' The search no longer matches it.'}`, { kind: 'success' });
   }

@@ -14,6 +14,7 @@ import { waveform } from '../ui/waveform.js';
 import { MEDIA_ICONS, modelName } from './catalog.js';
 
 const OUTPUT_NAME_MAX = 60;
+const ITEM_NAME_MAX = 40; // characters of the prompt in a button's name
 
 export const ACTIVE = new Set(['pending', 'processing']);
 const THUMB_MAX = 512;
@@ -400,11 +401,21 @@ function mediaCaption(output) {
   return output.duration ? `${kind} · ${duration(output.duration)}` : kind;
 }
 
+/** What an icon button's name says it acts on ("Delete generation “a heron at dawn”"): twenty
+ * cards' buttons all named "Delete" could not be told apart in a screen reader's list. */
+function itemName(generation) {
+  const prompt = String(generation.prompt || '').trim();
+  if (!prompt) return 'generation without a prompt';
+  return `generation “${prompt.length > ITEM_NAME_MAX ? `${prompt.slice(0, ITEM_NAME_MAX - 1)}…` : prompt}”`;
+}
+
 function actions(el, generation) {
   const act = (name) => (event) => el.options.onAction(name, generation, { button: event.currentTarget });
-  const iconButton = (name, iconName, label) => h('button', {
-    type: 'button', class: 'button button--ghost button--icon button--sm', title: label, dataset: { action: name }, onclick: act(name),
-  }, icon(iconName, { label, size: 'sm' }));
+  const item = itemName(generation);
+  // The tooltip keeps the short word; the name starts with it (what is seen is what is said).
+  const iconButton = (name, iconName, label, named = `${label} ${item}`) => h('button', {
+    type: 'button', class: 'button button--ghost button--icon button--sm', title: label, 'aria-label': named, dataset: { action: name }, onclick: act(name),
+  }, icon(iconName, { size: 'sm' }));
   const textButton = (name, iconName, label) => h('button', {
     type: 'button', class: 'button button--sm', dataset: { action: name }, onclick: act(name),
   }, icon(iconName, { size: 'sm' }), label);
@@ -423,21 +434,23 @@ function actions(el, generation) {
     }, icon('x-circle', { size: 'sm' }), 'Cancelling…'));
     return out;
   }
+  // The picture (or the placeholder) above is the one View button: a second one here was a
+  // second Tab stop per card for the same thing.
   if (generation.status === 'completed' && outputs.length) {
-    out.push(iconButton('view', 'eye', 'View'));
     const first = outputs[0];
     out.push(h('a', {
       class: 'button button--ghost button--icon button--sm',
       href: api.url(`/assets/${encodeURIComponent(first.asset_id)}/content`, { download: 1 }),
       download: '',
       title: 'Download',
+      'aria-label': `Download ${item}`,
       dataset: { action: 'download' },
-    }, icon('download', { label: 'Download', size: 'sm' })));
+    }, icon('download', { size: 'sm' })));
   } else {
     out.push(textButton('retry', 'refresh', 'Retry'));
   }
   out.push(iconButton('remix', 'wand', 'Remix'));
-  out.push(iconButton('template', 'templates', 'Save as template'));
+  out.push(iconButton('template', 'templates', 'Save as template', `Save as template from ${item}`));
   out.push(h('span', { class: 'gen-card__spacer' }));
   out.push(iconButton('delete', 'trash', 'Delete'));
   return out;

@@ -269,7 +269,10 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     show();
   }
 
-  function merge(card, incoming, fromEvent) {
+  /** `said`: what to announce of the change (an event's), unless the card leaves the list, which
+   * is then said instead: one message, not two in a moment where the first was lost. */
+  function merge(card, incoming, fromEvent, said = '') {
+    if (cards.get(incoming.id) !== card) return; // left the list meanwhile
     const current = card.generation;
     if (rank(current.status) === 2 && rank(incoming.status) < 2) return;
     if (!fromEvent && rank(incoming.status) < rank(current.status) && !retriedSince(incoming, current)) return;
@@ -285,6 +288,8 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     if (query.status && incoming.status !== query.status) {
       removeCard(incoming.id);
       announce(`${short(incoming.prompt)}: ${incoming.status} now, so it left this list.`);
+    } else if (said) {
+      announce(said);
     }
   }
 
@@ -389,10 +394,12 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     }
     const generation = { ...card.generation };
     const at = data.occurred_at;
+    let said = '';
     switch (name) {
       case 'generation.requested':
         return;
       case 'generation.started':
+        if (generation.status === 'pending') said = `Generation processing: ${short(generation.prompt)}`;
         generation.status = 'processing';
         generation.started_at = at;
         generation.attempts = data.attempt ?? generation.attempts;
@@ -415,22 +422,24 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
           waveform: o.waveform ?? null, thumbnail: o.thumbnail ?? null, safety_flagged: Boolean(o.safety_flagged),
         }));
         if (!generation.outputs.every((o) => o.asset_id)) { fetchAndShow(id); return; }
-        announce(`Generation completed: ${short(generation.prompt)}`);
+        said = `Generation completed: ${short(generation.prompt)}`;
         break;
       case 'generation.failed':
         generation.status = 'failed';
         generation.completed_at = at;
         generation.error = data.error || null;
-        announce(`Generation failed: ${generation.error?.message || short(generation.prompt)}`);
+        said = `Generation failed: ${generation.error?.message || short(generation.prompt)}`;
         break;
       case 'generation.cancelled':
+        // Here, or from another tab or a program: said either way.
+        if (ACTIVE.has(generation.status)) said = `Generation cancelled: ${short(generation.prompt)}`;
         generation.status = 'cancelled';
         generation.completed_at = at;
         break;
       default:
         return;
     }
-    merge(card, generation, true);
+    merge(card, generation, true, said);
     schedulePoll();
   }
 
@@ -500,13 +509,16 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     const button = extra.button;
     try {
       if (name === 'view' || name === 'view-media') {
-        openViewer(resultsFrom(generation, extra.index || 0));
+        // Its files deleted in the viewer, the card's picture (the opener) goes: focus goes back
+        // to the card's first control, else to where the card was.
+        openViewer({ ...resultsFrom(generation, extra.index || 0), returnFocus: () => focusableNear(generation.id) });
       } else if (name === 'cancel') {
         button?.setAttribute('aria-busy', 'true');
-        const updated = await api.post(`${path}/cancel`);
+        // Said as it is asked, before the answer: the job's end (its event may come first) is
+        // said after it, never drowned by it.
         announce('Cancelling the generation');
-        // After the words above: a card leaving a filtered list says so instead.
-        if (updated && card) merge(card, updated, false);
+        const updated = await api.post(`${path}/cancel`);
+        if (updated && card) merge(card, updated, false, updated.status === 'cancelled' ? `Generation cancelled: ${short(updated.prompt)}` : '');
       } else if (name === 'retry') {
         button?.setAttribute('aria-busy', 'true');
         const created = await api.post(`${path}/retry`, {});
@@ -540,6 +552,12 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
       }
       toast(errorMessage(error), { kind: 'error' });
     }
+  }
+
+  /** The first control of `id`'s card, else of the list where it was, else the page heading. */
+  function focusableNear(id) {
+    return cards.get(id)?.querySelector('button:not([aria-disabled="true"]), a[href]')
+      || body.querySelector('button, a[href]') || document.getElementById('page-title');
   }
 
   function removeCard(id) {

@@ -1,5 +1,6 @@
 // Tabs with the tablist keyboard pattern: Left/Right (Home/End) move and select, the selected
-// tab alone is in the tab order, panels are labelled by their tabs.
+// tab alone is in the tab order, panels are labelled by their tabs. Each panel starts with a
+// heading of its tab's name, seen only by screen readers: heading navigation reaches the panel.
 //
 //   const tabs = createTabs({ label: 'Project views', tabs: [{ id: 'history', label: 'History', panel }], onSelect });
 
@@ -17,7 +18,8 @@ export function createTabs({ label, tabs, selected = tabs[0].id, onSelect = () =
       type: 'button', class: 'tab', role: 'tab', id: tabId, 'aria-controls': panelId, dataset: { tab: tab.id },
       onclick: () => select(tab.id),
     }, tab.label);
-    const panel = h('div', { class: 'tab-panel', role: 'tabpanel', id: panelId, 'aria-labelledby': tabId, tabindex: '0' }, tab.panel);
+    const panel = h('div', { class: 'tab-panel', role: 'tabpanel', id: panelId, 'aria-labelledby': tabId, tabindex: '0' },
+      h('h2', { class: 'visually-hidden' }, tab.label), tab.panel);
     buttons.set(tab.id, button);
     panels.set(tab.id, panel);
     list.append(button);

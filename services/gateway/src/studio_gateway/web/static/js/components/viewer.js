@@ -11,7 +11,8 @@
 // `more` (optional): the list has further pages; `more()` resolves with `{items, done}` (those it
 // does not hold yet are added), asked for when ArrowRight passes the last item, rather than
 // wrapping to the first while the gallery still has, say, 110 unseen assets; the counter reads
-// "50 of 50+" until `done`.
+// "50 of 50+" until `done`. `returnFocus()` (optional) names where focus goes on closing when
+// what opened the viewer is gone (its file deleted here): the next card, say.
 
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
@@ -28,7 +29,7 @@ import { remix, useAsReference } from './handoff.js';
 
 const NO_ARROWS = new Set(['INPUT', 'TEXTAREA', 'SELECT', 'VIDEO', 'AUDIO']);
 
-export function openViewer({ items, index = 0, actions = {}, more = null }) {
+export function openViewer({ items, index = 0, actions = {}, more = null, returnFocus = null }) {
   const list = (items || []).filter(Boolean).map((item) => ({ ...item }));
   if (!list.length) return { close() {} };
   let at = Math.min(Math.max(0, index), list.length - 1);
@@ -50,6 +51,7 @@ export function openViewer({ items, index = 0, actions = {}, more = null }) {
   const handle = openDialog({
     title: 'Viewer',
     className: 'dialog--viewer',
+    returnFocus,
     content: h('div', { class: 'viewer' },
       h('div', { class: 'viewer__frame' }, prev, stage, next),
       h('div', { class: 'viewer__footer' },

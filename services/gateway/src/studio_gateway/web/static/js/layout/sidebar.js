@@ -92,7 +92,9 @@ export function buildSidebar(app) {
       icon('plus'), 'New project'),
     h('div', { class: 'sidebar__section' }, h('ul', { class: 'sidebar__list', role: 'list' }, navLinks.map((a) => h('li', a)))),
     h('div', { class: 'sidebar__section' },
-      h('h2', { class: 'sidebar__label', id: 'quick-actions-label' }, 'Quick actions'),
+      // A label, not a heading: the sidebar comes first in the page, and a heading here came
+      // before the page's own h1 in a screen reader's list of headings.
+      h('p', { class: 'sidebar__label', id: 'quick-actions-label' }, 'Quick actions'),
       h('ul', { class: 'sidebar__list', role: 'list', 'aria-labelledby': 'quick-actions-label' }, quickLinks.map((a) => h('li', a)))),
     footer,
   );

@@ -3,6 +3,7 @@
 
 import { h, replace } from '../dom.js';
 import { mountGallery } from '../components/gallery.js';
+import { skeletonAssetCard } from '../components/gallery-items.js';
 import { loadProjects } from '../components/gallery-projects.js';
 import { setAddress } from '../router.js';
 import { errorState } from '../ui/empty.js';
@@ -13,7 +14,7 @@ export async function render(main, _params, ctx) {
   const page = h('section', { class: 'page assets-page', 'aria-labelledby': 'page-title' },
     h('p', { class: 'assets-page__lede' },
       'Uploads and generated results from all your projects. Drag one onto a project’s reference slot, or use it as a reference from here.'));
-  const slot = h('div', { class: 'assets-page__gallery' }, skeleton('title'));
+  const slot = h('div', { class: 'assets-page__gallery' }, gallerySkeleton());
   page.append(slot);
   main.append(page);
 
@@ -72,6 +73,20 @@ export async function render(main, _params, ctx) {
       h('span', 'This project does not exist or is not yours; showing all projects.'));
     slot.prepend(notice);
   }
+}
+
+/** The gallery's shape while the projects load (as every page shows its own): the toolbar's
+ * search, view switch, Upload and chips, and a grid of cards. */
+function gallerySkeleton() {
+  return h('div', { class: 'gallery', 'aria-hidden': 'true' },
+    h('div', { class: 'gallery__toolbar' },
+      h('div', { class: 'gallery__toolbar-row' },
+        skeleton('control', 'gallery-skeleton__search'),
+        skeleton('control', 'gallery-skeleton__views'),
+        skeleton('control', 'gallery-skeleton__upload')),
+      h('div', { class: 'gallery__toolbar-row' },
+        Array.from({ length: 5 }, () => skeleton('chip', 'gallery-skeleton__chip')))),
+    h('div', { class: 'gallery-grid' }, Array.from({ length: 8 }, skeletonAssetCard)));
 }
 
 // The filters live in the address, so a reload, a shared link or Back keeps what was listed;

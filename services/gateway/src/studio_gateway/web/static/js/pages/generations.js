@@ -13,8 +13,9 @@ import { field } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
 
 // Arrow keys on a closed menu step its value, each step a `change`: the list follows the value
-// the person stops on, this long after the last key.
-const KEY_SETTLE_MS = 400;
+// the person stops on, this long after the last key. Steps taken slower than that are each
+// applied, but in one entry of the browser's history: Back undoes the whole walk at once.
+const KEY_SETTLE_MS = 600;
 const KEYED_CHANGE_MS = 100;
 
 const STATUSES = [['', 'All statuses'], ['pending', 'Pending'], ['processing', 'Processing'], ['completed', 'Completed'], ['failed', 'Failed'], ['cancelled', 'Cancelled']];
@@ -90,11 +91,15 @@ export async function render(main, _params, ctx) {
 
   let lastKeyAt = -Infinity;
   let settling = null;
+  // The menu whose arrow keys made the entry shown, while it keeps the focus: its next steps
+  // rewrite that entry rather than add one each.
+  let keyedEntry = null;
   for (const select of [projectSelect, statusSelect, typeSelect]) {
     select.addEventListener('keydown', () => { lastKeyAt = performance.now(); });
+    select.addEventListener('blur', () => { if (keyedEntry === select) keyedEntry = null; });
     select.addEventListener('change', () => {
       clearTimeout(settling);
-      if (performance.now() - lastKeyAt < KEYED_CHANGE_MS) settling = setTimeout(apply, KEY_SETTLE_MS);
+      if (performance.now() - lastKeyAt < KEYED_CHANGE_MS) settling = setTimeout(() => apply(select), KEY_SETTLE_MS);
       else apply();
     });
   }
@@ -137,6 +142,7 @@ export async function render(main, _params, ctx) {
     const next = fromAddress(query);
     if (listed && next.project_id && !projects.some((p) => p.id === next.project_id)) next.project_id = '';
     clearTimeout(settling);
+    keyedEntry = null;
     projectSelect.value = next.project_id;
     statusSelect.value = next.status;
     typeSelect.value = next.type;
@@ -155,15 +161,17 @@ export async function render(main, _params, ctx) {
     history.destroy();
   };
 
-  // Each choice is a step Back can undo (the page follows the address again: ctx.onQuery).
-  function apply() {
+  // Each choice is a step Back can undo (the page follows the address again: ctx.onQuery); the
+  // steps of one walk through a menu with its arrow keys (`keyed`, the menu) are one.
+  function apply(keyed = null) {
     if (filters.status === statusSelect.value && filters.type === typeSelect.value
       && filters.project_id === projectSelect.value) return;
     if (filters.project_id !== projectSelect.value) notice?.remove();
     filters.status = statusSelect.value;
     filters.type = typeSelect.value;
     filters.project_id = projectSelect.value;
-    setAddress(address());
+    setAddress(address(), { replace: Boolean(keyed) && keyedEntry === keyed });
+    keyedEntry = keyed && document.activeElement === keyed ? keyed : null;
     history.setFilters(filters);
   }
 

@@ -4,11 +4,14 @@
 //
 //   const { dialog, close, closed } = openDialog({ title: 'Choose a model', content, actions });
 //   const value = await closed;   // what close(value) was given (undefined on Escape)
+//
+// `returnFocus()` names where focus goes when what opened the dialog is gone (a file deleted in
+// the viewer took its card): the next card, say, rather than the whole page.
 
 import { h, uniqueId } from '../dom.js';
 import { icon } from './icons.js';
 
-export function openDialog({ title, description, content, actions, wide = false, className, initialFocus } = {}) {
+export function openDialog({ title, description, content, actions, wide = false, className, initialFocus, returnFocus } = {}) {
   const titleId = uniqueId('dialog-title');
   const descId = description ? uniqueId('dialog-desc') : null;
   const returnTo = document.activeElement;
@@ -35,8 +38,9 @@ export function openDialog({ title, description, content, actions, wide = false,
     dialog.addEventListener('close', () => {
       dialog.remove();
       if (returnTo && typeof returnTo.focus === 'function' && returnTo.isConnected) returnTo.focus();
-      // What opened it is gone (a card deleted meanwhile): the page's content, not the body.
-      else document.getElementById('main')?.focus();
+      // What opened it is gone (a card deleted meanwhile): the place the opener names, else the
+      // page's content, never the body.
+      else (returnFocus?.() || document.getElementById('main'))?.focus();
       resolve(result);
     });
   });

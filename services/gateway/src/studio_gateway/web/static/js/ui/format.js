@@ -45,9 +45,14 @@ export function bytes(n) {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-/** "0:42", "1:02:05" (media), or "12 s", "3 min 4 s" with { words: true } (elapsed times). */
+/** "0:42", "1:02:05" (media; a clip shorter than a second in tenths, "0.3 s", as "0:00" said it
+ * was empty), or "12 s", "3 min 4 s" with { words: true } (elapsed times). */
 export function duration(seconds, { words = false } = {}) {
   if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return '';
+  if (!words && seconds > 0 && seconds < 0.95) {
+    const tenths = Math.round(seconds * 10);
+    return tenths ? `0.${tenths} s` : '<0.1 s';
+  }
   const total = Math.max(0, Math.round(seconds));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
