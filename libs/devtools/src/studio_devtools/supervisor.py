@@ -249,21 +249,25 @@ class Supervisor:
 
 async def _stop_fork_server(pid: int) -> None:
     """SIGTERM the fork server (it would end with the launcher, but the pid file is given up
-    first) and reap it; SIGKILL it if it lingers."""
+    first) and wait for it to end; SIGKILL it if it lingers. It is left for multiprocessing to
+    reap: reaped here, a later start in this process (a test's) would find the pid it keeps no
+    longer a child and fail instead of starting a new fork server."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
-    reaped = asyncio.ensure_future(asyncio.to_thread(_reap, pid))
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while not _ended(pid):
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.02)
+
+
+def _ended(pid: int) -> bool:
+    """Whether child `pid` has exited (or is no child of ours), without reaping it."""
     try:
-        await asyncio.wait_for(asyncio.shield(reaped), STOP_TIMEOUT_S)
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        await reaped
-
-
-def _reap(pid: int) -> None:
-    with contextlib.suppress(ChildProcessError):  # reaped already
-        os.waitpid(pid, 0)
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 
 async def _ready(client: httpx.AsyncClient, port: int, pid: int) -> bool:
