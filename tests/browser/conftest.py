@@ -71,6 +71,19 @@ async def keyed_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullSt
 
 
 @pytest.fixture
+async def keyed_idle_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
+    """A stack whose catalog offers hosted models (a fal.ai key is configured) and no worker:
+    a generation the panel sends is accepted or refused by the real server, and never run."""
+    async with full_stack(
+        servers,
+        storage_url=(tmp_path / "s").as_uri(),
+        workers=0,
+        worker={"fal_key": "test-key"},
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture
 async def studio_without_worker(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
     """Every service, the gateway in local mode, and no worker until the test adds one: a job
     stays pending."""

@@ -4,8 +4,10 @@ down; the rename dialog the gallery and Templates share; files pasted or dropped
 records made up for a routed answer, a studio module called; what starts each line of a
 wrapped element."""
 
+import asyncio
 import base64
 import json
+import os
 import re
 import secrets
 from pathlib import Path
@@ -22,6 +24,7 @@ from tests.support.waiting import eventually
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = ViewportSize(width=1280, height=800)
 PHONE = ViewportSize(width=390, height=844)
+REVIEW_DESKTOP = ViewportSize(width=1440, height=900)
 
 
 # What each line of an element shows first, as people see it: its characters (text nodes) and
@@ -293,3 +296,34 @@ async def answer_generation_posts(page: Page, project_id: str) -> list[dict[str,
 
     await page.route(GENERATIONS_POST, accept)
     return bodies
+
+
+async def open_new_project(page: Page, stack: FullStack, name: str) -> str:
+    """A new project's page, open, its panel on its first type (Text to image); its id."""
+    async with stack.client() as client:
+        project_id = await create_project(client, name)
+    await page.goto(f"{stack.gateway}/studio/{project_id}")
+    await expect(page.get_by_role("radio", name="Text to image")).to_have_attribute(
+        "aria-checked", "true"
+    )
+    return project_id
+
+
+QA_SHOTS = os.environ.get("STUDIO_QA_SHOTS")
+"""Where `shoot_for_review` puts its pictures; unset (as in CI), none are taken."""
+
+
+async def shoot_for_review(page: Page, name: str, target: str) -> None:
+    """The page at a desktop's and a phone's size, `target` in sight, for a person reviewing a
+    change to look at (`STUDIO_QA_SHOTS=/some/dir`); nothing when no directory is given."""
+    if not QA_SHOTS:
+        return
+    shots = Path(QA_SHOTS)
+    await asyncio.to_thread(shots.mkdir, parents=True, exist_ok=True)
+    before = page.viewport_size
+    for label, size in (("desktop", REVIEW_DESKTOP), ("phone", PHONE)):
+        await page.set_viewport_size(size)
+        await page.locator(target).first.evaluate("(el) => el.scrollIntoView({ block: 'center' })")
+        await page.screenshot(path=str(shots / f"{name}-{label}.png"))
+    if before:
+        await page.set_viewport_size(before)

@@ -5,13 +5,9 @@ panel (a sound for Wan 2.5, an image prompt on a text-to-image model), and the o
 studio cannot give is said in words; the model dialog's search forgives word order and typos,
 and offers the models of another type when this one has no match."""
 
-import asyncio
-import os
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.helpers import (
@@ -19,51 +15,13 @@ from tests.browser.helpers import (
     answer_generation_posts,
     assert_accessible,
     choose_model,
-    create_project,
     import_studio_module,
+    open_new_project,
+    shoot_for_review,
 )
 from tests.support import media_samples
-from tests.support.full_stack import FullStack, Servers, full_stack
+from tests.support.full_stack import FullStack
 from tests.support.waiting import eventually
-
-# Where a person looking at these changes finds the pictures (not the guide's screenshots).
-SHOTS = Path(os.environ.get("STUDIO_QA_SHOTS", "/tmp/f2-shots"))
-VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-async def keyed_idle_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
-    """A stack whose catalog offers hosted models (a fal.ai key is configured) and no worker:
-    a generation the panel sends is accepted or refused by the real server, and never run."""
-    async with full_stack(
-        servers,
-        storage_url=(tmp_path / "s").as_uri(),
-        workers=0,
-        worker={"fal_key": "test-key"},
-    ) as stack:
-        yield stack
-
-
-async def _open(page: Page, stack: FullStack, name: str = "Frames") -> str:
-    async with stack.client() as client:
-        project_id = await create_project(client, name)
-    await page.goto(f"{stack.gateway}/studio/{project_id}")
-    await expect(page.get_by_role("radio", name="Text to image")).to_have_attribute(
-        "aria-checked", "true"
-    )
-    return project_id
-
-
-async def _shoot(page: Page, name: str, target: str = ".refs") -> None:
-    """The page at a desktop's and a phone's size, `target` in sight, for a person to look at."""
-    await asyncio.to_thread(SHOTS.mkdir, parents=True, exist_ok=True)
-    before = page.viewport_size
-    for label, size in VIEWPORTS.items():
-        await page.set_viewport_size(size)  # type: ignore[arg-type]
-        await page.locator(target).evaluate("(el) => el.scrollIntoView({ block: 'center' })")
-        await page.screenshot(path=str(SHOTS / f"{name}-{label}.png"))
-    if before:
-        await page.set_viewport_size(before)
 
 
 def _files(tmp_path: Path, *names: str) -> list[Path]:
@@ -78,7 +36,7 @@ def _files(tmp_path: Path, *names: str) -> list[Path]:
 async def test_each_frame_says_where_it_goes_and_moving_or_removing_one_relabels_the_rest(
     keyed_studio: FullStack, page: Page, tmp_path: Path
 ) -> None:
-    project_id = await _open(page, keyed_studio)
+    project_id = await open_new_project(page, keyed_studio, "Frames")
     bodies = await answer_generation_posts(page, project_id)
     await page.get_by_role("radio", name="Image to video").click()
     await choose_model(page, "Kling 2.5 Turbo Pro Image to Video")
@@ -95,7 +53,7 @@ async def test_each_frame_says_where_it_goes_and_moving_or_removing_one_relabels
     await expect(roles).to_have_text(["Start frame: ", "End frame: "])
     await expect(items.nth(0)).to_contain_text("dawn.png")
     await expect(plan.locator(".refs__input--given")).to_have_count(2)
-    await _shoot(page, "frames")
+    await shoot_for_review(page, "frames", ".refs")
     await assert_accessible(page)
 
     # The end frame moved earlier becomes the start frame; the focus stays on the control.
@@ -133,7 +91,7 @@ async def test_each_frame_says_where_it_goes_and_moving_or_removing_one_relabels
 async def test_a_sound_reaches_wan_and_the_server_takes_it(
     keyed_idle_studio: FullStack, page: Page, tmp_path: Path
 ) -> None:
-    await _open(page, keyed_idle_studio, "Soundtrack")
+    await open_new_project(page, keyed_idle_studio, "Soundtrack")
     slot = page.locator(".refs")
     # Text to video showed no slot at all, so Wan 2.5's music could not be given.
     await page.get_by_role("radio", name="Text to video").click()
@@ -167,7 +125,7 @@ async def test_a_sound_reaches_wan_and_the_server_takes_it(
     await slot.locator("input[type=file]").set_input_files([frame, song])
     await expect(slot.locator(".refs__item .refs__meta")).to_have_count(2)
     await expect(slot.locator(".refs__role")).to_have_text(["Start frame: ", "Background music: "])
-    await _shoot(page, "wan-sound")
+    await shoot_for_review(page, "wan-sound", ".refs")
     async with page.expect_response(
         lambda r: r.request.method == "POST" and bool(GENERATIONS_POST.search(r.url))
     ) as answered:
@@ -185,7 +143,7 @@ async def test_a_sound_reaches_wan_and_the_server_takes_it(
 async def test_an_image_prompt_on_text_to_image_and_the_unreachable_mask_said(
     keyed_studio: FullStack, page: Page, tmp_path: Path
 ) -> None:
-    project_id = await _open(page, keyed_studio, "Prompts")
+    project_id = await open_new_project(page, keyed_studio, "Prompts")
     bodies = await answer_generation_posts(page, project_id)
     slot = page.locator(".refs")
     await expect(slot).to_be_hidden()
@@ -207,7 +165,7 @@ async def test_an_image_prompt_on_text_to_image_and_the_unreachable_mask_said(
         "The mask cannot be given from the studio yet: every image added here is sent as one "
         "of the images to work from."
     )
-    await _shoot(page, "mask-note")
+    await shoot_for_review(page, "mask-note", ".refs")
 
     # Across the catalog: every file input is reachable but GPT Image's two masks, and each
     # input has a name in words.
@@ -251,7 +209,7 @@ async def test_an_image_prompt_on_text_to_image_and_the_unreachable_mask_said(
 async def test_the_model_search_forgives_order_and_typos_and_offers_another_type(
     keyed_studio: FullStack, page: Page
 ) -> None:
-    await _open(page, keyed_studio, "Search")
+    await open_new_project(page, keyed_studio, "Search")
     names = await import_studio_module(
         page,
         "components/model-search.js",
@@ -292,7 +250,7 @@ async def test_the_model_search_forgives_order_and_typos_and_offers_another_type
     )
     offer = dialog.locator(".model-dialog__offer")
     await expect(offer).to_have_text("1 model matches in Image to imageShow them in Image to image")
-    await _shoot(page, "dialog-offer", ".model-dialog__offer")
+    await shoot_for_review(page, "dialog-offer", ".model-dialog__offer")
     await assert_accessible(page)
     await offer.get_by_role("button", name="Show them in Image to image").click()
     await expect(search).to_be_focused()
@@ -301,7 +259,7 @@ async def test_the_model_search_forgives_order_and_typos_and_offers_another_type
     )
     await expect(count).to_have_text("1 model in Image to image")
     await expect(dialog.get_by_role("button", name="Back to Text to image")).to_be_visible()
-    await _shoot(page, "dialog-switched", ".model-dialog__switched")
+    await shoot_for_review(page, "dialog-switched", ".model-dialog__switched")
     await page.keyboard.press("Enter")
     await expect(dialog).to_be_hidden()
     # The panel moved to the model's type with it.

@@ -6,58 +6,24 @@ new reference's Remove; and a file that moves the panel to another type keeps th
 choice of model (the one last used for that type, else one that runs where the current one
 does), and names the new model, with its price when it costs."""
 
-import asyncio
 import io
-import os
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from PIL import Image
 from playwright.async_api import FloatRect, Page, expect
 
-from tests.browser.helpers import create_project, upload_image
-from tests.support.full_stack import FullStack, Servers, full_stack
+from tests.browser.helpers import (
+    PHONE,
+    REVIEW_DESKTOP,
+    open_new_project,
+    shoot_for_review,
+    upload_image,
+)
+from tests.support.full_stack import FullStack
 
-SHOTS = Path(os.environ.get("STUDIO_QA_SHOTS", "/tmp/f2b-shots"))
-VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 CHOOSE_MODEL = re.compile(r"^Choose model")
-
-
-@pytest.fixture
-async def keyed_idle_studio(servers: Servers, tmp_path: Path) -> AsyncIterator[FullStack]:
-    """Hosted models on offer (a fal.ai key is configured) and no worker: nothing is run."""
-    async with full_stack(
-        servers,
-        storage_url=(tmp_path / "s").as_uri(),
-        workers=0,
-        worker={"fal_key": "test-key"},
-    ) as stack:
-        yield stack
-
-
-async def _open(page: Page, stack: FullStack, name: str = "Seeds") -> str:
-    async with stack.client() as client:
-        project_id = await create_project(client, name)
-    await page.goto(f"{stack.gateway}/studio/{project_id}")
-    await expect(page.get_by_role("radio", name="Text to image")).to_have_attribute(
-        "aria-checked", "true"
-    )
-    return project_id
-
-
-async def _shoot(page: Page, name: str, target: str) -> None:
-    """The page at a desktop's and a phone's size, `target` in sight, for a person to look at."""
-    await asyncio.to_thread(SHOTS.mkdir, parents=True, exist_ok=True)
-    before = page.viewport_size
-    for label, size in VIEWPORTS.items():
-        await page.set_viewport_size(size)  # type: ignore[arg-type]
-        await page.locator(target).first.evaluate("(el) => el.scrollIntoView({ block: 'center' })")
-        await page.screenshot(path=str(SHOTS / f"{name}-{label}.png"))
-    if before:
-        await page.set_viewport_size(before)
+VIEWPORTS = {"desktop": REVIEW_DESKTOP, "phone": PHONE}
 
 
 async def _choose_model(page: Page, name: str) -> None:
@@ -80,7 +46,7 @@ async def _use_reference(page: Page, asset: dict[str, Any]) -> None:
 async def test_the_seed_box_is_empty_while_random_is_on_and_the_typed_seed_comes_back(
     studio: FullStack, page: Page
 ) -> None:
-    await _open(page, studio)
+    await open_new_project(page, studio, "Seeds")
     await page.get_by_text("Advanced settings", exact=True).click()
     seed = page.get_by_role("spinbutton", name="Seed")
     random_switch = page.get_by_role("switch", name="Random")
@@ -97,7 +63,7 @@ async def test_the_seed_box_is_empty_while_random_is_on_and_the_typed_seed_comes
     await expect(seed).to_have_value("")
     await expect(seed).to_have_attribute("placeholder", "Random each time")
     await expect(error).to_be_empty()
-    await _shoot(page, "seed-random", ".seed-row")
+    await shoot_for_review(page, "seed-random", ".seed-row")
 
     # Random off: the seed typed before is back, to correct.
     await random_switch.uncheck()
@@ -131,7 +97,7 @@ LINES_OF = """(el) => {
 async def test_the_active_row_keeps_its_badge_pill_and_prices_do_not_wrap_into_a_column(
     keyed_idle_studio: FullStack, page: Page
 ) -> None:
-    await _open(page, keyed_idle_studio)
+    await open_new_project(page, keyed_idle_studio, "Seeds")
     await page.get_by_role("button", name=CHOOSE_MODEL).click()
     dialog = page.get_by_role("dialog", name="Choose a model")
     active = dialog.locator(".model-option.is-active[aria-selected=true]")
@@ -145,7 +111,7 @@ async def test_the_active_row_keeps_its_badge_pill_and_prices_do_not_wrap_into_a
     await page.emulate_media(color_scheme="dark")
 
     for label, size in VIEWPORTS.items():
-        await page.set_viewport_size(size)  # type: ignore[arg-type]
+        await page.set_viewport_size(size)
         prices = dialog.locator(".model-option__price")
         short = dialog.locator(".model-option__price:not(.model-option__price--long)")
         assert await short.count() > 3
@@ -161,15 +127,15 @@ async def test_the_active_row_keeps_its_badge_pill_and_prices_do_not_wrap_into_a
             for i in range(await long.count()):
                 assert await long.nth(i).evaluate(LINES_OF) <= 2, await long.nth(i).text_content()
         assert await prices.count() > await short.count()
-    await page.set_viewport_size(VIEWPORTS["desktop"])  # type: ignore[arg-type]
+    await page.set_viewport_size(REVIEW_DESKTOP)
     await dialog.get_by_role("combobox", name="Search models").fill("gpt image")
-    await _shoot(page, "model-dialog-prices", ".model-option")
+    await shoot_for_review(page, "model-dialog-prices", ".model-option")
 
 
 async def test_a_refused_model_and_an_empty_search_are_announced(
     studio: FullStack, page: Page
 ) -> None:
-    await _open(page, studio)
+    await open_new_project(page, studio, "Seeds")
     await page.get_by_role("button", name=CHOOSE_MODEL).click()
     dialog = page.get_by_role("dialog", name="Choose a model")
     search = dialog.get_by_role("combobox", name="Search models")
@@ -179,7 +145,7 @@ async def test_a_refused_model_and_an_empty_search_are_announced(
     await expect(note).to_have_count(1)
     await expect(note).to_be_visible()
     await expect(search).to_be_focused()
-    await _shoot(page, "model-dialog-refused", ".model-dialog__note")
+    await shoot_for_review(page, "model-dialog-refused", ".model-dialog__note")
     # Moving on clears it (the live region stays, empty, to say the next one).
     await search.press("ArrowDown")
     await expect(note).to_have_count(0)
@@ -193,7 +159,7 @@ async def test_a_refused_model_and_an_empty_search_are_announced(
 async def test_pick_from_project_leaves_the_focus_on_the_new_references_remove(
     studio: FullStack, page: Page
 ) -> None:
-    project_id = await _open(page, studio)
+    project_id = await open_new_project(page, studio, "Seeds")
     async with studio.client() as client:
         await upload_image(client, project_id, "pebble.png")
     await page.get_by_role("radio", name="Image to image").click()
@@ -209,7 +175,7 @@ async def test_pick_from_project_leaves_the_focus_on_the_new_references_remove(
 async def test_a_file_that_switches_the_type_keeps_the_persons_choice_of_model_and_says_it(
     keyed_idle_studio: FullStack, page: Page
 ) -> None:
-    project_id = await _open(page, keyed_idle_studio)
+    project_id = await open_new_project(page, keyed_idle_studio, "Seeds")
     async with keyed_idle_studio.client() as client:
         asset = await upload_image(client, project_id, "ref.png")
     toasts = page.locator("#toasts")
@@ -227,7 +193,7 @@ async def test_a_file_that_switches_the_type_keeps_the_persons_choice_of_model_a
         "Switched to Image to video to use \u201cref.png\u201d as a reference. "
         "The model is now Local Image to Video."
     )
-    await _shoot(page, "switch-local", ".gen-panel")
+    await shoot_for_review(page, "switch-local", ".gen-panel")
 
     # The model last used for that type in this project wins, and a hosted one is named with
     # its price.
@@ -241,13 +207,13 @@ async def test_a_file_that_switches_the_type_keeps_the_persons_choice_of_model_a
     await expect(toasts).to_contain_text(
         f"The model is now Kling 2.5 Turbo Pro Image to Video ({price})."
     )
-    await _shoot(page, "switch-hosted", ".gen-panel")
+    await shoot_for_review(page, "switch-hosted", ".gen-panel")
 
 
 async def test_a_template_that_brings_a_hosted_model_names_it_with_its_price(
     keyed_idle_studio: FullStack, page: Page
 ) -> None:
-    project_id = await _open(page, keyed_idle_studio)
+    project_id = await open_new_project(page, keyed_idle_studio, "Seeds")
     card = page.get_by_role("button", name=CHOOSE_MODEL)
     await expect(card).not_to_contain_text("FLUX.1 [dev]")
     await page.goto(f"{keyed_idle_studio.gateway}/studio/{project_id}?starter=cinematic-portrait")

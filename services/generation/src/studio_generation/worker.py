@@ -156,8 +156,8 @@ class Worker:
             if retrying is not None:
                 await self._say_retrying(record, retrying)
             try:
-                files = await self._execute(record, cancel_signal, retrying)
-                files = await self._register(record, files)
+                files, made_from = await self._execute(record, cancel_signal, retrying)
+                files = await self._register(record, files, made_from)
             except JobStopped as stop:
                 await self._stopped(record, stop.reason)
             except PermanentProviderError as exc:
@@ -202,17 +202,20 @@ class Worker:
 
     async def _execute(
         self, record: GenerationRecord, cancel_signal: asyncio.Event, retrying: str | None = None
-    ) -> list[OutputFile]:
+    ) -> tuple[list[OutputFile], str]:
+        """The job run and its outputs written; with what its outputs are named after when its
+        prompt has no words (`_made_from`)."""
         if record.cancel_requested:
             raise JobStopped("cancelled")  # asked while the job changed hands
         provider = self._provider_for(record)
+        inputs, names = await self._load_inputs(record)
         job = ProviderJob(
             generation_id=record.id,
             model_id=record.model_id,
             type=record.type,
             output=record.output,
             params=record.params,
-            inputs=await self._load_inputs(record),
+            inputs=inputs,
             resume_request_id=record.provider_request,
         )
         reporter = _Reporter(self._repository, self._events, record, retrying)
@@ -239,7 +242,7 @@ class Worker:
                 await reporter.close()
         if run in done:
             outputs: list[ProviderOutput] = run.result()
-            return await self._writer.write(record, outputs)
+            return await self._writer.write(record, outputs), _made_from(record, names)
         run.cancel()
         await asyncio.gather(run, return_exceptions=True)
         await reporter.close()
@@ -275,18 +278,21 @@ class Worker:
             )
         return provider
 
-    async def _load_inputs(self, record: GenerationRecord) -> dict[str, InputFiles]:
+    async def _load_inputs(
+        self, record: GenerationRecord
+    ) -> tuple[dict[str, InputFiles], dict[str, str]]:
         """Every bound file, by parameter: a list parameter (`image_urls`) gets all of its
-        files, in the order the person gave them, each within `MAX_INPUT_BYTES`."""
+        files, in the order the person gave them, each within `MAX_INPUT_BYTES`; and each
+        file's name, by asset id."""
         identity = _owner(record)
         inputs: dict[str, InputFiles] = {}
+        names: dict[str, str] = {}
         for name, bound in record.input_bindings.items():
-            if isinstance(bound, list):
-                loads = (self._load_input(identity, asset_id) for asset_id in bound)
-                inputs[name] = tuple(await asyncio.gather(*loads))
-            else:
-                inputs[name] = await self._load_input(identity, bound)
-        return inputs
+            ids = bound if isinstance(bound, list) else [bound]
+            files = await asyncio.gather(*(self._load_input(identity, i) for i in ids))
+            names.update(zip(ids, (file.filename for file in files), strict=True))
+            inputs[name] = tuple(files) if isinstance(bound, list) else files[0]
+        return inputs, names
 
     async def _load_input(self, identity: Identity, asset_id: str) -> InputFile:
         asset = await self._assets.get(identity, asset_id)
@@ -298,7 +304,7 @@ class Worker:
         return InputFile(content_type=asset.content_type, data=data, filename=asset.name)
 
     async def _register(
-        self, record: GenerationRecord, files: list[OutputFile]
+        self, record: GenerationRecord, files: list[OutputFile], made_from: str = ""
     ) -> list[OutputFile]:
         """Outputs become assets before the job is completed: whoever sees `completed` (in
         the API or in an event) can fetch every output and its thumbnail at once. Returns the
@@ -310,7 +316,7 @@ class Worker:
                 generation_id=record.id,
                 project_id=record.project_id,
                 prompt=record.prompt,
-                made_from=await self._made_from(record),
+                made_from=made_from,
                 outputs=files,
             ),
         )
@@ -319,17 +325,6 @@ class Worker:
             _with_found(file, found[file.asset_id]) if file.asset_id in found else file
             for file in files
         ]
-
-    async def _made_from(self, record: GenerationRecord) -> str:
-        """What a generation without a prompt's words was made from, to name its outputs by:
-        its first input's name (without its extension) and the model's short name, "cat
-        birefnet". Empty when its prompt names them, or its first input is gone."""
-        if any(char.isalnum() for char in record.prompt) or not record.input_asset_ids:
-            return ""
-        asset = await self._assets.get(_owner(record), record.input_asset_ids[0])
-        if asset is None:
-            return ""
-        return f"{asset.name.rsplit('.', 1)[0]} {_short_name(record.model_id)}"
 
     async def _complete(self, record: GenerationRecord, files: list[OutputFile]) -> None:
         finished = await self._repository.complete(record.id, files)
@@ -542,6 +537,16 @@ def _with_found(file: OutputFile, asset: Asset) -> OutputFile:
             "duration": file.duration or asset.duration,
         }
     )
+
+
+def _made_from(record: GenerationRecord, names: dict[str, str]) -> str:
+    """What a generation without a prompt's words was made from, to name its outputs by: its
+    first input's name (without its extension) and the model's short name, "cat birefnet".
+    Empty when its prompt names them, or it has no input."""
+    if any(char.isalnum() for char in record.prompt) or not record.input_asset_ids:
+        return ""
+    name = names.get(record.input_asset_ids[0])
+    return f"{name.rsplit('.', 1)[0]} {_short_name(record.model_id)}" if name else ""
 
 
 def _short_name(model_id: str) -> str:
