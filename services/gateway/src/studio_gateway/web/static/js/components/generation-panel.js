@@ -144,8 +144,17 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     takeFiles(files);
   };
   const stopDrops = acceptDrops(el, { onFiles: (files) => takeFiles(files), onAsset: (asset) => useReference(asset) });
-  const onReference = (event) => useReference(event.detail?.asset);
-  const onRemix = (event) => fill(event.detail?.generation, { remix: true });
+  // A remix or a reference handed over before the models have loaded (the history shows its
+  // cards first on a slow network), or while a template is being applied, waits for them instead
+  // of being dropped or overwritten; the latest one wins.
+  let takingHandOffs = false;
+  let waitingHandOff = null;
+  const handOver = (run) => {
+    if (takingHandOffs) run();
+    else waitingHandOff = run;
+  };
+  const onReference = (event) => handOver(() => useReference(event.detail?.asset));
+  const onRemix = (event) => handOver(() => fill(event.detail?.generation, { remix: true }));
   document.addEventListener('paste', onPaste);
   document.addEventListener('studio:use-reference', onReference);
   document.addEventListener('studio:remix', onRemix);
@@ -224,6 +233,10 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     if (remixed?.generation) await fill(remixed.generation, { remix: true });
     const referenced = takePending(PENDING_REFERENCE, projectId);
     if (referenced?.asset) useReference(referenced.asset);
+    const handedOver = waitingHandOff;
+    waitingHandOff = null;
+    takingHandOffs = true;
+    await handedOver?.();
   }
 
   function showCatalogFailure() {
