@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,36 @@ def test_seaweedfs_grpc_sockets_in_tmp_are_removed_when_it_ends(tmp_path: Path, 
     finally:
         server.stop()
     assert [path for path in sockets if path.exists()] == []
+
+
+def test_a_port_taken_between_picking_and_binding_is_picked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A free port is free only when asked for: on a busy machine another process can take it
+    before the server binds it. The start is tried again with new ports instead of failing
+    (a seaweedfs start in a parallel test run failed so: "bind: address already in use")."""
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.bind((servers.LOOPBACK, 0))
+    taken.listen()
+    busy = taken.getsockname()[1]
+    picks: list[list[int]] = []
+    real_free_ports = servers.free_ports
+
+    def first_pick_taken(count: int, host: str = servers.LOOPBACK) -> list[int]:
+        ports = real_free_ports(count, host)
+        if not picks:
+            ports[0] = busy
+        picks.append(ports)
+        return ports
+
+    monkeypatch.setattr(servers, "free_ports", first_pick_taken)
+    try:
+        server = servers.start_nats(tmp_path / "nats")
+        try:
+            assert len(picks) == 2
+            assert server.ports["client"] != busy
+            assert "address already in use" in server.log_path.read_text()
+        finally:
+            server.stop()
+    finally:
+        taken.close()

