@@ -233,6 +233,42 @@ async def test_generate_with_a_param_and_a_reference_downloads_the_completed_out
     assert await _read(Path(file["path"])) == await _content(account, file["asset_id"])
 
 
+async def test_generate_gives_a_file_to_the_input_it_names_and_refuses_one_it_lacks(
+    env: dict[str, str], account: Account, tmp_path: Path
+) -> None:
+    project = await _project(account, "Named inputs")
+    reference = tmp_path / "fox.png"
+    await asyncio.to_thread(reference.write_bytes, media_samples.png(96, 64))
+    ran = await studio(
+        "generate", "in teal", "-p", project, "-m", "local/image-edit",
+        "--input", f"image_url={reference}", "--out", str(tmp_path / "out"), "--json",
+        env=env,
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    generation = ran.json()["generation"]
+    assert generation["status"] == "completed"
+    [uploaded] = generation["input_asset_ids"]
+    assert generation["inputs"] == [{"asset_id": uploaded, "param": "image_url"}]
+
+    lacking = await studio(
+        "generate", "in teal", "-p", project, "-m", "local/image-edit",
+        "--input", f"mask_url={reference}", env=env,
+    )  # fmt: skip
+    assert lacking.code == 2
+    assert "this model has no file input 'mask_url'; it takes image_url" in lacking.stderr
+    # The file uploaded for the refused request is deleted again: only the first one is kept.
+    assets = await account.api.get("/api/v1/assets", params={"project_id": project})
+    kept = {asset["id"] for asset in assets.json()["items"] if asset["kind"] == "upload"}
+    assert kept == {uploaded}
+
+    malformed = await studio(
+        "generate", "x", "-p", project, "-m", "local/image-edit", "--input", str(reference),
+        env=env,
+    )  # fmt: skip
+    assert malformed.code == 2
+    assert "expected PARAM=FILE or PARAM=ASSET_ID" in malformed.stderr
+
+
 async def test_generate_for_people_shows_the_status_and_prints_the_files(
     env: dict[str, str], account: Account, tmp_path: Path
 ) -> None:

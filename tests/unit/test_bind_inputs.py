@@ -1,4 +1,5 @@
-"""`bind_inputs`: a generation's input assets, in order, to the model's file parameters."""
+"""`bind_inputs`: a generation's input assets, in order, to the model's file parameters (the
+parameter a request names for a file, else the first free one of its kind)."""
 
 from datetime import UTC, datetime
 
@@ -13,7 +14,8 @@ IMAGES = ParamSpec(type="images")
 VIDEO = ParamSpec(type="video", required=True)
 
 
-def asset(asset_id: str, media: MediaType) -> Asset:
+def asset(asset_id: str, media: MediaType, param: str | None = None) -> tuple[Asset, str | None]:
+    """An asset of the request, and the parameter the request names for it (none: by kind)."""
     return Asset(
         id=asset_id,
         project_id="p",
@@ -25,7 +27,7 @@ def asset(asset_id: str, media: MediaType) -> Asset:
         name=asset_id,
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
         content_url=f"/api/v1/assets/{asset_id}/content",
-    )
+    ), param
 
 
 def test_an_image_binds_to_the_image_parameter() -> None:
@@ -59,7 +61,9 @@ def test_an_images_parameter_collects_every_image_in_order() -> None:
 
 def test_a_missing_asset_is_reported_at_its_index() -> None:
     bindings, errors = bind_inputs(
-        GenerationType.IMAGE_TO_VIDEO, [asset("a", MediaType.IMAGE), None], {"image_url": IMAGE}
+        GenerationType.IMAGE_TO_VIDEO,
+        [asset("a", MediaType.IMAGE), (None, None)],
+        {"image_url": IMAGE},
     )
     assert bindings == {"image_url": "a"}
     assert [(e.loc, e.type) for e in errors] == [(["body", "input_asset_ids", 1], "not_found")]
@@ -123,3 +127,72 @@ def test_the_generation_type_needs_its_input_even_if_the_model_makes_it_optional
 
 def test_text_to_image_needs_nothing() -> None:
     assert bind_inputs(GenerationType.TEXT_TO_IMAGE, [], {}) == ({}, [])
+
+
+MASK = ParamSpec(type="image")
+GPT_IMAGE_EDIT = {"image_urls": IMAGES, "mask_url": MASK}
+
+
+def test_an_image_after_a_list_of_images_is_reached_by_naming_it() -> None:
+    # By kind and order, every image goes to the list: the mask cannot be given so.
+    by_kind, _ = bind_inputs(
+        GenerationType.IMAGE_TO_IMAGE,
+        [asset("a", MediaType.IMAGE), asset("m", MediaType.IMAGE)],
+        GPT_IMAGE_EDIT,
+    )
+    assert by_kind == {"image_urls": ["a", "m"]}
+    bindings, errors = bind_inputs(
+        GenerationType.IMAGE_TO_IMAGE,
+        [
+            asset("m", MediaType.IMAGE, "mask_url"),
+            asset("a", MediaType.IMAGE),
+            asset("b", MediaType.IMAGE, "image_urls"),
+        ],
+        GPT_IMAGE_EDIT,
+        field="inputs",
+    )
+    assert errors == []
+    assert bindings == {"mask_url": "m", "image_urls": ["a", "b"]}
+
+
+def test_a_named_single_parameter_is_kept_from_the_files_before_it() -> None:
+    params = {"image_url": IMAGE, "reference_url": OPTIONAL_IMAGE}
+    bindings, errors = bind_inputs(
+        GenerationType.IMAGE_TO_IMAGE,
+        [asset("ref", MediaType.IMAGE), asset("main", MediaType.IMAGE, "image_url")],
+        params,
+        field="inputs",
+    )
+    assert errors == []
+    assert bindings == {"reference_url": "ref", "image_url": "main"}
+
+
+def test_a_named_parameter_the_model_lacks_or_of_another_kind_or_given_twice_is_refused() -> None:
+    _, errors = bind_inputs(
+        GenerationType.IMAGE_TO_IMAGE,
+        [
+            asset("a", MediaType.IMAGE, "mask"),
+            asset("v", MediaType.VIDEO, "mask_url"),
+            asset("b", MediaType.IMAGE, "mask_url"),
+            asset("c", MediaType.IMAGE, "mask_url"),
+        ],
+        GPT_IMAGE_EDIT,
+        field="inputs",
+    )
+    assert [(e.loc, e.type, e.msg) for e in errors] == [
+        (
+            ["body", "inputs", 0, "param"],
+            "unknown_input",
+            "this model has no file input 'mask'; it takes image_urls, mask_url",
+        ),
+        (
+            ["body", "inputs", 1, "param"],
+            "wrong_media_type",
+            "'mask_url' takes an image, not a video",
+        ),
+        (
+            ["body", "inputs", 3, "param"],
+            "too_many_inputs",
+            "'mask_url' takes one file; it is given twice",
+        ),
+    ]

@@ -84,6 +84,25 @@ def test_the_public_view_turns_milliseconds_into_times_and_hides_bookkeeping() -
     assert shown.started_at is None  # 0: not started (what earlier versions stored)
     assert shown.progress is None
     assert "owner" not in shown.model_dump()
+    assert shown.model_dump()["inputs"] == [{"asset_id": "asset-1", "param": "image_url"}]
+
+
+def test_each_input_says_the_parameter_it_went_to_in_the_requests_order() -> None:
+    stored = {
+        **accepted().document(),
+        "input_asset_ids": ["m", "a", "b", "a"],
+        "input_bindings": {"mask_url": "m", "image_urls": ["a", "b", "a"]},
+    }
+    shown = public(GenerationRecord.model_validate(stored))
+    assert [(i.asset_id, i.param) for i in shown.inputs] == [
+        ("m", "mask_url"),
+        ("a", "image_urls"),
+        ("b", "image_urls"),
+        ("a", "image_urls"),
+    ]
+    # A record from before bindings were kept says where nothing went.
+    older = public(GenerationRecord.model_validate({**stored, "input_bindings": {}}))
+    assert [i.param for i in older.inputs] == [None, None, None, None]
 
 
 def test_progress_is_shown_only_while_active() -> None:

@@ -43,6 +43,19 @@ def prompt_from_params(data: Any, *, keep_in_params: bool) -> Any:
     return {**data, "prompt": prompt, "params": params}
 
 
+class GenerationInput(BaseModel):
+    """A file of a request, and the model's file parameter it goes to: `mask_url`, say, where
+    the files given by `input_asset_ids` are bound by kind and order (the first image to the
+    first image parameter), which cannot reach an image parameter after a list of images."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    asset_id: Annotated[str, Field(pattern=RECORD_ID_PATTERN)]
+    param: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")] | None = None
+    """The model's parameter (as the catalog's `params` name it); none: bound by kind and order
+    like `input_asset_ids`."""
+
+
 class GenerationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -55,11 +68,27 @@ class GenerationCreate(BaseModel):
     input_asset_ids: Annotated[
         list[Annotated[str, Field(pattern=RECORD_ID_PATTERN)]], Field(max_length=MAX_INPUT_ASSETS)
     ] = Field(default_factory=list)
+    inputs: Annotated[list[GenerationInput], Field(max_length=MAX_INPUT_ASSETS)] = Field(
+        default_factory=list
+    )
+    """The files with the parameter each goes to, in place of `input_asset_ids`."""
 
     @model_validator(mode="before")
     @classmethod
     def _prompt_in_params(cls, data: Any) -> Any:
         return prompt_from_params(data, keep_in_params=True)
+
+    @model_validator(mode="after")
+    def _files_given_once(self) -> "GenerationCreate":
+        if self.inputs and self.input_asset_ids:
+            raise ValueError("give the files as input_asset_ids or as inputs, not both")
+        return self
+
+    def files(self) -> list[GenerationInput]:
+        """The request's files in order, each with the parameter it names (or none)."""
+        if self.inputs:
+            return list(self.inputs)
+        return [GenerationInput(asset_id=asset_id) for asset_id in self.input_asset_ids]
 
 
 class RetryRequest(BaseModel):
@@ -104,6 +133,9 @@ class Generation(BaseModel):
     prompt: str
     params: dict[str, Any]
     input_asset_ids: list[str]
+    inputs: list[GenerationInput] = Field(default_factory=list)
+    """Each of `input_asset_ids` with the model's parameter it went to (`image_urls`,
+    `mask_url`), in the same order; `param` is none on records older than this field."""
     status: GenerationStatus
     progress: GenerationProgressInfo | None = None
     error: ErrorInfo | None = None

@@ -21,21 +21,34 @@ _NOT_FOUND = "this file is no longer in your library; choose another"
 
 def bind_inputs(
     generation_type: GenerationType,
-    assets: list[Asset | None],
+    files: list[tuple[Asset | None, str | None]],
     media_params: dict[str, ParamSpec],
+    *,
+    field: str = "input_asset_ids",
 ) -> tuple[dict[str, Any], list[FieldError]]:
-    """({param: asset id, or a list for `images`}, errors): assets taken in order, each by the
-    first free parameter of its media type; required parameters and the type's inputs checked."""
+    """({param: asset id, or a list for `images`}, errors): each file (an asset, and the
+    parameter the request names for it or none) bound in order, to the parameter named, else to
+    the first free parameter of its media type; required parameters and the type's inputs
+    checked. `field` is the request's field the files came in (for the errors' `loc`)."""
     bindings: dict[str, Any] = {}
     errors: list[FieldError] = []
-    for index, asset in enumerate(assets):
-        loc: list[str | int] = ["body", "input_asset_ids", index]
+    # A parameter a file names is kept for it, even from files before it.
+    named = {param for _, param in files if param in media_params}
+    for index, (asset, param) in enumerate(files):
+        loc: list[str | int] = ["body", field, index]
         if asset is None:
             # Said to a person at the file's slot: it was deleted since it was chosen (or is
             # not theirs, which is answered the same so as not to tell them it exists).
             errors.append(FieldError(loc=loc, msg=_NOT_FOUND, type="not_found"))
             continue
-        name = _free_param(asset.media_type, media_params, bindings)
+        if param is not None:
+            error = _unnameable(asset.media_type, param, media_params, bindings, [*loc, "param"])
+            if error is not None:
+                errors.append(error)
+                continue
+            name: str | None = param
+        else:
+            name = _free_param(asset.media_type, media_params, bindings, named)
         if name is None:
             errors.append(_unbindable(asset.media_type, media_params, loc))
         elif media_params[name].type == "images":
@@ -43,8 +56,37 @@ def bind_inputs(
         else:
             bindings[name] = asset.id
     if not errors:
-        errors.extend(_missing(generation_type, media_params, bindings))
+        errors.extend(_missing(generation_type, media_params, bindings, field))
     return bindings, errors
+
+
+def _unnameable(
+    media: MediaType,
+    param: str,
+    params: dict[str, ParamSpec],
+    bindings: dict[str, Any],
+    loc: list[str | int],
+) -> FieldError | None:
+    """Why a file cannot go to the parameter it names, or None when it can."""
+    if param not in params:
+        taken = ", ".join(sorted(params)) or "no files"
+        return FieldError(
+            loc=loc,
+            msg=f"this model has no file input {param!r}; it takes {taken}",
+            type="unknown_input",
+        )
+    wanted = _PARAM_MEDIA[params[param].type]
+    if wanted != media:
+        return FieldError(
+            loc=loc,
+            msg=f"{param!r} takes {_article(wanted.value)}, not {_article(media.value)}",
+            type="wrong_media_type",
+        )
+    if params[param].type != "images" and param in bindings:
+        return FieldError(
+            loc=loc, msg=f"{param!r} takes one file; it is given twice", type="too_many_inputs"
+        )
+    return None
 
 
 def _unbindable(media: MediaType, params: dict[str, ParamSpec], loc: list[str | int]) -> FieldError:
@@ -71,9 +113,13 @@ def _article(noun: str) -> str:
 
 
 def _free_param(
-    media: MediaType, params: dict[str, ParamSpec], bindings: dict[str, Any]
+    media: MediaType, params: dict[str, ParamSpec], bindings: dict[str, Any], named: set[str]
 ) -> str | None:
-    candidates = [n for n, s in params.items() if _PARAM_MEDIA[s.type] == media]
+    candidates = [
+        n
+        for n, s in params.items()
+        if _PARAM_MEDIA[s.type] == media and (s.type == "images" or n not in named)
+    ]
     # Required parameters first, so an optional second image never takes the one that matters.
     candidates.sort(key=lambda n: not params[n].required)
     for name in candidates:
@@ -83,13 +129,16 @@ def _free_param(
 
 
 def _missing(
-    generation_type: GenerationType, params: dict[str, ParamSpec], bindings: dict[str, Any]
+    generation_type: GenerationType,
+    params: dict[str, ParamSpec],
+    bindings: dict[str, Any],
+    field: str,
 ) -> list[FieldError]:
     unbound = sorted(n for n, s in params.items() if s.required and n not in bindings)
     covered = {_PARAM_MEDIA[params[n].type] for n in [*bindings, *unbound]}
     errors = [
         FieldError(
-            loc=["body", "input_asset_ids"],
+            loc=["body", field],
             msg=f"this model needs an input {_PARAM_MEDIA[params[name].type].value} (for {name!r})",
             type="missing_input",
         )
@@ -97,7 +146,7 @@ def _missing(
     ]
     errors.extend(
         FieldError(
-            loc=["body", "input_asset_ids"],
+            loc=["body", field],
             msg=f"{generation_type.value} needs an input {media.value}",
             type="missing_input",
         )

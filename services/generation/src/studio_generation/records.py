@@ -12,7 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from studio_contracts.dtos import ErrorInfo
 from studio_contracts.enums import GenerationStatus, GenerationType, MediaType
 from studio_contracts.events import OutputFile
-from studio_contracts.generations import Generation, GenerationOutput, GenerationProgressInfo
+from studio_contracts.generations import (
+    Generation,
+    GenerationInput,
+    GenerationOutput,
+    GenerationProgressInfo,
+)
 from studio_runtime.clock import from_ms
 from studio_runtime.newest_first import with_sort_id
 
@@ -81,6 +86,7 @@ def public(record: GenerationRecord) -> Generation:
         prompt=record.prompt,
         params=record.params,
         input_asset_ids=record.input_asset_ids,
+        inputs=_inputs(record),
         status=record.status,
         # Pending too: a job waiting to be tried again says so (see `Worker._transient`).
         progress=record.progress if record.active else None,
@@ -92,6 +98,22 @@ def public(record: GenerationRecord) -> Generation:
         attempts=record.attempts,
         cancel_requested=record.cancel_requested and record.active,
     )
+
+
+def _inputs(record: GenerationRecord) -> list[GenerationInput]:
+    """Each input file with the parameter it was bound to, in the request's order (a file given
+    twice takes its parameters in the order they were bound)."""
+    params_of: dict[str, list[str]] = {}
+    for param, bound in record.input_bindings.items():
+        for asset_id in bound if isinstance(bound, list) else [bound]:
+            params_of.setdefault(asset_id, []).append(param)
+    inputs = []
+    for asset_id in record.input_asset_ids:
+        params = params_of.get(asset_id)
+        # Not validated again: a record may be older than the rule for an id's form.
+        param = params.pop(0) if params else None
+        inputs.append(GenerationInput.model_construct(asset_id=asset_id, param=param))
+    return inputs
 
 
 def _at(ms: int | None) -> datetime | None:

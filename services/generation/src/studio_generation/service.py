@@ -150,20 +150,25 @@ class GenerationService:
         params = dict(body.params)
         if body.prompt:
             params["prompt"] = body.prompt
+        files = body.files()
+        asset_ids = [file.asset_id for file in files]
         _, validated, assets = await asyncio.gather(
             self._projects.require_project(identity, project_id),
             self._catalog.validate(identity, body.model_id, body.type, params),
-            asyncio.gather(
-                *(self._assets.get(identity, asset_id) for asset_id in body.input_asset_ids)
-            ),
+            asyncio.gather(*(self._assets.get(identity, asset_id) for asset_id in asset_ids)),
         )
-        bindings, errors = bind_inputs(body.type, list(assets), validated.media_params)
+        bindings, errors = bind_inputs(
+            body.type,
+            [(asset, file.param) for asset, file in zip(assets, files, strict=True)],
+            validated.media_params,
+            field="inputs" if body.inputs else "input_asset_ids",
+        )
         if errors:
             raise InvalidInput(summarise(e.msg for e in errors), errors=errors)
         final = dict(validated.params)
         if validated.seed_range is not None and final.get("seed") is None:
             final["seed"] = random_seed(validated.seed_range)
-        refuse_unpublishable(body.prompt, final, body.input_asset_ids)
+        refuse_unpublishable(body.prompt, final, asset_ids)
         record, counted = await self._repository.insert(
             NewGeneration(
                 id=generation_id,
@@ -175,7 +180,7 @@ class GenerationService:
                 output=validated.output,
                 prompt=body.prompt,
                 params=final,
-                input_asset_ids=list(body.input_asset_ids),
+                input_asset_ids=asset_ids,
                 input_bindings=bindings,
                 created_ms=now_ms(),
                 request_id=identity.request_id,
@@ -296,7 +301,9 @@ class GenerationService:
                 model_id=original.model_id,
                 prompt=original.prompt,
                 params=params,
-                input_asset_ids=original.input_asset_ids,
+                # Each file to the parameter it went to before (a mask stays the mask); as
+                # plain data, so that the ids are checked again.
+                inputs=[file.model_dump() for file in public(original).inputs],
             )
         except ValidationError as exc:
             # Stored before its ids had to be canonical (`local/./image`): not repeated as is.

@@ -64,6 +64,16 @@ def generate(
             "repeatable, bound in order to the model's file inputs.",
         ),
     ] = None,
+    named: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input",
+            "-i",
+            metavar="PARAM=FILE|ASSET_ID",
+            help="A reference for the model's file input PARAM (e.g. mask_url=mask.png), "
+            "which --ref's order cannot reach; repeatable.",
+        ),
+    ] = None,
     out: Annotated[
         Path,
         typer.Option(
@@ -89,7 +99,7 @@ def generate(
             "model_id": chosen["id"],
             "prompt": prompt,
             "params": params,
-            "input_asset_ids": _references(client, project_id, ref or [], uploads, quiet=json),
+            **_files(client, project_id, ref or [], named or [], uploads, quiet=json),
         }
         if no_wait:
             _report(_request(client, project_id, body, uploads), [], json=json)
@@ -188,25 +198,63 @@ def _type(model: dict[str, Any], type_: GenerationType | None) -> str:
     )
 
 
-def _references(
-    client: StudioClient, project_id: str, refs: list[str], uploads: list[str], *, quiet: bool
-) -> list[str]:
-    """The asset ids of the `--ref`s; when one fails, the files uploaded before it are deleted
-    again (they were only uploaded for this generation)."""
+def _files(
+    client: StudioClient,
+    project_id: str,
+    refs: list[str],
+    named: list[str],
+    uploads: list[str],
+    *,
+    quiet: bool,
+) -> dict[str, Any]:
+    """The request's files: `input_asset_ids` from the `--ref`s, or `inputs` once an `--input`
+    names a parameter. When one fails, the files uploaded before it are deleted again (they
+    were only uploaded for this generation)."""
+    wanted = [(None, ref) for ref in refs] + [_named_input(given) for given in named]
     try:
-        return [_reference(client, project_id, ref, uploads, quiet=quiet) for ref in refs]
+        files = [
+            (param, _reference(client, project_id, reference, uploads, param, quiet=quiet))
+            for param, reference in wanted
+        ]
     except CliError:
         _delete_uploads(client, uploads)
         raise
+    if not named:
+        return {"input_asset_ids": [asset_id for _, asset_id in files]}
+    return {
+        "inputs": [
+            {"asset_id": asset_id, **({"param": param} if param else {})}
+            for param, asset_id in files
+        ]
+    }
+
+
+def _named_input(given: str) -> tuple[str, str]:
+    """(parameter, file or asset id) of an `--input PARAM=FILE|ASSET_ID`."""
+    param, equals, reference = given.partition("=")
+    if not equals or not param or not reference:
+        raise CliError(
+            f"--input {given}: expected PARAM=FILE or PARAM=ASSET_ID (e.g. mask_url=mask.png)",
+            ExitCode.USAGE,
+        )
+    return param, reference
 
 
 def _reference(
-    client: StudioClient, project_id: str, reference: str, uploads: list[str], *, quiet: bool
+    client: StudioClient,
+    project_id: str,
+    reference: str,
+    uploads: list[str],
+    param: str | None = None,
+    *,
+    quiet: bool,
 ) -> str:
-    """The asset id of a `--ref`: a file is uploaded first (its id added to `uploads`)."""
+    """The asset id of a `--ref` (or of an `--input` for `param`): a file is uploaded first
+    (its id added to `uploads`)."""
+    option = f"--input {param}=" if param else "--ref "
     file = Path(reference)
     if file.is_dir():
-        raise CliError(f"--ref {reference}: a directory, not a file", ExitCode.USAGE)
+        raise CliError(f"{option}{reference}: a directory, not a file", ExitCode.USAGE)
     if file.is_file():
         try:
             asset = client.upload(project_id, file)
@@ -214,7 +262,7 @@ def _reference(
             if exc.code != ExitCode.USAGE:
                 raise
             # Refused (415: not a type the studio takes, 413: too large): say which file.
-            raise CliError(f"--ref {reference}: {exc.message}", exc.code, exc.lines) from exc
+            raise CliError(f"{option}{reference}: {exc.message}", exc.code, exc.lines) from exc
         if not quiet:
             note(f"uploaded {file} as asset {asset['id']}")
         asset_id: str = asset["id"]
@@ -222,7 +270,7 @@ def _reference(
         return asset_id
     if ASSET_ID.match(reference):
         return reference
-    raise CliError(f"--ref {reference}: no such file (nor an asset id)", ExitCode.USAGE)
+    raise CliError(f"{option}{reference}: no such file (nor an asset id)", ExitCode.USAGE)
 
 
 def _open_events(stack: ExitStack, client: StudioClient, project_id: str) -> Events:

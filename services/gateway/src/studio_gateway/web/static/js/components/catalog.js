@@ -129,13 +129,18 @@ export function referenceInputs(model) {
 /**
  * Which input each file goes to, for files of the kinds `media` in the order they are sent, as
  * the server binds them: [{input, nth}] (`nth` counts the files a list has taken), or null for
- * a file no input is left for (one too many, or a kind the model does not take).
+ * a file no input is left for (one too many, or a kind the model does not take). `names[i]`,
+ * when given, is the input file i names (the API's `inputs[i].param`): it goes there, and an
+ * input of one file that some file names is kept for it.
  */
-export function bindReferences(inputs, media) {
+export function bindReferences(inputs, media, names = []) {
   const taken = new Map();
+  const named = new Set(names.filter(Boolean));
   let total = 0;
-  return media.map((kind) => {
-    const input = inputs.find((candidate) => candidate.media === kind && (candidate.list || !taken.has(candidate)));
+  return media.map((kind, i) => {
+    const input = names[i]
+      ? inputs.find((candidate) => candidate.name === names[i] && candidate.media === kind && (candidate.list || !taken.has(candidate)))
+      : inputs.find((candidate) => candidate.media === kind && (candidate.list || (!taken.has(candidate) && !named.has(candidate.name))));
     if (!input || total >= INPUT_FILES_MAX) return null;
     total += 1;
     taken.set(input, (taken.get(input) || 0) + 1);

@@ -116,7 +116,10 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     noPrompt,
     advanced,
     h('div', { class: 'gen-panel__footer' }, generateButton));
-  const el = h('section', { class: 'gen-panel', 'aria-label': 'Generate' }, form);
+  // A heading of its own, so the panel is found among the page's headings (as its tabs are).
+  const headingId = uniqueId('gen-panel-heading');
+  const el = h('section', { class: 'gen-panel', 'aria-labelledby': headingId },
+    h('h2', { class: 'visually-hidden', id: headingId }, 'Generate'), form);
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -426,7 +429,8 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     showPrompt();
     if (remix && source.input_asset_ids?.length && !refs.el.hidden) {
       const assets = await Promise.all(source.input_asset_ids.map((id) => api.get(`/assets/${encodeURIComponent(id)}`).catch(() => null)));
-      refs.set(assets.filter(Boolean));
+      const params = (source.inputs || []).map((input) => input.param);
+      refs.set(assets.filter(Boolean), params.filter((_, i) => assets[i]));
     } else if (!refs.el.hidden) {
       refs.set([]);
     }
@@ -605,8 +609,9 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       // Kept in the box for the next model that takes one, but not sent to one that takes none.
       prompt: takes ? promptInput.value : '',
       params: params.values(),
-      // Kept in the panel for a model that takes none, but not sent with it.
-      input_asset_ids: refs.el.hidden ? [] : refs.ids(),
+      // Kept in the panel for a model that takes none, but not sent with it; with the input
+      // each goes to once one is chosen under "Use as" (GPT Image's mask).
+      ...(!refs.el.hidden && refs.namesInputs() ? { inputs: refs.files() } : { input_asset_ids: refs.el.hidden ? [] : refs.ids() }),
     };
     remember();
     // Busy, not disabled: a disabled button drops the focus of whoever pressed it to the page.

@@ -4,7 +4,9 @@
 // The slot takes every kind of file the chosen model takes (an image and a sound for Wan 2.5),
 // each kind up to what the server binds of it. When the model sends files to distinct inputs
 // (a start and an end frame), the slot lists them in order and each file says which one it
-// goes to, as the server will bind it; Move earlier / later reorders files of one kind.
+// goes to, as the server will bind it; Move earlier / later reorders files of one kind, and
+// "Use as" sends a file to an input it reaches only by naming it (GPT Image's mask): the panel
+// then sends `inputs` (`files()`) in place of `input_asset_ids`.
 // One message at a time: a new attempt clears the last failure. A file or asset of a kind the
 // model does not take goes to `otherMedia(media, {asset} | {files})`, which may switch to a type
 // that takes it (true) or leave the slot to say what it needs (false). Files of a kind the
@@ -14,7 +16,8 @@
 // file is for, in words, reference-roles.js's; a file's row, reference-row.js's.
 //
 //   const refs = referencesInput({ projectId, signal, onChange, otherMedia });
-//   refs.configure({ inputs: referenceInputs(model), type: 'image-to-image', kinds: ['image'], owner: 'FLUX.1 Kontext' }); refs.ids(); refs.add(asset); refs.forget(id);
+//   refs.configure({ inputs: referenceInputs(model), type: 'image-to-image', kinds: ['image'], owner: 'FLUX.1 Kontext' });
+//   refs.ids(); refs.files(); refs.namesInputs(); refs.add(asset); refs.forget(id); refs.set(assets, params);
 
 import { api, errorMessage } from '../api.js';
 import { h, replace, uniqueId } from '../dom.js';
@@ -25,7 +28,7 @@ import { oversizeMessage } from '../upload-limit.js';
 import { pickAsset } from './asset-picker.js';
 import { acceptDrops } from './panel-drop.js';
 import { newAttempt, refusal, room as roomIn } from './reference-attempt.js';
-import { NOT_USED, NOUN, aFile, cannotBeGiven, kindLimit, planItems, rolesOf } from './reference-roles.js';
+import { NOT_USED, NOUN, aFile, choicesFor, howToName, kindLimit, planItems, rolesOf } from './reference-roles.js';
 import { referenceName as nameOf, referenceRow } from './reference-row.js';
 
 export { ASSET_MIME } from './panel-drop.js';
@@ -39,9 +42,10 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
   let typeKinds = [];
   let limits = { image: 1 };
   let owner = ''; // the model the limits are for, named in the slot's messages
-  let items = []; // {key, kind, types (those it was added under), asset?, file?, preview?, progress, error}
+  let items = []; // {key, kind, types (those it was added under), param?, asset?, file?, preview?, progress, error}
   const labelId = uniqueId('refs-label');
-  const fileInput = h('input', { type: 'file', class: 'visually-hidden', tabindex: '-1', 'aria-label': 'Upload a reference file' });
+  // Reached through Upload only: out of the accessibility tree, where it was a second, unlabelled-looking control.
+  const fileInput = h('input', { type: 'file', class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true' });
   const list = h('ul', { class: 'refs__list', 'aria-label': 'References' });
   const label = h('span', { class: 'field__label', id: labelId });
   const plan = h('ol', { class: 'refs__inputs', 'aria-label': 'What this model takes, in order', hidden: true });
@@ -90,9 +94,10 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
       if (!kinds.length) kinds = ['image'];
       limits = Object.fromEntries(kinds.map((kind) => [kind, kindLimit(inputs, kind)]));
       owner = name;
-      // The API names a reference file by its place in `input_asset_ids` (not by the model's
-      // parameter it fills), so that is the field this slot shows errors for.
-      el.dataset.field = 'input_asset_ids';
+      // An input chosen under "Use as" holds only for a model that has it.
+      for (const item of items) {
+        if (item.param && !inputs.some((input) => input.name === item.param && input.media === item.kind)) item.param = null;
+      }
       fileInput.accept = kinds.map((kind) => ACCEPT[kind]).filter(Boolean).join(',');
       fileInput.multiple = kinds.reduce((sum, kind) => sum + limits[kind], 0) > 1;
       const only = kinds.length === 1 ? NOUN[kinds[0]] || 'file' : null;
@@ -104,6 +109,10 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     },
     /** The files to send, in order: those of a kind the model takes. */
     ids: () => shown().filter((item) => item.asset).map((item) => item.asset.id),
+    /** The same files as the API's `inputs`: each with the input chosen for it under "Use as". */
+    files: () => shown().filter((item) => item.asset).map((item) => ({ asset_id: item.asset.id, ...(item.param ? { param: item.param } : {}) })),
+    /** Whether a file to send names its input (then `files()` goes as `inputs`). */
+    namesInputs: () => shown().some((item) => item.asset && item.param),
     assets: () => shown().filter((item) => item.asset).map((item) => item.asset),
     uploading: () => items.some((item) => !item.asset && !item.error),
     /** Files whose bytes are still on their way (leaving the page would cancel them). */
@@ -136,14 +145,17 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     /** Files from outside the slot (the panel's paste and drop): uploaded like picked ones. */
     addFiles: uploadAll,
     /** The slot holds these (a remix's files): all of them, even more than a kind takes, which
-     * the panel then says (it names what to remove). */
-    set(assets) {
+     * the panel then says (it names what to remove). `params[i]`: the input `assets[i]` went
+     * to (the record's `inputs`), kept where the file must name it. */
+    set(assets, params = []) {
       fresh();
       items.forEach(release);
       items = [];
-      for (const asset of assets || []) {
-        if (asset?.id && !items.some((item) => item.asset?.id === asset.id)) items.push({ key: uniqueId('ref'), kind: asset.media_type, types: new Set([type]), asset });
-      }
+      (assets || []).forEach((asset, i) => {
+        if (!asset?.id || items.some((item) => item.asset?.id === asset.id)) return;
+        const param = inputs.some((input) => input.name === params[i] && input.media === asset.media_type && !input.reachable) ? params[i] : null;
+        items.push({ key: uniqueId('ref'), kind: asset.media_type, types: new Set([type]), param, asset });
+      });
       render();
       onChange();
     },
@@ -372,9 +384,12 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     const planned = planItems(inputs, roles.bound);
     plan.hidden = !planned.length;
     replace(plan, planned);
-    const cannot = cannotBeGiven(inputs);
-    note.hidden = !cannot;
-    replace(note, cannot ? [icon('info', { size: 'sm' }), h('span', cannot)] : []);
+    const how = howToName(inputs);
+    note.hidden = !how;
+    replace(note, how ? [icon('info', { size: 'sm' }), h('span', how)] : []);
+    // The API names a reference file by its place in the list it sends (not by the model's
+    // parameter it fills), so that is the field this slot shows errors for.
+    el.dataset.field = visible.some((item) => item.asset && item.param) ? 'inputs' : 'input_asset_ids';
     replace(list, visible.map((item) => row(item, roles)));
     list.hidden = !visible.length;
     if (zoneHadFocus && zone.hidden) [...list.querySelectorAll('.refs__remove')].pop()?.focus();
@@ -388,9 +403,23 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
       role: item.error ? null : roles.get(item),
       same,
       movable: same.length > 1 && limits[item.kind] > 1,
+      choices: item.asset ? choicesFor(inputs, item.kind) : null,
       onMove: (step) => move(item, step),
       onRemove: () => remove(item),
+      onChoose: (name) => chooseInput(item, name),
     });
+  }
+
+  /** The file goes to input `name` (null: where kind and order send it); focus stays on its choice. */
+  function chooseInput(item, name) {
+    // An input of one file: the file that had it goes back to where kind and order send it.
+    for (const other of items) if (name && other !== item && other.param === name) other.param = null;
+    item.param = name;
+    render();
+    onChange();
+    list.querySelector(`[data-key="${item.key}"] .refs__use-select`)?.focus();
+    const role = roleName(item);
+    announce(role ? `${nameOf(item)} is now the ${role}` : `${nameOf(item)} is not used: one too many`);
   }
 
   async function fromProject() {

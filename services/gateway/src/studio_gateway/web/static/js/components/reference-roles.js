@@ -1,10 +1,11 @@
 // What each reference file is for, as the server will bind it (catalog.js `referenceInputs`,
 // `bindReferences`), said in words for the panel's reference area: the role each file takes
 // ("Start frame", "Image 2", "Not used"), the inputs a model takes in order (ticked once
-// given), and an input the studio cannot give.
+// given), and the inputs a file reaches only by naming them (GPT Image's mask, after its list
+// of images): the choices a file of that kind offers, and how to give one.
 //
-//   const roles = rolesOf(inputs, heldFiles);   // Map(file → 'Start frame' | 'Not used' | null)
-//   replace(list, planItems(inputs, roles.bound)); cannotBeGiven(inputs)
+//   const roles = rolesOf(inputs, heldFiles);   // heldFiles: [{kind, param?}]; Map(file → 'Start frame' | 'Not used' | null)
+//   replace(list, planItems(inputs, roles.bound)); choicesFor(inputs, 'image'); howToName(inputs)
 
 import { h } from '../dom.js';
 import { INPUT_FILES_MAX } from '../limits.js';
@@ -30,7 +31,7 @@ export function kindLimit(inputs, kind) {
 
 /** Whether each file says which input it goes to: the model sends files to distinct inputs. */
 export function labelsFiles(inputs) {
-  return inputs.filter((input) => input.reachable).length > 1;
+  return inputs.length > 1;
 }
 
 /**
@@ -40,7 +41,7 @@ export function labelsFiles(inputs) {
  * inputs some file goes to.
  */
 export function rolesOf(inputs, files) {
-  const bindings = bindReferences(inputs, files.map((file) => file.kind));
+  const bindings = bindReferences(inputs, files.map((file) => file.kind), files.map((file) => file.param));
   const labelled = labelsFiles(inputs);
   const roles = new Map();
   files.forEach((file, i) => {
@@ -60,7 +61,7 @@ export function rolesOf(inputs, files) {
 /** The inputs files go to, in order, for a model that labels its files: each ticked once given. */
 export function planItems(inputs, bound) {
   if (!labelsFiles(inputs)) return [];
-  return inputs.filter((input) => input.reachable).map((input) => {
+  return inputs.map((input) => {
     const given = bound.has(input);
     return h('li', { class: ['refs__input', given && 'refs__input--given'] },
       icon(given ? 'check' : MEDIA_ICONS[input.media] || 'file', { size: 'sm' }),
@@ -70,14 +71,20 @@ export function planItems(inputs, bound) {
   });
 }
 
-/** In words, the inputs the studio cannot give (a list of the same kind before each takes
- * every file of it: GPT Image's mask); null when there are none. */
-export function cannotBeGiven(inputs) {
+/** The inputs a file of `kind` may be sent to, when some of them it reaches only by naming
+ * them: [{name, label}], the first ('') the one kind and order give it to; null otherwise. */
+export function choicesFor(inputs, kind) {
+  const named = inputs.filter((input) => input.media === kind && !input.reachable);
+  const list = inputs.find((input) => input.media === kind && input.list);
+  if (!named.length || !list) return null;
+  return [{ name: '', label: list.label }, ...named.map((input) => ({ name: input.name, label: input.label }))];
+}
+
+/** In words, how to give the inputs a file reaches only by naming them; null when there are none. */
+export function howToName(inputs) {
   const said = inputs.filter((input) => !input.reachable).map((input) => {
-    const list = inputs.find((other) => other.media === input.media && other.list);
     const noun = NOUN[input.media] || 'file';
-    const as = list.label.toLowerCase() === noun ? `one of the ${noun}s to work from` : `a ${list.label.toLowerCase()}`;
-    return `The ${input.label.toLowerCase()} cannot be given from the studio yet: every ${noun} added here is sent as ${as}.`;
+    return `To give the ${input.label.toLowerCase()}, add its ${noun} and choose “${input.label}” under “Use as”.`;
   });
   return said.length ? said.join(' ') : null;
 }
