@@ -56,8 +56,10 @@ __all__ = [
 
 LOOPBACK = "127.0.0.1"
 # Linux hands out outgoing-connection ports from 32768-60999; ports we pick below that
-# range cannot be stolen by a client socket between "pick" and "bind".
-_LOW_PORT_RANGE = (15000, 22000)
+# range cannot be stolen by a client socket between "pick" and "bind". Wide, so that parallel
+# test processes picking at random rarely pick the same one at the same moment (a server
+# start that meets a taken port is tried again with new ones, `_with_new_ports_if_taken`).
+_LOW_PORT_RANGE = (10000, 32000)
 # weed mini's maintenance worker dials the admin gRPC port as admin HTTP port + 10000,
 # ignoring -admin.port.grpc, so the two must keep that distance.
 _WEED_GRPC_OFFSET = 10000
@@ -120,24 +122,28 @@ class ServerProcess:
 
 
 def free_port(host: str = LOOPBACK) -> int:
-    """A TCP port that is free right now on ``host`` (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    """A TCP port free right now on ``host``, below the ephemeral range (`_LOW_PORT_RANGE`).
+
+    Not one the OS picks: those are ephemeral ports, which the OS also gives client sockets, so
+    another process could take it before its server binds it; and a client that dials a closed
+    ephemeral port of this machine (a service waiting for a server a test starts later) can be
+    given that very port as its own and connect to itself, holding the port (a "late" MongoDB
+    then failed to start with "address already in use").
+    """
+    return free_ports(1, host)[0]
 
 
 def free_ports(count: int, host: str = LOOPBACK) -> list[int]:
-    """``count`` distinct free ports: all sockets are held open together so none repeats."""
-    sockets: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sockets.append(sock)
-            sock.bind((host, 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+    """``count`` distinct free ports, as `free_port` picks them."""
+    low, high = _LOW_PORT_RANGE
+    chosen: list[int] = []
+    for _ in range(200 * count):
+        port = random.randint(low, high)
+        if port not in chosen and _bindable(port, host):
+            chosen.append(port)
+            if len(chosen) == count:
+                return chosen
+    raise ServerStartError(f"not {count} free ports in {low}-{high}")
 
 
 def find_binary(name: str) -> Path | None:
@@ -462,7 +468,7 @@ def _require_binary(name: str, hint: str) -> Path:
 
 def _free_port_pair(offset: int) -> tuple[int, int]:
     """Free ports ``p`` and ``p + offset``, both below the ephemeral range."""
-    low, high = _LOW_PORT_RANGE
+    low, high = _LOW_PORT_RANGE[0], _LOW_PORT_RANGE[1] - offset
     for _ in range(200):
         first = random.randint(low, high)
         if _bindable(first) and _bindable(first + offset):
@@ -470,10 +476,10 @@ def _free_port_pair(offset: int) -> tuple[int, int]:
     raise ServerStartError(f"no free port pair (p, p+{offset}) in {low}-{high}")
 
 
-def _bindable(port: int) -> bool:
+def _bindable(port: int, host: str = LOOPBACK) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
-            sock.bind((LOOPBACK, port))
+            sock.bind((host, port))
         except OSError:
             return False
     return True
