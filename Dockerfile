@@ -1,7 +1,8 @@
 # One image for every AI Studio service; the compose file / manifests pick the module to run.
-FROM python:3.11-slim AS base
+# Pinned (a release of the interpreter, of Debian and of uv): a rebuild gives the same image.
+FROM python:3.11.14-slim-bookworm AS base
 ENV PYTHONUNBUFFERED=1 UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
-RUN pip install --no-cache-dir uv
+RUN pip install --no-cache-dir uv==0.13.10
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
 COPY libs libs

@@ -136,3 +136,16 @@ def test_each_compose_worker_is_named_for_its_own_container() -> None:
         ).worker_name
         == "w-1"
     )
+
+
+def test_the_image_is_built_from_pinned_releases() -> None:
+    dockerfile = (Path(__file__).parents[2] / "Dockerfile").read_text()
+    [base] = re.findall(r"^FROM (\S+)", dockerfile, flags=re.MULTILINE)
+    # A patch release of the interpreter on a named Debian release, not python:3.11-slim.
+    assert re.fullmatch(r"python:3\.\d+\.\d+-slim-[a-z]+", base), base
+    assert re.search(r"pip install --no-cache-dir uv==\d+\.\d+\.\d+\n", dockerfile)
+
+
+def test_the_gateway_is_published_on_this_machine_only_unless_asked() -> None:
+    [published] = COMPOSE["services"]["gateway"]["ports"]
+    assert published == "${STUDIO_PUBLISH_ADDRESS:-127.0.0.1}:8080:8080"
