@@ -140,7 +140,7 @@ async def test_a_sound_reaches_wan_and_the_server_takes_it(
     await expect(slot.locator(".refs__item")).to_have_attribute("data-asset-id", sound_id or "")
 
 
-async def test_an_image_prompt_on_text_to_image_and_the_unreachable_mask_said(
+async def test_an_image_prompt_on_text_to_image_and_how_to_give_the_mask_said(
     keyed_studio: FullStack, page: Page, tmp_path: Path
 ) -> None:
     project_id = await open_new_project(page, keyed_studio, "Prompts")
@@ -158,17 +158,17 @@ async def test_an_image_prompt_on_text_to_image_and_the_unreachable_mask_said(
     assert bodies[0]["type"] == "text-to-image"
     assert len(bodies[0]["input_asset_ids"]) == 1
 
-    # GPT Image 2 Edit's mask is never bound (its list of images takes every image): said.
+    # GPT Image 2 Edit's mask is never bound by kind and order (its list of images takes every
+    # image): how to name it is said (test_reference_use_as.py gives one).
     await page.get_by_role("radio", name="Image to image").click()
     await choose_model(page, "GPT Image 2 Edit")
     await expect(slot.locator(".refs__note")).to_have_text(
-        "The mask cannot be given from the studio yet: every image added here is sent as one "
-        "of the images to work from."
+        "To give the mask, add its image and choose \u201cMask\u201d under \u201cUse as\u201d."
     )
     await shoot_for_review(page, "mask-note", ".refs")
 
-    # Across the catalog: every file input is reachable but GPT Image's two masks, and each
-    # input has a name in words.
+    # Across the catalog: every file input is reached by kind and order but GPT Image's two
+    # masks, and each input has a name in words.
     found = await import_studio_module(
         page,
         "components/catalog.js",
@@ -219,7 +219,17 @@ async def test_the_model_search_forgives_order_and_typos_and_offers_another_type
           const models = await catalog.loadModels();
           return queries.map((q) => m.searchModels(models, q).map((model) => model.name)[0] || null);
         }""",
-        ["birefnet", "bireft net", "flux dev", "dev flux", "klign 2.5", "seedanse", "xyzzy"],
+        [
+            "birefnet",
+            "bireft net",
+            "flux dev",
+            "dev flux",
+            "klign 2.5",
+            "seedanse",
+            "xyzzy",
+            "flx dev",  # three letters: one left out is forgiven, nothing else
+            "fxu dev",
+        ],
     )
     assert names == [
         "BiRefNet Background Removal",
@@ -228,6 +238,8 @@ async def test_the_model_search_forgives_order_and_typos_and_offers_another_type
         "FLUX.1 [dev]",
         "Kling 2.5 Turbo Pro",
         "Seedance 1.0 Pro",
+        None,
+        "FLUX.1 [dev]",
         None,
     ]
 

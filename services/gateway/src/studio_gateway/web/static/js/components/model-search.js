@@ -1,7 +1,8 @@
 // A forgiving search over models for the model dialog: every word typed must match, in any
 // order, a word of the model's name, id or provider (or its description, spelled right), as a
 // whole word, its start, a part of it, or with a small typo ("birefnte", "klign"); words typed
-// apart that the name writes as one ("bire fnet") match it too. Best matches first: a word of
+// apart that the name writes as one ("bire fnet") match it too; a word of three letters only
+// when one letter of a word's start is left out ("flx"). Best matches first: a word of
 // the name counts more than one of the description, a whole word more than a typo.
 //
 //   searchModels(models, 'dev flux') → the models that match, best first (ties keep their order)
@@ -68,7 +69,9 @@ function match(token, field) {
   }
   if (best) return best;
   if (token.length >= 3 && field.joined.includes(token)) return 0.6;
-  if (!field.fuzzy || token.length < TYPO_FROM) return 0;
+  if (!field.fuzzy) return 0;
+  if (token.length === TYPO_FROM - 1) return field.words.some((word) => oneLetterShort(token, word)) ? 0.35 : 0;
+  if (token.length < TYPO_FROM) return 0;
   const allowed = token.length >= TWO_TYPOS_FROM ? 2 : 1;
   for (const word of field.words) {
     if (word.length < TYPO_FROM - 1) continue;
@@ -92,4 +95,15 @@ function typos(a, b) {
     }
   }
   return rows[a.length][b.length];
+}
+
+/** Whether `token` is the start of `word` with one letter left out ("flx" of "flux"): the only
+ * typo a word of three letters is forgiven, any other would match too many models. */
+function oneLetterShort(token, word) {
+  const start = word.slice(0, token.length + 1);
+  if (start.length <= token.length) return false;
+  for (let i = 0; i < start.length; i += 1) {
+    if (start.slice(0, i) + start.slice(i + 1) === token) return true;
+  }
+  return false;
 }
