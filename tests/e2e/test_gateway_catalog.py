@@ -139,3 +139,21 @@ async def test_starter_templates_are_public_through_the_gateway(
     assert starters and all(s["type"] == "image-to-3d" for s in starters)
     offline = [s for s in starters if s["model_id"].startswith("local/")]
     assert offline and all(s["available"] for s in offline)
+
+
+async def test_the_families_the_studio_cannot_offer_say_why_and_what_stands_in(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.get("/api/v1/unavailable-models")
+    assert response.status_code == 200, response.text
+    families = {f["family"]: f for f in response.json()["items"]}
+    assert set(families) == {"Sora 2", "Runway Gen-4"}
+    sora = families["Sora 2"]
+    assert sora["provider"] == "OpenAI"
+    assert "shut the Sora 2 API down" in sora["reason"]
+    for family in families.values():
+        assert family["stand_ins"]
+        for model_id in family["stand_ins"]:
+            found = await gateway.get(f"/api/v1/models/{model_id}")
+            assert found.status_code == 200, model_id
+            assert found.json()["types"][0] in ("text-to-video", "image-to-video")

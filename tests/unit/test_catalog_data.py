@@ -10,6 +10,7 @@ from studio_catalog.datafile import (
     CatalogDataError,
     load_models,
     load_unavailable,
+    public_unavailable,
     read_yaml,
 )
 from studio_catalog.starters import STARTERS_FILE
@@ -63,7 +64,7 @@ def test_seed_design_families_are_present(needle: str) -> None:
 def test_design_families_fal_does_not_serve_are_recorded_with_a_stand_in(family: str) -> None:
     recorded = [f for f in load_unavailable() if f.family.startswith(family)]
     assert recorded, f"{family} is neither in the catalog nor recorded as unavailable"
-    assert all(f.stand_in and f.reason for f in recorded)
+    assert all(f.stand_in and f.reason and f.stand_in_models for f in recorded)
     assert not any(family.lower().replace(" ", "-") in m.id for m in FAL)
 
 
@@ -183,3 +184,19 @@ def test_every_model_made_from_words_takes_the_prompt() -> None:
     for model in load_models():
         if any(t.startswith("text-to-") for t in model.types):
             assert "prompt" in model.params or model.prompt_param in model.params, model.id
+
+
+def test_an_unavailable_family_naming_a_stand_in_the_catalog_lacks_is_a_data_error(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "gone.yaml").write_text(
+        "provider: {id: gone, name: Gone}\n"
+        "unavailable:\n"
+        "  - family: Gone 1\n"
+        "    reason: It went.\n"
+        "    stand_in: nothing\n"
+        "    stand_in_models: [fal-ai/not-a-model]\n"
+        "    checked: 2026-12-07\n"
+    )
+    with pytest.raises(CatalogDataError, match="fal-ai/not-a-model"):
+        public_unavailable(MODELS, tmp_path)

@@ -122,6 +122,21 @@ class ModelPage(BaseModel):
     total: int
 
 
+class UnavailableFamily(BaseModel):
+    """A family of models people look for that the studio cannot offer (fal.ai does not serve
+    it), why, and the catalog's models that stand in for it."""
+
+    family: str
+    provider: str
+    reason: str
+    stand_ins: list[str]
+    """Model ids of the catalog, the closest first."""
+
+
+class UnavailableFamilyList(BaseModel):
+    items: list[UnavailableFamily]
+
+
 class ValidateParamsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -7,6 +7,7 @@ from studio_contracts.catalog import (
     GenerationTypeInfo,
     ModelInfo,
     ModelPage,
+    UnavailableFamilyList,
     ValidateParamsRequest,
     ValidateParamsResponse,
 )
@@ -79,6 +80,13 @@ async def list_starter_templates(
 ) -> CursorPage[StarterTemplate]:
     """Ready-made starting points, the same for everyone; one page holds them all."""
     return CursorPage[StarterTemplate](items=catalog.starters(type), next_cursor=None)
+
+
+@router.get("/unavailable-models", response_model=UnavailableFamilyList)
+async def list_unavailable_models(catalog: Models) -> UnavailableFamilyList:
+    """Model families people look for that this studio cannot offer, why, and what stands in
+    (the model dialog says so when a search names one: Sora 2, Runway)."""
+    return UnavailableFamilyList(items=catalog.unavailable())
 
 
 @router.post("/models/{model_id:path}/validate", response_model=ValidateParamsResponse)

@@ -1,5 +1,6 @@
 """The catalog's data files: one YAML file per provider group, validated when loaded."""
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -7,6 +8,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from studio_contracts.catalog import ModelId, ModelInfo, ParamSpec, ProviderGroup
+from studio_contracts.catalog import UnavailableFamily as PublicUnavailableFamily
 from studio_contracts.enums import GenerationType, MediaType, Quality
 from studio_contracts.params import value_problem
 
@@ -72,7 +74,11 @@ class UnavailableFamily(BaseModel):
 
     family: str
     reason: str
+    """Said to people looking for it (the model dialog), so in their words."""
     stand_in: str
+    """For whoever keeps the data: what stands in and where it is."""
+    stand_in_models: list[str] = Field(min_length=1)
+    """The catalog's models that stand in for it, the closest first (each must exist)."""
     checked: date
 
 
@@ -113,6 +119,32 @@ def load_unavailable(directory: Path = DATA_DIR) -> list[UnavailableFamily]:
     return [
         family for path in sorted(directory.glob("*.yaml")) for family in _parse(path).unavailable
     ]
+
+
+def public_unavailable(
+    models: Iterable[ModelInfo], directory: Path = DATA_DIR
+) -> list[PublicUnavailableFamily]:
+    """The unavailable families as the API tells people, each with its provider's name; raise
+    CatalogDataError when one names a stand-in the catalog lacks."""
+    known = {model.id for model in models}
+    found: list[PublicUnavailableFamily] = []
+    for path in sorted(directory.glob("*.yaml")):
+        parsed = _parse(path)
+        for family in parsed.unavailable:
+            missing = [m for m in family.stand_in_models if m not in known]
+            if missing:
+                raise CatalogDataError(
+                    f"{path.name}: {family.family!r} names stand-ins not in the catalog: {missing}"
+                )
+            found.append(
+                PublicUnavailableFamily(
+                    family=family.family,
+                    provider=parsed.provider.name,
+                    reason=family.reason,
+                    stand_ins=family.stand_in_models,
+                )
+            )
+    return found
 
 
 def _parse(path: Path) -> ProviderFile:

@@ -7,7 +7,7 @@ from studio_catalog import starters
 from studio_catalog.api import router
 from studio_catalog.availability import configured_runtimes, with_availability
 from studio_catalog.catalog import Catalog
-from studio_catalog.datafile import load_models
+from studio_catalog.datafile import load_models, public_unavailable
 from studio_catalog.service import CatalogService
 from studio_catalog.settings import CatalogSettings
 
@@ -20,6 +20,8 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     catalog = Catalog(with_availability(models, configured_runtimes(settings)))
     app = create_service_app(name="catalog", settings=settings, routers=[router])
     app.state.catalog = CatalogService(
-        catalog, starters.with_availability(starter_list, catalog.models)
+        catalog,
+        starters.with_availability(starter_list, catalog.models),
+        public_unavailable(models, settings.catalog_data_dir),
     )
     return app

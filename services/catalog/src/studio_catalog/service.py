@@ -1,9 +1,14 @@
 """What the catalog API does: find models, check a generation's parameters against one, and
-list the starter templates. Raises the domain errors the API maps to problem responses."""
+list the starter templates and the model families it cannot offer. Raises the domain errors the API maps to problem responses."""
 
 from collections.abc import Sequence
 
-from studio_contracts.catalog import ModelInfo, ValidateParamsRequest, ValidateParamsResponse
+from studio_contracts.catalog import (
+    ModelInfo,
+    UnavailableFamily,
+    ValidateParamsRequest,
+    ValidateParamsResponse,
+)
 from studio_contracts.enums import GenerationType, Quality
 from studio_contracts.params import ParamsInvalid, validate_params
 from studio_contracts.templates import StarterTemplate
@@ -13,9 +18,15 @@ from studio_catalog.catalog import Catalog
 
 
 class CatalogService:
-    def __init__(self, catalog: Catalog, starters: Sequence[StarterTemplate]) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        starters: Sequence[StarterTemplate],
+        unavailable: Sequence[UnavailableFamily] = (),
+    ) -> None:
         self._catalog = catalog
         self._starters = list(starters)
+        self._unavailable = list(unavailable)
 
     def search_json(
         self,
@@ -60,6 +71,9 @@ class CatalogService:
 
     def starters(self, type: GenerationType | None) -> list[StarterTemplate]:
         return [s for s in self._starters if type is None or s.type == type]
+
+    def unavailable(self) -> list[UnavailableFamily]:
+        return list(self._unavailable)
 
 
 def _not_found(model_id: str) -> NotFound:

@@ -33,6 +33,7 @@ ROUTES: tuple[ProxyRoute, ...] = (
     ("/api/v1/models/{model_id:path}/validate", ["POST"], "catalog"),
     (f"/api/v1/models/{{model_id:{MODEL_PATH}}}", ["GET"], "catalog"),
     ("/api/v1/starter-templates", ["GET"], "catalog"),
+    ("/api/v1/unavailable-models", ["GET"], "catalog"),
     ("/api/v1/projects", ["GET", "POST"], "projects"),
     ("/api/v1/projects/{project_id}", ["GET", "PATCH", "DELETE"], "projects"),
     ("/api/v1/templates", ["GET", "POST"], "projects"),

@@ -32,6 +32,7 @@ PUBLIC_PREFIXES = (
     "/api/v1/models",
     "/api/v1/generation-types",
     "/api/v1/starter-templates",
+    "/api/v1/unavailable-models",
     "/api/v1/openapi.json",
 )
 """Catalog data and the API document: the same for every caller, so caching is allowed."""

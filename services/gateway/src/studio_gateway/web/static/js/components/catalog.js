@@ -4,6 +4,7 @@
 //   const [types, models] = await Promise.all([loadTypes(), loadModels()]);
 //   modelsFor(models, 'text-to-image'); defaultModel(models, 'text-to-image'); modelName(id)
 //   referenceInputs(model) → where its files go; bindReferences(inputs, ['image', 'image'])
+//   await loadUnavailable() → the families it cannot offer (Sora 2), why, and their stand-ins
 
 import { api } from '../api.js';
 import { INPUT_FILES_MAX } from '../limits.js';
@@ -11,6 +12,7 @@ import { humanize } from '../ui/format.js';
 
 let typesPromise = null;
 let modelsPromise = null;
+let unavailablePromise = null;
 const byId = new Map();
 
 export const TYPE_ICONS = {
@@ -33,6 +35,17 @@ export function loadTypes() {
     throw error;
   });
   return typesPromise;
+}
+
+/** The model families people look for that this studio cannot offer ([{family, provider,
+ * reason, stand_ins}], GET /unavailable-models); none when they cannot be had: they only add
+ * a word to a search, and the dialog works without them. */
+export function loadUnavailable() {
+  unavailablePromise ||= api.get('/unavailable-models').then((page) => page.items, () => {
+    unavailablePromise = null;
+    return [];
+  });
+  return unavailablePromise;
 }
 
 /** Every model (the catalog is small: one or two pages of 200). */

@@ -25,7 +25,7 @@ import { icon } from '../ui/icons.js';
 import { retryBySelf } from '../ui/retry.js';
 import { skeleton } from '../ui/skeleton.js';
 import { announce, toast } from '../ui/toast.js';
-import { TYPE_ICONS, defaultModel, getModel, loadModels, loadTypes, modelsFor, modelsTaking, referenceInputs, takesPrompt } from './catalog.js';
+import { TYPE_ICONS, defaultModel, getModel, loadModels, loadTypes, loadUnavailable, modelsFor, modelsTaking, referenceInputs, takesPrompt } from './catalog.js';
 import { PENDING_REFERENCE, PENDING_REMIX, takePending } from './handoff.js';
 import { KEY_HELP, modelBadges, openModelDialog } from './model-dialog.js';
 import { acceptDrops, mediaOf } from './panel-drop.js';
@@ -55,6 +55,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   let model = null;
   let params = null;
   let catalog = 'loading'; // 'loading' | 'failed' | 'ready'
+  let unavailable = []; // the model families this studio cannot offer (catalog.js loadUnavailable)
   let catalogError = null;
   let waitingForUpload = false;
   let tooManyShown = false;
@@ -223,6 +224,8 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
       return;
     }
     if (signal?.aborted) return;
+    // Asked for in the background: a search in the model dialog names them once they are in.
+    loadUnavailable().then((families) => { unavailable = families; });
     catalog = 'ready';
     alert.hide();
     onCatalog(types);
@@ -386,7 +389,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   }
 
   async function chooseModel() {
-    const chosen = await openModelDialog({ models, types, type: state.type, selectedId: model?.id });
+    const chosen = await openModelDialog({ models, types, type: state.type, selectedId: model?.id, unavailable });
     if (!chosen) return;
     if (chosen.type !== state.type) {
       // Found under another type (the dialog offered it): the panel moves there with it.

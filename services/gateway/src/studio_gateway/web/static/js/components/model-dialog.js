@@ -5,9 +5,10 @@
 // them"); one chosen there brings its type. Keyboard: type to filter, Down/Up move the active
 // option (aria-activedescendant on the search box), Enter chooses (the first match, once
 // something is typed), Escape closes (focus goes back to the model card). Hosted models without
-// a fal.ai key stay visible, marked, and cannot be chosen.
+// a fal.ai key stay visible, marked, and cannot be chosen. A search that names a family the
+// studio cannot offer (Sora 2, Runway) says why, and offers the models that stand in for it.
 //
-//   const chosen = await openModelDialog({ models, types, type, selectedId });   // {model, type} | null: closed
+//   const chosen = await openModelDialog({ models, types, type, selectedId, unavailable });   // {model, type} | null: closed
 
 import { h, replace, uniqueId } from '../dom.js';
 import { openDialog } from '../ui/dialog.js';
@@ -32,7 +33,7 @@ export function modelBadges(model, { compact = false } = {}) {
   ];
 }
 
-export function openModelDialog({ models, types = [], type, selectedId, typeName }) {
+export function openModelDialog({ models, types = [], type, selectedId, typeName, unavailable = [] }) {
   const labelOf = (id) => types.find((t) => t.id === id)?.label || (id === type && typeName) || id;
   let current = type; // the type whose models are listed: another one's once "Show them" is pressed
   let candidates = order(modelsFor(models, current));
@@ -62,6 +63,8 @@ export function openModelDialog({ models, types = [], type, selectedId, typeName
   // What other types hold when this one has no match, and which type is shown after a switch.
   const elsewhere = h('div', { class: 'model-dialog__elsewhere', hidden: true });
   const switched = h('div', { class: 'model-dialog__switched', hidden: true });
+  // A family searched for that is not offered here, why, and what stands in for it.
+  const absent = h('div', { class: 'model-dialog__absent', hidden: true });
   let visible = [];
   let active = -1;
 
@@ -71,7 +74,7 @@ export function openModelDialog({ models, types = [], type, selectedId, typeName
     className: 'model-dialog',
     content: h('div', { class: 'model-dialog__content' },
       h('div', { class: 'search' }, icon('search'), search),
-      keyHelp, switched, count, elsewhere, list, empty, note),
+      keyHelp, switched, absent, count, elsewhere, list, empty, note),
     initialFocus: () => search,
   });
 
@@ -127,13 +130,15 @@ export function openModelDialog({ models, types = [], type, selectedId, typeName
         h('div', { class: 'model-group__name', id: headingId, role: 'presentation' }, group.provider.name),
         group.models.map((model) => option(model)));
     }));
+    const family = typed.length ? absentFamily(unavailable, typed, models) : null;
+    showAbsent(family);
     const offers = visible.length || !typed.length ? [] : otherTypes(text);
     const here = current === type ? '' : ` in ${labelOf(current)}`;
     const none = `No model for ${labelOf(current)} matches “${text.trim()}”.`;
     // The live region says it all: the count, or that none match here and where some do.
-    count.textContent = visible.length
+    count.textContent = [family && absentSaid(family), visible.length
       ? `${plural(visible.length)}${here}`
-      : typed.length ? [none, ...offers.map((offer) => `${matching(offer.count)} in ${offer.label}.`)].join(' ') : `There is no model for ${labelOf(current)}.`;
+      : typed.length ? [none, ...offers.map((offer) => `${matching(offer.count)} in ${offer.label}.`)].join(' ') : `There is no model for ${labelOf(current)}.`].filter(Boolean).join(' ');
     // With nothing listed, the list says so and the offers say where: the live region is read, not shown twice.
     count.classList.toggle('visually-hidden', !visible.length);
     elsewhere.hidden = !offers.length;
@@ -148,6 +153,35 @@ export function openModelDialog({ models, types = [], type, selectedId, typeName
     empty.textContent = visible.length ? '' : typed.length ? none : `There is no model for ${labelOf(current)}.`;
     const selected = visible.findIndex((m) => m.id === selectedId);
     setActive(typed.length ? (visible.length ? 0 : -1) : selected >= 0 ? selected : (visible.length ? 0 : -1), { scroll: true });
+  }
+
+  /** Say that `family` (or nothing, when null) is not offered here, with a way to each model
+   * standing in for it: its name searched for, in a type that has it. */
+  function showAbsent(family) {
+    absent.hidden = !family;
+    if (!family) {
+      replace(absent);
+      return;
+    }
+    replace(absent, icon('info', { size: 'sm' }),
+      h('span', absentSaid(family)),
+      h('span', { class: 'model-dialog__stand-ins' }, standIns(family).map((model) => h('button', {
+        type: 'button',
+        class: 'button button--sm',
+        onclick: () => {
+          search.value = model.name;
+          showType(model.types.includes(current) ? current : model.types[0]);
+          search.focus();
+        },
+      }, `Show ${model.name}`))));
+  }
+
+  /** The models standing in for `family`, those of the type shown first, one per name's start
+   * ("Veo 3.1", not also "Veo 3.1 Image to Video"). */
+  function standIns(family) {
+    const found = family.stand_ins.map((id) => models.find((m) => m.id === id)).filter(Boolean);
+    const ordered = [...found.filter((m) => m.types.includes(current)), ...found.filter((m) => !m.types.includes(current))];
+    return ordered.filter((model, i) => !ordered.slice(0, i).some((other) => model.name.startsWith(other.name) || other.name.startsWith(model.name)));
   }
 
   /** The other types with models matching `text`: [{id, label, count}], in the types' order. */
@@ -213,6 +247,24 @@ export function openModelDialog({ models, types = [], type, selectedId, typeName
     note.className = 'model-dialog__note';
     replace(note);
   }
+}
+
+/** The unavailable family the words typed name, or null: each word is the start of a word of
+ * its name or its provider's, and one of them of its own name ("sora", "runway gen"); the name
+ * of a provider with models here ("openai") names those, not what it lacks. */
+function absentFamily(unavailable, typed, models) {
+  const starts = (token, list) => list.some((word) => word === token || (token.length >= 3 && word.startsWith(token)));
+  return unavailable.find((family) => {
+    const own = words(family.family);
+    const provider = words(family.provider);
+    if (!typed.every((token) => starts(token, [...own, ...provider])) || !typed.some((token) => starts(token, own))) return false;
+    // "runway" names the family of a provider with no model here; "openai" names GPT Image.
+    return !typed.every((token) => starts(token, provider)) || !models.some((model) => model.provider.name === family.provider);
+  }) || null;
+}
+
+function absentSaid(family) {
+  return `${family.family} is not offered here: ${family.reason}`;
 }
 
 /** "1 model matches", "3 models match". */
