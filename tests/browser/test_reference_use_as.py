@@ -61,6 +61,7 @@ async def test_a_file_chosen_as_the_mask_is_sent_as_the_mask_and_remixed_as_it(
         await page.get_by_role("button", name="Generate", exact=True).click()
     answer = await answered.value
     sent = answer.request.post_data_json
+    assert isinstance(sent, dict)
     assert "input_asset_ids" not in sent
     assert [file.get("param") for file in sent["inputs"]] == [None, "mask_url"]
     assert answer.status == 202, await answer.text()

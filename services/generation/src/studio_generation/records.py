@@ -111,8 +111,8 @@ def _inputs(record: GenerationRecord) -> list[GenerationInput]:
     for asset_id in record.input_asset_ids:
         params = params_of.get(asset_id)
         # Not validated again: a record may be older than the rule for an id's form.
-        param = params.pop(0) if params else None
-        inputs.append(GenerationInput.model_construct(asset_id=asset_id, param=param))
+        went_to = params.pop(0) if params else None
+        inputs.append(GenerationInput.model_construct(asset_id=asset_id, param=went_to))
     return inputs
 
 
