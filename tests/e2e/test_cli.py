@@ -269,6 +269,50 @@ async def test_generate_gives_a_file_to_the_input_it_names_and_refuses_one_it_la
     assert "expected PARAM=FILE or PARAM=ASSET_ID" in malformed.stderr
 
 
+async def test_templates_are_saved_listed_used_by_generate_and_deleted(
+    env: dict[str, str], account: Account, tmp_path: Path
+) -> None:
+    project = await _project(account, "From templates")
+    name = f"Moss {uuid.uuid4().hex[:6]}"
+    made = await studio(
+        "templates", "create", name, "-t", "text-to-image", "-m", "local/image",
+        "--prompt", "moss on a stone", "-P", "seed=7", "-P", "image_size=96x64", env=env,
+    )  # fmt: skip
+    assert made.code == 0, made.stderr
+    template_id = made.stdout.strip()
+    assert ID.match(template_id)
+    listed = await studio("templates", "list", "--search", name, "--json", env=env)
+    assert [t["id"] for t in listed.json()] == [template_id]
+
+    # Its type, model, prompt and params; a --param given here wins over the template's.
+    ran = await studio(
+        "generate", "-p", project, "--template", name, "-P", "seed=8",
+        "--out", str(tmp_path / "out"), "--json", env=env,
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    generation = ran.json()["generation"]
+    assert (generation["type"], generation["model_id"]) == ("text-to-image", "local/image")
+    assert generation["prompt"] == "moss on a stone"
+    assert generation["params"]["seed"] == 8
+    assert generation["params"]["image_size"] == {"width": 96, "height": 64}
+
+    starters = await studio(
+        "templates", "list", "--starters", "-t", "image-to-3d", "--json", env=env
+    )
+    assert starters.code == 0, starters.stderr
+    assert starters.json() and all(t["type"] == "image-to-3d" for t in starters.json())
+    # A starter is not yours to delete.
+    refused = await studio("templates", "delete", starters.json()[0]["id"], env=env)
+    assert refused.code == 4, refused.stderr
+    assert "no template with the id or name" in refused.stderr
+
+    deleted = await studio("templates", "delete", name, env=env)
+    assert deleted.code == 0, deleted.stderr
+    assert deleted.stdout == f"deleted template {template_id} ({name})\n"
+    after = await studio("templates", "list", "--search", name, env=env)
+    assert f"No template matches {name!r}." in after.stderr
+
+
 async def test_generate_for_people_shows_the_status_and_prints_the_files(
     env: dict[str, str], account: Account, tmp_path: Path
 ) -> None:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from typer.core import TyperGroup
 
 from studio_cli import VERSION
-from studio_cli.commands import assets, auth, events, generate, models, projects
+from studio_cli.commands import assets, auth, events, generate, models, projects, templates
 from studio_cli.config import DEFAULT_URL
 from studio_cli.errors import CliError, ExitCode
 from studio_cli.output import print_error, print_line
@@ -68,6 +68,7 @@ app = typer.Typer(
 )
 app.add_typer(projects.app, name="projects")
 app.add_typer(assets.app, name="assets")
+app.add_typer(templates.app, name="templates")
 app.command("models")(models.list_models)
 app.command("model")(models.show_model)
 app.command("generate")(generate.generate)

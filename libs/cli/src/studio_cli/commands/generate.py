@@ -12,6 +12,7 @@ from studio_contracts.enums import GenerationType
 
 from studio_cli.client import API, StudioClient, model_path, segment
 from studio_cli.commands.projects import resolve_project
+from studio_cli.commands.templates import resolve_template
 from studio_cli.downloads import output_filename, prepare_directory
 from studio_cli.errors import CliError, ExitCode
 from studio_cli.follow import follow_generation
@@ -64,6 +65,16 @@ def generate(
             "repeatable, bound in order to the model's file inputs.",
         ),
     ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            "-T",
+            metavar="TEMPLATE",
+            help="Start from a template (id or name; or a starter's id): its type, model, "
+            "prompt and params, each replaced by what is given here.",
+        ),
+    ] = None,
     named: Annotated[
         list[str] | None,
         typer.Option(
@@ -89,9 +100,15 @@ def generate(
     if not no_wait:
         prepare_directory(out)
     with open_client(ctx) as client:
+        base = resolve_template(client, template) if template else {}
+        if base and model is None:
+            model, type = base["model_id"], type or GenerationType(base["type"])
         chosen = _model(client, model, type)
         type_ = _type(chosen, type)
-        params = parse_params(param or [], chosen["params"])
+        # The template's params only for its own model; what is given here wins.
+        kept = base.get("params", {}) if base.get("model_id") == chosen["id"] else {}
+        params = {**kept, **parse_params(param or [], chosen["params"])}
+        prompt = prompt or base.get("prompt", "")
         project_id = resolve_project(client, project)
         uploads: list[str] = []
         body = {
