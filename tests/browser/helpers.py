@@ -262,6 +262,19 @@ GENERATIONS_POST = re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations$")
 """A Generate's request, for `page.route`."""
 
 
+async def list_generations(page: Page, project_id: str, records: list[dict[str, Any]]) -> None:
+    """The project's history answered with `records` (one page): a state a real run cannot be
+    held in. Generate's POST still goes to the server."""
+
+    async def listed(route: Route) -> None:
+        if route.request.method != "GET":
+            await route.continue_()
+            return
+        await route.fulfill(json={"items": records, "next_cursor": None})
+
+    await page.route(re.compile(rf"/api/v1/projects/{project_id}/generations\?"), listed)
+
+
 async def choose_model(page: Page, name: str) -> None:
     """`name` chosen in the model dialog (searched, then clicked), once the panel shows it."""
     await page.get_by_role("button", name=re.compile(r"^Choose model")).click()

@@ -1,16 +1,19 @@
-"""A remix or a "use as reference" handed to the panel before the model catalog has arrived
-waits for it: the history shows its cards first, and on a slow network a person can press
-Remix while the panel still loads (the click used to be dropped without a word)."""
+"""A remix or a "use as reference" handed to the panel before it can take it (the project's
+record or the model catalog not yet in) waits for it: the history shows its cards first, and on
+a slow network a person can press Remix while the panel still loads (the click used to be
+dropped without a word)."""
 
 import asyncio
 import re
 
+import pytest
 from playwright.async_api import Page, Route, expect
 
 from tests.browser.helpers import (
     create_project,
     fake_generation,
     import_studio_module,
+    list_generations,
     upload_image,
 )
 from tests.support.full_stack import FullStack
@@ -19,21 +22,30 @@ BRIA = "fal-ai/bria/background/remove"
 CHOOSE_MODEL = re.compile(r"^Choose model")
 
 
-async def hold_the_models(page: Page) -> asyncio.Event:
-    """The catalog's model list answered only once the returned event is set."""
+async def hold(page: Page, pattern: re.Pattern[str]) -> asyncio.Event:
+    """GETs of `pattern` answered only once the returned event is set."""
     release = asyncio.Event()
 
     async def held(route: Route) -> None:
-        await release.wait()
+        if route.request.method == "GET":
+            await release.wait()
         await route.continue_()
 
-    await page.route(re.compile(r"/api/v1/models\?"), held)
+    await page.route(pattern, held)
     return release
 
 
-async def test_a_remix_pressed_while_the_models_load_is_applied_once_they_arrive(
-    keyed_idle_studio: FullStack, page: Page
+async def hold_the_models(page: Page) -> asyncio.Event:
+    """The catalog's model list answered only once the returned event is set."""
+    return await hold(page, re.compile(r"/api/v1/models\?"))
+
+
+@pytest.mark.parametrize("loading", ["models", "project"])
+async def test_a_remix_pressed_while_the_page_loads_is_applied_once_the_panel_can(
+    keyed_idle_studio: FullStack, page: Page, loading: str
 ) -> None:
+    """`models`: the panel is there, its catalog not yet; `project`: the project's own record
+    is not in yet, so there is no panel at all (the history shows first)."""
     async with keyed_idle_studio.client() as client:
         project_id = await create_project(client, "Cut-outs")
     failed = fake_generation(
@@ -44,15 +56,11 @@ async def test_a_remix_pressed_while_the_models_load_is_applied_once_they_arrive
         prompt="",
         error={"code": "provider_error", "message": "fal.ai could not run it."},
     )
-
-    async def listed(route: Route) -> None:
-        if route.request.method != "GET":
-            await route.continue_()
-            return
-        await route.fulfill(json={"items": [failed], "next_cursor": None})
-
-    await page.route(re.compile(rf"/api/v1/projects/{project_id}/generations\?"), listed)
-    release = await hold_the_models(page)
+    await list_generations(page, project_id, [failed])
+    if loading == "models":
+        release = await hold_the_models(page)
+    else:
+        release = await hold(page, re.compile(rf"/api/v1/projects/{project_id}$"))
     await page.goto(f"{keyed_idle_studio.gateway}/studio/{project_id}")
     card = page.locator(f"article.gen-card[data-id='{failed['id']}']")
     await card.get_by_role("button", name="Remix").click()

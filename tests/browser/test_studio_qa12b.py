@@ -21,6 +21,7 @@ from tests.browser.helpers import (
     fake_generation,
     finished,
     import_studio_module,
+    list_generations,
     start_generation,
 )
 from tests.support import media_samples
@@ -191,14 +192,7 @@ async def test_a_model_without_a_prompt_hides_it_keeps_the_text_and_sends_none(
         prompt="",
         error={"code": "provider_error", "message": "fal.ai could not run it."},
     )
-
-    async def listed(route: Route) -> None:
-        if route.request.method != "GET":
-            await route.continue_()
-            return
-        await route.fulfill(json={"items": [failed], "next_cursor": None})
-
-    await page.route(re.compile(rf"/api/v1/projects/{project_id}/generations\?"), listed)
+    await list_generations(page, project_id, [failed])
     await page.reload()
     card = page.locator(f"article.gen-card[data-id='{failed['id']}']")
     await card.get_by_role("button", name="Remix").click()

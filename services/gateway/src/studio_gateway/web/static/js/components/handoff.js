@@ -10,6 +10,8 @@ import { navigate } from '../router.js';
 
 export const PENDING_REFERENCE = 'studio.pendingReference';
 export const PENDING_REMIX = 'studio.pendingRemix';
+/** The events a project page's panel hears (the page keeps those sent before its panel is made). */
+export const HAND_OFF_EVENTS = ['studio:use-reference', 'studio:remix'];
 
 function onProjectPage(projectId) {
   return Boolean(projectId) && location.pathname === `/studio/${encodeURIComponent(projectId)}`;

@@ -8,6 +8,7 @@ import { prefs } from '../store.js';
 import { createPanel } from '../components/generation-panel.js';
 import { createHistory } from '../components/history.js';
 import { createTabs } from '../components/tabs.js';
+import { HAND_OFF_EVENTS } from '../components/handoff.js';
 import { loadModels, loadTypes, typeLabel } from '../components/catalog.js';
 import { confirmDialog } from '../ui/confirm.js';
 import { emptyState } from '../ui/empty.js';
@@ -26,6 +27,12 @@ export async function render(main, { id }, ctx) {
   // has the catalog (at first, or after its Try again) so the cards get model and type names.
   Promise.all([loadTypes(), loadModels()]).catch(() => {});
   let panel = null;
+  // A Remix or Use as reference pressed on a card while the project itself still loads (the
+  // history shows first, the panel is made once the project is in) waits for the panel.
+  const early = [];
+  const keepEarly = (event) => early.push(event);
+  HAND_OFF_EVENTS.forEach((name) => document.addEventListener(name, keepEarly));
+  const stopKeeping = () => HAND_OFF_EVENTS.forEach((name) => document.removeEventListener(name, keepEarly));
   const history = createHistory({
     projectId: id,
     live: ctx.live,
@@ -54,6 +61,7 @@ export async function render(main, { id }, ctx) {
   try {
     project = await api.get(`/projects/${encodeURIComponent(id)}`, undefined, { signal: ctx.signal });
   } catch (error) {
+    stopKeeping();
     history.destroy();
     throw error;
   } finally {
@@ -82,6 +90,8 @@ export async function render(main, { id }, ctx) {
       pointToCard(generation.id);
     },
   });
+  stopKeeping();
+  early.forEach((event) => document.dispatchEvent(new CustomEvent(event.type, { detail: event.detail })));
 
   const galleryPanel = h('div', { class: 'studio__gallery' });
   let gallery = null;
