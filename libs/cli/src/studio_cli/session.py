@@ -9,6 +9,16 @@ from studio_cli.client import StudioClient
 from studio_cli.config import Target, resolve_target
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+ParamOptions = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        "-P",
+        metavar="NAME=VALUE",
+        help="NAME=VALUE, repeatable; typed by the model's schema (`studio model ID`).",
+    ),
+]
+"""A model's parameters as `generate` and `templates create` take them (`studio_cli.params`)."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from studio_cli.once import post_once
 from studio_cli.output import note, print_json, print_line
 from studio_cli.params import parse_params
 from studio_cli.progress import status_display
-from studio_cli.session import JsonFlag, open_client
+from studio_cli.session import JsonFlag, ParamOptions, open_client
 
 ASSET_ID = re.compile(r"^[0-9a-f]{24}$")
 Events = Iterator[ServerSentEvent] | None
@@ -46,15 +46,7 @@ def generate(
         GenerationType | None,
         typer.Option("--type", "-t", help="Generation type; default: the model's, if it has one."),
     ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param",
-            "-P",
-            metavar="NAME=VALUE",
-            help="NAME=VALUE, repeatable; typed by the model's schema (`studio model ID`).",
-        ),
-    ] = None,
+    param: ParamOptions = None,
     ref: Annotated[
         list[str] | None,
         typer.Option(

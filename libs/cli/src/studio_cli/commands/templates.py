@@ -11,7 +11,7 @@ from studio_cli.errors import CliError, ExitCode
 from studio_cli.once import post_once
 from studio_cli.output import print_json, print_line, print_table
 from studio_cli.params import parse_params
-from studio_cli.session import JsonFlag, open_client
+from studio_cli.session import JsonFlag, ParamOptions, open_client
 
 app = typer.Typer(help="Your templates, and the starter templates.", no_args_is_help=True)
 
@@ -60,15 +60,7 @@ def create_template(
     type: Annotated[GenerationType, typer.Option("--type", "-t", help="The generation type.")],
     model: Annotated[str, typer.Option("--model", "-m", metavar="MODEL", help="Model id.")],
     prompt: Annotated[str, typer.Option("--prompt", metavar="TEXT", help="The prompt.")] = "",
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param",
-            "-P",
-            metavar="NAME=VALUE",
-            help="NAME=VALUE, repeatable; typed by the model's schema, as for `generate`.",
-        ),
-    ] = None,
+    param: ParamOptions = None,
     description: Annotated[str, typer.Option("--description", "-d", metavar="TEXT")] = "",
     json: JsonFlag = False,
 ) -> None:
