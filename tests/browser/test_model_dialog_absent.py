@@ -2,9 +2,10 @@
 and leads to the models that stand in for it. Before, "sora" answered only "No model for Text
 to image matches", as if the studio had never heard of it."""
 
+import asyncio
 import re
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from tests.browser.helpers import open_new_project, shoot_for_review
 from tests.support.full_stack import FullStack
@@ -48,3 +49,28 @@ async def test_a_search_for_sora_says_why_it_is_absent_and_shows_what_stands_in(
     await expect(absent).to_be_hidden()
     # (Text to video is shown now, where OpenAI has none: the way to its GPT Image is offered.)
     await expect(dialog.locator(".model-dialog__elsewhere")).to_contain_text("Text to image")
+
+
+async def test_the_dialog_names_an_absent_family_that_arrives_after_it_opened(
+    studio: FullStack, page: Page
+) -> None:
+    """On a busy server the list of absent families can come after the dialog is open and the
+    search typed: the search is then answered again, not left saying only "no model matches"."""
+    arrived = asyncio.Event()
+
+    async def hold(route: Route) -> None:
+        await arrived.wait()
+        await route.continue_()
+
+    await page.route("**/api/v1/unavailable-models", hold)
+    await open_new_project(page, studio, "Late")
+    await page.get_by_role("button", name=re.compile(r"^Choose model")).click()
+    dialog = page.get_by_role("dialog", name="Choose a model")
+    await dialog.get_by_role("combobox", name="Search models").fill("sora")
+    await expect(dialog.locator(".model-list__empty")).to_contain_text("matches “sora”")
+    await expect(dialog.locator(".model-dialog__absent")).to_be_hidden()
+
+    arrived.set()
+    await expect(dialog.locator(".model-dialog__absent")).to_contain_text(
+        "Sora 2 is not offered here"
+    )

@@ -55,7 +55,6 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   let model = null;
   let params = null;
   let catalog = 'loading'; // 'loading' | 'failed' | 'ready'
-  let unavailable = []; // the model families this studio cannot offer (catalog.js loadUnavailable)
   let catalogError = null;
   let waitingForUpload = false;
   let tooManyShown = false;
@@ -225,7 +224,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
     }
     if (signal?.aborted) return;
     // Asked for in the background: a search in the model dialog names them once they are in.
-    loadUnavailable().then((families) => { unavailable = families; });
+    loadUnavailable();
     catalog = 'ready';
     alert.hide();
     onCatalog(types);
@@ -389,7 +388,7 @@ export function createPanel({ projectId, query = new URLSearchParams(), signal, 
   }
 
   async function chooseModel() {
-    const chosen = await openModelDialog({ models, types, type: state.type, selectedId: model?.id, unavailable });
+    const chosen = await openModelDialog({ models, types, type: state.type, selectedId: model?.id, unavailable: loadUnavailable() });
     if (!chosen) return;
     if (chosen.type !== state.type) {
       // Found under another type (the dialog offered it): the panel moves there with it.

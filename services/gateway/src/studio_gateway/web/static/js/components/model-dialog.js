@@ -9,6 +9,7 @@
 // studio cannot offer (Sora 2, Runway) says why, and offers the models that stand in for it.
 //
 //   const chosen = await openModelDialog({ models, types, type, selectedId, unavailable });   // {model, type} | null: closed
+//   (unavailable: the families it cannot offer, or a promise of them: a search names them once in)
 
 import { h, replace, uniqueId } from '../dom.js';
 import { openDialog } from '../ui/dialog.js';
@@ -34,6 +35,8 @@ export function modelBadges(model, { compact = false } = {}) {
 }
 
 export function openModelDialog({ models, types = [], type, selectedId, typeName, unavailable = [] }) {
+  // Opened before they arrived, the dialog still names them: a search already typed is redone.
+  let families = Array.isArray(unavailable) ? unavailable : [];
   const labelOf = (id) => types.find((t) => t.id === id)?.label || (id === type && typeName) || id;
   let current = type; // the type whose models are listed: another one's once "Show them" is pressed
   let candidates = order(modelsFor(models, current));
@@ -97,6 +100,12 @@ export function openModelDialog({ models, types = [], type, selectedId, typeName
   });
 
   showType(type);
+  if (!Array.isArray(unavailable)) {
+    Promise.resolve(unavailable).then((arrived) => {
+      families = arrived || [];
+      if (search.isConnected && families.length) render(search.value);
+    }, () => {});
+  }
   return handle.closed.then((value) => value || null);
 
   /** List the models of `typeId`, keeping what is typed; the search box keeps the focus. */
@@ -130,7 +139,7 @@ export function openModelDialog({ models, types = [], type, selectedId, typeName
         h('div', { class: 'model-group__name', id: headingId, role: 'presentation' }, group.provider.name),
         group.models.map((model) => option(model)));
     }));
-    const family = typed.length ? absentFamily(unavailable, typed, models) : null;
+    const family = typed.length ? absentFamily(families, typed, models) : null;
     showAbsent(family);
     const offers = visible.length || !typed.length ? [] : otherTypes(text);
     const here = current === type ? '' : ` in ${labelOf(current)}`;
@@ -252,9 +261,9 @@ export function openModelDialog({ models, types = [], type, selectedId, typeName
 /** The unavailable family the words typed name, or null: each word is the start of a word of
  * its name or its provider's, and one of them of its own name ("sora", "runway gen"); the name
  * of a provider with models here ("openai") names those, not what it lacks. */
-function absentFamily(unavailable, typed, models) {
+function absentFamily(families, typed, models) {
   const starts = (token, list) => list.some((word) => word === token || (token.length >= 3 && word.startsWith(token)));
-  return unavailable.find((family) => {
+  return families.find((family) => {
     const own = words(family.family);
     const provider = words(family.provider);
     if (!typed.every((token) => starts(token, [...own, ...provider])) || !typed.some((token) => starts(token, own))) return false;
