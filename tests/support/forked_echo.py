@@ -2,9 +2,11 @@
 
 ``python -m tests.support.forked_echo exit N`` prints one JSON line (its arguments, environment,
 pid, session and the test modules imported before it ran) and exits with N; ``… wait`` prints
-the line and waits for a signal.
+the line and waits for a signal; ``… atexit`` leaves a last line to an exit handler (as the
+services' log writer does) and ends.
 """
 
+import atexit
 import json
 import os
 import signal
@@ -23,6 +25,9 @@ def main() -> None:
             }
         )
     )
+    if sys.argv[1] == "atexit":
+        atexit.register(print, "said at exit", flush=True)
+        return
     if sys.argv[1] == "exit":
         sys.exit(int(sys.argv[2]))
     while True:

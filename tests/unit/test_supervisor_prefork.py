@@ -41,6 +41,15 @@ async def test_a_forked_service_runs_as_python_m_would() -> None:
     assert ECHO not in seen["modules"]  # run as __main__ only, as `python -m` runs it
 
 
+async def test_its_exit_handlers_run_as_they_would_under_python_m() -> None:
+    # The services' log writer hands its last lines out at exit: a worker's `job.completed`,
+    # logged as the launcher stopped it, was lost when the forked child skipped them.
+    process = await spawn(ECHO, ["atexit"], {})
+    await _first_line(process)
+    assert await process.stdout.readline() == b"said at exit\n"
+    assert await process.wait() == 0
+
+
 async def test_its_command_line_and_a_signal_read_as_a_started_process_would() -> None:
     process = await spawn(ECHO, ["wait"], {})
     await _first_line(process)

@@ -17,6 +17,7 @@ launcher ends, SIGKILL included.
 """
 
 import asyncio
+import atexit
 import gc
 import multiprocessing
 import multiprocessing.connection
@@ -187,7 +188,13 @@ def _run_service(
     for name in (module, f"{module}.__main__"):
         if not hasattr(sys.modules.get(name), "__path__"):
             sys.modules.pop(name, None)
-    runpy.run_module(module, run_name="__main__", alter_sys=True)
+    try:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    finally:
+        # multiprocessing ends its children with os._exit, skipping the exit handlers that
+        # `python -m` would run: the log writer's among them, which hands out the last lines
+        # (a worker's `job.completed` as it stops).
+        atexit._run_exitfuncs()
 
 
 def _die_with_launcher() -> None:
