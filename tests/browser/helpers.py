@@ -301,8 +301,10 @@ async def answer_generation_posts(page: Page, project_id: str) -> list[dict[str,
             "pending",
             type=body["type"],
             model_id=body["model_id"],
-            prompt=body["prompt"],
-            input_asset_ids=body["input_asset_ids"],
+            prompt=body.get("prompt"),
+            # Named inputs (`inputs: [{asset_id, param}]`) or the plain list, as sent.
+            input_asset_ids=[i["asset_id"] for i in body.get("inputs", [])]
+            or body.get("input_asset_ids", []),
             completed_at=None,
         )
         await route.fulfill(status=202, json=record)

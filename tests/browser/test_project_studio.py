@@ -447,7 +447,6 @@ async def test_a_slow_project_shows_the_page_shape_while_it_loads(
     await expect(page.locator("main .studio__panel .skeleton").first).to_be_visible()
     await expect(_cards(page)).to_have_count(1)
     await expect(page.locator("main")).to_have_attribute("aria-busy", "true")
-    await page.screenshot(path="/tmp/project-loading.png")
 
     held.set()
     await expect(page.get_by_role("heading", name="Moss and stone")).to_be_visible()

@@ -22,6 +22,7 @@ from tests.browser.helpers import (
     finished,
     import_studio_module,
     list_generations,
+    open_new_project,
     start_generation,
 )
 from tests.support import media_samples
@@ -36,7 +37,7 @@ LEAVE_TIMEOUT_MS = 30_000
 async def test_the_reference_slot_takes_per_kind_what_the_model_binds_and_says_what_it_refused(
     keyed_studio: FullStack, page: Page, tmp_path: Path
 ) -> None:
-    project_id = await _open(page, keyed_studio)
+    project_id = await open_new_project(page, keyed_studio, "References")
     # The limit, as the server binds files (inputs.py): per kind, a list taking up to 8 in all.
     limits = await import_studio_module(
         page,
@@ -114,16 +115,6 @@ async def _drop(page: Page, target: str, files: dict[str, bytes]) -> None:
         }""",
         [target, [[name, base64.b64encode(data).decode()] for name, data in files.items()]],
     )
-
-
-async def _open(page: Page, stack: FullStack, name: str = "References") -> str:
-    async with stack.client() as client:
-        project_id = await create_project(client, name)
-    await page.goto(f"{stack.gateway}/studio/{project_id}")
-    await expect(page.get_by_role("radio", name="Text to image")).to_have_attribute(
-        "aria-checked", "true"
-    )
-    return project_id
 
 
 async def test_a_model_without_a_prompt_hides_it_keeps_the_text_and_sends_none(

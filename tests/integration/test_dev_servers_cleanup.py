@@ -58,3 +58,39 @@ def test_a_port_taken_between_picking_and_binding_is_picked_again(
             server.stop()
     finally:
         taken.close()
+
+
+def test_seaweedfs_grpc_sockets_are_removed_when_its_start_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A start that fails once weed is up (its readiness check broke) stops it and removes its
+    sockets too: before, only a started server knew of them."""
+    picked: list[int] = []
+    real_free_ports, real_pair = servers.free_ports, servers._free_port_pair
+    real_list_buckets = servers._s3_signed_list_buckets
+    up: list[int] = []
+
+    def free_ports(count: int, host: str = servers.LOOPBACK) -> list[int]:
+        picked.extend(real_free_ports(count, host))
+        return picked[-count:]
+
+    def free_port_pair(offset: int) -> tuple[int, int]:
+        pair = real_pair(offset)
+        picked.extend(pair)
+        return pair
+
+    def broken_once_up(url: str, access_key: str, secret_key: str) -> int:
+        status = real_list_buckets(url, access_key, secret_key)
+        if status == 200:
+            up.append(status)
+            raise RuntimeError("the readiness check broke")
+        return status
+
+    monkeypatch.setattr(servers, "free_ports", free_ports)
+    monkeypatch.setattr(servers, "_free_port_pair", free_port_pair)
+    monkeypatch.setattr(servers, "_s3_signed_list_buckets", broken_once_up)
+    with pytest.raises(RuntimeError, match="readiness check broke"):
+        servers.start_seaweedfs(tmp_path / "seaweedfs", "studio-key", "studio-secret-key")
+    assert up, "weed came up (its sockets made) before the start failed"
+    left = [path for port in picked for path in Path("/tmp").glob(f"seaweedfs-*-grpc-{port}.sock")]
+    assert left == []

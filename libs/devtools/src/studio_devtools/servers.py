@@ -351,7 +351,7 @@ def _start_seaweedfs(
         for k, v in os.environ.items()
         if k not in {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_BUCKET", "S3_TABLE_BUCKET"}
     }
-    server = _launch(
+    return _launch(
         "seaweedfs",
         argv,
         data_dir,
@@ -360,14 +360,14 @@ def _start_seaweedfs(
         timeout=timeout,
         ports=ports,
         env=env,
+        # Each gRPC server listens on a socket of its own in /tmp too, named by its port:
+        # removed however the server ends, a start that failed included.
+        leftovers=tuple(
+            Path("/tmp") / f"seaweedfs-{name.removesuffix('.grpc')}-grpc-{port}.sock"
+            for name, port in ports.items()
+            if name.endswith(".grpc")
+        ),
     )
-    # Each gRPC server listens on a socket of its own in /tmp too, named by its port.
-    server.leftovers = tuple(
-        Path("/tmp") / f"seaweedfs-{name.removesuffix('.grpc')}-grpc-{port}.sock"
-        for name, port in ports.items()
-        if name.endswith(".grpc")
-    )
-    return server
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -396,6 +396,7 @@ def _launch(
     timeout: float,
     ports: dict[str, int],
     env: dict[str, str] | None = None,
+    leftovers: tuple[Path, ...] = (),
 ) -> ServerProcess:
     """Spawn ``argv`` and poll ``ready`` until it answers, the process dies, or time runs out."""
     log_path = data_dir / f"{name}.log"
@@ -416,7 +417,7 @@ def _launch(
             start_new_session=True,  # Ctrl-C in a terminal must not kill it before cleanup
             preexec_fn=terminate_with_parent() if on_main_thread else None,
         )
-    server = ServerProcess(name, url, process, log_path, data_dir, ports)
+    server = ServerProcess(name, url, process, log_path, data_dir, ports, leftovers=leftovers)
     _running.add(server)
     try:
         _wait_ready(server, ready, started + timeout)

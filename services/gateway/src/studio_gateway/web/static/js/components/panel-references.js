@@ -96,7 +96,7 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
       owner = name;
       // An input chosen under "Use as" holds only for a model that has it.
       for (const item of items) {
-        if (item.param && !inputs.some((input) => input.name === item.param && input.media === item.kind)) item.param = null;
+        if (item.param && !hasInput(item.param, item.kind)) item.param = null;
       }
       fileInput.accept = kinds.map((kind) => ACCEPT[kind]).filter(Boolean).join(',');
       fileInput.multiple = kinds.reduce((sum, kind) => sum + limits[kind], 0) > 1;
@@ -112,7 +112,7 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     /** The same files as the API's `inputs`: each with the input chosen for it under "Use as". */
     files: () => shown().filter((item) => item.asset).map((item) => ({ asset_id: item.asset.id, ...(item.param ? { param: item.param } : {}) })),
     /** Whether a file to send names its input (then `files()` goes as `inputs`). */
-    namesInputs: () => shown().some((item) => item.asset && item.param),
+    namesInputs,
     assets: () => shown().filter((item) => item.asset).map((item) => item.asset),
     uploading: () => items.some((item) => !item.asset && !item.error),
     /** Files whose bytes are still on their way (leaving the page would cancel them). */
@@ -153,7 +153,7 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
       items = [];
       (assets || []).forEach((asset, i) => {
         if (!asset?.id || items.some((item) => item.asset?.id === asset.id)) return;
-        const param = inputs.some((input) => input.name === params[i] && input.media === asset.media_type && !input.reachable) ? params[i] : null;
+        const param = hasInput(params[i], asset.media_type, { unreachable: true }) ? params[i] : null;
         items.push({ key: uniqueId('ref'), kind: asset.media_type, types: new Set([type]), param, asset });
       });
       render();
@@ -173,6 +173,16 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
    * those added under this type), and the last attempt's failures. */
   function shown() {
     return items.filter((item) => item.error || (kinds.includes(item.kind) && (typeKinds.includes(item.kind) || item.types.has(type))));
+  }
+
+  function namesInputs() {
+    return shown().some((item) => item.asset && item.param);
+  }
+
+  /** Whether the model has input `name` for files of `kind` (`unreachable`: one that kind and
+   * order never send a file to, so a file must name it). */
+  function hasInput(name, kind, { unreachable = false } = {}) {
+    return inputs.some((input) => input.name === name && input.media === kind && !(unreachable && input.reachable));
   }
 
   /** Files in the slot of a kind it takes, on their way or in (not those that failed). */
@@ -389,7 +399,7 @@ export function referencesInput({ projectId, signal, onChange = () => {}, otherM
     replace(note, how ? [icon('info', { size: 'sm' }), h('span', how)] : []);
     // The API names a reference file by its place in the list it sends (not by the model's
     // parameter it fills), so that is the field this slot shows errors for.
-    el.dataset.field = visible.some((item) => item.asset && item.param) ? 'inputs' : 'input_asset_ids';
+    el.dataset.field = namesInputs() ? 'inputs' : 'input_asset_ids';
     replace(list, visible.map((item) => row(item, roles)));
     list.hidden = !visible.length;
     if (zoneHadFocus && zone.hidden) [...list.querySelectorAll('.refs__remove')].pop()?.focus();
