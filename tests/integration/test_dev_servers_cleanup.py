@@ -79,7 +79,7 @@ def test_seaweedfs_grpc_sockets_are_removed_when_its_start_fails(
         picked.extend(pair)
         return pair
 
-    def broken_once_up(url: str, access_key: str, secret_key: str) -> int:
+    def broken_once_up(url: str, access_key: str, secret_key: str) -> int | None:
         status = real_list_buckets(url, access_key, secret_key)
         if status == 200:
             up.append(status)
