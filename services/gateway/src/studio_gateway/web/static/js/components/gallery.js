@@ -6,45 +6,35 @@
 //   (also `navigate` (defaults to the router's) and `embedded` (inside a tab: a tighter toolbar))
 //   cleanup.setFilters({q, type, favorite, project});   // the address's filters (Back, Forward)
 //
-// Toolbar: search (API `q`), media type, favorites, project (all-projects only), grid/list view
-// (remembered in prefs.galleryView), Upload (file picker or files dropped on the gallery; on the
-// all-projects gallery the person picks the project unless one is filtered). Items open the viewer
-// (./viewer.js, loaded when first needed), download, favorite, rename, delete, and "use as
-// reference" (a `studio:use-reference` event on document; from elsewhere, sessionStorage
+// Toolbar (./gallery-toolbar.js): search (API `q`), media type, favorites, project (all-projects
+// only), grid/list view (remembered in prefs.galleryView), Upload (file picker or files dropped on
+// the gallery; on the all-projects gallery the person picks the project unless one is filtered;
+// the tray is ./gallery-upload.js). Items (./gallery-items.js) open the viewer (./viewer.js,
+// loaded when first needed), download, favorite, rename, delete, and "use as reference" (a
+// `studio:use-reference` event on document; from elsewhere, sessionStorage
 // `studio.pendingReference` + a visit to the asset's project). Items are draggable:
 // `application/x-studio-asset` carries {id, project_id, media_type, thumbnail_url, name, width,
-// height, size}: what the reference slot shows of it.
-// Pages of 50 load as the person scrolls; live `asset.created`/`asset.updated`/`asset.deleted`
-// keep it current (a rename or a star in another tab, or by a program, shows here too). After a
-// `reset` (a new stream that could not resume) the loaded cards and the scroll stay: the newest
-// pages are merged in (ui/first-pages.js).
+// height, size}: what the reference slot shows of it (the actions are ./gallery-actions.js).
+// Pages of 50 load as the person scrolls (./gallery-list.js); live `asset.created`/
+// `asset.updated`/`asset.deleted` keep it current (a rename or a star in another tab, or by a
+// program, shows here too). After a `reset` (a new stream that could not resume) the loaded cards
+// and the scroll stay: the newest pages are merged in (./gallery-live.js). This module holds the
+// filters, the project list, the uploads and the wiring between those parts.
 
-import { api, causedHere, errorMessage } from '../api.js';
 import { debounce, h, replace } from '../dom.js';
-import { setFavorite } from '../favorites.js';
 import { SEARCH_MAX } from '../limits.js';
 import { navigate } from '../router.js';
 import { prefs } from '../store.js';
-import { emptyState, errorState, showsFailure } from '../ui/empty.js';
-import { newestPages } from '../ui/first-pages.js';
-import { atLeast, count } from '../ui/format.js';
+import { emptyState } from '../ui/empty.js';
+import { count } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
-import { confirmDelete, renameDialog } from '../ui/rename.js';
-import { announce, toast } from '../ui/toast.js';
-import { assetCard, assetRow, assetTable, skeletonAssetCard, skeletonAssetRow } from './gallery-items.js';
+import { toast } from '../ui/toast.js';
+import { galleryActions } from './gallery-actions.js';
+import { filtered, galleryList } from './gallery-list.js';
+import { galleryLive } from './gallery-live.js';
 import { chooseProject, loadProjects } from './gallery-projects.js';
+import { galleryToolbar, projectOptions, TYPES } from './gallery-toolbar.js';
 import { uploadTray } from './gallery-upload.js';
-
-const PAGE_SIZE = 50;
-const DRAG_TYPE = 'application/x-studio-asset';
-const PENDING_REFERENCE = 'studio.pendingReference';
-const TYPES = [
-  { value: '', label: 'All' },
-  { value: 'image', label: 'Images', icon: 'image' },
-  { value: 'video', label: 'Video', icon: 'video' },
-  { value: 'audio', label: 'Audio', icon: 'audio' },
-  { value: 'model3d', label: '3D', icon: 'cube' },
-];
 
 /**
  * `filters`: where to start ({q, type, favorite, project}, e.g. from the address);
@@ -74,76 +64,26 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   const elements = new Map(); // asset id → card or row
   let pendingTarget = null;
 
-  // --- toolbar ---------------------------------------------------------------------------
-  const search = h('input', {
-    class: 'input',
-    type: 'search',
-    placeholder: allProjects ? 'Search all assets' : 'Search assets',
-    maxlength: SEARCH_MAX,
-    'aria-label': 'Search assets',
-    autocomplete: 'off',
-  });
-  const typeButtons = TYPES.map((type) => h('button', {
-    type: 'button',
-    class: 'gallery-chip',
-    dataset: { type: type.value || 'all' },
-    onclick: () => setType(type.value),
-  }, type.icon && icon(type.icon, { size: 'sm' }), type.label));
-  const favoriteFilter = h('button', {
-    type: 'button',
-    class: 'gallery-chip gallery-chip--favorite',
-    onclick: () => {
-      state.favorite = !state.favorite;
-      syncChips();
-      start();
-    },
-  }, icon('star', { size: 'sm' }), 'Favorites');
-  const projectSelect = allProjects && projects
-    ? h('select', {
-      class: 'select gallery-project',
-      'aria-label': 'Project',
-      onchange: () => {
-        state.project = projectSelect.value;
-        start();
-      },
-    }, projectOptions())
-    : null;
-  search.value = state.q;
-  if (projectSelect) projectSelect.value = state.project;
-  const gridButton = h('button', { type: 'button', 'aria-pressed': String(state.view === 'grid'), onclick: () => setView('grid') },
-    icon('grid', { label: 'Grid view', size: 'sm' }));
-  const listButton = h('button', { type: 'button', 'aria-pressed': String(state.view === 'list'), onclick: () => setView('list') },
-    icon('list', { label: 'List view', size: 'sm' }));
-  const fileInput = h('input', {
-    type: 'file',
-    multiple: true,
-    hidden: true,
-    accept: 'image/*,video/*,audio/*',
-    'aria-label': 'Upload files',
-    dataset: { testid: 'gallery-file-input' },
-  });
   const canUpload = () => !allProjects || projectList.length > 0;
-  const uploadButton = h('button', {
-    type: 'button',
-    class: 'button button--primary gallery-upload',
-    hidden: !canUpload(),
-    onclick: () => pickFiles(),
-  }, icon('upload'), h('span', 'Upload'));
-  const summary = h('p', { class: 'gallery__summary', 'aria-live': 'polite' });
-  syncChips();
-
-  const toolbar = h('div', { class: 'gallery__toolbar' },
-    h('div', { class: 'gallery__toolbar-row' },
-      h('div', { class: 'search gallery__search' }, icon('search'), search),
-      projectSelect,
-      h('div', { class: 'segmented gallery__views', role: 'group', 'aria-label': 'View' }, gridButton, listButton),
-      uploadButton,
-      fileInput),
-    h('div', { class: 'gallery__toolbar-row gallery__filters' },
-      h('div', { class: 'gallery__chips', role: 'group', 'aria-label': 'Media type' }, typeButtons),
-      h('span', { class: 'gallery__divider', 'aria-hidden': 'true' }),
-      favoriteFilter,
-      summary));
+  const toolbar = galleryToolbar({
+    state,
+    projects,
+    allProjects,
+    canUpload,
+    onType: (value) => setType(value),
+    onFavorite: () => {
+      state.favorite = !state.favorite;
+      toolbar.syncChips();
+      list.start();
+    },
+    onProject: (value) => {
+      state.project = value;
+      list.start();
+    },
+    onView: (view) => setView(view),
+    onUpload: () => pickFiles(),
+  });
+  const { search, projectSelect, uploadButton, fileInput } = toolbar;
 
   let hiddenUploads = 0;
   const tray = uploadTray({
@@ -151,29 +91,35 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     // The last row dismissed: focus goes back to where uploads start.
     fallbackFocus: () => (uploadButton.hidden ? search : uploadButton),
     onUploaded: (asset) => {
-      if (!insert(asset, { announceIt: false }) && !elements.has(asset.id)) hiddenUploads += 1;
+      if (!changes.insert(asset, { announceIt: false }) && !elements.has(asset.id)) hiddenUploads += 1;
     },
   });
-  const body = h('div', { class: 'gallery__body' });
-  const more = h('button', { type: 'button', class: 'button', hidden: true, onclick: () => loadMore() }, 'Load more');
-  const sentinel = h('div', { class: 'sentinel', 'aria-hidden': 'true' });
+  // The three parts call one another only once the gallery is running, hence the arrows.
+  const handlers = galleryActions({
+    state,
+    elements,
+    signal: own,
+    go,
+    loadMore: () => list.loadMore(),
+    updateItem: (asset) => changes.updateItem(asset),
+    removeItem: (id) => changes.removeItem(id),
+  });
+  const list = galleryList({
+    state, projectId, projectNames, elements, handlers, summary: toolbar.summary, signal: own, onFilters, emptyView,
+  });
+  const changes = galleryLive({ state, projectId, elements, list, search, signal: own });
   const dropHint = h('div', { class: 'gallery__drop', 'aria-hidden': 'true' },
     h('div', { class: 'gallery__drop-inner' }, icon('upload'), h('span', 'Drop files to upload')));
   const root = h('section', {
     class: ['gallery', `gallery--${state.view}`, embedded && 'gallery--embedded'],
     'aria-label': allProjects ? 'All assets' : 'Project assets',
     dataset: { testid: 'gallery' },
-  }, toolbar, tray.el, body, dropHint);
+  }, toolbar.el, tray.el, list.body, dropHint);
   container.append(root);
-
-  let itemsEl = null; // the grid or the tbody
-  const observer = new IntersectionObserver((entries) => {
-    if (entries.some((e) => e.isIntersecting) && state.cursor && !state.loading) loadMore();
-  }, { rootMargin: '400px 0px' });
 
   const onSearch = debounce(() => {
     state.q = search.value.trim();
-    start();
+    list.start();
   }, 250);
   search.addEventListener('input', onSearch);
   fileInput.addEventListener('change', async () => {
@@ -213,34 +159,24 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   });
 
   // A new stream that could not resume: the loaded cards and the scroll stay (catchUp).
-  const reloadSoon = debounce(() => catchUp(), 300);
+  const reloadSoon = debounce(() => changes.catchUp(), 300);
   // A project made, renamed or removed elsewhere changes the project filter, the upload targets
   // and the names on the cards: those follow, and the list, its scroll, the focus, the search
   // being typed and the uploads under way stay as they are.
   const projectsSoon = debounce(() => reloadProjects(), 300);
   const offs = live?.on ? [
-    live.on('asset.created', (data) => onCreated(data)),
-    live.on('asset.updated', (data) => onUpdated(data)),
-    live.on('asset.deleted', (data) => data?.asset_id && removeItem(data.asset_id)),
+    live.on('asset.created', (data) => changes.onCreated(data)),
+    live.on('asset.updated', (data) => changes.onUpdated(data)),
+    live.on('asset.deleted', (data) => data?.asset_id && changes.removeItem(data.asset_id)),
     live.on('reset', reloadSoon),
     ...(allProjects ? ['project.created', 'project.updated', 'project.deleted', 'reset'].map((name) => live.on(name, projectsSoon)) : []),
   ] : [];
 
-  // What each card's buttons do (the functions are below).
-  const handlers = {
-    open: (asset) => openAsset(asset),
-    favorite: (asset, button) => toggleFavorite(asset, button),
-    reference: (asset) => useAsReference(asset),
-    rename: (asset) => rename(asset),
-    remove: (asset) => removeAsset(asset),
-    dragstart: (asset, event) => dragStart(asset, event),
-  };
-
-  start();
+  list.start();
 
   function cleanup() {
     stop();
-    observer.disconnect();
+    list.disconnect();
     onSearch.cancel();
     reloadSoon.cancel();
     projectsSoon.cancel();
@@ -261,15 +197,11 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     state.project = projectList.some((p) => p.id === next.project) ? next.project : '';
     search.value = state.q;
     if (projectSelect) projectSelect.value = state.project;
-    syncChips();
-    start();
+    toolbar.syncChips();
+    list.start();
   }
 
   // --- projects (all-projects gallery) ----------------------------------------------------
-  function projectOptions() {
-    return [h('option', { value: '' }, 'All projects'), ...projectList.map((p) => h('option', { value: p.id }, p.name))];
-  }
-
   async function reloadProjects() {
     let fresh;
     try {
@@ -286,173 +218,23 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     if (projectSelect) {
       const chosen = projectSelect.value;
       const hadFocus = document.activeElement === projectSelect;
-      replace(projectSelect, ...projectOptions());
+      replace(projectSelect, ...projectOptions(projectList));
       const kept = projectNames.has(chosen) ? chosen : '';
       projectSelect.value = kept;
       if (hadFocus) projectSelect.focus();
       if (kept !== state.project) {
         state.project = kept; // the filtered project is gone: every project's assets
-        start({ quiet: true });
+        list.start({ quiet: true });
         return;
       }
     }
     uploadButton.hidden = !canUpload();
-    if (canUpload() !== couldUpload && !state.items.length && state.loaded) renderItems();
+    if (canUpload() !== couldUpload && !state.items.length && state.loaded) list.renderItems();
     const names = new Set(renamed.map((p) => p.id));
-    state.items.filter((asset) => names.has(asset.project_id)).forEach((asset) => replaceItem(asset));
+    state.items.filter((asset) => names.has(asset.project_id)).forEach((asset) => changes.replaceItem(asset));
   }
 
-  // --- loading ---------------------------------------------------------------------------
-  function listPath() {
-    return projectId ? `/projects/${encodeURIComponent(projectId)}/assets` : '/assets';
-  }
-
-  function query(cursor) {
-    return {
-      q: state.q || null,
-      media_type: state.type || null,
-      favorite: state.favorite ? 'true' : null,
-      project_id: allProjects && state.project ? state.project : null,
-      limit: PAGE_SIZE,
-      cursor,
-    };
-  }
-
-  function filtered() {
-    return Boolean(state.q || state.type || state.favorite || state.project);
-  }
-
-  async function start({ quiet = false, again = false } = {}) {
-    onFilters?.({ q: state.q, type: state.type, favorite: state.favorite, project: state.project });
-    const mine = ++state.generation;
-    state.cursor = null;
-    state.loading = true;
-    // Asked again (by itself, or Try again): the failure stays in view, its button busy
-    // (ui/empty.js), rather than skeletons for as long as a hung service takes to time out.
-    if (!(again && showsFailure(body)) && (!quiet || !state.loaded)) {
-      showSkeleton();
-      summary.textContent = ''; // the count of other filters is not this list's
-    }
-    try {
-      const page = await api.get(listPath(), query(null), { signal: own });
-      if (mine !== state.generation) return;
-      state.items = page.items;
-      state.cursor = page.next_cursor;
-      state.loaded = true;
-      renderItems();
-    } catch (error) {
-      if (own.aborted || mine !== state.generation) return;
-      body.removeAttribute('aria-busy'); // done: the failure is to be read now
-      replace(body, errorState({ error, retry: () => start({ again: true }) }));
-      summary.textContent = '';
-    } finally {
-      if (mine === state.generation) state.loading = false;
-    }
-  }
-
-  /** After a `reset`: the newest pages update the cards they hold, add the new ones at the top
-   * and take off those deleted meanwhile; older loaded cards, and the scroll, stay. */
-  async function catchUp() {
-    if (!state.loaded || !itemsEl || showsFailure(body)) {
-      start({ quiet: true });
-      return;
-    }
-    const mine = state.generation;
-    let news;
-    try {
-      news = await newestPages((from) => api.get(listPath(), query(from), { signal: own }), state.items.map((item) => item.id));
-    } catch {
-      return; // the network blinked again: the next reset, or a reload, shows the truth
-    }
-    if (mine !== state.generation) return; // the filters changed meanwhile: that list holds
-    if (!news) {
-      start({ quiet: true });
-      return;
-    }
-    news.gone.forEach(removeItem);
-    const next = news.cursor === undefined ? state.cursor : news.cursor;
-    if (news.cursor !== undefined) state.cursor = null; // every item of the pages has its place
-    const listed = new Map(state.items.map((item) => [item.id, item]));
-    for (const asset of news.items) {
-      const known = listed.get(asset.id);
-      if (!known) insert(asset, { announceIt: false });
-      else if (JSON.stringify(known) !== JSON.stringify(asset)) updateItem(asset);
-    }
-    state.cursor = next;
-    if (itemsEl) updateSummary();
-  }
-
-  async function loadMore() {
-    if (!state.cursor || state.loading) return;
-    const mine = state.generation;
-    state.loading = true;
-    more.setAttribute('aria-busy', 'true');
-    try {
-      const page = await api.get(listPath(), query(state.cursor), { signal: own });
-      if (mine !== state.generation) return;
-      state.cursor = page.next_cursor;
-      const fresh = page.items.filter((asset) => !elements.has(asset.id));
-      state.items.push(...fresh);
-      if (itemsEl) itemsEl.append(...fresh.map(render));
-      updateSummary();
-    } catch (error) {
-      if (!own.aborted) toast(errorMessage(error), { kind: 'error', signal: own, action: { label: 'Retry', run: loadMore } });
-    } finally {
-      more.removeAttribute('aria-busy');
-      if (mine === state.generation) state.loading = false;
-    }
-  }
-
-  function showSkeleton() {
-    elements.clear();
-    itemsEl = null;
-    body.setAttribute('aria-busy', 'true');
-    replace(body, state.view === 'grid'
-      ? h('div', { class: 'gallery-grid', 'aria-hidden': 'true' }, Array.from({ length: 8 }, skeletonAssetCard))
-      : h('div', { class: 'gallery-skeleton-list', 'aria-hidden': 'true' }, Array.from({ length: 6 }, skeletonAssetRow)));
-  }
-
-  function renderItems() {
-    body.removeAttribute('aria-busy');
-    elements.clear();
-    observer.disconnect();
-    if (!state.items.length) {
-      itemsEl = null;
-      replace(body, emptyView());
-      updateSummary();
-      return;
-    }
-    let list;
-    if (state.view === 'grid') {
-      list = h('div', { class: 'gallery-grid', dataset: { testid: 'gallery-items' } });
-      itemsEl = list;
-    } else {
-      const { table, body: rows } = assetTable({ showProject: allProjects });
-      list = h('div', { class: 'asset-table-wrap', dataset: { testid: 'gallery-items' } }, table);
-      itemsEl = rows;
-    }
-    itemsEl.append(...state.items.map(render));
-    replace(body, list, h('div', { class: 'load-more' }, more), sentinel);
-    updateSummary();
-    observer.observe(sentinel);
-  }
-
-  function render(asset) {
-    const options = { showProject: allProjects, projectName: projectNames.get(asset.project_id) };
-    const el = state.view === 'grid' ? assetCard(asset, handlers, options) : assetRow(asset, handlers, options);
-    elements.set(asset.id, el);
-    return el;
-  }
-
-  function updateSummary() {
-    more.hidden = !state.cursor;
-    const shown = state.items.length;
-    // Under filters the count stays, "no assets" included: it is what the live region announces
-    // when a filter leaves nothing. Unfiltered and empty, the empty state says it instead.
-    // With more pages to load the count is a floor: "50+ assets".
-    summary.textContent = shown || filtered() ? (state.cursor ? atLeast(shown, 'assets') : count(shown, 'asset')) : '';
-  }
-
+  // --- filters and view ------------------------------------------------------------------
   function emptyView() {
     // Favorites alone and none yet: say how to make one, not that a filter matched nothing.
     if (state.favorite && !state.q && !state.type && !state.project) {
@@ -463,7 +245,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
         action: { label: 'Show all assets', icon: 'assets', primary: false, run: clearFilters },
       });
     }
-    if (filtered()) {
+    if (filtered(state)) {
       return emptyState({
         icon: 'search',
         title: 'No assets match',
@@ -495,7 +277,7 @@ export function mountGallery(container, { projectId = null, projects = null, sig
     setType('', { reload: false }); // "All" turns favorites off as well
     if (projectSelect) projectSelect.value = '';
     state.project = '';
-    start();
+    list.start();
     search.focus();
   }
 
@@ -505,146 +287,19 @@ export function mountGallery(container, { projectId = null, projects = null, sig
   function setType(value, { reload = true } = {}) {
     state.type = value;
     if (!value) state.favorite = false;
-    syncChips();
-    if (reload) start();
-  }
-
-  function syncChips() {
-    typeButtons.forEach((button, i) => {
-      const pressed = TYPES[i].value ? TYPES[i].value === state.type : !state.type && !state.favorite;
-      button.setAttribute('aria-pressed', String(pressed));
-    });
-    favoriteFilter.setAttribute('aria-pressed', String(state.favorite));
+    toolbar.syncChips();
+    if (reload) list.start();
   }
 
   function setView(view) {
     if (view === state.view) return;
     state.view = view;
     prefs.galleryView = view;
-    gridButton.setAttribute('aria-pressed', String(view === 'grid'));
-    listButton.setAttribute('aria-pressed', String(view === 'list'));
+    toolbar.showView(view);
     root.classList.toggle('gallery--grid', view === 'grid');
     root.classList.toggle('gallery--list', view === 'list');
-    if (state.loaded) renderItems();
-    else showSkeleton();
-  }
-
-  // --- changes ---------------------------------------------------------------------------
-  function matches(asset) {
-    if (projectId && asset.project_id !== projectId) return false;
-    if (state.project && asset.project_id !== state.project) return false;
-    if (state.type && asset.media_type !== state.type) return false;
-    if (state.favorite && !asset.favorite) return false;
-    if (state.q) {
-      const needle = state.q.toLowerCase();
-      const haystack = [asset.name, asset.original_filename, asset.prompt, ...(asset.tags || [])];
-      if (!haystack.some((text) => text && text.toLowerCase().includes(needle))) return false;
-    }
-    return true;
-  }
-
-  /** `asset` joins the list at its place, newest first as the server lists them (ids are
-   * time-ordered): a new asset at the top, an older one starred elsewhere among its dates. One
-   * older than every loaded item waits for its page, unless every page is loaded. */
-  function insert(asset, { announceIt = true } = {}) {
-    if (!state.loaded || elements.has(asset.id) || !matches(asset)) return false;
-    const at = state.items.findIndex((item) => item.id < asset.id);
-    if (at < 0 && state.cursor) return false;
-    const index = at < 0 ? state.items.length : at;
-    state.items.splice(index, 0, asset);
-    if (!itemsEl) {
-      renderItems();
-    } else {
-      const el = render(asset);
-      el.classList.add('is-new');
-      const next = state.items[index + 1];
-      itemsEl.insertBefore(el, next ? elements.get(next.id) || null : null);
-      updateSummary();
-    }
-    if (announceIt) announce(`New asset: ${asset.name}`);
-    return true;
-  }
-
-  async function onCreated(data) {
-    if (!data?.asset_id || elements.has(data.asset_id)) return;
-    if (projectId && data.project_id !== projectId) return;
-    if (state.project && data.project_id !== state.project) return;
-    if (state.type && data.media_type !== state.type) return;
-    if (state.favorite) return; // a new asset is never a favorite yet
-    try {
-      const asset = await api.get(`/assets/${encodeURIComponent(data.asset_id)}`, undefined, { signal: own });
-      insert(asset);
-    } catch {
-      // Gone again already, or the network blinked: the next reload shows the truth.
-    }
-  }
-
-  /** Renamed, tagged or starred elsewhere: the card follows (and leaves, or joins, a filtered
-   * list). This tab's own changes come back this way too: those are shown already, by the code
-   * that made them and says what became of them, so their echo is left alone. */
-  async function onUpdated(data) {
-    if (!data?.asset_id || !state.loaded || causedHere(data.request_id)) return;
-    const listed = state.items.find((item) => item.id === data.asset_id);
-    if (listed) {
-      const asset = { ...listed, name: data.name, tags: data.tags || [], favorite: Boolean(data.favorite) };
-      const same = asset.name === listed.name && asset.favorite === listed.favorite
-        && JSON.stringify(asset.tags) === JSON.stringify(listed.tags || []);
-      if (!same) updateItem(asset);
-      return;
-    }
-    // Not listed: only a filter could have kept it out, and it may match now.
-    if (!filtered() || (projectId && data.project_id !== projectId)) return;
-    try {
-      const asset = await api.get(`/assets/${encodeURIComponent(data.asset_id)}`, undefined, { signal: own });
-      insert(asset, { announceIt: false });
-    } catch {
-      // Gone meanwhile, or the network blinked: the next reload shows the truth.
-    }
-  }
-
-  function replaceItem(asset) {
-    const index = state.items.findIndex((item) => item.id === asset.id);
-    if (index < 0) return;
-    state.items[index] = asset;
-    const old = elements.get(asset.id);
-    if (!old) return;
-    const hadFocus = old.contains(document.activeElement) ? document.activeElement.dataset.action : null;
-    const fresh = render(asset);
-    old.replaceWith(fresh);
-    if (hadFocus) fresh.querySelector(`[data-action="${hadFocus}"]`)?.focus();
-  }
-
-  /** A changed asset stays listed only while it still matches the filters and search: the
-   * chips' pressed states always say what is listed (docs/studio.md). Unstarred under
-   * Favorites, or renamed out of the search, it leaves the list. False when it left. */
-  function updateItem(asset) {
-    if (matches(asset)) {
-      replaceItem(asset);
-      return true;
-    }
-    const listed = elements.has(asset.id);
-    removeItem(asset.id);
-    return !listed;
-  }
-
-  function removeItem(id) {
-    const index = state.items.findIndex((item) => item.id === id);
-    if (index < 0) return;
-    const el = elements.get(id);
-    const hadFocus = el?.contains(document.activeElement);
-    state.items.splice(index, 1);
-    elements.delete(id);
-    el?.remove();
-    if (!state.items.length) {
-      renderItems();
-      if (hadFocus) search.focus();
-      return;
-    }
-    updateSummary();
-    if (hadFocus) {
-      const next = state.items[Math.min(index, state.items.length - 1)];
-      elements.get(next.id)?.querySelector('[data-action="open"]')?.focus();
-    }
+    if (state.loaded) list.renderItems();
+    else list.showSkeleton();
   }
 
   // --- uploads ---------------------------------------------------------------------------
@@ -683,147 +338,5 @@ export function mountGallery(container, { projectId = null, projects = null, sig
         action: { label: 'Clear filters', run: clearFilters },
       });
     }
-  }
-
-  // --- item actions ----------------------------------------------------------------------
-  async function openAsset(asset) {
-    let viewer;
-    try {
-      viewer = await import('./viewer.js');
-    } catch {
-      window.open(asset.content_url, '_blank', 'noopener');
-      return;
-    }
-    const items = [...state.items];
-    const index = Math.max(0, items.findIndex((item) => item.id === asset.id));
-    viewer.openViewer({
-      items,
-      index,
-      more: state.cursor ? morePages : null,
-      // Its file deleted in the viewer: the card now in its place (the next one), else the one
-      // before; none left, the page's content (the dialog's own fallback).
-      returnFocus: () => openButton(elements.get(asset.id))
-        || openButton(elements.get(state.items[Math.min(index, state.items.length - 1)]?.id)),
-      actions: {
-        onChange: (changed, previous) => {
-          if (changed) {
-            if (!updateItem(changed)) announce(`${changed.name} no longer matches; it left the list.`);
-          } else {
-            const gone = previous?.id || previous;
-            if (typeof gone === 'string') removeItem(gone);
-            else reconcile();
-          }
-        },
-      },
-    });
-  }
-
-  /** The viewer's next assets: the gallery's next page, loaded into the gallery as well. All the
-   * gallery holds is given (the viewer keeps those it lacks), so a page the scrolling loaded
-   * meanwhile is not skipped. */
-  async function morePages() {
-    await loadMore();
-    return { items: state.items, done: !state.cursor };
-  }
-
-  /** After a deletion the viewer did not name: drop whatever no longer exists. */
-  async function reconcile() {
-    for (const item of [...state.items]) {
-      try {
-        await api.get(`/assets/${encodeURIComponent(item.id)}`, undefined, { signal: own });
-      } catch (error) {
-        if (error?.status === 404) removeItem(item.id);
-        if (own.aborted) return;
-      }
-    }
-  }
-
-  function toggleFavorite(asset, button) {
-    return starAs(asset, button.getAttribute('aria-pressed') !== 'true');
-  }
-
-  async function starAs(asset, wanted) {
-    showStar(asset.id, wanted);
-    let updated;
-    try {
-      updated = await setFavorite(asset.id, wanted, { signal: own });
-    } catch (error) {
-      if (own.aborted) return;
-      const listed = state.items.find((item) => item.id === asset.id);
-      showStar(asset.id, Boolean(listed?.favorite));
-      toast(errorMessage(error), { kind: 'error', signal: own, action: { label: 'Retry', run: () => starAs(asset, wanted) } });
-      return;
-    }
-    if (!updated) return; // a quick second press: the press being sent answers for both
-    const kept = updateItem(updated);
-    announce(updated.favorite ? `${updated.name} added to favorites`
-      : `${updated.name} removed from favorites${kept ? '' : ' and from this list'}`);
-  }
-
-  function openButton(el) {
-    return el?.querySelector('[data-action="open"]') || null;
-  }
-
-  function showStar(assetId, on) {
-    elements.get(assetId)?.querySelector('[data-action="favorite"]')?.setAttribute('aria-pressed', String(on));
-  }
-
-  function useAsReference(asset) {
-    const onItsPage = location.pathname === `/studio/${asset.project_id}`;
-    if (onItsPage) {
-      document.dispatchEvent(new CustomEvent('studio:use-reference', { detail: { asset } }));
-      return;
-    }
-    try {
-      sessionStorage.setItem(PENDING_REFERENCE, JSON.stringify(asset));
-    } catch {
-      // Storage blocked: the project opens without the reference.
-    }
-    go(`/studio/${encodeURIComponent(asset.project_id)}`);
-  }
-
-  function dragStart(asset, event) {
-    const dt = event.dataTransfer;
-    if (!dt) return;
-    const payload = {
-      id: asset.id, project_id: asset.project_id, media_type: asset.media_type, thumbnail_url: asset.thumbnail_url,
-      name: asset.name, width: asset.width, height: asset.height, size: asset.size,
-    };
-    dt.setData(DRAG_TYPE, JSON.stringify(payload));
-    dt.setData('text/uri-list', new URL(asset.content_url, location.origin).href);
-    dt.effectAllowed = 'copy';
-    const img = event.currentTarget?.querySelector?.('img');
-    if (img && img.complete && dt.setDragImage) dt.setDragImage(img, 24, 24);
-    event.currentTarget?.classList?.add('is-dragging');
-  }
-
-  async function rename(asset) {
-    const updated = await renameDialog({
-      title: 'Rename asset',
-      current: asset.name,
-      empty: 'Give the asset a name.',
-      save: (value) => api.patch(`/assets/${encodeURIComponent(asset.id)}`, { name: value }, { signal: own }),
-    });
-    if (!updated) return;
-    // Only once the dialog has given focus back to the Rename button: the card drawn anew then
-    // keeps it there (one drawn while the dialog was open took its opener away, and focus fell
-    // to the page). Renamed out of the search, it leaves the list and focus moves on to a
-    // neighbour (or the search). The toast is in a live region: it says why.
-    const kept = updateItem(updated);
-    toast(`Renamed to “${updated.name}”.${kept ? '' : ' The search no longer matches it.'}`, { kind: 'success' });
-  }
-
-  async function removeAsset(asset) {
-    const outcome = await confirmDelete({
-      name: asset.name,
-      body: 'The file is removed from storage and from this gallery. Generations that made it keep their record. This cannot be undone.',
-      remove: () => api.del(`/assets/${encodeURIComponent(asset.id)}`, { signal: own }),
-      signal: own,
-      retry: () => removeAsset(asset),
-    });
-    if (!outcome) return;
-    removeItem(asset.id);
-    if (outcome === 'gone') toast(`“${asset.name}” was already deleted.`, { kind: 'info' });
-    else toast(`Deleted “${asset.name}”.`, { kind: 'success' });
   }
 }
