@@ -6,7 +6,7 @@
 
 import { api } from '../api.js';
 import { h, replace, uniqueId } from '../dom.js';
-import { dateTime, duration, relativeTime } from '../ui/format.js';
+import { clip, dateTime, duration, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { keepLoading } from '../ui/image-retry.js';
 import { metaParts } from '../ui/meta-parts.js';
@@ -406,7 +406,12 @@ function mediaCaption(output) {
 function itemName(generation) {
   const prompt = String(generation.prompt || '').trim();
   if (!prompt) return 'generation without a prompt';
-  return `generation “${prompt.length > ITEM_NAME_MAX ? `${prompt.slice(0, ITEM_NAME_MAX - 1)}…` : prompt}”`;
+  return `generation “${clip(prompt, ITEM_NAME_MAX)}”`;
+}
+
+/** A prompt in a message's few words: its first 80 characters, "untitled" when it has none. */
+export function shortPrompt(prompt) {
+  return clip(prompt, 80) || 'untitled';
 }
 
 function actions(el, generation) {

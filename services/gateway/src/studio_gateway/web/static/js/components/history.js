@@ -12,20 +12,16 @@
 
 import { api, causedHere, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
-import { confirmDialog } from '../ui/confirm.js';
 import { errorState, showsFailure } from '../ui/empty.js';
 import { newestPages } from '../ui/first-pages.js';
 import { skeleton } from '../ui/skeleton.js';
 import { announce, toast } from '../ui/toast.js';
-import { ACTIVE, generationCard, outputsAsAssets, refreshTime, updateCard, updateMeta, waitsToRetry } from './generation-card.js';
-import { remix } from './handoff.js';
-import { saveAsTemplate } from './template-dialog.js';
-import { openViewer } from './viewer.js';
+import { ACTIVE, generationCard, outputsAsAssets, refreshTime, shortPrompt as short, updateCard, updateMeta, waitsToRetry } from './generation-card.js';
+import { cardActions } from './history-actions.js';
+import { refetcher } from './history-refetch.js';
 
 const PAGE_SIZE = 50;
 const POLL_MS = 5000;
-const REFETCH_FIRST_MS = 2000;
-const REFETCH_LONGEST_MS = 30000;
 const RANK = { pending: 0, processing: 1 };
 const rank = (status) => RANK[status] ?? 2;
 // The status an event puts a generation in (a progress event says whether it is back in line).
@@ -57,9 +53,12 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   const fetching = new Set();
   const dropped = new Set(); // removed while its record was on its way: the answer is not shown
   const later = new Map(); // id → events that came while its record was on its way
-  const missed = new Map(); // id → {attempt, timer}: a record whose fetch failed, asked again later
+  const missed = refetcher((id) => fetchAndShow(id)); // records whose fetch failed, asked again later
   const hidden = new Set(); // ids of generations of another type than the filter's: never shown
   let query = { ...filters };
+  const onAction = cardActions({
+    cards, merge, add, matches, removeCard, resultsFrom, focusableNear, statusShown: () => query.status,
+  });
 
   const observer = new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) loadMore();
@@ -76,7 +75,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
       // and so is what could not be fetched while it was down.
       if (online && ready) {
         refreshActive();
-        askMissedNow();
+        missed.now();
       }
       schedulePoll();
     }),
@@ -110,7 +109,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
       observer.disconnect();
       clearInterval(ticker);
       clearTimeout(pollTimer);
-      forgetMissed();
+      missed.forget();
       offs.forEach((off) => off());
     },
   };
@@ -127,7 +126,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
       const page = await api.get(listPath, params(), { signal });
       if (mine !== seq) return;
       cards.clear();
-      forgetMissed(); // the list as it is now holds them, or they are not this list's
+      missed.forget(); // the list as it is now holds them, or they are not this list's
       replace(grid, page.items.map(makeCard));
       cursor = page.next_cursor;
       show();
@@ -309,7 +308,7 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     try {
       const generation = await api.get(`/generations/${encodeURIComponent(id)}`, undefined, { signal });
       fetching.delete(id);
-      forgetMissed(id);
+      missed.forget(id);
       const card = cards.get(id);
       if (dropped.delete(id)) later.delete(id);
       else if (card) merge(card, generation, false);
@@ -324,9 +323,9 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
       // event may come again for it: asked again later (the events held wait for it).
       if (signal?.aborted || dropped.delete(id)) later.delete(id);
       else if (gone(error)) {
-        forgetMissed(id);
+        missed.forget(id);
         later.delete(id);
-      } else askAgainLater(id, error);
+      } else missed.later(id, error);
     }
   }
 
@@ -340,39 +339,6 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
   function gone(error) {
     const status = error?.status;
     return status >= 400 && status < 500 && status !== 408 && status !== 429;
-  }
-
-  /** Fetch `id` again after the next wait of its streak (longer each time, the server's
-   * Retry-After at least). */
-  function askAgainLater(id, error) {
-    const last = missed.get(id);
-    clearTimeout(last?.timer);
-    const attempt = last ? last.attempt + 1 : 0;
-    const wait = Math.max(Math.min(REFETCH_FIRST_MS * 2 ** attempt, REFETCH_LONGEST_MS), (error?.retryAfter || 0) * 1000);
-    const entry = { attempt, timer: null };
-    entry.timer = setTimeout(() => {
-      entry.timer = null;
-      if (missed.get(id) === entry) fetchAndShow(id);
-    }, wait);
-    missed.set(id, entry);
-  }
-
-  /** The stream is back: what could not be fetched is asked for now (its streak goes on). */
-  function askMissedNow() {
-    for (const [id, entry] of missed) {
-      if (!entry.timer) continue;
-      clearTimeout(entry.timer);
-      entry.timer = null;
-      fetchAndShow(id);
-    }
-  }
-
-  function forgetMissed(id) {
-    for (const [key, entry] of missed) {
-      if (id !== undefined && key !== id) continue;
-      clearTimeout(entry.timer);
-      missed.delete(key);
-    }
   }
 
   function onEvent(data, name) {
@@ -502,58 +468,6 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     return at < 0 ? { items: outputsAsAssets(generation), index } : { items, index: at };
   }
 
-  async function onAction(name, stale, extra = {}) {
-    const card = cards.get(stale.id);
-    const generation = card?.generation || stale;
-    const path = `/generations/${encodeURIComponent(generation.id)}`;
-    const button = extra.button;
-    try {
-      if (name === 'view' || name === 'view-media') {
-        // Its files deleted in the viewer, the card's picture (the opener) goes: focus goes back
-        // to the card's first control, else to where the card was.
-        openViewer({ ...resultsFrom(generation, extra.index || 0), returnFocus: () => focusableNear(generation.id) });
-      } else if (name === 'cancel') {
-        button?.setAttribute('aria-busy', 'true');
-        // Said as it is asked, before the answer: the job's end (its event may come first) is
-        // said after it, never drowned by it.
-        announce('Cancelling the generation');
-        const updated = await api.post(`${path}/cancel`);
-        if (updated && card) merge(card, updated, false, updated.status === 'cancelled' ? `Generation cancelled: ${short(updated.prompt)}` : '');
-      } else if (name === 'retry') {
-        button?.setAttribute('aria-busy', 'true');
-        const created = await api.post(`${path}/retry`, {});
-        button?.removeAttribute('aria-busy');
-        add(created);
-        // The new one waits in line: a list filtered to other statuses does not show it, so
-        // the person is told it is on its way (else nothing would seem to happen).
-        if (matches(created)) announce('Generation queued again');
-        else toast(`Generation queued again. It is pending, and this list shows ${query.status} generations only.`, { kind: 'success' });
-      } else if (name === 'remix') {
-        remix(generation);
-      } else if (name === 'template') {
-        await saveAsTemplate(generation);
-      } else if (name === 'delete') {
-        const sure = await confirmDialog({
-          title: 'Delete this generation?',
-          body: 'Its record leaves the history. Files it made stay in the project’s assets.',
-          confirmLabel: 'Delete',
-          danger: true,
-        });
-        if (!sure) return;
-        await api.del(path);
-        removeCard(generation.id);
-        toast('Generation deleted', { kind: 'success' });
-      }
-    } catch (error) {
-      button?.removeAttribute('aria-busy');
-      if (name === 'delete' && error.status === 404) {
-        removeCard(generation.id);
-        return;
-      }
-      toast(errorMessage(error), { kind: 'error' });
-    }
-  }
-
   /** The first control of `id`'s card, else of the list where it was, else the page heading. */
   function focusableNear(id) {
     return cards.get(id)?.querySelector('button:not([aria-disabled="true"]), a[href]')
@@ -575,11 +489,6 @@ export function createHistory({ projectId = null, filters = {}, live, signal, ty
     // The last card gone: the empty state's button, else the page heading (never the body).
     if (hadFocus) (next?.querySelector('button, a') || body.querySelector('button, a') || document.getElementById('page-title'))?.focus();
   }
-}
-
-function short(text) {
-  const value = String(text || '').trim();
-  return value.length > 80 ? `${value.slice(0, 79)}…` : value || 'untitled';
 }
 
 function skeletons() {

@@ -10,7 +10,7 @@ import { glyph } from '../components/gallery-items.js';
 import { chooseProject, loadProjects, projectExists } from '../components/gallery-projects.js';
 import { prefs } from '../store.js';
 import { emptyState, errorState } from '../ui/empty.js';
-import { atLeast, count, dateTime, relativeTime } from '../ui/format.js';
+import { atLeast, clip, count, dateTime, relativeTime } from '../ui/format.js';
 import { busy } from '../ui/forms.js';
 import { icon } from '../ui/icons.js';
 import { enumLabel, paramLabel } from '../ui/params-labels.js';
@@ -428,5 +428,5 @@ function paramValue(key, value) {
   if (typeof value === 'boolean') return value ? 'on' : 'off';
   if (value === null || value === undefined) return '—';
   const text = typeof value === 'object' ? JSON.stringify(value) : enumLabel(key, value);
-  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  return clip(text, 40);
 }

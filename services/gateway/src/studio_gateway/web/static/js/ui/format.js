@@ -77,6 +77,12 @@ export function atLeast(n, plural) {
   return `${n.toLocaleString()}+ ${plural}`;
 }
 
+/** `text` trimmed, and cut to `max` characters with an ellipsis when longer. */
+export function clip(text, max) {
+  const value = String(text ?? '').trim();
+  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
+}
+
 /** An API name as words: "num_images" → "Num images". */
 export function humanize(value) {
   const text = String(value ?? '').replace(/[_-]+/g, ' ').trim();

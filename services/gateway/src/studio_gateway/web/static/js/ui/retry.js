@@ -35,8 +35,7 @@ export function retryBySelf({ key, error, retry, shown, wanted = () => shown.isC
   if (!passes(error)) return () => {};
   const last = streaks.get(key);
   const attempt = last && Date.now() - last.at < STREAK_MS ? last.attempt + 1 : 0;
-  const backoff = Math.min(FIRST_WAIT_MS * 2 ** attempt, LONGEST_WAIT_MS);
-  const wait = Math.max(backoff, (error.retryAfter || 0) * 1000);
+  const wait = nextWait(attempt, error);
   let cancelled = false;
   const fire = () => {
     if (cancelled || !wanted()) return;
@@ -48,6 +47,12 @@ export function retryBySelf({ key, error, retry, shown, wanted = () => shown.isC
     cancelled = true;
     clearTimeout(timer);
   };
+}
+
+/** The wait before try `attempt` (0: the first) of a streak: 2 s, 4 s, 8 s … at most 30 s,
+ * never sooner than `error`'s Retry-After. */
+export function nextWait(attempt, error) {
+  return Math.max(Math.min(FIRST_WAIT_MS * 2 ** attempt, LONGEST_WAIT_MS), (error?.retryAfter || 0) * 1000);
 }
 
 /** Whether the error that `key` showed before its last retry had the focus (its Try again): the
