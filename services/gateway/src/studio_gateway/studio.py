@@ -1,4 +1,5 @@
-"""The web studio: one HTML shell for every `/studio` route, and its static files.
+"""The web studio: the HTML shell for the `/studio` routes (one per page, each preloading the
+modules that page needs: `module_graph`), and its static files.
 
 The studio is a no-build front end (native ES modules, CSS with design tokens) that talks to the
 public API like any other client. Its files are read once, when the app is built: each gets its
@@ -18,14 +19,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from studio_runtime.errors import on_http_error, problem_response
 from studio_runtime.http_caching import accepts_gzip, etag_matches
 
+from studio_gateway.module_graph import NOT_FOUND, ModuleGraph
+
 WEB_DIR = Path(__file__).parent / "web"
 BUILD_PLACEHOLDER = "{{build}}"
 PRELOADS_PLACEHOLDER = "{{modulepreloads}}"
-"""Replaced by a `modulepreload` link for every module: the browser then fetches the whole
-module graph at once instead of one import level after another (the project page's modules are
-four levels deep), which is most of the time to a first rendered page."""
-CLASSIC_SCRIPTS = frozenset({"js/theme-boot.js"})
-"""Loaded with a plain <script> before first paint, not as a module."""
+"""Replaced by a `modulepreload` link for every module the page asked for needs at once
+(`module_graph`)."""
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
@@ -72,8 +72,14 @@ class StudioFiles:
     """The shell and the static tree, read and prepared once."""
 
     build: str
-    shell: StaticFile
+    shells: dict[str, StaticFile]
+    """The shell for each page (`ModuleGraph.pages()`), with that page's module preloads."""
     files: dict[str, StaticFile]
+    graph: ModuleGraph
+
+    def shell_for(self, path: str) -> StaticFile:
+        """The shell for the URL path `path`."""
+        return self.shells[self.graph.page_of(path)]
 
     @classmethod
     def load(cls, web_dir: Path = WEB_DIR) -> "StudioFiles":
@@ -88,16 +94,22 @@ class StudioFiles:
         for name, body in raw.items():
             tree.update(name.encode() + b"\0" + hashlib.sha256(body).digest())
         build = tree.hexdigest()[:12]
-        html = (
-            (web_dir / "index.html")
-            .read_text("utf-8")
-            .replace(PRELOADS_PLACEHOLDER, _module_preloads(raw))
-            .replace(BUILD_PLACEHOLDER, build)
-        )
+        graph = ModuleGraph(raw)
+        template = (web_dir / "index.html").read_text("utf-8")
+        shells = {
+            page: _prepare(
+                template.replace(PRELOADS_PLACEHOLDER, _module_preloads(graph.needed(page)))
+                .replace(BUILD_PLACEHOLDER, build)
+                .encode(),
+                ".html",
+            )
+            for page in graph.pages()
+        }
         return cls(
             build=build,
-            shell=_prepare(html.encode(), ".html"),
+            shells=shells,
             files={name: _prepare(body, PurePosixPath(name).suffix) for name, body in raw.items()},
+            graph=graph,
         )
 
 
@@ -113,7 +125,7 @@ def build_router(studio: StudioFiles) -> APIRouter:
     @router.get("/studio/{path:path}")
     async def shell(request: Request) -> Response:
         headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
-        return _send(request, studio.shell, headers)
+        return _send(request, studio.shell_for(request.url.path), headers)
 
     @router.get("/static/{build}/{path:path}")
     async def static(build: str, path: str, request: Request) -> Response:
@@ -146,7 +158,7 @@ def install_not_found_page(app: FastAPI, files: StudioFiles) -> None:
             and _wants_html(request.headers.get("accept"))
         ):
             headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
-            return _send(request, files.shell, headers, status=404)
+            return _send(request, files.shells[NOT_FOUND], headers, status=404)
         return await on_http_error(request, exc)
 
     app.add_exception_handler(StarletteHTTPException, on_error)  # type: ignore[arg-type]
@@ -158,12 +170,7 @@ def _wants_html(accept: str | None) -> bool:
     )
 
 
-def _module_preloads(files: dict[str, bytes]) -> str:
-    modules = [
-        name
-        for name in files
-        if name.startswith("js/") and name.endswith(".js") and name not in CLASSIC_SCRIPTS
-    ]
+def _module_preloads(modules: list[str]) -> str:
     return "\n".join(
         f'<link rel="modulepreload" href="/static/{BUILD_PLACEHOLDER}/{name}">' for name in modules
     )
