@@ -4,7 +4,7 @@ no body) instead of sent again."""
 
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import create_project
+from tests.browser.helpers import create_project, open_new_project
 from tests.support.full_stack import FullStack
 
 CATALOG = """() => performance.getEntriesByType('resource')
@@ -46,9 +46,7 @@ async def test_the_project_page_fetches_its_own_modules_at_once_and_no_other_pag
 ) -> None:
     # Every module was preloaded on every page: the project page fetched the templates page's
     # code, the sign-in page's, … (188 KB where the target is 150).
-    async with studio.client() as client:
-        project = await create_project(client, "Lean")
-    await page.goto(f"{studio.gateway}/studio/{project}")
+    await open_new_project(page, studio, "Lean")
     await expect(page.locator(".gen-history[data-ready='true']")).to_be_attached()
     await expect(page.get_by_role("button", name="Choose model")).to_be_enabled()
     fetched = set(await page.evaluate(MODULES))
