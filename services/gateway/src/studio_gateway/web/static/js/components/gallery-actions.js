@@ -48,10 +48,9 @@ export function galleryActions({ state, elements, signal, go, loadMore, updateIt
         onChange: (changed, previous) => {
           if (changed) {
             if (!updateItem(changed)) announce(`${changed.name} no longer matches; it left the list.`);
-          } else {
-            const gone = previous?.id || previous;
-            if (typeof gone === 'string') removeItem(gone);
-            else reconcile();
+          } else if (previous?.id) {
+            // The viewer names what it deleted (viewer.js): that card goes, no other is asked about.
+            removeItem(previous.id);
           }
         },
       },
@@ -64,18 +63,6 @@ export function galleryActions({ state, elements, signal, go, loadMore, updateIt
   async function morePages() {
     await loadMore();
     return { items: state.items, done: !state.cursor };
-  }
-
-  /** After a deletion the viewer did not name: drop whatever no longer exists. */
-  async function reconcile() {
-    for (const item of [...state.items]) {
-      try {
-        await api.get(`/assets/${encodeURIComponent(item.id)}`, undefined, { signal });
-      } catch (error) {
-        if (error?.status === 404) removeItem(item.id);
-        if (signal.aborted) return;
-      }
-    }
   }
 
   function toggleFavorite(asset, button) {
