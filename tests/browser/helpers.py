@@ -258,6 +258,28 @@ async def import_studio_module(page: Page, path: str, call: str, arg: Any = None
     return await page.evaluate(expression, arg)
 
 
+RECORD_TOASTS = """() => {
+  window.__toasts = [];
+  new MutationObserver((changes) => {
+    for (const change of changes) window.__toasts.push(...change.addedNodes);
+  }).observe(document.getElementById('toasts'), { childList: true });
+}"""
+
+
+async def record_toasts(page: Page) -> None:
+    """Keep every toast shown from now on, for `expect_toast`."""
+    await page.evaluate(RECORD_TOASTS)
+
+
+async def expect_toast(page: Page, text: str) -> None:
+    """A toast holding `text` was shown since `record_toasts`, even if it has gone since: a
+    success toast lasts four seconds, which the steps before the check can take on a busy
+    machine."""
+    await page.wait_for_function(
+        "(text) => window.__toasts.some((toast) => toast.textContent.includes(text))", arg=text
+    )
+
+
 GENERATIONS_POST = re.compile(r"/api/v1/projects/[0-9a-f]{24}/generations$")
 """A Generate's request, for `page.route`."""
 

@@ -8,7 +8,14 @@ import httpx
 import pytest
 from playwright.async_api import Page, Response, Route, expect
 
-from tests.browser.helpers import PHONE, create_project, open_rename, save_name
+from tests.browser.helpers import (
+    PHONE,
+    create_project,
+    expect_toast,
+    open_rename,
+    record_toasts,
+    save_name,
+)
 from tests.support import media_samples
 from tests.support.full_stack import FullStack
 
@@ -220,14 +227,13 @@ async def test_a_template_renamed_out_of_the_search_leaves_the_list(
     await page.get_by_role("searchbox", name="Search your templates").fill("potter")
     await expect(page.locator(".templates-section__count")).to_have_text("2 templates")
 
+    await record_toasts(page)
     dialog, _ = await open_rename(page, "Rename Potter glazing", "Rename template")
     await save_name(dialog, "Kiln")
     await expect(own).to_have_count(1)
     await expect(own).to_contain_text("Potter at the wheel")
     await expect(page.locator(".templates-section__count")).to_have_text("1 template")
-    await expect(page.locator("#toasts")).to_contain_text(
-        "Renamed to \u201cKiln\u201d. The search no longer matches it."
-    )
+    await expect_toast(page, "Renamed to \u201cKiln\u201d. The search no longer matches it.")
 
 
 async def test_a_retry_toast_goes_with_the_page_it_retries_on(
