@@ -1,13 +1,14 @@
 """Accounts mode in a browser: sign-up, sign-out, sign-in, the wait after too many attempts,
 API tokens created, copied and revoked; and local mode keeping people off those pages."""
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from tests.browser.helpers import assert_accessible, create_project, screenshot, upload_image
 from tests.support.accounts import ACCOUNTS, new_email
@@ -277,3 +278,26 @@ async def test_a_new_project_typed_when_the_session_ends_is_there_after_signing_
     await expect(page.locator("#page-title")).to_have_text("Autumn campaign")
     await page.goto(stack.gateway + "/studio/new")  # made: the next one starts empty
     await expect(page.get_by_label("Name")).to_have_value("")
+
+
+async def test_a_theme_chosen_while_another_tab_is_still_starting_shows_there(
+    studio: FullStack, page: Page
+) -> None:
+    # The other tab heard of a choice only once its sidebar was built, after its session was
+    # known: one made meanwhile was missed (a flaky test on a fast page load found it).
+    await page.goto(studio.gateway + "/studio")
+    other = await page.context.new_page()
+    arrived = asyncio.Event()
+
+    async def hold(route: Route) -> None:
+        await arrived.wait()
+        await route.continue_()
+
+    await other.route("**/api/v1/me", hold)
+    await other.goto(studio.gateway + "/studio/assets")
+    await expect(other.get_by_role("button", name="Dark theme")).to_have_count(0)  # no sidebar yet
+    await page.get_by_role("button", name="Light theme").click()
+    await expect(other.locator("html")).to_have_attribute("data-theme", "light")
+    arrived.set()
+    await expect(other.get_by_role("button", name="Dark theme")).to_be_visible()
+    await other.close()

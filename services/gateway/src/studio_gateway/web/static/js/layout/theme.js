@@ -27,8 +27,17 @@ export function toggleTheme() {
 export function onThemeChangedOutside(fn) {
   systemLight.addEventListener('change', fn);
   window.addEventListener('storage', (event) => {
-    if (event.key !== null && event.key !== THEME_KEY) return;
-    applyTheme();
-    fn();
+    if (themeChanged(event)) fn();
   });
 }
+
+function themeChanged(event) {
+  return event.key === null || event.key === THEME_KEY;
+}
+
+// A choice made in another tab shows here from the page's first moment, not only once the
+// sidebar that offers it is built (after the session is known): one made meanwhile was missed.
+// Registered first, so it is applied before any `onThemeChangedOutside` listener runs.
+window.addEventListener('storage', (event) => {
+  if (themeChanged(event)) applyTheme();
+});
